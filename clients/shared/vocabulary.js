@@ -1,0 +1,138 @@
+// vocabulary.js - names for the facts of rules/vocabulary.json in nb, nn,
+// da and en.
+//
+// The daemon checks facts against its own vocabulary; this is only how
+// people see them (the start form's known facts, the trail). A fact or value
+// missing here is shown by its id, so a vocabulary that grows ahead of this
+// file stays usable. Rows: [value, nb, nn, da, en, only-in-country?].
+
+const L = ['nb', 'nn', 'da', 'en'];
+
+const FACTS = [
+  ['on_behalf', ['På vegne av', 'På vegner av', 'På vegne af', 'On behalf of'], [
+    ['self', 'Seg selv', 'Seg sjølv', 'Sig selv', 'Themselves'],
+    ['another_person', 'En annen person', 'Ein annan person', 'En anden person', 'Another person'],
+    ['organisation', 'En virksomhet', 'Ei verksemd', 'En virksomhed', 'An organisation'],
+  ]],
+  ['topic', ['Tema', 'Tema', 'Emne', 'Topic'], [
+    ['login', 'Innlogging og eID', 'Innlogging og eID', 'Log-in og eID', 'Login and eID'],
+    ['digital_post', 'Digital post eller papirpost', 'Digital post eller papirpost', 'Digital Post eller papirpost', 'Digital or paper post'],
+    ['power_of_attorney', 'Fullmakt og tilgang', 'Fullmakt og tilgang', 'Fuldmagt og adgang', 'Power of attorney and access'],
+    ['case_matter', 'En sak (ytelse, skatt, gjeld …)', 'Ei sak (yting, skatt, gjeld …)', 'En sag (ydelse, skat, gæld …)', 'A case (benefit, tax, debt …)'],
+    ['deceased_estate', 'Dødsbo', 'Dødsbu', 'Dødsbo', 'Estate of a deceased person'],
+  ]],
+  ['service', ['Tjeneste', 'Teneste', 'Tjeneste', 'Service'], [
+    ['general', 'Ingen bestemt (eID, post generelt)', 'Ingen bestemd (eID, post generelt)', 'Ingen bestemt (eID, post generelt)', 'None in particular (eID, post in general)'],
+    ['tax', 'Skatt', 'Skatt', 'Skat', 'Tax'],
+    ['welfare_benefit', 'Pensjon og trygd', 'Pensjon og trygd', 'Pension og ydelser', 'Pension and welfare benefits'],
+    ['housing_benefit', 'Bostøtte', 'Bustøtte', 'Boligstøtte', 'Housing benefit'],
+    ['social_assistance', 'Økonomisk sosialhjelp', 'Økonomisk sosialhjelp', 'Økonomisk hjælp', 'Social assistance'],
+    ['health_portal', 'Helseportal (helsenorge.no, sundhed.dk)', 'Helseportal (helsenorge.no, sundhed.dk)', 'Sundhedsportal (helsenorge.no, sundhed.dk)', 'Health portal (helsenorge.no, sundhed.dk)'],
+    ['gp_and_health_refunds', 'Fastlege, frikort og refusjon', 'Fastlege, frikort og refusjon', 'Fastlæge, frikort og refusion', 'Regular GP, exemption card, refunds', 'no'],
+    ['altinn', 'Altinn', 'Altinn', 'Altinn', 'Altinn', 'no'],
+    ['driving_and_vehicles', 'Førerkort og kjøretøy', 'Førarkort og køyretøy', 'Kørekort og køretøjer', 'Driving licence and vehicles', 'no'],
+    ['digital_mailbox', 'Digital postkasse', 'Digital postkasse', 'Digital postkasse', 'Digital mailbox'],
+    ['passport', 'Pass og ID-kort', 'Pass og ID-kort', 'Pas og ID-kort', 'Passport and ID card'],
+    ['student_finance', 'Studielån (Lånekassen)', 'Studielån (Lånekassen)', 'Studielån (Lånekassen)', 'Student finance (Lånekassen)', 'no'],
+    ['immigration', 'Opphold, visum, statsborgerskap', 'Opphald, visum, statsborgarskap', 'Opholdstilladelse, visum, statsborgerskab', 'Residence, visa, citizenship', 'no'],
+    ['public_debt', 'Gjeld til det offentlige', 'Gjeld til det offentlege', 'Gæld til det offentlige', 'Debt to the public sector'],
+    ['online_banking', 'Nettbank', 'Nettbank', 'Netbank', 'Online banking'],
+    ['guardianship', 'Verge for voksen', 'Verje for vaksen', 'Værge for voksen', 'Guardian for an adult'],
+  ]],
+  ['login_method', ['eID', 'eID', 'eID', 'eID'], [
+    ['minid', 'MinID', 'MinID', 'MinID', 'MinID', 'no'],
+    ['bankid', 'BankID', 'BankID', 'BankID', 'BankID', 'no'],
+    ['buypass', 'Buypass ID', 'Buypass ID', 'Buypass ID', 'Buypass ID', 'no'],
+    ['commfides', 'Commfides', 'Commfides', 'Commfides', 'Commfides', 'no'],
+    ['mitid', 'MitID', 'MitID', 'MitID', 'MitID', 'dk'],
+    ['mitid_erhverv', 'MitID Erhverv', 'MitID Erhverv', 'MitID Erhverv', 'MitID Erhverv', 'dk'],
+    ['nemid', 'NemID', 'NemID', 'NemID', 'NemID', 'dk'],
+    ['eu_eid', 'Utenlandsk eID (EU/EØS)', 'Utanlandsk eID (EU/EØS)', 'Udenlandsk eID (EU/EØS)', 'Foreign eID (EU/EEA)'],
+    ['none', 'Har ingen eID', 'Har ingen eID', 'Har ingen eID', 'Has no eID'],
+  ]],
+  ['login_problem', ['Problem med innlogging', 'Problem med innlogging', 'Problem med log-in', 'Login problem'], [
+    ['forgotten_password', 'Glemt passord eller PIN', 'Gløymt passord eller PIN', 'Glemt adgangskode eller PIN', 'Forgotten password or PIN'],
+    ['phone_number_changed', 'Nytt mobilnummer eller e-post', 'Nytt mobilnummer eller e-post', 'Nyt mobilnummer eller e-mail', 'New phone number or e-mail'],
+    ['locked_after_wrong_attempts', 'Sperret etter feil forsøk', 'Sperra etter feil forsøk', 'Spærret efter forkerte forsøg', 'Locked after wrong attempts'],
+    ['eid_blocked', 'eID sperret eller suspendert', 'eID sperra eller suspendert', 'eID spærret eller suspenderet', 'eID blocked or suspended'],
+    ['lost_or_stolen', 'Mistet eller stjålet', 'Mista eller stole', 'Mistet eller stjålet', 'Lost or stolen'],
+    ['new_phone', 'Ny telefon', 'Ny telefon', 'Ny telefon', 'New phone'],
+    ['suspected_misuse', 'Mistanke om misbruk', 'Mistanke om misbruk', 'Mistanke om misbrug', 'Suspected misuse'],
+    ['security_level_too_low', 'For lavt sikkerhetsnivå', 'For lågt tryggleiksnivå', 'For lavt sikringsniveau', 'Security level too low'],
+    ['wants_new_eid', 'Vil ha (ny) eID', 'Vil ha (ny) eID', 'Vil have (ny) eID', 'Wants a (new) eID'],
+    ['lacks_id_document', 'Mangler pass/ID eller smarttelefon', 'Manglar pass/ID eller smarttelefon', 'Mangler pas/ID eller smartphone', 'Lacks passport/ID or smartphone'],
+    ['no_national_id_number', 'Har ikke fødsels- eller D-nummer', 'Har ikkje fødsels- eller D-nummer', 'Har ikke CPR-nummer', 'No national ID number'],
+    ['old_login_method', 'Gammel innloggingsmetode', 'Gammal innloggingsmetode', 'Gammel log-in-metode', 'Old login method'],
+    ['foreign_eid', 'Vil bruke utenlandsk eID', 'Vil bruke utanlandsk eID', 'Vil bruge udenlandsk eID', 'Wants to use a foreign eID'],
+    ['login_fails', 'Innloggingen feiler (annet)', 'Innlogginga feilar (anna)', 'Log-in fejler (andet)', 'Login fails (other)'],
+  ]],
+  ['need', ['Behov', 'Behov', 'Behov', 'Need'], [
+    ['wants_paper_letters', 'Vil ha brev på papir', 'Vil ha brev på papir', 'Vil have breve på papir', 'Wants letters on paper'],
+    ['asks_about_digital_post_rules', 'Spør om reglene for digital post', 'Spør om reglane for digital post', 'Spørger om reglerne for Digital Post', 'Asks about digital post rules'],
+    ['wants_contact_details_changed', 'Vil endre kontaktopplysninger', 'Vil endre kontaktopplysningar', 'Vil ændre kontaktoplysninger', 'Wants contact details changed'],
+    ['letter_missing', 'Brev har ikke kommet', 'Brev har ikkje kome', 'Brev er ikke kommet', 'Letter missing'],
+    ['needs_usage_help', 'Trenger hjelp til å bruke en tjeneste', 'Treng hjelp til å bruke ei teneste', 'Har brug for hjælp til en selvbetjening', 'Needs help using a service'],
+    ['wants_to_give_access', 'Vil gi andre tilgang', 'Vil gi andre tilgang', 'Vil give andre adgang', 'Wants to give someone access'],
+    ['wants_to_act_for_other', 'Vil handle for en annen', 'Vil handle for ein annan', 'Vil handle for en anden', 'Wants to act for someone else'],
+    ['wants_to_use_others_eid', 'Vil bruke en annens eID', 'Vil bruke ein annan sin eID', 'Vil bruge en andens eID', "Wants to use another person's eID"],
+    ['person_lacks_capacity', 'Personen kan ikke ivareta egne saker', 'Personen kan ikkje ta vare på eigne saker', 'Personen kan ikke varetage egne forhold', 'The person lacks capacity'],
+    ['parental_consent_needed', 'Trenger samtykke fra foreldre', 'Treng samtykke frå foreldre', 'Kræver forældres samtykke', 'Parental consent needed'],
+    ['case_question', 'Spørsmål om en sak', 'Spørsmål om ei sak', 'Spørgsmål om en sag', 'Question about a case'],
+    ['disagrees_with_decision', 'Uenig i et vedtak', 'Usamd i eit vedtak', 'Uenig i en afgørelse', 'Disagrees with a decision'],
+    ['urgent_need_for_money', 'Akutt behov for penger', 'Akutt behov for pengar', 'Akut brug for penge', 'Urgent need for money'],
+  ]],
+  ['eid_status', ['eID-nivå', 'eID-nivå', 'eID-niveau', 'eID level'], [
+    ['high_level', 'Har eID på høyt nivå', 'Har eID på høgt nivå', 'Har eID på højt niveau', 'Has a high-level eID'],
+    ['minid_only', 'Har bare MinID', 'Har berre MinID', 'Har kun MinID', 'Has MinID only', 'no'],
+    ['none', 'Har ingen eID', 'Har ingen eID', 'Har ingen eID', 'Has no eID'],
+  ]],
+  ['authority', ['Rett til å handle', 'Rett til å handle', 'Ret til at handle', 'Authority to act'], [
+    ['none', 'Ingen fullmakt', 'Inga fullmakt', 'Ingen fuldmagt', 'No mandate'],
+    ['parent_of_minor', 'Forelder til mindreårig', 'Forelder til mindreårig', 'Forælder til mindreårig', 'Parent of a minor'],
+    ['written_poa', 'Skriftlig fullmakt', 'Skriftleg fullmakt', 'Skriftlig fuldmagt', 'Written power of attorney'],
+    ['digital_poa', 'Digital fullmakt', 'Digital fullmakt', 'Digital fuldmagt', 'Digital power of attorney'],
+    ['guardian', 'Verge', 'Verje', 'Værge', 'Guardian'],
+    ['lasting_poa', 'Fremtidsfullmakt', 'Framtidsfullmakt', 'Fremtidsfuldmagt', 'Lasting power of attorney'],
+    ['estate_document', 'Skifteattest eller formuesfullmakt', 'Skifteattest eller formuesfullmakt', 'Skifteretsattest', 'Estate court document'],
+    ['organisation_role', 'Rolle i virksomheten', 'Rolle i verksemda', 'Rolle i virksomheden', 'Role in the organisation'],
+  ]],
+  ['age_band', ['Alder', 'Alder', 'Alder', 'Age'], [
+    ['under_12', 'Under 12 år', 'Under 12 år', 'Under 12 år', 'Under 12'],
+    ['age_12', '12 år', '12 år', '12 år', '12'],
+    ['age_13_14', '13–14 år', '13–14 år', '13–14 år', '13–14'],
+    ['age_15', '15 år', '15 år', '15 år', '15'],
+    ['age_16_17', '16–17 år', '16–17 år', '16–17 år', '16–17'],
+    ['adult', '18 år eller eldre', '18 år eller eldre', '18 år eller ældre', '18 or older'],
+  ]],
+];
+
+// Every fact has "unknown": the answer "don't know".
+const UNKNOWN = ['unknown', 'Vet ikke', 'Veit ikkje', 'Ved ikke', "Don't know"];
+
+function texts(row, offset) {
+  return Object.fromEntries(L.map((lang, i) => [lang, row[offset + i]]));
+}
+
+// [{id, name: {nb…}, values: [{id, label: {nb…}, country}]}], in the order
+// the start form lists them.
+export const VOCABULARY = FACTS.map(([id, names, values]) => ({
+  id,
+  name: texts(names, 0),
+  values: [...values, UNKNOWN].map((v) => ({ id: v[0], label: texts(v, 1), country: v[5] || null })),
+}));
+
+const byId = new Map(VOCABULARY.map((f) => [f.id, f]));
+
+export function factName(fact, lang) {
+  return byId.get(fact)?.name[lang] ?? byId.get(fact)?.name.en ?? fact;
+}
+
+export function valueLabel(fact, value, lang) {
+  const v = byId.get(fact)?.values.find((x) => x.id === value);
+  return v ? v.label[lang] ?? v.label.en : value;
+}
+
+// The values worth offering for a country (all of them for an unknown one).
+export function valuesFor(fact, country) {
+  return (byId.get(fact)?.values || []).filter((v) => !v.country || !country || v.country === country);
+}

@@ -1,0 +1,101 @@
+/* client.c - per-client send queue and teardown. */
+#include "client.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "proto.h"
+
+void client_send(struct client *c, json_t *msg)
+{
+	struct outq_item *it;
+	char *text;
+	size_t len;
+
+	if (c->overflowed)
+		return;
+	if (c->outq_count == CLIENT_OUTQ_MAX) {
+		log_warn("client send queue full (%d messages): closing a slow reader",
+			 CLIENT_OUTQ_MAX);
+		c->overflowed = 1;
+		lws_callback_on_writable(c->wsi);
+		return;
+	}
+	text = json_dumps(msg, JSON_COMPACT);
+	if (!text)
+		return;
+	len = strlen(text);
+	it = &c->outq[(c->outq_head + c->outq_count) % CLIENT_OUTQ_MAX];
+	it->buf = malloc(LWS_PRE + len);
+	if (!it->buf) {
+		free(text);
+		return;
+	}
+	memcpy(it->buf + LWS_PRE, text, len);
+	it->len = len;
+	free(text);
+	c->outq_count++;
+	lws_callback_on_writable(c->wsi);
+}
+
+void client_send_error(struct client *c, json_t *re, int code, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+	json_t *msg;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	msg = proto_error(re, (enum proto_code)code, message);
+	client_send(c, msg);
+	json_decref(msg);
+}
+
+int client_write_next(struct client *c)
+{
+	struct outq_item *it;
+	int n;
+
+	if (c->overflowed) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+				 (unsigned char *)"too slow", 8);
+		return -1;
+	}
+	if (!c->outq_count)
+		return 0;
+	it = &c->outq[c->outq_head];
+	n = lws_write(c->wsi, it->buf + LWS_PRE, it->len, LWS_WRITE_TEXT);
+	free(it->buf);
+	it->buf = NULL;
+	c->outq_head = (c->outq_head + 1) % CLIENT_OUTQ_MAX;
+	c->outq_count--;
+	if (n < (int)it->len)
+		return -1;
+	if (c->outq_count)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+void client_cleanup(struct client *c)
+{
+	while (c->outq_count) {
+		free(c->outq[c->outq_head].buf);
+		c->outq_head = (c->outq_head + 1) % CLIENT_OUTQ_MAX;
+		c->outq_count--;
+	}
+	free(c->rx);
+	c->rx = NULL;
+	/* Finishes still in the store's hands must not reply to a freed client. */
+	if (c->pending_finishes) {
+		for (struct pending_finish *p = c->d->pending_head; p; p = p->next)
+			if (p->c == c)
+				p->c = NULL;
+	}
+}

@@ -1,0 +1,49 @@
+/* client.h - one connected websocket client and its bounded send queue. */
+#ifndef VV_CLIENT_H
+#define VV_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "conf.h"
+
+struct lws;
+struct daemon;
+
+/* Replies waiting for LWS_CALLBACK_SERVER_WRITEABLE. A client that lets
+ * this fill up is too slow to keep: it is closed, not buffered forever. */
+#define CLIENT_OUTQ_MAX 128
+
+struct outq_item {
+	unsigned char *buf; /* LWS_PRE bytes of headroom, then the text */
+	size_t len;
+};
+
+/* One of these per connected websocket client (lws allocates it). */
+struct client {
+	struct lws *wsi;
+	struct daemon *d;
+	enum role role;            /* set once by "hello" */
+	char token_name[64];
+	char lang[3];
+	struct outq_item outq[CLIENT_OUTQ_MAX];
+	unsigned outq_head, outq_count;
+	int overflowed;            /* queue overflowed: close at next WRITEABLE */
+	unsigned pending_finishes; /* finishes of ours waiting for the store */
+	unsigned char *rx;         /* a message arriving in fragments */
+	size_t rx_len;
+};
+
+/* Queue msg (borrowed) as one text frame and ask for WRITEABLE. */
+void client_send(struct client *c, json_t *msg);
+/* Convenience: send an error reply. */
+void client_send_error(struct client *c, json_t *re, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Write one queued message; called from WRITEABLE. -1 means close. */
+int client_write_next(struct client *c);
+/* Free everything the client owns; the one teardown path. */
+void client_cleanup(struct client *c);
+
+#endif

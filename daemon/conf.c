@@ -1,0 +1,298 @@
+/* conf.c - defaults, the JSON config file, and validation of every key. */
+#include "conf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "crypto.h"
+
+#ifndef VV_DEFAULT_DB
+#define VV_DEFAULT_DB "var/vegvisar.db"
+#endif
+#ifndef VV_DEFAULT_RULES
+#define VV_DEFAULT_RULES "rules"
+#endif
+#ifndef VV_DEFAULT_WWW
+#define VV_DEFAULT_WWW "clients"
+#endif
+
+static const char *const role_names[] = { "none", "agent", "supervisor", "citizen" };
+
+const char *role_name(enum role r)
+{
+	return role_names[r];
+}
+
+void conf_set_str(char **slot, const char *value)
+{
+	free(*slot);
+	*slot = value ? strdup(value) : NULL;
+}
+
+void conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	conf_set_str(&c->listen_host, "127.0.0.1");
+	c->listen_port = 8470;
+	conf_set_str(&c->db, VV_DEFAULT_DB);
+	conf_set_str(&c->rules, VV_DEFAULT_RULES);
+	conf_set_str(&c->www, VV_DEFAULT_WWW);
+	c->log_level = LOG_LVL_INFO;
+}
+
+void conf_free(struct conf *c)
+{
+	free(c->listen_host);
+	free(c->db);
+	free(c->rules);
+	free(c->www);
+	free(c->tokens);
+	memset(c, 0, sizeof(*c));
+}
+
+static int conf_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int conf_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int conf_set_listen(struct conf *c, const char *value, char *err, size_t errlen)
+{
+	const char *colon = strrchr(value, ':');
+	char *end;
+	long port;
+
+	if (!colon || colon == value)
+		return conf_fail(err, errlen, "listen \"%s\": expected ADDR:PORT, e.g. 127.0.0.1:8470",
+				 value);
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || port < 1 || port > 65535)
+		return conf_fail(err, errlen, "listen \"%s\": port must be a number from 1 to 65535",
+				 value);
+	free(c->listen_host);
+	c->listen_host = strndup(value, (size_t)(colon - value));
+	/* "[::1]:8470" → "::1" */
+	if (c->listen_host[0] == '[') {
+		size_t n = strlen(c->listen_host);
+		if (n < 3 || c->listen_host[n - 1] != ']')
+			return conf_fail(err, errlen, "listen \"%s\": unbalanced [ ] around address",
+					 value);
+		memmove(c->listen_host, c->listen_host + 1, n - 2);
+		c->listen_host[n - 2] = '\0';
+	}
+	c->listen_port = (int)port;
+	return 0;
+}
+
+static int conf_hex32(const char *hex, uint8_t out[32])
+{
+	if (strlen(hex) != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", hex[2 * i]) ||
+		    !strchr("0123456789abcdefABCDEF", hex[2 * i + 1]))
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int conf_push_token(struct conf *c, const char *name, enum role role, const uint8_t hash[32])
+{
+	struct conf_token *t = realloc(c->tokens, (c->n_tokens + 1) * sizeof(*t));
+
+	if (!t)
+		return -1;
+	c->tokens = t;
+	t = &c->tokens[c->n_tokens++];
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->role = role;
+	memcpy(t->sha256, hash, 32);
+	return 0;
+}
+
+int conf_add_token(struct conf *c, const char *name, enum role role, const char *token)
+{
+	uint8_t hash[32];
+
+	crypto_sha256(token, strlen(token), hash);
+	return conf_push_token(c, name, role, hash);
+}
+
+enum role conf_check_token(const struct conf *c, const char *token, const char **name)
+{
+	enum role found = ROLE_NONE;
+	uint8_t hash[32];
+
+	crypto_sha256(token, strlen(token), hash);
+	/* No early exit: the time taken does not say which token came close. */
+	for (size_t i = 0; i < c->n_tokens; i++) {
+		if (crypto_equal(hash, c->tokens[i].sha256, 32) && found == ROLE_NONE) {
+			found = c->tokens[i].role;
+			if (name)
+				*name = c->tokens[i].name;
+		}
+	}
+	return found;
+}
+
+/* --- the config file ---------------------------------------------------- */
+
+static int conf_string(json_t *v, const char *key, const char *path, char **slot, char *err,
+		       size_t errlen)
+{
+	if (!json_is_string(v) || !json_string_length(v))
+		return conf_fail(err, errlen, "%s: \"%s\" must be a non-empty string", path, key);
+	conf_set_str(slot, json_string_value(v));
+	return 0;
+}
+
+static int conf_tokens(struct conf *c, json_t *arr, const char *path, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *t;
+
+	if (!json_is_array(arr))
+		return conf_fail(err, errlen, "%s: \"tokens\" must be an array", path);
+	json_array_foreach(arr, i, t) {
+		const char *k, *name = NULL, *role = NULL, *hex = NULL;
+		uint8_t hash[32];
+		enum role r;
+		json_t *v;
+
+		if (!json_is_object(t))
+			return conf_fail(err, errlen, "%s: tokens[%zu] must be an object", path, i);
+		json_object_foreach(t, k, v) {
+			const char **slot = !strcmp(k, "name")	 ? &name
+					    : !strcmp(k, "role")	 ? &role
+					    : !strcmp(k, "sha256") ? &hex
+								   : NULL;
+			if (!slot)
+				return conf_fail(err, errlen,
+						 "%s: tokens[%zu]: unknown key \"%s\" (allowed: name, role, sha256)",
+						 path, i, k);
+			if (!json_is_string(v))
+				return conf_fail(err, errlen, "%s: tokens[%zu].%s must be a string", path,
+						 i, k);
+			*slot = json_string_value(v);
+		}
+		if (!name || !*name || strlen(name) >= sizeof(c->tokens[0].name))
+			return conf_fail(err, errlen, "%s: tokens[%zu].name must be 1 to 63 characters",
+					 path, i);
+		if (!role || (strcmp(role, "agent") && strcmp(role, "supervisor")))
+			return conf_fail(err, errlen,
+					 "%s: tokens[%zu].role must be \"agent\" or \"supervisor\"", path, i);
+		r = !strcmp(role, "agent") ? ROLE_AGENT : ROLE_SUPERVISOR;
+		if (!hex || conf_hex32(hex, hash))
+			return conf_fail(err, errlen,
+					 "%s: tokens[%zu].sha256 must be 64 hex digits (see vegvisard --hash-token)",
+					 path, i);
+		if (conf_push_token(c, name, r, hash))
+			return conf_fail(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+static int conf_key_log_level(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	static const char *const names[] = { "error", "warning", "notice", "info", "debug" };
+	const char *s = json_string_value(v);
+
+	for (int i = 0; s && i < 5; i++) {
+		if (!strcmp(s, names[i])) {
+			c->log_level = (enum log_level)i;
+			return 0;
+		}
+	}
+	return conf_fail(err, errlen,
+			 "%s: \"log_level\" must be one of error, warning, notice, info, debug", path);
+}
+
+static int conf_key_listen(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	char sub[200];
+
+	if (!json_is_string(v))
+		return conf_fail(err, errlen, "%s: \"listen\" must be a string ADDR:PORT", path);
+	if (conf_set_listen(c, json_string_value(v), sub, sizeof(sub)))
+		return conf_fail(err, errlen, "%s: %s", path, sub);
+	return 0;
+}
+
+static int conf_key_db(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	return conf_string(v, "db", path, &c->db, err, errlen);
+}
+
+static int conf_key_rules(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	return conf_string(v, "rules", path, &c->rules, err, errlen);
+}
+
+static int conf_key_www(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	return conf_string(v, "www", path, &c->www, err, errlen);
+}
+
+/* Every key the config file may hold; anything else is refused. */
+static const struct {
+	const char *key;
+	int (*apply)(struct conf *c, json_t *v, const char *path, char *err, size_t errlen);
+} conf_keys[] = {
+	{ "listen", conf_key_listen }, { "db", conf_key_db },	{ "rules", conf_key_rules },
+	{ "www", conf_key_www },       { "tokens", conf_tokens }, { "log_level", conf_key_log_level },
+};
+
+static int conf_apply_key(struct conf *c, const char *key, json_t *v, const char *path, char *err,
+			  size_t errlen)
+{
+	char allowed[256] = "";
+
+	for (size_t i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
+		if (!strcmp(key, conf_keys[i].key))
+			return conf_keys[i].apply(c, v, path, err, errlen);
+		snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed), "%s%s",
+			 i ? ", " : "", conf_keys[i].key);
+	}
+	return conf_fail(err, errlen, "%s: unknown key \"%s\" (allowed: %s)", path, key, allowed);
+}
+
+int conf_load_file(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	const char *key;
+	json_t *root, *v;
+	int rc = 0;
+
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (jerr.line < 1)
+			return conf_fail(err, errlen, "%s: %s", path, jerr.text);
+		return conf_fail(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+				 jerr.text);
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return conf_fail(err, errlen, "%s: the config must be a JSON object", path);
+	}
+	json_object_foreach(root, key, v) {
+		if ((rc = conf_apply_key(c, key, v, path, err, errlen)))
+			break;
+	}
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/* daemon.h - the daemon's state, in one place. */
+#ifndef VV_DAEMON_H
+#define VV_DAEMON_H
+
+#include <stdint.h>
+
+#include "conf.h"
+#include "session.h"
+
+struct lws_context;
+struct ev_loop;
+struct rulebook;
+struct store;
+struct client;
+
+/* A finish waiting for the store's commit. Results come back in submission
+ * order, so these form a FIFO; a client that goes away only clears c. */
+struct pending_finish {
+	uint64_t ticket;
+	struct client *c;          /* NULL once the client has gone */
+	json_t *re;                /* the id to echo, or NULL */
+	char session[SESSION_ID_LEN + 1];
+	char *key;
+	struct pending_finish *next;
+};
+
+struct daemon {
+	struct conf conf;
+	struct lws_context *lws;
+	struct ev_loop *loop;
+	struct rulebook *rules;    /* current rules; sessions hold their own reference */
+	struct store *store;
+	struct session_table sessions;
+	struct pending_finish *pending_head, *pending_tail;
+	uint64_t next_ticket;
+	int listening;             /* 1 once the listen socket is up */
+	int stopping;
+};
+
+/* Reload rules from conf.rules: validate all, swap only if they pass. */
+int daemon_reload_rules(struct daemon *d);
+
+#endif

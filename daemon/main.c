@@ -1,0 +1,411 @@
+/* main.c - vegvisard: command line, start-up, the event loop, shutdown. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ev.h>
+#include <libwebsockets.h>
+#include <systemd/sd-daemon.h>
+
+#include "crypto.h"
+#include "daemon.h"
+#include "log.h"
+#include "rules.h"
+#include "server.h"
+#include "store.h"
+
+#define SESSION_IDLE_MS (4LL * 3600 * 1000) /* an untouched session is dropped */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vegvisard [--config FILE] [--listen ADDR:PORT] [--db FILE] [--rules DIR]\n"
+		"                 [--www DIR] [--dev] [--check-rules] [--hash-token] [--version] [--help]\n"
+		"\n"
+		"  --config FILE      JSON config file"
+#ifdef VV_DEFAULT_CONF
+		" (default " VV_DEFAULT_CONF ")"
+#endif
+		"\n"
+		"  --listen ADDR:PORT where to serve HTTP and websockets (default 127.0.0.1:8470)\n"
+		"  --db FILE          the survey store, an SQLite file\n"
+		"  --rules DIR        rule trees, destinations and vocabulary\n"
+		"  --www DIR          the browser clients\n"
+		"  --dev              mint an agent and a supervisor token for this run; print URLs\n"
+		"  --check-rules      validate the rules, print problems or a summary, and exit\n"
+		"  --hash-token       read a token on stdin, print its SHA-256 for the config\n"
+		"  --version, --help\n");
+}
+
+/* --- rules -------------------------------------------------------------- */
+
+static void report_problem_log(void *ctx, const char *problem)
+{
+	(void)ctx;
+	log_err("%s", problem);
+}
+
+static void report_problem_stdout(void *ctx, const char *problem)
+{
+	(*(int *)ctx)++;
+	printf("%s\n", problem);
+}
+
+static int check_rules(const char *dir)
+{
+	int problems = 0;
+	struct rulebook *rb = rules_load(dir, report_problem_stdout, &problems);
+	const char *country;
+	json_t *summary, *t;
+
+	if (!rb) {
+		printf("%s: %d problem%s\n", dir, problems, problems == 1 ? "" : "s");
+		return 1;
+	}
+	summary = rules_summary(rb);
+	json_object_foreach(summary, country, t) {
+		printf("%s: version %s, %lld nodes (%lld questions, %lld results), longest path %lld questions\n",
+		       country, json_string_value(json_object_get(t, "version")),
+		       json_integer_value(json_object_get(t, "nodes")),
+		       json_integer_value(json_object_get(t, "questions")),
+		       json_integer_value(json_object_get(t, "results")),
+		       json_integer_value(json_object_get(t, "depth")));
+	}
+	json_decref(summary);
+	rules_unref(rb);
+	return 0;
+}
+
+int daemon_reload_rules(struct daemon *d)
+{
+	struct rulebook *rb = rules_load(d->conf.rules, report_problem_log, NULL);
+
+	if (!rb) {
+		log_err("rules in %s not reloaded; the previous rules keep serving", d->conf.rules);
+		sd_notify(0, "STATUS=Rule reload failed; serving the previous rules");
+		return -1;
+	}
+	if (d->rules)
+		rules_unref(d->rules); /* sessions in progress keep their own reference */
+	d->rules = rb;
+	log_notice("rules loaded from %s", d->conf.rules);
+	sd_notify(0, "STATUS=Serving; rules reloaded");
+	return 0;
+}
+
+/* --- signals and timers -------------------------------------------------- */
+
+/* The loop's own watchers (lws adds its own for sockets and timers). */
+static struct {
+	ev_signal sig_int, sig_term, sig_hup;
+	ev_timer housekeeping, watchdog, shutdown;
+} loopw;
+
+static void on_shutdown_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	log_warn("connections did not close in time; stopping anyway");
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* libev's own signal handler only flags the signal; these run in the loop. */
+static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)revents;
+	if (d->stopping)
+		return;
+	log_notice("signal %d: stopping", w->signum);
+	d->stopping = 1;
+	sd_notify(0, "STOPPING=1");
+	/* Once lws has closed every connection and no watcher of ours is left,
+	 * ev_run() returns by itself; the unreferenced timer is a backstop. */
+	ev_signal_stop(loop, &loopw.sig_int);
+	ev_signal_stop(loop, &loopw.sig_term);
+	ev_signal_stop(loop, &loopw.sig_hup);
+	ev_timer_stop(loop, &loopw.watchdog);
+	ev_timer_init(&loopw.shutdown, on_shutdown_timeout, 5., 0.);
+	ev_timer_start(loop, &loopw.shutdown);
+	ev_unref(loop);
+	server_stop(d);
+}
+
+static void on_reload_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	log_notice("SIGHUP: reloading rules");
+	daemon_reload_rules(w->data);
+}
+
+static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	size_t n = session_expire(&d->sessions, now_ms() - SESSION_IDLE_MS);
+
+	(void)loop;
+	(void)revents;
+	if (n)
+		log_info("%zu idle session%s expired", n, n == 1 ? "" : "s");
+}
+
+static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/* Called by the store's writer thread: wake the loop to collect results. */
+static void wake_loop(void *arg)
+{
+	struct daemon *d = arg;
+
+	lws_cancel_service(d->lws);
+}
+
+/* --- start-up ----------------------------------------------------------- */
+
+static int make_parent_dir(const char *path)
+{
+	char *copy = strdup(path), *dir, *p;
+	int rc = 0;
+
+	if (!copy)
+		return -1;
+	dir = dirname(copy);
+	for (p = dir + 1; rc == 0; p++) {
+		char saved = *p;
+		if (saved != '/' && saved != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0750) && errno != EEXIST)
+			rc = -1;
+		*p = saved;
+		if (!saved)
+			break;
+	}
+	free(copy);
+	return rc;
+}
+
+/* Many idle widget connections need many descriptors: take all we may. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		log_warn("cannot raise the open-file limit: %s", strerror(errno));
+}
+
+static int hash_token(void)
+{
+	char line[1024], hex[65];
+	size_t n;
+
+	if (!fgets(line, sizeof(line), stdin)) {
+		fprintf(stderr, "vegvisard: --hash-token reads the token on standard input\n");
+		return 1;
+	}
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (n < 16) {
+		fprintf(stderr, "vegvisard: a token must be at least 16 characters\n");
+		return 1;
+	}
+	crypto_sha256_hex(line, n, hex);
+	printf("%s\n", hex);
+	return 0;
+}
+
+static void print_dev_urls(struct daemon *d, const char *agent, const char *supervisor)
+{
+	const char *host = strcmp(d->conf.listen_host, "0.0.0.0") ? d->conf.listen_host
+								   : "127.0.0.1";
+	int port = d->conf.listen_port;
+
+	printf("\nVegvisar is running (development mode; these tokens last for this run only).\n"
+	       "  Agent panel:      http://%s:%d/agent/#token=%s\n"
+	       "  Supervisor:       http://%s:%d/supervisor/#token=%s\n"
+	       "  Chat widget demo: http://%s:%d/widget/demo.html\n"
+	       "Stop with Ctrl-C.\n\n",
+	       host, port, agent, host, port, supervisor, host, port);
+	fflush(stdout);
+}
+
+static int parse_args(struct daemon *d, int argc, char **argv, int *action)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "listen", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },	    { "rules", required_argument, NULL, 'r' },
+		{ "www", required_argument, NULL, 'w' },    { "dev", no_argument, NULL, 'D' },
+		{ "check-rules", no_argument, NULL, 'C' },  { "hash-token", no_argument, NULL, 'H' },
+		{ "version", no_argument, NULL, 'V' },	    { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *listen = NULL, *db = NULL, *rules = NULL, *www = NULL;
+	char err[512];
+	int o;
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': config = optarg; break;
+		case 'l': listen = optarg; break;
+		case 'd': db = optarg; break;
+		case 'r': rules = optarg; break;
+		case 'w': www = optarg; break;
+		case 'D': d->conf.dev = 1; break;
+		case 'C': case 'H': case 'V': case 'h': *action = o; break;
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vegvisard: unexpected argument \"%s\"\n", argv[optind]);
+		return -1;
+	}
+#ifdef VV_DEFAULT_CONF
+	if (!config && access(VV_DEFAULT_CONF, F_OK) == 0)
+		config = VV_DEFAULT_CONF;
+#endif
+	/* The file first, so that flags override it. */
+	if (config && conf_load_file(&d->conf, config, err, sizeof(err)))
+		goto fail;
+	if (listen && conf_set_listen(&d->conf, listen, err, sizeof(err)))
+		goto fail;
+	if (db)
+		conf_set_str(&d->conf.db, db);
+	if (rules)
+		conf_set_str(&d->conf.rules, rules);
+	if (www)
+		conf_set_str(&d->conf.www, www);
+	return 0;
+fail:
+	fprintf(stderr, "vegvisard: %s\n", err);
+	return -1;
+}
+
+static int daemon_open(struct daemon *d)
+{
+	char err[512];
+
+	raise_fd_limit();
+	if (daemon_reload_rules(d))
+		return -1;
+	if (make_parent_dir(d->conf.db)) {
+		log_err("cannot create the directory for %s: %s", d->conf.db, strerror(errno));
+		return -1;
+	}
+	d->store = store_open(d->conf.db, err, sizeof(err));
+	if (!d->store) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (session_table_init(&d->sessions))
+		return -1;
+	d->loop = ev_loop_new(EVFLAG_AUTO);
+	if (!d->loop || server_start(d) || store_start(d->store, wake_loop, d))
+		return -1;
+	return 0;
+}
+
+static void daemon_close(struct daemon *d)
+{
+	if (d->lws)
+		lws_context_destroy(d->lws);
+	if (d->loop) {
+		ev_run(d->loop, 0); /* let lws finish closing on its own loop */
+		ev_loop_destroy(d->loop);
+	}
+	if (d->store)
+		store_close(d->store); /* commits everything still queued */
+	while (d->pending_head) {
+		struct pending_finish *p = d->pending_head;
+		d->pending_head = p->next;
+		json_decref(p->re);
+		free(p->key);
+		free(p);
+	}
+	session_table_free(&d->sessions);
+	if (d->rules)
+		rules_unref(d->rules);
+	conf_free(&d->conf);
+}
+
+static void loop_watch(struct daemon *d)
+{
+	uint64_t watchdog_usec = 0;
+
+	ev_signal_init(&loopw.sig_int, on_stop_signal, SIGINT);
+	ev_signal_init(&loopw.sig_term, on_stop_signal, SIGTERM);
+	ev_signal_init(&loopw.sig_hup, on_reload_signal, SIGHUP);
+	ev_timer_init(&loopw.housekeeping, on_housekeeping, 60., 60.);
+	loopw.sig_int.data = loopw.sig_term.data = loopw.sig_hup.data = d;
+	loopw.housekeeping.data = d;
+	ev_signal_start(d->loop, &loopw.sig_int);
+	ev_signal_start(d->loop, &loopw.sig_term);
+	ev_signal_start(d->loop, &loopw.sig_hup);
+	ev_timer_start(d->loop, &loopw.housekeeping);
+	ev_unref(d->loop); /* housekeeping alone does not keep the loop alive */
+	ev_timer_init(&loopw.watchdog, on_watchdog, 0., 0.);
+	if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
+		ev_timer_set(&loopw.watchdog, 0., (double)watchdog_usec / 2e6);
+		ev_timer_start(d->loop, &loopw.watchdog);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { 0 };
+	char agent[33], supervisor[33];
+	int action = 0, rc = 1;
+
+	conf_defaults(&d.conf);
+	if (parse_args(&d, argc, argv, &action))
+		goto out;
+	switch (action) {
+	case 'h': usage(stdout); rc = 0; goto out;
+	case 'V': printf("vegvisard %s\n", VV_VERSION); rc = 0; goto out;
+	case 'H': rc = hash_token(); goto out;
+	case 'C': rc = check_rules(d.conf.rules); goto out;
+	}
+	log_init(d.conf.log_level);
+	lws_set_log_level(LLL_ERR | LLL_WARN, log_lws_emit);
+	if (d.conf.dev) {
+		if (crypto_random_hex(agent, 16) || crypto_random_hex(supervisor, 16) ||
+		    conf_add_token(&d.conf, "dev-agent", ROLE_AGENT, agent) ||
+		    conf_add_token(&d.conf, "dev-supervisor", ROLE_SUPERVISOR, supervisor))
+			goto out;
+	}
+	if (daemon_open(&d))
+		goto out;
+	loop_watch(&d);
+
+	log_notice("vegvisard %s listening on http://%s:%d (db %s, rules %s, www %s)", VV_VERSION,
+		   d.conf.listen_host, d.conf.listen_port, d.conf.db, d.conf.rules, d.conf.www);
+	sd_notifyf(0, "READY=1\nSTATUS=Serving on %s:%d", d.conf.listen_host, d.conf.listen_port);
+	if (d.conf.dev)
+		print_dev_urls(&d, agent, supervisor);
+
+	ev_run(d.loop, 0);
+	ev_ref(d.loop);
+	ev_timer_stop(d.loop, &loopw.shutdown);
+	ev_ref(d.loop);
+	ev_timer_stop(d.loop, &loopw.housekeeping);
+	rc = 0;
+out:
+	daemon_close(&d);
+	return rc;
+}

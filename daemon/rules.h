@@ -1,0 +1,88 @@
+/* rules.h - rule trees, destinations and the fact vocabulary.
+ *
+ * A rulebook is everything under the rules directory, loaded and validated as
+ * one unit. It is immutable once loaded and reference counted: a SIGHUP
+ * reload swaps in a new rulebook while sessions that started on the old one
+ * keep their reference until they end. All calls happen on one thread. */
+#ifndef VV_RULES_H
+#define VV_RULES_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct rulebook;
+struct rules_tree;
+
+/* Called once per problem found while loading, with a message that names
+ * file and node, e.g. `rules/no.json: node "login.bankid": option "lost"
+ * points to unknown node "bank.lost"`. */
+typedef void (*rules_report_fn)(void *ctx, const char *problem);
+
+/* Load vocabulary.json, destinations/{no,dk}.json and {no,dk}.json from dir.
+ * Returns NULL when anything is wrong, after reporting every problem found
+ * (not just the first). The result starts with one reference. */
+struct rulebook *rules_load(const char *dir, rules_report_fn report, void *ctx);
+struct rulebook *rules_ref(struct rulebook *rb);
+void rules_unref(struct rulebook *rb);
+
+/* The tree for country "no" or "dk", or NULL. */
+const struct rules_tree *rules_tree(const struct rulebook *rb, const char *country);
+const char *rules_tree_version(const struct rules_tree *t);
+const char *rules_tree_country(const struct rules_tree *t);
+/* 1 if the tree declares texts in lang. */
+int rules_tree_has_lang(const struct rules_tree *t, const char *lang);
+/* The languages the tree declares, as a new JSON array. */
+json_t *rules_tree_langs(const struct rules_tree *t);
+
+/* Summary for --check-rules: {"no":{"version":…,"nodes":N,"questions":N,
+ * "results":N,"depth":N}, …}; depth is the longest path in questions. */
+json_t *rules_summary(const struct rulebook *rb);
+
+/* A destination as the protocol sends it ({"id","name","phone","web","hours",
+ * "mandate","unverified":[field names]}), new reference, or NULL if unknown. */
+json_t *rules_destination_json(const struct rulebook *rb, const char *id);
+/* 1 if the vocabulary defines fact, and value (if not NULL) for it. */
+int rules_fact_valid(const struct rulebook *rb, const char *fact, const char *value);
+
+/* One triage walk through one tree. Facts are the walk's state: whenever the
+ * walk reaches a question whose fact is known it answers it itself, so no
+ * fact is asked twice. */
+struct triage;
+
+/* Start at the tree's root with prefilled facts (object fact → value, may be
+ * NULL). Every fact and value must be in the vocabulary; otherwise returns
+ * NULL with a message in err naming the fact and the allowed values. The
+ * walk holds a reference on rb until triage_free. */
+struct triage *triage_start(struct rulebook *rb, const struct rules_tree *t, json_t *prefill,
+			    char *err, size_t errlen);
+void triage_free(struct triage *tr);
+
+/* Answer the current question. -1 with err listing the allowed values when
+ * value is not one of its options, or when the walk is at a result. */
+int triage_answer(struct triage *tr, const char *value, char *err, size_t errlen);
+/* Undo the last answer (or jump): back to the previous asked question, and
+ * forget the facts that answer set. Prefilled facts stay. -1 with err when
+ * there is nothing to undo. */
+int triage_back(struct triage *tr, char *err, size_t errlen);
+/* Move to any node of the tree by id (recorded in the path, undone by back).
+ * -1 with err if there is no such node. */
+int triage_jump(struct triage *tr, const char *node_id, char *err, size_t errlen);
+
+/* The walk's state as the protocol's step fields, new reference:
+ * {"facts":{…},"path":[…],"question":{"node","fact","text","help",
+ *  "options":[{"value","label"}],"citizen":bool}} or, at a result,
+ * {"facts","path","result":{"node","category","first_line","advice","bring",
+ *  "destination":{…as rules_destination_json}}}. Texts in lang, which the
+ * caller has checked with rules_tree_has_lang. */
+json_t *triage_step_json(const struct triage *tr, const char *lang);
+
+/* Accessors used when a contact is finished. */
+int triage_at_result(const struct triage *tr);
+const char *triage_result_category(const struct triage *tr); /* NULL unless at a result */
+const char *triage_result_destination(const struct triage *tr);
+json_t *triage_facts(const struct triage *tr); /* borrowed */
+json_t *triage_path(const struct triage *tr);  /* new reference: array of node ids */
+const struct rules_tree *triage_tree(const struct triage *tr);
+
+#endif

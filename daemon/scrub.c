@@ -1,0 +1,592 @@
+/* scrub.c - remove personal identifiers from free text before it is stored.
+ *
+ * Privacy requirement: no personal identifiers at rest. Every finished
+ * contact's free text goes through scrub_text() on the service thread, so the
+ * scanner is hand-written, single pass and linear in the input, and it never
+ * looks past the terminating NUL whatever the bytes are (invalid UTF-8
+ * included). scrub_text() takes any NUL-terminated string, so a fuzzer can
+ * call it directly.
+ *
+ * What is replaced, and by which placeholder (plain ASCII, language-neutral):
+ *
+ *   [national-id removed]  Norwegian fødselsnummer or D-number: 11 digits,
+ *                          DDMMYY (D-number: DD+40) and both check digits.
+ *                          K2 as always; K1 under the rule from 2032, where
+ *                          the weighted sum mod 11 may be 0, 1, 2 or 3 (today's
+ *                          numbers are the 0 case). Source: Skatteetaten,
+ *                          "Nye fødselsnummer og d-nummer fra 2032".
+ *   [cpr removed]          Danish CPR number: DDMMYY + 4 digits. No modulus 11
+ *                          check, since CPR has issued numbers that fail it
+ *                          from 1 October 2007.
+ *   [phone removed]        Norwegian or Danish phone number: 8 digits with
+ *                          +47/+45, 0047/0045 or (+47)/(+45) in front and any
+ *                          grouping; without a country code only in the usual
+ *                          groupings 12345678, 12 34 56 78, 123 45 678,
+ *                          1234 5678, and first digit 2-9.
+ *   [email removed]        e-mail address, UTF-8 letters allowed.
+ *
+ * Digits are read as chains of groups joined by one separator: space, '.',
+ * '-', no-break or thin space, a Unicode hyphen or en dash, or " - " / " – ".
+ * Identifiers are looked for at group boundaries only, so "kr 12 500",
+ * "1 234 567" or a digit run inside a longer number is never cut apart.
+ *
+ * Things deliberately left alone, to keep false positives down:
+ *   - dates, amounts and times: groupings such as 01.01.2024, 2024-01-01,
+ *     12 345 678 (thousands) and 20.00-22.00 (mixed separators) are not phone
+ *     shapes, and 1234 5678 counts only with a space, so 1990-2024 is a range;
+ *   - an 11-digit number written as a Norwegian account number, 1234.56.78903
+ *     or 1234 56 78903, even when it would pass as a fødselsnummer.
+ * Known false positives, measured in tests/unit/test_scrub.c: unformatted
+ * 11-digit account numbers that happen to pass the fødselsnummer checks,
+ * 10-digit Danish account numbers that start with a plausible DDMM, and any
+ * bare 8-digit number starting with 2-9 (compact dates, CVR numbers), which
+ * cannot be told from a Danish mobile number.
+ * Known misses: a phone number grouped 98 765 432 without country code (the
+ * shape of the amount 12 345 678), and digits glued to other digits. */
+#include "scrub.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum found { FOUND_NATIONAL_ID, FOUND_CPR, FOUND_PHONE, FOUND_EMAIL };
+
+static const char *const scrub_tags[] = {
+	[FOUND_NATIONAL_ID] = "[national-id removed]",
+	[FOUND_CPR] = "[cpr removed]",
+	[FOUND_PHONE] = "[phone removed]",
+	[FOUND_EMAIL] = "[email removed]",
+};
+
+#define NO_POS SIZE_MAX
+/* Groups looked at together: the longest identifier, "+47" and eight
+ * single digits, spans nine. */
+#define WINDOW 12
+
+/* One run of digits in a chain such as "01.01.90-12345". */
+struct group {
+	size_t start, end; /* the digits are text[start..end) */
+	char sep;          /* separator before it: ' ', '.', '-', or 0 for the first */
+};
+
+/* Reads the groups of one chain in order, never starting one at limit. */
+struct chain {
+	const char *t;
+	size_t n, limit;
+	size_t next; /* start of the next unread group, or NO_POS */
+	char next_sep;
+	size_t end; /* end of the last group read */
+};
+
+/* The output being built; text before done has been dealt with. */
+struct scrub {
+	const char *t;
+	size_t n, done;
+	char *out;
+	size_t len, cap;
+	int oom;
+};
+
+struct span {
+	size_t start, end;
+};
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_ascii_alnum(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Decodes the UTF-8 character at p. Invalid or truncated sequences come back
+ * as one byte with code point -1, so callers always make progress. */
+static long utf8_at(const char *t, size_t n, size_t p, size_t *len)
+{
+	const unsigned char *u = (const unsigned char *)t + p;
+	size_t need, i;
+	long cp;
+
+	*len = 1;
+	if (u[0] < 0x80)
+		return u[0];
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		need = 1, cp = u[0] & 0x1f;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		need = 2, cp = u[0] & 0x0f;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		need = 3, cp = u[0] & 0x07;
+	else
+		return -1;
+	if (n - p <= need)
+		return -1;
+	for (i = 1; i <= need; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return -1;
+		cp = cp << 6 | (u[i] & 0x3f);
+	}
+	*len = need + 1;
+	return cp;
+}
+
+/* A letter outside ASCII, roughly: Latin-1 letters and up, minus the
+ * punctuation and symbol blocks (quotes, dashes, spaces, arrows, «» …). */
+static int is_wide_letter(long cp)
+{
+	if (cp < 0xc0 || cp == 0xd7 || cp == 0xf7)
+		return 0;
+	if ((cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x3000 && cp <= 0x303f) || cp == 0xfeff)
+		return 0;
+	return 1;
+}
+
+/* Invalid bytes count as local-part characters: "\xe5se@x.no" (Latin-1
+ * "åse") is still an address. */
+static int email_local_char(const char *t, size_t n, size_t p, size_t *len)
+{
+	long cp = utf8_at(t, n, p, len);
+
+	if (cp >= 0 && cp < 0x80)
+		return is_ascii_alnum((char)cp) || strchr("._%+-", (int)cp) != NULL;
+	return cp < 0 || is_wide_letter(cp);
+}
+
+static int domain_char(const char *t, size_t n, size_t p, size_t *len, int *letter)
+{
+	long cp = utf8_at(t, n, p, len);
+
+	if (cp >= 0 && cp < 0x80) {
+		*letter = is_ascii_alnum((char)cp) && !is_digit((char)cp);
+		return is_ascii_alnum((char)cp) || cp == '-';
+	}
+	*letter = is_wide_letter(cp);
+	return *letter;
+}
+
+/* The end of the longest domain at p that has at least two labels and ends
+ * in a label of two or more letters; 0 if there is none. "x.no.", "x.no.123",
+ * "x.no-" and "x.no98765432" all give "x.no", so an address glued to a number
+ * still goes. Deciding by a label's leading letters only, which digit
+ * scrubbing never touches, keeps scrub_text(scrub_text(x)) == scrub_text(x). */
+static size_t email_domain_end(const char *t, size_t n, size_t p)
+{
+	size_t best = 0, len;
+	int labels = 0, letter;
+
+	while (p < n) {
+		size_t label_start = p, word_end = p; /* word_end: label less trailing '-' */
+		size_t lead_end = p;                  /* end of the label's leading letters */
+		int letters = 0, others = 0, lead = 0;
+
+		while (p < n && domain_char(t, n, p, &len, &letter)) {
+			if (t[p] != '-') {
+				others += word_end != p; /* a '-' before it: not a TLD */
+				letters += letter;
+				others += !letter;
+				word_end = p + len;
+				if (letter && lead_end == p)
+					lead_end = p + len, lead++;
+			}
+			p += len;
+		}
+		if (p == label_start)
+			break;
+		if (++labels >= 2) {
+			if (!others && letters >= 2)
+				best = word_end;
+			else if (lead >= 2) /* the letters are the TLD, the rest is glued on */
+				best = lead_end;
+		}
+		if (p + 1 < n && t[p] == '.' && t[p + 1] != '-' &&
+		    domain_char(t, n, p + 1, &len, &letter))
+			p++;
+		else
+			break;
+	}
+	return best;
+}
+
+/* The next e-mail address at or after from, or {n, n}. An address starts
+ * where a run of local-part characters starts, so "tlf:ole@x.no" gives
+ * "ole@x.no". from is 0 or the end of the last address, and counts as a
+ * start too: in "ole@x.no_kari@y.no" the second address goes as well. */
+static struct span next_email(const char *t, size_t n, size_t from)
+{
+	struct span none = { n, n };
+	int prev_local = 0;
+	size_t p = from, len;
+
+	while (p < n) {
+		int local = email_local_char(t, n, p, &len);
+
+		if (local && !prev_local) {
+			size_t q = p, end;
+
+			while (q < n && email_local_char(t, n, q, &len))
+				q += len;
+			if (q < n && t[q] == '@' && (end = email_domain_end(t, n, q + 1))) {
+				struct span found = { p, end };
+				return found;
+			}
+			p = q;
+			prev_local = 1;
+			continue;
+		}
+		prev_local = local;
+		p += len;
+	}
+	return none;
+}
+
+/* The length of a digit-group separator at p (0 if none) and its class. */
+static size_t sep_at(const char *t, size_t n, size_t p, char *cls)
+{
+	const unsigned char *u = (const unsigned char *)t + p;
+
+	if (p >= n)
+		return 0;
+	if (n - p > 2 && u[0] == ' ' && u[1] == '-' && u[2] == ' ') { /* 010190 - 12345 */
+		*cls = '-';
+		return 3;
+	}
+	if (n - p > 4 && u[0] == ' ' && u[1] == 0xe2 && u[2] == 0x80 && u[3] == 0x93 && u[4] == ' ') {
+		*cls = '-';
+		return 5;
+	}
+	if (u[0] == ' ' || u[0] == '.' || u[0] == '-') {
+		*cls = (char)u[0];
+		return 1;
+	}
+	if (n - p > 1 && u[0] == 0xc2 && u[1] == 0xa0) { /* no-break space */
+		*cls = ' ';
+		return 2;
+	}
+	if (n - p > 2 && u[0] == 0xe2 && u[1] == 0x80) {
+		/* thin, hair, narrow no-break space; hyphen, non-breaking hyphen, en dash */
+		if (u[2] == 0x89 || u[2] == 0x8a || u[2] == 0xaf) {
+			*cls = ' ';
+			return 3;
+		}
+		if (u[2] == 0x90 || u[2] == 0x91 || u[2] == 0x93) {
+			*cls = '-';
+			return 3;
+		}
+	}
+	return 0;
+}
+
+static int chain_read(struct chain *c, struct group *g)
+{
+	size_t e, seplen;
+	char cls = 0;
+
+	if (c->next == NO_POS)
+		return 0;
+	g->start = c->next;
+	g->sep = c->next_sep;
+	for (e = g->start; e < c->n && is_digit(c->t[e]); e++)
+		;
+	g->end = c->end = e;
+	seplen = sep_at(c->t, c->n, e, &cls);
+	if (seplen && e + seplen < c->limit && is_digit(c->t[e + seplen])) {
+		c->next = e + seplen;
+		c->next_sep = cls;
+	} else {
+		c->next = NO_POS;
+	}
+	return 1;
+}
+
+/* Copies exactly want digits from w[0..cnt), skipping skip digits of w[0],
+ * ending exactly at the end of a group. Returns the groups used (0 when the
+ * count falls inside a group); ends[k] is the digit count after group k. */
+static int gather(const char *t, const struct group *w, int cnt, size_t skip, size_t want,
+		  char *d, size_t *ends)
+{
+	size_t have = 0;
+
+	for (int k = 0; k < cnt; k++) {
+		size_t from = w[k].start + (k == 0 ? skip : 0);
+		size_t len = w[k].end - from;
+
+		if (len > want - have)
+			return 0;
+		memcpy(d + have, t + from, len);
+		have += len;
+		ends[k] = have;
+		if (have == want)
+			return k + 1;
+	}
+	return 0;
+}
+
+static int two_digits(const char *d)
+{
+	return (d[0] - '0') * 10 + (d[1] - '0');
+}
+
+static int date_ok(int day, int month)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return month >= 1 && month <= 12 && day >= 1 && day <= mdays[month - 1];
+}
+
+/* Split identifiers are written DDMMYY-rest or DD.MM.YY-rest: every group
+ * boundary must be in allowed[] and, if year_split, one of them after the
+ * year. */
+static int boundaries_ok(const size_t *ends, int used, const size_t *allowed, size_t nallowed,
+			 int year_split)
+{
+	int after_year = used == 1 || !year_split;
+
+	for (int k = 0; k < used; k++) {
+		size_t i;
+
+		for (i = 0; i < nallowed && allowed[i] != ends[k]; i++)
+			;
+		if (i == nallowed)
+			return 0;
+		after_year |= ends[k] == 6;
+	}
+	return after_year;
+}
+
+static int national_id_valid(const char *d)
+{
+	static const int w1[9] = { 3, 7, 6, 1, 8, 9, 4, 5, 2 };
+	static const int w2[10] = { 5, 4, 3, 2, 7, 6, 5, 4, 3, 2 };
+	int day = two_digits(d), month = two_digits(d + 2), s1 = d[9] - '0', s2 = d[10] - '0';
+
+	if (day > 40) /* D-number */
+		day -= 40;
+	if (!date_ok(day, month))
+		return 0;
+	for (int i = 0; i < 9; i++)
+		s1 += w1[i] * (d[i] - '0');
+	for (int i = 0; i < 10; i++)
+		s2 += w2[i] * (d[i] - '0');
+	/* The 2032 rule accepts K1 with remainder 0-3; today's numbers have 0. */
+	return s1 % 11 <= 3 && s2 % 11 == 0;
+}
+
+static int match_national_id(const char *t, const struct group *w, int cnt)
+{
+	static const size_t allowed[] = { 2, 4, 6, 9, 11 };
+	size_t ends[WINDOW];
+	char d[11];
+	int used = gather(t, w, cnt, 0, sizeof(d), d, ends);
+
+	/* The check digits are strong enough to accept 01 12 9956715 too. */
+	if (!used || !boundaries_ok(ends, used, allowed, 5, 0))
+		return 0;
+	/* 1234.56.78903 is how Norwegian account numbers are written. */
+	if (used == 3 && ends[0] == 4 && ends[1] == 6 && w[1].sep == w[2].sep && w[1].sep != '-')
+		return 0;
+	return national_id_valid(d) ? used : 0;
+}
+
+static int match_cpr(const char *t, const struct group *w, int cnt)
+{
+	static const size_t allowed[] = { 2, 4, 6, 10 };
+	size_t ends[WINDOW];
+	char d[10];
+	int used = gather(t, w, cnt, 0, sizeof(d), d, ends);
+
+	/* No check digit: 1234 567890 (reg. + account) must not pass. */
+	if (!used || !boundaries_ok(ends, used, allowed, 4, 1))
+		return 0;
+	return date_ok(two_digits(d), two_digits(d + 2)) ? used : 0;
+}
+
+/* A phone number without country code, in one of the usual groupings. */
+static int match_phone(const char *t, const struct group *w, int cnt)
+{
+	size_t ends[WINDOW];
+	char d[8];
+	int used = gather(t, w, cnt, 0, sizeof(d), d, ends);
+
+	if (!used || d[0] < '2')
+		return 0;
+	for (int k = 2; k < used; k++)
+		if (w[k].sep != w[1].sep) /* 20.00-22.00 is a time range */
+			return 0;
+	switch (used) {
+	case 1: /* 12345678 */
+		return used;
+	case 2: /* 1234 5678; 2019-2024 is a year range */
+		return ends[0] == 4 && w[1].sep == ' ' ? used : 0;
+	case 3: /* 123 45 678 */
+		return ends[0] == 3 && ends[1] == 5 ? used : 0;
+	case 4: /* 12 34 56 78 */
+		return ends[0] == 2 && ends[1] == 4 && ends[2] == 6 ? used : 0;
+	default:
+		return 0;
+	}
+}
+
+static int is_country_code(const char *d)
+{
+	return d[0] == '4' && (d[1] == '7' || d[1] == '5');
+}
+
+/* "(+47) " or "(0047)" just before pos: where the '(' is, or NO_POS. */
+static size_t paren_prefix(const char *t, size_t pos, size_t done)
+{
+	size_t gaps[] = { 0, 1, 2 };
+
+	for (size_t i = 0; i < 3; i++) {
+		size_t p = pos - gaps[i];
+
+		if (pos < done + gaps[i] + 5)
+			return NO_POS;
+		if (gaps[i] == 1 && t[p] != ' ')
+			continue;
+		if (gaps[i] == 2 && !((unsigned char)t[p] == 0xc2 && (unsigned char)t[p + 1] == 0xa0))
+			continue;
+		if (t[p - 1] != ')' || !is_country_code(t + p - 3))
+			continue;
+		if (t[p - 4] == '+' && t[p - 5] == '(')
+			return p - 5;
+		if (p >= done + 6 && t[p - 4] == '0' && t[p - 5] == '0' && t[p - 6] == '(')
+			return p - 6;
+	}
+	return NO_POS;
+}
+
+/* A phone number after +47/+45, 0047/0045 or (+47)/(+45): eight digits in
+ * any grouping. *from gets the start of the country code. */
+static int match_cc_phone(const struct scrub *s, const struct group *w, int cnt, int first,
+			  size_t *from)
+{
+	const char *g = s->t + w[0].start;
+	size_t glen = w[0].end - w[0].start, skip, start, ends[WINDOW];
+	char d[8];
+	int used;
+
+	if (first && (start = paren_prefix(s->t, w[0].start, s->done)) != NO_POS)
+		skip = 0;
+	else if (first && w[0].start > s->done && s->t[w[0].start - 1] == '+' && glen >= 2 &&
+		 is_country_code(g))
+		skip = 2, start = w[0].start - 1;
+	else if (glen >= 4 && g[0] == '0' && g[1] == '0' && is_country_code(g + 2))
+		skip = 4, start = w[0].start;
+	else
+		return 0;
+	used = gather(s->t, w, cnt, skip, sizeof(d), d, ends);
+	if (used)
+		*from = start;
+	return used;
+}
+
+/* The identifier starting at group w[0], longest kind first: how many groups
+ * it takes (0 for none), where it starts and what it is. */
+static int match_at(const struct scrub *s, const struct group *w, int cnt, int first,
+		    size_t *from, enum found *kind)
+{
+	int used;
+
+	*from = w[0].start;
+	if ((used = match_cc_phone(s, w, cnt, first, from)))
+		*kind = FOUND_PHONE;
+	else if ((used = match_national_id(s->t, w, cnt)))
+		*kind = FOUND_NATIONAL_ID;
+	else if ((used = match_cpr(s->t, w, cnt)))
+		*kind = FOUND_CPR;
+	else if ((used = match_phone(s->t, w, cnt)))
+		*kind = FOUND_PHONE;
+	return used;
+}
+
+static void out_put(struct scrub *s, const char *p, size_t len)
+{
+	if (s->oom)
+		return;
+	if (s->cap - s->len <= len) {
+		size_t cap = s->cap * 2 + len + 1;
+		char *grown = cap > s->cap ? realloc(s->out, cap) : NULL;
+
+		if (!grown) {
+			s->oom = 1;
+			return;
+		}
+		s->out = grown;
+		s->cap = cap;
+	}
+	memcpy(s->out + s->len, p, len);
+	s->len += len;
+}
+
+static void emit(struct scrub *s, size_t from, size_t to, enum found kind)
+{
+	out_put(s, s->t + s->done, from - s->done);
+	out_put(s, scrub_tags[kind], strlen(scrub_tags[kind]));
+	s->done = to;
+}
+
+/* Scrubs the digit chain starting at pos, which ends before limit; returns
+ * where it ends. Groups not part of an identifier stay as they are. */
+static size_t scrub_chain(struct scrub *s, size_t pos, size_t limit)
+{
+	struct chain c = { s->t, s->n, limit, pos, 0, pos };
+	struct group w[WINDOW];
+	int cnt = 0, first = 1;
+
+	for (;;) {
+		size_t from;
+		enum found kind;
+		int used;
+
+		while (cnt < WINDOW && chain_read(&c, &w[cnt]))
+			cnt++;
+		if (!cnt)
+			break;
+		used = match_at(s, w, cnt, first, &from, &kind);
+		if (used)
+			emit(s, from, w[used - 1].end, kind);
+		else
+			used = 1;
+		memmove(w, w + used, (size_t)(cnt - used) * sizeof(w[0]));
+		cnt -= used;
+		first = 0;
+	}
+	return c.end;
+}
+
+char *scrub_text(const char *text)
+{
+	struct scrub s = { 0 };
+	struct span email;
+	size_t p = 0;
+
+	if (!text)
+		text = "";
+	s.t = text;
+	s.n = strlen(text);
+	s.cap = s.n + s.n / 4 + 64;
+	s.out = malloc(s.cap);
+	if (!s.out)
+		return NULL;
+
+	email = next_email(s.t, s.n, 0);
+	while (p < s.n) {
+		if (p == email.start) {
+			emit(&s, email.start, email.end, FOUND_EMAIL);
+			p = email.end;
+			email = next_email(s.t, s.n, p);
+		} else if (is_digit(s.t[p])) {
+			p = scrub_chain(&s, p, email.start);
+		} else {
+			p++;
+		}
+	}
+	out_put(&s, s.t + s.done, s.n - s.done);
+	out_put(&s, "", 1);
+	if (s.oom) {
+		free(s.out);
+		return NULL;
+	}
+	return s.out;
+}

@@ -1,0 +1,758 @@
+/* store.c - the survey store: one SQLite file, one writer thread.
+ *
+ * The service thread only copies contacts into a queue (store_submit). The
+ * writer thread takes everything waiting, inserts it in one transaction and
+ * answers each contact only after COMMIT has returned: one fsync per batch
+ * instead of one per row is what lets a slow disk keep up with a burst.
+ * See docs/store.md. */
+#include "store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+
+/* Contacts submitted and not yet collected by store_poll_results (queued,
+ * being written, or answered and not polled). Bounds memory and makes a
+ * stuck disk push back on the service thread instead of growing forever. */
+#ifndef STORE_QUEUE_MAX
+#define STORE_QUEUE_MAX 65536
+#endif
+
+/* How long a write waits for a lock held by another connection (an admin's
+ * sqlite3 shell, a backup) before the batch fails and is answered. */
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+/* Schema migrations in order: step i takes user_version from i to i + 1.
+ * Append new steps; never edit a step that has shipped. */
+static const char *const store_migrations[] = {
+	/* 1: one row per finished contact. The checks are a last line of
+	 * defence (the service validates first), loose enough that a new
+	 * country, category or destination needs no migration. */
+	"CREATE TABLE contacts ("
+	" id INTEGER PRIMARY KEY,"
+	" key TEXT NOT NULL UNIQUE CHECK (length(key) BETWEEN 1 AND 256),"
+	" started_ms INTEGER NOT NULL,"
+	" finished_ms INTEGER NOT NULL,"
+	" channel TEXT NOT NULL CHECK (channel IN ('phone', 'chat', 'widget', 'desk')),"
+	" country TEXT NOT NULL CHECK (length(country) = 2),"
+	" lang TEXT NOT NULL,"
+	" rules_version TEXT NOT NULL,"
+	" path TEXT NOT NULL CHECK (json_valid(path) AND json_type(path) = 'array'),"
+	" facts TEXT NOT NULL CHECK (json_valid(facts) AND json_type(facts) = 'object'),"
+	" suggested TEXT,"
+	" destination TEXT,"
+	" category TEXT,"
+	" outcome TEXT NOT NULL CHECK (outcome IN ('resolved', 'referred', 'abandoned')),"
+	" referral_reason TEXT CHECK (referral_reason IS NULL OR outcome = 'referred'),"
+	" on_behalf TEXT CHECK (on_behalf IN ('self', 'another_person', 'organisation', 'unknown')),"
+	" relation TEXT,"
+	" age_band TEXT,"
+	" period TEXT,"
+	" note TEXT"
+	");"
+	"CREATE INDEX contacts_finished ON contacts (finished_ms);"
+	"CREATE INDEX contacts_country_finished ON contacts (country, finished_ms);",
+};
+#define STORE_SCHEMA_VERSION ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
+
+/* ON CONFLICT DO NOTHING makes a repeated key a no-op we can detect with
+ * sqlite3_changes(), so a new key (the common case) costs one statement. */
+static const char store_sql_insert[] =
+	"INSERT INTO contacts (key, started_ms, finished_ms, channel, country, lang,"
+	" rules_version, path, facts, suggested, destination, category, outcome,"
+	" referral_reason, on_behalf, relation, age_band, period, note)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+	" ?17, ?18, ?19) ON CONFLICT (key) DO NOTHING";
+static const char store_sql_find[] = "SELECT id FROM contacts WHERE key = ?1";
+
+/* One submitted contact, from store_submit until store_poll_results. The
+ * strings of c point into text, so one malloc and one free per contact. */
+struct store_item {
+	struct store_item *next;
+	struct contact c;
+	struct store_result res;
+	char text[];
+};
+
+/* A FIFO of items; the writer takes a whole one in O(1) under the lock. */
+struct store_queue {
+	struct store_item *head;
+	struct store_item *tail;
+	size_t len;
+};
+
+struct store {
+	sqlite3 *db;            /* used by one thread at a time: open, writer, close */
+	sqlite3_stmt *begin;
+	sqlite3_stmt *commit;
+	sqlite3_stmt *rollback;
+	sqlite3_stmt *insert;
+	sqlite3_stmt *find;
+
+	pthread_mutex_t lock;   /* guards everything below */
+	pthread_cond_t work;    /* contacts queued, or closing */
+	struct store_queue pending;  /* submitted, waiting for the writer */
+	struct store_queue results;  /* answered, waiting for store_poll_results */
+	size_t in_flight;       /* taken by the writer, not yet answered */
+	int stopping;
+
+	pthread_t writer;
+	int started;
+	void (*wake)(void *arg);
+	void *wake_arg;
+	unsigned long failed_batches;  /* writer only: failures since the last commit */
+};
+
+/* Every string of struct contact, so copying one cannot be forgotten. */
+static const size_t store_text_fields[] = {
+	offsetof(struct contact, key),
+	offsetof(struct contact, channel),
+	offsetof(struct contact, country),
+	offsetof(struct contact, lang),
+	offsetof(struct contact, rules_version),
+	offsetof(struct contact, path_json),
+	offsetof(struct contact, facts_json),
+	offsetof(struct contact, suggested),
+	offsetof(struct contact, destination),
+	offsetof(struct contact, category),
+	offsetof(struct contact, outcome),
+	offsetof(struct contact, referral_reason),
+	offsetof(struct contact, on_behalf),
+	offsetof(struct contact, relation),
+	offsetof(struct contact, age_band),
+	offsetof(struct contact, period),
+	offsetof(struct contact, note),
+};
+#define STORE_TEXT_FIELDS (sizeof(store_text_fields) / sizeof(store_text_fields[0]))
+
+static void store_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void store_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- opening: pragmas, integrity, migrations, statements ---- */
+
+/* Run one SQL text that returns no rows we need; on failure copy the reason
+ * into why before anything else can overwrite sqlite3_errmsg. */
+static int store_exec(sqlite3 *db, const char *sql, char *why, size_t whylen)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		snprintf(why, whylen, "%s", sqlite3_errmsg(db));
+	return rc;
+}
+
+/* The first column of the first row of sql, as text into out. */
+static int store_query_text(sqlite3 *db, const char *sql, char *out, size_t outlen)
+{
+	sqlite3_stmt *q = NULL;
+	const unsigned char *text;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		text = sqlite3_column_text(q, 0);
+		snprintf(out, outlen, "%s", text ? (const char *)text : "");
+		rc = SQLITE_OK;
+	} else {
+		snprintf(out, outlen, "%s", sqlite3_errmsg(db));
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_ERROR;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* A quick_check is linear in the file size; a full integrity_check would
+ * also cross-check indexes but can take minutes on a large store, and a
+ * daemon that is slow to start is a daemon that is down. */
+static int store_check_integrity(struct store *st, const char *path, char *err, size_t errlen)
+{
+	char verdict[256];
+	int rc, primary;
+
+	rc = store_query_text(st->db, "PRAGMA quick_check", verdict, sizeof(verdict));
+	primary = rc & 0xff;
+	if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
+		store_fail(err, errlen,
+			   "%s: refusing to open: not a SQLite database or corrupted (%s); "
+			   "restore it from a backup",
+			   path, verdict);
+		return -1;
+	}
+	if (rc != SQLITE_OK) {
+		store_fail(err, errlen, "%s: cannot read: %s", path, verdict);
+		return -1;
+	}
+	if (strcmp(verdict, "ok") != 0) {
+		store_fail(err, errlen,
+			   "%s: refusing to open: integrity check failed (%s); "
+			   "restore it from a backup",
+			   path, verdict);
+		return -1;
+	}
+	return 0;
+}
+
+static int store_configure(struct store *st, const char *path, char *err, size_t errlen)
+{
+	char mode[64], why[160];
+
+	if (store_query_text(st->db, "PRAGMA journal_mode = WAL", mode, sizeof(mode)) != SQLITE_OK) {
+		store_fail(err, errlen, "%s: cannot set WAL mode: %s", path, mode);
+		return -1;
+	}
+	/* WAL needs shared memory; some network file systems cannot do it. */
+	if (strcmp(mode, "wal") != 0) {
+		store_fail(err, errlen, "%s: cannot set WAL mode (journal_mode stays %s)", path, mode);
+		return -1;
+	}
+	/* FULL syncs the WAL at every COMMIT: a committed batch survives a power
+	 * cut. NORMAL would lose the last batches we already acknowledged. */
+	if (store_exec(st->db, "PRAGMA synchronous = FULL", why, sizeof(why)) != SQLITE_OK) {
+		store_fail(err, errlen, "%s: cannot set synchronous=FULL: %s", path, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* One migration step in its own transaction, together with the new
+ * user_version, so a crash leaves the file at the old or the new version. */
+static int store_migrate_step(struct store *st, int to, const char *path, char *err, size_t errlen)
+{
+	char bump[40], why[160];
+
+	/* PRAGMA takes no bound parameters; the number is our own integer. */
+	snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", to);
+	if (store_exec(st->db, "BEGIN IMMEDIATE", why, sizeof(why)) != SQLITE_OK)
+		goto fail;
+	if (store_exec(st->db, store_migrations[to - 1], why, sizeof(why)) != SQLITE_OK ||
+	    store_exec(st->db, bump, why, sizeof(why)) != SQLITE_OK ||
+	    store_exec(st->db, "COMMIT", why, sizeof(why)) != SQLITE_OK) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
+	return 0;
+fail:
+	store_fail(err, errlen, "%s: migration to schema version %d failed: %s", path, to, why);
+	return -1;
+}
+
+/* Read user_version. An older daemon must not write into a schema it does
+ * not understand (after a package downgrade, say), so a newer version is
+ * refused here, before anything (even the journal mode) is changed. */
+static int store_read_version(struct store *st, const char *path, int *version, char *err,
+			      size_t errlen)
+{
+	char text[160];
+
+	if (store_query_text(st->db, "PRAGMA user_version", text, sizeof(text)) != SQLITE_OK) {
+		store_fail(err, errlen, "%s: cannot read the schema version: %s", path, text);
+		return -1;
+	}
+	*version = atoi(text);
+	if (*version > STORE_SCHEMA_VERSION) {
+		store_fail(err, errlen,
+			   "%s: refusing to open: schema version %d is newer than this "
+			   "vegvisard knows (%d); run a newer vegvisard",
+			   path, *version, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+static int store_migrate(struct store *st, const char *path, int version, char *err,
+			 size_t errlen)
+{
+	for (; version < STORE_SCHEMA_VERSION; version++) {
+		if (store_migrate_step(st, version + 1, path, err, errlen) < 0)
+			return -1;
+		log_notice("store: %s: migrated to schema version %d", path, version + 1);
+	}
+	return 0;
+}
+
+static int store_prepare(struct store *st, const char *path, char *err, size_t errlen)
+{
+	const struct {
+		sqlite3_stmt **stmt;
+		const char *sql;
+	} list[] = {
+		{ &st->begin, "BEGIN IMMEDIATE" },
+		{ &st->commit, "COMMIT" },
+		{ &st->rollback, "ROLLBACK" },
+		{ &st->insert, store_sql_insert },
+		{ &st->find, store_sql_find },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
+		if (sqlite3_prepare_v3(st->db, list[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
+				       list[i].stmt, NULL) != SQLITE_OK) {
+			store_fail(err, errlen, "%s: cannot prepare \"%s\": %s", path, list[i].sql,
+				   sqlite3_errmsg(st->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Free whatever store_open got as far as creating. */
+static void store_free(struct store *st)
+{
+	sqlite3_finalize(st->begin);
+	sqlite3_finalize(st->commit);
+	sqlite3_finalize(st->rollback);
+	sqlite3_finalize(st->insert);
+	sqlite3_finalize(st->find);
+	/* sqlite3_close checkpoints the WAL into the main file and removes it. */
+	if (st->db && sqlite3_close(st->db) != SQLITE_OK)
+		log_err("store: close: %s", sqlite3_errmsg(st->db));
+	pthread_cond_destroy(&st->work);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+struct store *store_open(const char *path, char *err, size_t errlen)
+{
+	struct store *st;
+	int rc, version;
+
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		store_fail(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->work, NULL);
+	/* NOMUTEX: the connection is only ever used by one thread at a time,
+	 * handed over by pthread_create and pthread_join. */
+	rc = sqlite3_open_v2(path, &st->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		store_fail(err, errlen, "%s: cannot open: %s", path,
+			   st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	if (store_check_integrity(st, path, err, errlen) < 0 ||
+	    store_read_version(st, path, &version, err, errlen) < 0 ||
+	    store_configure(st, path, err, errlen) < 0 ||
+	    store_migrate(st, path, version, err, errlen) < 0 ||
+	    store_prepare(st, path, err, errlen) < 0)
+		goto fail;
+	log_info("store: %s: open, schema version %d, WAL, synchronous=FULL", path,
+		 STORE_SCHEMA_VERSION);
+	return st;
+fail:
+	store_free(st);
+	return NULL;
+}
+
+/* ---- queues ---- */
+
+static void store_queue_push(struct store_queue *q, struct store_item *it)
+{
+	it->next = NULL;
+	if (q->tail)
+		q->tail->next = it;
+	else
+		q->head = it;
+	q->tail = it;
+	q->len++;
+}
+
+/* Move all of from to the end of to. */
+static void store_queue_move(struct store_queue *to, struct store_queue *from)
+{
+	if (!from->head)
+		return;
+	if (to->tail)
+		to->tail->next = from->head;
+	else
+		to->head = from->head;
+	to->tail = from->tail;
+	to->len += from->len;
+	memset(from, 0, sizeof(*from));
+}
+
+static void store_queue_free(struct store_queue *q)
+{
+	struct store_item *it, *next;
+
+	for (it = q->head; it; it = next) {
+		next = it->next;
+		free(it);
+	}
+	memset(q, 0, sizeof(*q));
+}
+
+static const char *store_field(const struct contact *c, size_t off)
+{
+	return *(const char *const *)(const void *)((const char *)c + off);
+}
+
+/* Copy c and its strings into one allocation the store owns. */
+static struct store_item *store_item_new(const struct contact *c, uint64_t ticket)
+{
+	struct store_item *it;
+	const char *s;
+	const char **field;
+	size_t i, len, need = 0, used = 0;
+
+	for (i = 0; i < STORE_TEXT_FIELDS; i++) {
+		s = store_field(c, store_text_fields[i]);
+		if (s)
+			need += strlen(s) + 1;
+	}
+	it = malloc(sizeof(*it) + need);
+	if (!it)
+		return NULL;
+	it->next = NULL;
+	it->c = *c;
+	memset(&it->res, 0, sizeof(it->res));
+	it->res.ticket = ticket;
+	it->res.status = STORE_OK;
+	for (i = 0; i < STORE_TEXT_FIELDS; i++) {
+		field = (const char **)(void *)((char *)&it->c + store_text_fields[i]);
+		if (!*field)
+			continue;
+		len = strlen(*field) + 1;
+		memcpy(it->text + used, *field, len);
+		*field = it->text + used;
+		used += len;
+	}
+	return it;
+}
+
+/* ---- the writer ---- */
+
+/* Step a statement that returns no rows and reset it for the next use.
+ * SQLITE_OK on success; sqlite3_errmsg still describes a failure. */
+static int store_step(sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static enum store_status store_status_of(sqlite3 *db, int rc)
+{
+	int sys = sqlite3_system_errno(db);
+
+	if ((rc & 0xff) == SQLITE_FULL)
+		return STORE_FULL;
+	if ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT))
+		return STORE_FULL;
+	return STORE_FAILED;
+}
+
+/* A constraint or a bad value fails only its own row: SQLite undid that
+ * one statement and the transaction is still open for the others. Anything
+ * else (disk full, I/O error, busy) fails the whole batch. */
+static int store_is_row_error(sqlite3 *db, int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+	case SQLITE_TOOBIG:
+	case SQLITE_MISMATCH:
+	case SQLITE_ERROR:
+		return !sqlite3_get_autocommit(db);
+	default:
+		return 0;
+	}
+}
+
+static void store_fail_row(struct store *st, struct store_item *it)
+{
+	it->res.status = STORE_FAILED;
+	it->res.contact_id = 0;
+	it->res.duplicate = 0;
+	snprintf(it->res.error, sizeof(it->res.error), "contact not stored: %s",
+		 sqlite3_errmsg(st->db));
+	log_warn("store: ticket %llu: %s", (unsigned long long)it->res.ticket, it->res.error);
+}
+
+/* The key is already stored (in an earlier batch or earlier in this one):
+ * answer with that row's id and write nothing. */
+static int store_find_existing(struct store *st, struct store_item *it)
+{
+	int rc;
+
+	sqlite3_bind_text(st->find, 1, it->c.key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st->find);
+	if (rc == SQLITE_ROW) {
+		it->res.contact_id = sqlite3_column_int64(st->find, 0);
+		it->res.duplicate = 1;
+		rc = SQLITE_OK;
+	}
+	sqlite3_reset(st->find);
+	return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
+}
+
+static void store_bind_contact(sqlite3_stmt *s, const struct contact *c)
+{
+	/* SQLITE_STATIC: the strings live in the item until the batch is done. */
+	sqlite3_bind_text(s, 1, c->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, c->started_ms);
+	sqlite3_bind_int64(s, 3, c->finished_ms);
+	sqlite3_bind_text(s, 4, c->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, c->country, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, c->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, c->rules_version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 8, c->path_json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 9, c->facts_json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 10, c->suggested, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 11, c->destination, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 12, c->category, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 13, c->outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 14, c->referral_reason, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 15, c->on_behalf, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 16, c->relation, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 17, c->age_band, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 18, c->period, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 19, c->note, -1, SQLITE_STATIC);
+}
+
+/* Insert one contact inside the batch transaction. SQLITE_OK when the row
+ * was inserted, found, or failed on its own (see store_is_row_error). */
+static int store_insert(struct store *st, struct store_item *it)
+{
+	int rc;
+
+	store_bind_contact(st->insert, &it->c);
+	rc = sqlite3_step(st->insert);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st->insert);
+		if (sqlite3_changes(st->db) == 0)
+			rc = store_find_existing(st, it);
+		else {
+			it->res.contact_id = sqlite3_last_insert_rowid(st->db);
+			rc = SQLITE_OK;
+		}
+	} else {
+		sqlite3_reset(st->insert);
+	}
+	if (rc != SQLITE_OK && store_is_row_error(st->db, rc)) {
+		store_fail_row(st, it);
+		rc = SQLITE_OK;
+	}
+	return rc;
+}
+
+/* The transaction failed: roll back and give every contact of the batch the
+ * reason, because none of it is on disk. Logged once per run of failures so
+ * a full disk does not also fill the journal. */
+static void store_fail_batch(struct store *st, struct store_item *batch, size_t n,
+			     const char *what, int rc)
+{
+	enum store_status status = store_status_of(st->db, rc);
+	struct store_item *it;
+	char why[120];
+
+	snprintf(why, sizeof(why), "%s", sqlite3_errmsg(st->db));
+	if (!sqlite3_get_autocommit(st->db) && store_step(st->rollback) != SQLITE_OK)
+		log_err("store: ROLLBACK failed: %s", sqlite3_errmsg(st->db));
+	for (it = batch; it; it = it->next) {
+		/* A row that failed on its own keeps its own, more precise reason. */
+		if (it->res.status != STORE_OK)
+			continue;
+		it->res.status = status;
+		it->res.contact_id = 0;
+		it->res.duplicate = 0;
+		snprintf(it->res.error, sizeof(it->res.error), "%s failed, nothing stored: %s",
+			 what, why);
+	}
+	if (st->failed_batches++ == 0)
+		log_err("store: %s failed, batch of %zu contacts not stored: %s "
+			"(later batches will retry)",
+			what, n, why);
+}
+
+static void store_write_batch(struct store *st, struct store_item *batch, size_t n)
+{
+	struct store_item *it;
+	int rc;
+
+	/* A ROLLBACK that failed earlier must not leave every later BEGIN failing. */
+	if (!sqlite3_get_autocommit(st->db))
+		store_step(st->rollback);
+	rc = store_step(st->begin);
+	if (rc != SQLITE_OK) {
+		store_fail_batch(st, batch, n, "BEGIN", rc);
+		return;
+	}
+	for (it = batch; it; it = it->next) {
+		rc = store_insert(st, it);
+		if (rc != SQLITE_OK) {
+			store_fail_batch(st, batch, n, "INSERT", rc);
+			return;
+		}
+	}
+	/* Only when COMMIT returns SQLITE_OK is the batch durable (WAL synced). */
+	rc = store_step(st->commit);
+	if (rc != SQLITE_OK) {
+		store_fail_batch(st, batch, n, "COMMIT", rc);
+		return;
+	}
+	if (st->failed_batches) {
+		log_notice("store: writes resumed after %lu failed batches", st->failed_batches);
+		st->failed_batches = 0;
+	}
+}
+
+/* Wait for work and take everything queued; 0 when closing and drained. */
+static int store_take_batch(struct store *st, struct store_queue *batch)
+{
+	pthread_mutex_lock(&st->lock);
+	while (!st->pending.len && !st->stopping)
+		pthread_cond_wait(&st->work, &st->lock);
+	memset(batch, 0, sizeof(*batch));
+	store_queue_move(batch, &st->pending);
+	st->in_flight = batch->len;
+	pthread_mutex_unlock(&st->lock);
+	return batch->len > 0;
+}
+
+static void store_finish_batch(struct store *st, struct store_queue *batch)
+{
+	pthread_mutex_lock(&st->lock);
+	store_queue_move(&st->results, batch);
+	st->in_flight = 0;
+	pthread_mutex_unlock(&st->lock);
+	if (st->wake)
+		st->wake(st->wake_arg);
+}
+
+static void *store_writer(void *arg)
+{
+	struct store *st = arg;
+	struct store_queue batch;
+
+	while (store_take_batch(st, &batch)) {
+		store_write_batch(st, batch.head, batch.len);
+		store_finish_batch(st, &batch);
+	}
+	return NULL;
+}
+
+/* ---- the service thread's side ---- */
+
+int store_start(struct store *st, void (*wake)(void *arg), void *arg)
+{
+	int rc;
+
+	if (st->started) {
+		log_err("store: writer already started");
+		return -1;
+	}
+	st->wake = wake;
+	st->wake_arg = arg;
+	rc = pthread_create(&st->writer, NULL, store_writer, st);
+	if (rc != 0) {
+		log_err("store: cannot start the writer thread: %s", strerror(rc));
+		return -1;
+	}
+	st->started = 1;
+	return 0;
+}
+
+int store_submit(struct store *st, const struct contact *c, uint64_t ticket)
+{
+	struct store_item *it;
+	size_t held;
+
+	/* The key is what makes a retry safe; without one we cannot store. */
+	if (!c->key) {
+		log_err("store: ticket %llu: contact without key refused",
+			(unsigned long long)ticket);
+		return -1;
+	}
+	it = store_item_new(c, ticket);
+	if (!it) {
+		log_err("store: ticket %llu: out of memory", (unsigned long long)ticket);
+		return -1;
+	}
+	pthread_mutex_lock(&st->lock);
+	held = st->pending.len + st->in_flight + st->results.len;
+	if (st->stopping || held >= STORE_QUEUE_MAX) {
+		pthread_mutex_unlock(&st->lock);
+		free(it);
+		return -1;
+	}
+	store_queue_push(&st->pending, it);
+	pthread_cond_signal(&st->work);
+	pthread_mutex_unlock(&st->lock);
+	return 0;
+}
+
+size_t store_poll_results(struct store *st, struct store_result *out, size_t max)
+{
+	struct store_queue done = { 0 };
+	struct store_item *it;
+	size_t n = 0;
+
+	pthread_mutex_lock(&st->lock);
+	while (n < max && st->results.head) {
+		it = st->results.head;
+		st->results.head = it->next;
+		if (!st->results.head)
+			st->results.tail = NULL;
+		st->results.len--;
+		out[n++] = it->res;
+		store_queue_push(&done, it);
+	}
+	pthread_mutex_unlock(&st->lock);
+	/* Free outside the lock so the writer is not kept waiting. */
+	store_queue_free(&done);
+	return n;
+}
+
+size_t store_queue_depth(struct store *st)
+{
+	size_t depth;
+
+	pthread_mutex_lock(&st->lock);
+	depth = st->pending.len + st->in_flight;
+	pthread_mutex_unlock(&st->lock);
+	return depth;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	pthread_mutex_lock(&st->lock);
+	st->stopping = 1;
+	pthread_cond_signal(&st->work);
+	pthread_mutex_unlock(&st->lock);
+	if (st->started)
+		pthread_join(st->writer, NULL);
+	else
+		/* Never started: commit what was queued here, on this thread. */
+		store_writer(st);
+	/* Results nobody polled go with the store. */
+	store_queue_free(&st->results);
+	store_free(st);
+}

@@ -1,0 +1,77 @@
+/* store.h - the survey store: one SQLite file, written by one thread.
+ *
+ * The service thread never touches SQLite for writes. It hands finished
+ * contacts to store_submit(), which only queues them; a writer thread commits
+ * everything waiting in one transaction (group commit, synchronous=FULL),
+ * then calls the wake function (which calls lws_cancel_service()) so the
+ * service thread collects the results with store_poll_results(). A result
+ * with status 0 means the row is durable on disk. */
+#ifndef VV_STORE_H
+#define VV_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One finished contact. Strings may be NULL where optional; store_submit
+ * copies everything, so the caller keeps ownership. Times are Unix ms. */
+struct contact {
+	int64_t started_ms;
+	int64_t finished_ms;
+	const char *key;             /* client idempotency key, unique */
+	const char *channel;         /* phone, chat, widget, desk */
+	const char *country;         /* no, dk */
+	const char *lang;
+	const char *rules_version;
+	const char *path_json;       /* JSON array of node ids */
+	const char *facts_json;      /* JSON object fact → value */
+	const char *suggested;       /* destination id the tree suggested, or NULL */
+	const char *destination;     /* final destination id, or NULL */
+	const char *category;        /* login, reservation, power_of_attorney, agency, estate */
+	const char *outcome;         /* resolved, referred, abandoned */
+	const char *referral_reason; /* NULL unless referred */
+	const char *on_behalf;       /* self, another_person, organisation, unknown */
+	const char *relation;        /* optional survey field */
+	const char *age_band;        /* optional survey field */
+	const char *period;          /* registration period id, or NULL */
+	const char *note;            /* already scrubbed free text, or NULL */
+};
+
+enum store_status {
+	STORE_OK = 0,
+	STORE_FULL,     /* the disk or the database is full: nothing was written */
+	STORE_FAILED,   /* any other SQLite error: nothing was written */
+};
+
+struct store_result {
+	uint64_t ticket;        /* as given to store_submit */
+	enum store_status status;
+	int64_t contact_id;     /* the row id; for a repeated key, the first row's id */
+	int duplicate;          /* 1 when the key was already stored: nothing new written */
+	char error[160];        /* why, when status != STORE_OK */
+};
+
+struct store;
+
+/* Open or create the database at path (its directory must exist), set WAL
+ * and synchronous=FULL, run the integrity check, create or migrate the
+ * schema (PRAGMA user_version). NULL with a reason in err on failure. */
+struct store *store_open(const char *path, char *err, size_t errlen);
+
+/* Start the writer thread. wake(arg) is called from that thread after each
+ * batch of results is ready. 0 or -1. */
+int store_start(struct store *st, void (*wake)(void *arg), void *arg);
+
+/* Queue a contact for the writer. Never blocks on disk. -1 when the queue
+ * is full (the caller answers "unavailable" and does not acknowledge). */
+int store_submit(struct store *st, const struct contact *c, uint64_t ticket);
+
+/* Collect up to max finished results; returns how many were written to out. */
+size_t store_poll_results(struct store *st, struct store_result *out, size_t max);
+
+/* Number of contacts waiting for the writer (for metrics and tests). */
+size_t store_queue_depth(struct store *st);
+
+/* Stop the writer after it has committed everything queued, close the db. */
+void store_close(struct store *st);
+
+#endif

@@ -1,0 +1,186 @@
+// Shared helpers for black-box tests: start the real daemon on a free port
+// with a temporary database, and speak protocol v1 to it over real websockets.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import WebSocket from 'ws';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const BIN = process.env.VEGVISARD || join(ROOT, 'build/vegvisard');
+export const FIXTURE_RULES = join(ROOT, 'tests/fixtures/rules');
+
+export function sha256(s) {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+// Wait until a line matching re appears in the daemon's stderr.
+function waitForLine(d, re, what) {
+  return new Promise((ok, fail) => {
+    const hit = d.log.find((l) => re.test(l));
+    if (hit) return ok(hit);
+    const onLine = (l) => {
+      if (re.test(l)) { cleanup(); ok(l); }
+    };
+    const onExit = (code, sig) => {
+      cleanup();
+      fail(new Error(`daemon exited (code ${code}, signal ${sig}) while waiting for ${what}:\n${d.log.join('\n')}`));
+    };
+    const cleanup = () => { d.lineWaiters.delete(onLine); d.proc.off('exit', onExit); };
+    d.lineWaiters.add(onLine);
+    d.proc.on('exit', onExit);
+  });
+}
+
+// Start vegvisard. opts: rules (dir), dir (reuse a state dir), config (extra keys), args.
+export async function startDaemon(opts = {}) {
+  const dir = opts.dir || mkdtempSync(join(tmpdir(), 'vegvisar-test-'));
+  const tokens = opts.tokens || {
+    agent: randomBytes(16).toString('hex'),
+    agent2: randomBytes(16).toString('hex'),
+    supervisor: randomBytes(16).toString('hex'),
+  };
+  const config = {
+    tokens: [
+      { name: 'desk-1', role: 'agent', sha256: sha256(tokens.agent) },
+      { name: 'desk-2', role: 'agent', sha256: sha256(tokens.agent2) },
+      { name: 'lead', role: 'supervisor', sha256: sha256(tokens.supervisor) },
+    ],
+    ...(opts.config || {}),
+  };
+  writeFileSync(join(dir, 'vegvisar.conf'), JSON.stringify(config));
+  for (let attempt = 0; ; attempt++) {
+    const port = opts.port || (await freePort());
+    const args = [
+      '--config', join(dir, 'vegvisar.conf'),
+      '--listen', `127.0.0.1:${port}`,
+      '--db', join(dir, 'vegvisar.db'),
+      '--rules', opts.rules || FIXTURE_RULES,
+      '--www', join(ROOT, 'clients'),
+      ...(opts.args || []),
+    ];
+    const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const d = { proc, port, dir, tokens, log: [], lineWaiters: new Set(), url: `http://127.0.0.1:${port}` };
+    let buf = '';
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (chunk) => {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        d.log.push(line);
+        if (process.env.VV_TEST_VERBOSE) process.stderr.write(`[daemon] ${line}\n`);
+        for (const w of [...d.lineWaiters]) w(line);
+      }
+    });
+    proc.stdout.resume();
+    d.exited = new Promise((ok) => proc.on('exit', (code, signal) => ok({ code, signal })));
+    d.waitForLog = (re, what = String(re)) => waitForLine(d, re, what);
+    d.stop = async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      return d.exited;
+    };
+    d.kill9 = async () => {
+      proc.kill('SIGKILL');
+      return d.exited;
+    };
+    d.cleanup = () => rmSync(dir, { recursive: true, force: true });
+    try {
+      await d.waitForLog(/listening on http/, 'the daemon to listen');
+      return d;
+    } catch (e) {
+      // Another process may have taken the port between freePort() and bind.
+      if (attempt < 3 && !opts.port && /cannot listen/.test(e.message)) continue;
+      throw e;
+    }
+  }
+}
+
+// A protocol v1 client: request() sends with a fresh id and resolves with the
+// reply whose "re" matches; next() takes the next unsolicited message.
+export class Client {
+  constructor(ws) {
+    this.ws = ws;
+    this.seq = 0;
+    this.waiting = new Map();
+    this.inbox = [];
+    this.inboxWaiters = [];
+    this.closed = new Promise((ok) => ws.on('close', (code, reason) => ok({ code, reason: reason.toString() })));
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString());
+      if (msg.re !== undefined && this.waiting.has(msg.re)) {
+        const w = this.waiting.get(msg.re);
+        this.waiting.delete(msg.re);
+        w(msg);
+      } else if (this.inboxWaiters.length) {
+        this.inboxWaiters.shift()(msg);
+      } else {
+        this.inbox.push(msg);
+      }
+    });
+  }
+
+  static open(d, { origin, protocol = 'vegvisar.v1', path = '/ws' } = {}) {
+    return new Promise((ok, fail) => {
+      const headers = origin === undefined ? { Origin: d.url } : origin === null ? {} : { Origin: origin };
+      const ws = new WebSocket(`ws://127.0.0.1:${d.port}${path}`, protocol, { headers });
+      ws.once('open', () => ok(new Client(ws)));
+      ws.once('error', fail);
+      ws.once('unexpected-response', (req, res) => fail(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
+    });
+  }
+
+  send(obj) {
+    this.ws.send(typeof obj === 'string' ? obj : JSON.stringify(obj));
+  }
+
+  request(obj) {
+    const id = `r${++this.seq}`;
+    const reply = new Promise((ok) => this.waiting.set(id, ok));
+    this.send({ ...obj, id });
+    return reply;
+  }
+
+  next() {
+    if (this.inbox.length) return Promise.resolve(this.inbox.shift());
+    return new Promise((ok) => this.inboxWaiters.push(ok));
+  }
+
+  close() {
+    this.ws.close();
+    return this.closed;
+  }
+}
+
+export async function agent(d, token = d.tokens.agent) {
+  const c = await Client.open(d);
+  const w = await c.request({ type: 'hello', role: 'agent', token, lang: 'nb' });
+  if (w.type !== 'welcome') throw new Error(`agent hello refused: ${JSON.stringify(w)}`);
+  c.welcome = w;
+  return c;
+}
+
+export function sqlite(db, sql) {
+  const r = spawnSync('sqlite3', ['-json', db, sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
+}
+
+export function run(args, input) {
+  return spawnSync(BIN, args, { encoding: 'utf8', input, cwd: ROOT });
+}

@@ -1,0 +1,797 @@
+/* test_store.c - the survey store against a real SQLite file in a temp dir.
+ *
+ * Synchronisation is by the store's own wake callback, never by sleeping:
+ * on_wake signals a condvar and collect() waits on it until every expected
+ * result has been polled. STORE_BENCH_N=100000 makes test_throughput submit
+ * that many contacts and print the committed rows per second. */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+
+/* The capacity documented in docs/store.md (STORE_QUEUE_MAX in store.c). */
+#define QUEUE_MAX 65536
+#define WAIT_SECONDS 60
+
+/* One temp dir and database path per test. */
+struct fixture {
+	char dir[256];
+	char db[300];
+};
+
+static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_cond = PTHREAD_COND_INITIALIZER;
+static unsigned long wake_count;
+
+/* The store's wake function: called from the writer once per batch. */
+static void on_wake(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&wake_lock);
+	wake_count++;
+	pthread_cond_broadcast(&wake_cond);
+	pthread_mutex_unlock(&wake_lock);
+}
+
+static unsigned long wakes(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&wake_lock);
+	n = wake_count;
+	pthread_mutex_unlock(&wake_lock);
+	return n;
+}
+
+/* Block until the writer has woken us after seen; fail rather than hang. */
+static void wait_wake_after(unsigned long seen)
+{
+	struct timespec deadline;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += WAIT_SECONDS;
+	pthread_mutex_lock(&wake_lock);
+	while (wake_count == seen && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&wake_cond, &wake_lock, &deadline);
+	pthread_mutex_unlock(&wake_lock);
+	if (rc == ETIMEDOUT)
+		fail_msg("no wake from the store writer within %d s", WAIT_SECONDS);
+}
+
+/* Poll until n results have arrived; out[ticket] receives each (tickets are
+ * 0..n-1 in these tests). The wake count is read before polling, so a batch
+ * finished after the poll always leaves a newer count to wake us. */
+static void collect(struct store *st, struct store_result *out, size_t n)
+{
+	struct store_result buf[256];
+	size_t got = 0, i, k;
+	unsigned long seen;
+
+	while (got < n) {
+		seen = wakes();
+		while ((k = store_poll_results(st, buf, 256)) > 0) {
+			for (i = 0; i < k; i++) {
+				assert_true(buf[i].ticket < n);
+				out[buf[i].ticket] = buf[i];
+			}
+			got += k;
+		}
+		if (got < n)
+			wait_wake_after(seen);
+	}
+	assert_int_equal(got, n);
+}
+
+static struct contact sample(const char *key)
+{
+	struct contact c = {
+		.started_ms = 1764000000000,
+		.finished_ms = 1764000090000,
+		.key = key,
+		.channel = "phone",
+		.country = "no",
+		.lang = "nb",
+		.rules_version = "2026-11-22.1",
+		.path_json = "[\"who\",\"topic\",\"login.minid.forgot\"]",
+		.facts_json = "{\"on_behalf\":\"self\",\"topic\":\"login\"}",
+		.suggested = "no.digdir.idporten",
+		.destination = "no.digdir.idporten",
+		.category = "login",
+		.outcome = "resolved",
+		.on_behalf = "self",
+	};
+	return c;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *tmp = getenv("TMPDIR");
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "%s/vv-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->db, sizeof(f->db), "%s/survey.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+	char path[320];
+	size_t i;
+
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
+		unlink(path);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct store *open_ok(const char *path)
+{
+	char err[512] = "";
+	struct store *st = store_open(path, err, sizeof(err));
+
+	if (!st)
+		fail_msg("store_open(%s): %s", path, err);
+	return st;
+}
+
+static struct store *open_started(const char *path)
+{
+	struct store *st = open_ok(path);
+
+	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	return st;
+}
+
+/* A second, independent connection for checking what is really on disk. */
+static sqlite3 *peek_open(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+			 SQLITE_OK);
+	return db;
+}
+
+static int64_t peek_int(const char *path, const char *sql, const char *bind)
+{
+	sqlite3 *db = peek_open(path);
+	sqlite3_stmt *q = NULL;
+	int64_t v;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (bind)
+		sqlite3_bind_text(q, 1, bind, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
+static int64_t count_rows(const char *path)
+{
+	return peek_int(path, "SELECT count(*) FROM contacts", NULL);
+}
+
+static int64_t count_key(const char *path, const char *key)
+{
+	return peek_int(path, "SELECT count(*) FROM contacts WHERE key = ?1", key);
+}
+
+static void peek_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = peek_open(path);
+
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+static void submit_ok(struct store *st, const struct contact *c, uint64_t ticket)
+{
+	assert_int_equal(store_submit(st, c, ticket), 0);
+}
+
+/* Submit one contact with key and wait for its result. */
+static struct store_result store_one(struct store *st, const char *key)
+{
+	struct contact c = sample(key);
+	struct store_result r;
+
+	submit_ok(st, &c, 0);
+	collect(st, &r, 1);
+	return r;
+}
+
+/* ---- opening ---- */
+
+static void test_migrates_empty_file(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_ok(f->db);
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	store_close(st);
+	assert_int_equal(peek_int(f->db, "PRAGMA user_version", NULL), 1);
+	assert_int_equal(count_rows(f->db), 0);
+	assert_int_equal(peek_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+					 " AND name LIKE 'contacts_%'",
+				  NULL),
+			 2);
+	/* WAL is recorded in the file header and stays after close. */
+	db = peek_open(f->db);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+static void test_reopen_keeps_data(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_started(f->db);
+	struct store_result first, again;
+
+	first = store_one(st, "reopen-1");
+	assert_int_equal(first.status, STORE_OK);
+	store_close(st);
+
+	st = open_started(f->db);
+	again = store_one(st, "reopen-1");
+	assert_int_equal(again.status, STORE_OK);
+	assert_int_equal(again.duplicate, 1);
+	assert_int_equal(again.contact_id, first.contact_id);
+	store_close(st);
+	assert_int_equal(count_rows(f->db), 1);
+	assert_int_equal(peek_int(f->db, "PRAGMA user_version", NULL), 1);
+}
+
+static void test_newer_version_refused(void **state)
+{
+	struct fixture *f = *state;
+	char err[512] = "";
+
+	peek_exec(f->db, "CREATE TABLE contacts (id INTEGER PRIMARY KEY); PRAGMA user_version = 99");
+	assert_null(store_open(f->db, err, sizeof(err)));
+	if (!strstr(err, "schema version 99 is newer"))
+		fail_msg("unexpected reason: %s", err);
+	/* Refusing must not have touched the file, not even its journal mode. */
+	assert_int_equal(peek_int(f->db, "PRAGMA user_version", NULL), 99);
+	assert_int_equal(peek_int(f->db, "SELECT journal_mode = 'delete' FROM pragma_journal_mode",
+				  NULL),
+			 1);
+}
+
+/* Overwrite len bytes at off with garbage. */
+static void scribble(const char *path, off_t off, size_t len)
+{
+	char junk[4096];
+	int fd = open(path, O_WRONLY);
+	size_t done, n;
+
+	assert_true(fd >= 0);
+	memset(junk, 0xa5, sizeof(junk));
+	for (done = 0; done < len; done += n) {
+		n = len - done < sizeof(junk) ? len - done : sizeof(junk);
+		assert_int_equal(pwrite(fd, junk, n, off + (off_t)done), (ssize_t)n);
+	}
+	close(fd);
+}
+
+/* A closed store with a few pages of rows, ready to be damaged. */
+static void make_store_with_rows(const char *path)
+{
+	struct store *st = open_started(path);
+	struct store_result r[200];
+	char key[32];
+	struct contact c;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		snprintf(key, sizeof(key), "row-%d", i);
+		c = sample(key);
+		submit_ok(st, &c, (uint64_t)i);
+	}
+	collect(st, r, 200);
+	store_close(st);
+}
+
+static void test_garbage_header_refused(void **state)
+{
+	struct fixture *f = *state;
+	char err[512] = "";
+
+	make_store_with_rows(f->db);
+	scribble(f->db, 0, 100);
+	assert_null(store_open(f->db, err, sizeof(err)));
+	if (!strstr(err, "refusing to open"))
+		fail_msg("unexpected reason: %s", err);
+}
+
+static void test_garbage_pages_refused(void **state)
+{
+	struct fixture *f = *state;
+	char err[512] = "";
+	int64_t pages, page_size;
+
+	make_store_with_rows(f->db);
+	pages = peek_int(f->db, "PRAGMA page_count", NULL);
+	page_size = peek_int(f->db, "PRAGMA page_size", NULL);
+	assert_true(pages > 2);
+	/* Keep the header and schema (page 1), damage the table and indexes. */
+	scribble(f->db, (off_t)page_size, (size_t)((pages - 1) * page_size));
+	assert_null(store_open(f->db, err, sizeof(err)));
+	if (!strstr(err, "refusing to open"))
+		fail_msg("unexpected reason: %s", err);
+}
+
+static void test_missing_directory_refused(void **state)
+{
+	struct fixture *f = *state;
+	char path[400], err[512] = "";
+
+	snprintf(path, sizeof(path), "%s/no/such/dir/survey.db", f->dir);
+	assert_null(store_open(path, err, sizeof(err)));
+	if (!strstr(err, "cannot open"))
+		fail_msg("unexpected reason: %s", err);
+}
+
+/* ---- writing ---- */
+
+static void test_submit_and_verify_rows(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 1000 };
+	struct store *st = open_started(f->db);
+	struct store_result *r = calloc(N, sizeof(*r));
+	struct contact c;
+	char key[32];
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int i;
+
+	assert_non_null(r);
+	for (i = 0; i < N; i++) {
+		snprintf(key, sizeof(key), "submit-%d", i);
+		c = sample(key);
+		c.finished_ms += i;
+		if (i == 7) {
+			/* Every field set, so each column is checked once. */
+			c.channel = "chat";
+			c.country = "dk";
+			c.lang = "da";
+			c.outcome = "referred";
+			c.referral_reason = "needs_power_of_attorney";
+			c.on_behalf = "another_person";
+			c.relation = "child";
+			c.age_band = "80+";
+			c.period = "2026-h1";
+			c.note = "Ringte for moren sin";
+			c.suggested = "dk.borger";
+			c.destination = "dk.mitid";
+			c.category = "power_of_attorney";
+		}
+		if (i == 8) {
+			/* Every optional field NULL. */
+			c.suggested = c.destination = c.category = c.on_behalf = NULL;
+			c.outcome = "abandoned";
+		}
+		submit_ok(st, &c, (uint64_t)i);
+	}
+	collect(st, r, N);
+	store_close(st);
+
+	for (i = 0; i < N; i++) {
+		if (r[i].status != STORE_OK)
+			fail_msg("ticket %d: status %d: %s", i, r[i].status, r[i].error);
+		assert_int_equal(r[i].duplicate, 0);
+		assert_true(r[i].contact_id > 0);
+	}
+	assert_int_equal(count_rows(f->db), N);
+	assert_int_equal(peek_int(f->db, "SELECT count(DISTINCT id) FROM contacts", NULL), N);
+
+	db = peek_open(f->db);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT id, key, started_ms, finished_ms, channel, country,"
+					    " lang, rules_version, path, facts, suggested, destination,"
+					    " category, outcome, referral_reason, on_behalf, relation,"
+					    " age_band, period, note FROM contacts WHERE key = ?1",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(q, 1, "submit-7", -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(q, 0), r[7].contact_id);
+	assert_string_equal((const char *)sqlite3_column_text(q, 1), "submit-7");
+	assert_int_equal(sqlite3_column_int64(q, 2), 1764000000000);
+	assert_int_equal(sqlite3_column_int64(q, 3), 1764000090007);
+	assert_string_equal((const char *)sqlite3_column_text(q, 4), "chat");
+	assert_string_equal((const char *)sqlite3_column_text(q, 5), "dk");
+	assert_string_equal((const char *)sqlite3_column_text(q, 6), "da");
+	assert_string_equal((const char *)sqlite3_column_text(q, 7), "2026-11-22.1");
+	assert_string_equal((const char *)sqlite3_column_text(q, 8),
+			    "[\"who\",\"topic\",\"login.minid.forgot\"]");
+	assert_string_equal((const char *)sqlite3_column_text(q, 9),
+			    "{\"on_behalf\":\"self\",\"topic\":\"login\"}");
+	assert_string_equal((const char *)sqlite3_column_text(q, 10), "dk.borger");
+	assert_string_equal((const char *)sqlite3_column_text(q, 11), "dk.mitid");
+	assert_string_equal((const char *)sqlite3_column_text(q, 12), "power_of_attorney");
+	assert_string_equal((const char *)sqlite3_column_text(q, 13), "referred");
+	assert_string_equal((const char *)sqlite3_column_text(q, 14), "needs_power_of_attorney");
+	assert_string_equal((const char *)sqlite3_column_text(q, 15), "another_person");
+	assert_string_equal((const char *)sqlite3_column_text(q, 16), "child");
+	assert_string_equal((const char *)sqlite3_column_text(q, 17), "80+");
+	assert_string_equal((const char *)sqlite3_column_text(q, 18), "2026-h1");
+	assert_string_equal((const char *)sqlite3_column_text(q, 19), "Ringte for moren sin");
+	sqlite3_reset(q);
+
+	sqlite3_bind_text(q, 1, "submit-8", -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	for (i = 10; i <= 19; i++)
+		if (i != 13 && sqlite3_column_type(q, i) != SQLITE_NULL)
+			fail_msg("submit-8: column %d should be NULL", i);
+	assert_string_equal((const char *)sqlite3_column_text(q, 13), "abandoned");
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	free(r);
+}
+
+static void test_duplicate_across_batches(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_started(f->db);
+	struct store_result first, again;
+
+	first = store_one(st, "dup-across");
+	again = store_one(st, "dup-across");
+	store_close(st);
+
+	assert_int_equal(first.status, STORE_OK);
+	assert_int_equal(first.duplicate, 0);
+	assert_int_equal(again.status, STORE_OK);
+	assert_int_equal(again.duplicate, 1);
+	assert_int_equal(again.contact_id, first.contact_id);
+	assert_int_equal(count_key(f->db, "dup-across"), 1);
+}
+
+/* Everything submitted before store_start is one batch: the writer takes
+ * all that is waiting at once. */
+static void test_duplicate_within_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_ok(f->db);
+	struct contact a = sample("dup-within"), b = sample("other");
+	struct store_result r[3];
+	unsigned long before = wakes();
+
+	submit_ok(st, &a, 0);
+	submit_ok(st, &a, 1);
+	submit_ok(st, &b, 2);
+	assert_int_equal(store_queue_depth(st), 3);
+	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	collect(st, r, 3);
+	assert_int_equal(wakes() - before, 1);
+	assert_int_equal(store_queue_depth(st), 0);
+	store_close(st);
+
+	assert_int_equal(r[0].status, STORE_OK);
+	assert_int_equal(r[0].duplicate, 0);
+	assert_int_equal(r[1].status, STORE_OK);
+	assert_int_equal(r[1].duplicate, 1);
+	assert_int_equal(r[1].contact_id, r[0].contact_id);
+	assert_int_equal(r[2].duplicate, 0);
+	assert_true(r[2].contact_id != r[0].contact_id);
+	assert_int_equal(count_key(f->db, "dup-within"), 1);
+	assert_int_equal(count_rows(f->db), 2);
+}
+
+/* A contact the schema rejects fails alone; the rest of its batch commits. */
+static void test_bad_row_fails_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_ok(f->db);
+	struct contact good1 = sample("good-1"), good2 = sample("good-2");
+	struct contact fax = sample("bad-channel"), json = sample("bad-json");
+	struct contact nullpath = sample("bad-null");
+	struct store_result r[5];
+
+	fax.channel = "fax";
+	json.path_json = "[\"who\",";
+	nullpath.path_json = NULL;
+	submit_ok(st, &good1, 0);
+	submit_ok(st, &fax, 1);
+	submit_ok(st, &json, 2);
+	submit_ok(st, &nullpath, 3);
+	submit_ok(st, &good2, 4);
+	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	collect(st, r, 5);
+	store_close(st);
+
+	assert_int_equal(r[0].status, STORE_OK);
+	assert_int_equal(r[4].status, STORE_OK);
+	assert_int_equal(r[1].status, STORE_FAILED);
+	if (!strstr(r[1].error, "CHECK constraint failed"))
+		fail_msg("bad channel: %s", r[1].error);
+	assert_int_equal(r[2].status, STORE_FAILED);
+	assert_int_equal(r[3].status, STORE_FAILED);
+	if (!strstr(r[3].error, "NOT NULL constraint failed"))
+		fail_msg("NULL path: %s", r[3].error);
+	assert_int_equal(r[1].contact_id, 0);
+	assert_int_equal(count_rows(f->db), 2);
+	assert_int_equal(count_key(f->db, "bad-channel"), 0);
+}
+
+static void test_submit_without_key_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_ok(f->db);
+	struct contact c = sample(NULL);
+
+	assert_int_equal(store_submit(st, &c, 1), -1);
+	assert_int_equal(store_queue_depth(st), 0);
+	store_close(st);
+}
+
+/* With no writer running nothing drains, so the queue fills exactly; close
+ * then commits everything on the caller's thread. */
+static void test_queue_full(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_ok(f->db);
+	struct contact c;
+	char key[32];
+	int i;
+
+	for (i = 0; i < QUEUE_MAX; i++) {
+		snprintf(key, sizeof(key), "full-%d", i);
+		c = sample(key);
+		submit_ok(st, &c, (uint64_t)i);
+	}
+	assert_int_equal(store_queue_depth(st), QUEUE_MAX);
+	c = sample("one-too-many");
+	assert_int_equal(store_submit(st, &c, QUEUE_MAX), -1);
+	assert_int_equal(store_queue_depth(st), QUEUE_MAX);
+	store_close(st);
+	assert_int_equal(count_rows(f->db), QUEUE_MAX);
+	assert_int_equal(count_key(f->db, "one-too-many"), 0);
+}
+
+/* Unpolled results hold their slot, so a service thread that stops polling
+ * is pushed back on instead of the store growing. */
+static void test_unpolled_results_hold_slots(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_ok(f->db);
+	struct store_result r;
+	struct contact c;
+	char key[32];
+	int i;
+
+	for (i = 0; i < QUEUE_MAX; i++) {
+		snprintf(key, sizeof(key), "held-%d", i);
+		c = sample(key);
+		submit_ok(st, &c, (uint64_t)i);
+	}
+	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	/* Wait for the writer to answer everything, polling nothing yet. */
+	for (;;) {
+		unsigned long seen = wakes();
+
+		if (store_queue_depth(st) == 0)
+			break;
+		wait_wake_after(seen);
+	}
+	assert_int_equal(store_submit(st, &c, 0), -1);
+	assert_int_equal(store_poll_results(st, &r, 1), 1);
+	c = sample("after-poll");
+	submit_ok(st, &c, 0);
+	store_close(st);
+	assert_int_equal(count_key(f->db, "after-poll"), 1);
+}
+
+/* close waits for the writer to commit everything queued. */
+static void test_close_drains(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 20000 };
+	struct store *st = open_started(f->db);
+	struct contact c;
+	char key[32];
+	int i;
+
+	for (i = 0; i < N; i++) {
+		snprintf(key, sizeof(key), "drain-%d", i);
+		c = sample(key);
+		submit_ok(st, &c, (uint64_t)i);
+	}
+	store_close(st);
+	assert_int_equal(count_rows(f->db), N);
+}
+
+/* ---- a failing disk ---- */
+
+/* The store's own connection, caught as SQLite opens it, so the test can
+ * lower max_page_count on it: a real SQLITE_FULL without filling a disk. */
+static sqlite3 *caught_db;
+
+static int catch_db(sqlite3 *db, const char **errmsg, const void *api)
+{
+	(void)errmsg;
+	(void)api;
+	if (!caught_db)
+		caught_db = db;
+	return SQLITE_OK;
+}
+
+/* Safe while the writer is idle (no contact pending): the poll that
+ * collected the last results orders us after its last use of the db. */
+static void set_max_pages(sqlite3 *db, const char *sql)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+}
+
+static void test_disk_full_then_resume(void **state)
+{
+	struct fixture *f = *state;
+	static char big[10000];
+	struct store *st;
+	struct store_result r[3], first;
+	struct contact c[3];
+	const char *keys[3] = { "big-0", "big-1", "big-2" };
+	int i;
+
+	caught_db = NULL;
+	sqlite3_auto_extension((void (*)(void))catch_db);
+	st = open_started(f->db);
+	sqlite3_reset_auto_extension();
+	assert_non_null(caught_db);
+
+	first = store_one(st, "before-full");
+	assert_int_equal(first.status, STORE_OK);
+
+	/* Lower than the file is means "no new pages"; each big note needs
+	 * overflow pages, so every one of these fails whatever the batching. */
+	set_max_pages(caught_db, "PRAGMA max_page_count = 1");
+	memset(big, 'x', sizeof(big) - 1);
+	for (i = 0; i < 3; i++) {
+		c[i] = sample(keys[i]);
+		c[i].note = big;
+		submit_ok(st, &c[i], (uint64_t)i);
+	}
+	collect(st, r, 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(r[i].status, STORE_FULL);
+		assert_int_equal(r[i].contact_id, 0);
+		if (!strstr(r[i].error, "full"))
+			fail_msg("ticket %d: %s", i, r[i].error);
+		assert_int_equal(count_key(f->db, keys[i]), 0);
+	}
+
+	/* Space is back: the same contacts go through, as new rows. */
+	set_max_pages(caught_db, "PRAGMA max_page_count = 1073741823");
+	for (i = 0; i < 3; i++)
+		submit_ok(st, &c[i], (uint64_t)i);
+	collect(st, r, 3);
+	store_close(st);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(r[i].status, STORE_OK);
+		assert_int_equal(r[i].duplicate, 0);
+		assert_int_equal(count_key(f->db, keys[i]), 1);
+	}
+	assert_int_equal(count_rows(f->db), 4);
+}
+
+/* ---- throughput ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Poll what is there, checking each result; how many. */
+static size_t poll_ok(struct store *st)
+{
+	struct store_result buf[512];
+	size_t i, k = store_poll_results(st, buf, 512);
+
+	for (i = 0; i < k; i++)
+		if (buf[i].status != STORE_OK)
+			fail_msg("ticket %llu: %s", (unsigned long long)buf[i].ticket,
+				 buf[i].error);
+	return k;
+}
+
+/* Submit as fast as the queue allows and time until every row is durable.
+ * Not an assertion (machines differ); it prints the figure. */
+static void test_throughput(void **state)
+{
+	struct fixture *f = *state;
+	const char *env = getenv("STORE_BENCH_N");
+	size_t n = env ? strtoul(env, NULL, 10) : 20000, i = 0, got = 0, k;
+	struct store *st = open_started(f->db);
+	unsigned long first_wake = wakes(), seen;
+	struct contact c;
+	char key[32];
+	double t0, t1;
+
+	t0 = now_s();
+	while (got < n) {
+		seen = wakes();
+		if (i < n) {
+			snprintf(key, sizeof(key), "bench-%zu", i);
+			c = sample(key);
+			if (store_submit(st, &c, i) == 0) {
+				i++;
+				continue;
+			}
+		}
+		/* Everything submitted, or the queue is full: collect or wait. */
+		k = poll_ok(st);
+		got += k;
+		if (!k)
+			wait_wake_after(seen);
+	}
+	t1 = now_s();
+	store_close(st);
+	print_message("store: %zu rows durable in %.3f s = %.0f rows/s, %lu batches\n", n, t1 - t0,
+		      (double)n / (t1 - t0), wakes() - first_wake);
+	assert_int_equal(count_rows(f->db), (int64_t)n);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_migrates_empty_file),
+		T(test_reopen_keeps_data),
+		T(test_newer_version_refused),
+		T(test_garbage_header_refused),
+		T(test_garbage_pages_refused),
+		T(test_missing_directory_refused),
+		T(test_submit_and_verify_rows),
+		T(test_duplicate_across_batches),
+		T(test_duplicate_within_batch),
+		T(test_bad_row_fails_alone),
+		T(test_submit_without_key_refused),
+		T(test_queue_full),
+		T(test_unpolled_results_hold_slots),
+		T(test_close_drains),
+		T(test_disk_full_then_resume),
+		T(test_throughput),
+	};
+
+	/* Expected row failures log warnings; STORE_TEST_LOG=1 shows them. */
+	log_init(getenv("STORE_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
