@@ -1,0 +1,350 @@
+// screens.js - the panel's screens as DOM: sign-in, start, step (question or
+// result, with the trail of known facts), finish, logged.
+//
+// Each function takes the i18n, the data to show and the handlers, and
+// returns an element for <main>; app.js owns state, focus and the daemon.
+// Every screen has one h1 with tabindex=-1, which app.js focuses after each
+// change so keyboard and screen-reader users start from the new content.
+
+import { h, uniqueId } from '/shared/dom.js';
+import { LANG_NAMES } from '/shared/i18n.js';
+import { VOCABULARY, factName, valueLabel, valuesFor } from '/shared/vocabulary.js';
+import { trail } from './session.js';
+
+const CHANNELS = ['phone', 'chat', 'desk'];
+const COUNTRIES = ['no', 'dk'];
+const DEFAULT_LANGS = { no: ['nb', 'nn', 'en'], dk: ['da', 'en'] };
+export const OUTCOMES = ['resolved', 'referred', 'abandoned'];
+export const REASONS = ['wrong_agency', 'no_mandate', 'needs_in_person', 'other'];
+export const RELATIONS = ['adult_child_for_parent', 'parent_for_child', 'guardian', 'spouse_or_partner',
+  'other_family', 'friend_or_neighbour', 'professional_helper', 'other'];
+export const AGE_BANDS = ['under_18', '18_29', '30_49', '50_66', '67_79', '80_plus', 'unknown'];
+const ON_BEHALF = ['self', 'another_person', 'organisation', 'unknown'];
+
+function heading(text, level = 1) {
+  return h(`h${level}`, { tabindex: level === 1 ? '-1' : undefined, class: 'screen-heading' }, text);
+}
+
+function radios(name, legend, values, checked, labelOf, extra = {}) {
+  return h('fieldset', { class: `choice ${extra.className || ''}` },
+    h('legend', {}, legend),
+    h('div', { class: 'choice-row' }, values.map((v) => {
+      const id = uniqueId(name);
+      const disabled = extra.disabled?.(v);
+      return h('div', { class: 'choice-item' },
+        h('input', { type: 'radio', id, name, value: v, checked: v === checked, disabled }),
+        h('label', { for: id, lang: extra.langOf?.(v) }, labelOf(v)),
+        disabled && extra.disabledNote ? h('span', { class: 'choice-note' }, ` ${extra.disabledNote}`) : null);
+    })));
+}
+
+function select(id, label, options, value, blank) {
+  return h('div', { class: 'field' },
+    h('label', { for: id }, label),
+    h('select', { id, name: id },
+      blank !== undefined ? h('option', { value: '' }, blank) : null,
+      options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
+}
+
+// --- sign-in --------------------------------------------------------------
+
+export function signIn(i18n, { error }, { onSubmit }) {
+  const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off',
+    required: true, 'aria-describedby': 'token-hint' });
+  return h('form', { class: 'screen signin', 'aria-labelledby': 'signin-h',
+    onsubmit: (ev) => { ev.preventDefault(); if (input.value.trim()) onSubmit(input.value.trim()); } },
+  Object.assign(heading(i18n.t('signInTitle')), { id: 'signin-h' }),
+  h('div', { class: 'field' },
+    h('label', { for: 'token' }, i18n.t('tokenLabel')),
+    input,
+    h('p', { id: 'token-hint', class: 'hint' }, i18n.t('tokenHint'))),
+  h('p', { class: 'form-error', role: 'alert' }, error || ''),
+  h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, i18n.t('signIn'))));
+}
+
+// --- start ----------------------------------------------------------------
+
+// values: {country, channel, lang, facts}; welcome: the daemon's, for the
+// countries with rules and their languages.
+export function start(i18n, { values, welcome, pending, error }, { onSubmit, onChange, onOpenPending }) {
+  const countries = welcome?.countries || {};
+  const langsOf = (c) => countries[c]?.langs || DEFAULT_LANGS[c];
+  const country = values.country;
+  const langs = langsOf(country);
+  const lang = langs.includes(values.lang) ? values.lang : langs[0];
+
+  const known = h('details', { class: 'known', open: Object.keys(values.facts || {}).length > 0 },
+    h('summary', {}, i18n.t('knownFacts')),
+    h('p', { class: 'hint' }, i18n.t('knownFactsHint')),
+    h('div', { class: 'known-grid' }, VOCABULARY.map((f) => select(`fact-${f.id}`, factName(f.id, i18n.lang),
+      valuesFor(f.id, country).map((v) => [v.id, v.label[i18n.lang] ?? v.label.en]),
+      values.facts?.[f.id] || '', i18n.t('notKnown')))));
+
+  const form = h('form', { class: 'screen start', 'aria-labelledby': 'start-h', novalidate: true },
+    Object.assign(heading(i18n.t('startTitle')), { id: 'start-h' }),
+    radios('country', i18n.t('country'), COUNTRIES, country, (c) => i18n.t(`country_${c}`),
+      { disabled: (c) => welcome && !countries[c], disabledNote: i18n.t('noRules') }),
+    radios('channel', i18n.t('channel'), CHANNELS, values.channel, (c) => i18n.t(`channel_${c}`)),
+    radios('lang', i18n.t('sessionLang'), langs, lang, (l) => LANG_NAMES[l] || l, { langOf: (l) => l }),
+    known,
+    h('p', { class: 'form-error', role: 'alert' }, error || ''),
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, i18n.t('start'))),
+    pending.length ? pendingList(i18n, pending, onOpenPending) : null);
+
+  form.addEventListener('change', (ev) => {
+    if (ev.target.name === 'country') onChange(readStart(form));
+  });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    onSubmit(readStart(form));
+  });
+  return form;
+}
+
+export function readStart(form) {
+  const val = (name) => form.querySelector(`input[name="${name}"]:checked`)?.value;
+  const facts = {};
+  for (const sel of form.querySelectorAll('select[id^="fact-"]'))
+    if (sel.value) facts[sel.id.slice(5)] = sel.value;
+  return { country: val('country'), channel: val('channel'), lang: val('lang'), facts };
+}
+
+function pendingList(i18n, pending, onOpen) {
+  return h('section', { class: 'pending', 'aria-labelledby': 'pending-h' },
+    h('h2', { id: 'pending-h' }, i18n.t('pendingTitle')),
+    h('ul', {}, pending.map((e) => h('li', {},
+      h('span', {}, e.summary || e.key), ' – ',
+      h('span', { class: e.status === 'error' ? 'is-error' : '' },
+        e.status === 'error' ? i18n.t('finishRefused', { msg: e.error }) : i18n.t('pendingWaiting')),
+      ' ',
+      h('button', { type: 'button', class: 'link', onclick: () => onOpen(e.key) }, i18n.t('pendingOpen'))))));
+}
+
+// --- step -----------------------------------------------------------------
+
+function meta(i18n, rec) {
+  return i18n.t('stepMeta', {
+    country: i18n.t(`country_${rec.country}`),
+    channel: i18n.t(`channel_${rec.channel}`),
+    lang: LANG_NAMES[rec.lang] || rec.lang,
+  });
+}
+
+function trailView(i18n, rec, onChangeFact) {
+  const items = trail(rec);
+  return h('aside', { class: 'trail', 'aria-labelledby': 'trail-h' },
+    h('h2', { id: 'trail-h' }, i18n.t('trailTitle')),
+    items.length === 0 ? h('p', { class: 'hint' }, i18n.t('trailEmpty')) : h('ul', { class: 'trail-list' },
+      items.map((it) => {
+        const name = factName(it.fact, i18n.lang);
+        const value = it.label || valueLabel(it.fact, it.value, i18n.lang);
+        return h('li', {},
+          h('button', { type: 'button', class: 'fact', dataset: { fact: it.fact },
+            'aria-label': i18n.t('change', { fact: name, value }),
+            onclick: () => onChangeFact(it.fact) },
+          h('span', { class: 'fact-name' }, name),
+          h('span', { class: 'fact-value', lang: it.label ? rec.lang : undefined }, value),
+          h('span', { class: 'fact-edit', 'aria-hidden': 'true' }, '✎')),
+          it.prefilled ? h('span', { class: 'tag' }, i18n.t('givenAtStart')) : null);
+      })));
+}
+
+function stepActions(i18n, rec, { onBack, onFinish }) {
+  return h('div', { class: 'actions step-actions' },
+    h('button', { type: 'button', class: 'secondary', onclick: onBack, disabled: rec.steps.length === 0,
+      'aria-keyshortcuts': 'Backspace Alt+ArrowLeft' }, '← ', i18n.t('back')),
+    h('button', { type: 'button', class: 'primary', onclick: onFinish, 'aria-keyshortcuts': 'Control+Enter' },
+      i18n.t('toFinish'), ' ', h('kbd', { 'aria-hidden': 'true' }, 'Ctrl+Enter')));
+}
+
+export function step(i18n, rec, handlers) {
+  const s = rec.lastStep;
+  const main = s.question ? question(i18n, rec, s.question, handlers) : result(i18n, rec, s.result, handlers);
+  return h('div', { class: 'screen step-screen', dataset: { node: (s.question || s.result).node } },
+    main, trailView(i18n, rec, handlers.onChangeFact));
+}
+
+function question(i18n, rec, q, handlers) {
+  const asked = rec.steps.filter((x) => x.answer !== undefined).length + 1;
+  const n = Math.min(q.options.length, 9);
+  return h('section', { class: 'question', 'aria-labelledby': 'q-h', lang: rec.lang },
+    h('p', { class: 'step-meta', lang: i18n.lang }, `${i18n.t('questionN', { n: asked })} · ${meta(i18n, rec)}`),
+    Object.assign(heading(q.text), { id: 'q-h' }),
+    q.help ? h('p', { class: 'help' }, q.help) : null,
+    h('ol', { class: 'options' }, q.options.map((o, i) => h('li', {},
+      h('button', { type: 'button', class: 'option', dataset: { value: o.value },
+        'aria-keyshortcuts': i < 9 ? String(i + 1) : undefined,
+        onclick: () => handlers.onAnswer(o.value) },
+      i < 9 ? h('span', { class: 'num', 'aria-hidden': 'true' }, String(i + 1)) : null,
+      h('span', { class: 'option-label' }, o.label))))),
+    h('p', { class: 'hint keys-hint', lang: i18n.lang }, i18n.t('keysHint', { n })),
+    h('div', { lang: i18n.lang }, stepActions(i18n, rec, handlers)));
+}
+
+// Phone and web fields are free text from the directory ("800 30 300 (green
+// number). From abroad: +47 …"): numbers become tel: links and http(s)
+// addresses become links; nothing else is ever turned into a link.
+const PHONE_RE = /\+?\d[\d ]{4,}\d/g;
+const URL_RE = /https?:\/\/[^\s;,()<>"']+/g;
+
+function linkify(text, re, toLink) {
+  const out = [];
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    out.push(text.slice(last, m.index), toLink(m[0]));
+    last = m.index + m[0].length;
+  }
+  out.push(text.slice(last));
+  return out;
+}
+
+export function firstPhone(text) {
+  const m = (text || '').match(PHONE_RE);
+  return m ? m[0].trim() : null;
+}
+
+function field(i18n, key, dest, body) {
+  const unverified = (dest.unverified || []).includes(key);
+  const labels = { phone: 'phone', web: 'web', hours: 'hours', mandate: 'mandate', other: 'other' };
+  return [
+    h('dt', { dataset: { field: key } }, i18n.t(labels[key]),
+      unverified ? [' ', h('span', { class: 'badge-unverified', dataset: { field: key } }, i18n.t('unverified'))] : null),
+    h('dd', { dataset: { field: key } }, body,
+      unverified ? h('span', { class: 'visually-hidden' }, ` (${i18n.t('unverifiedHint')})`) : null),
+  ];
+}
+
+function result(i18n, rec, r, handlers) {
+  const d = r.destination || {};
+  const phone = firstPhone(d.phone);
+  const fields = [];
+  if (d.phone) fields.push(field(i18n, 'phone', d, h('span', { class: 'phone' },
+    linkify(d.phone, PHONE_RE, (num) => h('a', { href: `tel:${num.replace(/ /g, '')}` }, num)),
+    phone ? [' ', h('button', { type: 'button', class: 'secondary copy', onclick: () => handlers.onCopy(phone) },
+      i18n.t('copyNumber'))] : null)));
+  if (d.web) fields.push(field(i18n, 'web', d, linkify(d.web, URL_RE,
+    (url) => h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, url))));
+  for (const key of ['hours', 'mandate', 'other'])
+    if (d[key]) fields.push(field(i18n, key, d, d[key]));
+  const anyUnverified = (d.unverified || []).length > 0;
+  return h('section', { class: 'result', 'aria-labelledby': 'r-h' },
+    h('p', { class: 'step-meta' }, `${i18n.t('resultLabel')} · ${meta(i18n, rec)}`),
+    Object.assign(heading(d.name || d.id || r.node), { id: 'r-h', lang: rec.lang }),
+    h('p', { class: `first-line ${r.first_line ? 'yes' : 'no'}`, dataset: { firstLine: String(!!r.first_line) } },
+      i18n.t(r.first_line ? 'firstLineYes' : 'firstLineNo')),
+    h('section', { class: 'advice', 'aria-labelledby': 'advice-h' },
+      h('h2', { id: 'advice-h' }, i18n.t('advice')),
+      h('p', { lang: rec.lang }, r.advice),
+      r.bring ? [h('h3', {}, i18n.t('bring')), h('p', { lang: rec.lang, class: 'bring' }, r.bring)] : null),
+    h('dl', { class: 'destination' }, fields),
+    anyUnverified ? h('p', { class: 'hint', 'aria-hidden': 'true' },
+      h('span', { class: 'badge-unverified' }, i18n.t('unverified')), ' ', i18n.t('unverifiedHint')) : null,
+    d.sources?.length ? h('p', { class: 'sources hint' }, `${i18n.t('sources')}: ${d.sources.join(', ')}`) : null,
+    stepActions(i18n, rec, handlers));
+}
+
+// --- finish ---------------------------------------------------------------
+
+// The form's starting values, from the session: referred when first line
+// cannot solve it, the suggested destination, who it concerns.
+export function finishDefaults(rec) {
+  const s = rec.lastStep || {};
+  const facts = s.facts || {};
+  const r = s.result;
+  const minor = ['under_12', 'age_12', 'age_13_14', 'age_15', 'age_16_17'];
+  const relation = { guardian: 'guardian', parent_of_minor: 'parent_for_child' }[facts.authority] || '';
+  return {
+    outcome: r ? (r.first_line ? 'resolved' : 'referred') : '',
+    referral_reason: '',
+    destination: r?.destination ? { id: r.destination.id, name: r.destination.name } : null,
+    on_behalf: ON_BEHALF.includes(facts.on_behalf) ? facts.on_behalf : '',
+    relation,
+    age_band: minor.includes(facts.age_band) ? 'under_18' : '',
+    note: '',
+  };
+}
+
+export function finish(i18n, { values, state, error, summary }, handlers) {
+  const noteHint = h('p', { id: 'note-hint', class: 'hint' }, i18n.t('noteHint'));
+  const chosen = h('p', { class: 'dest-chosen', id: 'dest-chosen', 'aria-live': 'polite' });
+  const showChosen = (d) => {
+    chosen.textContent = d ? i18n.t('destinationChosen', { name: d.name && d.name !== d.id ? `${d.name} (${d.id})` : d.id })
+      : i18n.t('destinationNone');
+  };
+  showChosen(values.destination);
+  const locked = state === 'sending' || state === 'waiting' || state === 'retrying';
+
+  const form = h('form', { class: 'screen finish', 'aria-labelledby': 'finish-h', novalidate: true,
+    dataset: { state: state || 'editing' } },
+  Object.assign(heading(i18n.t('finishTitle')), { id: 'finish-h' }),
+  summary ? h('p', { class: 'summary' }, summary) : null,
+  h('fieldset', { class: 'fields', disabled: locked },
+    radios('outcome', i18n.t('outcome'), OUTCOMES, values.outcome, (o) => i18n.t(`outcome_${o}`)),
+    h('div', { class: 'referred-only' },
+      select('referral_reason', i18n.t('referralReason'), REASONS.map((r) => [r, i18n.t(`reason_${r}`)]),
+        values.referral_reason, i18n.t('choose')),
+      h('fieldset', { class: 'dest' },
+        h('legend', {}, i18n.t('destination')),
+        chosen,
+        handlers.destinationSearch.root)),
+    select('on_behalf', i18n.t('onBehalf'), ON_BEHALF.map((v) => [v, valueLabel('on_behalf', v, i18n.lang)]),
+      values.on_behalf, i18n.t('notGiven')),
+    select('relation', i18n.t('relation'), RELATIONS.map((r) => [r, i18n.t(`relation_${r}`)]), values.relation,
+      i18n.t('notGiven')),
+    select('age_band', i18n.t('ageBand'), AGE_BANDS.map((a) => [a, i18n.t(`age_${a}`)]), values.age_band,
+      i18n.t('notGiven')),
+    h('div', { class: 'field' },
+      h('label', { for: 'note' }, i18n.t('note')),
+      noteHint,
+      h('textarea', { id: 'note', name: 'note', rows: '4', 'aria-describedby': 'note-hint', value: values.note }))),
+  h('p', { class: 'form-error', role: 'alert' }, error || ''),
+  h('p', { class: `finish-state state-${state || 'editing'}`, role: 'status' },
+    state === 'sending' ? i18n.t('sending')
+      : state === 'waiting' ? i18n.t('notLoggedYet')
+        : state === 'retrying' ? i18n.t('retrying', { msg: error || '' }) : ''),
+  h('div', { class: 'actions' },
+    h('button', { type: 'submit', class: 'primary', disabled: locked, 'aria-keyshortcuts': 'Control+Enter' },
+      i18n.t('submit'), ' ', h('kbd', { 'aria-hidden': 'true' }, i18n.t('submitKeys'))),
+    locked ? null : h('button', { type: 'button', class: 'secondary', onclick: handlers.onBackToWalk },
+      i18n.t('backToWalk'))));
+
+  form.querySelector('textarea').value = values.note || '';
+  const syncReferred = () => {
+    form.classList.toggle('is-referred', readFinish(form).outcome === 'referred');
+  };
+  form.addEventListener('change', syncReferred);
+  syncReferred();
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    handlers.onSubmit(readFinish(form));
+  });
+  form.showChosen = showChosen;
+  return form;
+}
+
+export function readFinish(form) {
+  const v = (sel) => form.querySelector(sel)?.value || '';
+  return {
+    outcome: form.querySelector('input[name="outcome"]:checked')?.value || '',
+    referral_reason: v('#referral_reason'),
+    on_behalf: v('#on_behalf'),
+    relation: v('#relation'),
+    age_band: v('#age_band'),
+    note: v('#note'),
+  };
+}
+
+// --- logged ---------------------------------------------------------------
+
+export function logged(i18n, { contact }, { onNew }) {
+  return h('section', { class: 'screen logged', 'aria-labelledby': 'logged-h', dataset: { contact: String(contact) } },
+    Object.assign(heading(i18n.t('loggedTitle')), { id: 'logged-h' }),
+    h('p', { class: 'logged-text' }, i18n.t('loggedText', { id: contact })),
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', id: 'new-contact', onclick: onNew },
+      i18n.t('newContact'))));
+}
+
+export function connecting(i18n) {
+  return h('section', { class: 'screen connecting', 'aria-labelledby': 'conn-h' },
+    Object.assign(heading(i18n.t('connecting')), { id: 'conn-h' }));
+}

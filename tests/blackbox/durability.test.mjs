@@ -1,0 +1,79 @@
+// Durability: many concurrent finishes, kill -9 in the middle, restart:
+// every key that got "logged" is in the store exactly once.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDaemon, agent, sqlite } from './lib.mjs';
+
+const CLIENTS = 16;
+const PER_CLIENT = 40;
+
+// One agent connection finishing contacts back to back, without waiting
+// for each "logged" before sending the next finish.
+async function finishMany(d, n, prefix, acked, stopAt) {
+  const a = await agent(d);
+  const inflight = [];
+  for (let i = 0; i < n; i++) {
+    const s = await a.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb', facts: { on_behalf: 'self', topic: 'digital_post' } }).catch(() => null);
+    if (!s || s.type !== 'step') break;
+    const key = `${prefix}-${i}`;
+    inflight.push(a.request({ type: 'finish', session: s.session, key, outcome: 'resolved' }).then((r) => {
+      if (r.type === 'logged') {
+        acked.set(key, r.contact);
+        if (acked.size === stopAt) d.proc.kill('SIGKILL');
+      }
+    }));
+  }
+  await Promise.race([Promise.all(inflight), a.closed]);
+}
+
+test('kill -9 during concurrent finishes loses no acknowledged contact and doubles none', async () => {
+  const d = await startDaemon();
+  const acked = new Map();
+  const total = CLIENTS * PER_CLIENT;
+  const workers = [];
+  for (let c = 0; c < CLIENTS; c++) workers.push(finishMany(d, PER_CLIENT, `c${c}`, acked, Math.floor(total / 2)));
+  await Promise.race([Promise.all(workers), d.exited]);
+  const { signal } = await d.exited;
+  assert.equal(signal, 'SIGKILL', 'the daemon was killed mid-run');
+  assert.ok(acked.size >= total / 2, `at least half acknowledged before the kill (${acked.size})`);
+  assert.ok(acked.size < total, 'the kill came before everything was acknowledged');
+
+  // Restart on the same store: it must open cleanly and hold every acknowledged key once.
+  const d2 = await startDaemon({ dir: d.dir, tokens: d.tokens });
+  const db = `${d.dir}/vegvisar.db`;
+  const rows = sqlite(db, 'select key, id, count(*) over (partition by key) as n from contacts');
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const missing = [...acked.keys()].filter((k) => !byKey.has(k));
+  assert.deepEqual(missing, [], `acknowledged but not stored: ${missing.slice(0, 5).join(', ')}`);
+  for (const [key, id] of acked) {
+    assert.equal(byKey.get(key).n, 1, `${key} stored once`);
+    assert.equal(byKey.get(key).id, id, `${key} has the id that was acknowledged`);
+  }
+  assert.equal(sqlite(db, 'pragma integrity_check')[0].integrity_check, 'ok');
+
+  // The restarted daemon keeps logging, and an old key is recognised.
+  const a = await agent(d2);
+  const s = await a.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb' });
+  const [firstKey, firstId] = acked.entries().next().value;
+  const r = await a.request({ type: 'finish', session: s.session, key: firstKey, outcome: 'abandoned' });
+  assert.equal(r.contact, firstId, 'the same key after a restart returns the first contact');
+  assert.equal(r.duplicate, true);
+  await a.close();
+  await d2.stop();
+  d2.cleanup();
+});
+
+test('SIGTERM commits what is queued, then exits 0', async () => {
+  const d = await startDaemon();
+  const a = await agent(d);
+  const s = await a.request({ type: 'start', country: 'no', channel: 'desk', lang: 'en' });
+  const r = await a.request({ type: 'finish', session: s.session, key: 'term-1', outcome: 'resolved' });
+  assert.equal(r.type, 'logged');
+  const closed = a.closed;
+  const { code } = await d.stop();
+  assert.equal(code, 0);
+  await closed;
+  assert.ok(d.log.some((l) => /stopping/.test(l)), 'the daemon says it is stopping');
+  assert.equal(sqlite(`${d.dir}/vegvisar.db`, "select count(*) as n from contacts where key='term-1'")[0].n, 1);
+  d.cleanup();
+});
