@@ -12,6 +12,7 @@
 #include "client.h"
 #include "daemon.h"
 #include "handle.h"
+#include "http.h"
 #include "log.h"
 #include "proto.h"
 
@@ -85,10 +86,8 @@ static int server_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	return 0;
 }
 
-static const struct lws_protocols server_protocols[] = {
-	{ "http", lws_callback_http_dummy, 0, 0, 0, NULL, 0 },
-	{ "vegvisar.v1", server_ws_callback, sizeof(struct client), WS_RX_CHUNK, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 },
+static const struct lws_protocols ws_protocol = {
+	"vegvisar.v1", server_ws_callback, sizeof(struct client), WS_RX_CHUNK, 0, NULL, 0,
 };
 
 int server_start(struct daemon *d)
@@ -96,6 +95,13 @@ int server_start(struct daemon *d)
 	struct lws_context_creation_info info;
 	void *loops[1] = { d->loop };
 	static struct lws_http_mount mount;
+	/* The first protocol also serves plain HTTP (the static files). */
+	static struct lws_protocols protocols[4];
+
+	protocols[0] = (struct lws_protocols){ "http", lws_callback_http_dummy, 0, 0, 0, NULL, 0 };
+	protocols[1] = ws_protocol;
+	protocols[2] = http_protocol;
+	memset(&protocols[3], 0, sizeof(protocols[3]));
 
 	memset(&mount, 0, sizeof(mount));
 	mount.mountpoint = "/";
@@ -109,8 +115,8 @@ int server_start(struct daemon *d)
 	/* "0.0.0.0" and "::" mean every interface, which lws spells NULL. */
 	if (strcmp(d->conf.listen_host, "0.0.0.0") && strcmp(d->conf.listen_host, "::"))
 		info.iface = d->conf.listen_host;
-	info.protocols = server_protocols;
-	info.mounts = &mount;
+	info.protocols = protocols;
+	info.mounts = http_mounts(&mount);
 	info.user = d;
 	info.pcontext = &d->lws; /* set to NULL once lws has finished closing */
 	info.foreign_loops = loops;

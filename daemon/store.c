@@ -635,13 +635,19 @@ static int store_take_batch(struct store *st, struct store_queue *batch)
 	return batch->len > 0;
 }
 
+/* Hand the answered batch to the service thread, in submission order. */
 static void store_finish_batch(struct store *st, struct store_queue *batch)
 {
+	int closing;
+
 	pthread_mutex_lock(&st->lock);
 	store_queue_move(&st->results, batch);
 	st->in_flight = 0;
+	closing = st->stopping;
 	pthread_mutex_unlock(&st->lock);
-	if (st->wake)
+	/* Once store_close has begun the service thread is inside it and cannot
+	 * poll, and its event loop may already be gone: do not wake it. */
+	if (st->wake && !closing)
 		st->wake(st->wake_arg);
 }
 
@@ -755,4 +761,15 @@ void store_close(struct store *st)
 	/* Results nobody polled go with the store. */
 	store_queue_free(&st->results);
 	store_free(st);
+}
+
+int store_healthy(struct store *st)
+{
+	int ok;
+
+	pthread_mutex_lock(&st->lock);
+	ok = !st->stopping;
+	pthread_mutex_unlock(&st->lock);
+	/* Written by the writer alone; a stale read only delays the answer. */
+	return ok && __atomic_load_n(&st->failed_batches, __ATOMIC_RELAXED) == 0;
 }

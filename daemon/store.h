@@ -71,6 +71,9 @@ size_t store_poll_results(struct store *st, struct store_result *out, size_t max
 /* Number of contacts waiting for the writer (for metrics and tests). */
 size_t store_queue_depth(struct store *st);
 
+/* 1 while the store accepts writes: the writer's last batch committed. */
+int store_healthy(struct store *st);
+
 /* Stop the writer after it has committed everything queued, close the db. */
 void store_close(struct store *st);
 

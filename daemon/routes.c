@@ -1,0 +1,21 @@
+/* routes.c - the table of HTTP API paths, and the small handlers. */
+#include "routes.h"
+
+#include "daemon.h"
+#include "http.h"
+#include "store.h"
+
+const struct http_route routes[] = {
+	{ "GET", "/healthz", ROLE_NONE, route_healthz },
+};
+const size_t n_routes = sizeof(routes) / sizeof(routes[0]);
+
+/* 200 only when the store accepts writes: its last commit did not fail. */
+int route_healthz(struct http_req *r)
+{
+	struct daemon *d = http_daemon(r);
+
+	if (!store_healthy(d->store))
+		return http_error(r, 503, "the store is not accepting writes");
+	return http_reply(r, 200, "text/plain", "ok\n", 3);
+}

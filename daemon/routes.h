@@ -1,0 +1,23 @@
+/* routes.h - every HTTP API path and who may call it. */
+#ifndef VV_ROUTES_H
+#define VV_ROUTES_H
+
+#include <stddef.h>
+
+#include "conf.h"
+
+struct http_req;
+
+struct http_route {
+	const char *method;
+	const char *path;
+	enum role role; /* ROLE_NONE: open to anyone */
+	int (*fn)(struct http_req *r);
+};
+
+extern const struct http_route routes[];
+extern const size_t n_routes;
+
+int route_healthz(struct http_req *r);
+
+#endif
