@@ -149,7 +149,7 @@ static int email_local_char(const char *t, size_t n, size_t p, size_t *len)
 	long cp = utf8_at(t, n, p, len);
 
 	if (cp >= 0 && cp < 0x80)
-		return is_ascii_alnum((char)cp) || strchr("._%+-", (int)cp) != NULL;
+		return is_ascii_alnum((char)cp) || (cp && strchr("._%+-", (int)cp));
 	return cp < 0 || is_wide_letter(cp);
 }
 
@@ -505,8 +505,8 @@ static void out_put(struct scrub *s, const char *p, size_t len)
 	if (s->oom)
 		return;
 	if (s->cap - s->len <= len) {
-		size_t cap = s->cap * 2 + len + 1;
-		char *grown = cap > s->cap ? realloc(s->out, cap) : NULL;
+		size_t cap = len < SIZE_MAX / 4 && s->cap < SIZE_MAX / 4 ? s->cap * 2 + len + 1 : 0;
+		char *grown = cap ? realloc(s->out, cap) : NULL;
 
 		if (!grown) {
 			s->oom = 1;
@@ -555,6 +555,7 @@ static size_t scrub_chain(struct scrub *s, size_t pos, size_t limit)
 	return c.end;
 }
 
+/* NULL is taken as "" so callers need not special-case a missing field. */
 char *scrub_text(const char *text)
 {
 	struct scrub s = { 0 };

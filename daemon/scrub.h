@@ -5,8 +5,8 @@
 #define VV_SCRUB_H
 
 /* A new string (free() it) with each identifier replaced by a placeholder
- * naming what was removed: "[fødselsnummer fjernet]" style tags listed in
- * scrub.c. NULL only when out of memory. */
+ * naming what was removed: "[national-id removed]", "[cpr removed]",
+ * "[phone removed]", "[email removed]". NULL only when out of memory. */
 char *scrub_text(const char *text);
 
 #endif

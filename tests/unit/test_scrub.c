@@ -263,29 +263,11 @@ static void random_word(char *out, int len, const char *alphabet)
 static void gen_email(char *text)
 {
 	static const char *const tlds[] = { "no", "dk", "com", "org", "net", "info", "se", "eu" };
-	static const char *const wide[] = { "æ", "ø", "å", "Æ", "Ø", "Å", "ü" };
+	static const char *const suffixes[] = { "", ".hansen", "+nav", "æ", "ø1", "Å", "ü", "_b-x" };
 	char local[64], host[48], sub[16];
-	size_t o;
 
 	random_word(local, between(2, 10), "abcdefghijklmnopqrstuvwxyz0123456789");
-	o = strlen(local);
-	switch (pick(5)) {
-	case 0:
-		o += (size_t)sprintf(local + o, ".%s", "hansen");
-		break;
-	case 1:
-		o += (size_t)sprintf(local + o, "+%s", "nav");
-		break;
-	case 2:
-		o += (size_t)sprintf(local + o, "%s%d", wide[pick(NLAYOUTS(wide))], pick(100));
-		break;
-	case 3:
-		o += (size_t)sprintf(local + o, "_%c-x", 'a' + pick(26));
-		break;
-	default:
-		break;
-	}
-	(void)o;
+	strcat(local, suffixes[pick(NLAYOUTS(suffixes))]);
 	random_word(host, between(1, 12), "abcdefghijklmnopqrstuvwxyz0123456789-");
 	host[0] = 'm'; /* no leading '-' */
 	if (pick(4) == 0)
@@ -476,7 +458,9 @@ static void gen_date(char *out)
 	case 6: sprintf(out, "%02d-%02d-%04d", day, month, year); break;
 	case 7: sprintf(out, "den %d/%d", day, month); break;
 	case 8: sprintf(out, "%02d.%02d.%04d kl. %02d.%02d", day, month, year, pick(24), pick(60)); break;
-	default: sprintf(out, "%02d.%02d.%04d - %02d.%02d.%04d", day, month, year, day, month, year + 1); break;
+	default:
+		sprintf(out, "%02d.%02d.%04d - %02d.%02d.%04d", day, month, year, day, month, year + 1);
+		break;
 	}
 }
 
@@ -596,14 +580,10 @@ static void gen_no_account_formatted(char *out)
 {
 	char d[12];
 
+	const char *sep = pick(2) ? "." : " ";
+
 	gen_no_account_digits(d);
-	sprintf(out, "kontonummer %.4s%s%.2s%s%.5s", d, pick(2) ? "." : " ", d + 4,
-		pick(2) ? "." : " ", d + 6);
-	/* Mixed separators are not the account format; keep them consistent. */
-	{
-		char *sep1 = out + strlen("kontonummer ") + 4, *sep2 = sep1 + 3;
-		*sep2 = *sep1;
-	}
+	sprintf(out, "kontonummer %.4s%s%.2s%s%.5s", d, sep, d + 4, sep, d + 6);
 }
 
 static void gen_no_account_plain(char *out)
