@@ -9,6 +9,7 @@
 #include <libwebsockets.h>
 
 #include "daemon.h"
+#include "handover.h"
 #include "log.h"
 #include "proto.h"
 
@@ -83,8 +84,44 @@ int client_write_next(struct client *c)
 	return 0;
 }
 
+void client_subscribe(struct client *c, enum client_list l)
+{
+	struct client **head = &c->d->subscribers[l];
+
+	if (c->subscribed[l])
+		return;
+	c->subscribed[l] = 1;
+	c->sub_prev[l] = NULL;
+	c->sub_next[l] = *head;
+	if (*head)
+		(*head)->sub_prev[l] = c;
+	*head = c;
+}
+
+static void client_unsubscribe(struct client *c, enum client_list l)
+{
+	if (!c->subscribed[l])
+		return;
+	if (c->sub_prev[l])
+		c->sub_prev[l]->sub_next[l] = c->sub_next[l];
+	else
+		c->d->subscribers[l] = c->sub_next[l];
+	if (c->sub_next[l])
+		c->sub_next[l]->sub_prev[l] = c->sub_prev[l];
+	c->subscribed[l] = 0;
+}
+
+void client_broadcast(struct daemon *d, enum client_list l, json_t *msg)
+{
+	for (struct client *c = d->subscribers[l]; c; c = c->sub_next[l])
+		client_send(c, msg);
+}
+
 void client_cleanup(struct client *c)
 {
+	for (int l = 0; l < CLIENT_NLISTS; l++)
+		client_unsubscribe(c, (enum client_list)l);
+	handover_forget_client(&c->d->handovers, c);
 	while (c->outq_count) {
 		free(c->outq[c->outq_head].buf);
 		c->outq_head = (c->outq_head + 1) % CLIENT_OUTQ_MAX;

@@ -21,6 +21,9 @@ struct outq_item {
 	size_t len;
 };
 
+/* Lists of clients that asked for pushed updates. */
+enum client_list { CLIENTS_QUEUE, CLIENTS_STATS, CLIENT_NLISTS };
+
 /* One of these per connected websocket client (lws allocates it). */
 struct client {
 	struct lws *wsi;
@@ -34,7 +37,14 @@ struct client {
 	unsigned pending_finishes; /* finishes of ours waiting for the store */
 	unsigned char *rx;         /* a message arriving in fragments */
 	size_t rx_len;
+	struct client *sub_prev[CLIENT_NLISTS], *sub_next[CLIENT_NLISTS];
+	unsigned char subscribed[CLIENT_NLISTS];
 };
+
+/* Add c to list l of its daemon (once). */
+void client_subscribe(struct client *c, enum client_list l);
+/* Send msg (borrowed) to every client on list l. */
+void client_broadcast(struct daemon *d, enum client_list l, json_t *msg);
 
 /* Queue msg (borrowed) as one text frame and ask for WRITEABLE. */
 void client_send(struct client *c, json_t *msg);

@@ -52,6 +52,7 @@ void conf_free(struct conf *c)
 	free(c->rules);
 	free(c->www);
 	free(c->tokens);
+	json_decref(c->desk_phone);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -248,6 +249,31 @@ static int conf_key_www(struct conf *c, json_t *v, const char *path, char *err, 
 	return conf_string(v, "www", path, &c->www, err, errlen);
 }
 
+/* {"no": "…", "dk": "…"}: what the widget tells a citizen to call. */
+static int conf_key_desk_phone(struct conf *c, json_t *v, const char *path, char *err,
+			       size_t errlen)
+{
+	const char *country;
+	json_t *phone;
+
+	if (!json_is_object(v))
+		return conf_fail(err, errlen, "%s: \"desk_phone\" must be an object like {\"no\": \"…\"}",
+				 path);
+	json_object_foreach(v, country, phone) {
+		if (strcmp(country, "no") && strcmp(country, "dk"))
+			return conf_fail(err, errlen, "%s: desk_phone: unknown country \"%s\" (no, dk)",
+					 path, country);
+		if (!json_is_string(phone) || !json_string_length(phone) ||
+		    json_string_length(phone) > 40)
+			return conf_fail(err, errlen,
+					 "%s: desk_phone.%s must be a phone number of 1 to 40 characters",
+					 path, country);
+	}
+	json_decref(c->desk_phone);
+	c->desk_phone = json_incref(v);
+	return 0;
+}
+
 /* Every key the config file may hold; anything else is refused. */
 static const struct {
 	const char *key;
@@ -255,6 +281,7 @@ static const struct {
 } conf_keys[] = {
 	{ "listen", conf_key_listen }, { "db", conf_key_db },	{ "rules", conf_key_rules },
 	{ "www", conf_key_www },       { "tokens", conf_tokens }, { "log_level", conf_key_log_level },
+	{ "desk_phone", conf_key_desk_phone },
 };
 
 static int conf_apply_key(struct conf *c, const char *key, json_t *v, const char *path, char *err,

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "log.h"
 
 enum role { ROLE_NONE = 0, ROLE_AGENT, ROLE_SUPERVISOR, ROLE_CITIZEN };
@@ -30,6 +32,7 @@ struct conf {
 	int dev;
 	struct conf_token *tokens;
 	size_t n_tokens;
+	json_t *desk_phone; /* country → the phone number a handed-over citizen calls */
 };
 
 /* Fill c with the built-in defaults (repository or installed layout). */

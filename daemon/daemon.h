@@ -4,7 +4,9 @@
 
 #include <stdint.h>
 
+#include "client.h"
 #include "conf.h"
+#include "handover.h"
 #include "session.h"
 
 struct lws_context;
@@ -32,6 +34,8 @@ struct daemon {
 	struct store *store;
 	struct session_table sessions;
 	struct pending_finish *pending_head, *pending_tail;
+	struct handover_list handovers;
+	struct client *subscribers[CLIENT_NLISTS]; /* pushed updates: agents' queue, stats */
 	uint64_t next_ticket;
 	int listening;             /* 1 once the listen socket is up */
 	int stopping;

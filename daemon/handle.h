@@ -9,6 +9,8 @@ struct daemon;
 
 /* Parse one complete message from a client and dispatch it. */
 void handle_message(struct client *c, const char *text, size_t len);
+/* Push the agents' queue of waiting handovers to every agent watching it. */
+void handover_queue_changed(struct daemon *d);
 /* Deliver the store's commit results: "logged" or an error per finish. */
 void handle_store_results(struct daemon *d);
 

@@ -16,6 +16,7 @@
 
 #include "crypto.h"
 #include "daemon.h"
+#include "handle.h"
 #include "log.h"
 #include "rules.h"
 #include "server.h"
@@ -156,6 +157,8 @@ static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (n)
 		log_info("%zu idle session%s expired", n, n == 1 ? "" : "s");
+	if (handover_expire(&d->handovers, now_ms()))
+		handover_queue_changed(d);
 }
 
 static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
@@ -338,6 +341,7 @@ static void daemon_close(struct daemon *d)
 		free(p->key);
 		free(p);
 	}
+	handover_list_free(&d->handovers);
 	session_table_free(&d->sessions);
 	if (d->rules)
 		rules_unref(d->rules);

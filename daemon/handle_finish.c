@@ -1,0 +1,226 @@
+/* handle_finish.c - finish: the contact goes to the store, and "logged"
+ * goes back only once the store has committed it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "daemon.h"
+#include "handle.h"
+#include "handle_internal.h"
+#include "log.h"
+#include "rules.h"
+#include "scrub.h"
+#include "session.h"
+#include "store.h"
+
+#define NOTE_MAX 4000
+
+static const char *const outcomes[] = { "resolved", "referred", "abandoned", NULL };
+static const char *const reasons[] = { "wrong_agency", "no_mandate", "needs_in_person", "other",
+				       NULL };
+static const char *const categories[] = { "login", "reservation", "power_of_attorney", "agency",
+					  "estate", "other", NULL };
+static const char *const on_behalfs[] = { "self", "another_person", "organisation", "unknown",
+					  NULL };
+static const char *const relations[] = { "adult_child_for_parent", "parent_for_child", "guardian",
+					 "spouse_or_partner", "other_family", "friend_or_neighbour",
+					 "professional_helper", "other", NULL };
+static const char *const age_bands[] = { "under_18", "18_29", "30_49", "50_66", "67_79", "80_plus",
+					 "unknown", NULL };
+
+/* The category of a walk that ended before a result, from its topic fact. */
+static const char *handle_category_from_facts(json_t *facts)
+{
+	static const char *const map[][2] = {
+		{ "login", "login" },			{ "digital_post", "reservation" },
+		{ "power_of_attorney", "power_of_attorney" }, { "case_matter", "agency" },
+		{ "deceased_estate", "estate" },
+	};
+	const char *topic = json_string_value(json_object_get(facts, "topic"));
+
+	for (size_t i = 0; topic && i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(topic, map[i][0]))
+			return map[i][1];
+	return "other";
+}
+
+static void handle_send_logged(struct client *c, json_t *re, int64_t contact, int duplicate)
+{
+	json_t *reply = proto_reply("logged", re);
+
+	json_object_set_new(reply, "contact", json_integer(contact));
+	if (duplicate)
+		json_object_set_new(reply, "duplicate", json_true());
+	client_send(c, reply);
+	json_decref(reply);
+}
+
+/* Hand the contact to the store; "logged" goes out when it is committed. */
+static int handle_submit(struct handler_ctx *h, struct session *s, struct contact *ct)
+{
+	struct pending_finish *p = calloc(1, sizeof(*p));
+
+	if (!p || !(p->key = strdup(ct->key))) {
+		free(p);
+		return fail(h, PROTO_INTERNAL, "out of memory");
+	}
+	p->ticket = ++h->d->next_ticket;
+	if (store_submit(h->d->store, ct, p->ticket)) {
+		free(p->key);
+		free(p);
+		return fail(h, PROTO_UNAVAILABLE,
+			    "the store's queue is full; nothing was logged, try again");
+	}
+	p->c = h->c;
+	p->re = h->re ? json_incref(h->re) : NULL;
+	memcpy(p->session, s->id, sizeof(p->session));
+	if (h->d->pending_tail)
+		h->d->pending_tail->next = p;
+	else
+		h->d->pending_head = p;
+	h->d->pending_tail = p;
+	h->c->pending_finishes++;
+	if (s->state == SESSION_OPEN) {
+		s->state = SESSION_FINISHING;
+		s->finish_key = strdup(ct->key);
+	}
+	return 0;
+}
+
+int handle_finish(struct handler_ctx *h)
+{
+	static const char *const keys[] = { "type",	"id",	"session", "key",
+					    "outcome",	"destination", "referral_reason",
+					    "category", "on_behalf",   "note",
+					    "relation", "age_band",	NULL };
+	const char *key, *outcome, *dest, *reason, *category, *on_behalf, *note, *relation, *age;
+	struct contact ct = { 0 };
+	struct session *s;
+	char *path = NULL, *facts = NULL, *clean_note = NULL;
+	json_t *dest_json, *path_arr;
+	int rc;
+
+	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
+		return fail_err(h, PROTO_BAD_REQUEST);
+	if (!(s = handle_session(h, 1)))
+		return -1;
+	if (proto_get_string(h->msg, "key", 1, 128, &key, h->err, sizeof(h->err)))
+		return fail_err(h, PROTO_BAD_REQUEST);
+	if (!*key)
+		return fail(h, PROTO_BAD_REQUEST, "\"key\" must not be empty");
+	if (s->state != SESSION_OPEN && strcmp(s->finish_key, key))
+		return fail(h, PROTO_CONFLICT, "session \"%s\" was finished with another key",
+			    s->id);
+	if (s->state == SESSION_FINISHED) {
+		handle_send_logged(h->c, h->re, s->contact_id, 1);
+		return 0;
+	}
+	if (proto_get_enum(h->msg, "outcome", 1, outcomes, &outcome, h->err, sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "referral_reason", 0, reasons, &reason, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_string(h->msg, "destination", 0, 64, &dest, h->err, sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "category", 0, categories, &category, h->err, sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "on_behalf", 0, on_behalfs, &on_behalf, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "relation", 0, relations, &relation, h->err, sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "age_band", 0, age_bands, &age, h->err, sizeof(h->err)) ||
+	    proto_get_string(h->msg, "note", 0, PROTO_MAX_STRING, &note, h->err, sizeof(h->err)))
+		return fail_err(h, PROTO_BAD_REQUEST);
+	if (note && strlen(note) > NOTE_MAX)
+		return fail(h, PROTO_TOO_LARGE, "\"note\" is %zu bytes; at most %d are kept",
+			    strlen(note), NOTE_MAX);
+	if (!strcmp(outcome, "referred") && (!dest || !reason))
+		return fail(h, PROTO_BAD_REQUEST,
+			    "outcome \"referred\" needs \"destination\" and \"referral_reason\"");
+	if (reason && strcmp(outcome, "referred"))
+		return fail(h, PROTO_BAD_REQUEST,
+			    "\"referral_reason\" is only for outcome \"referred\"");
+	if (dest) {
+		if (!(dest_json = rules_destination_json(h->d->rules, dest)))
+			return fail(h, PROTO_BAD_REQUEST, "\"destination\": unknown destination \"%s\"",
+				    dest);
+		json_decref(dest_json);
+	}
+
+	ct.started_ms = s->started_ms;
+	ct.finished_ms = now_ms();
+	ct.key = key;
+	ct.channel = s->channel;
+	ct.country = s->country;
+	ct.lang = s->lang;
+	ct.rules_version = rules_tree_version(triage_tree(s->tr));
+	path_arr = triage_path(s->tr);
+	ct.path_json = path = json_dumps(path_arr, JSON_COMPACT);
+	json_decref(path_arr);
+	ct.facts_json = facts = json_dumps(triage_facts(s->tr), JSON_COMPACT);
+	ct.suggested = triage_result_destination(s->tr);
+	ct.destination = dest ? dest : ct.suggested;
+	ct.category = category ? category
+		      : triage_at_result(s->tr) ? triage_result_category(s->tr)
+						: handle_category_from_facts(triage_facts(s->tr));
+	ct.outcome = outcome;
+	ct.referral_reason = reason;
+	ct.on_behalf = on_behalf ? on_behalf
+				 : json_string_value(json_object_get(triage_facts(s->tr), "on_behalf"));
+	if (!ct.on_behalf)
+		ct.on_behalf = "unknown";
+	ct.relation = relation;
+	ct.age_band = age;
+	/* Identifiers are removed before the note reaches the store or a log. */
+	ct.note = clean_note = note && *note ? scrub_text(note) : NULL;
+	rc = handle_submit(h, s, &ct);
+	free(path);
+	free(facts);
+	free(clean_note);
+	return rc;
+}
+
+void handle_store_results(struct daemon *d)
+{
+	struct store_result results[64];
+	size_t n;
+
+	while ((n = store_poll_results(d->store, results, 64)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct store_result *r = &results[i];
+			struct pending_finish *p = d->pending_head;
+			struct session *s;
+
+			/* One writer, so results arrive in submission order. */
+			if (!p || p->ticket != r->ticket) {
+				log_err("store result %llu does not match the oldest pending finish",
+					(unsigned long long)r->ticket);
+				continue;
+			}
+			d->pending_head = p->next;
+			if (!d->pending_head)
+				d->pending_tail = NULL;
+			s = session_find(&d->sessions, p->session);
+			if (r->status == STORE_OK) {
+				if (s && s->state != SESSION_FINISHED) {
+					s->state = SESSION_FINISHED;
+					s->contact_id = r->contact_id;
+				}
+				if (p->c)
+					handle_send_logged(p->c, p->re, r->contact_id, r->duplicate);
+			} else {
+				log_err("contact not stored: %s", r->error);
+				if (s && s->state == SESSION_FINISHING) {
+					s->state = SESSION_OPEN;
+					free(s->finish_key);
+					s->finish_key = NULL;
+				}
+				if (p->c)
+					client_send_error(p->c, p->re, PROTO_UNAVAILABLE,
+							  "not stored (%s); nothing was logged, try again",
+							  r->error);
+			}
+			if (p->c)
+				p->c->pending_finishes--;
+			json_decref(p->re);
+			free(p->key);
+			free(p);
+		}
+	}
+}
+

@@ -1,0 +1,41 @@
+/* handle_internal.h - what the handler files share. */
+#ifndef VV_HANDLE_INTERNAL_H
+#define VV_HANDLE_INTERNAL_H
+
+#include <jansson.h>
+
+#include "proto.h"
+
+struct client;
+struct daemon;
+struct session;
+
+/* The message being handled and who sent it. */
+struct handler_ctx {
+	struct client *c;
+	struct daemon *d;
+	json_t *msg;
+	json_t *re;     /* the message's id, echoed on the reply */
+	char err[512];  /* filled by the proto_get_* and triage_* calls */
+};
+
+extern const char *const langs_all[];
+
+/* Every handler's error exit: reply with the error, return -1. */
+int fail(struct handler_ctx *h, enum proto_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same with h->err as the message. */
+int fail_err(struct handler_ctx *h, enum proto_code code);
+/* Send the session's current step as the reply. */
+void handle_send_step(struct handler_ctx *h, struct session *s);
+/* The session named by the message's "session" field, if this client may
+ * use it (and it is open, unless allow_finished); NULL after replying. */
+struct session *handle_session(struct handler_ctx *h, int allow_finished);
+
+int handle_finish(struct handler_ctx *h);
+int handle_handover(struct handler_ctx *h);
+int handle_queue(struct handler_ctx *h);
+int handle_lookup(struct handler_ctx *h);
+int handle_take(struct handler_ctx *h);
+
+#endif

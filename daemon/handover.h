@@ -1,0 +1,52 @@
+/* handover.h - a citizen in the chat widget asks for a person.
+ *
+ * The daemon gives the citizen a short code that is easy to read aloud
+ * ("K7M-42Q") and puts the session, with its facts and path, in the agents'
+ * queue. An agent who takes it (from the queue, or by the code a caller
+ * reads out) continues the same session from where the citizen stopped. */
+#ifndef VV_HANDOVER_H
+#define VV_HANDOVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "session.h"
+
+#define HANDOVER_CODE_LEN 7        /* "K7M-42Q" */
+#define HANDOVER_TTL_MS (30 * 60 * 1000LL)
+
+struct client;
+
+enum handover_state { HANDOVER_WAITING, HANDOVER_TAKEN };
+
+struct handover {
+	char code[HANDOVER_CODE_LEN + 1];
+	char session[SESSION_ID_LEN + 1];
+	enum handover_state state;
+	int64_t created_ms;
+	int64_t expires_ms;
+	struct client *citizen; /* NULL once the citizen's connection has gone */
+	char taken_by[64];
+	struct handover *next;
+};
+
+struct handover_list {
+	struct handover *head;
+	size_t waiting;
+};
+
+/* A new waiting handover for session, with a fresh code. NULL on failure. */
+struct handover *handover_create(struct handover_list *l, const char *session,
+				 struct client *citizen);
+/* Find by code as a person typed it: case, spaces and dashes do not matter. */
+struct handover *handover_find_code(struct handover_list *l, const char *typed);
+struct handover *handover_find_session(struct handover_list *l, const char *session);
+/* Drop waiting handovers past their expiry; returns how many. */
+size_t handover_expire(struct handover_list *l, int64_t now);
+/* Forget a client that went away. */
+void handover_forget_client(struct handover_list *l, struct client *c);
+void handover_list_free(struct handover_list *l);
+
+#endif
