@@ -30,13 +30,14 @@ OBJS = $(SRCS:daemon/%.c=$(BUILD)/%.o)
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
-UNIT_TESTS = rules store scrub crypto conf proto
+UNIT_TESTS = rules store scrub crypto conf proto search
 TEST_rules_OBJS = rules triage log
 TEST_store_OBJS = store log
 TEST_scrub_OBJS = scrub
 TEST_crypto_OBJS = crypto
-TEST_conf_OBJS = conf log crypto
+TEST_conf_OBJS = conf log crypto limits session
 TEST_proto_OBJS = proto log
+TEST_search_OBJS = search rules triage log
 
 .PHONY: all deps run test unit blackbox browser install clean format
 all: $(BUILD)/vegvisard
@@ -72,8 +73,25 @@ blackbox: all
 browser: all
 	VEGVISARD=$(abspath $(BUILD)/vegvisard) node --test --test-concurrency=1 tests/browser/
 
-test: deps all unit blackbox browser
+test: deps all unit blackbox browser bench-quick
 	@VEGVISARD=$(abspath $(BUILD)/vegvisard) tests/check-systemd.sh
+
+# The load benchmark (tests/bench, docs/performance.md): vv-load drives
+# vegvisard and vv-echo, a bare libwebsockets echo server (the ceiling).
+BENCH_BIN = $(BUILD)/bench
+BENCH_LOAD_SRCS = $(addprefix tests/bench/,load.c drive.c report.c wsc.c stats.c)
+.PHONY: bench bench-quick
+$(BENCH_BIN)/vv-load: $(BENCH_LOAD_SRCS) $(wildcard tests/bench/*.h)
+	@mkdir -p $(BENCH_BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BENCH_LOAD_SRCS) -lm
+$(BENCH_BIN)/vv-echo: tests/bench/echo.c
+	@mkdir -p $(BENCH_BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+bench: all $(BENCH_BIN)/vv-load $(BENCH_BIN)/vv-echo
+	VEGVISARD=$(abspath $(BUILD)/vegvisard) BENCH_BIN=$(abspath $(BENCH_BIN)) tests/bench/run.sh
+# make test runs this only to keep the benchmark working: no timing is judged.
+bench-quick: all $(BENCH_BIN)/vv-load $(BENCH_BIN)/vv-echo
+	VEGVISARD=$(abspath $(BUILD)/vegvisard) BENCH_BIN=$(abspath $(BENCH_BIN)) tests/bench/run.sh --quick
 
 # The installed binary defaults to the system paths instead of the repository's.
 INSTALLED_DEFS = -DVV_DEFAULT_CONF='"/etc/vegvisar/vegvisar.conf"' \

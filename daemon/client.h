@@ -29,6 +29,8 @@ struct client {
 	struct lws *wsi;
 	struct daemon *d;
 	enum role role;            /* set once by "hello" */
+	char ip[48];               /* the peer's address, for per-address limits */
+	int staff_origin;          /* the page came from an origin that may sign in agents */
 	char token_name[64];
 	char lang[3];
 	struct outq_item outq[CLIENT_OUTQ_MAX];

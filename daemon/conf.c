@@ -43,6 +43,9 @@ void conf_defaults(struct conf *c)
 	conf_set_str(&c->rules, VV_DEFAULT_RULES);
 	conf_set_str(&c->www, VV_DEFAULT_WWW);
 	c->log_level = LOG_LVL_INFO;
+	c->agent_origins = json_array();
+	c->widget_origins = json_array();
+	limits_defaults(&c->limits);
 }
 
 void conf_free(struct conf *c)
@@ -53,6 +56,8 @@ void conf_free(struct conf *c)
 	free(c->www);
 	free(c->tokens);
 	json_decref(c->desk_phone);
+	json_decref(c->agent_origins);
+	json_decref(c->widget_origins);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -274,6 +279,77 @@ static int conf_key_desk_phone(struct conf *c, json_t *v, const char *path, char
 	return 0;
 }
 
+/* An origin is scheme://host[:port], exactly as browsers send it. */
+static int conf_origins(json_t *v, const char *key, const char *path, json_t **slot, char *err,
+			size_t errlen)
+{
+	size_t i;
+	json_t *o;
+
+	if (!json_is_array(v))
+		return conf_fail(err, errlen, "%s: \"%s\" must be an array of origins", path, key);
+	json_array_foreach(v, i, o) {
+		const char *s = json_string_value(o);
+		if (!s || (strncmp(s, "https://", 8) && strncmp(s, "http://", 7)) ||
+		    strchr(s + 8, '/') || strlen(s) > 200)
+			return conf_fail(err, errlen,
+					 "%s: %s[%zu] must be an origin like \"https://www.nav.no\" (scheme and host, no path)",
+					 path, key, i);
+	}
+	json_decref(*slot);
+	*slot = json_incref(v);
+	return 0;
+}
+
+static int conf_key_agent_origins(struct conf *c, json_t *v, const char *path, char *err,
+				  size_t errlen)
+{
+	return conf_origins(v, "agent_origins", path, &c->agent_origins, err, errlen);
+}
+
+static int conf_key_widget_origins(struct conf *c, json_t *v, const char *path, char *err,
+				   size_t errlen)
+{
+	return conf_origins(v, "widget_origins", path, &c->widget_origins, err, errlen);
+}
+
+/* {"connections_per_ip": 200, "messages_per_second": 20, "burst": 60,
+ *  "auth_failures_ban": 10, "ban_seconds": 300}; each key optional. */
+static int conf_key_limits(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	static const char *const names[] = { "connections_per_ip", "messages_per_second", "burst",
+					     "auth_failures_ban", "ban_seconds" };
+	const char *key;
+	json_t *n;
+
+	if (!json_is_object(v))
+		return conf_fail(err, errlen, "%s: \"limits\" must be an object", path);
+	json_object_foreach(v, key, n) {
+		double x = json_number_value(n);
+		int k;
+		for (k = 0; k < 5 && strcmp(key, names[k]); k++)
+			;
+		if (k == 5)
+			return conf_fail(err, errlen,
+					 "%s: limits: unknown key \"%s\" (allowed: connections_per_ip, messages_per_second, burst, auth_failures_ban, ban_seconds)",
+					 path, key);
+		if (!json_is_number(n) || x < 1 || x > 10000000)
+			return conf_fail(err, errlen, "%s: limits.%s must be a number from 1 to 10000000",
+					 path, key);
+		if (k == 0)
+			c->limits.connections_per_ip = (unsigned)x;
+		else if (k == 1)
+			c->limits.messages_per_second = x;
+		else if (k == 2)
+			c->limits.burst = x;
+		else if (k == 3)
+			c->limits.auth_failures_ban = (unsigned)x;
+		else
+			c->limits.ban_seconds = (unsigned)x;
+	}
+	return 0;
+}
+
 /* Every key the config file may hold; anything else is refused. */
 static const struct {
 	const char *key;
@@ -282,6 +358,9 @@ static const struct {
 	{ "listen", conf_key_listen }, { "db", conf_key_db },	{ "rules", conf_key_rules },
 	{ "www", conf_key_www },       { "tokens", conf_tokens }, { "log_level", conf_key_log_level },
 	{ "desk_phone", conf_key_desk_phone },
+	{ "agent_origins", conf_key_agent_origins },
+	{ "widget_origins", conf_key_widget_origins },
+	{ "limits", conf_key_limits },
 };
 
 static int conf_apply_key(struct conf *c, const char *key, json_t *v, const char *path, char *err,

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "limits.h"
 #include "log.h"
 
 enum role { ROLE_NONE = 0, ROLE_AGENT, ROLE_SUPERVISOR, ROLE_CITIZEN };
@@ -33,6 +34,9 @@ struct conf {
 	struct conf_token *tokens;
 	size_t n_tokens;
 	json_t *desk_phone; /* country → the phone number a handed-over citizen calls */
+	json_t *agent_origins;  /* extra origins whose pages may sign in agents (array) */
+	json_t *widget_origins; /* origins whose pages may embed the chat widget (array) */
+	struct limits_conf limits;
 };
 
 /* Fill c with the built-in defaults (repository or installed layout). */

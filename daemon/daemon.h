@@ -7,11 +7,13 @@
 #include "client.h"
 #include "conf.h"
 #include "handover.h"
+#include "limits.h"
 #include "session.h"
 
 struct lws_context;
 struct ev_loop;
 struct rulebook;
+struct search_index;
 struct store;
 struct client;
 
@@ -31,11 +33,14 @@ struct daemon {
 	struct lws_context *lws;
 	struct ev_loop *loop;
 	struct rulebook *rules;    /* current rules; sessions hold their own reference */
+	struct search_index *search; /* built from rules and swapped with them */
 	struct store *store;
 	struct session_table sessions;
 	struct pending_finish *pending_head, *pending_tail;
 	struct handover_list handovers;
 	struct client *subscribers[CLIENT_NLISTS]; /* pushed updates: agents' queue, stats */
+	struct limits limits;      /* per-address connection, message and sign-in limits */
+	json_t *own_origins;       /* the daemon's own origins, plus agent_origins */
 	uint64_t next_ticket;
 	int listening;             /* 1 once the listen socket is up */
 	int stopping;

@@ -12,10 +12,12 @@
 
 #include "client.h"
 #include "daemon.h"
+#include "limits.h"
 #include "log.h"
 #include "proto.h"
 #include "rules.h"
 #include "scrub.h"
+#include "search.h"
 #include "session.h"
 #include "store.h"
 
@@ -24,6 +26,7 @@
 #define ROLES_CITIZEN (1u << ROLE_CITIZEN)
 
 const char *const langs_all[] = { "nb", "nn", "da", "en", NULL };
+static const char *const countries_all[] = { "no", "dk", NULL };
 
 int fail(struct handler_ctx *h, enum proto_code code, const char *fmt, ...)
 {
@@ -78,13 +81,24 @@ static int handle_hello(struct handler_ctx *h)
 	       : !strcmp(role, "supervisor") ? ROLE_SUPERVISOR
 					     : ROLE_CITIZEN;
 	if (want != ROLE_CITIZEN) {
+		unsigned wait = limits_auth_wait(&h->d->limits, h->c->ip, now_ms());
+		if (!h->c->staff_origin)
+			return fail(h, PROTO_FORBIDDEN,
+				    "%s sign-in is only allowed from the daemon's own pages", role);
+		if (wait)
+			return fail(h, PROTO_RATE_LIMITED,
+				    "too many failed sign-ins from your address; try again in %u s",
+				    wait);
 		if (!token)
 			return fail(h, PROTO_UNAUTHORIZED, "\"token\" is required for role %s",
 				    role);
 		got = conf_check_token(&h->d->conf, token, &name);
-		if (got != want)
+		if (got != want) {
+			limits_auth_failed(&h->d->limits, h->c->ip, now_ms());
 			return fail(h, PROTO_UNAUTHORIZED, "the token is not valid for role %s",
 				    role);
+		}
+		limits_auth_ok(&h->d->limits, h->c->ip);
 	}
 	h->c->role = want;
 	snprintf(h->c->token_name, sizeof(h->c->token_name), "%s", name);
@@ -118,11 +132,36 @@ void handle_send_step(struct handler_ctx *h, struct session *s)
 	json_decref(step);
 }
 
+/* The current tree for country, and the language to use in it: *lang if
+ * given, else the client's hello language if the tree has it. NULL after
+ * replying with the error. */
+static const struct rules_tree *handle_tree(struct handler_ctx *h, const char *country,
+					    const char **lang)
+{
+	const struct rules_tree *t = rules_tree(h->d->rules, country);
+
+	if (!t) {
+		fail(h, PROTO_UNAVAILABLE, "no rules are loaded for country %s", country);
+		return NULL;
+	}
+	if (!*lang)
+		*lang = rules_tree_has_lang(t, h->c->lang) ? h->c->lang : NULL;
+	if (!*lang || !rules_tree_has_lang(t, *lang)) {
+		json_t *langs = rules_tree_langs(t);
+		char *list = json_dumps(langs, JSON_COMPACT);
+		fail(h, PROTO_BAD_REQUEST, "\"lang\": the %s rules are written in %s", country,
+		     list ? list : "?");
+		free(list);
+		json_decref(langs);
+		return NULL;
+	}
+	return t;
+}
+
 /* Validate a start (or a restore, from obj) and create its session, with a
  * fresh id or the given one. NULL after replying with the error. */
 static struct session *handle_begin(struct handler_ctx *h, json_t *obj, const char *id)
 {
-	static const char *const countries[] = { "no", "dk", NULL };
 	static const char *const staff_channels[] = { "phone", "chat", "desk", NULL };
 	static const char *const citizen_channels[] = { "widget", NULL };
 	const char *country, *channel, *lang;
@@ -132,7 +171,7 @@ static struct session *handle_begin(struct handler_ctx *h, json_t *obj, const ch
 	struct session *s;
 	int citizen = h->c->role == ROLE_CITIZEN;
 
-	if (proto_get_enum(obj, "country", 1, countries, &country, h->err, sizeof(h->err)) ||
+	if (proto_get_enum(obj, "country", 1, countries_all, &country, h->err, sizeof(h->err)) ||
 	    proto_get_enum(obj, "channel", 1, citizen ? citizen_channels : staff_channels, &channel,
 			   h->err, sizeof(h->err)) ||
 	    proto_get_enum(obj, "lang", 0, langs_all, &lang, h->err, sizeof(h->err))) {
@@ -143,22 +182,8 @@ static struct session *handle_begin(struct handler_ctx *h, json_t *obj, const ch
 		fail(h, PROTO_BAD_REQUEST, "\"facts\" must be an object of fact: value");
 		return NULL;
 	}
-	t = rules_tree(h->d->rules, country);
-	if (!t) {
-		fail(h, PROTO_UNAVAILABLE, "no rules are loaded for country %s", country);
+	if (!(t = handle_tree(h, country, &lang)))
 		return NULL;
-	}
-	if (!lang)
-		lang = rules_tree_has_lang(t, h->c->lang) ? h->c->lang : NULL;
-	if (!lang || !rules_tree_has_lang(t, lang)) {
-		json_t *langs = rules_tree_langs(t);
-		char *list = json_dumps(langs, JSON_COMPACT);
-		fail(h, PROTO_BAD_REQUEST, "\"lang\": the %s rules are written in %s", country,
-		     list ? list : "?");
-		free(list);
-		json_decref(langs);
-		return NULL;
-	}
 	tr = triage_start(h->d->rules, t, facts, h->err, sizeof(h->err));
 	if (!tr) {
 		fail_err(h, PROTO_BAD_REQUEST);
@@ -333,6 +358,42 @@ static int handle_resume(struct handler_ctx *h)
 	return 0;
 }
 
+/* --- search ------------------------------------------------------------- */
+
+/* Search the current rules (d->rules; a session on older rules may find a
+ * node gone, and its jump then says not_found). Citizens see only the nodes
+ * meant for them. The work is in search.c. */
+static int handle_search(struct handler_ctx *h)
+{
+	static const char *const keys[] = { "type", "id", "q", "country", "lang", NULL };
+	struct search_request req = { .citizen = h->c->role == ROLE_CITIZEN,
+				      .limit = SEARCH_MAX_ITEMS };
+	json_t *items, *reply;
+
+	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)) ||
+	    proto_get_string(h->msg, "q", 1, SEARCH_MAX_QUERY, &req.q, h->err, sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "country", 1, countries_all, &req.country, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "lang", 0, langs_all, &req.lang, h->err, sizeof(h->err)))
+		return fail_err(h, PROTO_BAD_REQUEST);
+	if (!handle_tree(h, req.country, &req.lang))
+		return -1;
+	switch (search_run(h->d->search, &req, &items, h->err, sizeof(h->err))) {
+	case SEARCH_OK:
+		break;
+	case SEARCH_BAD_QUERY:
+		return fail_err(h, PROTO_BAD_REQUEST);
+	default:
+		log_err("%s", h->err);
+		return fail(h, PROTO_INTERNAL, "the search failed");
+	}
+	reply = proto_reply("results", h->re);
+	json_object_set_new(reply, "items", items);
+	client_send(h->c, reply);
+	json_decref(reply);
+	return 0;
+}
+
 /* --- dispatch ----------------------------------------------------------- */
 
 static const struct {
@@ -351,6 +412,7 @@ static const struct {
 	{ "queue", ROLES_AGENT, handle_queue },
 	{ "lookup", ROLES_AGENT, handle_lookup },
 	{ "take", ROLES_AGENT, handle_take },
+	{ "search", ROLES_TRIAGE, handle_search },
 };
 
 void handle_message(struct client *c, const char *text, size_t len)
@@ -367,6 +429,13 @@ void handle_message(struct client *c, const char *text, size_t len)
 	}
 	h.msg = msg.root;
 	h.re = msg.id;
+	/* Signed-in staff are not throttled; everyone else shares a budget per address. */
+	if ((c->role == ROLE_NONE || c->role == ROLE_CITIZEN) &&
+	    !limits_may_send(&c->d->limits, c->ip, now_ms())) {
+		fail(&h, PROTO_RATE_LIMITED, "too many messages from your address; slow down");
+		proto_msg_free(&msg);
+		return;
+	}
 	for (i = 0; i < n && strcmp(handlers[i].type, msg.type); i++)
 		;
 	if (i == n) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -19,6 +20,7 @@
 #include "handle.h"
 #include "log.h"
 #include "rules.h"
+#include "search.h"
 #include "server.h"
 #include "store.h"
 
@@ -84,10 +86,31 @@ static int check_rules(const char *dir)
 	return 0;
 }
 
+static double elapsed_ms(const struct timespec *from)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - from->tv_sec) * 1e3 + (double)(now.tv_nsec - from->tv_nsec) / 1e6;
+}
+
+/* The search index is built with the rules and swapped with them, so that
+ * every node a search returns is a node of d->rules. */
 int daemon_reload_rules(struct daemon *d)
 {
 	struct rulebook *rb = rules_load(d->conf.rules, report_problem_log, NULL);
+	struct search_index *ix = NULL;
+	struct timespec t0;
+	char err[256];
 
+	if (rb) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (!(ix = search_build(rb, err, sizeof(err)))) {
+			log_err("%s", err);
+			rules_unref(rb);
+			rb = NULL;
+		}
+	}
 	if (!rb) {
 		log_err("rules in %s not reloaded; the previous rules keep serving", d->conf.rules);
 		sd_notify(0, "STATUS=Rule reload failed; serving the previous rules");
@@ -96,7 +119,10 @@ int daemon_reload_rules(struct daemon *d)
 	if (d->rules)
 		rules_unref(d->rules); /* sessions in progress keep their own reference */
 	d->rules = rb;
-	log_notice("rules loaded from %s", d->conf.rules);
+	search_free(d->search);
+	d->search = ix;
+	log_notice("rules loaded from %s; search index of %zu texts built in %.1f ms",
+		   d->conf.rules, search_count(ix), elapsed_ms(&t0));
 	sd_notify(0, "STATUS=Serving; rules reloaded");
 	return 0;
 }
@@ -159,6 +185,7 @@ static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 		log_info("%zu idle session%s expired", n, n == 1 ? "" : "s");
 	if (handover_expire(&d->handovers, now_ms()))
 		handover_queue_changed(d);
+	limits_sweep(&d->limits, now_ms());
 }
 
 static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
@@ -342,7 +369,10 @@ static void daemon_close(struct daemon *d)
 		free(p);
 	}
 	handover_list_free(&d->handovers);
+	limits_free(&d->limits);
+	json_decref(d->own_origins);
 	session_table_free(&d->sessions);
+	search_free(d->search);
 	if (d->rules)
 		rules_unref(d->rules);
 	conf_free(&d->conf);

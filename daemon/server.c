@@ -18,11 +18,64 @@
 
 #define WS_RX_CHUNK 4096 /* lws hands us frames in pieces of this size */
 
+enum origin_class { ORIGIN_REFUSED, ORIGIN_STAFF, ORIGIN_WIDGET };
+
+static int origin_listed(json_t *list, const char *origin)
+{
+	size_t i;
+	json_t *o;
+
+	/* Exact match: browsers send origins in lower case, so "HTTP://Nav.no"
+	 * or "https://nav.no.evil.example" are not the same origin. */
+	json_array_foreach(list, i, o)
+		if (!strcmp(json_string_value(o), origin))
+			return 1;
+	return 0;
+}
+
+/* Who may open a websocket: pages from the daemon's own origin (or the
+ * configured agent origins) for every role, pages from widget_origins for
+ * citizens only, and nobody else, including clients that send no Origin. */
+static enum origin_class client_origin(struct daemon *d, struct lws *wsi)
+{
+	char origin[256];
+
+	if (lws_hdr_copy(wsi, origin, sizeof(origin), WSI_TOKEN_ORIGIN) <= 0)
+		return ORIGIN_REFUSED;
+	if (origin_listed(d->own_origins, origin))
+		return ORIGIN_STAFF;
+	if (origin_listed(d->conf.widget_origins, origin))
+		return ORIGIN_WIDGET;
+	return ORIGIN_REFUSED;
+}
+
+/* Refuse an upgrade early, before any per-client state exists. */
+static int client_filter(struct lws *wsi)
+{
+	struct daemon *d = lws_context_user(lws_get_context(wsi));
+	char ip[48];
+
+	lws_get_peer_simple(wsi, ip, sizeof(ip));
+	if (client_origin(d, wsi) == ORIGIN_REFUSED) {
+		log_info("websocket from %s refused: origin not allowed", ip);
+		return -1;
+	}
+	if (!limits_may_connect(&d->limits, ip)) {
+		log_info("websocket from %s refused: %u connections already open", ip,
+			 d->conf.limits.connections_per_ip);
+		return -1;
+	}
+	return 0;
+}
+
 static void client_open(struct client *c, struct lws *wsi)
 {
 	memset(c, 0, sizeof(*c));
 	c->wsi = wsi;
 	c->d = lws_context_user(lws_get_context(wsi));
+	c->staff_origin = client_origin(c->d, wsi) == ORIGIN_STAFF;
+	lws_get_peer_simple(wsi, c->ip, sizeof(c->ip));
+	limits_connected(&c->d->limits, c->ip);
 }
 
 /* Collect fragments until a whole message is here, capped across all of
@@ -67,6 +120,8 @@ static int server_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct client *c = user;
 
 	switch (reason) {
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return client_filter(wsi);
 	case LWS_CALLBACK_ESTABLISHED:
 		client_open(c, wsi);
 		break;
@@ -75,7 +130,11 @@ static int server_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return client_write_next(c);
 	case LWS_CALLBACK_CLOSED:
-		client_cleanup(c);
+		/* lws also reports CLOSED for upgrades we refused: nothing to undo. */
+		if (c->d) {
+			limits_disconnected(&c->d->limits, c->ip);
+			client_cleanup(c);
+		}
 		break;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		handle_store_results(lws_context_user(lws_get_context(wsi)));
@@ -89,6 +148,20 @@ static int server_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 static const struct lws_protocols ws_protocol = {
 	"vegvisar.v1", server_ws_callback, sizeof(struct client), WS_RX_CHUNK, 0, NULL, 0,
 };
+
+/* The origins the daemon's own pages have: as listened on, and as
+ * "localhost" too when that is where it listens. */
+static void server_own_origins(struct daemon *d)
+{
+	const char *host = d->conf.listen_host;
+	int port = d->conf.listen_port;
+	int v6 = strchr(host, ':') != NULL;
+
+	d->own_origins = json_deep_copy(d->conf.agent_origins);
+	json_array_append_new(d->own_origins, json_sprintf(v6 ? "http://[%s]:%d" : "http://%s:%d", host, port));
+	if (!strcmp(host, "127.0.0.1") || !strcmp(host, "::1"))
+		json_array_append_new(d->own_origins, json_sprintf("http://localhost:%d", port));
+}
 
 int server_start(struct daemon *d)
 {
@@ -128,6 +201,9 @@ int server_start(struct daemon *d)
 	info.vhost_name = "vegvisard";
 	info.server_string = "vegvisard";
 
+	server_own_origins(d);
+	if (limits_init(&d->limits, &d->conf.limits))
+		return -1;
 	d->lws = lws_create_context(&info);
 	if (!d->lws) {
 		log_err("cannot listen on %s:%d (in use, or not an address of this machine?)",

@@ -135,10 +135,12 @@ export class Client {
     });
   }
 
-  static open(d, { origin, protocol = 'vegvisar.v1', path = '/ws' } = {}) {
+  // from: a loopback source address, so that per-address limits can be
+  // tested without one test's back-off slowing the next.
+  static open(d, { origin, protocol = 'vegvisar.v1', path = '/ws', from } = {}) {
     return new Promise((ok, fail) => {
       const headers = origin === undefined ? { Origin: d.url } : origin === null ? {} : { Origin: origin };
-      const ws = new WebSocket(`ws://127.0.0.1:${d.port}${path}`, protocol, { headers });
+      const ws = new WebSocket(`ws://127.0.0.1:${d.port}${path}`, protocol, { headers, localAddress: from });
       ws.once('open', () => ok(new Client(ws)));
       ws.once('error', fail);
       ws.once('unexpected-response', (req, res) => fail(new Error(`upgrade refused: HTTP ${res.statusCode}`)));

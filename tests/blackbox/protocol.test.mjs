@@ -28,23 +28,26 @@ test('hello: agent, supervisor and citizen get a welcome with rule versions', as
   await Promise.all([a.close(), s.close(), cz.close()]);
 });
 
-test('hello: wrong, missing or cross-role tokens are unauthorized; the connection stays open', async () => {
-  const c = await Client.open(d);
-  let r = await c.request({ type: 'hello', role: 'agent', token: 'not-a-token' });
-  assert.equal(r.code, 'unauthorized');
-  r = await c.request({ type: 'hello', role: 'agent' });
+test('hello: missing, cross-role or wrong tokens are unauthorized; the connection stays open', async () => {
+  const c = await Client.open(d, { from: '127.0.0.2' });
+  let r = await c.request({ type: 'hello', role: 'agent' });
   assert.equal(r.code, 'unauthorized');
   assert.match(r.message, /"token" is required/);
-  r = await c.request({ type: 'hello', role: 'supervisor', token: d.tokens.agent });
-  assert.equal(r.code, 'unauthorized');
   r = await c.request({ type: 'hello', role: 'admin', token: d.tokens.agent });
   assert.equal(r.code, 'bad_request');
   assert.match(r.message, /allowed: agent, supervisor, citizen/);
-  r = await c.request({ type: 'hello', role: 'agent', token: d.tokens.agent });
-  assert.equal(r.type, 'welcome');
-  r = await c.request({ type: 'hello', role: 'agent', token: d.tokens.agent });
+  r = await c.request({ type: 'hello', role: 'supervisor', token: d.tokens.agent });
+  assert.equal(r.code, 'unauthorized');
+  // A wrong token makes this address wait before the next try.
+  r = await c.request({ type: 'hello', role: 'agent', token: 'not-a-token' });
+  assert.equal(r.code, 'rate_limited');
+  assert.match(r.message, /try again in \d+ s/);
+  const other = await Client.open(d, { from: '127.0.0.3' });
+  r = await other.request({ type: 'hello', role: 'agent', token: d.tokens.agent });
+  assert.equal(r.type, 'welcome', 'another address is not held back');
+  r = await other.request({ type: 'hello', role: 'agent', token: d.tokens.agent });
   assert.equal(r.code, 'conflict');
-  await c.close();
+  await Promise.all([c.close(), other.close()]);
 });
 
 test('anything before hello is unauthorized; unknown types and bad JSON are bad_request', async () => {
