@@ -35,7 +35,7 @@ TEST_rules_OBJS = rules triage log
 TEST_store_OBJS = store log
 TEST_scrub_OBJS = scrub
 TEST_crypto_OBJS = crypto
-TEST_conf_OBJS = conf log crypto limits session
+TEST_conf_OBJS = conf log crypto limits
 TEST_proto_OBJS = proto log
 TEST_search_OBJS = search rules triage log
 

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session.h"
 
 struct limits_peer {
 	char ip[48];
@@ -68,8 +67,7 @@ static struct limits_peer *limits_peer(struct limits *l, const char *ip, int cre
 	if (!create || !(p = calloc(1, sizeof(*p))))
 		return NULL;
 	snprintf(p->ip, sizeof(p->ip), "%s", ip);
-	p->tokens = l->conf.burst;
-	p->refilled_ms = now_ms();
+	p->tokens = l->conf.burst; /* refilled_ms 0: the bucket starts full at first use */
 	p->next = *head;
 	*head = p;
 	l->count++;
@@ -105,7 +103,8 @@ int limits_may_send(struct limits *l, const char *ip, int64_t now)
 
 	if (!p)
 		return 0;
-	p->tokens += (double)(now - p->refilled_ms) * l->conf.messages_per_second / 1000.;
+	if (p->refilled_ms)
+		p->tokens += (double)(now - p->refilled_ms) * l->conf.messages_per_second / 1000.;
 	if (p->tokens > l->conf.burst)
 		p->tokens = l->conf.burst;
 	p->refilled_ms = now;
