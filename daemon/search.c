@@ -1,0 +1,966 @@
+/* search.c - ranked full-text search over the rule trees, on SQLite FTS5.
+ *
+ * The index is an in-memory database built from a loaded rulebook: one
+ * document per node and language (question texts, help, option labels,
+ * advice, bring) and one per destination (name and mandate). A search looks
+ * in every language of the tree, so an agent who types English in a
+ * Norwegian session still finds the node, but hits in the session's language
+ * rank higher. The texts are copied in: the index outlives nothing and needs
+ * no reference on the rulebook.
+ *
+ * Norwegian and Danish callers often type æ, ø and å as "ae", "o"/"oe" and
+ * "a"/"aa". The tokenizer therefore keeps æøå as letters (unicode61 with
+ * remove_diacritics 0, so "fødselsnummer" is one word and "for" is not
+ * "før") and indexes an ASCII-folded twin of every word with such a letter
+ * at the same position; an all-ASCII query word is matched through its
+ * folded form, so "dodsbo" and "doedsbo" find "dødsbo". */
+#include "search.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sqlite3.h>
+
+#include "rules_internal.h"
+
+#define SEARCH_MAX_TERMS 12
+#define SEARCH_TOKEN_MAX 128   /* a longer word is indexed as it is, not folded */
+#define SEARCH_PREFIX_MIN 3    /* a shorter word as a prefix would match almost anything */
+#define SEARCH_STEM_MIN 5      /* characters a word keeps when an ending is cut off */
+#define SEARCH_LEAD_BYTES 160  /* a snippet cut from the start of a text */
+#define SEARCH_SNIPPET_TOKENS "16"
+
+/* The FTS5 columns and their bm25 weights: head is what names a node (its
+ * question, the labels of the options that lead to it, a destination's name
+ * and id), body explains it (advice, help, a mandate), extra is the rest
+ * (bring, the options a question offers), ctx the telling answers further
+ * up the way to it, which it shares with its siblings. */
+enum { SEARCH_COL_HEAD, SEARCH_COL_BODY, SEARCH_COL_EXTRA, SEARCH_COL_CTX };
+#define SEARCH_WEIGHTS "3.0, 1.0, 0.5, 1.0"
+
+/* One FTS5 table per tree: a search never reads the other country's texts. */
+struct search_country {
+	char name[8];          /* "no", "dk"; empty if the rulebook has no such tree */
+	sqlite3_stmt *rank;    /* best entities for a MATCH expression */
+	sqlite3_stmt *snippet; /* where up to SEARCH_MAX_ITEMS documents matched */
+};
+
+struct search_index {
+	sqlite3 *db;
+	sqlite3_stmt *item; /* an entity's texts in one language */
+	struct search_country countries[RULES_NCOUNTRIES];
+	size_t docs;
+};
+
+/* --- folding ------------------------------------------------------------ */
+
+/* Lower-case letters (unicode61 has already folded case) and how callers
+ * type them without a Nordic keyboard. */
+static const struct {
+	unsigned char second; /* the UTF-8 sequence is 0xc3, second */
+	const char *ascii;
+} search_folds[] = {
+	{ 0xa6, "ae" }, /* æ */ { 0xb8, "o" }, /* ø */ { 0xa5, "a" }, /* å */
+	{ 0xa4, "ae" }, /* ä */ { 0xb6, "o" }, /* ö */ { 0xbc, "u" }, /* ü */
+	{ 0xa9, "e" },	/* é */ { 0xa8, "e" }, /* è */
+};
+
+/* The canonical ASCII form of a lower-case word: æ → ae, ø → o, å → a, and
+ * then "oe" → "o" and "aa" → "a", so that "doedsbo", "dodsbo" and "dødsbo"
+ * all become "dodsbo". Applied alike to texts and queries, the collapsing
+ * also changes plain words ("poeng" → "pong") without harm: both sides
+ * change the same way. Returns the length, or -1 if out is too small. */
+static int search_fold(const char *in, int n, char *out, int size)
+{
+	int len = 0;
+
+	for (int i = 0; i < n;) {
+		const char *rep = NULL;
+		char one[2] = { in[i], '\0' };
+
+		if ((unsigned char)in[i] == 0xc3 && i + 1 < n) {
+			for (size_t k = 0; k < sizeof(search_folds) / sizeof(search_folds[0]); k++)
+				if ((unsigned char)in[i + 1] == search_folds[k].second)
+					rep = search_folds[k].ascii;
+		}
+		i += rep ? 2 : 1;
+		for (const char *c = rep ? rep : one; *c; c++) {
+			if (len > 0 && ((*c == 'a' && out[len - 1] == 'a') ||
+					(*c == 'e' && out[len - 1] == 'o')))
+				continue;
+			if (len >= size)
+				return -1;
+			out[len++] = *c;
+		}
+	}
+	return len;
+}
+
+static int search_is_ascii(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* --- the tokenizer: unicode61 plus folded twins ---------------------------- */
+
+struct search_tokenizer {
+	fts5_tokenizer inner_api; /* unicode61's methods */
+	Fts5Tokenizer *inner;
+};
+
+struct search_token_ctx {
+	void *ctx;
+	int flags; /* FTS5_TOKENIZE_* */
+	int (*emit)(void *ctx, int tflags, const char *token, int n, int start, int end);
+};
+
+static int search_tok_create(void *udata, const char **argv, int argc, Fts5Tokenizer **out)
+{
+	fts5_api *api = udata;
+	struct search_tokenizer *tok = calloc(1, sizeof(*tok));
+	void *inner_udata = NULL;
+	int rc;
+
+	if (!tok)
+		return SQLITE_NOMEM;
+	rc = api->xFindTokenizer(api, "unicode61", &inner_udata, &tok->inner_api);
+	if (rc == SQLITE_OK)
+		rc = tok->inner_api.xCreate(inner_udata, argv, argc, &tok->inner);
+	if (rc != SQLITE_OK) {
+		free(tok);
+		return rc;
+	}
+	*out = (Fts5Tokenizer *)tok;
+	return SQLITE_OK;
+}
+
+static void search_tok_delete(Fts5Tokenizer *p)
+{
+	struct search_tokenizer *tok = (struct search_tokenizer *)p;
+
+	tok->inner_api.xDelete(tok->inner);
+	free(tok);
+}
+
+/* Texts get every word plus, at the same position, its folded twin when that
+ * differs. A query word in plain ASCII is looked up by its folded form only;
+ * one with æøå stays as typed, so "før" does not find "for". */
+static int search_tok_token(void *p, int tflags, const char *token, int n, int start, int end)
+{
+	struct search_token_ctx *tc = p;
+	char folded[SEARCH_TOKEN_MAX];
+	int nf = search_fold(token, n, folded, sizeof(folded));
+	int rc;
+
+	if (tc->flags & FTS5_TOKENIZE_QUERY) {
+		if (nf > 0 && search_is_ascii(token, n))
+			return tc->emit(tc->ctx, tflags, folded, nf, start, end);
+		return tc->emit(tc->ctx, tflags, token, n, start, end);
+	}
+	rc = tc->emit(tc->ctx, tflags, token, n, start, end);
+	if (rc == SQLITE_OK && nf > 0 && (nf != n || memcmp(folded, token, (size_t)n)))
+		rc = tc->emit(tc->ctx, FTS5_TOKEN_COLOCATED, folded, nf, start, end);
+	return rc;
+}
+
+static int search_tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n,
+			       int (*emit)(void *, int, const char *, int, int, int))
+{
+	struct search_tokenizer *tok = (struct search_tokenizer *)p;
+	struct search_token_ctx tc = { ctx, flags, emit };
+
+	return tok->inner_api.xTokenize(tok->inner, &tc, flags, text, n, search_tok_token);
+}
+
+/* --- ranking helpers (FTS5 auxiliary functions) ---------------------------- */
+
+/* vv_cover(fts [, columns]): how many of the query's words this document
+ * contains (in the columns of the bit mask, if given). A document with more
+ * of them ranks first, whatever bm25 says. */
+static void search_aux_cover(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
+			     int argc, sqlite3_value **argv)
+{
+	int mask = argc > 0 ? sqlite3_value_int(argv[0]) : -1, covered = 0;
+
+	for (int p = 0; p < api->xPhraseCount(fts); p++) {
+		Fts5PhraseIter it;
+		int col = -1, off = -1;
+
+		if (api->xPhraseFirst(fts, p, &it, &col, &off) != SQLITE_OK)
+			continue;
+		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off))
+			if (mask & (1 << col)) {
+				covered++;
+				break;
+			}
+	}
+	sqlite3_result_int(ctx, covered);
+}
+
+/* vv_hitcol(fts): the column to cut the snippet from: body if it matched,
+ * else extra if that did; never head, which repeats the title. */
+static void search_aux_hitcol(const Fts5ExtensionApi *api, Fts5Context *fts,
+			      sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	int extra = 0;
+
+	(void)argc;
+	(void)argv;
+	for (int p = 0; p < api->xPhraseCount(fts); p++) {
+		Fts5PhraseIter it;
+		int col = -1, off = -1;
+
+		if (api->xPhraseFirst(fts, p, &it, &col, &off) != SQLITE_OK)
+			continue;
+		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off)) {
+			if (col == SEARCH_COL_BODY) {
+				sqlite3_result_int(ctx, SEARCH_COL_BODY);
+				return;
+			}
+			extra |= col == SEARCH_COL_EXTRA;
+		}
+	}
+	sqlite3_result_int(ctx, extra ? SEARCH_COL_EXTRA : SEARCH_COL_BODY);
+}
+
+static fts5_api *search_fts5_api(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	return api;
+}
+
+static int search_register(sqlite3 *db)
+{
+	fts5_tokenizer methods = { search_tok_create, search_tok_delete, search_tok_tokenize };
+	fts5_api *api = search_fts5_api(db);
+
+	if (!api)
+		return -1;
+	if (api->xCreateTokenizer(api, "vvfold", api, &methods, NULL) != SQLITE_OK ||
+	    api->xCreateFunction(api, "vv_cover", NULL, search_aux_cover, NULL) != SQLITE_OK ||
+	    api->xCreateFunction(api, "vv_hitcol", NULL, search_aux_hitcol, NULL) != SQLITE_OK)
+		return -1;
+	return 0;
+}
+
+/* --- building the index ---------------------------------------------------- */
+
+/* What is shown of each document; its words are in fts_<country>, under
+ * the same rowid. */
+static const char search_schema[] =
+	"CREATE TABLE doc(id INTEGER PRIMARY KEY, entity INTEGER NOT NULL, kind TEXT NOT NULL,"
+	" lang TEXT NOT NULL, node TEXT, destination TEXT, citizen INTEGER NOT NULL,"
+	" title TEXT NOT NULL, lead TEXT NOT NULL);"
+	"CREATE INDEX doc_entity ON doc(entity, lang);";
+
+/* One document as it goes in: what is shown and what is searched. */
+struct search_doc {
+	sqlite3_int64 entity; /* a node or destination; its languages share it */
+	const char *kind, *lang, *node, *destination;
+	int citizen;
+	const char *title, *lead;
+	const char *head, *body, *extra, *ctx;
+};
+
+struct search_builder {
+	struct search_index *ix;
+	sqlite3_stmt *doc, *fts; /* fts: the insert into the current tree's table */
+	sqlite3_int64 entity;
+	char *err;
+	size_t errlen;
+};
+
+/* How each node was first reached from start (a breadth-first walk that
+ * prefers real answers to "unknown"), to title a result by the answers
+ * that lead to it. */
+struct search_edge {
+	size_t parent, option;
+};
+
+static int search_fail(struct search_builder *b, const char *what)
+{
+	snprintf(b->err, b->errlen, "search index: %s: %s", what, sqlite3_errmsg(b->ix->db));
+	return -1;
+}
+
+static const char *search_text(json_t *texts, const char *lang)
+{
+	const char *s = json_string_value(json_object_get(texts, lang));
+
+	return s ? s : "";
+}
+
+static int search_insert(struct search_builder *b, const struct search_doc *d)
+{
+	sqlite3_stmt *st = b->doc;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, d->entity);
+	sqlite3_bind_text(st, 2, d->kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, d->node, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, d->destination, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, d->citizen);
+	sqlite3_bind_text(st, 7, d->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, d->lead, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return search_fail(b, "insert");
+	st = b->fts;
+	sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(b->ix->db));
+	sqlite3_bind_text(st, 2, d->head, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->body, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, d->extra, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, d->ctx, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return search_fail(b, "insert");
+	b->ix->docs++;
+	return 0;
+}
+
+static struct search_edge *search_edges(const struct rules_tree *t)
+{
+	struct search_edge *edges = malloc(t->nnodes * sizeof(*edges));
+	size_t *queue = malloc(t->nnodes * sizeof(*queue)), head = 0, tail = 0;
+
+	if (!edges || !queue) {
+		free(edges);
+		free(queue);
+		return NULL;
+	}
+	for (size_t i = 0; i < t->nnodes; i++)
+		edges[i] = (struct search_edge){ RULES_NO_NODE, 0 };
+	queue[tail++] = t->start;
+	while (head < tail) {
+		const struct rules_node *q = &t->nodes[queue[head++]];
+
+		for (size_t o = 0; o < q->noptions; o++) {
+			size_t next = q->options[o].next;
+			struct search_edge *e = &edges[next];
+
+			if (next == t->start)
+				continue;
+			if (e->parent == RULES_NO_NODE)
+				queue[tail++] = next; /* a tree without cycles: once each */
+			if (e->parent == RULES_NO_NODE ||
+			    (!strcmp(t->nodes[e->parent].options[e->option].value, "unknown") &&
+			     strcmp(q->options[o].value, "unknown")))
+				*e = (struct search_edge){ (size_t)(q - t->nodes), o };
+		}
+	}
+	free(queue);
+	return edges;
+}
+
+static const char *search_edge_label(const struct rules_tree *t, const struct search_edge *e,
+				     const char *lang)
+{
+	return search_text(t->nodes[e->parent].options[e->option].label, lang);
+}
+
+/* The labels of every option that leads to node n, " · " between them. */
+static void search_incoming(sqlite3_str *s, const struct rules_tree *t, size_t n, const char *lang)
+{
+	for (size_t i = 0; i < t->nnodes; i++)
+		for (size_t o = 0; o < t->nodes[i].noptions; o++)
+			if (t->nodes[i].options[o].next == n) {
+				if (sqlite3_str_length(s))
+					sqlite3_str_appendall(s, " · ");
+				sqlite3_str_appendall(s, search_text(t->nodes[i].options[o].label,
+								     lang));
+			}
+}
+
+/* Answers that say what a contact is about ("BankID", "Digital post"), as
+ * opposed to who calls, how old someone is, or a bare "Ja": these name a
+ * node best. */
+static int search_telling(const struct rules_tree *t, const struct search_edge *e,
+			  const char *lang)
+{
+	static const char *const facts[] = { "topic", "login_method", "login_problem", "service",
+					     "need", NULL };
+	static const char *const bare[] = { "ja", "nei", "nej", "yes", "no", NULL };
+	const struct rules_node *q = &t->nodes[e->parent];
+	const char *label = search_edge_label(t, e, lang);
+
+	if (!strcmp(q->options[e->option].value, "unknown"))
+		return 0;
+	for (size_t i = 0; bare[i]; i++)
+		if (!strcasecmp(label, bare[i]))
+			return 0;
+	for (size_t i = 0; facts[i]; i++)
+		if (!strcmp(q->fact, facts[i]))
+			return 1;
+	return 0;
+}
+
+/* The telling answers on the way to node n, nearest first, " · " between:
+ * a result under "BankID" is found by "bankid". */
+static void search_context(sqlite3_str *s, const struct rules_tree *t,
+			   const struct search_edge *edges, size_t n, const char *lang)
+{
+	for (size_t p = edges[n].parent; p != RULES_NO_NODE; p = edges[p].parent)
+		if (edges[p].parent != RULES_NO_NODE && search_telling(t, &edges[p], lang))
+			sqlite3_str_appendf(s, " · %s", search_edge_label(t, &edges[p], lang));
+}
+
+/* A result has no title of its own: name it by the answer that leads to it
+ * and the nearest telling answer above, e.g. "BankID › Kodebrikken eller
+ * telefonen er borte" rather than "Meg selv › …". */
+static void search_result_title(sqlite3_str *s, const struct rules_tree *t,
+				const struct search_edge *edges, size_t n, const char *lang)
+{
+	const struct search_edge *e = &edges[n];
+
+	if (e->parent == RULES_NO_NODE) {
+		sqlite3_str_appendall(s, t->nodes[n].id);
+		return;
+	}
+	for (size_t p = e->parent; p != RULES_NO_NODE; p = edges[p].parent)
+		if (edges[p].parent != RULES_NO_NODE && search_telling(t, &edges[p], lang)) {
+			sqlite3_str_appendf(s, "%s › ", search_edge_label(t, &edges[p], lang));
+			break;
+		}
+	sqlite3_str_appendall(s, search_edge_label(t, e, lang));
+}
+
+/* The start of a text, cut at a word, for an item whose match was in
+ * another language or only in its title. */
+static void search_lead(sqlite3_str *s, const char *text)
+{
+	size_t n = strlen(text), cut;
+
+	if (n <= SEARCH_LEAD_BYTES) {
+		sqlite3_str_appendall(s, text);
+		return;
+	}
+	for (cut = SEARCH_LEAD_BYTES; cut > 0 && text[cut] != ' '; cut--)
+		;
+	if (!cut) /* one very long word: cut on a UTF-8 character boundary */
+		for (cut = SEARCH_LEAD_BYTES; cut > 0 && (text[cut] & 0xc0) == 0x80; cut--)
+			;
+	sqlite3_str_append(s, text, (int)cut);
+	sqlite3_str_appendall(s, " …");
+}
+
+/* Five strings built per document; finished and freed together. */
+enum { SB_TITLE, SB_LEAD, SB_HEAD, SB_BODY, SB_EXTRA, SB_CTX, SB_N };
+
+static int search_add_node(struct search_builder *b, const struct rules_tree *t,
+			   const struct search_edge *edges, size_t n, const char *lang)
+{
+	const struct rules_node *node = &t->nodes[n];
+	sqlite3_str *s[SB_N];
+	char *v[SB_N];
+	struct search_doc d = { .entity = b->entity,
+				.kind = node->is_question ? "question" : "result",
+				.lang = lang,
+				.node = node->id,
+				.destination = node->is_question ? NULL : node->destination,
+				.citizen = node->citizen };
+	int rc = -1, i;
+
+	for (i = 0; i < SB_N; i++)
+		s[i] = sqlite3_str_new(b->ix->db);
+	search_incoming(s[SB_HEAD], t, n, lang);
+	search_context(s[SB_CTX], t, edges, n, lang);
+	if (node->is_question) {
+		sqlite3_str_appendall(s[SB_TITLE], search_text(node->text, lang));
+		sqlite3_str_appendf(s[SB_HEAD], "%s%s", sqlite3_str_length(s[SB_HEAD]) ? " · " : "",
+				    search_text(node->text, lang));
+		sqlite3_str_appendall(s[SB_BODY], search_text(node->help, lang));
+		for (size_t o = 0; o < node->noptions; o++)
+			sqlite3_str_appendf(s[SB_EXTRA], "%s%s", o ? " · " : "",
+					    search_text(node->options[o].label, lang));
+		search_lead(s[SB_LEAD], node->help ? search_text(node->help, lang)
+			    : sqlite3_str_length(s[SB_EXTRA]) ? sqlite3_str_value(s[SB_EXTRA])
+							      : "");
+	} else {
+		search_result_title(s[SB_TITLE], t, edges, n, lang);
+		sqlite3_str_appendall(s[SB_BODY], search_text(node->advice, lang));
+		sqlite3_str_appendall(s[SB_EXTRA], search_text(node->bring, lang));
+		search_lead(s[SB_LEAD], search_text(node->advice, lang));
+	}
+	for (i = 0; i < SB_N; i++)
+		if (sqlite3_str_errcode(s[i]))
+			break;
+	if (i == SB_N) {
+		for (i = 0; i < SB_N; i++)
+			v[i] = sqlite3_str_value(s[i]);
+		d.title = v[SB_TITLE] ? v[SB_TITLE] : "";
+		d.lead = v[SB_LEAD] ? v[SB_LEAD] : "";
+		d.head = v[SB_HEAD];
+		d.body = v[SB_BODY];
+		d.extra = v[SB_EXTRA];
+		d.ctx = v[SB_CTX];
+		rc = search_insert(b, &d);
+	} else {
+		snprintf(b->err, b->errlen, "search index: out of memory");
+	}
+	for (i = 0; i < SB_N; i++)
+		sqlite3_free(sqlite3_str_finish(s[i]));
+	return rc;
+}
+
+static int search_add_tree(struct search_builder *b, const struct rules_tree *t)
+{
+	struct search_edge *edges = search_edges(t);
+	int rc = 0;
+
+	if (!edges) {
+		snprintf(b->err, b->errlen, "search index: out of memory");
+		return -1;
+	}
+	for (size_t n = 0; n < t->nnodes && !rc; n++, b->entity++)
+		for (size_t l = 0; l < json_array_size(t->langs) && !rc; l++)
+			rc = search_add_node(b, t, edges, n,
+					     json_string_value(json_array_get(t->langs, l)));
+	free(edges);
+	return rc;
+}
+
+/* Destinations have one text, mostly English: they are indexed once, in no
+ * language, and shown as they are in every language. */
+static int search_add_destinations(struct search_builder *b, json_t *dests)
+{
+	const char *id;
+	json_t *dest;
+
+	json_object_foreach(dests, id, dest) {
+		const char *name = json_string_value(json_object_get(dest, "name"));
+		const char *mandate = json_string_value(json_object_get(dest, "mandate"));
+		/* The id goes with the name: "idporten" is how agents say it. */
+		char *head = sqlite3_mprintf("%s · %s", name ? name : "", id);
+		sqlite3_str *lead = sqlite3_str_new(b->ix->db);
+		struct search_doc d = { .entity = b->entity++,
+					.kind = "destination",
+					.lang = "",
+					.destination = id,
+					.citizen = 1,
+					.title = name ? name : id,
+					.head = head,
+					.body = mandate ? mandate : "" };
+		int rc;
+
+		search_lead(lead, d.body);
+		d.lead = sqlite3_str_value(lead) ? sqlite3_str_value(lead) : "";
+		rc = head ? search_insert(b, &d) : -1;
+		if (!head)
+			snprintf(b->err, b->errlen, "search index: out of memory");
+		sqlite3_free(head);
+		sqlite3_free(sqlite3_str_finish(lead));
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+/* The table of one country, its statements, and its documents. */
+static int search_add_country(struct search_builder *b, struct search_country *sc,
+			      const struct rules_tree *t, json_t *dests)
+{
+	sqlite3 *db = b->ix->db;
+	char *sql;
+	int rc;
+
+	snprintf(sc->name, sizeof(sc->name), "%s", t->country);
+	sql = sqlite3_mprintf("CREATE VIRTUAL TABLE \"fts_%w\" USING fts5(head, body, extra, ctx,"
+			      " tokenize = 'vvfold remove_diacritics 0')",
+			      sc->name);
+	rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		return search_fail(b, "this SQLite has no FTS5");
+	sql = sqlite3_mprintf("INSERT INTO \"fts_%w\"(rowid, head, body, extra, ctx)"
+			      " VALUES (?1, ?2, ?3, ?4, ?5)",
+			      sc->name);
+	rc = sql ? sqlite3_prepare_v2(db, sql, -1, &b->fts, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		return search_fail(b, "prepare");
+	rc = search_add_tree(b, t) || search_add_destinations(b, dests);
+	sqlite3_finalize(b->fts);
+	b->fts = NULL;
+	if (rc)
+		return -1;
+
+	/* Auxiliary functions only work on the FTS5 scan itself, so the
+	 * documents are scored first and grouped by entity after. Entities
+	 * whose text in the requested language has more of the words come
+	 * first, ranked by that text; for a destination, whose one text is
+	 * mostly English, only its name counts as being in the language. Other
+	 * languages count only where that text has none, so a prefix that
+	 * happens to match an English word ("mor" → "more") does not beat the
+	 * Danish text, while an English query in a Norwegian session still
+	 * finds the node. */
+	sql = sqlite3_mprintf(
+		"WITH hit AS MATERIALIZED (SELECT rowid AS id, vv_cover(\"fts_%w\") AS cover,"
+		" vv_cover(\"fts_%w\", 1) AS named, bm25(\"fts_%w\", " SEARCH_WEIGHTS ") AS score"
+		" FROM \"fts_%w\" WHERE \"fts_%w\" MATCH ?1)"
+		" SELECT d.entity,"
+		" max(CASE d.lang WHEN ?2 THEN hit.cover WHEN '' THEN hit.named ELSE 0 END) AS own,"
+		" max(hit.cover) AS cover,"
+		" min(CASE WHEN d.lang IN (?2, '') THEN hit.score END) AS own_score,"
+		" min(hit.score) AS any_score"
+		" FROM hit JOIN doc AS d ON d.id = hit.id WHERE d.citizen >= ?3"
+		" GROUP BY d.entity ORDER BY own DESC,"
+		" CASE WHEN own > 0 THEN 0 ELSE cover END DESC,"
+		" CASE WHEN own > 0 THEN own_score ELSE any_score END, d.entity"
+		" LIMIT ?4",
+		sc->name, sc->name, sc->name, sc->name, sc->name);
+	rc = sql ? sqlite3_prepare_v2(db, sql, -1, &sc->rank, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		return search_fail(b, "prepare");
+	/* "+rowid": test each match, not one MATCH per id. */
+	sql = sqlite3_mprintf("SELECT rowid, snippet(\"fts_%w\", vv_hitcol(\"fts_%w\"), '', '',"
+			      " '…', " SEARCH_SNIPPET_TOKENS ") FROM \"fts_%w\""
+			      " WHERE \"fts_%w\" MATCH ?1"
+			      " AND +rowid IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			      sc->name, sc->name, sc->name, sc->name);
+	rc = sql ? sqlite3_prepare_v2(db, sql, -1, &sc->snippet, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		return search_fail(b, "prepare");
+	/* Merge the index into one b-tree: queries then read one segment. */
+	sql = sqlite3_mprintf("INSERT INTO \"fts_%w\"(\"fts_%w\") VALUES ('optimize')",
+			      sc->name, sc->name);
+	rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+	sqlite3_free(sql);
+	return rc == SQLITE_OK ? 0 : search_fail(b, "optimize");
+}
+
+struct search_index *search_build(const struct rulebook *rb, char *err, size_t errlen)
+{
+	struct search_index *ix = calloc(1, sizeof(*ix));
+	struct search_builder b = { .ix = ix, .err = err, .errlen = errlen };
+
+	if (!ix) {
+		snprintf(err, errlen, "search index: out of memory");
+		return NULL;
+	}
+	/* Only the service thread uses this connection: no mutexes needed. */
+	if (sqlite3_open_v2(":memory:", &ix->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		search_fail(&b, "open");
+		goto fail;
+	}
+	if (search_register(ix->db)) {
+		search_fail(&b, "this SQLite has no FTS5");
+		goto fail;
+	}
+	if (sqlite3_exec(ix->db, search_schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(ix->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		search_fail(&b, "schema");
+		goto fail;
+	}
+	if (sqlite3_prepare_v2(ix->db,
+			       "INSERT INTO doc(entity, kind, lang, node, destination, citizen,"
+			       " title, lead) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			       -1, &b.doc, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ix->db,
+			       "SELECT id, kind, node, destination, title, lead FROM doc"
+			       " WHERE entity = ?1 AND lang IN (?2, '')",
+			       -1, &ix->item, NULL) != SQLITE_OK) {
+		search_fail(&b, "prepare");
+		goto fail;
+	}
+	for (int c = 0; c < RULES_NCOUNTRIES; c++)
+		if (rb->trees[c] && search_add_country(&b, &ix->countries[c], rb->trees[c],
+						       rb->destinations[c]))
+			goto fail;
+	if (sqlite3_exec(ix->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		search_fail(&b, "commit");
+		goto fail;
+	}
+	sqlite3_finalize(b.doc);
+	return ix;
+fail:
+	sqlite3_finalize(b.doc);
+	search_free(ix);
+	return NULL;
+}
+
+void search_free(struct search_index *ix)
+{
+	if (!ix)
+		return;
+	for (int c = 0; c < RULES_NCOUNTRIES; c++) {
+		sqlite3_finalize(ix->countries[c].rank);
+		sqlite3_finalize(ix->countries[c].snippet);
+	}
+	sqlite3_finalize(ix->item);
+	sqlite3_close(ix->db);
+	free(ix);
+}
+
+size_t search_count(const struct search_index *ix)
+{
+	return ix ? ix->docs : 0;
+}
+
+/* --- querying ---------------------------------------------------------------- */
+
+/* Words that say nothing about what a caller needs, in nb, nn, da and en.
+ * They are dropped unless the query has nothing else: as prefixes they
+ * would match half of every text ("min" → "MinID"). */
+static const char *const search_stopwords[] = {
+	"og", "i", "på", "pa", "til", "for", "med", "av", "af", "en", "ei", "et", "eit", "er",
+	"min", "mi", "mitt", "mit", "mine", "meg", "mig", "jeg", "eg", "du", "deg", "dig",
+	"han", "hun", "ho", "det", "den", "de", "som", "å", "at", "om", "har", "kan", "vil",
+	"skal", "fra", "frå", "hva", "kva", "hvad", "hvordan", "korleis", "sin", "sitt", "sit",
+	"hos", "ved", "mot", "mod", "the", "a", "an", "and", "or", "of", "to", "in", "on", "with", "my", "me",
+	"is", "are", "how", "what", "do", "can", "from", "by", "your", "it", "this", "that",
+	NULL
+};
+
+static int search_is_stopword(const char *w)
+{
+	for (size_t i = 0; search_stopwords[i]; i++)
+		if (!strcmp(w, search_stopwords[i]))
+			return 1;
+	return 0;
+}
+
+static int search_is_wordbyte(unsigned char c)
+{
+	return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+/* One word of q, lower-cased (ASCII and Latin-1 capitals such as ÆØÅ) and
+ * without punctuation at its ends ("mor?" → "mor"). Empty if nothing is
+ * left. Punctuation inside stays: the tokenizer splits "BID-1439" into a
+ * phrase. */
+static size_t search_word(const char *p, size_t n, char *out, size_t size)
+{
+	size_t len = 0;
+
+	while (n && !search_is_wordbyte((unsigned char)*p))
+		p++, n--;
+	while (n && !search_is_wordbyte((unsigned char)p[n - 1]))
+		n--;
+	if (n >= size)
+		n = size - 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		else if (i > 0 && (unsigned char)p[i - 1] == 0xc3 && c >= 0x80 && c <= 0x9e &&
+			 c != 0x97)
+			c += 0x20; /* U+00C0..U+00DE, except ×, to lower case */
+		out[len++] = (char)c;
+	}
+	out[len] = '\0';
+	return len;
+}
+
+static size_t search_utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* Cut a common inflection off a word that is long enough, so that its
+ * prefix also finds the other forms: "passordet" → "passord" finds
+ * "passord", "kodebrikken" → "kodebrikk" finds "kodebrikke", "reservere" →
+ * "reserv" finds "reserverer" and "reservasjon". A light stemmer for nb,
+ * nn, da and en; since the stem is a prefix of the word, nothing the word
+ * itself would find is lost. */
+static void search_stem(char *w)
+{
+	static const char *const suffixes[] = { "ene", "ere", "ane", "er", "en", "et",
+						"ar", "e",   "a",   "s",  NULL };
+	size_t len = strlen(w), chars = search_utf8_chars(w);
+
+	for (size_t i = 0; suffixes[i]; i++) {
+		size_t n = strlen(suffixes[i]);
+
+		if (len > n && chars - n >= SEARCH_STEM_MIN && !strcmp(w + len - n, suffixes[i]) &&
+		    search_is_wordbyte((unsigned char)w[len - n - 1])) {
+			w[len - n] = '\0';
+			return;
+		}
+	}
+}
+
+/* The MATCH expression for q. Every word becomes a quoted FTS5 string (with
+ * '"' doubled), so nothing a user types is FTS5 syntax: NEAR(, *, -, ^ and
+ * column filters are just text. Words of SEARCH_PREFIX_MIN characters or
+ * more match as prefixes ("kodebrik" → "kodebrikke"). The words are OR'd so
+ * that one word not in any text does not hide the rest; vv_cover ranks the
+ * documents with more of them first. Returns the number of words used. */
+static size_t search_expr(const char *q, char *out, size_t size)
+{
+	char words[SEARCH_MAX_TERMS][SEARCH_MAX_QUERY + 1];
+	int stop[SEARCH_MAX_TERMS];
+	size_t nwords = 0, len = 0, used = 0, content = 0;
+	const char *p = q;
+
+	while (*p && nwords < SEARCH_MAX_TERMS) {
+		size_t n;
+
+		p += strspn(p, " \t\r\n\f\v");
+		n = strcspn(p, " \t\r\n\f\v");
+		if (n && search_word(p, n, words[nwords], sizeof(words[0]))) {
+			stop[nwords] = search_is_stopword(words[nwords]);
+			content += !stop[nwords];
+			nwords++;
+		}
+		p += n;
+	}
+	out[0] = '\0';
+	for (size_t i = 0; i < nwords; i++) {
+		int prefix = search_utf8_chars(words[i]) >= SEARCH_PREFIX_MIN;
+
+		if (content && stop[i])
+			continue;
+		if (prefix)
+			search_stem(words[i]);
+		len += (size_t)snprintf(out + len, size - len, "%s\"", used ? " OR " : "");
+		for (const char *c = words[i]; *c && len + 2 < size; c++) {
+			if (*c == '"')
+				out[len++] = '"';
+			out[len++] = *c;
+		}
+		len += (size_t)snprintf(out + len, size - len, "\"%s", prefix ? "*" : "");
+		used++;
+	}
+	return used;
+}
+
+/* The item for one ranked entity, texts in lang, and in *doc the document
+ * those texts are in; NULL if it has none. Its snippet is the start of the
+ * text until search_snippets finds where it matched. */
+static json_t *search_item(struct search_index *ix, sqlite3_int64 entity, const char *lang,
+			   sqlite3_int64 *doc)
+{
+	sqlite3_stmt *st = ix->item;
+	json_t *item = NULL;
+
+	sqlite3_bind_int64(st, 1, entity);
+	sqlite3_bind_text(st, 2, lang, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	*doc = sqlite3_column_int64(st, 0);
+	item = json_object();
+	json_object_set_new(item, "kind", json_string((const char *)sqlite3_column_text(st, 1)));
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+		json_object_set_new(item, "node",
+				    json_string((const char *)sqlite3_column_text(st, 2)));
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+		json_object_set_new(item, "destination",
+				    json_string((const char *)sqlite3_column_text(st, 3)));
+	json_object_set_new(item, "title", json_string((const char *)sqlite3_column_text(st, 4)));
+	json_object_set_new(item, "snippet", json_string((const char *)sqlite3_column_text(st, 5)));
+out:
+	sqlite3_reset(st);
+	return item;
+}
+
+/* Where each item's document matched, in one pass over the matches: a MATCH
+ * per item would expand every prefix again, ten times over. Documents that
+ * did not match (the hit was in another language) keep the start of their
+ * text. */
+static int search_snippets(struct search_country *sc, const char *expr, json_t *items,
+			   const sqlite3_int64 *docs)
+{
+	sqlite3_stmt *st = sc->snippet;
+	size_t n = json_array_size(items);
+	int rc;
+
+	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+	for (size_t i = 0; i < SEARCH_MAX_ITEMS; i++) {
+		if (i < n)
+			sqlite3_bind_int64(st, (int)i + 2, docs[i]);
+		else
+			sqlite3_bind_null(st, (int)i + 2);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 doc = sqlite3_column_int64(st, 0);
+		const char *text = (const char *)sqlite3_column_text(st, 1);
+
+		for (size_t i = 0; i < n && text && *text; i++)
+			if (docs[i] == doc)
+				json_object_set_new(json_array_get(items, i), "snippet",
+						    json_string(text));
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+enum search_status search_run(struct search_index *ix, const struct search_request *req,
+			      json_t **items, char *err, size_t errlen)
+{
+	char expr[4 * SEARCH_MAX_QUERY + 16 * SEARCH_MAX_TERMS];
+	sqlite3_int64 docs[SEARCH_MAX_ITEMS];
+	size_t limit = req->limit < SEARCH_MAX_ITEMS ? req->limit : SEARCH_MAX_ITEMS;
+	struct search_country *sc = NULL;
+	sqlite3_stmt *st;
+	json_t *out;
+	int rc;
+
+	*items = NULL;
+	if (!req->q || !req->q[strspn(req->q, " \t\r\n\f\v")]) {
+		snprintf(err, errlen, "\"q\" is empty");
+		return SEARCH_BAD_QUERY;
+	}
+	if (strlen(req->q) > SEARCH_MAX_QUERY) {
+		snprintf(err, errlen, "\"q\" is longer than %d bytes", SEARCH_MAX_QUERY);
+		return SEARCH_BAD_QUERY;
+	}
+	for (int c = 0; c < RULES_NCOUNTRIES; c++)
+		if (req->country && *ix->countries[c].name &&
+		    !strcmp(ix->countries[c].name, req->country))
+			sc = &ix->countries[c];
+	out = json_array();
+	/* No such tree, nothing but punctuation, or no room: nothing to find. */
+	if (!sc || !search_expr(req->q, expr, sizeof(expr)) || !limit) {
+		*items = out;
+		return SEARCH_OK;
+	}
+	st = sc->rank;
+	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, req->lang, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, req->citizen ? 1 : 0);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *item = search_item(ix, sqlite3_column_int64(st, 0), req->lang,
+					   &docs[json_array_size(out)]);
+
+		if (item)
+			json_array_append_new(out, item);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_DONE && search_snippets(sc, expr, out, docs))
+		rc = SQLITE_ERROR;
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "search failed: %s", sqlite3_errmsg(ix->db));
+		json_decref(out);
+		return SEARCH_FAILED;
+	}
+	*items = out;
+	return SEARCH_OK;
+}

@@ -1,0 +1,627 @@
+/* test_search.c - the search index: building it, matching, ranking, limits.
+ *
+ * Run from the repository root: it reads tests/fixtures/rules/ and, for the
+ * timing test, rules/ and tests/scenarios/queries.json. Ranking by language
+ * is checked on a scratch copy of the fixture where one made-up word is put
+ * into the Norwegian text of one node and the English text of another. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rules.h"
+#include "rules_internal.h"
+#include "search.h"
+
+#define FIXTURE "tests/fixtures/rules"
+
+static const char *const rule_files[] = { "vocabulary.json", "destinations/no.json",
+					  "destinations/dk.json", "no.json", "dk.json", NULL };
+
+static struct rulebook *fixture;
+static struct search_index *ix;
+
+static void report(void *ctx, const char *problem)
+{
+	(void)ctx;
+	fprintf(stderr, "rules: %s\n", problem);
+}
+
+static struct rulebook *load(const char *dir)
+{
+	struct rulebook *rb = rules_load(dir, report, NULL);
+
+	if (!rb)
+		fail_msg("cannot load the rules in %s", dir);
+	return rb;
+}
+
+static struct search_index *build(const struct rulebook *rb)
+{
+	char err[256] = "";
+	struct search_index *s = search_build(rb, err, sizeof(err));
+
+	if (!s)
+		fail_msg("search_build failed: %s", err);
+	return s;
+}
+
+/* Search the fixture index as an agent; the items, which must be returned. */
+static json_t *find_in(struct search_index *s, const char *country, const char *lang,
+		       const char *q, int citizen, size_t limit)
+{
+	struct search_request req = { q, country, lang, citizen, limit };
+	char err[256] = "";
+	json_t *items = NULL;
+	enum search_status st = search_run(s, &req, &items, err, sizeof(err));
+
+	if (st != SEARCH_OK)
+		fail_msg("search \"%s\" failed (%d): %s", q, (int)st, err);
+	assert_true(json_is_array(items));
+	return items;
+}
+
+static json_t *find(const char *country, const char *lang, const char *q)
+{
+	return find_in(ix, country, lang, q, 0, SEARCH_MAX_ITEMS);
+}
+
+/* The node (or, for a destination, the destination) of an item. */
+static const char *item_id(json_t *item)
+{
+	const char *node = json_string_value(json_object_get(item, "node"));
+
+	return node ? node : json_string_value(json_object_get(item, "destination"));
+}
+
+/* The 1-based rank of id in items, 0 if absent. */
+static size_t rank_of(json_t *items, const char *id)
+{
+	size_t i;
+	json_t *item;
+
+	json_array_foreach(items, i, item)
+		if (!strcmp(item_id(item), id))
+			return i + 1;
+	return 0;
+}
+
+static char *ids(json_t *items)
+{
+	static char buf[1024];
+	size_t i, len = 0;
+	json_t *item;
+
+	buf[0] = '\0';
+	json_array_foreach(items, i, item)
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? ", " : "",
+					item_id(item));
+	return buf;
+}
+
+/* id must be among the first `within` items for q. */
+static void expect_hit(const char *country, const char *lang, const char *q, const char *id,
+		       size_t within)
+{
+	json_t *items = find(country, lang, q);
+	size_t r = rank_of(items, id);
+
+	if (!r || r > within)
+		fail_msg("search %s/%s \"%s\": expected %s in the top %zu, got [%s]", country,
+			 lang, q, id, within, ids(items));
+	json_decref(items);
+}
+
+static void expect_no_hit(const char *country, const char *lang, const char *q, const char *id)
+{
+	json_t *items = find(country, lang, q);
+
+	if (rank_of(items, id))
+		fail_msg("search %s/%s \"%s\": did not expect %s, got [%s]", country, lang, q, id,
+			 ids(items));
+	json_decref(items);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	fixture = load(FIXTURE);
+	ix = build(fixture);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	search_free(ix);
+	rules_unref(fixture);
+	return 0;
+}
+
+/* ---- building ----------------------------------------------------------- */
+
+static void test_build_counts_every_text(void **state)
+{
+	json_t *no = json_load_file(FIXTURE "/no.json", 0, NULL);
+	json_t *dk = json_load_file(FIXTURE "/dk.json", 0, NULL);
+	json_t *dno = json_load_file(FIXTURE "/destinations/no.json", 0, NULL);
+	json_t *ddk = json_load_file(FIXTURE "/destinations/dk.json", 0, NULL);
+	size_t want;
+
+	(void)state;
+	assert_non_null(no);
+	assert_non_null(dk);
+	assert_non_null(dno);
+	assert_non_null(ddk);
+	/* One document per node and language, one per destination. */
+	want = json_object_size(json_object_get(no, "nodes")) *
+		       json_array_size(json_object_get(no, "langs")) +
+	       json_object_size(json_object_get(dk, "nodes")) *
+		       json_array_size(json_object_get(dk, "langs")) +
+	       json_array_size(json_object_get(dno, "destinations")) +
+	       json_array_size(json_object_get(ddk, "destinations"));
+	assert_int_equal(search_count(ix), want);
+	json_decref(no);
+	json_decref(dk);
+	json_decref(dno);
+	json_decref(ddk);
+}
+
+static void test_index_is_independent_of_rulebook(void **state)
+{
+	struct rulebook *rb = load(FIXTURE);
+	struct search_index *s = build(rb);
+	json_t *items;
+
+	(void)state;
+	/* The index copies the texts: it works after the rulebook is gone. */
+	rules_unref(rb);
+	items = find_in(s, "no", "nb", "glemt passord", 0, 3);
+	assert_string_equal(item_id(json_array_get(items, 0)), "login.minid.forgot");
+	json_decref(items);
+	search_free(s);
+	search_free(NULL);
+}
+
+/* ---- matching ------------------------------------------------------------ */
+
+static void test_item_fields(void **state)
+{
+	json_t *items = find("no", "nb", "glemt passord"), *first, *dest = NULL, *item;
+	size_t i;
+
+	(void)state;
+	first = json_array_get(items, 0);
+	assert_string_equal(json_string_value(json_object_get(first, "kind")), "result");
+	assert_string_equal(json_string_value(json_object_get(first, "node")), "login.minid.forgot");
+	assert_string_equal(json_string_value(json_object_get(first, "destination")),
+			    "no.digdir.idporten");
+	/* A result is titled by the answers that lead to it. */
+	assert_string_equal(json_string_value(json_object_get(first, "title")),
+			    "MinID › Glemt passord");
+	assert_string_equal(json_string_value(json_object_get(first, "snippet")),
+			    "Bruk «Glemt passord» på innloggingssiden.");
+	json_decref(items);
+
+	items = find("no", "nb", "tingretten");
+	json_array_foreach(items, i, item)
+		if (!strcmp(json_string_value(json_object_get(item, "kind")), "destination"))
+			dest = item;
+	assert_non_null(dest);
+	assert_string_equal(json_string_value(json_object_get(dest, "destination")), "no.tingretten");
+	assert_null(json_object_get(dest, "node"));
+	assert_string_equal(json_string_value(json_object_get(dest, "title")),
+			    "Tingretten (skifte/dødsbo) – domstol.no");
+	json_decref(items);
+
+	items = find("no", "nb", "Hvilken eID");
+	first = json_array_get(items, 0);
+	assert_string_equal(json_string_value(json_object_get(first, "kind")), "question");
+	assert_string_equal(json_string_value(json_object_get(first, "title")),
+			    "Hvilken eID gjelder det?");
+	assert_null(json_object_get(first, "destination"));
+	json_decref(items);
+}
+
+static void test_every_language_is_searched(void **state)
+{
+	(void)state;
+	/* English words in a Norwegian session, Nynorsk in a Bokmål one. */
+	expect_hit("no", "nb", "forgotten password", "login.minid.forgot", 1);
+	expect_hit("no", "nb", "gløymt passord", "login.minid.forgot", 1);
+	expect_hit("dk", "da", "wholly blocked", "login.problem", 1);
+	/* Texts come in the requested language even when the hit was not. */
+	json_t *items = find("no", "nb", "forgotten");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "title")),
+			    "MinID › Glemt passord");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "snippet")),
+			    "Bruk «Glemt passord» på innloggingssiden.");
+	json_decref(items);
+}
+
+static void test_prefix_matching(void **state)
+{
+	(void)state;
+	expect_hit("no", "nb", "fødselsnum", "login.minid.phone", 1);
+	expect_hit("no", "nb", "innlogg", "login.minid.forgot", 3);
+	expect_hit("no", "nb", "reserv", "dp.reserve", 1);
+	expect_hit("dk", "da", "fritag", "dp.exempt", 1);
+	expect_hit("dk", "da", "genaktiv", "login.mitid.locked", 1);
+	/* Two letters are not a prefix: "ti" must not find "tingretten". */
+	expect_no_hit("no", "nb", "ti", "estate.court");
+}
+
+static void test_nordic_letters(void **state)
+{
+	(void)state;
+	/* æøå are letters: the words are found whole and as typed. */
+	expect_hit("no", "nb", "fødselsnummer", "login.minid.phone", 1);
+	expect_hit("no", "nb", "dødsbo", "estate.court", 2);
+	expect_hit("no", "nb", "Dødsboet", "estate.court", 1);
+	expect_hit("dk", "da", "spærret", "login.blocked", 1);
+	expect_hit("dk", "da", "låst", "login.mitid.locked", 1);
+	expect_hit("dk", "da", "Gælder", "who", 1);
+	/* ... and also as callers type them without a Nordic keyboard. */
+	expect_hit("no", "nb", "fodselsnummer", "login.minid.phone", 1);
+	expect_hit("no", "nb", "foedselsnummer", "login.minid.phone", 1);
+	expect_hit("no", "nb", "dodsbo", "estate.court", 2);
+	expect_hit("no", "nb", "doedsbo", "estate.court", 2);
+	expect_hit("no", "nn", "gloymt", "login.minid.forgot", 1);
+	expect_hit("dk", "da", "spaerret", "login.blocked", 1);
+	expect_hit("dk", "da", "laast", "login.mitid.locked", 1);
+	expect_hit("dk", "da", "gaelder", "who", 1);
+	/* A word typed with ø is not its ASCII look-alike: "bør" is not "bor". */
+	expect_no_hit("no", "nb", "bør", "case.nav.kontor");
+	expect_hit("no", "nb", "bor", "case.nav.kontor", 1);
+}
+
+/* Everything a user types is text, never FTS5 syntax. */
+static void test_hostile_queries(void **state)
+{
+	static const char *const hostile[] = {
+		"\"",		  "\"\"",	    "\"glemt",	      "glemt\"passord", "NEAR(",
+		"NEAR(glemt passord, 2)", "*",	    "glemt*",	      "-passord",       "passord -glemt",
+		"glemt OR",	  "AND",	    "NOT glemt",      "^glemt",	        "head:glemt",
+		"{head}: glemt",  "(",		    ")",	      "glemt) OR (x",   "'; DROP TABLE doc; --",
+		"\\",		  "glemt\tpassord", "💥",	      "a\"b\"c\"d",     "+",
+		"...",		  "-",		    "–",	      NULL
+	};
+
+	(void)state;
+	for (size_t i = 0; hostile[i]; i++) {
+		json_t *items = find("no", "nb", hostile[i]);
+		json_decref(items);
+	}
+	/* The words inside the syntax still count. */
+	expect_hit("no", "nb", "NEAR(glemt passord, 2)", "login.minid.forgot", 1);
+	expect_hit("no", "nb", "\"glemt", "login.minid.forgot", 1);
+	expect_hit("no", "nb", "-passord", "login.minid.forgot", 1);
+	expect_hit("no", "nb", "head:glemt", "login.minid.forgot", 1);
+	/* The index is intact afterwards. */
+	expect_hit("no", "nb", "glemt passord", "login.minid.forgot", 1);
+}
+
+static void test_only_punctuation_finds_nothing(void **state)
+{
+	json_t *items = find("no", "nb", " ?! -- ** ");
+
+	(void)state;
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+}
+
+static void test_stopwords(void **state)
+{
+	(void)state;
+	/* "for", "en" and "annen" alone: kept, so something is found ... */
+	json_t *items = find("no", "nb", "for");
+	assert_true(json_array_size(items) > 0);
+	json_decref(items);
+	/* ... but next to a real word they do not pull in everything. */
+	expect_hit("no", "nb", "fullmakt i Altinn", "poa.give", 1);
+}
+
+/* ---- ranking --------------------------------------------------------------- */
+
+static void copy_file(const char *from, const char *to)
+{
+	char buf[8192];
+	size_t n;
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+
+	if (!in || !out)
+		fail_msg("cannot copy %s to %s", from, to);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	fclose(out);
+}
+
+static void test_ranks_requested_language_first(void **state)
+{
+	char dir[] = "/tmp/vv-search-XXXXXX", path[256], from[256];
+	json_t *tree, *nodes;
+	struct rulebook *rb;
+	struct search_index *s;
+	json_t *items;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/destinations", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	for (size_t i = 0; rule_files[i]; i++) {
+		snprintf(from, sizeof(from), "%s/%s", FIXTURE, rule_files[i]);
+		snprintf(path, sizeof(path), "%s/%s", dir, rule_files[i]);
+		copy_file(from, path);
+	}
+	/* "zebrafisk" in the Bokmål advice of case.nav and in the English
+	 * advice of general.kommune: the same word, the same weight. */
+	tree = json_load_file(FIXTURE "/no.json", 0, NULL);
+	nodes = json_object_get(tree, "nodes");
+	json_object_set_new(json_object_get(json_object_get(nodes, "case.nav"), "advice"), "nb",
+			    json_string("Ring NAV Kontaktsenter om zebrafisk."));
+	json_object_set_new(json_object_get(json_object_get(nodes, "general.kommune"), "advice"),
+			    "en", json_string("Contact the municipality about zebrafisk."));
+	snprintf(path, sizeof(path), "%s/no.json", dir);
+	assert_int_equal(json_dump_file(tree, path, JSON_INDENT(1)), 0);
+	json_decref(tree);
+
+	rb = load(dir);
+	s = build(rb);
+	items = find_in(s, "no", "nb", "zebrafisk", 0, 10);
+	assert_int_equal(json_array_size(items), 2);
+	assert_string_equal(item_id(json_array_get(items, 0)), "case.nav");
+	json_decref(items);
+	items = find_in(s, "no", "en", "zebrafisk", 0, 10);
+	assert_string_equal(item_id(json_array_get(items, 0)), "general.kommune");
+	json_decref(items);
+	search_free(s);
+	rules_unref(rb);
+
+	for (size_t i = 0; rule_files[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, rule_files[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/destinations", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+static void test_more_words_rank_first(void **state)
+{
+	json_t *items = find("no", "nb", "mobilnummer fødselsnummer");
+
+	(void)state;
+	/* login.minid.phone has both words; login.minid only one. */
+	assert_string_equal(item_id(json_array_get(items, 0)), "login.minid.phone");
+	assert_true(rank_of(items, "login.minid") > 1);
+	json_decref(items);
+}
+
+/* ---- who sees what ----------------------------------------------------------- */
+
+static void test_citizens_see_citizen_nodes_only(void **state)
+{
+	json_t *agent = find_in(ix, "no", "nb", "fullmakt", 0, 10);
+	json_t *citizen = find_in(ix, "no", "nb", "fullmakt", 1, 10), *item;
+	const struct rules_tree *t = rules_tree(fixture, "no");
+	size_t i;
+
+	(void)state;
+	/* who, mandate and poa.nav.refer are agent-only and mention fullmakt. */
+	assert_true(rank_of(agent, "mandate") > 0);
+	assert_true(rank_of(agent, "poa.nav.refer") > 0);
+	assert_int_equal(rank_of(citizen, "mandate"), 0);
+	assert_int_equal(rank_of(citizen, "poa.nav.refer"), 0);
+	assert_int_equal(rank_of(citizen, "who"), 0);
+	assert_true(rank_of(citizen, "poa.give") > 0);
+	json_array_foreach(citizen, i, item) {
+		const char *node = json_string_value(json_object_get(item, "node"));
+		if (node)
+			assert_true(t->nodes[rules_node_index(t, node)].citizen);
+	}
+	json_decref(agent);
+	json_decref(citizen);
+}
+
+static void test_results_belong_to_the_country(void **state)
+{
+	static const char *const countries[] = { "no", "dk" };
+	static const char *const queries[] = { "Borgerservice", "MitID", "kontakt", "fullmakt",
+					       "Digital Post", "ring", NULL };
+
+	(void)state;
+	for (size_t c = 0; c < 2; c++) {
+		const struct rules_tree *t = rules_tree(fixture, countries[c]);
+		for (size_t q = 0; queries[q]; q++) {
+			json_t *items = find(countries[c], "en", queries[q]), *item;
+			size_t i;
+
+			json_array_foreach(items, i, item) {
+				const char *node = json_string_value(json_object_get(item, "node"));
+				const char *dest =
+					json_string_value(json_object_get(item, "destination"));
+				/* Every node can be jumped to in that country's tree. */
+				if (node && rules_node_index(t, node) == RULES_NO_NODE)
+					fail_msg("%s \"%s\": node %s is not in the %s tree",
+						 countries[c], queries[q], node, countries[c]);
+				if (dest && strncmp(dest, countries[c], 2))
+					fail_msg("%s \"%s\": destination %s of another country",
+						 countries[c], queries[q], dest);
+			}
+			json_decref(items);
+		}
+	}
+}
+
+static void test_result_nodes_can_be_jumped_to(void **state)
+{
+	const struct rules_tree *t = rules_tree(fixture, "no");
+	json_t *items = find("no", "nb", "Altinn"), *item;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	assert_true(json_array_size(items) > 0);
+	json_array_foreach(items, i, item) {
+		const char *node = json_string_value(json_object_get(item, "node"));
+		struct triage *tr = triage_start(fixture, t, NULL, err, sizeof(err));
+
+		assert_non_null(tr);
+		if (node && triage_jump(tr, node, err, sizeof(err)))
+			fail_msg("cannot jump to %s: %s", node, err);
+		triage_free(tr);
+	}
+	json_decref(items);
+}
+
+/* ---- limits ------------------------------------------------------------------ */
+
+static void test_bad_queries(void **state)
+{
+	struct search_request req = { NULL, "no", "nb", 0, 10 };
+	char q[SEARCH_MAX_QUERY + 2], err[256];
+	json_t *items = (json_t *)1;
+
+	(void)state;
+	req.q = "";
+	assert_int_equal(search_run(ix, &req, &items, err, sizeof(err)), SEARCH_BAD_QUERY);
+	assert_null(items);
+	assert_string_equal(err, "\"q\" is empty");
+	req.q = " \t\n ";
+	assert_int_equal(search_run(ix, &req, &items, err, sizeof(err)), SEARCH_BAD_QUERY);
+	req.q = NULL;
+	assert_int_equal(search_run(ix, &req, &items, err, sizeof(err)), SEARCH_BAD_QUERY);
+
+	memset(q, 'a', sizeof(q));
+	q[SEARCH_MAX_QUERY + 1] = '\0';
+	req.q = q;
+	assert_int_equal(search_run(ix, &req, &items, err, sizeof(err)), SEARCH_BAD_QUERY);
+	assert_non_null(strstr(err, "longer than 200 bytes"));
+	q[SEARCH_MAX_QUERY] = '\0';
+	assert_int_equal(search_run(ix, &req, &items, err, sizeof(err)), SEARCH_OK);
+	json_decref(items);
+	/* Many words: the first ones count, nothing breaks. */
+	req.q = "a b c d e f g h i j k l m n o p q r s t u v w x y z glemt passord";
+	assert_int_equal(search_run(ix, &req, &items, err, sizeof(err)), SEARCH_OK);
+	json_decref(items);
+}
+
+static void test_limits(void **state)
+{
+	struct rulebook *rb = load("rules");
+	struct search_index *s = build(rb);
+	json_t *items;
+
+	(void)state;
+	items = find_in(s, "no", "nb", "bankid", 0, 100);
+	assert_int_equal(json_array_size(items), SEARCH_MAX_ITEMS);
+	json_decref(items);
+	items = find_in(s, "no", "nb", "bankid", 0, 3);
+	assert_int_equal(json_array_size(items), 3);
+	json_decref(items);
+	items = find_in(s, "no", "nb", "bankid", 0, 0);
+	assert_int_equal(json_array_size(items), 0);
+	json_decref(items);
+	search_free(s);
+	rules_unref(rb);
+}
+
+/* ---- speed --------------------------------------------------------------------- */
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Build the index of the full trees and run every query of queries.json
+ * many times; print the figures. A query must stay well under 1 ms (not
+ * asserted in sanitizer builds, which are several times slower). */
+static void test_speed(void **state)
+{
+	enum { BUILDS = 15, ROUNDS = 200 };
+	struct rulebook *rb = load("rules");
+	json_t *queries = json_load_file("tests/scenarios/queries.json", 0, NULL), *q;
+	struct search_index *s = NULL;
+	double builds[BUILDS], t0, total = 0, slowest = 0;
+	size_t i, n = json_array_size(queries);
+
+	(void)state;
+	assert_true(n >= 40);
+	for (i = 0; i < BUILDS; i++) {
+		search_free(s);
+		t0 = now_ms();
+		s = build(rb);
+		builds[i] = now_ms() - t0;
+	}
+	json_array_foreach(queries, i, q) {
+		struct search_request req = { json_string_value(json_object_get(q, "q")),
+					      json_string_value(json_object_get(q, "country")),
+					      json_string_value(json_object_get(q, "lang")), 0,
+					      SEARCH_MAX_ITEMS };
+		char err[256];
+		json_t *items;
+		double each;
+
+		t0 = now_ms();
+		for (int r = 0; r < ROUNDS; r++) {
+			assert_int_equal(search_run(s, &req, &items, err, sizeof(err)), SEARCH_OK);
+			json_decref(items);
+		}
+		each = (now_ms() - t0) / ROUNDS;
+		total += each;
+		if (each > slowest)
+			slowest = each;
+	}
+	qsort(builds, BUILDS, sizeof(builds[0]), cmp_double);
+	printf("search: index of %zu texts built in %.1f ms (median of %d; fastest %.1f, "
+	       "slowest %.1f)\n",
+	       search_count(s), builds[BUILDS / 2], BUILDS, builds[0], builds[BUILDS - 1]);
+	printf("search: %zu queries x %d runs: mean %.3f ms per query, slowest query %.3f ms\n", n,
+	       ROUNDS, total / (double)n, slowest);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+	assert_true(total / (double)n < 1.0);
+#endif
+	search_free(s);
+	json_decref(queries);
+	rules_unref(rb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_build_counts_every_text),
+		cmocka_unit_test(test_index_is_independent_of_rulebook),
+		cmocka_unit_test(test_item_fields),
+		cmocka_unit_test(test_every_language_is_searched),
+		cmocka_unit_test(test_prefix_matching),
+		cmocka_unit_test(test_nordic_letters),
+		cmocka_unit_test(test_hostile_queries),
+		cmocka_unit_test(test_only_punctuation_finds_nothing),
+		cmocka_unit_test(test_stopwords),
+		cmocka_unit_test(test_ranks_requested_language_first),
+		cmocka_unit_test(test_more_words_rank_first),
+		cmocka_unit_test(test_citizens_see_citizen_nodes_only),
+		cmocka_unit_test(test_results_belong_to_the_country),
+		cmocka_unit_test(test_result_nodes_can_be_jumped_to),
+		cmocka_unit_test(test_bad_queries),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_speed),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
