@@ -26,8 +26,10 @@ function heading(text, level = 1) {
 }
 
 function radios(name, legend, values, checked, labelOf, extra = {}) {
-  return h('fieldset', { class: `choice ${extra.className || ''}` },
-    h('legend', {}, legend),
+  return h('fieldset', { class: `choice ${extra.className || ''}`,
+    'aria-describedby': extra.invalid ? `${name}-error` : undefined },
+  h('legend', {}, legend),
+  extra.invalid ? h('p', { id: `${name}-error`, class: 'field-error' }, extra.invalid) : null,
     h('div', { class: 'choice-row' }, values.map((v) => {
       const id = uniqueId(name);
       const disabled = extra.disabled?.(v);
@@ -38,12 +40,18 @@ function radios(name, legend, values, checked, labelOf, extra = {}) {
     })));
 }
 
-function select(id, label, options, value, blank) {
+// A labelled select; `invalid` is the text of its error, shown under it and
+// tied to it with aria-describedby so it is read when the field gets focus.
+function select(id, label, options, value, blank, invalid) {
+  const sel = h('select', { id, name: id, 'aria-invalid': invalid ? 'true' : undefined,
+    'aria-describedby': invalid ? `${id}-error` : undefined },
+  blank !== undefined ? h('option', { value: '' }, blank) : null,
+  options.map(([v, text]) => h('option', { value: v }, text)));
+  sel.value = value || '';
   return h('div', { class: 'field' },
     h('label', { for: id }, label),
-    h('select', { id, name: id },
-      blank !== undefined ? h('option', { value: '' }, blank) : null,
-      options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
+    sel,
+    invalid ? h('p', { id: `${id}-error`, class: 'field-error' }, invalid) : null);
 }
 
 // --- sign-in --------------------------------------------------------------
@@ -69,7 +77,8 @@ export function signIn(i18n, { error }, { onSubmit }) {
 export function start(i18n, { values, welcome, pending, error }, { onSubmit, onChange, onOpenPending }) {
   const countries = welcome?.countries || {};
   const langsOf = (c) => countries[c]?.langs || DEFAULT_LANGS[c];
-  const country = values.country;
+  const usable = (c) => !welcome || !!countries[c];
+  const country = usable(values.country) ? values.country : COUNTRIES.find(usable) || values.country;
   const langs = langsOf(country);
   const lang = langs.includes(values.lang) ? values.lang : langs[0];
 
@@ -140,8 +149,8 @@ function trailView(i18n, rec, onChangeFact) {
         const value = it.label || valueLabel(it.fact, it.value, i18n.lang);
         return h('li', {},
           h('button', { type: 'button', class: 'fact', dataset: { fact: it.fact },
-            'aria-label': i18n.t('change', { fact: name, value }),
             onclick: () => onChangeFact(it.fact) },
+          h('span', { class: 'visually-hidden' }, `${i18n.t('change')} `),
           h('span', { class: 'fact-name' }, name),
           h('span', { class: 'fact-value', lang: it.label ? rec.lang : undefined }, value),
           h('span', { class: 'fact-edit', 'aria-hidden': 'true' }, '✎')),
@@ -229,7 +238,7 @@ function result(i18n, rec, r, handlers) {
   const anyUnverified = (d.unverified || []).length > 0;
   return h('section', { class: 'result', 'aria-labelledby': 'r-h' },
     h('p', { class: 'step-meta' }, `${i18n.t('resultLabel')} · ${meta(i18n, rec)}`),
-    Object.assign(heading(d.name || d.id || r.node), { id: 'r-h', lang: rec.lang }),
+    Object.assign(heading(d.name || d.id || r.node), { id: 'r-h' }),
     h('p', { class: `first-line ${r.first_line ? 'yes' : 'no'}`, dataset: { firstLine: String(!!r.first_line) } },
       i18n.t(r.first_line ? 'firstLineYes' : 'firstLineNo')),
     h('section', { class: 'advice', 'aria-labelledby': 'advice-h' },
@@ -264,7 +273,8 @@ export function finishDefaults(rec) {
   };
 }
 
-export function finish(i18n, { values, state, error, summary }, handlers) {
+export function finish(i18n, { values, state, error, summary, fieldError, retryMessage }, handlers) {
+  const fe = (name) => (fieldError?.field === name ? fieldError.text : undefined);
   const noteHint = h('p', { id: 'note-hint', class: 'hint' }, i18n.t('noteHint'));
   const chosen = h('p', { class: 'dest-chosen', id: 'dest-chosen', 'aria-live': 'polite' });
   const showChosen = (d) => {
@@ -278,14 +288,23 @@ export function finish(i18n, { values, state, error, summary }, handlers) {
     dataset: { state: state || 'editing' } },
   Object.assign(heading(i18n.t('finishTitle')), { id: 'finish-h' }),
   summary ? h('p', { class: 'summary' }, summary) : null,
+  // Where the contact stands and why it was refused: at the top, seen
+  // without scrolling on a phone-sized screen.
+  h('p', { class: 'form-error', role: 'alert' }, error || ''),
+  h('p', { class: `finish-state state-${state || 'editing'}`, role: 'status' },
+    state === 'sending' ? i18n.t('sending')
+      : state === 'waiting' ? i18n.t('notLoggedYet')
+        : state === 'retrying' ? i18n.t('retrying', { msg: retryMessage || '' }) : ''),
   h('fieldset', { class: 'fields', disabled: locked },
-    radios('outcome', i18n.t('outcome'), OUTCOMES, values.outcome, (o) => i18n.t(`outcome_${o}`)),
+    radios('outcome', i18n.t('outcome'), OUTCOMES, values.outcome, (o) => i18n.t(`outcome_${o}`),
+      { invalid: fe('outcome') }),
     h('div', { class: 'referred-only' },
       select('referral_reason', i18n.t('referralReason'), REASONS.map((r) => [r, i18n.t(`reason_${r}`)]),
-        values.referral_reason, i18n.t('choose')),
+        values.referral_reason, i18n.t('choose'), fe('referral_reason')),
       h('fieldset', { class: 'dest' },
         h('legend', {}, i18n.t('destination')),
         chosen,
+        fe('destination') ? h('p', { class: 'field-error', id: 'destination-error' }, fe('destination')) : null,
         handlers.destinationSearch.root)),
     select('on_behalf', i18n.t('onBehalf'), ON_BEHALF.map((v) => [v, valueLabel('on_behalf', v, i18n.lang)]),
       values.on_behalf, i18n.t('notGiven')),
@@ -296,12 +315,10 @@ export function finish(i18n, { values, state, error, summary }, handlers) {
     h('div', { class: 'field' },
       h('label', { for: 'note' }, i18n.t('note')),
       noteHint,
-      h('textarea', { id: 'note', name: 'note', rows: '4', 'aria-describedby': 'note-hint', value: values.note }))),
-  h('p', { class: 'form-error', role: 'alert' }, error || ''),
-  h('p', { class: `finish-state state-${state || 'editing'}`, role: 'status' },
-    state === 'sending' ? i18n.t('sending')
-      : state === 'waiting' ? i18n.t('notLoggedYet')
-        : state === 'retrying' ? i18n.t('retrying', { msg: error || '' }) : ''),
+      h('textarea', { id: 'note', name: 'note', rows: '4', value: values.note,
+        'aria-describedby': fe('note') ? 'note-hint note-error' : 'note-hint',
+        'aria-invalid': fe('note') ? 'true' : undefined }),
+      fe('note') ? h('p', { id: 'note-error', class: 'field-error' }, fe('note')) : null)),
   h('div', { class: 'actions' },
     h('button', { type: 'submit', class: 'primary', disabled: locked, 'aria-keyshortcuts': 'Control+Enter' },
       i18n.t('submit'), ' ', h('kbd', { 'aria-hidden': 'true' }, i18n.t('submitKeys'))),
@@ -309,6 +326,11 @@ export function finish(i18n, { values, state, error, summary }, handlers) {
       i18n.t('backToWalk'))));
 
   form.querySelector('textarea').value = values.note || '';
+  if (fe('destination')) {
+    const input = handlers.destinationSearch.input;
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', `destination-error ${input.getAttribute('aria-describedby')}`);
+  }
   const syncReferred = () => {
     form.classList.toggle('is-referred', readFinish(form).outcome === 'referred');
   };

@@ -1,7 +1,9 @@
 // search.js - a search box with results as you type (ARIA 1.2 combobox with
 // a listbox popup), over the engine's `search` message:
 //   → {"type":"search","q":"…","country":"no","lang":"nb"}
-//   ← {"type":"results","items":[{"kind","node","title","snippet"}]}
+//   ← {"type":"results","items":[{"kind","node","destination","title","snippet"}]}
+// kind is question, result (both with the node to jump to) or destination
+// (with the destination id and no node).
 //
 // Arrow keys move through the hits, Enter picks the active one (the first
 // when none is active), Escape closes the list and then clears the box. Tab
@@ -15,8 +17,8 @@ import { ProtocolError } from '/shared/protocol.js';
 const DEBOUNCE_MS = 120;
 
 // opts: i18n, label (text key), run(q) → Promise<items>, pick(item),
-// filter(item) → bool, kindLabel(kind) → text, fallback(q) → bool (Enter with
-// no hit: return true when the text itself was used).
+// filter(item) → bool, kindLabel(kind) → text, fallback(q) (Enter with no
+// hit: use the text itself), onEscape() (Escape in an empty box).
 export function createSearch(opts) {
   const { i18n } = opts;
   const id = uniqueId('search');
@@ -70,13 +72,13 @@ export function createSearch(opts) {
     items.forEach((item, i) => {
       list.append(h('li', {
         id: `${id}-opt-${i}`, role: 'option', class: 'search-hit', 'aria-selected': 'false',
-        dataset: { kind: item.kind || '', node: item.node || '' },
+        dataset: { kind: item.kind || '', node: item.node || '', destination: item.destination || '' },
         // mousedown, not click: the input must not lose focus first.
         onmousedown: (ev) => { ev.preventDefault(); choose(i); },
       },
       h('span', { class: `hit-kind kind-${item.kind}` }, opts.kindLabel ? opts.kindLabel(item.kind) : item.kind),
       ' ',
-      h('span', { class: 'hit-title' }, item.title || item.node || ''),
+      h('span', { class: 'hit-title' }, item.title || item.node || item.destination || ''),
       item.snippet ? h('span', { class: 'hit-snippet' }, item.snippet) : null));
     });
     const open = items.length > 0;
@@ -133,6 +135,7 @@ export function createSearch(opts) {
     } else if (ev.key === 'Escape') {
       if (!list.hidden) { ev.preventDefault(); close(); }
       else if (input.value) { ev.preventDefault(); input.value = ''; setMessage(''); }
+      else if (opts.onEscape) { ev.preventDefault(); opts.onEscape(); }
     }
   });
   input.addEventListener('blur', () => close());

@@ -11,6 +11,7 @@ const K = {
   token: 'vegvisar.agent.token',
   session: 'vegvisar.agent.session',
   lastLogged: 'vegvisar.agent.lastLogged',
+  finishing: 'vegvisar.agent.finishing',
   outbox: 'vegvisar.agent.outbox',
   prefs: 'vegvisar.agent.prefs',
 };
@@ -49,6 +50,12 @@ export const session = {
 export const lastLogged = {
   get: () => read(sessionStorage, K.lastLogged, null),
   set: (v) => write(sessionStorage, K.lastLogged, v),
+};
+
+// The outbox key of the finish on screen, so a reload shows it again.
+export const finishing = {
+  get: () => read(sessionStorage, K.finishing, null),
+  set: (key) => write(sessionStorage, K.finishing, key),
 };
 
 export const prefs = {

@@ -1,0 +1,734 @@
+// app.js - the agent panel: state, the daemon, keys and focus.
+//
+// The flow: sign in (token from #token=… or the form) → start form → one
+// question at a time → result → finish form → logged. The walk lives in the
+// daemon; session.js keeps the record that lets the daemon rebuild it after a
+// restart, store.js keeps that record and the outbox of finished contacts.
+// A contact shows "logged" only when the daemon said `logged`; until then it
+// stays in the outbox and is sent again, always with the same key.
+//
+// Keys: 1–9 answer, Backspace or Alt+← go back, / searches, Ctrl+Enter opens
+// the finish form and, there, logs the contact.
+
+import { ProtocolClient, ProtocolError, ConnectionLost } from '/shared/protocol.js';
+import { I18n, browserLang, UI_LANGS, LANG_NAMES } from '/shared/i18n.js';
+import { h, announce, isTyping, randomHex } from '/shared/dom.js';
+import { factName } from '/shared/vocabulary.js';
+import { TEXTS } from './texts.js';
+import * as store from './store.js';
+import * as S from './session.js';
+import * as screens from './screens.js';
+import { createSearch } from './search.js';
+import { FinishSender } from './sender.js';
+
+const $ = (id) => document.getElementById(id);
+const main = $('screen'); // what each screen replaces; inside <main>
+const announcer = $('announcer');
+const noticeEl = $('notice');
+
+const NOTE_MAX_BYTES = 4000;
+
+const app = {
+  screen: 'connecting', // connecting | signin | start | step | finish | logged
+  rec: store.session.get(),
+  welcome: null,
+  busy: false,
+  signInError: '',
+  startValues: null,
+  startError: '',
+  // While the finish screen is up: {key (once submitted), values, state
+  // (editing | sending | waiting | retrying), error, fieldError, retryMessage,
+  // summary}.
+  finish: null,
+  pendingDestination: null, // a destination picked in search before the form opened
+  logged: null,
+};
+
+const prefs = store.prefs.get();
+const i18n = new I18n(TEXTS, prefs.uiLang || (app.rec && UI_LANGS.includes(app.rec.lang) ? app.rec.lang : browserLang()));
+
+const client = new ProtocolClient({
+  hello: () => ({ type: 'hello', role: 'agent', token: store.token.get() || '', lang: i18n.lang }),
+  onReady: sync,
+});
+
+// --- small helpers ----------------------------------------------------------
+
+function say(text) {
+  announce(announcer, text);
+}
+
+function notice(text, kind = 'error') {
+  noticeEl.textContent = text;
+  noticeEl.className = `notice notice-${kind}`;
+  noticeEl.hidden = !text;
+}
+
+function saveRec() {
+  if (app.rec) store.session.set(app.rec);
+  else store.session.clear();
+}
+
+function focusHeading() {
+  const h1 = main.querySelector('h1');
+  if (h1) h1.focus();
+}
+
+// Which element had focus, in terms that survive a re-render.
+function focusKey() {
+  const el = document.activeElement;
+  if (!el || !main.contains(el) || el === main) return null;
+  if (el.closest('.dest-search')) return '.dest-search input';
+  if (el.name && el.type === 'radio') return `input[name="${el.name}"][value="${CSS.escape(el.value)}"]`;
+  if (el.id && !/^(search|vv|country|channel|lang|outcome)-\d/.test(el.id)) return `#${CSS.escape(el.id)}`;
+  if (el.dataset.value) return `[data-value="${CSS.escape(el.dataset.value)}"]`;
+  if (el.dataset.fact) return `[data-fact="${CSS.escape(el.dataset.fact)}"]`;
+  if (el.type === 'submit') return 'button[type="submit"]';
+  if (el.tagName === 'H1') return 'h1';
+  return null;
+}
+
+function defaultStartValues() {
+  const p = store.prefs.get();
+  const country = p.country || (i18n.lang === 'da' ? 'dk' : 'no');
+  return { country, channel: p.channel || 'phone', lang: p.lang || i18n.lang, facts: {} };
+}
+
+function currentStartValues() {
+  const form = main.querySelector('form.start');
+  if (form) return screens.readStart(form);
+  return app.startValues || defaultStartValues();
+}
+
+// --- rendering --------------------------------------------------------------
+
+function captureForms() {
+  const start = main.querySelector('form.start');
+  if (start) app.startValues = screens.readStart(start);
+  const finish = main.querySelector('form.finish');
+  if (finish && app.finish && app.finish.state === 'editing')
+    app.finish.values = { ...app.finish.values, ...screens.readFinish(finish) };
+}
+
+function render({ focus = false } = {}) {
+  const keep = focus ? null : focusKey();
+  captureForms();
+  const el = build();
+  main.replaceChildren(el);
+  document.title = `${main.querySelector('h1')?.textContent || ''} – ${i18n.t('title')}`;
+  $('search-region').hidden = app.screen === 'signin' || !store.token.get();
+  $('sign-out').hidden = !store.token.get();
+  if (focus) focusHeading();
+  else if (keep) main.querySelector(keep)?.focus();
+}
+
+function show(screen) {
+  app.screen = screen;
+  notice('');
+  render({ focus: true });
+}
+
+function build() {
+  switch (app.screen) {
+  case 'signin':
+    return screens.signIn(i18n, { error: app.signInError }, { onSubmit: signIn });
+  case 'start':
+    return screens.start(i18n, {
+      values: app.startValues || defaultStartValues(),
+      welcome: app.welcome,
+      pending: store.outbox.all(),
+      error: app.startError,
+    }, {
+      onSubmit: (v) => startContact(v),
+      onChange: (v) => { app.startValues = v; render(); },
+      onOpenPending: openPending,
+    });
+  case 'step':
+    return screens.step(i18n, app.rec, {
+      onAnswer: answer, onBack: back, onFinish: openFinish, onChangeFact: changeFact, onCopy: copy,
+    });
+  case 'finish':
+    return buildFinish();
+  case 'logged':
+    return screens.logged(i18n, app.logged, { onNew: newContact });
+  default:
+    return screens.connecting(i18n);
+  }
+}
+
+// --- connection -------------------------------------------------------------
+
+let countdown = null;
+let conn = { state: 'stopped', retryIn: 0 };
+
+function onConnState(detail) {
+  conn = detail;
+  renderConn();
+  if (detail.state === 'waiting' && app.finish?.state === 'sending') setFinishState('waiting');
+  if (detail.state === 'unauthorized') {
+    store.token.clear();
+    app.signInError = i18n.t('tokenRefused', { msg: detail.error?.message || i18n.t('connUnauthorized') });
+    show('signin');
+  }
+}
+
+function renderConn() {
+  const { state, retryIn } = conn;
+  const shown = state === 'stopped' && store.token.get() ? 'connecting' : state;
+  const key = { connecting: 'connConnecting', syncing: 'connSyncing', ready: 'connReady', waiting: 'connWaiting',
+    unauthorized: 'connUnauthorized', stopped: 'connStopped' }[shown];
+  $('conn').dataset.state = shown;
+  $('conn-text').textContent = i18n.t(key);
+  clearInterval(countdown);
+  const retry = $('conn-retry');
+  retry.textContent = '';
+  $('conn-retry-now').hidden = state !== 'waiting';
+  if (state === 'waiting') {
+    // The seconds tick visibly only: a live region that changed every
+    // second would talk over everything else.
+    const until = (conn.since ??= Date.now()) + retryIn;
+    const tick = () => {
+      retry.textContent = i18n.t('retryIn', { s: Math.max(0, Math.ceil((until - Date.now()) / 1000)) });
+    };
+    tick();
+    countdown = setInterval(tick, 1000);
+  }
+}
+
+// After every welcome: first send what is waiting in the outbox (a finished
+// contact matters more than the walk on screen), then bring the session in
+// progress back.
+async function sync(welcome) {
+  app.welcome = welcome;
+  await sender.flush(true);
+  if (app.rec) await resumeSession();
+  if (app.screen === 'connecting') show(app.rec ? 'step' : 'start');
+  else if (app.screen === 'start') render();
+}
+
+async function resumeSession() {
+  const rec = app.rec;
+  const before = JSON.stringify(rec.lastStep?.path);
+  let step;
+  try {
+    step = await client.request({ type: 'resume', session: rec.id, restore: S.restoreOf(rec) });
+  } catch (e) {
+    if (e instanceof ConnectionLost) throw e;
+    // The daemon cannot continue this walk (another token, rules that no
+    // longer fit the steps): say so and start afresh.
+    app.rec = null;
+    saveRec();
+    app.startError = i18n.t('resumeFailed', { msg: e.message });
+    if (app.screen === 'step' || app.screen === 'connecting') show('start');
+    return;
+  }
+  if (app.rec !== rec) return;
+  S.reconcile(rec, step);
+  saveRec();
+  if (app.screen === 'step' && JSON.stringify(step.path) !== before) showStep();
+  else if (app.screen === 'step') render();
+}
+
+// Run an action that talks to the daemon: one at a time, only when connected.
+async function act(fn) {
+  if (client.state !== 'ready') {
+    notice(i18n.t('notConnected'), 'info');
+    return;
+  }
+  if (app.busy) {
+    say(i18n.t('busy'));
+    return;
+  }
+  app.busy = true;
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof ConnectionLost) notice(i18n.t('notConnected'), 'info');
+    else if (e instanceof ProtocolError) notice(i18n.t('serverError', { msg: e.message }));
+    else {
+      console.error(e);
+      notice(String(e));
+    }
+  } finally {
+    app.busy = false;
+  }
+}
+
+// --- sign-in and start ------------------------------------------------------
+
+function signIn(token) {
+  store.token.set(token);
+  app.signInError = '';
+  show('connecting');
+  client.start();
+}
+
+function signOut() {
+  client.stop();
+  store.token.clear();
+  show('signin');
+}
+
+async function startSession(values) {
+  const msg = { type: 'start', country: values.country, channel: values.channel, lang: values.lang };
+  if (Object.keys(values.facts || {}).length) msg.facts = values.facts;
+  const step = await client.request(msg);
+  app.rec = S.createRecord(step, values);
+  app.pendingDestination = null;
+  saveRec();
+  store.prefs.update({ country: values.country, channel: values.channel, lang: values.lang });
+  // The interface follows the conversation's language unless chosen.
+  if (!store.prefs.get().uiLang && UI_LANGS.includes(step.lang)) setUiLang(step.lang, false);
+}
+
+function startContact(values) {
+  app.startValues = values;
+  act(async () => {
+    try {
+      await startSession(values);
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      app.startError = i18n.t('serverError', { msg: e.message });
+      render();
+      return;
+    }
+    app.startError = '';
+    showStep();
+  });
+}
+
+// --- the walk ---------------------------------------------------------------
+
+function showStep() {
+  app.screen = 'step';
+  notice('');
+  render({ focus: true });
+  const s = app.rec.lastStep;
+  say(s.question ? i18n.t('newStep', { text: s.question.text })
+    : i18n.t('resultAnnounce', { name: s.result.destination?.name || s.result.node }));
+}
+
+// Send one move and record it once the daemon confirmed it. A move whose
+// reply is lost stays `pending` in the record; resume settles it.
+async function move(m) {
+  const rec = app.rec;
+  const msg = m.kind === 'answer' ? { type: 'answer', value: m.value }
+    : m.kind === 'jump' ? { type: 'jump', node: m.node } : { type: 'back' };
+  rec.pending = m;
+  saveRec();
+  let step;
+  try {
+    step = await client.request({ ...msg, session: rec.id });
+  } catch (e) {
+    if (!(e instanceof ConnectionLost)) {
+      rec.pending = null;
+      saveRec();
+    }
+    throw e;
+  }
+  S.applyMove(rec, m, step);
+  saveRec();
+  return step;
+}
+
+function answer(value) {
+  const q = app.rec?.lastStep?.question;
+  const option = q?.options.find((o) => o.value === value);
+  if (!option) return;
+  act(async () => {
+    await move({ kind: 'answer', value, node: q.node, fact: q.fact, label: option.label });
+    showStep();
+  });
+}
+
+function back() {
+  if (!app.rec) return;
+  if (!app.rec.steps.length) {
+    notice(i18n.t('nothingBack'), 'info');
+    return;
+  }
+  act(async () => {
+    await move({ kind: 'back' });
+    showStep();
+  });
+}
+
+// Change the answer to one fact of the trail. See session.planChange for
+// why an answered fact is changed by going back and a fact given at start
+// by a jump.
+function changeFact(fact) {
+  act(async () => {
+    const rec = app.rec;
+    const plan = S.planChange(rec, fact);
+    if (plan.kind === 'current') {
+      focusHeading();
+      return;
+    }
+    if (plan.kind === 'back') {
+      for (let i = 0; i < plan.count; i++) await move({ kind: 'back' });
+      showStep();
+      return;
+    }
+    let target = null;
+    for (const c of plan.kind === 'jump' ? plan.candidates : []) {
+      if (c.known) {
+        target = c;
+        break;
+      }
+      const probe = await move({ kind: 'jump', node: c.node });
+      await move({ kind: 'back' });
+      if (probe.question?.fact === fact) {
+        target = c;
+        break;
+      }
+    }
+    if (!target) {
+      notice(i18n.t('notAsked', { fact: factName(fact, i18n.lang) }), 'info');
+      return;
+    }
+    const backs = S.backsToKeep(rec, target.index);
+    for (let i = 0; i < backs; i++) await move({ kind: 'back' });
+    await move({ kind: 'jump', node: target.node });
+    showStep();
+  });
+}
+
+async function copy(number) {
+  try {
+    await navigator.clipboard.writeText(number);
+  } catch {
+    // No clipboard API outside secure contexts: the old way.
+    const ta = h('textarea', { class: 'visually-hidden', readonly: true, 'aria-hidden': 'true' }, number);
+    document.body.append(ta);
+    ta.select();
+    const ok = document.execCommand('copy');
+    ta.remove();
+    if (!ok) {
+      notice(i18n.t('copyFailed'));
+      return;
+    }
+  }
+  notice(i18n.t('copied', { number }), 'info');
+}
+
+// --- search -----------------------------------------------------------------
+
+function searchContext() {
+  if (app.rec) return { country: app.rec.country, lang: app.rec.lang };
+  const v = currentStartValues();
+  return { country: v.country, lang: v.lang };
+}
+
+async function runSearch(q) {
+  if (!client.connected) throw new ConnectionLost();
+  const reply = await client.request({ type: 'search', q, ...searchContext() });
+  return reply.items || [];
+}
+
+const kindLabel = (kind) => (i18n.has(`kind_${kind}`) ? i18n.t(`kind_${kind}`) : kind);
+
+// A destination hit cannot be jumped to (it is no node): in the main search
+// it becomes the destination of the finish form.
+function pickHit(item) {
+  if (item.kind === 'destination' || !item.node) {
+    const id = item.destination || item.node;
+    if (!id) return;
+    setDestination({ id, name: item.title || id });
+    say(i18n.t('destinationPicked', { name: item.title || id }));
+    return;
+  }
+  act(async () => {
+    if (!app.rec) await startSession(currentStartValues());
+    await move({ kind: 'jump', node: item.node });
+    mainSearch.reset();
+    showStep();
+  });
+}
+
+const mainSearch = createSearch({
+  i18n, label: 'search', shortcut: '/', className: 'main-search',
+  run: runSearch, pick: pickHit, kindLabel, onEscape: focusHeading,
+});
+
+// --- finish -----------------------------------------------------------------
+
+let destinationSearch = null;
+let finishForm = null;
+
+function setDestination(d) {
+  if (!app.finish) app.pendingDestination = d;
+  else {
+    app.finish.values.destination = d;
+    finishForm?.showChosen(d);
+  }
+}
+
+function summaryOf(rec) {
+  const s = rec.lastStep || {};
+  return s.result ? s.result.destination?.name || s.result.node : s.question?.text || '';
+}
+
+function openFinish() {
+  if (!app.rec || app.screen !== 'step') return;
+  const values = screens.finishDefaults(app.rec);
+  if (app.pendingDestination) values.destination = app.pendingDestination;
+  app.pendingDestination = null;
+  app.finish = { key: null, values, state: 'editing', error: '', summary: summaryOf(app.rec) };
+  show('finish');
+  say(i18n.t('finishTitle'));
+}
+
+function buildFinish() {
+  destinationSearch = createSearch({
+    i18n, label: 'destinationSearch', className: 'dest-search', run: runSearch, kindLabel,
+    filter: (item) => item.kind === 'destination' && !!(item.destination || item.node),
+    pick: (item) => setDestination({ id: item.destination || item.node, name: item.title }),
+    // Without search the agent can still type a destination id.
+    fallback: (text) => setDestination({ id: text, name: text }),
+  });
+  finishForm = screens.finish(i18n, app.finish, {
+    destinationSearch,
+    onSubmit: submitFinish,
+    onBackToWalk: backToWalk,
+  });
+  return finishForm;
+}
+
+// A field the form cannot send as it is: its error goes under it and focus
+// goes to it, so the error is read with the field.
+function finishError(field, text, selector) {
+  app.finish.fieldError = { field, text };
+  render();
+  main.querySelector(selector)?.focus();
+}
+
+function submitFinish(values) {
+  const f = app.finish;
+  if (!f || f.state !== 'editing') return;
+  f.values = { ...f.values, ...values };
+  f.fieldError = null;
+  const v = f.values;
+  if (!v.outcome) return finishError('outcome', i18n.t('needOutcome'), 'input[name="outcome"]');
+  if (v.outcome === 'referred' && !v.referral_reason)
+    return finishError('referral_reason', i18n.t('needReason'), '#referral_reason');
+  if (v.outcome === 'referred' && !v.destination)
+    return finishError('destination', i18n.t('needDestination'), '.dest-search input');
+  const bytes = new TextEncoder().encode(v.note || '').length;
+  if (bytes > NOTE_MAX_BYTES) return finishError('note', i18n.t('noteTooLong', { n: bytes }), '#note');
+
+  const finish = { outcome: v.outcome };
+  if (v.outcome === 'referred') {
+    finish.destination = v.destination.id;
+    finish.referral_reason = v.referral_reason;
+  }
+  for (const k of ['on_behalf', 'relation', 'age_band', 'note']) if (v[k]) finish[k] = v[k];
+
+  let entry = f.key ? store.outbox.get(f.key) : null;
+  if (!entry && !app.rec) {
+    // The walk was lost meanwhile (the daemon could not restore it).
+    f.error = app.startError || i18n.t('notConnected');
+    render();
+    return;
+  }
+  if (!entry) {
+    const rec = app.rec;
+    entry = { key: randomHex(16), session: rec.id, restore: S.restoreOf(rec), record: rec, created: Date.now(),
+      summary: f.summary };
+  }
+  Object.assign(entry, { finish, values: v, status: 'pending', error: '', attempts: 0 });
+  // From here the outbox holds the contact: the walk is over.
+  store.outbox.put(entry);
+  store.finishing.set(entry.key);
+  app.rec = null;
+  saveRec();
+  f.key = entry.key;
+  f.error = '';
+  setFinishState(client.connected ? 'sending' : 'waiting');
+  updateOutboxStatus();
+  sender.send(entry.key, { resume: false });
+}
+
+function setFinishState(state, error = '') {
+  if (!app.finish) return;
+  app.finish.state = state;
+  if (error || state !== 'editing') app.finish.error = error;
+  if (app.screen === 'finish') render();
+  if (app.screen === 'finish' && !main.contains(document.activeElement)) focusHeading();
+}
+
+// Back from an unsent finish form to the walk; a contact the daemon refused
+// (nothing stored) goes back to being the session in progress.
+function backToWalk() {
+  const f = app.finish;
+  if (f?.key) {
+    const entry = store.outbox.get(f.key);
+    if (entry?.status !== 'error') return;
+    app.rec = entry.record;
+    saveRec();
+    store.outbox.remove(f.key);
+    store.finishing.set(null);
+    updateOutboxStatus();
+  }
+  app.finish = null;
+  if (app.rec) showStep();
+  else show('start');
+}
+
+function openPending(key) {
+  const entry = store.outbox.get(key);
+  if (!entry) return;
+  app.finish = { key, values: entry.values, summary: entry.summary,
+    state: entry.status === 'error' ? 'editing' : client.connected ? 'sending' : 'waiting',
+    error: entry.status === 'error' ? i18n.t('finishRefused', { msg: entry.error }) : '' };
+  store.finishing.set(key);
+  show('finish');
+  if (entry.status !== 'error') sender.send(key, { resume: true });
+}
+
+const sender = new FinishSender(client, {
+  state(key, state, message) {
+    if (app.finish?.key !== key || app.finish.state === state) return;
+    app.finish.retryMessage = message || '';
+    setFinishState(state);
+  },
+  logged,
+  refused(entry) {
+    updateOutboxStatus();
+    if (app.finish?.key === entry.key) {
+      setFinishState('editing', i18n.t('finishRefused', { msg: entry.error }));
+      main.querySelector('.form-error')?.scrollIntoView({ block: 'nearest' });
+    }
+  },
+});
+
+function logged(entry, reply) {
+  store.lastLogged.set({ key: entry.key, contact: reply.contact, duplicate: !!reply.duplicate });
+  updateOutboxStatus();
+  if (app.finish?.key === entry.key) {
+    store.finishing.set(null);
+    app.finish = null;
+    app.logged = { contact: reply.contact, key: entry.key };
+    show('logged');
+    say(i18n.t('loggedText', { id: reply.contact }));
+  } else if (app.screen === 'start') {
+    render();
+  }
+}
+
+function updateOutboxStatus() {
+  const all = store.outbox.all();
+  const errors = all.filter((e) => e.status === 'error').length;
+  const waiting = all.length - errors;
+  const el = $('outbox-status');
+  const parts = [];
+  if (waiting) parts.push(i18n.t('outboxPending', { n: waiting }));
+  if (errors) parts.push(i18n.t('outboxError', { n: errors }));
+  el.textContent = parts.join(' · ');
+  el.hidden = parts.length === 0;
+  el.classList.toggle('has-errors', errors > 0);
+}
+
+function newContact() {
+  app.pendingDestination = null;
+  app.finish = null;
+  app.logged = null;
+  app.startValues = null;
+  app.startError = '';
+  show('start');
+}
+
+// --- keys -------------------------------------------------------------------
+
+function onKey(ev) {
+  if (ev.defaultPrevented || ev.isComposing) return;
+  const plain = !ev.ctrlKey && !ev.metaKey && !ev.altKey;
+  if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+    if (app.screen === 'step') {
+      ev.preventDefault();
+      openFinish();
+    } else if (app.screen === 'finish' && finishForm) {
+      ev.preventDefault();
+      finishForm.requestSubmit();
+    } else if (app.screen === 'start') {
+      ev.preventDefault();
+      main.querySelector('form.start')?.requestSubmit();
+    }
+    return;
+  }
+  if (isTyping(ev.target)) return;
+  if (ev.key === '/' && plain && !$('search-region').hidden) {
+    ev.preventDefault();
+    mainSearch.focus();
+    return;
+  }
+  if (app.screen !== 'step') return;
+  if ((ev.key === 'Backspace' && plain) || (ev.key === 'ArrowLeft' && ev.altKey && !ev.ctrlKey && !ev.metaKey)) {
+    ev.preventDefault(); // also keeps Alt+← from leaving the page
+    back();
+    return;
+  }
+  if (plain && /^[1-9]$/.test(ev.key)) {
+    const option = app.rec?.lastStep?.question?.options[Number(ev.key) - 1];
+    if (option) {
+      ev.preventDefault();
+      answer(option.value);
+    }
+  }
+}
+
+// --- chrome and boot ----------------------------------------------------------
+
+function setUiLang(lang, chosen) {
+  if (chosen) store.prefs.update({ uiLang: lang });
+  $('ui-lang').value = lang;
+  i18n.setLang(lang);
+}
+
+function applyChrome() {
+  document.documentElement.lang = i18n.lang;
+  i18n.apply(document);
+  mainSearch.relabel();
+  renderConn();
+  updateOutboxStatus();
+}
+
+function boot() {
+  const urlToken = store.takeTokenFromUrl();
+  if (urlToken) store.token.set(urlToken);
+
+  const langSelect = $('ui-lang');
+  langSelect.replaceChildren(...UI_LANGS.map((l) => h('option', { value: l, lang: l }, LANG_NAMES[l])));
+  langSelect.value = i18n.lang;
+  langSelect.addEventListener('change', () => setUiLang(langSelect.value, true));
+  i18n.addEventListener('change', () => {
+    applyChrome();
+    render();
+  });
+  $('sign-out').addEventListener('click', signOut);
+  $('conn-retry-now').addEventListener('click', () => client.retryNow());
+  $('search-region').append(mainSearch.root);
+  client.addEventListener('state', (ev) => onConnState(ev.detail));
+  document.addEventListener('keydown', onKey);
+  applyChrome();
+
+  if (!store.token.get()) {
+    show('signin');
+    return;
+  }
+  // Show what we have while connecting: the finish being sent, or the last
+  // step of the walk (actions wait for the connection).
+  const finishing = store.finishing.get();
+  const entry = finishing && store.outbox.get(finishing);
+  if (entry) {
+    app.finish = { key: entry.key, values: entry.values, summary: entry.summary,
+      state: entry.status === 'error' ? 'editing' : 'waiting',
+      error: entry.status === 'error' ? i18n.t('finishRefused', { msg: entry.error }) : '' };
+    app.screen = 'finish';
+  } else if (app.rec?.lastStep) {
+    app.screen = 'step';
+  }
+  render({ focus: app.screen !== 'connecting' });
+  client.start();
+}
+
+boot();

@@ -1,0 +1,526 @@
+// The agent panel in Debian's chromium against the real daemon: a whole call
+// by keyboard, search, a daemon restart mid-session and mid-finish, and
+// axe-core on every screen with screenshots at 360 and 1280 px.
+//
+// Synchronisation is on the page's state (locator.waitFor) or on events
+// (the daemon's log, a websocket message), never on sleeps.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import {
+  launch, newPage, assertNoProblems, axe, screenshot, tabTo, focused, waitForNode, waitForConnection,
+  storage, restartDaemon, startDaemon, sqlite,
+} from './lib.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const dbOf = (d) => join(d.dir, 'vegvisar.db');
+
+async function withDaemon(fn) {
+  const d = await startDaemon();
+  const ctx = { d, extra: [] };
+  try {
+    await fn(ctx);
+  } finally {
+    for (const x of [ctx.d, ...ctx.extra]) await x.stop();
+    ctx.d.cleanup();
+  }
+}
+
+async function headingText(page) {
+  return (await page.locator('main h1').textContent()).trim();
+}
+
+// The h1 of the screen has focus (WCAG: focus moves to the new content).
+async function assertHeadingFocused(page, text) {
+  const f = await focused(page);
+  assert.equal(f?.tag, 'h1', `focus should be on the new heading, is on ${JSON.stringify(f)}`);
+  if (text) assert.equal(f.text, text);
+}
+
+async function openPanel(page, d, token = d.tokens.agent) {
+  await page.goto(`${d.url}/agent/#token=${token}`);
+  await page.locator('form.start').waitFor();
+  await waitForConnection(page);
+}
+
+test('a whole call by keyboard only: start, answer, back, change a fact, search and jump, finish as referred', { timeout: 90000 }, async () => {
+  await withDaemon(async ({ d }) => {
+    const page = await newPage(browser);
+    await openPanel(page, d);
+
+    // The token left the address bar and lives in this tab only.
+    assert.equal(new URL(page.url()).hash, '', 'the #token fragment must be removed from the address');
+    assert.equal((await storage(page)).token, d.tokens.agent);
+    await assertHeadingFocused(page, 'Ny henvendelse');
+
+    // Start: channel chat (arrow keys in the radio group), the rest as given.
+    await tabTo(page, 'input[name="channel"]:checked');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.locator('input[name="channel"]:checked').getAttribute('value'), 'chat');
+    await tabTo(page, 'form.start button[type="submit"]');
+    await page.keyboard.press('Enter');
+
+    await waitForNode(page, 'who');
+    await assertHeadingFocused(page, 'Gjelder det innringeren selv eller en annen?');
+    assert.match(await page.locator('.question .help').textContent(), /fullmakt/);
+    assert.equal(await page.locator('.options .option').count(), 4);
+
+    // Answer with number keys; Backspace goes back.
+    await page.keyboard.press('1'); // self
+    await waitForNode(page, 'topic');
+    await assertHeadingFocused(page, 'Hva gjelder det?');
+    await page.keyboard.press('1'); // login
+    await waitForNode(page, 'login.method');
+    await page.keyboard.press('Backspace');
+    await waitForNode(page, 'topic');
+    await assertHeadingFocused(page, 'Hva gjelder det?');
+    await page.keyboard.press('1'); // login
+    await waitForNode(page, 'login.method');
+    await page.keyboard.press('1'); // minid
+    await waitForNode(page, 'login.minid');
+    assert.deepEqual(await page.locator('.trail .fact').evaluateAll((els) => els.map((e) => e.dataset.fact)),
+      ['on_behalf', 'topic', 'login_method']);
+
+    // Change an earlier answer from the trail: the panel goes back to that
+    // question and the answers that followed from it are forgotten.
+    await tabTo(page, 'button.fact[data-fact="on_behalf"]');
+    await page.keyboard.press('Enter');
+    await waitForNode(page, 'who');
+    await assertHeadingFocused(page, 'Gjelder det innringeren selv eller en annen?');
+    assert.equal(await page.locator('.trail .fact').count(), 0, 'no stale facts after changing on_behalf');
+    await page.keyboard.press('2'); // another_person
+    await waitForNode(page, 'mandate');
+    await page.keyboard.press('3'); // guardian
+    await waitForNode(page, 'topic');
+    await page.keyboard.press('1'); // login
+    await waitForNode(page, 'login.method');
+
+    // Search: "/" focuses the box, hits come as you type, the arrow keys
+    // choose and Enter jumps there (the daemon's own search engine).
+    await page.keyboard.press('/');
+    assert.equal((await focused(page)).cls, 'search-input');
+    await page.keyboard.type('bank');
+    await page.locator('.main-search [role="listbox"]:not([hidden])').waitFor();
+    const hits = await page.locator('.main-search [role="option"]').evaluateAll((els) => els.map((e) => e.dataset.node));
+    const i = hits.indexOf('login.bank');
+    assert.ok(i >= 0, `the bank result is among the hits: ${JSON.stringify(hits)}`);
+    for (let k = 0; k <= i; k++) await page.keyboard.press('ArrowDown');
+    assert.equal(await page.locator('.main-search [aria-selected="true"]').getAttribute('data-node'), 'login.bank');
+    await page.keyboard.press('Enter');
+    await waitForNode(page, 'login.bank');
+    await assertHeadingFocused(page, "The citizen's own bank (BankID issuer)");
+    assert.equal(await page.locator('.first-line').getAttribute('data-first-line'), 'false');
+    assert.match(await page.locator('.advice').textContent(), /Kontakt banken som utstedte BankID/);
+    assert.match(await page.locator('.advice .bring').textContent(), /Legitimasjon/);
+    assert.equal(await page.locator('.phone a[href^="tel:"]').first().getAttribute('href'), 'tel:23361699');
+
+    // Finish: Ctrl+Enter opens the form prefilled as referred to the bank.
+    await page.keyboard.press('Control+Enter');
+    await page.locator('form.finish').waitFor();
+    await assertHeadingFocused(page, 'Avslutt henvendelsen');
+    assert.equal(await page.locator('input[name="outcome"]:checked').getAttribute('value'), 'referred');
+    assert.match(await page.locator('.dest-chosen').textContent(), /no\.bank/);
+    assert.equal(await page.locator('#on_behalf').inputValue(), 'another_person');
+    assert.equal(await page.locator('#relation').inputValue(), 'guardian', 'relation follows the guardian mandate');
+    assert.match(await page.locator('#note-hint').textContent(), /fjernes automatisk/);
+
+    await tabTo(page, '#referral_reason');
+    await page.keyboard.press('ArrowDown'); // wrong_agency
+    assert.equal(await page.locator('#referral_reason').inputValue(), 'wrong_agency');
+    await tabTo(page, '#note');
+    await page.keyboard.type('Datteren ringte, fnr 01017010170, tlf 912 34 567');
+
+    // A destination can also be typed as an id (for a daemon without
+    // search). A wrong one is refused by the daemon: nothing stored, the form
+    // comes back with the reason, and the corrected contact goes out under
+    // the same key; this time the destination is found by search.
+    await tabTo(page, '.dest-search input', { shift: true });
+    await page.keyboard.type('no.finnes.ikke');
+    await page.keyboard.press('Enter');
+    assert.match(await page.locator('.dest-chosen').textContent(), /no\.finnes\.ikke/);
+    await page.keyboard.press('Control+Enter');
+    await page.locator('form.finish[data-state="editing"] .form-error:not(:empty)').waitFor();
+    assert.match(await page.locator('form.finish .form-error').textContent(), /Ble ikke logget: .*unknown destination/);
+    const refused = (await storage(page)).outbox;
+    assert.equal(refused.length, 1);
+    assert.equal(refused[0].status, 'error');
+    assert.equal(sqlite(dbOf(d), 'select count(*) as n from contacts')[0].n, 0);
+    await tabTo(page, '.dest-search input');
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type('BankID');
+    await page.locator('.dest-search [role="option"][data-destination="no.bank"]').waitFor();
+    await page.keyboard.press('Enter');
+    assert.match(await page.locator('.dest-chosen').textContent(), /\(no\.bank\)/);
+    await page.keyboard.press('Control+Enter');
+
+    await page.locator('section.logged').waitFor();
+    await assertHeadingFocused(page, 'Logget');
+    const { lastLogged, outbox } = await storage(page);
+    assert.equal(outbox.length, 0, 'nothing left in the outbox once logged');
+    assert.equal(lastLogged.key, refused[0].key, 'the corrected contact keeps its key');
+    assert.equal(await page.locator('section.logged').getAttribute('data-contact'), String(lastLogged.contact));
+
+    const rows = sqlite(dbOf(d), 'select * from contacts');
+    assert.equal(rows.length, 1, `one contact row, got ${JSON.stringify(rows)}`);
+    const row = rows[0];
+    assert.equal(row.id, lastLogged.contact);
+    assert.equal(row.key, lastLogged.key);
+    assert.equal(row.outcome, 'referred');
+    assert.equal(row.destination, 'no.bank');
+    assert.equal(row.suggested, 'no.bank');
+    assert.equal(row.referral_reason, 'wrong_agency');
+    assert.equal(row.channel, 'chat');
+    assert.equal(row.country, 'no');
+    assert.equal(row.lang, 'nb');
+    assert.equal(row.on_behalf, 'another_person');
+    assert.equal(row.relation, 'guardian');
+    // The jump from search is in the path; login_method was never answered.
+    assert.deepEqual(JSON.parse(row.path), ['who', 'mandate', 'topic', 'login.method', 'login.bank']);
+    assert.deepEqual(JSON.parse(row.facts), { on_behalf: 'another_person', authority: 'guardian', topic: 'login' });
+    assert.doesNotMatch(row.note, /01017010170|912 34 567/, 'the ID and phone numbers are removed from the note');
+
+    // The next contact starts from the logged screen.
+    await page.keyboard.press('Tab');
+    assert.equal((await focused(page)).id, 'new-contact');
+    await page.keyboard.press('Enter');
+    await page.locator('form.start').waitFor();
+    await assertHeadingFocused(page, 'Ny henvendelse');
+    assertNoProblems(page);
+  });
+});
+
+// The search UI with fixed hits and an error reply: the engine's replies are
+// stubbed at the websocket (so hits and their order do not depend on the
+// engine's ranking, and a daemon without search can be played); the jump and
+// everything else go to the real daemon.
+test('search: results as you type, Enter jumps, destination override, degrade on error (engine replies stubbed)', { timeout: 60000 }, async () => {
+  await withDaemon(async ({ d }) => {
+    const page = await newPage(browser);
+    const searches = [];
+    // The shape of daemon/search.h: destinations carry no node.
+    const HITS = [
+      { kind: 'result', node: 'login.bank', destination: 'no.bank', title: 'Kontakt banken som utstedte BankID.', snippet: 'BankID' },
+      { kind: 'question', node: 'login.method', title: 'Hvilken eID gjelder det?', snippet: 'MinID, BankID' },
+      { kind: 'destination', destination: 'no.nav', title: 'NAV Kontaktsenter', snippet: '55 55 33 33' },
+    ];
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => {
+        const msg = JSON.parse(m);
+        if (msg.type !== 'search') return server.send(m);
+        searches.push(msg);
+        if (msg.q === 'feil') {
+          // What a daemon without search answers.
+          return ws.send(JSON.stringify({ type: 'error', re: msg.id, code: 'bad_request',
+            message: 'unknown message type "search"; known: hello, start, answer, back, jump, resume, finish' }));
+        }
+        const items = HITS.filter((x) => `${x.title} ${x.snippet}`.toLowerCase().includes(msg.q.toLowerCase()));
+        ws.send(JSON.stringify({ type: 'results', re: msg.id, items }));
+      });
+    });
+    await openPanel(page, d);
+    await tabTo(page, 'form.start button[type="submit"]');
+    await page.keyboard.press('Enter');
+    await waitForNode(page, 'who');
+
+    // An error reply: said plainly, and Enter changes nothing.
+    await page.keyboard.press('/');
+    await page.keyboard.type('feil');
+    const msg = page.locator('.main-search .search-msg.is-error');
+    await msg.waitFor();
+    assert.match(await msg.textContent(), /^Søk er ikke tilgjengelig på denne serveren ennå \(unknown message type "search"/);
+    await page.keyboard.press('Enter');
+    await waitForNode(page, 'who');
+    await page.keyboard.press('Escape'); // clears the box
+    await page.keyboard.press('Escape'); // back to the question
+    await assertHeadingFocused(page, 'Gjelder det innringeren selv eller en annen?');
+
+    await page.keyboard.press('/');
+    await page.keyboard.type('bankid');
+    const hits = page.locator('.main-search [role="option"]');
+    await page.locator('.main-search [role="listbox"]:not([hidden])').waitFor();
+    assert.equal(await hits.count(), 2);
+    assert.equal(await page.locator('.main-search .search-input').getAttribute('aria-expanded'), 'true');
+    assert.deepEqual(searches.at(-1), { type: 'search', q: 'bankid', country: 'no', lang: 'nb', id: searches.at(-1).id });
+
+    // Arrow down twice: the question; Enter jumps there.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await hits.nth(1).getAttribute('aria-selected'), 'true');
+    await page.keyboard.press('Enter');
+    await waitForNode(page, 'login.method');
+    await assertHeadingFocused(page, 'Hvilken eID gjelder det?');
+    // A jump is undone by back.
+    await page.keyboard.press('Alt+ArrowLeft');
+    await waitForNode(page, 'who');
+
+    // Enter with no hit chosen takes the first: the bank result.
+    await page.keyboard.press('/');
+    await page.keyboard.type('bank');
+    await page.locator('.main-search [role="listbox"]:not([hidden])').waitFor();
+    await page.keyboard.press('Enter');
+    await waitForNode(page, 'login.bank');
+
+    // Override the destination in the finish form through search.
+    await page.keyboard.press('Control+Enter');
+    await page.locator('form.finish').waitFor();
+    await tabTo(page, '#referral_reason');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown'); // no_mandate
+    await tabTo(page, '.dest-search input');
+    await page.keyboard.type('nav');
+    await page.locator('.dest-search [role="option"][data-destination="no.nav"]').waitFor();
+    assert.equal(await page.locator('.dest-search [role="option"]').count(), 1, 'only destinations are offered');
+    await page.keyboard.press('Enter');
+    assert.match(await page.locator('.dest-chosen').textContent(), /NAV Kontaktsenter \(no\.nav\)/);
+    assert.equal(await page.locator('form.finish').count(), 1, 'Enter in the search box must not submit');
+    await page.keyboard.press('Control+Enter');
+    await page.locator('section.logged').waitFor();
+
+    const [row] = sqlite(dbOf(d), 'select * from contacts');
+    assert.equal(row.destination, 'no.nav');
+    assert.equal(row.suggested, 'no.bank');
+    assert.equal(row.referral_reason, 'no_mandate');
+    assert.deepEqual(JSON.parse(row.path), ['who', 'login.bank'], 'the jump is in the path');
+    assertNoProblems(page);
+  });
+});
+
+test('the daemon restarts mid-session and mid-finish: the panel resumes and logs the contact exactly once', { timeout: 120000 }, async () => {
+  await withDaemon(async (ctx) => {
+    const { d } = ctx;
+    const page = await newPage(browser);
+    // Between page and daemon: lets the test lose one `logged` reply, as a
+    // crash right after the commit would, and keep the websocket down while
+    // the page itself still loads.
+    let dropLogged = false;
+    let blockWs = false;
+    let onDropped;
+    const dropped = new Promise((ok) => { onDropped = ok; });
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      if (blockWs) {
+        ws.close({ code: 1011, reason: 'blocked by the test' });
+        return;
+      }
+      const server = ws.connectToServer();
+      server.onMessage((m) => {
+        if (dropLogged && JSON.parse(m).type === 'logged') {
+          onDropped(JSON.parse(m));
+          return;
+        }
+        ws.send(m);
+      });
+    });
+    await openPanel(page, d);
+
+    // Start with a fact given at start, so the restore carries facts.
+    await page.locator('details.known summary').click();
+    await page.locator('#fact-on_behalf').selectOption('self');
+    await page.locator('form.start button[type="submit"]').click();
+    await waitForNode(page, 'topic');
+    await page.keyboard.press('1'); // login
+    await waitForNode(page, 'login.method');
+    await page.keyboard.press('1'); // minid
+    await waitForNode(page, 'login.minid');
+
+    // Mid-session: the daemon dies and comes back with no memory of it.
+    await d.kill9();
+    await waitForConnection(page, 'waiting');
+    ctx.d = await restartDaemon(d);
+    await waitForConnection(page, 'ready');
+    await ctx.d.waitForLog(/restored/, 'the session to be restored');
+    await waitForNode(page, 'login.minid');
+
+    // A reload keeps the walk too (the record is in sessionStorage).
+    await page.reload();
+    await waitForConnection(page, 'ready');
+    await waitForNode(page, 'login.minid');
+
+    // The rebuilt session has its history: back works as before.
+    await page.keyboard.press('Backspace');
+    await waitForNode(page, 'login.method');
+    await page.keyboard.press('1'); // minid
+    await waitForNode(page, 'login.minid');
+
+    // Changing the fact given at start jumps to its question (probing
+    // which node asks it), and keeps the later answers out.
+    await page.locator('button.fact[data-fact="on_behalf"]').click();
+    await waitForNode(page, 'who');
+    await assertHeadingFocused(page, 'Gjelder det innringeren selv eller en annen?');
+    await page.keyboard.press('1'); // self again
+    await waitForNode(page, 'topic');
+    await page.keyboard.press('1'); // login
+    await waitForNode(page, 'login.method');
+    await page.keyboard.press('1'); // minid
+    await waitForNode(page, 'login.minid');
+    await page.keyboard.press('2'); // phone_number_changed
+    await waitForNode(page, 'login.minid.phone');
+
+    // Mid-finish: the daemon commits the contact, its reply is lost, and
+    // it dies. The panel must not claim "logged" and must keep the record.
+    await page.keyboard.press('Control+Enter');
+    await page.locator('form.finish').waitFor();
+    await page.locator('#referral_reason').selectOption('needs_in_person');
+    dropLogged = true;
+    await page.keyboard.press('Control+Enter');
+    const lost = await dropped;
+    const { outbox } = await storage(page);
+    assert.equal(outbox.length, 1, 'the finished contact is kept until logged');
+    const key = outbox[0].key;
+    assert.equal(sqlite(dbOf(ctx.d), `select count(*) as n from contacts where key = '${key}'`)[0].n, 1);
+    await ctx.d.kill9();
+    await waitForConnection(page, 'waiting');
+    await page.locator('.finish-state.state-waiting').waitFor();
+    assert.equal(await page.locator('section.logged').count(), 0, 'never "logged" without the daemon saying so');
+
+    // The daemon comes back but the panel cannot reach it yet; a reload
+    // meanwhile keeps the contact too.
+    blockWs = true;
+    const d3 = await restartDaemon(d);
+    ctx.extra.push(d3);
+    await page.reload();
+    await page.locator('form.finish[data-state="waiting"]').waitFor();
+    assert.equal((await storage(page)).outbox[0]?.key, key);
+    await waitForConnection(page, 'waiting');
+
+    // Through again: same key again, and the daemon answers duplicate.
+    dropLogged = false;
+    blockWs = false;
+    // "Retry now" skips the backoff wait; a retry already under way may
+    // get through first, and then the button is gone, which is fine too.
+    await page.locator('#conn-retry-now').click({ timeout: 2000 }).catch(() => {});
+    await page.locator('section.logged').waitFor();
+    const { lastLogged, outbox: after } = await storage(page);
+    assert.equal(after.length, 0);
+    assert.equal(lastLogged.key, key);
+    assert.equal(lastLogged.contact, lost.contact, 'the same contact as the lost reply named');
+    assert.equal(lastLogged.duplicate, true);
+
+    const rows = sqlite(dbOf(d3), 'select * from contacts');
+    assert.equal(rows.length, 1, `exactly one contact, got ${rows.length}`);
+    assert.equal(sqlite(dbOf(d3), `select count(*) as n from contacts where key = '${key}'`)[0].n, 1);
+    assert.equal(rows[0].outcome, 'referred');
+    assert.equal(rows[0].destination, 'no.digdir.idporten');
+    assert.equal(rows[0].referral_reason, 'needs_in_person');
+    assert.deepEqual(JSON.parse(rows[0].facts),
+      { on_behalf: 'self', topic: 'login', login_method: 'minid', login_problem: 'phone_number_changed' });
+    assertNoProblems(page);
+  });
+});
+
+// axe on one screen at 1280 and 360 px, screenshots at both, and no
+// sideways scrolling at 320 px.
+async function checkScreen(page, name) {
+  for (const width of [1280, 360, 320, 480]) {
+    await page.setViewportSize({ width, height: width > 500 ? 900 : 740 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${name} at ${width} px scrolls sideways by ${overflow} px`);
+    if (width === 320 || width === 480) continue;
+    await axe(page, `${name} at ${width} px`);
+    await screenshot(page, `agent-${name}-${width}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+test('axe-core finds no violations on any screen; screenshots at 360 and 1280 px', { timeout: 120000 }, async () => {
+  await withDaemon(async ({ d }) => {
+    const page = await newPage(browser);
+
+    // The landing page links the three clients.
+    await page.goto(`${d.url}/`);
+    assert.deepEqual(await page.locator('main a').evaluateAll((els) => els.map((a) => a.getAttribute('href'))),
+      ['/agent/', '/supervisor/', '/widget/demo.html']);
+    await checkScreen(page, 'landing');
+
+    await page.goto(`${d.url}/agent/`);
+    await page.locator('form.signin').waitFor();
+    await checkScreen(page, 'signin');
+
+    // A wrong token is refused in words, and the form stays.
+    await page.locator('#token').fill('not-a-token');
+    await page.keyboard.press('Enter');
+    await page.locator('form.signin .form-error:not(:empty)').waitFor();
+    await page.locator('#token').fill(d.tokens.agent);
+    await page.keyboard.press('Enter');
+    await page.locator('form.start').waitFor();
+    await waitForConnection(page);
+    await page.locator('details.known summary').click();
+    await checkScreen(page, 'start');
+
+    await page.locator('form.start button[type="submit"]').click();
+    await waitForNode(page, 'who');
+    // Back on the first question: nothing to undo, said in a notice.
+    await page.keyboard.press('Backspace');
+    await page.locator('#notice:not([hidden])').waitFor();
+    assert.equal(await page.locator('#notice').textContent(), 'Det er ingenting å gå tilbake til.');
+    await checkScreen(page, 'question');
+
+    // The search box with its hits open.
+    await page.keyboard.press('/');
+    await page.keyboard.type('fullmakt');
+    await page.locator('.main-search [role="listbox"]:not([hidden])').waitFor();
+    await page.keyboard.press('ArrowDown');
+    await checkScreen(page, 'search');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Escape');
+    await assertHeadingFocused(page);
+
+    await page.keyboard.press('2'); // another person
+    await waitForNode(page, 'mandate');
+    await page.keyboard.press('1'); // no mandate
+    await waitForNode(page, 'poa.nav.refer');
+    // NAV's hours are marked UNVERIFIED in the directory.
+    await page.locator('.badge-unverified[data-field="hours"]').waitFor();
+    assert.equal(await page.locator('dt .badge-unverified').count(), 1);
+    await checkScreen(page, 'result');
+
+    await page.keyboard.press('Control+Enter');
+    await page.locator('form.finish').waitFor();
+    await checkScreen(page, 'finish');
+
+    // Referred without a reason is refused by the form, in words.
+    await page.keyboard.press('Control+Enter');
+    await page.locator('#referral_reason[aria-invalid="true"]').waitFor();
+    assert.equal((await focused(page)).id, 'referral_reason');
+    assert.equal(await page.locator('#referral_reason').getAttribute('aria-describedby'), 'referral_reason-error');
+    assert.equal(await page.locator('#referral_reason-error').textContent(), 'Velg grunn til henvisning.');
+    await checkScreen(page, 'finish-error');
+
+    await page.locator('#referral_reason').selectOption('no_mandate');
+    await page.keyboard.press('Control+Enter');
+    await page.locator('section.logged').waitFor();
+    await checkScreen(page, 'logged');
+
+    // The other languages render too (switcher), and nothing is missing.
+    for (const lang of ['nn', 'da', 'en']) {
+      await page.locator('#ui-lang').selectOption(lang);
+      await page.locator(`html[lang="${lang}"]`).waitFor({ state: 'attached' });
+      assert.doesNotMatch(await page.locator('body').innerText(), /\b[a-z]+[A-Z]\w+\b/, `an untranslated key in ${lang}`);
+    }
+    await checkScreen(page, 'logged-en');
+    assertNoProblems(page);
+  });
+});
+
+test('a Danish desk: the panel speaks Danish from the browser, a dk session in da', { timeout: 60000 }, async () => {
+  await withDaemon(async ({ d }) => {
+    const page = await newPage(browser, { locale: 'da-DK' });
+    await openPanel(page, d);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'da');
+    assert.equal(await page.locator('#conn-text').textContent(), 'Forbundet');
+    assert.equal(await page.locator('input[name="country"]:checked').getAttribute('value'), 'dk');
+    assert.equal(await page.locator('input[name="lang"]:checked').getAttribute('value'), 'da');
+    assert.deepEqual(await page.locator('input[name="lang"]').evaluateAll((els) => els.map((e) => e.value)), ['da', 'en']);
+    await page.keyboard.press('Control+Enter'); // starts from anywhere on the form
+    await waitForNode(page, 'who');
+    await assertHeadingFocused(page, 'Gælder det dig selv eller en anden?');
+    assert.match(await page.locator('.keys-hint').textContent(), /Tast 1–3 for at svare/);
+    await axe(page, 'a Danish question');
+    await screenshot(page, 'agent-question-da-1280');
+    assertNoProblems(page);
+  });
+});
