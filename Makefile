@@ -30,14 +30,15 @@ OBJS = $(SRCS:daemon/%.c=$(BUILD)/%.o)
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
-UNIT_TESTS = rules store scrub crypto conf proto search
+UNIT_TESTS = rules store scrub crypto conf proto search report
 TEST_rules_OBJS = rules triage log
 TEST_store_OBJS = store log
 TEST_scrub_OBJS = scrub
 TEST_crypto_OBJS = crypto
 TEST_conf_OBJS = conf log crypto limits
 TEST_proto_OBJS = proto log
-TEST_search_OBJS = search rules triage log
+TEST_search_OBJS = search search_fts rules triage log
+TEST_report_OBJS = report report_export store conf log crypto limits
 
 .PHONY: all deps run test unit blackbox browser install clean format
 all: $(BUILD)/vegvisard
@@ -79,7 +80,7 @@ test: deps all unit blackbox browser bench-quick
 # The load benchmark (tests/bench, docs/performance.md): vv-load drives
 # vegvisard and vv-echo, a bare libwebsockets echo server (the ceiling).
 BENCH_BIN = $(BUILD)/bench
-BENCH_LOAD_SRCS = $(addprefix tests/bench/,load.c drive.c report.c wsc.c stats.c)
+BENCH_LOAD_SRCS = $(addprefix tests/bench/,load.c plan.c drive.c report.c wsc.c stats.c)
 .PHONY: bench bench-quick
 $(BENCH_BIN)/vv-load: $(BENCH_LOAD_SRCS) $(wildcard tests/bench/*.h)
 	@mkdir -p $(BENCH_BIN)
@@ -92,6 +93,12 @@ bench: all $(BENCH_BIN)/vv-load $(BENCH_BIN)/vv-echo
 # make test runs this only to keep the benchmark working: no timing is judged.
 bench-quick: all $(BENCH_BIN)/vv-load $(BENCH_BIN)/vv-echo
 	VEGVISARD=$(abspath $(BUILD)/vegvisard) BENCH_BIN=$(abspath $(BENCH_BIN)) tests/bench/run.sh --quick
+
+# The export benchmark (docs/performance.md, "Export"): a million generated
+# contacts, exported as CSV and NDJSON, with time and peak memory.
+.PHONY: bench-export
+bench-export: all
+	VEGVISARD=$(abspath $(BUILD)/vegvisard) tests/bench/export.sh
 
 # The installed binary defaults to the system paths instead of the repository's.
 INSTALLED_DEFS = -DVV_DEFAULT_CONF='"/etc/vegvisar/vegvisar.conf"' \

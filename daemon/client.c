@@ -54,6 +54,7 @@ void client_send_error(struct client *c, json_t *re, int code, const char *fmt, 
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	metrics_error(&c->d->metrics, code);
 	msg = proto_error(re, (enum proto_code)code, message);
 	client_send(c, msg);
 	json_decref(msg);
@@ -119,6 +120,7 @@ void client_broadcast(struct daemon *d, enum client_list l, json_t *msg)
 
 void client_cleanup(struct client *c)
 {
+	metrics_disconnected(&c->d->metrics, c->role);
 	for (int l = 0; l < CLIENT_NLISTS; l++)
 		client_unsubscribe(c, (enum client_list)l);
 	handover_forget_client(&c->d->handovers, c);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "conf.h"
+#include "stats.h"
 
 struct lws;
 struct daemon;
@@ -41,6 +42,8 @@ struct client {
 	size_t rx_len;
 	struct client *sub_prev[CLIENT_NLISTS], *sub_next[CLIENT_NLISTS];
 	unsigned char subscribed[CLIENT_NLISTS];
+	struct stats_filter stats_filter; /* what "subscribe" asked to see */
+	unsigned char stats_dirty; /* a contact it sees was logged since the last push */
 };
 
 /* Add c to list l of its daemon (once). */

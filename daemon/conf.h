@@ -16,6 +16,14 @@ enum role { ROLE_NONE = 0, ROLE_AGENT, ROLE_SUPERVISOR, ROLE_CITIZEN };
 
 const char *role_name(enum role r);
 
+/* A registration period of the survey: contacts finished (in the daemon's
+ * local time) from the day `from` to the day `to`, both inclusive. */
+struct conf_period {
+	char id[32];
+	char from[11]; /* YYYY-MM-DD */
+	char to[11];
+};
+
 /* An access token, kept only as its SHA-256. */
 struct conf_token {
 	char name[64];
@@ -37,6 +45,9 @@ struct conf {
 	json_t *agent_origins;  /* extra origins whose pages may sign in agents (array) */
 	json_t *widget_origins; /* origins whose pages may embed the chat widget (array) */
 	struct limits_conf limits;
+	struct conf_period *periods; /* validated: real dates, unique ids, no overlaps */
+	size_t n_periods;
+	int note_retention_days; /* notes of older contacts are erased; 1..3650, 365 */
 };
 
 /* Fill c with the built-in defaults (repository or installed layout). */
@@ -53,5 +64,12 @@ int conf_add_token(struct conf *c, const char *name, enum role role, const char 
  * configured hash in constant time. name gets the token's name. */
 enum role conf_check_token(const struct conf *c, const char *token, const char **name);
 void conf_free(struct conf *c);
+
+/* 1 if s is a real calendar date written YYYY-MM-DD. */
+int conf_date_valid(const char *s);
+/* The period with this id, or NULL. */
+const struct conf_period *conf_period_find(const struct conf *c, const char *id);
+/* The period holding the local date of the Unix time ms, or NULL. */
+const struct conf_period *conf_period_at(const struct conf *c, int64_t ms);
 
 #endif

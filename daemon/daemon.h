@@ -8,7 +8,9 @@
 #include "conf.h"
 #include "handover.h"
 #include "limits.h"
+#include "metrics.h"
 #include "session.h"
+#include "stats.h"
 
 struct lws_context;
 struct ev_loop;
@@ -25,6 +27,8 @@ struct pending_finish {
 	json_t *re;                /* the id to echo, or NULL */
 	char session[SESSION_ID_LEN + 1];
 	char *key;
+	int64_t submitted_us;      /* monotonic, for the commit latency metric */
+	struct stats_contact stats; /* counted in the live statistics once committed */
 	struct pending_finish *next;
 };
 
@@ -40,10 +44,15 @@ struct daemon {
 	struct handover_list handovers;
 	struct client *subscribers[CLIENT_NLISTS]; /* pushed updates: agents' queue, stats */
 	struct limits limits;      /* per-address connection, message and sign-in limits */
+	struct stats *stats;       /* live figures for "subscribe" (stats.h) */
+	struct stats_feed *stats_feed; /* their pushes to subscribers (handle_stats.c) */
+	struct metrics metrics;    /* counters for GET /metrics */
 	json_t *own_origins;       /* the daemon's own origins, plus agent_origins */
 	uint64_t next_ticket;
+	unsigned long fd_refused;  /* connections refused for want of descriptors */
+	int64_t fd_refused_logged_ms;
 	int listening;             /* 1 once the listen socket is up */
-	int stopping;
+	int stopping;              /* set once on SIGTERM/SIGINT; read by the store's thread */
 };
 
 /* Reload rules from conf.rules: validate all, swap only if they pass. */

@@ -24,6 +24,7 @@
 #define ROLES_TRIAGE ((1u << ROLE_AGENT) | (1u << ROLE_CITIZEN))
 #define ROLES_AGENT (1u << ROLE_AGENT)
 #define ROLES_CITIZEN (1u << ROLE_CITIZEN)
+#define ROLES_SUPERVISOR (1u << ROLE_SUPERVISOR)
 
 const char *const langs_all[] = { "nb", "nn", "da", "en", NULL };
 static const char *const countries_all[] = { "no", "dk", NULL };
@@ -101,6 +102,7 @@ static int handle_hello(struct handler_ctx *h)
 		limits_auth_ok(&h->d->limits, h->c->ip);
 	}
 	h->c->role = want;
+	metrics_signed_in(&h->d->metrics, want);
 	snprintf(h->c->token_name, sizeof(h->c->token_name), "%s", name);
 	snprintf(h->c->lang, sizeof(h->c->lang), "%s", lang ? lang : "en");
 	log_info("hello: %s%s%s", role, *name ? " " : "", name);
@@ -413,7 +415,27 @@ static const struct {
 	{ "lookup", ROLES_AGENT, handle_lookup },
 	{ "take", ROLES_AGENT, handle_take },
 	{ "search", ROLES_TRIAGE, handle_search },
+	{ "subscribe", ROLES_SUPERVISOR, handle_subscribe },
 };
+
+const char *handle_message_type(size_t i)
+{
+	return i < sizeof(handlers) / sizeof(handlers[0]) ? handlers[i].type : NULL;
+}
+
+/* For /metrics: messages by type; a type nobody handles is "unknown", so
+ * clients cannot make up label values. */
+static void handle_count_message(struct metrics *m, const char *type)
+{
+	size_t i, n = sizeof(handlers) / sizeof(handlers[0]);
+
+	for (i = 0; i < n && strcmp(handlers[i].type, type); i++)
+		;
+	if (i == n || i >= METRICS_MAX_TYPES)
+		m->messages_unknown++;
+	else
+		m->messages[i]++;
+}
 
 void handle_message(struct client *c, const char *text, size_t len)
 {
@@ -423,12 +445,14 @@ void handle_message(struct client *c, const char *text, size_t len)
 	size_t i, n = sizeof(handlers) / sizeof(handlers[0]);
 
 	if (proto_parse(text, len, &msg, &code, h.err, sizeof(h.err))) {
+		c->d->metrics.messages_invalid++;
 		client_send_error(c, msg.id, code, "%s", h.err);
 		proto_msg_free(&msg);
 		return;
 	}
 	h.msg = msg.root;
 	h.re = msg.id;
+	handle_count_message(&c->d->metrics, msg.type);
 	/* Signed-in staff are not throttled; everyone else shares a budget per address. */
 	if ((c->role == ROLE_NONE || c->role == ROLE_CITIZEN) &&
 	    !limits_may_send(&c->d->limits, c->ip, now_ms())) {

@@ -13,5 +13,12 @@ void handle_message(struct client *c, const char *text, size_t len);
 void handover_queue_changed(struct daemon *d);
 /* Deliver the store's commit results: "logged" or an error per finish. */
 void handle_store_results(struct daemon *d);
+/* The i-th message type of the dispatch table, NULL past the end (metrics). */
+const char *handle_message_type(size_t i);
+/* The timers that push statistics to subscribers (handle_stats.c). */
+struct stats_feed *stats_feed_new(struct daemon *d);
+/* Stop them when the daemon begins to stop, so they do not hold the loop. */
+void stats_feed_stop(struct stats_feed *feed);
+void stats_feed_free(struct stats_feed *feed);
 
 #endif

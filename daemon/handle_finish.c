@@ -65,6 +65,8 @@ static int handle_submit(struct handler_ctx *h, struct session *s, struct contac
 		return fail(h, PROTO_INTERNAL, "out of memory");
 	}
 	p->ticket = ++h->d->next_ticket;
+	p->submitted_us = metrics_now_us();
+	stats_contact_set(&p->stats, ct);
 	if (store_submit(h->d->store, ct, p->ticket)) {
 		free(p->key);
 		free(p);
@@ -95,6 +97,7 @@ int handle_finish(struct handler_ctx *h)
 					    "relation", "age_band",	NULL };
 	const char *key, *outcome, *dest, *reason, *category, *on_behalf, *note, *relation, *age;
 	struct contact ct = { 0 };
+	const struct conf_period *period;
 	struct session *s;
 	char *path = NULL, *facts = NULL, *clean_note = NULL;
 	json_t *dest_json, *path_arr;
@@ -166,6 +169,10 @@ int handle_finish(struct handler_ctx *h)
 		ct.on_behalf = "unknown";
 	ct.relation = relation;
 	ct.age_band = age;
+	/* Informational: reports select a period by its dates, so a period
+	 * added to the config later also covers the contacts before it. */
+	period = conf_period_at(&h->d->conf, ct.finished_ms);
+	ct.period = period ? period->id : NULL;
 	/* Identifiers are removed before the note reaches the store or a log. */
 	ct.note = clean_note = note && *note ? scrub_text(note) : NULL;
 	rc = handle_submit(h, s, &ct);
@@ -196,6 +203,16 @@ void handle_store_results(struct daemon *d)
 			if (!d->pending_head)
 				d->pending_tail = NULL;
 			s = session_find(&d->sessions, p->session);
+			metrics_commit_latency(&d->metrics, p->submitted_us);
+			if (r->status == STORE_OK && r->duplicate) {
+				d->metrics.contacts_duplicate++;
+			} else if (r->status == STORE_OK) {
+				/* Durable now: it counts, once, wherever it is shown. */
+				metrics_contact(&d->metrics, p->stats.outcome, p->stats.category);
+				stats_feed_logged(d, &p->stats);
+			} else {
+				d->metrics.contacts_not_stored++;
+			}
 			if (r->status == STORE_OK) {
 				if (s && s->state != SESSION_FINISHED) {
 					s->state = SESSION_FINISHED;

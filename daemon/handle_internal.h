@@ -37,5 +37,10 @@ int handle_handover(struct handler_ctx *h);
 int handle_queue(struct handler_ctx *h);
 int handle_lookup(struct handler_ctx *h);
 int handle_take(struct handler_ctx *h);
+int handle_subscribe(struct handler_ctx *h);
+
+struct stats_contact;
+/* A contact was committed: count it and mark the subscribers who see it. */
+void stats_feed_logged(struct daemon *d, const struct stats_contact *sc);
 
 #endif

@@ -16,6 +16,10 @@
 #define STREAM_CHUNK (16 * 1024) /* one lws_write */
 #define STREAM_QUEUE 8           /* chunks in flight per response: the memory bound */
 #define STREAM_WORKERS_MAX 4     /* concurrent worker threads; more get 503 */
+/* A stream may run far longer than the server's timeout_secs (an export of
+ * a million rows); it is closed only when a client takes none of the data
+ * waiting for it for this long. */
+#define STREAM_STALL_SECS 60
 
 /* A response body in pieces. Shared by the worker (producer) and the
  * service thread (consumer); freed when both have let go. */
@@ -35,6 +39,7 @@ struct http_stream {
 	struct lws_context *ctx;
 	struct lws *wsi;           /* service thread only; NULL once closed */
 	struct http_stream *next;  /* service thread only: the daemon's list */
+	int stall_armed;           /* service thread only: the stall timeout runs */
 	http_producer_fn producer;
 	void *arg;
 	void (*free_arg)(void *);
@@ -279,6 +284,8 @@ int http_stream(struct http_req *r, unsigned status, const char *content_type,
 	}
 	pthread_detach(tid);
 	n_workers++;
+	/* The producer may think longer than timeout_secs before its first byte. */
+	lws_set_timeout(r->wsi, NO_PENDING_TIMEOUT, 0);
 	return 0;
 fail:
 	if (free_arg)
@@ -319,6 +326,11 @@ static int http_write_next(struct http_req *r)
 		stream_detach(r);
 		return lws_http_transaction_completed(r->wsi) ? -1 : 0;
 	}
+	/* Progress: data still waiting restarts the stall clock; none waiting
+	 * means we wait for the producer, which is no fault of the client. */
+	st->stall_armed = more;
+	lws_set_timeout(r->wsi, more ? PENDING_TIMEOUT_HTTP_CONTENT : NO_PENDING_TIMEOUT,
+			more ? STREAM_STALL_SECS : 0);
 	if (more)
 		lws_callback_on_writable(r->wsi);
 	return 0;
@@ -332,8 +344,13 @@ static void http_wake_writers(void)
 		pthread_mutex_lock(&st->lock);
 		ready = st->count || st->done;
 		pthread_mutex_unlock(&st->lock);
-		if (ready && st->wsi)
-			lws_callback_on_writable(st->wsi);
+		if (!ready || !st->wsi)
+			continue;
+		if (!st->stall_armed) {
+			st->stall_armed = 1;
+			lws_set_timeout(st->wsi, PENDING_TIMEOUT_HTTP_CONTENT, STREAM_STALL_SECS);
+		}
+		lws_callback_on_writable(st->wsi);
 	}
 }
 
@@ -429,6 +446,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		http_wake_writers();
 		break;
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return -1; /* a websocket asking for this protocol by name */
 	default:
 		break;
 	}

@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "handle.h"
 #include "log.h"
+#include "report.h"
 #include "rules.h"
 #include "search.h"
 #include "server.h"
@@ -31,6 +32,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: vegvisard [--config FILE] [--listen ADDR:PORT] [--db FILE] [--rules DIR]\n"
 		"                 [--www DIR] [--dev] [--check-rules] [--hash-token] [--version] [--help]\n"
+		"       vegvisard report --db FILE [--config FILE] [--from DATE --to DATE | --period ID]\n"
+		"                 [--country CC] [--channel CH] [--format text|json|csv]\n"
 		"\n"
 		"  --config FILE      JSON config file"
 #ifdef VV_DEFAULT_CONF
@@ -91,7 +94,8 @@ static double elapsed_ms(const struct timespec *from)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - from->tv_sec) * 1e3 + (double)(now.tv_nsec - from->tv_nsec) / 1e6;
+	return (double)(now.tv_sec - from->tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - from->tv_nsec) / 1e6;
 }
 
 /* The search index is built with the rules and swapped with them, so that
@@ -113,11 +117,14 @@ int daemon_reload_rules(struct daemon *d)
 	}
 	if (!rb) {
 		log_err("rules in %s not reloaded; the previous rules keep serving", d->conf.rules);
+		d->metrics.reload_failures++;
 		sd_notify(0, "STATUS=Rule reload failed; serving the previous rules");
 		return -1;
 	}
-	if (d->rules)
+	if (d->rules) {
 		rules_unref(d->rules); /* sessions in progress keep their own reference */
+		d->metrics.reloads++;
+	}
 	d->rules = rb;
 	search_free(d->search);
 	d->search = ix;
@@ -132,7 +139,7 @@ int daemon_reload_rules(struct daemon *d)
 /* The loop's own watchers (lws adds its own for sockets and timers). */
 static struct {
 	ev_signal sig_int, sig_term, sig_hup;
-	ev_timer housekeeping, watchdog, shutdown;
+	ev_timer housekeeping, watchdog, shutdown, notes;
 } loopw;
 
 static void on_shutdown_timeout(struct ev_loop *loop, ev_timer *w, int revents)
@@ -152,7 +159,7 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	if (d->stopping)
 		return;
 	log_notice("signal %d: stopping", w->signum);
-	d->stopping = 1;
+	__atomic_store_n(&d->stopping, 1, __ATOMIC_SEQ_CST); /* the store stops waking the loop */
 	sd_notify(0, "STOPPING=1");
 	/* Once lws has closed every connection and no watcher of ours is left,
 	 * ev_run() returns by itself; the unreferenced timer is a backstop. */
@@ -163,6 +170,7 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_timer_init(&loopw.shutdown, on_shutdown_timeout, 5., 0.);
 	ev_timer_start(loop, &loopw.shutdown);
 	ev_unref(loop);
+	stats_feed_stop(d->stats_feed);
 	server_stop(d);
 }
 
@@ -188,6 +196,16 @@ static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 	limits_sweep(&d->limits, now_ms());
 }
 
+/* At start and hourly: the writer erases notes past note_retention_days. */
+static void on_note_expiry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	store_expire_notes(d->store, now_ms() - (int64_t)d->conf.note_retention_days * 86400000);
+}
+
 static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
@@ -201,7 +219,9 @@ static void wake_loop(void *arg)
 {
 	struct daemon *d = arg;
 
-	lws_cancel_service(d->lws);
+	/* Once stopping, lws is tearing the context down: leave it alone. */
+	if (!__atomic_load_n(&d->stopping, __ATOMIC_SEQ_CST))
+		lws_cancel_service(d->lws);
 }
 
 /* --- start-up ----------------------------------------------------------- */
@@ -213,6 +233,11 @@ static int make_parent_dir(const char *path)
 
 	if (!copy)
 		return -1;
+	/* "vegvisar.db": dirname() returns a static "." we must not write. */
+	if (!strchr(copy, '/')) {
+		free(copy);
+		return 0;
+	}
 	dir = dirname(copy);
 	for (p = dir + 1; rc == 0; p++) {
 		char saved = *p;
@@ -327,6 +352,26 @@ fail:
 	return -1;
 }
 
+/* The live statistics are rebuilt from the store before the loop runs,
+ * the one time the service thread reads SQLite. A store the statistics
+ * cannot read still serves triage: they start from zero, said in the log. */
+static int daemon_open_stats(struct daemon *d)
+{
+	struct stats_load_info info;
+	char err[512];
+
+	d->metrics.started_ms = now_ms();
+	if (!(d->stats = stats_new(&d->conf)) || !(d->stats_feed = stats_feed_new(d)))
+		return -1;
+	if (stats_load(d->stats, d->conf.db, now_ms(), &info, err, sizeof(err)))
+		log_err("%s; the live statistics start from zero", err);
+	else
+		log_notice("live statistics rebuilt from %lld contacts of the last 24 h and %lld "
+			   "earlier ones of the period in %.1f ms",
+			   (long long)info.rows, (long long)info.period_rows, info.ms);
+	return 0;
+}
+
 static int daemon_open(struct daemon *d)
 {
 	char err[512];
@@ -343,7 +388,7 @@ static int daemon_open(struct daemon *d)
 		log_err("%s", err);
 		return -1;
 	}
-	if (session_table_init(&d->sessions))
+	if (session_table_init(&d->sessions) || daemon_open_stats(d))
 		return -1;
 	d->loop = ev_loop_new(EVFLAG_AUTO);
 	if (!d->loop || server_start(d) || store_start(d->store, wake_loop, d))
@@ -353,14 +398,19 @@ static int daemon_open(struct daemon *d)
 
 static void daemon_close(struct daemon *d)
 {
+	/* The store first: it commits what is queued, and its writer may still
+	 * wake the loop, so the lws context must outlive it. */
+	if (d->store)
+		store_close(d->store);
 	if (d->lws)
 		lws_context_destroy(d->lws);
+	stats_feed_stop(d->stats_feed);
 	if (d->loop) {
 		ev_run(d->loop, 0); /* let lws finish closing on its own loop */
 		ev_loop_destroy(d->loop);
 	}
-	if (d->store)
-		store_close(d->store); /* commits everything still queued */
+	stats_feed_free(d->stats_feed);
+	stats_free(d->stats);
 	while (d->pending_head) {
 		struct pending_finish *p = d->pending_head;
 		d->pending_head = p->next;
@@ -393,6 +443,10 @@ static void loop_watch(struct daemon *d)
 	ev_signal_start(d->loop, &loopw.sig_hup);
 	ev_timer_start(d->loop, &loopw.housekeeping);
 	ev_unref(d->loop); /* housekeeping alone does not keep the loop alive */
+	ev_timer_init(&loopw.notes, on_note_expiry, 0., 3600.);
+	loopw.notes.data = d;
+	ev_timer_start(d->loop, &loopw.notes);
+	ev_unref(d->loop);
 	ev_timer_init(&loopw.watchdog, on_watchdog, 0., 0.);
 	if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
 		ev_timer_set(&loopw.watchdog, 0., (double)watchdog_usec / 2e6);
@@ -406,6 +460,8 @@ int main(int argc, char **argv)
 	char agent[33], supervisor[33];
 	int action = 0, rc = 1;
 
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return report_cli(argc - 1, argv + 1);
 	conf_defaults(&d.conf);
 	if (parse_args(&d, argc, argv, &action))
 		goto out;
@@ -438,6 +494,8 @@ int main(int argc, char **argv)
 	ev_timer_stop(d.loop, &loopw.shutdown);
 	ev_ref(d.loop);
 	ev_timer_stop(d.loop, &loopw.housekeeping);
+	ev_ref(d.loop);
+	ev_timer_stop(d.loop, &loopw.notes);
 	rc = 0;
 out:
 	daemon_close(&d);

@@ -113,12 +113,25 @@ json_t *proto_reply(const char *type, json_t *re)
 	return o;
 }
 
+/* Messages quote the client's values and are cut to fit a buffer, which can
+ * split a UTF-8 sequence; jansson refuses such a string (and the error went
+ * out without its message), so cut back to the last whole character. */
+static json_t *proto_text(const char *text)
+{
+	size_t len = strlen(text);
+	json_t *s = json_stringn(text, len);
+
+	for (size_t cut = 1; !s && cut <= 4 && cut <= len; cut++)
+		s = json_stringn(text, len - cut);
+	return s ? s : json_string("(no message)");
+}
+
 json_t *proto_error(json_t *re, enum proto_code code, const char *message)
 {
 	json_t *o = proto_reply("error", re);
 
 	json_object_set_new(o, "code", json_string(proto_code_name(code)));
-	json_object_set_new(o, "message", json_string(message));
+	json_object_set_new(o, "message", proto_text(message));
 	return o;
 }
 

@@ -3,10 +3,15 @@
 
 #include "daemon.h"
 #include "http.h"
+#include "metrics.h"
 #include "store.h"
 
 const struct http_route routes[] = {
 	{ "GET", "/healthz", ROLE_NONE, route_healthz },
+	{ "GET", "/metrics", ROLE_NONE, route_metrics },
+	{ "GET", "/api/v1/report", ROLE_SUPERVISOR, route_report },
+	{ "GET", "/api/v1/contacts.csv", ROLE_SUPERVISOR, route_contacts_csv },
+	{ "GET", "/api/v1/contacts.ndjson", ROLE_SUPERVISOR, route_contacts_ndjson },
 };
 const size_t n_routes = sizeof(routes) / sizeof(routes[0]);
 

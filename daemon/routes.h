@@ -19,5 +19,9 @@ extern const struct http_route routes[];
 extern const size_t n_routes;
 
 int route_healthz(struct http_req *r);
+/* routes_report.c: survey figures and exports, see docs/protocol.md. */
+int route_report(struct http_req *r);
+int route_contacts_csv(struct http_req *r);
+int route_contacts_ndjson(struct http_req *r);
 
 #endif

@@ -2,18 +2,12 @@
  *
  * The index is an in-memory database built from a loaded rulebook: one
  * document per node and language (question texts, help, option labels,
- * advice, bring) and one per destination (name and mandate). A search looks
- * in every language of the tree, so an agent who types English in a
- * Norwegian session still finds the node, but hits in the session's language
- * rank higher. The texts are copied in: the index outlives nothing and needs
- * no reference on the rulebook.
- *
- * Norwegian and Danish callers often type æ, ø and å as "ae", "o"/"oe" and
- * "a"/"aa". The tokenizer therefore keeps æøå as letters (unicode61 with
- * remove_diacritics 0, so "fødselsnummer" is one word and "for" is not
- * "før") and indexes an ASCII-folded twin of every word with such a letter
- * at the same position; an all-ASCII query word is matched through its
- * folded form, so "dodsbo" and "doedsbo" find "dødsbo". */
+ * advice, bring) and one per destination (name and mandate), in one FTS5
+ * table per country. A search looks in every language of the tree, so an
+ * agent who types English in a Norwegian session still finds the node, but
+ * hits in the session's language rank higher. The texts are copied in: the
+ * index needs no reference on the rulebook. The tokenizer and the ranking
+ * functions are in search_fts.c. */
 #include "search.h"
 
 #include <stdio.h>
@@ -24,20 +18,15 @@
 #include <sqlite3.h>
 
 #include "rules_internal.h"
+#include "search_internal.h"
 
 #define SEARCH_MAX_TERMS 12
-#define SEARCH_TOKEN_MAX 128   /* a longer word is indexed as it is, not folded */
-#define SEARCH_PREFIX_MIN 3    /* a shorter word as a prefix would match almost anything */
-#define SEARCH_STEM_MIN 5      /* characters a word keeps when an ending is cut off */
-#define SEARCH_LEAD_BYTES 160  /* a snippet cut from the start of a text */
+#define SEARCH_PREFIX_MIN 4   /* a shorter word as a prefix would match almost anything */
+#define SEARCH_STEM_MIN 5     /* characters a word keeps when an ending is cut off */
+#define SEARCH_LEAD_BYTES 160 /* a snippet cut from the start of a text */
 #define SEARCH_SNIPPET_TOKENS "16"
 
-/* The FTS5 columns and their bm25 weights: head is what names a node (its
- * question, the labels of the options that lead to it, a destination's name
- * and id), body explains it (advice, help, a mandate), extra is the rest
- * (bring, the options a question offers), ctx the telling answers further
- * up the way to it, which it shares with its siblings. */
-enum { SEARCH_COL_HEAD, SEARCH_COL_BODY, SEARCH_COL_EXTRA, SEARCH_COL_CTX };
+/* bm25 weights of the columns (search_internal.h): head, body, extra, ctx. */
 #define SEARCH_WEIGHTS "3.0, 1.0, 0.5, 1.0"
 
 /* One FTS5 table per tree: a search never reads the other country's texts. */
@@ -53,207 +42,6 @@ struct search_index {
 	struct search_country countries[RULES_NCOUNTRIES];
 	size_t docs;
 };
-
-/* --- folding ------------------------------------------------------------ */
-
-/* Lower-case letters (unicode61 has already folded case) and how callers
- * type them without a Nordic keyboard. */
-static const struct {
-	unsigned char second; /* the UTF-8 sequence is 0xc3, second */
-	const char *ascii;
-} search_folds[] = {
-	{ 0xa6, "ae" }, /* æ */ { 0xb8, "o" }, /* ø */ { 0xa5, "a" }, /* å */
-	{ 0xa4, "ae" }, /* ä */ { 0xb6, "o" }, /* ö */ { 0xbc, "u" }, /* ü */
-	{ 0xa9, "e" },	/* é */ { 0xa8, "e" }, /* è */
-};
-
-/* The canonical ASCII form of a lower-case word: æ → ae, ø → o, å → a, and
- * then "oe" → "o" and "aa" → "a", so that "doedsbo", "dodsbo" and "dødsbo"
- * all become "dodsbo". Applied alike to texts and queries, the collapsing
- * also changes plain words ("poeng" → "pong") without harm: both sides
- * change the same way. Returns the length, or -1 if out is too small. */
-static int search_fold(const char *in, int n, char *out, int size)
-{
-	int len = 0;
-
-	for (int i = 0; i < n;) {
-		const char *rep = NULL;
-		char one[2] = { in[i], '\0' };
-
-		if ((unsigned char)in[i] == 0xc3 && i + 1 < n) {
-			for (size_t k = 0; k < sizeof(search_folds) / sizeof(search_folds[0]); k++)
-				if ((unsigned char)in[i + 1] == search_folds[k].second)
-					rep = search_folds[k].ascii;
-		}
-		i += rep ? 2 : 1;
-		for (const char *c = rep ? rep : one; *c; c++) {
-			if (len > 0 && ((*c == 'a' && out[len - 1] == 'a') ||
-					(*c == 'e' && out[len - 1] == 'o')))
-				continue;
-			if (len >= size)
-				return -1;
-			out[len++] = *c;
-		}
-	}
-	return len;
-}
-
-static int search_is_ascii(const char *s, int n)
-{
-	for (int i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return 0;
-	return 1;
-}
-
-/* --- the tokenizer: unicode61 plus folded twins ---------------------------- */
-
-struct search_tokenizer {
-	fts5_tokenizer inner_api; /* unicode61's methods */
-	Fts5Tokenizer *inner;
-};
-
-struct search_token_ctx {
-	void *ctx;
-	int flags; /* FTS5_TOKENIZE_* */
-	int (*emit)(void *ctx, int tflags, const char *token, int n, int start, int end);
-};
-
-static int search_tok_create(void *udata, const char **argv, int argc, Fts5Tokenizer **out)
-{
-	fts5_api *api = udata;
-	struct search_tokenizer *tok = calloc(1, sizeof(*tok));
-	void *inner_udata = NULL;
-	int rc;
-
-	if (!tok)
-		return SQLITE_NOMEM;
-	rc = api->xFindTokenizer(api, "unicode61", &inner_udata, &tok->inner_api);
-	if (rc == SQLITE_OK)
-		rc = tok->inner_api.xCreate(inner_udata, argv, argc, &tok->inner);
-	if (rc != SQLITE_OK) {
-		free(tok);
-		return rc;
-	}
-	*out = (Fts5Tokenizer *)tok;
-	return SQLITE_OK;
-}
-
-static void search_tok_delete(Fts5Tokenizer *p)
-{
-	struct search_tokenizer *tok = (struct search_tokenizer *)p;
-
-	tok->inner_api.xDelete(tok->inner);
-	free(tok);
-}
-
-/* Texts get every word plus, at the same position, its folded twin when that
- * differs. A query word in plain ASCII is looked up by its folded form only;
- * one with æøå stays as typed, so "før" does not find "for". */
-static int search_tok_token(void *p, int tflags, const char *token, int n, int start, int end)
-{
-	struct search_token_ctx *tc = p;
-	char folded[SEARCH_TOKEN_MAX];
-	int nf = search_fold(token, n, folded, sizeof(folded));
-	int rc;
-
-	if (tc->flags & FTS5_TOKENIZE_QUERY) {
-		if (nf > 0 && search_is_ascii(token, n))
-			return tc->emit(tc->ctx, tflags, folded, nf, start, end);
-		return tc->emit(tc->ctx, tflags, token, n, start, end);
-	}
-	rc = tc->emit(tc->ctx, tflags, token, n, start, end);
-	if (rc == SQLITE_OK && nf > 0 && (nf != n || memcmp(folded, token, (size_t)n)))
-		rc = tc->emit(tc->ctx, FTS5_TOKEN_COLOCATED, folded, nf, start, end);
-	return rc;
-}
-
-static int search_tok_tokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n,
-			       int (*emit)(void *, int, const char *, int, int, int))
-{
-	struct search_tokenizer *tok = (struct search_tokenizer *)p;
-	struct search_token_ctx tc = { ctx, flags, emit };
-
-	return tok->inner_api.xTokenize(tok->inner, &tc, flags, text, n, search_tok_token);
-}
-
-/* --- ranking helpers (FTS5 auxiliary functions) ---------------------------- */
-
-/* vv_cover(fts [, columns]): how many of the query's words this document
- * contains (in the columns of the bit mask, if given). A document with more
- * of them ranks first, whatever bm25 says. */
-static void search_aux_cover(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx,
-			     int argc, sqlite3_value **argv)
-{
-	int mask = argc > 0 ? sqlite3_value_int(argv[0]) : -1, covered = 0;
-
-	for (int p = 0; p < api->xPhraseCount(fts); p++) {
-		Fts5PhraseIter it;
-		int col = -1, off = -1;
-
-		if (api->xPhraseFirst(fts, p, &it, &col, &off) != SQLITE_OK)
-			continue;
-		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off))
-			if (mask & (1 << col)) {
-				covered++;
-				break;
-			}
-	}
-	sqlite3_result_int(ctx, covered);
-}
-
-/* vv_hitcol(fts): the column to cut the snippet from: body if it matched,
- * else extra if that did; never head, which repeats the title. */
-static void search_aux_hitcol(const Fts5ExtensionApi *api, Fts5Context *fts,
-			      sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	int extra = 0;
-
-	(void)argc;
-	(void)argv;
-	for (int p = 0; p < api->xPhraseCount(fts); p++) {
-		Fts5PhraseIter it;
-		int col = -1, off = -1;
-
-		if (api->xPhraseFirst(fts, p, &it, &col, &off) != SQLITE_OK)
-			continue;
-		for (; col >= 0; api->xPhraseNext(fts, &it, &col, &off)) {
-			if (col == SEARCH_COL_BODY) {
-				sqlite3_result_int(ctx, SEARCH_COL_BODY);
-				return;
-			}
-			extra |= col == SEARCH_COL_EXTRA;
-		}
-	}
-	sqlite3_result_int(ctx, extra ? SEARCH_COL_EXTRA : SEARCH_COL_BODY);
-}
-
-static fts5_api *search_fts5_api(sqlite3 *db)
-{
-	fts5_api *api = NULL;
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL) != SQLITE_OK)
-		return NULL;
-	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
-	return api;
-}
-
-static int search_register(sqlite3 *db)
-{
-	fts5_tokenizer methods = { search_tok_create, search_tok_delete, search_tok_tokenize };
-	fts5_api *api = search_fts5_api(db);
-
-	if (!api)
-		return -1;
-	if (api->xCreateTokenizer(api, "vvfold", api, &methods, NULL) != SQLITE_OK ||
-	    api->xCreateFunction(api, "vv_cover", NULL, search_aux_cover, NULL) != SQLITE_OK ||
-	    api->xCreateFunction(api, "vv_hitcol", NULL, search_aux_hitcol, NULL) != SQLITE_OK)
-		return -1;
-	return 0;
-}
 
 /* --- building the index ---------------------------------------------------- */
 
@@ -381,19 +169,18 @@ static void search_incoming(sqlite3_str *s, const struct rules_tree *t, size_t n
 			if (t->nodes[i].options[o].next == n) {
 				if (sqlite3_str_length(s))
 					sqlite3_str_appendall(s, " · ");
-				sqlite3_str_appendall(s, search_text(t->nodes[i].options[o].label,
-								     lang));
+				sqlite3_str_appendall(
+					s, search_text(t->nodes[i].options[o].label, lang));
 			}
 }
 
 /* Answers that say what a contact is about ("BankID", "Digital post"), as
  * opposed to who calls, how old someone is, or a bare "Ja": these name a
  * node best. */
-static int search_telling(const struct rules_tree *t, const struct search_edge *e,
-			  const char *lang)
+static int search_telling(const struct rules_tree *t, const struct search_edge *e, const char *lang)
 {
-	static const char *const facts[] = { "topic", "login_method", "login_problem", "service",
-					     "need", NULL };
+	static const char *const facts[] = { "topic",   "login_method", "login_problem",
+					     "service", "need",         NULL };
 	static const char *const bare[] = { "ja", "nei", "nej", "yes", "no", NULL };
 	const struct rules_node *q = &t->nodes[e->parent];
 	const char *label = search_edge_label(t, e, lang);
@@ -488,8 +275,9 @@ static int search_add_node(struct search_builder *b, const struct rules_tree *t,
 			sqlite3_str_appendf(s[SB_EXTRA], "%s%s", o ? " · " : "",
 					    search_text(node->options[o].label, lang));
 		search_lead(s[SB_LEAD], node->help ? search_text(node->help, lang)
-			    : sqlite3_str_length(s[SB_EXTRA]) ? sqlite3_str_value(s[SB_EXTRA])
-							      : "");
+					: sqlite3_str_length(s[SB_EXTRA])
+						? sqlite3_str_value(s[SB_EXTRA])
+						: "");
 	} else {
 		search_result_title(s[SB_TITLE], t, edges, n, lang);
 		sqlite3_str_appendall(s[SB_BODY], search_text(node->advice, lang));
@@ -600,14 +388,14 @@ static int search_add_country(struct search_builder *b, struct search_country *s
 		return -1;
 
 	/* Auxiliary functions only work on the FTS5 scan itself, so the
-	 * documents are scored first and grouped by entity after. Entities
-	 * whose text in the requested language has more of the words come
-	 * first, ranked by that text; for a destination, whose one text is
-	 * mostly English, only its name counts as being in the language. Other
-	 * languages count only where that text has none, so a prefix that
+	 * documents are scored first and grouped by entity after. First come
+	 * the entities whose text in the requested language has more of the
+	 * (rarer) words; for a destination, whose one text is mostly English,
+	 * only its name counts as being in the language. So a prefix that
 	 * happens to match an English word ("mor" → "more") does not beat the
-	 * Danish text, while an English query in a Norwegian session still
-	 * finds the node. */
+	 * Danish text. Then the words found in any language, so that an English
+	 * query in a Norwegian session still finds the node; then bm25, of the
+	 * text in the requested language if that matched at all. */
 	sql = sqlite3_mprintf(
 		"WITH hit AS MATERIALIZED (SELECT rowid AS id, vv_cover(\"fts_%w\") AS cover,"
 		" vv_cover(\"fts_%w\", 1) AS named, bm25(\"fts_%w\", " SEARCH_WEIGHTS ") AS score"
@@ -618,8 +406,7 @@ static int search_add_country(struct search_builder *b, struct search_country *s
 		" min(CASE WHEN d.lang IN (?2, '') THEN hit.score END) AS own_score,"
 		" min(hit.score) AS any_score"
 		" FROM hit JOIN doc AS d ON d.id = hit.id WHERE d.citizen >= ?3"
-		" GROUP BY d.entity ORDER BY own DESC,"
-		" CASE WHEN own > 0 THEN 0 ELSE cover END DESC,"
+		" GROUP BY d.entity ORDER BY own DESC, cover DESC,"
 		" CASE WHEN own > 0 THEN own_score ELSE any_score END, d.entity"
 		" LIMIT ?4",
 		sc->name, sc->name, sc->name, sc->name, sc->name);
@@ -638,8 +425,8 @@ static int search_add_country(struct search_builder *b, struct search_country *s
 	if (rc != SQLITE_OK)
 		return search_fail(b, "prepare");
 	/* Merge the index into one b-tree: queries then read one segment. */
-	sql = sqlite3_mprintf("INSERT INTO \"fts_%w\"(\"fts_%w\") VALUES ('optimize')",
-			      sc->name, sc->name);
+	sql = sqlite3_mprintf("INSERT INTO \"fts_%w\"(\"fts_%w\") VALUES ('optimize')", sc->name,
+			      sc->name);
 	rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
 	sqlite3_free(sql);
 	return rc == SQLITE_OK ? 0 : search_fail(b, "optimize");
@@ -661,7 +448,7 @@ struct search_index *search_build(const struct rulebook *rb, char *err, size_t e
 		search_fail(&b, "open");
 		goto fail;
 	}
-	if (search_register(ix->db)) {
+	if (search_fts_register(ix->db)) {
 		search_fail(&b, "this SQLite has no FTS5");
 		goto fail;
 	}
@@ -682,8 +469,8 @@ struct search_index *search_build(const struct rulebook *rb, char *err, size_t e
 		goto fail;
 	}
 	for (int c = 0; c < RULES_NCOUNTRIES; c++)
-		if (rb->trees[c] && search_add_country(&b, &ix->countries[c], rb->trees[c],
-						       rb->destinations[c]))
+		if (rb->trees[c] &&
+		    search_add_country(&b, &ix->countries[c], rb->trees[c], rb->destinations[c]))
 			goto fail;
 	if (sqlite3_exec(ix->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		search_fail(&b, "commit");
@@ -721,13 +508,14 @@ size_t search_count(const struct search_index *ix)
  * They are dropped unless the query has nothing else: as prefixes they
  * would match half of every text ("min" → "MinID"). */
 static const char *const search_stopwords[] = {
-	"og", "i", "på", "pa", "til", "for", "med", "av", "af", "en", "ei", "et", "eit", "er",
-	"min", "mi", "mitt", "mit", "mine", "meg", "mig", "jeg", "eg", "du", "deg", "dig",
-	"han", "hun", "ho", "det", "den", "de", "som", "å", "at", "om", "har", "kan", "vil",
-	"skal", "fra", "frå", "hva", "kva", "hvad", "hvordan", "korleis", "sin", "sitt", "sit",
-	"hos", "ved", "mot", "mod", "the", "a", "an", "and", "or", "of", "to", "in", "on", "with", "my", "me",
-	"is", "are", "how", "what", "do", "can", "from", "by", "your", "it", "this", "that",
-	NULL
+	"og",  "i",   "på",   "pa",   "til",  "for",     "med",     "av",   "af",   "en",
+	"ei",  "et",  "eit",  "er",   "min",  "mi",      "mitt",    "mit",  "mine", "meg",
+	"mig", "jeg", "eg",   "du",   "deg",  "dig",     "han",     "hun",  "ho",   "det",
+	"den", "de",  "som",  "å",    "at",   "om",      "har",     "kan",  "vil",  "skal",
+	"fra", "frå", "hva",  "kva",  "hvad", "hvordan", "korleis", "sin",  "sitt", "sit",
+	"hos", "ved", "mot",  "mod",  "the",  "a",       "an",      "and",  "or",   "of",
+	"to",  "in",  "on",   "with", "my",   "me",      "is",      "are",  "how",  "what",
+	"do",  "can", "from", "by",   "your", "it",      "this",    "that", NULL
 };
 
 static int search_is_stopword(const char *w)
@@ -781,16 +569,16 @@ static size_t search_utf8_chars(const char *s)
 	return n;
 }
 
-/* Cut a common inflection off a word that is long enough, so that its
- * prefix also finds the other forms: "passordet" → "passord" finds
- * "passord", "kodebrikken" → "kodebrikk" finds "kodebrikke", "reservere" →
- * "reserv" finds "reserverer" and "reservasjon". A light stemmer for nb,
- * nn, da and en; since the stem is a prefix of the word, nothing the word
- * itself would find is lost. */
+/* Cut a definite or plural ending off a word that is long enough, so that
+ * its prefix also finds the other forms: "passordet" → "passord" finds
+ * "passord", "kodebrikken" → "kodebrikk" finds "kodebrikke", "dødsboet"
+ * finds "dødsbo". A light stemmer for nb, nn, da and en; since the stem is
+ * a prefix of the word, nothing the word itself would find is lost. Verb
+ * endings stay: "reservere" as a prefix already finds "reserverer", and
+ * cut shorter it would find every "reservasjon…" too. */
 static void search_stem(char *w)
 {
-	static const char *const suffixes[] = { "ene", "ere", "ane", "er", "en", "et",
-						"ar", "e",   "a",   "s",  NULL };
+	static const char *const suffixes[] = { "ene", "ane", "er", "en", "et", "s", NULL };
 	size_t len = strlen(w), chars = search_utf8_chars(w);
 
 	for (size_t i = 0; suffixes[i]; i++) {

@@ -3,8 +3,11 @@
  * The callback is a router: each case calls one named function. */
 #include "server.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 
 #include <ev.h>
 #include <libwebsockets.h>
@@ -15,8 +18,40 @@
 #include "http.h"
 #include "log.h"
 #include "proto.h"
+#include "session.h"
+#include "www.h"
 
 #define WS_RX_CHUNK 4096 /* lws hands us frames in pieces of this size */
+
+/* Descriptors kept free for the store, static files and curl: a connection
+ * that would eat into them is closed as soon as it is accepted. */
+#define FD_RESERVE 32
+#define FD_LOG_EVERY_MS 10000 /* at most one line per this while refusing */
+
+/* A websocket that has been silent this long gets a ping, and is closed if
+ * nothing (not even the pong) comes back within the hangup time. Idle
+ * citizens waiting in the widget stay connected as long as they answer. */
+static const lws_retry_bo_t ws_idle_policy = {
+	.secs_since_valid_ping = 30,
+	.secs_since_valid_hangup = 40,
+};
+
+/* lws 4.1.6 arms its libev timer for its earliest timeout and never brings
+ * it forward (ev_timer_start on a running timer does nothing), so a timeout
+ * set later, like a new connection's 5 s, waited for whatever was armed
+ * before: 30 s, or a websocket's ping. lws checks every timeout whenever
+ * it wakes, so waking it each second makes them at most a second late. */
+static ev_timer lws_tick;
+
+static void server_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (d->lws)
+		lws_cancel_service(d->lws);
+}
 
 enum origin_class { ORIGIN_REFUSED, ORIGIN_STAFF, ORIGIN_WIDGET };
 
@@ -76,6 +111,7 @@ static void client_open(struct client *c, struct lws *wsi)
 	c->staff_origin = client_origin(c->d, wsi) == ORIGIN_STAFF;
 	lws_get_peer_simple(wsi, c->ip, sizeof(c->ip));
 	limits_connected(&c->d->limits, c->ip);
+	metrics_connected(&c->d->metrics);
 }
 
 /* Collect fragments until a whole message is here, capped across all of
@@ -112,6 +148,69 @@ static int client_receive(struct client *c, const void *in, size_t len)
 		c->rx_len = 0;
 	}
 	return 0;
+}
+
+/* lws retries a failing accept() at once, so a process out of descriptors
+ * spins and logs "accept: errno 24" for every turn of the loop. Refusing
+ * connections while only FD_RESERVE descriptors are left means accept()
+ * never gets there. Descriptors are handed out lowest first, so a new one at
+ * or above the line means every one below it is in use. The limit is read
+ * each time because it can be changed from outside (prlimit). */
+static int server_fd_reserve_refuses(struct daemon *d, int fd)
+{
+	struct rlimit rl;
+	int64_t now;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    (rlim_t)fd + FD_RESERVE < rl.rlim_cur)
+		return 0;
+	d->fd_refused++;
+	now = now_ms();
+	if (now - d->fd_refused_logged_ms >= FD_LOG_EVERY_MS) {
+		log_warn("out of file descriptors (limit %llu, %d kept for the store and files): "
+			 "refusing new connections, %lu so far",
+			 (unsigned long long)rl.rlim_cur, FD_RESERVE, d->fd_refused);
+		d->fd_refused_logged_ms = now;
+	}
+	return 1;
+}
+
+/* Plain HTTP/1.1 and websockets on /ws, nothing else. lws would switch to
+ * HTTP/2 for "Upgrade: h2c" and websocket-upgrade any path. For upgrades it
+ * does not know it has already answered 403 and let go of the headers. */
+static int server_confirm_upgrade(struct lws *wsi)
+{
+	char upgrade[32], path[8];
+
+	if (lws_hdr_copy(wsi, upgrade, sizeof(upgrade), WSI_TOKEN_UPGRADE) <= 0)
+		return -1;
+	if (strcasecmp(upgrade, "websocket")) {
+		lws_return_http_status(wsi, HTTP_STATUS_BAD_REQUEST, "only websocket upgrades");
+		return -1;
+	}
+	if (lws_hdr_copy(wsi, path, sizeof(path), WSI_TOKEN_GET_URI) <= 0 || strcmp(path, "/ws")) {
+		lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, "websockets are on /ws");
+		return -1;
+	}
+	return 0;
+}
+
+/* protocols[0]: lws asks it about every connection before it is HTTP or a
+ * websocket, and binds websockets that name no subprotocol to it. */
+static int server_http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+				void *in, size_t len)
+{
+	switch (reason) {
+	case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+		return server_fd_reserve_refuses(lws_context_user(lws_get_context(wsi)),
+						 (int)(intptr_t)in);
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return server_confirm_upgrade(wsi);
+	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+		return -1; /* a websocket without "vegvisar.v1" */
+	default:
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	}
 }
 
 static int server_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
@@ -171,7 +270,7 @@ int server_start(struct daemon *d)
 	/* The first protocol also serves plain HTTP (the static files). */
 	static struct lws_protocols protocols[4];
 
-	protocols[0] = (struct lws_protocols){ "http", lws_callback_http_dummy, 0, 0, 0, NULL, 0 };
+	protocols[0] = (struct lws_protocols){ "http", server_http_callback, 0, 0, 0, NULL, 0 };
 	protocols[1] = ws_protocol;
 	protocols[2] = http_protocol;
 	memset(&protocols[3], 0, sizeof(protocols[3]));
@@ -197,7 +296,13 @@ int server_start(struct daemon *d)
 		       LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
 	if (!strchr(d->conf.listen_host, ':'))
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-	info.timeout_secs = 10;
+	/* A request's headers must be complete within 5 s of the first byte
+	 * (slowloris), an idle keep-alive connection closes after 5 s, and a
+	 * websocket is pinged when silent (ws_idle_policy). */
+	info.timeout_secs = 5;
+	info.timeout_secs_ah_idle = 5;
+	info.keepalive_timeout = 5;
+	info.retry_and_idle_policy = &ws_idle_policy;
 	info.vhost_name = "vegvisard";
 	info.server_string = "vegvisard";
 
@@ -210,12 +315,21 @@ int server_start(struct daemon *d)
 			d->conf.listen_host, d->conf.listen_port);
 		return -1;
 	}
+	www_confine(d->lws, d->conf.www);
 	d->listening = 1;
+	ev_timer_init(&lws_tick, server_tick, 1., 1.);
+	lws_tick.data = d;
+	ev_timer_start(d->loop, &lws_tick);
+	ev_unref(d->loop); /* the tick alone does not keep the loop running */
 	return 0;
 }
 
 void server_stop(struct daemon *d)
 {
+	if (ev_is_active(&lws_tick)) {
+		ev_ref(d->loop);
+		ev_timer_stop(d->loop, &lws_tick);
+	}
 	if (d->lws)
 		lws_context_destroy(d->lws);
 }

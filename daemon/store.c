@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -89,45 +90,46 @@ struct store_queue {
 };
 
 struct store {
-	sqlite3 *db;            /* used by one thread at a time: open, writer, close */
+	sqlite3 *db; /* used by one thread at a time: open, writer, close */
 	sqlite3_stmt *begin;
 	sqlite3_stmt *commit;
 	sqlite3_stmt *rollback;
 	sqlite3_stmt *insert;
 	sqlite3_stmt *find;
 
-	pthread_mutex_t lock;   /* guards everything below */
-	pthread_cond_t work;    /* contacts queued, or closing */
-	struct store_queue pending;  /* submitted, waiting for the writer */
-	struct store_queue results;  /* answered, waiting for store_poll_results */
-	size_t in_flight;       /* taken by the writer, not yet answered */
+	pthread_mutex_t lock;       /* guards everything below */
+	pthread_cond_t work;        /* contacts queued, or closing */
+	struct store_queue pending; /* submitted, waiting for the writer */
+	struct store_queue results; /* answered, waiting for store_poll_results */
+	size_t in_flight;           /* taken by the writer, not yet answered */
 	int stopping;
 
 	pthread_t writer;
 	int started;
 	void (*wake)(void *arg);
 	void *wake_arg;
-	unsigned long failed_batches;  /* writer only: failures since the last commit */
+	unsigned long failed_batches; /* written by the writer, read by store_healthy (atomics) */
+
+	/* Note expiry, see store_expire_notes() at the end of this file. */
+	int64_t expire_cutoff;        /* lock: requested, not yet done; 0 if none */
+	unsigned long expire_runs;    /* lock: completed runs */
+	unsigned long long expire_erased; /* lock: notes erased in all runs */
+	int64_t expire_target;        /* writer only: cutoff of the run in progress, 0 if none */
+	int64_t expire_lo;            /* writer only: the run has erased notes before this */
+	int64_t expire_done;          /* writer only: cutoff of the last completed run */
+	unsigned long long expire_run_erased; /* writer only */
 };
 
 /* Every string of struct contact, so copying one cannot be forgotten. */
 static const size_t store_text_fields[] = {
-	offsetof(struct contact, key),
-	offsetof(struct contact, channel),
-	offsetof(struct contact, country),
-	offsetof(struct contact, lang),
-	offsetof(struct contact, rules_version),
-	offsetof(struct contact, path_json),
-	offsetof(struct contact, facts_json),
-	offsetof(struct contact, suggested),
-	offsetof(struct contact, destination),
-	offsetof(struct contact, category),
-	offsetof(struct contact, outcome),
-	offsetof(struct contact, referral_reason),
-	offsetof(struct contact, on_behalf),
-	offsetof(struct contact, relation),
-	offsetof(struct contact, age_band),
-	offsetof(struct contact, period),
+	offsetof(struct contact, key),           offsetof(struct contact, channel),
+	offsetof(struct contact, country),       offsetof(struct contact, lang),
+	offsetof(struct contact, rules_version), offsetof(struct contact, path_json),
+	offsetof(struct contact, facts_json),    offsetof(struct contact, suggested),
+	offsetof(struct contact, destination),   offsetof(struct contact, category),
+	offsetof(struct contact, outcome),       offsetof(struct contact, referral_reason),
+	offsetof(struct contact, on_behalf),     offsetof(struct contact, relation),
+	offsetof(struct contact, age_band),      offsetof(struct contact, period),
 	offsetof(struct contact, note),
 };
 #define STORE_TEXT_FIELDS (sizeof(store_text_fields) / sizeof(store_text_fields[0]))
@@ -217,13 +219,15 @@ static int store_configure(struct store *st, const char *path, char *err, size_t
 {
 	char mode[64], why[160];
 
-	if (store_query_text(st->db, "PRAGMA journal_mode = WAL", mode, sizeof(mode)) != SQLITE_OK) {
+	if (store_query_text(st->db, "PRAGMA journal_mode = WAL", mode, sizeof(mode)) !=
+	    SQLITE_OK) {
 		store_fail(err, errlen, "%s: cannot set WAL mode: %s", path, mode);
 		return -1;
 	}
 	/* WAL needs shared memory; some network file systems cannot do it. */
 	if (strcmp(mode, "wal") != 0) {
-		store_fail(err, errlen, "%s: cannot set WAL mode (journal_mode stays %s)", path, mode);
+		store_fail(err, errlen, "%s: cannot set WAL mode (journal_mode stays %s)", path,
+			   mode);
 		return -1;
 	}
 	/* FULL syncs the WAL at every COMMIT: a committed batch survives a power
@@ -280,8 +284,7 @@ static int store_read_version(struct store *st, const char *path, int *version, 
 	return 0;
 }
 
-static int store_migrate(struct store *st, const char *path, int version, char *err,
-			 size_t errlen)
+static int store_migrate(struct store *st, const char *path, int version, char *err, size_t errlen)
 {
 	for (; version < STORE_SCHEMA_VERSION; version++) {
 		if (store_migrate_step(st, version + 1, path, err, errlen) < 0)
@@ -297,10 +300,8 @@ static int store_prepare(struct store *st, const char *path, char *err, size_t e
 		sqlite3_stmt **stmt;
 		const char *sql;
 	} list[] = {
-		{ &st->begin, "BEGIN IMMEDIATE" },
-		{ &st->commit, "COMMIT" },
-		{ &st->rollback, "ROLLBACK" },
-		{ &st->insert, store_sql_insert },
+		{ &st->begin, "BEGIN IMMEDIATE" }, { &st->commit, "COMMIT" },
+		{ &st->rollback, "ROLLBACK" },     { &st->insert, store_sql_insert },
 		{ &st->find, store_sql_find },
 	};
 	size_t i;
@@ -347,7 +348,8 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	/* NOMUTEX: the connection is only ever used by one thread at a time,
 	 * handed over by pthread_create and pthread_join. */
 	rc = sqlite3_open_v2(path, &st->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			     NULL);
 	if (rc != SQLITE_OK) {
 		store_fail(err, errlen, "%s: cannot open: %s", path,
 			   st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -564,8 +566,8 @@ static int store_insert(struct store *st, struct store_item *it)
 /* The transaction failed: roll back and give every contact of the batch the
  * reason, because none of it is on disk. Logged once per run of failures so
  * a full disk does not also fill the journal. */
-static void store_fail_batch(struct store *st, struct store_item *batch, size_t n,
-			     const char *what, int rc)
+static void store_fail_batch(struct store *st, struct store_item *batch, size_t n, const char *what,
+			     int rc)
 {
 	enum store_status status = store_status_of(st->db, rc);
 	struct store_item *it;
@@ -584,7 +586,7 @@ static void store_fail_batch(struct store *st, struct store_item *batch, size_t 
 		snprintf(it->res.error, sizeof(it->res.error), "%s failed, nothing stored: %s",
 			 what, why);
 	}
-	if (st->failed_batches++ == 0)
+	if (__atomic_fetch_add(&st->failed_batches, 1, __ATOMIC_RELAXED) == 0)
 		log_err("store: %s failed, batch of %zu contacts not stored: %s "
 			"(later batches will retry)",
 			what, n, why);
@@ -618,21 +620,24 @@ static void store_write_batch(struct store *st, struct store_item *batch, size_t
 	}
 	if (st->failed_batches) {
 		log_notice("store: writes resumed after %lu failed batches", st->failed_batches);
-		st->failed_batches = 0;
+		__atomic_store_n(&st->failed_batches, 0, __ATOMIC_RELAXED);
 	}
 }
 
 /* Wait for work and take everything queued; 0 when closing and drained. */
 static int store_take_batch(struct store *st, struct store_queue *batch)
 {
+	int expire;
+
 	pthread_mutex_lock(&st->lock);
-	while (!st->pending.len && !st->stopping)
+	while (!st->pending.len && !st->stopping && !st->expire_cutoff)
 		pthread_cond_wait(&st->work, &st->lock);
 	memset(batch, 0, sizeof(*batch));
 	store_queue_move(batch, &st->pending);
 	st->in_flight = batch->len;
+	expire = st->expire_cutoff && !st->stopping;
 	pthread_mutex_unlock(&st->lock);
-	return batch->len > 0;
+	return batch->len > 0 || expire;
 }
 
 /* Hand the answered batch to the service thread, in submission order. */
@@ -651,12 +656,19 @@ static void store_finish_batch(struct store *st, struct store_queue *batch)
 		st->wake(st->wake_arg);
 }
 
+static void store_expire_step(struct store *st);
+
 static void *store_writer(void *arg)
 {
 	struct store *st = arg;
 	struct store_queue batch;
 
 	while (store_take_batch(st, &batch)) {
+		/* Contacts first: expiry only runs, a chunk at a time, when idle. */
+		if (!batch.len) {
+			store_expire_step(st);
+			continue;
+		}
 		store_write_batch(st, batch.head, batch.len);
 		store_finish_batch(st, &batch);
 	}
@@ -772,4 +784,137 @@ int store_healthy(struct store *st)
 	pthread_mutex_unlock(&st->lock);
 	/* Written by the writer alone; a stale read only delays the answer. */
 	return ok && __atomic_load_n(&st->failed_batches, __ATOMIC_RELAXED) == 0;
+}
+
+/* ---- note retention ---- */
+
+/* Notes are erased this many at a time, each chunk its own transaction,
+ * with any contacts waiting written in between: a first run over a large
+ * store does not hold up "logged" for seconds. */
+#define STORE_EXPIRE_CHUNK 1000
+
+int store_expire_notes(struct store *st, int64_t cutoff_ms)
+{
+	if (cutoff_ms <= 0)
+		return -1;
+	pthread_mutex_lock(&st->lock);
+	st->expire_cutoff = cutoff_ms;
+	pthread_cond_signal(&st->work);
+	pthread_mutex_unlock(&st->lock);
+	return 0;
+}
+
+void store_note_stats(struct store *st, unsigned long *runs, unsigned long long *erased)
+{
+	pthread_mutex_lock(&st->lock);
+	*runs = st->expire_runs;
+	*erased = st->expire_erased;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* The end of the next chunk: just past the STORE_EXPIRE_CHUNK-th note
+ * from lo, or the cutoff when fewer are left. */
+static int store_expire_chunk_end(struct store *st, int64_t *hi)
+{
+	static const char sql[] =
+		"SELECT finished_ms FROM contacts WHERE finished_ms >= ?1 AND finished_ms < ?2"
+		" AND note IS NOT NULL ORDER BY finished_ms LIMIT 1 OFFSET ?3";
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, st->expire_lo);
+		sqlite3_bind_int64(q, 2, st->expire_target);
+		sqlite3_bind_int(q, 3, STORE_EXPIRE_CHUNK - 1);
+		rc = sqlite3_step(q);
+	}
+	*hi = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) + 1 : st->expire_target;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Erase the notes finished in [lo, hi) in one transaction. */
+static int store_expire_chunk(struct store *st, int64_t hi, int *erased)
+{
+	static const char sql[] = "UPDATE contacts SET note = NULL"
+				  " WHERE finished_ms >= ?1 AND finished_ms < ?2 AND note IS NOT NULL";
+	sqlite3_stmt *u = NULL;
+	int rc;
+
+	*erased = 0;
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &u, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_int64(u, 1, st->expire_lo);
+	sqlite3_bind_int64(u, 2, hi);
+	if ((rc = store_step(st->begin)) == SQLITE_OK) {
+		rc = sqlite3_step(u);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		if (rc == SQLITE_OK) {
+			*erased = sqlite3_changes(st->db);
+			rc = store_step(st->commit);
+		}
+		if (rc != SQLITE_OK && !sqlite3_get_autocommit(st->db))
+			store_step(st->rollback);
+	}
+	sqlite3_finalize(u);
+	return rc;
+}
+
+/* Writer thread: one chunk of the requested expiry. The first run of a
+ * process scans from the beginning; later runs start where the previous
+ * one ended, so an hourly run reads an hour of contacts, not the store. */
+static const char *store_local_time(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%d %H:%M:%S %z", &tm))
+		snprintf(out, 32, "%lld ms", (long long)ms);
+	return out;
+}
+
+static void store_expire_step(struct store *st)
+{
+	char when[32];
+	int64_t hi;
+	int rc, erased = 0, done = 0;
+
+	if (!st->expire_target) {
+		pthread_mutex_lock(&st->lock);
+		st->expire_target = st->expire_cutoff;
+		pthread_mutex_unlock(&st->lock);
+		st->expire_lo = st->expire_done ? st->expire_done : INT64_MIN;
+		st->expire_run_erased = 0;
+	}
+	if (st->expire_lo >= st->expire_target) {
+		done = 1;
+	} else if ((rc = store_expire_chunk_end(st, &hi)) != SQLITE_OK ||
+		   (rc = store_expire_chunk(st, hi, &erased)) != SQLITE_OK) {
+		/* Given up until the next request (the daemon asks hourly). */
+		log_warn("store: erasing old notes failed: %s", sqlite3_errmsg(st->db));
+		done = -1;
+	} else {
+		st->expire_run_erased += (unsigned long long)erased;
+		st->expire_lo = hi;
+		done = hi >= st->expire_target;
+	}
+	if (!done)
+		return;
+	if (done > 0) {
+		st->expire_done = st->expire_target;
+		if (st->expire_run_erased)
+			log_notice("store: erased the notes of %llu contacts finished before %s",
+				   st->expire_run_erased, store_local_time(st->expire_target, when));
+	}
+	pthread_mutex_lock(&st->lock);
+	if (st->expire_cutoff == st->expire_target)
+		st->expire_cutoff = 0; /* else a newer request came in: run again */
+	st->expire_runs++;
+	st->expire_erased += st->expire_run_erased;
+	pthread_mutex_unlock(&st->lock);
+	st->expire_target = 0;
+	if (st->wake)
+		st->wake(st->wake_arg);
 }

@@ -74,6 +74,14 @@ size_t store_queue_depth(struct store *st);
 /* 1 while the store accepts writes: the writer's last batch committed. */
 int store_healthy(struct store *st);
 
+/* Ask the writer to erase the notes of contacts finished before cutoff_ms
+ * (note = NULL; the rows and their counts stay). It runs between batches,
+ * in chunks, never on the caller's thread; wake is called when it is done.
+ * A new request replaces one not yet done. 0, or -1 for a bad cutoff. */
+int store_expire_notes(struct store *st, int64_t cutoff_ms);
+/* Completed expiry runs and notes erased by them, for tests and metrics. */
+void store_note_stats(struct store *st, unsigned long *runs, unsigned long long *erased);
+
 /* Stop the writer after it has committed everything queued, close the db. */
 void store_close(struct store *st);
 

@@ -19,8 +19,12 @@
 
 #define FIXTURE "tests/fixtures/rules"
 
-static const char *const rule_files[] = { "vocabulary.json", "destinations/no.json",
-					  "destinations/dk.json", "no.json", "dk.json", NULL };
+static const char *const rule_files[] = { "vocabulary.json",
+					  "destinations/no.json",
+					  "destinations/dk.json",
+					  "no.json",
+					  "dk.json",
+					  NULL };
 
 static struct rulebook *fixture;
 static struct search_index *ix;
@@ -51,8 +55,8 @@ static struct search_index *build(const struct rulebook *rb)
 }
 
 /* Search the fixture index as an agent; the items, which must be returned. */
-static json_t *find_in(struct search_index *s, const char *country, const char *lang,
-		       const char *q, int citizen, size_t limit)
+static json_t *find_in(struct search_index *s, const char *country, const char *lang, const char *q,
+		       int citizen, size_t limit)
 {
 	struct search_request req = { q, country, lang, citizen, limit };
 	char err[256] = "";
@@ -111,8 +115,8 @@ static void expect_hit(const char *country, const char *lang, const char *q, con
 	size_t r = rank_of(items, id);
 
 	if (!r || r > within)
-		fail_msg("search %s/%s \"%s\": expected %s in the top %zu, got [%s]", country,
-			 lang, q, id, within, ids(items));
+		fail_msg("search %s/%s \"%s\": expected %s in the top %zu, got [%s]", country, lang,
+			 q, id, within, ids(items));
 	json_decref(items);
 }
 
@@ -197,7 +201,8 @@ static void test_item_fields(void **state)
 	(void)state;
 	first = json_array_get(items, 0);
 	assert_string_equal(json_string_value(json_object_get(first, "kind")), "result");
-	assert_string_equal(json_string_value(json_object_get(first, "node")), "login.minid.forgot");
+	assert_string_equal(json_string_value(json_object_get(first, "node")),
+			    "login.minid.forgot");
 	assert_string_equal(json_string_value(json_object_get(first, "destination")),
 			    "no.digdir.idporten");
 	/* A result is titled by the answers that lead to it. */
@@ -212,7 +217,8 @@ static void test_item_fields(void **state)
 		if (!strcmp(json_string_value(json_object_get(item, "kind")), "destination"))
 			dest = item;
 	assert_non_null(dest);
-	assert_string_equal(json_string_value(json_object_get(dest, "destination")), "no.tingretten");
+	assert_string_equal(json_string_value(json_object_get(dest, "destination")),
+			    "no.tingretten");
 	assert_null(json_object_get(dest, "node"));
 	assert_string_equal(json_string_value(json_object_get(dest, "title")),
 			    "Tingretten (skifte/dødsbo) – domstol.no");
@@ -282,14 +288,14 @@ static void test_nordic_letters(void **state)
 /* Everything a user types is text, never FTS5 syntax. */
 static void test_hostile_queries(void **state)
 {
+	/* clang-format off */
 	static const char *const hostile[] = {
-		"\"",		  "\"\"",	    "\"glemt",	      "glemt\"passord", "NEAR(",
-		"NEAR(glemt passord, 2)", "*",	    "glemt*",	      "-passord",       "passord -glemt",
-		"glemt OR",	  "AND",	    "NOT glemt",      "^glemt",	        "head:glemt",
-		"{head}: glemt",  "(",		    ")",	      "glemt) OR (x",   "'; DROP TABLE doc; --",
-		"\\",		  "glemt\tpassord", "💥",	      "a\"b\"c\"d",     "+",
-		"...",		  "-",		    "–",	      NULL
+		"\"", "\"\"", "\"glemt", "glemt\"passord", "NEAR(", "NEAR(glemt passord, 2)", "*",
+		"glemt*", "-passord", "passord -glemt", "glemt OR", "AND", "NOT glemt", "^glemt",
+		"head:glemt", "{head}: glemt", "(", ")", "glemt) OR (x", "'; DROP TABLE doc; --",
+		"\\", "glemt\tpassord", "💥", "a\"b\"c\"d", "+", "...", "-", "–", NULL,
 	};
+	/* clang-format on */
 
 	(void)state;
 	for (size_t i = 0; hostile[i]; i++) {
@@ -300,7 +306,10 @@ static void test_hostile_queries(void **state)
 	expect_hit("no", "nb", "NEAR(glemt passord, 2)", "login.minid.forgot", 1);
 	expect_hit("no", "nb", "\"glemt", "login.minid.forgot", 1);
 	expect_hit("no", "nb", "-passord", "login.minid.forgot", 1);
-	expect_hit("no", "nb", "head:glemt", "login.minid.forgot", 1);
+	expect_hit("no", "nb", "glemt: passord?", "login.minid.forgot", 1);
+	/* A column filter would find "Glemt passord" in the head column; as
+	 * text, "head:glemt" is the phrase "head glemt", which is nowhere. */
+	expect_no_hit("no", "nb", "head:glemt", "login.minid.forgot");
 	/* The index is intact afterwards. */
 	expect_hit("no", "nb", "glemt passord", "login.minid.forgot", 1);
 }
@@ -317,7 +326,7 @@ static void test_only_punctuation_finds_nothing(void **state)
 static void test_stopwords(void **state)
 {
 	(void)state;
-	/* "for", "en" and "annen" alone: kept, so something is found ... */
+	/* "for" alone is kept, so something is found ... */
 	json_t *items = find("no", "nb", "for");
 	assert_true(json_array_size(items) > 0);
 	json_decref(items);
@@ -432,7 +441,7 @@ static void test_results_belong_to_the_country(void **state)
 {
 	static const char *const countries[] = { "no", "dk" };
 	static const char *const queries[] = { "Borgerservice", "MitID", "kontakt", "fullmakt",
-					       "Digital Post", "ring", NULL };
+					       "Digital Post",  "ring",  NULL };
 
 	(void)state;
 	for (size_t c = 0; c < 2; c++) {
@@ -533,11 +542,13 @@ static void test_limits(void **state)
 
 /* ---- speed --------------------------------------------------------------------- */
 
-static double now_ms(void)
+/* Wall time, and the CPU time of this thread: what a search costs the
+ * service thread, without the noise of a busy machine's scheduler. */
+static double now_ms(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
@@ -549,24 +560,24 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Build the index of the full trees and run every query of queries.json
- * many times; print the figures. A query must stay well under 1 ms (not
- * asserted in sanitizer builds, which are several times slower). */
+ * many times; print the figures. A query must stay well under 1 ms of CPU
+ * (not asserted in sanitizer builds, which are several times slower). */
 static void test_speed(void **state)
 {
 	enum { BUILDS = 15, ROUNDS = 200 };
 	struct rulebook *rb = load("rules");
 	json_t *queries = json_load_file("tests/scenarios/queries.json", 0, NULL), *q;
 	struct search_index *s = NULL;
-	double builds[BUILDS], t0, total = 0, slowest = 0;
+	double builds[BUILDS], t0, c0, wall = 0, cpu = 0, slowest = 0;
 	size_t i, n = json_array_size(queries);
 
 	(void)state;
 	assert_true(n >= 40);
 	for (i = 0; i < BUILDS; i++) {
 		search_free(s);
-		t0 = now_ms();
+		t0 = now_ms(CLOCK_MONOTONIC);
 		s = build(rb);
-		builds[i] = now_ms() - t0;
+		builds[i] = now_ms(CLOCK_MONOTONIC) - t0;
 	}
 	json_array_foreach(queries, i, q) {
 		struct search_request req = { json_string_value(json_object_get(q, "q")),
@@ -577,13 +588,15 @@ static void test_speed(void **state)
 		json_t *items;
 		double each;
 
-		t0 = now_ms();
+		t0 = now_ms(CLOCK_MONOTONIC);
+		c0 = now_ms(CLOCK_THREAD_CPUTIME_ID);
 		for (int r = 0; r < ROUNDS; r++) {
 			assert_int_equal(search_run(s, &req, &items, err, sizeof(err)), SEARCH_OK);
 			json_decref(items);
 		}
-		each = (now_ms() - t0) / ROUNDS;
-		total += each;
+		each = (now_ms(CLOCK_THREAD_CPUTIME_ID) - c0) / ROUNDS;
+		wall += (now_ms(CLOCK_MONOTONIC) - t0) / ROUNDS;
+		cpu += each;
 		if (each > slowest)
 			slowest = each;
 	}
@@ -591,10 +604,11 @@ static void test_speed(void **state)
 	printf("search: index of %zu texts built in %.1f ms (median of %d; fastest %.1f, "
 	       "slowest %.1f)\n",
 	       search_count(s), builds[BUILDS / 2], BUILDS, builds[0], builds[BUILDS - 1]);
-	printf("search: %zu queries x %d runs: mean %.3f ms per query, slowest query %.3f ms\n", n,
-	       ROUNDS, total / (double)n, slowest);
+	printf("search: %zu queries x %d runs: mean %.3f ms CPU (%.3f ms wall) per query, "
+	       "slowest query %.3f ms CPU\n",
+	       n, ROUNDS, cpu / (double)n, wall / (double)n, slowest);
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-	assert_true(total / (double)n < 1.0);
+	assert_true(cpu / (double)n < 1.0);
 #endif
 	search_free(s);
 	json_decref(queries);

@@ -3,7 +3,8 @@
  * Synchronisation is by the store's own wake callback, never by sleeping:
  * on_wake signals a condvar and collect() waits on it until every expected
  * result has been polled. STORE_BENCH_N=100000 makes test_throughput submit
- * that many contacts and print the committed rows per second. */
+ * that many contacts and print the committed rows per second;
+ * STORE_TEST_SKIP=glob skips tests by name. */
 #include "unit.h"
 
 #include <errno.h>
@@ -70,9 +71,11 @@ static void wait_wake_after(unsigned long seen)
 		fail_msg("no wake from the store writer within %d s", WAIT_SECONDS);
 }
 
-/* Poll until n results have arrived; out[ticket] receives each (tickets are
- * 0..n-1 in these tests). The wake count is read before polling, so a batch
- * finished after the poll always leaves a newer count to wake us. */
+/* Poll until n results have arrived; out[ticket] receives each. Tickets are
+ * 0..n-1 in submission order in these tests, and results must come back in
+ * that order (the daemon keeps its pending finishes as a FIFO). The wake
+ * count is read before polling, so a batch finished after the poll always
+ * leaves a newer count to wake us. */
 static void collect(struct store *st, struct store_result *out, size_t n)
 {
 	struct store_result buf[256];
@@ -83,7 +86,9 @@ static void collect(struct store *st, struct store_result *out, size_t n)
 		seen = wakes();
 		while ((k = store_poll_results(st, buf, 256)) > 0) {
 			for (i = 0; i < k; i++) {
-				assert_true(buf[i].ticket < n);
+				if (buf[i].ticket != got + i)
+					fail_msg("result %zu is ticket %llu: out of order", got + i,
+						 (unsigned long long)buf[i].ticket);
 				out[buf[i].ticket] = buf[i];
 			}
 			got += k;
@@ -171,8 +176,9 @@ static sqlite3 *peek_open(const char *path)
 {
 	sqlite3 *db = NULL;
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+		SQLITE_OK);
 	return db;
 }
 
@@ -240,8 +246,9 @@ static void test_migrates_empty_file(void **state)
 	store_close(st);
 	assert_int_equal(peek_int(f->db, "PRAGMA user_version", NULL), 1);
 	assert_int_equal(count_rows(f->db), 0);
-	assert_int_equal(peek_int(f->db, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
-					 " AND name LIKE 'contacts_%'",
+	assert_int_equal(peek_int(f->db,
+				  "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+				  " AND name LIKE 'contacts_%'",
 				  NULL),
 			 2);
 	/* WAL is recorded in the file header and stays after close. */
@@ -278,15 +285,16 @@ static void test_newer_version_refused(void **state)
 	struct fixture *f = *state;
 	char err[512] = "";
 
-	peek_exec(f->db, "CREATE TABLE contacts (id INTEGER PRIMARY KEY); PRAGMA user_version = 99");
+	peek_exec(f->db,
+		  "CREATE TABLE contacts (id INTEGER PRIMARY KEY); PRAGMA user_version = 99");
 	assert_null(store_open(f->db, err, sizeof(err)));
 	if (!strstr(err, "schema version 99 is newer"))
 		fail_msg("unexpected reason: %s", err);
 	/* Refusing must not have touched the file, not even its journal mode. */
 	assert_int_equal(peek_int(f->db, "PRAGMA user_version", NULL), 99);
-	assert_int_equal(peek_int(f->db, "SELECT journal_mode = 'delete' FROM pragma_journal_mode",
-				  NULL),
-			 1);
+	assert_int_equal(
+		peek_int(f->db, "SELECT journal_mode = 'delete' FROM pragma_journal_mode", NULL),
+		1);
 }
 
 /* Overwrite len bytes at off with garbage. */
@@ -418,13 +426,14 @@ static void test_submit_and_verify_rows(void **state)
 	assert_int_equal(peek_int(f->db, "SELECT count(DISTINCT id) FROM contacts", NULL), N);
 
 	db = peek_open(f->db);
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "SELECT id, key, started_ms, finished_ms, channel, country,"
-					    " lang, rules_version, path, facts, suggested, destination,"
-					    " category, outcome, referral_reason, on_behalf, relation,"
-					    " age_band, period, note FROM contacts WHERE key = ?1",
-					    -1, &q, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_prepare_v2(db,
+				   "SELECT id, key, started_ms, finished_ms, channel, country,"
+				   " lang, rules_version, path, facts, suggested, destination,"
+				   " category, outcome, referral_reason, on_behalf, relation,"
+				   " age_band, period, note FROM contacts WHERE key = ?1",
+				   -1, &q, NULL),
+		SQLITE_OK);
 	sqlite3_bind_text(q, 1, "submit-7", -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int64(q, 0), r[7].contact_id);
@@ -584,7 +593,7 @@ static void test_queue_full(void **state)
 
 /* Unpolled results hold their slot, so a service thread that stops polling
  * is pushed back on instead of the store growing. */
-static void test_unpolled_results_hold_slots(void **state)
+static void test_queue_counts_unpolled_results(void **state)
 {
 	struct fixture *f = *state;
 	struct store *st = open_ok(f->db);
@@ -773,24 +782,20 @@ static void test_throughput(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_migrates_empty_file),
-		T(test_reopen_keeps_data),
-		T(test_newer_version_refused),
-		T(test_garbage_header_refused),
-		T(test_garbage_pages_refused),
-		T(test_missing_directory_refused),
-		T(test_submit_and_verify_rows),
-		T(test_duplicate_across_batches),
-		T(test_duplicate_within_batch),
-		T(test_bad_row_fails_alone),
-		T(test_submit_without_key_refused),
-		T(test_queue_full),
-		T(test_unpolled_results_hold_slots),
-		T(test_close_drains),
-		T(test_disk_full_then_resume),
-		T(test_throughput),
+		T(test_migrates_empty_file),           T(test_reopen_keeps_data),
+		T(test_newer_version_refused),         T(test_garbage_header_refused),
+		T(test_garbage_pages_refused),         T(test_missing_directory_refused),
+		T(test_submit_and_verify_rows),        T(test_duplicate_across_batches),
+		T(test_duplicate_within_batch),        T(test_bad_row_fails_alone),
+		T(test_submit_without_key_refused),    T(test_queue_full),
+		T(test_queue_counts_unpolled_results), T(test_close_drains),
+		T(test_disk_full_then_resume),         T(test_throughput),
 	};
 
+	/* STORE_TEST_SKIP="test_queue*" (a glob) skips tests, e.g. the
+	 * 65536-contact ones under helgrind, which is too slow for them. */
+	if (getenv("STORE_TEST_SKIP"))
+		cmocka_set_skip_filter(getenv("STORE_TEST_SKIP"));
 	/* Expected row failures log warnings; STORE_TEST_LOG=1 shows them. */
 	log_init(getenv("STORE_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
 	return cmocka_run_group_tests(tests, NULL, NULL);

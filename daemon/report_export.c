@@ -1,0 +1,341 @@
+/* report_export.c - one row per contact as CSV or NDJSON, streamed.
+ *
+ * sqlite3_step hands over one row at a time and each row is written out
+ * before the next is read, so an export of a million contacts holds one
+ * row and one piece of output in memory. The query runs in one read
+ * transaction: the export is a consistent snapshot even while the writer
+ * keeps committing. */
+#include "report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "report_internal.h"
+
+/* ---- the output buffer ---- */
+
+int rbuf_put(struct report_buf *b, const void *s, size_t n)
+{
+	if (b->failed)
+		return -1;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : REPORT_FLUSH + 1024;
+		char *p;
+		while (cap < b->len + n)
+			cap *= 2;
+		if (!(p = realloc(b->p, cap))) {
+			b->failed = 1;
+			return -1;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return 0;
+}
+
+int rbuf_puts(struct report_buf *b, const char *s)
+{
+	return rbuf_put(b, s, strlen(s));
+}
+
+int rbuf_printf(struct report_buf *b, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	return rbuf_put(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+int rbuf_flush(struct report_buf *b)
+{
+	if (b->failed)
+		return -1;
+	if (b->len && b->w(b->ctx, b->p, b->len)) {
+		b->failed = 1;
+		return -1;
+	}
+	b->len = 0;
+	return 0;
+}
+
+int rbuf_row_done(struct report_buf *b)
+{
+	return b->len >= REPORT_FLUSH ? rbuf_flush(b) : b->failed ? -1 : 0;
+}
+
+void rbuf_free(struct report_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+/* ---- escaping ---- */
+
+/* The length of the valid UTF-8 sequence at s (1 to 4), or 0: overlong
+ * forms, surrogates and code points past U+10FFFF are not valid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+int rbuf_csv_cell(struct report_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *run;
+	int quote;
+
+	if (!s)
+		return b->failed ? -1 : 0;
+	quote = strpbrk(s, ",\"\r\n") != NULL;
+	if (quote)
+		rbuf_put(b, "\"", 1);
+	/* Spreadsheets run a cell starting with one of these as a formula. */
+	if (*s && strchr("=+-@\t\r", *s))
+		rbuf_put(b, "'", 1);
+	for (run = p; *p;) {
+		size_t n = *p == '"' ? 0 : utf8_len(p);
+		if (n) {
+			p += n;
+			continue;
+		}
+		rbuf_put(b, run, (size_t)(p - run));
+		rbuf_puts(b, *p == '"' ? "\"\"" : replacement);
+		run = ++p;
+	}
+	rbuf_put(b, run, (size_t)(p - run));
+	if (quote)
+		rbuf_put(b, "\"", 1);
+	return b->failed ? -1 : 0;
+}
+
+int rbuf_json_string(struct report_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *run;
+
+	if (!s)
+		return rbuf_put(b, "null", 4);
+	rbuf_put(b, "\"", 1);
+	for (run = p; *p;) {
+		size_t n = *p < 0x20 || *p == '"' || *p == '\\' ? 0 : utf8_len(p);
+		char esc[8];
+		if (n) {
+			p += n;
+			continue;
+		}
+		rbuf_put(b, run, (size_t)(p - run));
+		switch (*p) {
+		case '"': rbuf_puts(b, "\\\""); break;
+		case '\\': rbuf_puts(b, "\\\\"); break;
+		case '\n': rbuf_puts(b, "\\n"); break;
+		case '\r': rbuf_puts(b, "\\r"); break;
+		case '\t': rbuf_puts(b, "\\t"); break;
+		default:
+			if (*p < 0x20) {
+				snprintf(esc, sizeof(esc), "\\u%04x", *p);
+				rbuf_puts(b, esc);
+			} else {
+				rbuf_puts(b, replacement);
+			}
+		}
+		run = ++p;
+	}
+	rbuf_put(b, run, (size_t)(p - run));
+	return rbuf_put(b, "\"", 1);
+}
+
+/* ISO 8601 in the local time of this process, with its offset:
+ * 2026-10-01T09:15:30.250+02:00. */
+static int rbuf_time(struct report_buf *b, int64_t ms)
+{
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	int frac = (int)(ms - (int64_t)t * 1000);
+	struct tm tm;
+	long off;
+
+	if (!localtime_r(&t, &tm))
+		return rbuf_puts(b, "");
+	off = tm.tm_gmtoff / 60;
+	return rbuf_printf(b, "%04d-%02d-%02dT%02d:%02d:%02d.%03d%c%02ld:%02ld", tm.tm_year + 1900,
+			   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac,
+			   off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+}
+
+/* ---- the query ---- */
+
+int report_prepare(sqlite3 *db, const struct report_filter *f, const char *columns,
+		   const char *tail, sqlite3_stmt **out, char *err, size_t errlen)
+{
+	char sql[1024];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s FROM contacts WHERE finished_ms >= ?1 AND finished_ms < ?2%s%s%s",
+		 columns, f->country[0] ? " AND country = ?3" : "",
+		 f->channel[0] ? " AND channel = ?4" : "", tail);
+	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot read the contacts: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_int64(*out, 1, f->from_ms);
+	sqlite3_bind_int64(*out, 2, f->to_ms);
+	if (f->country[0])
+		sqlite3_bind_text(*out, 3, f->country, -1, SQLITE_STATIC);
+	if (f->channel[0])
+		sqlite3_bind_text(*out, 4, f->channel, -1, SQLITE_STATIC);
+	return 0;
+}
+
+/* ---- the export ---- */
+
+enum col_kind { COL_INT, COL_TIME, COL_TEXT, COL_JSON };
+
+/* The export's columns, in order: the CSV header and the NDJSON keys. */
+static const struct {
+	const char *name;
+	const char *sql;
+	enum col_kind kind;
+} export_cols[] = {
+	{ "id", "id", COL_INT },
+	{ "started", "started_ms", COL_TIME },
+	{ "finished", "finished_ms", COL_TIME },
+	{ "channel", "channel", COL_TEXT },
+	{ "country", "country", COL_TEXT },
+	{ "lang", "lang", COL_TEXT },
+	{ "rules_version", "rules_version", COL_TEXT },
+	{ "category", "category", COL_TEXT },
+	{ "outcome", "outcome", COL_TEXT },
+	{ "referral_reason", "referral_reason", COL_TEXT },
+	{ "suggested", "suggested", COL_TEXT },
+	{ "destination", "destination", COL_TEXT },
+	{ "on_behalf", "on_behalf", COL_TEXT },
+	{ "relation", "relation", COL_TEXT },
+	{ "age_band", "age_band", COL_TEXT },
+	{ "period", "period", COL_TEXT },
+	/* json() gives the compact form: one line, whatever was stored. */
+	{ "path", "json(path)", COL_JSON },
+	{ "facts", "json(facts)", COL_JSON },
+	{ "note", "note", COL_TEXT },
+};
+#define EXPORT_NCOLS (sizeof(export_cols) / sizeof(export_cols[0]))
+
+static void export_csv_row(struct report_buf *b, sqlite3_stmt *q)
+{
+	for (size_t i = 0; i < EXPORT_NCOLS; i++) {
+		if (i)
+			rbuf_put(b, ",", 1);
+		if (sqlite3_column_type(q, (int)i) == SQLITE_NULL)
+			continue;
+		if (export_cols[i].kind == COL_INT)
+			rbuf_printf(b, "%lld", (long long)sqlite3_column_int64(q, (int)i));
+		else if (export_cols[i].kind == COL_TIME)
+			rbuf_time(b, sqlite3_column_int64(q, (int)i));
+		else
+			rbuf_csv_cell(b, (const char *)sqlite3_column_text(q, (int)i));
+	}
+	rbuf_put(b, "\r\n", 2);
+}
+
+static void export_json_row(struct report_buf *b, sqlite3_stmt *q)
+{
+	for (size_t i = 0; i < EXPORT_NCOLS; i++) {
+		const char *text;
+		rbuf_printf(b, "%s\"%s\":", i ? "," : "{", export_cols[i].name);
+		if (sqlite3_column_type(q, (int)i) == SQLITE_NULL) {
+			rbuf_put(b, "null", 4);
+			continue;
+		}
+		switch (export_cols[i].kind) {
+		case COL_INT:
+			rbuf_printf(b, "%lld", (long long)sqlite3_column_int64(q, (int)i));
+			break;
+		case COL_TIME:
+			rbuf_put(b, "\"", 1);
+			rbuf_time(b, sqlite3_column_int64(q, (int)i));
+			rbuf_put(b, "\"", 1);
+			break;
+		case COL_JSON:
+			/* Already JSON (the store's CHECK and json() see to it). */
+			text = (const char *)sqlite3_column_text(q, (int)i);
+			rbuf_puts(b, text ? text : "null");
+			break;
+		case COL_TEXT:
+			rbuf_json_string(b, (const char *)sqlite3_column_text(q, (int)i));
+			break;
+		}
+	}
+	rbuf_put(b, "}\n", 2);
+}
+
+int64_t report_export(sqlite3 *db, const struct report_filter *f, enum export_format fmt,
+		      report_write_fn w, void *ctx, char *err, size_t errlen)
+{
+	struct report_buf b = { .w = w, .ctx = ctx };
+	char columns[512] = "";
+	sqlite3_stmt *q = NULL;
+	int64_t rows = 0;
+	int rc;
+
+	for (size_t i = 0; i < EXPORT_NCOLS; i++)
+		snprintf(columns + strlen(columns), sizeof(columns) - strlen(columns), "%s%s",
+			 i ? ", " : "", export_cols[i].sql);
+	/* finished_ms, id is the order of both indexes: no sort, no temp b-tree. */
+	if (report_prepare(db, f, columns, " ORDER BY finished_ms, id", &q, err, errlen))
+		return -1;
+	if (fmt == EXPORT_CSV) {
+		for (size_t i = 0; i < EXPORT_NCOLS; i++)
+			rbuf_printf(&b, "%s%s", i ? "," : "", export_cols[i].name);
+		rbuf_put(&b, "\r\n", 2);
+	}
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (fmt == EXPORT_CSV)
+			export_csv_row(&b, q);
+		else
+			export_json_row(&b, q);
+		rows++;
+		if (rbuf_row_done(&b))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		snprintf(err, errlen, "reading the contacts failed after %lld rows: %s",
+			 (long long)rows, sqlite3_errmsg(db));
+	else if (rbuf_flush(&b))
+		snprintf(err, errlen, "the export stopped after %lld rows: the reader went away",
+			 (long long)rows);
+	sqlite3_finalize(q);
+	rbuf_free(&b);
+	return rc == SQLITE_DONE && !b.failed ? rows : -1;
+}

@@ -1,0 +1,194 @@
+// The search message against the real daemon: the queries of
+// tests/scenarios/queries.json over the real rule trees (each expected node or
+// destination in the top 3), every error a client can provoke, jumping to a
+// result, who sees what, and search after a rule reload.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDaemon, Client, agent, ROOT, FIXTURE_RULES } from './lib.mjs';
+
+const QUERIES = JSON.parse(readFileSync(join(ROOT, 'tests/scenarios/queries.json'), 'utf8'));
+
+let d; // real rules
+let f; // fixture rules, which have agent-only nodes
+before(async () => {
+  [d, f] = await Promise.all([startDaemon({ rules: join(ROOT, 'rules') }), startDaemon({ rules: FIXTURE_RULES })]);
+});
+after(async () => {
+  await Promise.all([d.stop(), f.stop()]);
+  d.cleanup();
+  f.cleanup();
+});
+
+async function citizen(daemon) {
+  const c = await Client.open(daemon);
+  const w = await c.request({ type: 'hello', role: 'citizen', lang: 'nb' });
+  assert.equal(w.type, 'welcome', JSON.stringify(w));
+  return c;
+}
+
+const idOf = (item) => item.node || item.destination;
+
+test('queries.json: every expected node or destination is in the top 3', async () => {
+  assert.ok(QUERIES.length >= 40, `only ${QUERIES.length} queries`);
+  const langs = new Set(QUERIES.map((q) => q.lang));
+  for (const l of ['nb', 'nn', 'da', 'en']) assert.ok(langs.has(l), `no query in ${l}`);
+  const a = await agent(d);
+  const misses = [];
+  for (const q of QUERIES) {
+    const r = await a.request({ type: 'search', q: q.q, country: q.country, lang: q.lang });
+    assert.equal(r.type, 'results', `${q.q}: ${JSON.stringify(r)}`);
+    const top = r.items.slice(0, 3);
+    const want = q.node || q.destination;
+    const hit = top.some((it) => (q.node ? it.node === q.node : it.kind === 'destination' && it.destination === q.destination));
+    if (!hit) misses.push(`  "${q.q}" (${q.country}/${q.lang}): expected ${want}, got ${top.map(idOf).join(', ') || 'nothing'}`);
+  }
+  await a.close();
+  assert.deepEqual(misses, [], `${misses.length} of ${QUERIES.length} queries missed:\n${misses.join('\n')}`);
+});
+
+test('results: at most 10 items, each with kind, title and snippet; destinations have no node', async () => {
+  const a = await agent(d);
+  const r = await a.request({ type: 'search', q: 'bankid', country: 'no', lang: 'nb' });
+  assert.equal(r.type, 'results');
+  assert.match(r.re, /^r\d+$/);
+  assert.equal(r.items.length, 10);
+  for (const it of r.items) {
+    assert.ok(['result', 'question', 'destination'].includes(it.kind), JSON.stringify(it));
+    assert.equal(typeof it.title, 'string');
+    assert.ok(it.title.length > 0);
+    assert.equal(typeof it.snippet, 'string');
+    if (it.kind === 'destination') {
+      assert.match(it.destination, /^no\./);
+      assert.equal(it.node, undefined);
+    } else {
+      assert.match(it.node, /^no\./);
+    }
+    if (it.kind === 'result') assert.match(it.destination, /^no\./);
+  }
+  const dest = await a.request({ type: 'search', q: 'Borgerservice', country: 'dk', lang: 'da' });
+  assert.deepEqual(dest.items[0], {
+    ...dest.items[0], kind: 'destination', destination: 'dk.borgerservice',
+  });
+  // Nothing to look for is not an error: no items.
+  const none = await a.request({ type: 'search', q: '?! --', country: 'no', lang: 'nb' });
+  assert.deepEqual(none.items, []);
+  const nowhere = await a.request({ type: 'search', q: 'zzqxv', country: 'no', lang: 'nb' });
+  assert.deepEqual(nowhere.items, []);
+  await a.close();
+});
+
+test('æøå and their ASCII spellings find the same nodes', async () => {
+  const a = await agent(d);
+  // The same nodes; the order may differ a little (the ASCII spelling also
+  // matches ids such as no.digdir.dodsbo).
+  const ids = async (q, country = 'no', lang = 'nb') =>
+    (await a.request({ type: 'search', q, country, lang })).items.map(idOf).sort();
+  assert.deepEqual(await ids('dodsbo'), await ids('dødsbo'));
+  assert.deepEqual(await ids('doedsbo'), await ids('dødsbo'));
+  assert.deepEqual(await ids('fodselsnummer'), await ids('fødselsnummer'));
+  assert.deepEqual(await ids('vaergemaal', 'dk', 'da'), await ids('værgemål', 'dk', 'da'));
+  assert.ok((await ids('værge', 'dk', 'da')).includes('dk.poa.vaergemaal'));
+  await a.close();
+});
+
+test('hostile queries are text, not FTS5 syntax', async () => {
+  const a = await agent(d);
+  for (const q of ['"', 'NEAR(bankid sperret, 2)', '*', '-bankid', 'bankid OR', 'head:bankid', '(', '")', "'; DROP TABLE doc; --", 'a"b"c']) {
+    const r = await a.request({ type: 'search', q, country: 'no', lang: 'nb' });
+    assert.equal(r.type, 'results', `${q}: ${JSON.stringify(r)}`);
+  }
+  const r = await a.request({ type: 'search', q: 'NEAR(bankid sperret', country: 'no', lang: 'nb' });
+  assert.equal(r.items[0].node, 'no.login.bankid.blocked');
+  await a.close();
+});
+
+test('errors: empty or long q, unknown country, lang not in the tree, unknown fields', async () => {
+  const a = await agent(d);
+  const bad = async (msg, re) => {
+    const r = await a.request({ type: 'search', ...msg });
+    assert.equal(r.type, 'error', JSON.stringify(msg));
+    assert.equal(r.code, 'bad_request', JSON.stringify(r));
+    assert.match(r.message, re);
+  };
+  await bad({ q: '', country: 'no', lang: 'nb' }, /"q" is empty/);
+  await bad({ q: '   ', country: 'no', lang: 'nb' }, /"q" is empty/);
+  await bad({ country: 'no', lang: 'nb' }, /"q" is required/);
+  await bad({ q: 7, country: 'no', lang: 'nb' }, /"q" must be a string/);
+  await bad({ q: 'x'.repeat(201), country: 'no', lang: 'nb' }, /"q" is longer than 200 bytes/);
+  await bad({ q: 'bankid', country: 'se', lang: 'nb' }, /"country": "se" is not allowed; allowed: no, dk/);
+  await bad({ q: 'bankid', lang: 'nb' }, /"country" is required/);
+  await bad({ q: 'MitID', country: 'dk', lang: 'nb' }, /the dk rules are written in \["da","en"\]/);
+  await bad({ q: 'MitID', country: 'dk', lang: 'sv' }, /"lang": "sv" is not allowed/);
+  await bad({ q: 'bankid', country: 'no', lang: 'nb', limit: 3 }, /unknown field "limit"/);
+  // 200 bytes is allowed; without lang the hello language is used (nb here).
+  let r = await a.request({ type: 'search', q: 'x'.repeat(200), country: 'no', lang: 'nb' });
+  assert.equal(r.type, 'results');
+  r = await a.request({ type: 'search', q: 'glemt passord', country: 'no' });
+  assert.equal(r.type, 'results');
+  assert.equal(r.items[0].title.includes('Har glemt passordet'), true, JSON.stringify(r.items[0]));
+  // An agent whose hello language is not in the tree must name one.
+  r = await a.request({ type: 'search', q: 'MitID', country: 'dk' });
+  assert.equal(r.code, 'bad_request');
+  await a.close();
+});
+
+test('search before hello is unauthorized; supervisors may not search', async () => {
+  const c = await Client.open(d);
+  let r = await c.request({ type: 'search', q: 'bankid', country: 'no', lang: 'nb' });
+  assert.equal(r.code, 'unauthorized');
+  r = await c.request({ type: 'hello', role: 'supervisor', token: d.tokens.supervisor });
+  assert.equal(r.type, 'welcome');
+  r = await c.request({ type: 'search', q: 'bankid', country: 'no', lang: 'nb' });
+  assert.equal(r.code, 'forbidden');
+  await c.close();
+});
+
+test('a result node can be jumped to in a session of that country', async () => {
+  const a = await agent(d);
+  const found = await a.request({ type: 'search', q: 'mistet kodebrikke', country: 'no', lang: 'nb' });
+  const hit = found.items.find((it) => it.kind === 'result');
+  assert.ok(hit, JSON.stringify(found));
+  const s = await a.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb' });
+  assert.equal(s.type, 'step');
+  const j = await a.request({ type: 'jump', session: s.session, node: hit.node });
+  assert.equal(j.type, 'step', JSON.stringify(j));
+  assert.equal(j.result.node, hit.node);
+  assert.equal(j.path.at(-1), hit.node);
+  assert.equal(j.result.destination.id, hit.destination);
+  // Every node of a broad search is a node of the tree.
+  const many = await a.request({ type: 'search', q: 'fullmakt', country: 'no', lang: 'nb' });
+  for (const it of many.items.filter((x) => x.node)) {
+    const r = await a.request({ type: 'jump', session: s.session, node: it.node });
+    assert.equal(r.type, 'step', `jump to ${it.node}: ${JSON.stringify(r)}`);
+  }
+  await a.close();
+});
+
+test('citizens may search, and see only nodes meant for citizens', async () => {
+  // In the fixture "mandate" and "poa.nav.refer" are agent-only and mention "fullmakt".
+  const a = await agent(f);
+  const c = await citizen(f);
+  const agentIds = (await a.request({ type: 'search', q: 'fullmakt', country: 'no', lang: 'nb' })).items.map(idOf);
+  const r = await c.request({ type: 'search', q: 'fullmakt', country: 'no', lang: 'nb' });
+  assert.equal(r.type, 'results', JSON.stringify(r));
+  const citizenIds = r.items.map(idOf);
+  assert.ok(agentIds.includes('mandate') && agentIds.includes('poa.nav.refer'), agentIds.join(', '));
+  assert.ok(!citizenIds.includes('mandate') && !citizenIds.includes('poa.nav.refer') && !citizenIds.includes('who'),
+    citizenIds.join(', '));
+  assert.ok(citizenIds.includes('poa.give'), citizenIds.join(', '));
+  await Promise.all([a.close(), c.close()]);
+});
+
+test('after a rule reload the search answers from the new index', async () => {
+  const a = await agent(f);
+  const before = await a.request({ type: 'search', q: 'tingretten', country: 'no', lang: 'nb' });
+  assert.ok(before.items.some((it) => it.node === 'estate.court'));
+  const reloaded = f.waitForLog(/rules loaded from .*search index of \d+ texts built in [\d.]+ ms/);
+  f.proc.kill('SIGHUP');
+  await reloaded;
+  const after = await a.request({ type: 'search', q: 'tingretten', country: 'no', lang: 'nb' });
+  assert.deepEqual(after.items, before.items);
+  await a.close();
+});

@@ -1,0 +1,852 @@
+/* test_report.c - registration periods in the config, report filters, the
+ * figures, their three formats, the CSV and NDJSON exports, and note
+ * retention, against real SQLite files in a temp dir. Times are in
+ * Europe/Oslo so that daylight saving is part of every date test. */
+#include "unit.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "conf.h"
+#include "log.h"
+#include "report.h"
+#include "store.h"
+
+#define DAY_MS 86400000LL
+
+/* 2026-10-25 00:00 in Oslo is 2026-10-24T22:00Z; that day has 25 hours. */
+#define OSLO_2026_10_25 1792879200000LL
+
+static char dir[64];
+static char db_path[128];
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/vv-report-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(db_path, sizeof(db_path), "%s/vv.db", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd);
+}
+
+/* ---- helpers ---- */
+
+static int load_conf(struct conf *c, const char *json, char *err)
+{
+	char path[160];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/conf.json", dir);
+	f = fopen(path, "w");
+	fputs(json, f);
+	fclose(f);
+	conf_defaults(c);
+	rc = conf_load_file(c, path, err, 512);
+	unlink(path);
+	return rc;
+}
+
+static void expect_conf_error(const char *json, const char *needle)
+{
+	struct conf c;
+	char err[512];
+
+	assert_int_equal(load_conf(&c, json, err), -1);
+	if (!strstr(err, needle))
+		fail_msg("config %s: expected an error mentioning \"%s\", got \"%s\"", json, needle,
+			 err);
+	conf_free(&c);
+}
+
+static struct contact contact(const char *key, int64_t finished_ms)
+{
+	struct contact c = {
+		.started_ms = finished_ms - 60000,
+		.finished_ms = finished_ms,
+		.key = key,
+		.channel = "phone",
+		.country = "no",
+		.lang = "nb",
+		.rules_version = "fixture-1",
+		.path_json = "[\"who\",\"topic\",\"login.bank\"]",
+		.facts_json = "{\"on_behalf\":\"self\",\"topic\":\"login\"}",
+		.suggested = "no.bank",
+		.destination = "no.bank",
+		.category = "login",
+		.outcome = "resolved",
+		.on_behalf = "self",
+	};
+	return c;
+}
+
+/* Store contacts without a writer thread: store_close commits them. */
+static void fill(const struct contact *cs, size_t n)
+{
+	char err[256];
+	struct store *st = store_open(db_path, err, sizeof(err));
+
+	if (!st)
+		fail_msg("%s", err);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(store_submit(st, &cs[i], i), 0);
+	store_close(st);
+}
+
+static void exec_sql(const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+}
+
+/* Output collected in memory. */
+struct sink {
+	char *p;
+	size_t len;
+	int fail_after; /* refuse the n-th write and later ones; 0 never */
+	int calls;
+};
+
+static int sink_write(void *ctx, const void *data, size_t len)
+{
+	struct sink *s = ctx;
+
+	if (s->fail_after && ++s->calls >= s->fail_after)
+		return -1;
+	s->p = realloc(s->p, s->len + len + 1);
+	memcpy(s->p + s->len, data, len);
+	s->len += len;
+	s->p[s->len] = '\0';
+	return 0;
+}
+
+static void filter_all(struct report_filter *f)
+{
+	char err[256];
+
+	assert_int_equal(report_filter_init(f, NULL, NULL, NULL, NULL, NULL, NULL, 0, err,
+					    sizeof(err)),
+			 0);
+}
+
+static json_t *compute(const struct report_filter *f)
+{
+	char err[256];
+	sqlite3 *db = report_open(db_path, err, sizeof(err));
+	json_t *rep;
+
+	if (!db)
+		fail_msg("%s", err);
+	rep = report_compute(db, f, err, sizeof(err));
+	if (!rep)
+		fail_msg("%s", err);
+	report_close(db);
+	return rep;
+}
+
+/* The count at a path like "category.login" or "referral.reason.other". */
+static long long count_at(json_t *rep, const char *path)
+{
+	char copy[128], *save = NULL;
+	json_t *o = rep;
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	for (char *k = strtok_r(copy, ".", &save); k; k = strtok_r(NULL, ".", &save)) {
+		/* destination ids contain dots: take the rest as one key */
+		if (!strcmp(k, "destination") && o == json_object_get(rep, "referral")) {
+			o = json_object_get(o, k);
+			k = strtok_r(NULL, "", &save);
+			o = json_object_get(o, k);
+			break;
+		}
+		o = json_object_get(o, k);
+	}
+	if (!o)
+		fail_msg("no %s in the report", path);
+	return json_is_object(o) ? json_integer_value(json_object_get(o, "count"))
+				 : json_integer_value(o);
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	if (strncmp(s, prefix, strlen(prefix))) {
+		print_error("expected output starting with:\n%s\ngot:\n%.*s\n", prefix,
+			    (int)strlen(prefix) + 40, s);
+		return 0;
+	}
+	return 1;
+}
+
+static void expect_in(const char *s, const char *needle)
+{
+	if (!strstr(s, needle))
+		fail_msg("expected to find:\n%s\nin:\n%s", needle, s);
+}
+
+/* Runs of spaces become one, so a test does not depend on column widths. */
+static void squeeze(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; r++)
+		if (*r != ' ' || w == s || w[-1] != ' ')
+			*w++ = *r;
+	*w = '\0';
+}
+
+/* ---- periods and retention in the config ---- */
+
+static void test_dates(void **state)
+{
+	(void)state;
+	assert_true(conf_date_valid("2026-10-01"));
+	assert_true(conf_date_valid("2024-02-29"));
+	assert_true(conf_date_valid("2000-02-29"));
+	assert_false(conf_date_valid("2026-02-29"));
+	assert_false(conf_date_valid("1900-02-29"));
+	assert_false(conf_date_valid("2026-13-01"));
+	assert_false(conf_date_valid("2026-04-31"));
+	assert_false(conf_date_valid("2026-00-10"));
+	assert_false(conf_date_valid("2026-1-01"));
+	assert_false(conf_date_valid("2026-10-01 "));
+	assert_false(conf_date_valid("2026/10/01"));
+	assert_false(conf_date_valid(""));
+}
+
+static void test_periods_config(void **state)
+{
+	struct conf c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load_conf(&c,
+				   "{\"periods\":[{\"id\":\"2026-3\",\"from\":\"2026-07-01\",\"to\":\"2026-09-30\"},"
+				   "{\"id\":\"2026-4\",\"from\":\"2026-10-01\",\"to\":\"2026-12-31\"}],"
+				   "\"note_retention_days\":30}",
+				   err),
+			 0);
+	assert_int_equal(c.n_periods, 2);
+	assert_int_equal(c.note_retention_days, 30);
+	assert_string_equal(conf_period_find(&c, "2026-4")->from, "2026-10-01");
+	assert_null(conf_period_find(&c, "2026-5"));
+	/* Local days: 23:30 on 30 September in Oslo is 21:30Z, still 2026-3. */
+	assert_string_equal(conf_period_at(&c, 1790803800000LL)->id, "2026-3");
+	assert_string_equal(conf_period_at(&c, 1790803800000LL + 3600000)->id, "2026-4");
+	assert_null(conf_period_at(&c, 1790803800000LL - 100 * DAY_MS));
+	conf_free(&c);
+
+	conf_defaults(&c);
+	assert_int_equal(c.note_retention_days, 365);
+	assert_int_equal(c.n_periods, 0);
+	conf_free(&c);
+
+	expect_conf_error("{\"periods\":{}}", "\"periods\" must be an array");
+	expect_conf_error("{\"periods\":[1]}", "periods[0] must be an object");
+	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"from\":\"2026-01-01\",\"to\":\"2026-02-30\"}]}",
+			  "periods[0].to must be a real date YYYY-MM-DD (got \"2026-02-30\")");
+	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"to\":\"2026-02-01\"}]}",
+			  "periods[0].from must be a real date YYYY-MM-DD (got nothing)");
+	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"from\":\"2026-03-01\",\"to\":\"2026-02-01\"}]}",
+			  "periods[0] (\"a\"): from 2026-03-01 is after to 2026-02-01");
+	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"from\":\"2026-01-01\",\"to\":\"2026-01-31\"},"
+			  "{\"id\":\"a\",\"from\":\"2026-02-01\",\"to\":\"2026-02-28\"}]}",
+			  "periods[1].id \"a\" is already used by periods[0]");
+	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"from\":\"2026-01-01\",\"to\":\"2026-01-31\"},"
+			  "{\"id\":\"b\",\"from\":\"2026-02-01\",\"to\":\"2026-02-28\"},"
+			  "{\"id\":\"c\",\"from\":\"2026-01-31\",\"to\":\"2026-01-31\"}]}",
+			  "periods[2] (\"c\", 2026-01-31 to 2026-01-31) overlaps periods[0]");
+	expect_conf_error("{\"periods\":[{\"id\":\"a b\",\"from\":\"2026-01-01\",\"to\":\"2026-01-31\"}]}",
+			  "periods[0].id must be 1 to 31 letters");
+	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"from\":\"2026-01-01\",\"to\":\"2026-01-31\",\"x\":1}]}",
+			  "periods[0]: unknown key \"x\"");
+	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"from\":20260101,\"to\":\"2026-01-31\"}]}",
+			  "periods[0].from must be a string");
+	expect_conf_error("{\"note_retention_days\":0}", "\"note_retention_days\" must be a whole number of days from 1 to 3650");
+	expect_conf_error("{\"note_retention_days\":3651}", "from 1 to 3650");
+	expect_conf_error("{\"note_retention_days\":1.5}", "from 1 to 3650");
+	expect_conf_error("{\"note_retention_days\":\"365\"}", "from 1 to 3650");
+}
+
+/* ---- filters ---- */
+
+static void expect_filter_error(const struct conf *c, const char *from, const char *to,
+				const char *period, const char *country, const char *channel,
+				int cli, const char *needle)
+{
+	struct report_filter f;
+	char err[256];
+
+	assert_int_equal(report_filter_init(&f, c, from, to, period, country, channel, cli, err,
+					    sizeof(err)),
+			 -1);
+	if (!strstr(err, needle))
+		fail_msg("expected an error mentioning '%s', got '%s'", needle, err);
+}
+
+static void test_filters(void **state)
+{
+	struct report_filter f;
+	struct conf c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load_conf(&c,
+				   "{\"periods\":[{\"id\":\"2026-4\",\"from\":\"2026-10-01\",\"to\":\"2026-12-31\"}]}",
+				   err),
+			 0);
+	/* One local day across the end of daylight saving: 25 hours. */
+	assert_int_equal(report_filter_init(&f, &c, "2026-10-25", "2026-10-25", NULL, "no", "chat",
+					    0, err, sizeof(err)),
+			 0);
+	assert_int_equal(f.from_ms, OSLO_2026_10_25);
+	assert_int_equal(f.to_ms - f.from_ms, 25 * 3600000LL);
+	assert_string_equal(f.country, "no");
+	assert_string_equal(f.channel, "chat");
+	/* A period stands for its dates. */
+	assert_int_equal(report_filter_init(&f, &c, NULL, NULL, "2026-4", NULL, NULL, 0, err,
+					    sizeof(err)),
+			 0);
+	assert_string_equal(f.from, "2026-10-01");
+	assert_string_equal(f.to, "2026-12-31");
+	assert_string_equal(f.period, "2026-4");
+	/* Open ends. */
+	assert_int_equal(report_filter_init(&f, &c, NULL, NULL, NULL, NULL, NULL, 0, err,
+					    sizeof(err)),
+			 0);
+	assert_true(f.from_ms == INT64_MIN && f.to_ms == INT64_MAX);
+
+	expect_filter_error(&c, "2026-02-30", NULL, NULL, NULL, NULL, 0,
+			    "\"from\" must be a real date YYYY-MM-DD, not \"2026-02-30\"");
+	expect_filter_error(&c, NULL, "tomorrow", NULL, NULL, NULL, 1,
+			    "--to must be a real date YYYY-MM-DD, not \"tomorrow\"");
+	expect_filter_error(&c, "2026-10-02", "2026-10-01", NULL, NULL, NULL, 0,
+			    "\"from\" 2026-10-02 is after \"to\" 2026-10-01");
+	expect_filter_error(&c, "2026-10-01", NULL, "2026-4", NULL, NULL, 0,
+			    "\"period\" stands for its own dates");
+	expect_filter_error(&c, NULL, NULL, "2027-1", NULL, NULL, 0,
+			    "\"period\": no period \"2027-1\" is configured (configured: 2026-4)");
+	expect_filter_error(NULL, NULL, NULL, "2027-1", NULL, NULL, 1, "--period: no period");
+	expect_filter_error(&c, NULL, NULL, NULL, "NO", NULL, 0, "\"country\" must be a two-letter");
+	expect_filter_error(&c, NULL, NULL, NULL, "", NULL, 0, "\"country\"");
+	expect_filter_error(&c, NULL, NULL, NULL, NULL, "fax", 0,
+			    "\"channel\": \"fax\" is not allowed; allowed: phone, chat, widget, desk");
+	expect_filter_error(&c, "", NULL, NULL, NULL, NULL, 0, "\"from\"");
+	conf_free(&c);
+}
+
+/* ---- the figures ---- */
+
+/* Ten contacts with every kind of value the report counts. */
+static void fill_ten(void)
+{
+	struct contact cs[10];
+	char keys[10][8];
+	int64_t t = OSLO_2026_10_25 + 3600000; /* 01:00 on 25 October, local */
+
+	for (int i = 0; i < 10; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "k%d", i);
+		cs[i] = contact(keys[i], t + i * 3600000LL);
+	}
+	/* 0-3 login resolved; 4-5 reservation referred; 6 agency referred
+	 * elsewhere; 7 abandoned without a suggestion; 8 a category from a
+	 * newer daemon; 9 without category, on another day, in Denmark. */
+	cs[2].on_behalf = "another_person";
+	cs[2].relation = "adult_child_for_parent";
+	cs[2].age_band = "80_plus";
+	cs[3].channel = "chat";
+	cs[3].destination = "no.digdir.idporten"; /* resolved elsewhere than suggested */
+	cs[4].category = cs[5].category = "reservation";
+	cs[4].outcome = cs[5].outcome = "referred";
+	cs[4].referral_reason = "wrong_agency";
+	cs[5].referral_reason = "no_mandate";
+	cs[5].on_behalf = "another_person";
+	cs[5].relation = "guardian";
+	cs[6].category = "agency";
+	cs[6].outcome = "referred";
+	cs[6].referral_reason = "wrong_agency";
+	cs[6].suggested = "no.nav";
+	cs[6].destination = "no.kommune";
+	cs[7].outcome = "abandoned";
+	cs[7].suggested = cs[7].destination = NULL;
+	cs[7].category = "other";
+	cs[8].category = "newcat";
+	cs[9].category = NULL;
+	cs[9].country = "dk";
+	cs[9].channel = "desk";
+	cs[9].finished_ms = OSLO_2026_10_25 + 26 * 3600000LL; /* 01:00 on the 26th */
+	fill(cs, 10);
+}
+
+static void test_figures(void **state)
+{
+	struct report_filter f;
+	json_t *rep, *sugg;
+
+	(void)state;
+	fill_ten();
+	filter_all(&f);
+	rep = compute(&f);
+	assert_int_equal(count_at(rep, "total"), 10);
+	assert_int_equal(count_at(rep, "category.login"), 4);
+	assert_int_equal(count_at(rep, "category.reservation"), 2);
+	assert_int_equal(count_at(rep, "category.agency"), 1);
+	assert_int_equal(count_at(rep, "category.other"), 1);
+	assert_int_equal(count_at(rep, "category.estate"), 0);
+	assert_int_equal(count_at(rep, "category.newcat"), 1);
+	assert_int_equal(count_at(rep, "category.not_recorded"), 1);
+	assert_int_equal(count_at(rep, "on_behalf.another_person"), 2);
+	assert_int_equal(count_at(rep, "on_behalf.self"), 8);
+	assert_int_equal(count_at(rep, "relation.guardian"), 1);
+	assert_int_equal(count_at(rep, "relation.not_recorded"), 8);
+	assert_int_equal(count_at(rep, "age_band.80_plus"), 1);
+	assert_int_equal(count_at(rep, "outcome.resolved"), 6);
+	assert_int_equal(count_at(rep, "outcome.referred"), 3);
+	assert_int_equal(count_at(rep, "outcome.abandoned"), 1);
+	assert_int_equal(count_at(rep, "channel.chat"), 1);
+	assert_int_equal(count_at(rep, "channel.desk"), 1);
+	assert_int_equal(count_at(rep, "referral.referred"), 3);
+	assert_int_equal(count_at(rep, "referral.resolved"), 6);
+	assert_true(json_real_value(json_object_get(json_object_get(rep, "referral"), "rate")) ==
+		    3.0 / 9.0);
+	assert_int_equal(count_at(rep, "referral.reason.wrong_agency"), 2);
+	assert_int_equal(count_at(rep, "referral.reason.no_mandate"), 1);
+	assert_int_equal(count_at(rep, "referral.destination.no.bank"), 2);
+	assert_int_equal(count_at(rep, "referral.destination.no.kommune"), 1);
+	/* Shares are of all contacts, and of the referred for reasons. */
+	assert_true(json_real_value(json_object_get(
+			    json_object_get(json_object_get(rep, "category"), "login"), "share")) ==
+		    0.4);
+	assert_true(json_real_value(json_object_get(
+			    json_object_get(json_object_get(json_object_get(rep, "referral"),
+							    "reason"),
+					    "wrong_agency"),
+			    "share")) == 2.0 / 3.0);
+	/* 9 had a suggestion; 3 and 6 went elsewhere. */
+	sugg = json_object_get(rep, "suggested");
+	assert_int_equal(count_at(sugg, "contacts"), 9);
+	assert_int_equal(count_at(sugg, "followed"), 7);
+	assert_int_equal(count_at(sugg, "referred.contacts"), 3);
+	assert_int_equal(count_at(sugg, "referred.followed"), 2);
+	/* Known values come first, in their order; then the others. */
+	{
+		const char *order[] = { "login", "reservation", "power_of_attorney", "agency",
+					"estate", "other", "newcat", "not_recorded" };
+		const char *key;
+		json_t *v;
+		size_t i = 0;
+		json_object_foreach(json_object_get(rep, "category"), key, v)
+			assert_string_equal(key, order[i++]);
+		assert_int_equal(i, 8);
+	}
+	json_decref(rep);
+}
+
+static void test_filtered_figures(void **state)
+{
+	struct report_filter f;
+	json_t *rep;
+	char err[256];
+
+	(void)state;
+	fill_ten();
+	/* The 25th in Oslo (25 hours) holds 0-8; the 26th holds 9. */
+	assert_int_equal(report_filter_init(&f, NULL, "2026-10-25", "2026-10-25", NULL, NULL, NULL,
+					    0, err, sizeof(err)),
+			 0);
+	rep = compute(&f);
+	assert_int_equal(count_at(rep, "total"), 9);
+	json_decref(rep);
+	assert_int_equal(report_filter_init(&f, NULL, "2026-10-26", NULL, NULL, NULL, NULL, 0, err,
+					    sizeof(err)),
+			 0);
+	rep = compute(&f);
+	assert_int_equal(count_at(rep, "total"), 1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(rep, "filter"), "from")),
+			    "2026-10-26");
+	json_decref(rep);
+	assert_int_equal(report_filter_init(&f, NULL, NULL, NULL, NULL, "dk", NULL, 0, err,
+					    sizeof(err)),
+			 0);
+	rep = compute(&f);
+	assert_int_equal(count_at(rep, "total"), 1);
+	json_decref(rep);
+	assert_int_equal(report_filter_init(&f, NULL, NULL, NULL, NULL, "no", "chat", 0, err,
+					    sizeof(err)),
+			 0);
+	rep = compute(&f);
+	assert_int_equal(count_at(rep, "total"), 1);
+	assert_int_equal(count_at(rep, "channel.chat"), 1);
+	json_decref(rep);
+	/* Nothing matches: counts are zero and shares null, not NaN. */
+	assert_int_equal(report_filter_init(&f, NULL, "2020-01-01", "2020-01-01", NULL, NULL, NULL,
+					    0, err, sizeof(err)),
+			 0);
+	rep = compute(&f);
+	assert_int_equal(count_at(rep, "total"), 0);
+	assert_true(json_is_null(json_object_get(json_object_get(rep, "referral"), "rate")));
+	assert_true(json_is_null(
+		json_object_get(json_object_get(json_object_get(rep, "category"), "login"), "share")));
+	json_decref(rep);
+}
+
+static void test_formats(void **state)
+{
+	struct report_filter f;
+	struct sink text = { 0 }, csv = { 0 }, js = { 0 }, broken = { .fail_after = 1 };
+	enum report_format fmt;
+	json_t *rep, *back;
+
+	(void)state;
+	fill_ten();
+	filter_all(&f);
+	rep = compute(&f);
+	assert_int_equal(report_print(rep, REPORT_TEXT, sink_write, &text), 0);
+	assert_int_equal(report_print(rep, REPORT_CSV, sink_write, &csv), 0);
+	assert_int_equal(report_print(rep, REPORT_JSON, sink_write, &js), 0);
+	assert_int_equal(report_print(rep, REPORT_TEXT, sink_write, &broken), -1);
+
+	/* The table's columns, with runs of spaces read as one. */
+	squeeze(text.p);
+	expect_in(text.p, "Vegvisar survey report\n Finished any day\n Country all\n");
+	expect_in(text.p, "\nContacts 10\n\nCategory count %\n login 4 40.0\n");
+	/* 1 of 3 referred is 33.3 %, 2 of 3 rounds up to 66.7 %. */
+	expect_in(text.p, "\nReferral reason count %\n (of 3 referred)\n wrong_agency 2 66.7\n"
+			  " no_mandate 1 33.3\n needs_in_person 0 0.0\n");
+	expect_in(text.p, "\nReferral rate count %\n (of 9 resolved or referred)\n referred 3 33.3\n");
+	expect_in(text.p, "\n newcat 1 10.0\n not_recorded 1 10.0\n");
+	expect_in(text.p, "\nReferred where suggested count %\n"
+			  " (of 3 referrals with a suggestion)\n followed 2 66.7\n");
+
+	assert_true(starts_with(csv.p, "section,value,count,of,percent\r\ncontacts,total,10,,\r\n"
+				       "category,login,4,10,40.0\r\n"));
+	assert_non_null(strstr(csv.p, "\r\nreferral_rate,referred,3,9,33.3\r\n"));
+	assert_non_null(strstr(csv.p, "\r\nreferral_destination,no.bank,2,3,66.7\r\n"));
+	assert_non_null(strstr(csv.p, "\r\nsuggested,followed,7,9,77.8\r\n"));
+	assert_non_null(strstr(csv.p, "\r\nsuggested_referred,followed,2,3,66.7\r\n"));
+
+	back = json_loads(js.p, 0, NULL);
+	assert_non_null(back);
+	assert_true(json_equal(back, rep));
+
+	assert_int_equal(report_format_parse("csv", &fmt), 0);
+	assert_int_equal(fmt, REPORT_CSV);
+	assert_int_equal(report_format_parse("xml", &fmt), -1);
+	json_decref(back);
+	json_decref(rep);
+	free(text.p);
+	free(csv.p);
+	free(js.p);
+	free(broken.p);
+}
+
+/* ---- exports ---- */
+
+static int64_t export(enum export_format fmt, struct sink *out, const struct report_filter *f)
+{
+	char err[256];
+	sqlite3 *db = report_open(db_path, err, sizeof(err));
+	int64_t rows;
+
+	assert_non_null(db);
+	rows = report_export(db, f, fmt, sink_write, out, err, sizeof(err));
+	report_close(db);
+	return rows;
+}
+
+static void fill_notes(void)
+{
+	struct contact cs[4];
+
+	cs[0] = contact("n0", OSLO_2026_10_25 + 3723456); /* 01:02:03.456 CEST */
+	cs[0].note = "=HYPERLINK(\"http://x\"), \"quoted\"\nsecond line";
+	cs[1] = contact("n1", OSLO_2026_10_25 + 3 * 3600000); /* 02:00 CET, after the change */
+	cs[1].note = "-5 kr";
+	cs[1].relation = "guardian";
+	cs[2] = contact("n2", OSLO_2026_10_25 + 4 * 3600000);
+	cs[2].note = "@home\ttab, \xc3\xa6\xc3\xb8\xc3\xa5 \xff bad byte";
+	cs[3] = contact("n3", OSLO_2026_10_25 + 5 * 3600000);
+	cs[3].note = "+47 removed";
+	cs[3].period = "2026-4";
+	fill(cs, 4);
+}
+
+static void test_export_csv(void **state)
+{
+	struct report_filter f;
+	struct sink out = { 0 };
+	char *line2;
+
+	(void)state;
+	fill_notes();
+	filter_all(&f);
+	assert_int_equal(export(EXPORT_CSV, &out, &f), 4);
+	assert_true(starts_with(out.p, "id,started,finished,channel,country,lang,rules_version,"
+				       "category,outcome,referral_reason,suggested,destination,"
+				       "on_behalf,relation,age_band,period,path,facts,note\r\n"));
+	line2 = strstr(out.p, "\r\n") + 2;
+	assert_non_null(strstr(line2,
+			       "1,2026-10-25T01:01:03.456+02:00,2026-10-25T01:02:03.456+02:00,phone,no,nb,"
+			       "fixture-1,login,resolved,,no.bank,no.bank,self,,,,"
+			       "\"[\"\"who\"\",\"\"topic\"\",\"\"login.bank\"\"]\","
+			       "\"{\"\"on_behalf\"\":\"\"self\"\",\"\"topic\"\":\"\"login\"\"}\","
+			       "\"'=HYPERLINK(\"\"http://x\"\"), \"\"quoted\"\"\nsecond line\"\r\n"));
+	/* After the clocks went back: the same wall time, another offset. */
+	assert_non_null(strstr(out.p, ",2026-10-25T02:00:00.000+01:00,phone,"));
+	assert_non_null(strstr(out.p, ",self,guardian,,,"));
+	assert_non_null(strstr(out.p, ",'-5 kr\r\n"));
+	assert_non_null(strstr(out.p, ",\"'@home\ttab, \xc3\xa6\xc3\xb8\xc3\xa5 \xef\xbf\xbd bad byte\"\r\n"));
+	assert_non_null(strstr(out.p, ",2026-4,\"[\"\"who\"\""));
+	assert_non_null(strstr(out.p, ",'+47 removed\r\n"));
+	free(out.p);
+}
+
+static void test_export_ndjson(void **state)
+{
+	struct report_filter f;
+	struct sink out = { 0 };
+	json_t *row;
+	char *line, *save = NULL;
+	int n = 0;
+
+	(void)state;
+	fill_notes();
+	filter_all(&f);
+	assert_int_equal(export(EXPORT_NDJSON, &out, &f), 4);
+	for (line = strtok_r(out.p, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+		json_error_t jerr;
+		if (!(row = json_loads(line, 0, &jerr)))
+			fail_msg("line %d is not JSON (%s): %s", n + 1, jerr.text, line);
+		assert_int_equal(json_object_size(row), 19);
+		assert_int_equal(json_integer_value(json_object_get(row, "id")), n + 1);
+		assert_true(json_is_array(json_object_get(row, "path")));
+		assert_string_equal(json_string_value(json_object_get(json_object_get(row, "facts"),
+								      "topic")),
+				    "login");
+		assert_true(json_is_null(json_object_get(row, "referral_reason")));
+		if (n == 0) {
+			/* No formula guard in JSON: the value is what was stored. */
+			assert_string_equal(json_string_value(json_object_get(row, "note")),
+					    "=HYPERLINK(\"http://x\"), \"quoted\"\nsecond line");
+			assert_string_equal(json_string_value(json_object_get(row, "finished")),
+					    "2026-10-25T01:02:03.456+02:00");
+		}
+		if (n == 2)
+			assert_string_equal(json_string_value(json_object_get(row, "note")),
+					    "@home\ttab, \xc3\xa6\xc3\xb8\xc3\xa5 \xef\xbf\xbd bad byte");
+		if (n == 3)
+			assert_string_equal(json_string_value(json_object_get(row, "period")), "2026-4");
+		json_decref(row);
+	}
+	assert_int_equal(n, 4);
+	free(out.p);
+}
+
+static void test_export_order_and_filter(void **state)
+{
+	struct report_filter f;
+	struct sink out = { 0 }, gone = { .fail_after = 1 };
+	char err[256];
+	sqlite3 *db;
+
+	(void)state;
+	fill_ten();
+	/* A contact stored later but finished earlier comes first. */
+	exec_sql("INSERT INTO contacts (key, started_ms, finished_ms, channel, country, lang,"
+		 " rules_version, path, facts, outcome) VALUES ('late', 1, 1000, 'phone', 'no',"
+		 " 'nb', 'x', '[]', '{}', 'resolved')");
+	filter_all(&f);
+	assert_int_equal(export(EXPORT_NDJSON, &out, &f), 11);
+	assert_int_equal(strncmp(out.p, "{\"id\":11,", 9), 0);
+	free(out.p);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(report_filter_init(&f, NULL, NULL, NULL, NULL, "dk", NULL, 0, err,
+					    sizeof(err)),
+			 0);
+	assert_int_equal(export(EXPORT_CSV, &out, &f), 1);
+	assert_non_null(strstr(out.p, "\r\n10,"));
+	free(out.p);
+	/* The reader goes away: the export stops and says so. */
+	filter_all(&f);
+	db = report_open(db_path, err, sizeof(err));
+	assert_int_equal(report_export(db, &f, EXPORT_CSV, sink_write, &gone, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "the reader went away"));
+	report_close(db);
+	free(gone.p);
+	/* No database. */
+	assert_null(report_open("/nonexistent/vv.db", err, sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/vv.db: cannot open"));
+}
+
+/* Plan check: both orders the export asks for come from an index. */
+static void test_export_uses_index(void **state)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	const char *plans[] = {
+		"EXPLAIN QUERY PLAN SELECT id FROM contacts WHERE finished_ms >= 0 AND finished_ms < 9"
+		" ORDER BY finished_ms, id",
+		"EXPLAIN QUERY PLAN SELECT id FROM contacts WHERE finished_ms >= 0 AND finished_ms < 9"
+		" AND country = 'no' ORDER BY finished_ms, id",
+	};
+
+	(void)state;
+	fill_ten();
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(sqlite3_prepare_v2(db, plans[i], -1, &q, NULL), SQLITE_OK);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			const char *detail = (const char *)sqlite3_column_text(q, 3);
+			if (strstr(detail, "TEMP B-TREE"))
+				fail_msg("%s: needs a sort: %s", plans[i], detail);
+		}
+		sqlite3_finalize(q);
+	}
+	sqlite3_close(db);
+}
+
+/* ---- note retention ---- */
+
+static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_cond = PTHREAD_COND_INITIALIZER;
+static unsigned long wake_count;
+
+static void on_wake(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&wake_lock);
+	wake_count++;
+	pthread_cond_broadcast(&wake_cond);
+	pthread_mutex_unlock(&wake_lock);
+}
+
+/* Wait (on wakes, not sleeps) until the store has completed `runs` expiries. */
+static void wait_runs(struct store *st, unsigned long runs)
+{
+	unsigned long done;
+	unsigned long long erased;
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 60;
+	pthread_mutex_lock(&wake_lock);
+	for (;;) {
+		store_note_stats(st, &done, &erased);
+		if (done >= runs)
+			break;
+		if (pthread_cond_timedwait(&wake_cond, &wake_lock, &deadline) == ETIMEDOUT)
+			fail_msg("note expiry did not finish within 60 s");
+	}
+	pthread_mutex_unlock(&wake_lock);
+}
+
+static long long query_int(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	long long v;
+
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return v;
+}
+
+static void test_note_retention(void **state)
+{
+	int64_t now = 1795000000000LL, cutoff = now - 365 * DAY_MS;
+	struct store_result res[8];
+	unsigned long runs;
+	unsigned long long erased;
+	struct contact c;
+	struct store *st;
+	char err[256];
+
+	(void)state;
+	/* 2,500 notes older than the cutoff (more than one chunk, several on
+	 * the same millisecond), 10 younger, one exactly at it. */
+	fill_ten();
+	exec_sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)"
+		 " INSERT INTO contacts (key, started_ms, finished_ms, channel, country, lang,"
+		 " rules_version, path, facts, outcome, note)"
+		 " SELECT 'old' || i, 1600000000000 + (i / 3) * 1000, 1600000000000 + (i / 3) * 1000,"
+		 " 'phone', 'no', 'nb', 'x', '[]', '{}', 'resolved', 'old note ' || i FROM n");
+	exec_sql("UPDATE contacts SET note = 'young', finished_ms = 1795000000000 - 1000 * id"
+		 " WHERE key LIKE 'k%'");
+	exec_sql("UPDATE contacts SET finished_ms = 1795000000000 - 365 * 86400000, note = 'edge'"
+		 " WHERE key = 'k9'");
+
+	st = store_open(db_path, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	assert_int_equal(store_expire_notes(st, 0), -1);
+	assert_int_equal(store_expire_notes(st, cutoff), 0);
+	/* A contact arriving meanwhile is stored as usual. */
+	c = contact("during", now);
+	c.note = "fresh";
+	assert_int_equal(store_submit(st, &c, 1), 0);
+	wait_runs(st, 1);
+	store_note_stats(st, &runs, &erased);
+	assert_int_equal(runs, 1);
+	assert_int_equal(erased, 2500);
+	assert_int_equal(query_int("SELECT count(*) FROM contacts WHERE note IS NOT NULL"), 11);
+	assert_int_equal(query_int("SELECT count(*) FROM contacts"), 2511);
+	assert_int_equal(query_int("SELECT count(*) FROM contacts WHERE note = 'edge'"), 1);
+	/* The next run starts where this one ended: the edge contact goes. */
+	assert_int_equal(store_expire_notes(st, cutoff + 1), 0);
+	wait_runs(st, 2);
+	store_note_stats(st, &runs, &erased);
+	assert_int_equal(erased, 2501);
+	assert_int_equal(query_int("SELECT count(*) FROM contacts WHERE note IS NOT NULL"), 10);
+	assert_int_equal(store_poll_results(st, res, 8), 1);
+	assert_int_equal(res[0].status, STORE_OK);
+	store_close(st);
+	assert_int_equal(query_int("SELECT count(*) FROM contacts WHERE note = 'fresh'"), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test_setup_teardown(test_periods_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_figures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_filtered_figures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_csv, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_ndjson, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_order_and_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_uses_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_note_retention, setup, teardown),
+	};
+
+	/* Every date in these tests is a day in Oslo, DST changes included. */
+	setenv("TZ", "Europe/Oslo", 1);
+	tzset();
+	log_init(LOG_LVL_WARN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
