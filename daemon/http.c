@@ -16,6 +16,7 @@
 #define STREAM_CHUNK (16 * 1024) /* one lws_write */
 #define STREAM_QUEUE 8           /* chunks in flight per response: the memory bound */
 #define STREAM_WORKERS_MAX 4     /* concurrent worker threads; more get 503 */
+#define HTTP_BODY_MAX (1024 * 1024) /* POST bodies: handoffs and ingest batches */
 /* A stream may run far longer than the server's timeout_secs (an export of
  * a million rows); it is closed only when a client takes none of the data
  * waiting for it for this long. */
@@ -51,6 +52,10 @@ struct http_req {
 	struct daemon *d;
 	struct http_stream *st;
 	char path[256];
+	const struct http_route *post; /* a POST route waiting for its body */
+	unsigned char *body;           /* the request body so far, NUL-terminated */
+	size_t body_len;
+	int body_too_large;
 };
 
 static struct http_stream *active_streams; /* service thread only */
@@ -397,6 +402,38 @@ enum role http_bearer_role(struct http_req *r)
 	return conf_check_token(&r->d->conf, auth + 7, NULL);
 }
 
+/* Collect a POST body up to HTTP_BODY_MAX; past that, keep reading but
+ * drop it, and answer 413 at the end rather than cutting the connection. */
+static int http_body_chunk(struct http_req *r, const void *in, size_t len)
+{
+	unsigned char *grown;
+
+	if (!r->post || r->body_too_large)
+		return 0;
+	if (r->body_len + len > HTTP_BODY_MAX) {
+		r->body_too_large = 1;
+		return 0;
+	}
+	if (!(grown = realloc(r->body, r->body_len + len + 1)))
+		return -1;
+	r->body = grown;
+	memcpy(r->body + r->body_len, in, len);
+	r->body_len += len;
+	r->body[r->body_len] = '\0';
+	return 0;
+}
+
+const char *http_body(struct http_req *r, size_t *len)
+{
+	*len = r->body_len;
+	return r->body ? (const char *)r->body : "";
+}
+
+int http_header(struct http_req *r, const char *name, char *buf, size_t len)
+{
+	return lws_hdr_custom_copy(r->wsi, buf, (int)len, name, (int)strlen(name));
+}
+
 static int http_route(struct http_req *r)
 {
 	int method_get = lws_hdr_total_length(r->wsi, WSI_TOKEN_GET_URI) > 0;
@@ -417,6 +454,10 @@ static int http_route(struct http_req *r)
 		if (rt->role != ROLE_NONE && http_bearer_role(r) != rt->role)
 			return http_error(r, 401, "this needs a %s token: Authorization: Bearer …",
 					  role_name(rt->role));
+		if (method_post) {
+			r->post = rt; /* answered once the body is in */
+			return 0;
+		}
 		return rt->fn(r);
 	}
 	if (path_known)
@@ -435,13 +476,24 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		r->wsi = wsi;
 		r->d = lws_context_user(lws_get_context(wsi));
 		return http_route(r) ? -1 : 0;
+	case LWS_CALLBACK_HTTP_BODY:
+		return http_body_chunk(r, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (!r->post)
+			return -1;
+		if (r->body_too_large)
+			return http_error(r, 413, "the body is over %d bytes", HTTP_BODY_MAX) ? -1 : 0;
+		return r->post->fn(r) ? -1 : 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_write_next(r);
 	case LWS_CALLBACK_CLOSED_HTTP:
 		if (r && r->st && r->st->producer)
 			n_workers--;
-		if (r)
+		if (r) {
 			stream_detach(r);
+			free(r->body);
+			r->body = NULL;
+		}
 		break;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		http_wake_writers();
