@@ -165,6 +165,8 @@ static const struct rules_tree *handle_tree(struct handler_ctx *h, const char *c
 static struct session *handle_begin(struct handler_ctx *h, json_t *obj, const char *id)
 {
 	static const char *const staff_channels[] = { "phone", "chat", "desk", NULL };
+	/* A restored session may be a widget session an agent took over. */
+	static const char *const restore_channels[] = { "phone", "chat", "desk", "widget", NULL };
 	static const char *const citizen_channels[] = { "widget", NULL };
 	const char *country, *channel, *lang;
 	const struct rules_tree *t;
@@ -172,10 +174,12 @@ static struct session *handle_begin(struct handler_ctx *h, json_t *obj, const ch
 	struct triage *tr;
 	struct session *s;
 	int citizen = h->c->role == ROLE_CITIZEN;
+	const char *const *channels = citizen ? citizen_channels
+				      : id    ? restore_channels
+					      : staff_channels;
 
 	if (proto_get_enum(obj, "country", 1, countries_all, &country, h->err, sizeof(h->err)) ||
-	    proto_get_enum(obj, "channel", 1, citizen ? citizen_channels : staff_channels, &channel,
-			   h->err, sizeof(h->err)) ||
+	    proto_get_enum(obj, "channel", 1, channels, &channel, h->err, sizeof(h->err)) ||
 	    proto_get_enum(obj, "lang", 0, langs_all, &lang, h->err, sizeof(h->err))) {
 		fail_err(h, PROTO_BAD_REQUEST);
 		return NULL;

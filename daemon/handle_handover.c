@@ -69,6 +69,8 @@ int handle_handover(struct handler_ctx *h)
 	if (!(s = handle_session(h, 0)))
 		return -1;
 	ho = handover_find_session(&h->d->handovers, s->id);
+	if (ho)
+		ho->citizen = h->c; /* after a reconnect, "taken" goes to the new connection */
 	if (!ho) {
 		if (!(ho = handover_create(&h->d->handovers, s->id, h->c)))
 			return fail(h, PROTO_INTERNAL, "could not create a handover");

@@ -8,7 +8,15 @@
 // stays in the outbox and is sent again, always with the same key.
 //
 // Keys: 1–9 answer, Backspace or Alt+← go back, / searches, Ctrl+Enter opens
-// the finish form and, there, logs the contact.
+// the finish form and, there, logs the contact; q goes to the queue of
+// citizens waiting for a person (arrow keys, Enter takes one over), c to the
+// field for the code a caller reads out.
+//
+// Handovers (queue.js): after every welcome the panel subscribes to the
+// queue; the daemon then pushes the whole queue whenever it changes. Taking
+// one gives the citizen's own session as a step, which from then on is this
+// panel's session like any other (see session.createTakenRecord for what the
+// record holds and why back stops at the citizen's answers).
 
 import { ProtocolClient, ProtocolError, ConnectionLost } from '/shared/protocol.js';
 import { I18n, browserLang, UI_LANGS, LANG_NAMES } from '/shared/i18n.js';
@@ -19,6 +27,7 @@ import * as store from './store.js';
 import * as S from './session.js';
 import * as screens from './screens.js';
 import { createSearch } from './search.js';
+import { createQueue } from './queue.js';
 import { FinishSender } from './sender.js';
 
 const $ = (id) => document.getElementById(id);
@@ -42,6 +51,7 @@ const app = {
   finish: null,
   pendingDestination: null, // a destination picked in search before the form opened
   logged: null,
+  confirmTake: null, // the code whose Take must be pressed again (a walk is in progress)
 };
 
 const prefs = store.prefs.get();
@@ -110,13 +120,23 @@ function captureForms() {
     app.finish.values = { ...app.finish.values, ...screens.readFinish(finish) };
 }
 
+// The number waiting comes first in the tab's title, so a desk sees the
+// queue from another tab too.
+function updateTitle() {
+  const n = Number($('queue-badge').dataset.count || 0);
+  document.title = `${n ? `(${n}) ` : ''}${main.querySelector('h1')?.textContent || ''} – ${i18n.t('title')}`;
+}
+
 function render({ focus = false } = {}) {
   const keep = focus ? null : focusKey();
   captureForms();
   const el = build();
   main.replaceChildren(el);
-  document.title = `${main.querySelector('h1')?.textContent || ''} – ${i18n.t('title')}`;
-  $('search-region').hidden = app.screen === 'signin' || !store.token.get();
+  updateTitle();
+  const out = app.screen === 'signin' || !store.token.get();
+  $('search-region').hidden = out;
+  queue.root.hidden = out;
+  $('queue-button').hidden = out;
   $('sign-out').hidden = !store.token.get();
   if (focus) focusHeading();
   else if (keep) main.querySelector(keep)?.focus();
@@ -124,6 +144,7 @@ function render({ focus = false } = {}) {
 
 function show(screen) {
   app.screen = screen;
+  setConfirmTake(null);
   notice('');
   render({ focus: true });
 }
@@ -164,6 +185,7 @@ let conn = { state: 'stopped', retryIn: 0 };
 function onConnState(detail) {
   conn = detail;
   renderConn();
+  queue.setStale(!client.connected);
   if (detail.state === 'waiting' && app.finish?.state === 'sending') setFinishState('waiting');
   if (detail.state === 'unauthorized') {
     store.token.clear();
@@ -200,6 +222,7 @@ function renderConn() {
 // progress back.
 async function sync(welcome) {
   app.welcome = welcome;
+  await subscribeQueue();
   await sender.flush(true);
   if (app.rec) await resumeSession();
   if (app.screen === 'connecting') show(app.rec ? 'step' : 'start');
@@ -299,13 +322,15 @@ function startContact(values) {
 
 // --- the walk ---------------------------------------------------------------
 
-function showStep() {
+function showStep({ taken } = {}) {
   app.screen = 'step';
+  setConfirmTake(null);
   notice('');
   render({ focus: true });
   const s = app.rec.lastStep;
-  say(s.question ? i18n.t('newStep', { text: s.question.text })
-    : i18n.t('resultAnnounce', { name: s.result.destination?.name || s.result.node }));
+  const text = s.question ? i18n.t('newStep', { text: s.question.text })
+    : i18n.t('resultAnnounce', { name: s.result.destination?.name || s.result.node });
+  say(taken ? i18n.t('takenAnnounce', { code: taken, text }) : text);
 }
 
 // Send one move and record it once the daemon confirmed it. A move whose
@@ -637,6 +662,138 @@ function newContact() {
   show('start');
 }
 
+// --- the queue and handovers ---------------------------------------------------
+
+const queue = createQueue({
+  i18n,
+  collapsed: !!prefs.queueCollapsed,
+  onTake: takeHandover,
+  onLookup: lookupCode,
+  onEscape: focusHeading,
+  onToggle: (collapsed) => store.prefs.update({ queueCollapsed: collapsed }),
+  onCount: (n) => {
+    $('queue-badge').textContent = String(n);
+    $('queue-badge').dataset.count = String(n);
+    $('queue-badge-text').textContent = `: ${i18n.t('queueCountN', { n })}`;
+    updateTitle();
+  },
+});
+
+// A walk in progress is left only on a second press of the same Take; any
+// other move of the walk asks again.
+function setConfirmTake(code) {
+  app.confirmTake = code;
+  queue.confirm(code);
+}
+
+// After every welcome (the daemon forgets subscriptions with the socket).
+async function subscribeQueue() {
+  let reply;
+  try {
+    reply = await client.request({ type: 'queue' });
+  } catch (e) {
+    if (!(e instanceof ProtocolError)) throw e;
+    // A daemon without handovers: say so where the queue would be.
+    queue.setUnavailable(i18n.t('queueUnavailable', { msg: e.message }));
+    return;
+  }
+  queue.setItems(reply.items);
+}
+
+// Pushes: the whole queue again, whenever it changes.
+function onPush(ev) {
+  const msg = ev.detail;
+  if (msg?.type === 'queue' && Array.isArray(msg.items)) queue.setItems(msg.items);
+}
+
+// Look a code up as typed; the daemon ignores case, spaces and the dash.
+let lookupSeq = 0;
+async function lookupCode(typed) {
+  const code = String(typed || '').trim();
+  const mine = ++lookupSeq;
+  if (!code) {
+    queue.setLookup({ status: 'error', invalid: true, error: { key: 'lookupEmpty' } }, { focusInput: true });
+    return;
+  }
+  if (!client.connected) {
+    queue.setLookup({ status: 'error', error: { key: 'notConnected' } });
+    return;
+  }
+  queue.setLookup({ status: 'looking' });
+  let item;
+  try {
+    item = await client.request({ type: 'lookup', code });
+  } catch (e) {
+    if (mine !== lookupSeq) return;
+    if (e instanceof ProtocolError && e.code === 'not_found')
+      queue.setLookup({ status: 'error', invalid: true, error: { key: 'lookupNotFound', vars: { code } } },
+        { focusInput: true });
+    else if (e instanceof ProtocolError)
+      queue.setLookup({ status: 'error', error: { key: 'serverError', vars: { msg: e.message } } });
+    else queue.setLookup({ status: 'error', error: { key: 'notConnected' } });
+    return;
+  }
+  if (mine !== lookupSeq) return;
+  if (item.state === 'taken') {
+    queue.setLookup({ status: 'found', item,
+      error: { key: 'alreadyTaken', vars: { code: item.code, who: item.taken_by || '?' } } });
+  } else {
+    // Found and waiting: straight to its Take button, so a caller's code is
+    // c, the code, Enter, Enter.
+    queue.setLookup({ status: 'found', item }, { focusTake: true });
+  }
+}
+
+// Take a handover over (from the list or the code field). A walk of the
+// agent's own that is still in progress is not dropped on one key press.
+function takeHandover(item, from) {
+  if (app.rec && app.confirmTake !== item.code) {
+    setConfirmTake(item.code);
+    return;
+  }
+  setConfirmTake(null);
+  queue.setFeedback(null);
+  act(async () => {
+    let step;
+    try {
+      step = await client.request({ type: 'take', code: item.code });
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      await takeRefused(item, from, e);
+      return;
+    }
+    app.rec = S.createTakenRecord(step, item);
+    app.finish = null;
+    app.logged = null;
+    app.pendingDestination = null;
+    app.startError = '';
+    saveRec();
+    queue.clearLookup();
+    // The questions come in the citizen's language (the session's); the
+    // interface stays in the agent's.
+    showStep({ taken: item.code });
+  });
+}
+
+// Why a take failed, in the agent's words: taken by someone else (asked
+// again with lookup, which names who), gone, or the daemon's own message.
+async function takeRefused(item, from, e) {
+  let error;
+  let now = null;
+  if (e.code === 'conflict') {
+    try {
+      now = await client.request({ type: 'lookup', code: item.code });
+    } catch (e2) {
+      if (e2 instanceof ConnectionLost) throw e2;
+    }
+  }
+  if (now?.state === 'taken') error = { key: 'alreadyTaken', vars: { code: item.code, who: now.taken_by || '?' } };
+  else if (e.code === 'not_found') error = { key: 'handoverGone', vars: { code: item.code } };
+  else error = { key: 'serverError', vars: { msg: e.message } };
+  if (from === 'lookup') queue.setLookup({ status: 'found', item: now || { ...item, state: 'gone' }, error });
+  else queue.setFeedback(error.key, error.vars);
+}
+
 // --- keys -------------------------------------------------------------------
 
 function onKey(ev) {
@@ -659,6 +816,16 @@ function onKey(ev) {
   if (ev.key === '/' && plain && !$('search-region').hidden) {
     ev.preventDefault();
     mainSearch.focus();
+    return;
+  }
+  if ((ev.key === 'q' || ev.key === 'Q') && plain && !queue.root.hidden) {
+    ev.preventDefault();
+    queue.focus();
+    return;
+  }
+  if ((ev.key === 'c' || ev.key === 'C') && plain && !queue.root.hidden) {
+    ev.preventDefault();
+    queue.focusLookup();
     return;
   }
   if (app.screen !== 'step') return;
@@ -688,6 +855,7 @@ function applyChrome() {
   document.documentElement.lang = i18n.lang;
   i18n.apply(document);
   mainSearch.relabel();
+  queue.relabel();
   renderConn();
   updateOutboxStatus();
 }
@@ -707,7 +875,11 @@ function boot() {
   $('sign-out').addEventListener('click', signOut);
   $('conn-retry-now').addEventListener('click', () => client.retryNow());
   $('search-region').append(mainSearch.root);
+  $('search-region').after(queue.root);
+  queue.root.hidden = true;
+  $('queue-button').addEventListener('click', () => queue.focus());
   client.addEventListener('state', (ev) => onConnState(ev.detail));
+  client.addEventListener('message', onPush);
   document.addEventListener('keydown', onKey);
   applyChrome();
 

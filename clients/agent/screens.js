@@ -130,13 +130,18 @@ function pendingList(i18n, pending, onOpen) {
 }
 
 // --- step -----------------------------------------------------------------
+// A session taken over from the chat widget (rec.handover) is shown like any
+// other; its meta line names the handover and the facts the citizen gave are
+// tagged as theirs.
 
 function meta(i18n, rec) {
-  return i18n.t('stepMeta', {
+  const text = i18n.t('stepMeta', {
     country: i18n.t(`country_${rec.country}`),
-    channel: i18n.t(`channel_${rec.channel}`),
+    channel: i18n.has(`channel_${rec.channel}`) ? i18n.t(`channel_${rec.channel}`) : rec.channel,
     lang: LANG_NAMES[rec.lang] || rec.lang,
   });
+  // A session taken over from the chat widget says so, with its code.
+  return rec.handover ? `${text} · ${i18n.t('takenMeta', { code: rec.handover.code })}` : text;
 }
 
 function trailView(i18n, rec, onChangeFact) {
@@ -154,7 +159,7 @@ function trailView(i18n, rec, onChangeFact) {
           h('span', { class: 'fact-name' }, name),
           h('span', { class: 'fact-value', lang: it.label ? rec.lang : undefined }, value),
           h('span', { class: 'fact-edit', 'aria-hidden': 'true' }, '✎')),
-          it.prefilled ? h('span', { class: 'tag' }, i18n.t('givenAtStart')) : null);
+          it.prefilled ? h('span', { class: 'tag' }, i18n.t(rec.handover ? 'fromCitizen' : 'givenAtStart')) : null);
       })));
 }
 

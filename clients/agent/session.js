@@ -34,6 +34,36 @@ export function createRecord(step, start) {
   return rec;
 }
 
+// A session taken over from the chat widget (`take`; docs/protocol.md
+// "Talk to a person"). The daemon hands over the citizen's own session: same
+// id, facts, path and language, channel "widget". Its record is built from
+// the take reply alone, as if the agent had started it with every fact the
+// citizen had given as a prefilled fact:
+//
+//   facts = the facts at take time, steps = [].
+//
+// Why: this record is also the `restore` the daemon replays after a restart
+// (start with the facts, then the steps), and we never saw the citizen's
+// moves, only their outcome, so the facts are all we can honestly replay.
+// Replaying them as prefilled facts brings the walk to the same question
+// (provided the daemon accepts channel "widget" in an agent's restore; if
+// it refuses, resume says so and the panel starts afresh, as for any walk
+// that cannot be restored).
+// And with no steps of our own, back has nothing to undo here: the panel
+// will not step back over answers the citizen gave (they were not the
+// agent's to undo, and a restored session could not undo them either, since
+// back keeps prefilled facts). The agent can still change one such fact from
+// the trail (planChange treats it like a fact given at start: a jump).
+// handover: {code, created} of the handover, for the screen.
+export function createTakenRecord(step, handover) {
+  const rec = createRecord(step, { facts: step.facts || {} });
+  rec.handover = { code: handover.code, created: handover.created || null };
+  // When the citizen's walk began is not told; the handover is the earliest
+  // time we know, and the daemon only takes a restore's start if it is past.
+  if (Number.isFinite(handover.created) && handover.created < rec.started) rec.started = handover.created;
+  return rec;
+}
+
 // What the daemon needs to rebuild the session (the `restore` object).
 export function restoreOf(rec) {
   return {

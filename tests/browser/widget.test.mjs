@@ -1,0 +1,536 @@
+// The citizens' chat widget in Debian's chromium against the real daemon:
+// keyboard-only walks in nb, nn, en and da, talking to a person (an agent
+// takes the handover over the protocol), refused origins and floods, a
+// daemon restart and a reload mid-walk, isolation from a hostile host page,
+// 320 px, 200 % zoom and large host fonts, and axe-core at every step with
+// screenshots in tests/artifacts/.
+//
+// Host pages are served from other origins (widget-lib.mjs startHost) with
+// the CSP a real host needs. Synchronisation is on the widget's state
+// (locator.waitFor on data-* attributes) or on protocol messages, never on
+// sleeps.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { launch, newPage, assertNoProblems, screenshot as pageShot, startDaemon, restartDaemon, ROOT, FIXTURE_RULES } from './lib.mjs';
+import { agent, Client } from '../blackbox/lib.mjs';
+import {
+  W, startHost, deepFocus, tabToDeep, waitForWidget, waitForConn, waitForQuestion, waitForResult,
+  assertFocusOnNewest, answerByKeyboard, axeWidget, axeMessage, widgetText, settle,
+} from './widget-lib.mjs';
+
+const RULES = join(ROOT, 'rules');
+const DESK_PHONE = { no: '22 22 22 22', dk: '33 33 33 33' };
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+// A daemon with the full rule trees, one host origin it allows and one it
+// does not. ctx.d may be replaced (a restart); everything is stopped after.
+async function withSetup({ config = {}, rules = RULES } = {}, fn) {
+  const allowed = await startHost();
+  const refused = await startHost();
+  const d = await startDaemon({ rules, config: { widget_origins: [allowed.origin], desk_phone: DESK_PHONE, ...config } });
+  allowed.daemon = d;
+  refused.daemon = d;
+  const ctx = { d, allowed, refused, pages: [] };
+  try {
+    await fn(ctx);
+    for (const p of ctx.pages) assertNoProblems(p);
+  } finally {
+    await ctx.d.stop();
+    ctx.d.cleanup();
+    await allowed.close();
+    await refused.close();
+  }
+}
+
+async function openPage(ctx, url, opts) {
+  const page = await newPage(browser, opts);
+  ctx.pages.push(page);
+  await page.goto(url);
+  await waitForWidget(page);
+  return page;
+}
+
+async function screenshot(page, name) {
+  await settle(page);
+  return pageShot(page, name);
+}
+
+async function assertAxe(page, name, what) {
+  const r = await axeWidget(page, name);
+  assert.equal(r.violations.length, 0, axeMessage(r, what));
+}
+
+// Keyboard only: Tab to the launcher, Enter. Focus goes into the panel.
+async function openByKeyboard(page) {
+  await tabToDeep(page, '.launcher');
+  await page.keyboard.press('Enter');
+  await page.locator(`${W.panel}`).waitFor({ state: 'visible' });
+  const f = await deepFocus(page);
+  assert.ok(f?.inWidget, `opening moves focus into the panel, not ${JSON.stringify(f)}`);
+}
+
+// What the daemon itself answers for the same walk (a citizen over the
+// protocol), to hold the widget's result against.
+async function expectedStep(d, country, lang, answers) {
+  const c = await Client.open(d);
+  await c.request({ type: 'hello', role: 'citizen' });
+  let step = await c.request({ type: 'start', country, channel: 'widget', lang });
+  for (const value of answers) step = await c.request({ type: 'answer', session: step.session, value });
+  await c.close();
+  return step;
+}
+
+// Walk [node, value] pairs by keyboard; focus must be on each new question.
+async function walk(page, steps, { axeName } = {}) {
+  for (const [node, value] of steps) {
+    await waitForQuestion(page, node);
+    await assertFocusOnNewest(page, assert, `question ${node}`);
+    if (axeName) await assertAxe(page, `${axeName}-${node}`, `the question ${node}`);
+    await answerByKeyboard(page, value);
+  }
+}
+
+// The result on screen against the daemon's: advice, where to turn, the
+// phone as a tel: link, the web link, and every unverified field marked.
+async function checkResult(page, expected, { ui, unverifiedText }) {
+  const r = expected.result;
+  await waitForResult(page, r.node);
+  await assertFocusOnNewest(page, assert, 'result heading');
+  const res = page.locator(`vegvisar-widget .result[data-node="${r.node}"]`).last();
+  assert.equal(await res.getAttribute('lang'), ui, 'the interface texts are in the chosen language');
+  assert.equal(await res.locator('.advice').getAttribute('lang'), expected.lang, 'the advice is marked with its language');
+  assert.equal((await res.locator('.advice').innerText()).trim(), r.advice);
+  assert.equal((await res.locator('.dest-name').innerText()).trim(), r.destination.name);
+  const unverified = r.destination.unverified;
+  for (const field of ['phone', 'hours', 'web']) {
+    if (!r.destination[field]) continue;
+    const marks = await res.locator(`[data-unverified="${field}"]`).count();
+    assert.equal(marks, unverified.includes(field) ? 1 : 0, `${field} is ${unverified.includes(field) ? '' : 'not '}marked unverified`);
+  }
+  if (unverified.length) {
+    assert.equal((await res.locator('[data-unverified]').first().innerText()).trim(), unverifiedText);
+    assert.equal(await res.locator('.unverified-note').count(), 1, 'unverified fields are explained');
+  }
+  if (!unverified.includes('phone') && /\d/.test(r.destination.phone || '')) {
+    const tel = await res.locator('dd[data-field="phone"] a.tel').first().getAttribute('href');
+    assert.match(tel, /^tel:\+?\d+$/, 'the phone number is a tel: link');
+  }
+  if (/https?:\/\//.test(r.destination.web || '')) {
+    const href = await res.locator('dd[data-field="web"] a').first().getAttribute('href');
+    assert.match(href, /^https?:\/\//);
+  }
+}
+
+test('keyboard only, bokmål on the demo page: walk, back, Escape and reopen, result; axe at every step', { timeout: 120000 }, async () => {
+  await withSetup({}, async (ctx) => {
+    const { d } = ctx;
+    const page = await openPage(ctx, `${d.url}/widget/demo.html`);
+    assert.equal(await page.locator(W.panel).isVisible(), false, 'closed at first');
+    assert.equal(await page.locator(W.launcher).getAttribute('aria-expanded'), 'false');
+    await assertAxe(page, 'widget-closed', 'the demo page with the widget closed');
+    await screenshot(page, 'widget-closed');
+
+    await openByKeyboard(page);
+    assert.equal(await page.locator(W.launcher).getAttribute('aria-expanded'), 'true');
+    await waitForQuestion(page, 'no.who');
+    await assertFocusOnNewest(page, assert, 'first question');
+    // The welcome lists each country's languages.
+    const welcome = await page.locator('vegvisar-widget .log .msg.bot').first().innerText();
+    assert.match(welcome, /Norge: norsk bokmål, norsk nynorsk og engelsk/);
+    assert.match(welcome, /Danmark: dansk og engelsk/);
+    await assertAxe(page, 'widget-open', 'the open panel');
+    await screenshot(page, 'widget-open');
+
+    await walk(page, [['no.who', 'self'], ['no.topic.self', 'case_matter']], { axeName: 'widget-step' });
+    await waitForQuestion(page, 'no.case.service');
+    assert.equal(await widgetText(page, '.msg.me p'), 'En sak om stønad, skatt, søknad eller betaling', 'the answer shows as the citizen\'s message');
+
+    // Back by keyboard: the previous question again, focused.
+    await tabToDeep(page, '[data-act="back"]');
+    await page.keyboard.press('Enter');
+    await waitForQuestion(page, 'no.topic.self');
+    await assertFocusOnNewest(page, assert, 'question after back');
+    assert.match(await widgetText(page, '.msg.note'), /Du gikk tilbake ett spørsmål/);
+
+    // Escape closes and gives focus back to the launcher; Enter reopens at
+    // the same question.
+    await page.keyboard.press('Escape');
+    await page.locator(W.panel).waitFor({ state: 'hidden' });
+    const f = await deepFocus(page);
+    assert.equal(f.cls, 'launcher', `Escape returns focus to the launcher, not ${JSON.stringify(f)}`);
+    await page.keyboard.press('Enter');
+    await page.locator(W.panel).waitFor({ state: 'visible' });
+    await assertFocusOnNewest(page, assert, 'question after reopening');
+
+    await walk(page, [['no.topic.self', 'case_matter'], ['no.case.service', 'student_finance']], { axeName: 'widget-step' });
+    const expected = await expectedStep(d, 'no', 'nb', ['self', 'case_matter', 'student_finance']);
+    assert.deepEqual(expected.result.destination.unverified, ['phone', 'hours'], 'the fixture for this test: Lånekassen has unverified phone and hours');
+    await checkResult(page, expected, { ui: 'nb', unverifiedText: 'Ikke bekreftet' });
+    assert.equal(await page.locator(`${W.root}[data-state="result"] .options`).count(), 0, 'no options at a result');
+    await assertAxe(page, 'widget-result', 'the result');
+    await screenshot(page, 'widget-result');
+  });
+});
+
+test('keyboard only on another site, nynorsk (data-lang) and English (switched in the panel mid-walk)', { timeout: 120000 }, async () => {
+  await withSetup({}, async (ctx) => {
+    const { d, allowed } = ctx;
+    // Nynorsk from the tag.
+    let page = await openPage(ctx, allowed.page({ country: 'no', lang: 'nn' }));
+    await openByKeyboard(page);
+    await walk(page, [['no.who', 'self'], ['no.topic.self', 'case_matter'], ['no.case.service', 'tax']]);
+    let expected = await expectedStep(d, 'no', 'nn', ['self', 'case_matter', 'tax']);
+    await checkResult(page, expected, { ui: 'nn', unverifiedText: 'Ikkje stadfesta' });
+    assert.equal(await page.locator('vegvisar-widget .msg[data-node="no.who"] .q').getAttribute('lang'), 'nn');
+    await assertAxe(page, 'widget-result-nn', 'the nynorsk result');
+    await screenshot(page, 'widget-result-nn');
+
+    // English: start in bokmål, switch with the keyboard in the language
+    // select; the session starts again in English with the same answers.
+    page = await openPage(ctx, allowed.page({ country: 'no', lang: 'nb' }));
+    await openByKeyboard(page);
+    await walk(page, [['no.who', 'self']]);
+    await waitForQuestion(page, 'no.topic.self');
+    await tabToDeep(page, 'select#vv-lang', { shift: true });
+    await page.keyboard.press('End'); // the last language: English
+    await page.locator('vegvisar-widget .msg.bot[data-node="no.topic.self"] .q[lang="en"]').waitFor();
+    await waitForQuestion(page, 'no.topic.self');
+    assert.equal(await widgetText(page, '.head h2'), 'Where can I get help?');
+    assert.equal(await widgetText(page, '.option[data-value="case_matter"]'), 'A case about a benefit, tax, an application or a payment');
+    assert.match(await widgetText(page, '.msg.note'), /You chose English/);
+    assert.equal((await deepFocus(page)).tag, 'select', 'the language change does not take focus away');
+    await answerByKeyboard(page, 'case_matter');
+    await walk(page, [['no.case.service', 'altinn']]);
+    expected = await expectedStep(d, 'no', 'en', ['self', 'case_matter', 'altinn']);
+    await checkResult(page, expected, { ui: 'en', unverifiedText: 'Not confirmed' });
+    await assertAxe(page, 'widget-result-en', 'the English result');
+    await screenshot(page, 'widget-result-en');
+  });
+});
+
+test('keyboard only in Danish on the Danish tree; a Norwegian page on the Danish tree is told why it gets Danish', { timeout: 120000 }, async () => {
+  await withSetup({}, async (ctx) => {
+    const { d, allowed } = ctx;
+    let page = await openPage(ctx, allowed.page({ country: 'dk', lang: 'da' }));
+    await openByKeyboard(page);
+    await walk(page, [['dk.who', 'self'], ['dk.topic.self', 'case_matter'], ['dk.case.service', 'housing_benefit']]);
+    const expected = await expectedStep(d, 'dk', 'da', ['self', 'case_matter', 'housing_benefit']);
+    await checkResult(page, expected, { ui: 'da', unverifiedText: 'Ikke bekræftet' });
+    await assertAxe(page, 'widget-result-da', 'the Danish result');
+    await screenshot(page, 'widget-result-da');
+
+    page = await openPage(ctx, allowed.page({ country: 'dk', lang: 'nb' }));
+    await openByKeyboard(page);
+    await waitForQuestion(page, 'dk.who');
+    assert.match(await widgetText(page, '.msg.note'),
+      /Veiviseren for Danmark finnes ikke på norsk bokmål, så spørsmålene vises på dansk/);
+    assert.equal(await page.locator('vegvisar-widget .msg[data-node="dk.who"] .q').getAttribute('lang'), 'da');
+    assert.equal(await widgetText(page, '[data-act="person"]'), 'Snakk med et menneske', 'the interface stays in bokmål');
+  });
+});
+
+test('talk to a person: code and phone in the widget; in the agent panel (a second browser) the handover is queued, looked up by the code read aloud, taken by keyboard and continued at the same question', { timeout: 120000 }, async () => {
+  await withSetup({}, async (ctx) => {
+    const { d, allowed } = ctx;
+    // The agent panel, signed in as desk-1, in its own browser context.
+    const panel = await newPage(browser);
+    ctx.pages.push(panel);
+    await panel.goto(`${d.url}/agent/#token=${d.tokens.agent}`);
+    await panel.locator('#conn[data-state="ready"]').waitFor();
+    await panel.locator('#queue').waitFor();
+    // A second agent over the protocol watches the queue's exact content.
+    const watcher = await agent(d, d.tokens.agent2);
+    assert.deepEqual((await watcher.request({ type: 'queue' })).items, []);
+
+    const page = await openPage(ctx, allowed.page({ country: 'no', lang: 'nb' }));
+    await openByKeyboard(page);
+    await walk(page, [['no.who', 'self'], ['no.topic.self', 'login']]);
+    await waitForQuestion(page, 'no.login.method');
+
+    await tabToDeep(page, '[data-act="person"]');
+    await page.keyboard.press('Enter');
+    const handover = page.locator('vegvisar-widget .handover');
+    await handover.waitFor();
+    await assertFocusOnNewest(page, assert, 'handover message');
+    const code = await handover.getAttribute('data-code');
+    assert.match(code, /^[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}$/);
+    assert.equal((await handover.locator('.code').innerText()).trim(), code, 'the code is shown big');
+    assert.match(await handover.locator('.vh').last().innerText(), new RegExp(code.split('').map((c) => (c === '-' ? '–' : c)).join(' ')),
+      'screen readers get the code one character at a time');
+    assert.equal(await handover.locator('a.tel').getAttribute('href'), 'tel:22222222', 'the desk phone is a tel: link');
+    assert.match(await handover.innerText(), /Ring 22 22 22 22 og les opp koden/);
+    await assertAxe(page, 'widget-handover', 'the handover');
+    await screenshot(page, 'widget-handover');
+
+    // The daemon pushes the queue with the citizen's step and language.
+    const pushed = await watcher.next();
+    const item = pushed.items.find((i) => i.code === code);
+    assert.ok(item, `the queue has ${code}: ${JSON.stringify(pushed)}`);
+    assert.equal(item.lang, 'nb', "the citizen's language follows into the handover");
+    assert.equal(item.country, 'no');
+    assert.equal(item.step.question.node, 'no.login.method');
+    assert.deepEqual(item.step.facts, { on_behalf: 'self', topic: 'login' });
+
+    // The panel lists it; the agent looks it up by the code as a caller
+    // would read it out (lower case, a space for the dash): c, code, Enter.
+    await panel.locator(`#queue .qi[data-code="${code}"]`).waitFor();
+    assert.deepEqual(await panel.locator(`#queue .qi[data-code="${code}"] .qi-trail li`).evaluateAll((els) => els.map((e) => e.dataset.fact)),
+      ['on_behalf', 'topic']);
+    await panel.keyboard.press('c');
+    await panel.keyboard.type(code.toLowerCase().replace('-', ' '));
+    await panel.keyboard.press('Enter');
+    await panel.locator(`.lookup-card[data-code="${code}"][data-state="waiting"]`).waitFor();
+
+    // While waiting, the citizen may go on answering: focus on an option,
+    // which the take removes.
+    await tabToDeep(page, '.option[data-value="bankid"]');
+    const session = await page.evaluate(() => Object.values(sessionStorage).map((v) => JSON.parse(v)).find((v) => v.record)?.record.session);
+
+    // q goes to the queue's Take button, Enter takes it.
+    await panel.keyboard.press('q');
+    await panel.keyboard.press('Enter');
+    await panel.locator('.step-screen[data-node="no.login.method"]').waitFor();
+    const rec = await panel.evaluate(() => JSON.parse(sessionStorage.getItem('vegvisar.agent.session') || 'null'));
+    assert.equal(rec?.id, session, 'the panel has the same session');
+    assert.deepEqual(rec.lastStep.facts, { on_behalf: 'self', topic: 'login' }, 'with the same facts');
+    assert.equal(rec.lastStep.lang, 'nb');
+    await screenshot(panel, 'widget-agent-took');
+
+    const taken = page.locator(`${W.root}[data-state="taken"] .msg.taken`);
+    await taken.waitFor();
+    assert.match(await taken.innerText(), /En person har tatt over saken din/);
+    assert.equal(await page.locator('vegvisar-widget .options').count(), 0, 'the citizen can no longer answer');
+    assert.equal(await page.locator('vegvisar-widget [data-act="person"]').isVisible(), false);
+    assert.equal(await page.locator('vegvisar-widget [data-act="back"]').isVisible(), false);
+    assert.equal((await deepFocus(page)).text, 'En person har tatt over saken din', 'focus was on an option, now gone: it goes to the news');
+    await assertAxe(page, 'widget-taken', 'the taken notice');
+    await screenshot(page, 'widget-taken');
+
+    // The agent goes on from the same question in the panel (4: Commfides).
+    await panel.keyboard.press('4');
+    await panel.locator('.step-screen[data-node="no.login.commfides"]').waitFor();
+
+    const again = await watcher.request({ type: 'take', code });
+    assert.equal(again.code, 'conflict');
+    assert.match(again.message, /already taken by desk-1/);
+    await watcher.close();
+
+    // A new conversation can start in the widget.
+    await tabToDeep(page, '[data-act="restart"]');
+    await page.keyboard.press('Enter');
+    await waitForQuestion(page, 'no.who');
+  });
+});
+
+test('a page on an origin the daemon does not allow says plainly that it cannot connect', { timeout: 60000 }, async () => {
+  await withSetup({}, async (ctx) => {
+    const { refused } = ctx;
+    const page = await openPage(ctx, refused.page({ country: 'no', lang: 'nb' }));
+    await openByKeyboard(page);
+    await waitForConn(page, 'failed');
+    assert.match(await widgetText(page, '.status'), /Vi får ikke kontakt med hjelpetjenesten fra denne siden/);
+    assert.equal(await page.locator('vegvisar-widget .retry-row button').isVisible(), true, 'a retry button is offered');
+    assert.equal(await page.locator('vegvisar-widget .options').count(), 0);
+    await assertAxe(page, 'widget-refused', 'the refused connection');
+    await screenshot(page, 'widget-refused');
+  });
+});
+
+test('floods: one address over its limits is refused or rate_limited, another is served; the widget waits calmly and goes on', { timeout: 90000 }, async () => {
+  await withSetup({ config: { limits: { connections_per_ip: 4, messages_per_second: 2, burst: 8 } } }, async (ctx) => {
+    const { d, allowed } = ctx;
+    const origin = allowed.origin;
+    // 127.0.0.2 opens connections until refused, then floods messages.
+    const flood = [];
+    for (let i = 0; i < 4; i++) flood.push(await Client.open(d, { from: '127.0.0.2', origin }));
+    await assert.rejects(Client.open(d, { from: '127.0.0.2', origin }), /upgrade refused|Unexpected|socket hang up/, 'the fifth connection from one address is refused');
+    await flood[0].request({ type: 'hello', role: 'citizen' });
+    const replies = await Promise.all(Array.from({ length: 30 }, () => flood[0].request({ type: 'start', country: 'no', channel: 'widget', lang: 'nb' })));
+    assert.ok(replies.filter((r) => r.code === 'rate_limited').length >= 15, 'most of the flood is rate_limited');
+
+    // Meanwhile the widget from 127.0.0.1 is served.
+    const page = await openPage(ctx, allowed.page({ country: 'no', lang: 'nb' }));
+    await openByKeyboard(page);
+    await walk(page, [['no.who', 'self']]);
+    await waitForQuestion(page, 'no.topic.self');
+
+    // Now 127.0.0.1 itself is over its budget (a node client keeps it
+    // empty): the widget's answer gets rate_limited, the widget says so
+    // calmly and sends it again once the flood stops.
+    const noisy = await Client.open(d, { from: '127.0.0.1', origin });
+    let flooding = true;
+    const loop = (async () => { while (flooding) await noisy.request({ type: 'hello', role: 'citizen' }); })();
+    await answerByKeyboard(page, 'case_matter');
+    await page.locator(`${W.status}`, { hasText: 'Mange spør akkurat nå' }).waitFor();
+    assert.match(await widgetText(page, '.status'), /Vi prøver igjen om litt – du trenger ikke gjøre noe/);
+    await assertAxe(page, 'widget-rate-limited', 'the rate-limited message');
+    await screenshot(page, 'widget-rate-limited');
+    flooding = false;
+    await loop;
+    await waitForQuestion(page, 'no.case.service');
+    assert.equal((await widgetText(page, '.status')).trim(), '', 'the message goes once the answer went through');
+    await Promise.all([...flood, noisy].map((c) => c.close()));
+  });
+});
+
+test('a daemon restart mid-walk: the widget reconnects and the session is restored; a reload keeps the conversation', { timeout: 90000 }, async () => {
+  await withSetup({}, async (ctx) => {
+    const page = await openPage(ctx, `${ctx.d.url}/widget/demo.html`);
+    await openByKeyboard(page);
+    await walk(page, [['no.who', 'self']]);
+    await waitForQuestion(page, 'no.topic.self');
+
+    await ctx.d.stop();
+    await page.locator(`${W.root}[data-conn="waiting"]`).waitFor({ state: 'attached' });
+    assert.match(await widgetText(page, '.status'), /Forbindelsen ble borte/);
+    ctx.d = await restartDaemon(ctx.d, RULES);
+    await waitForConn(page, 'ready');
+    await ctx.d.waitForLog(/session restored from the client's record/);
+    await waitForQuestion(page, 'no.topic.self');
+    assert.equal(await page.locator('vegvisar-widget .msg[data-node="no.topic.self"]').count(), 1, 'the question is not asked twice');
+    await walk(page, [['no.topic.self', 'case_matter']]);
+    await waitForQuestion(page, 'no.case.service');
+
+    // A reload (or the next page of the site): the same conversation.
+    await page.reload();
+    await waitForWidget(page);
+    await page.locator(W.panel).waitFor({ state: 'visible' });
+    await waitForQuestion(page, 'no.case.service');
+    assert.equal(await page.locator('vegvisar-widget .msg.me').count(), 2, 'both answers are still in the log');
+    assert.equal((await deepFocus(page)).inWidget, false, 'a reload does not pull focus into the widget');
+    await tabToDeep(page, '.option[data-value="passport"]');
+    await page.keyboard.press('Enter');
+    await waitForResult(page, 'no.case.pass');
+  });
+});
+
+test('a handover waiting across a daemon restart: the widget asks again, shows the new code, and hears the take', { timeout: 90000 }, async () => {
+  await withSetup({}, async (ctx) => {
+    // The demo page: the daemon's own origin, which a restart keeps allowed.
+    const page = await openPage(ctx, `${ctx.d.url}/widget/demo.html`);
+    await openByKeyboard(page);
+    await walk(page, [['no.who', 'self']]);
+    await waitForQuestion(page, 'no.topic.self');
+    await tabToDeep(page, '[data-act="person"]');
+    await page.keyboard.press('Enter');
+    const first = await page.locator('vegvisar-widget .handover').first();
+    await first.waitFor();
+    const oldCode = await first.getAttribute('data-code');
+
+    // Handovers live in the daemon's memory: a restart forgets the code.
+    await ctx.d.stop();
+    ctx.d = await restartDaemon(ctx.d, RULES);
+    const second = page.locator('vegvisar-widget .handover').nth(1);
+    await second.waitFor();
+    const newCode = await second.getAttribute('data-code');
+    assert.notEqual(newCode, oldCode);
+    assert.match(await second.innerText(), /du har fått en ny kode/);
+
+    const desk = await agent(ctx.d);
+    const step = await desk.request({ type: 'take', code: newCode });
+    assert.equal(step.question.node, 'no.topic.self', 'the restored session, at the same question');
+    assert.deepEqual(step.facts, { on_behalf: 'self' });
+    await page.locator(`${W.root}[data-state="taken"] .msg.taken`).waitFor();
+    await desk.close();
+  });
+});
+
+test('a tree whose question is for agents only (the test fixture\'s first one): the widget does not ask it, and offers a person', { timeout: 60000 }, async () => {
+  await withSetup({ rules: FIXTURE_RULES }, async (ctx) => {
+    const page = await openPage(ctx, ctx.allowed.page({ country: 'no', lang: 'nb' }));
+    await openByKeyboard(page);
+    const only = page.locator('vegvisar-widget .agent-only[data-node="who"]');
+    await only.waitFor();
+    assert.match(await only.innerText(), /Dette spørsmålet må en person hjelpe deg med/);
+    assert.equal(await page.locator('vegvisar-widget .options').count(), 0, 'no options for an agent-only question');
+    await tabToDeep(page, '[data-act="person"]');
+    await page.keyboard.press('Enter');
+    await page.locator('vegvisar-widget .handover').waitFor();
+    await assertAxe(page, 'widget-agent-only', 'an agent-only question');
+  });
+});
+
+test('isolation: the hostile host stylesheet does not reach in; only the Vegvisar host is contacted; reduced motion', { timeout: 60000 }, async () => {
+  await withSetup({}, async (ctx) => {
+    const { d, allowed } = ctx;
+    const page = await newPage(browser);
+    ctx.pages.push(page);
+    const requests = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(allowed.page({ country: 'no', lang: 'nb' }));
+    await waitForWidget(page);
+    await page.locator(W.launcher).click();
+    await waitForQuestion(page, 'no.who');
+
+    const look = await page.locator('vegvisar-widget .option').first().evaluate((el) => {
+      const s = getComputedStyle(el);
+      return { transform: s.textTransform, spacing: s.letterSpacing, family: s.fontFamily, border: s.borderTopStyle, cursor: s.cursor };
+    });
+    assert.equal(look.transform, 'none', 'the host\'s button { text-transform: uppercase } does not apply');
+    assert.equal(look.spacing, 'normal');
+    assert.doesNotMatch(look.family, /Georgia/);
+    assert.equal(look.border, 'solid');
+    const log = await page.locator('vegvisar-widget .log').evaluate((el) => getComputedStyle(el).borderTopWidth);
+    assert.equal(log, '0px', "the host's [role=log] rule does not apply");
+
+    const others = requests.filter((u) => !u.startsWith(allowed.origin) && !u.startsWith(d.url) && !u.startsWith('data:'));
+    assert.deepEqual(others, [], 'nothing is requested from anyone but the host and Vegvisar');
+    const fromVegvisar = requests.filter((u) => u.startsWith(d.url)).map((u) => new URL(u).pathname).sort();
+    assert.deepEqual(fromVegvisar, ['/widget/widget.css', '/widget/widget.js']);
+
+    const motion = await page.locator(W.panel).evaluate((el) => getComputedStyle(el).animationName);
+    assert.equal(motion, 'vv-rise');
+    const calm = await newPage(browser);
+    ctx.pages.push(calm);
+    await calm.emulateMedia({ reducedMotion: 'reduce' });
+    await calm.goto(allowed.page({ country: 'no', lang: 'nb' }));
+    await waitForWidget(calm);
+    await calm.locator(W.launcher).click();
+    assert.equal(await calm.locator(W.panel).evaluate((el) => getComputedStyle(el).animationName), 'none',
+      'no animation with prefers-reduced-motion');
+  });
+});
+
+test('320 px wide, 200 % zoom and a host with large text: everything reachable, no sideways scrolling, axe clean', { timeout: 90000 }, async () => {
+  await withSetup({}, async (ctx) => {
+    const { allowed } = ctx;
+    // 320 CSS px (a small phone, and WCAG's reflow width).
+    let page = await openPage(ctx, allowed.page({ country: 'no', lang: 'nb' }), { width: 320, height: 640 });
+    await openByKeyboard(page);
+    await walk(page, [['no.who', 'self'], ['no.topic.self', 'case_matter'], ['no.case.service', 'student_finance']]);
+    await waitForResult(page, 'no.case.lanekassen');
+    const box = await page.locator(W.panel).boundingBox();
+    assert.ok(box.x >= 0 && box.width <= 320, `the panel fits 320 px: ${JSON.stringify(box)}`);
+    const sideways = await page.locator('vegvisar-widget .body').evaluate((el) => el.scrollWidth - el.clientWidth);
+    assert.equal(sideways, 0, 'no horizontal scrolling inside the panel');
+    await tabToDeep(page, '[data-act="person"]');
+    await page.keyboard.press('Enter');
+    await page.locator('vegvisar-widget .handover').waitFor();
+    const code = await page.locator('vegvisar-widget .handover .code').boundingBox();
+    assert.ok(code.x + code.width <= 320, 'the code fits on the screen');
+    await assertAxe(page, 'widget-320', 'the panel at 320 px');
+    await screenshot(page, 'widget-320');
+
+    // 200 % zoom of a 1280 × 900 window is a 640 × 450 CSS px viewport, and
+    // a host whose root font size is 200 % makes the widget's text twice as big.
+    page = await openPage(ctx, allowed.page({ country: 'no', lang: 'nb', big: '1' }), { width: 640, height: 450 });
+    const size = await page.locator(W.root).evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+    const root = await page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+    assert.equal(root, 32);
+    assert.equal(size, root, "the widget's text follows the host's root font size");
+    await openByKeyboard(page);
+    await walk(page, [['no.who', 'self']]);
+    await waitForQuestion(page, 'no.topic.self');
+    const panel = await page.locator(W.panel).boundingBox();
+    assert.ok(panel.width <= 640 && panel.height <= 450, `the panel fits the zoomed window: ${JSON.stringify(panel)}`);
+    await tabToDeep(page, '[data-act="person"]'); // the last control is reachable (scrolls into view)
+    const person = await page.locator('vegvisar-widget [data-act="person"]').boundingBox();
+    assert.ok(person.y + person.height <= 450, 'the focused control is scrolled into view');
+    await assertAxe(page, 'widget-zoom200', 'the panel at 200 % zoom with large text');
+    await screenshot(page, 'widget-zoom200');
+  });
+});
