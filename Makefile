@@ -30,15 +30,17 @@ OBJS = $(SRCS:daemon/%.c=$(BUILD)/%.o)
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
-UNIT_TESTS = rules store scrub crypto conf proto search report
+UNIT_TESTS = rules store scrub crypto conf proto search report stats handoff
 TEST_rules_OBJS = rules triage log
 TEST_store_OBJS = store log
 TEST_scrub_OBJS = scrub
 TEST_crypto_OBJS = crypto
-TEST_conf_OBJS = conf log crypto limits
+TEST_conf_OBJS = conf conf_peers log crypto limits
 TEST_proto_OBJS = proto log
 TEST_search_OBJS = search search_fts rules triage log
-TEST_report_OBJS = report report_export store conf log crypto limits
+TEST_report_OBJS = report report_export store conf conf_peers report_referrals log crypto limits
+TEST_stats_OBJS = stats store conf conf_peers log crypto limits
+TEST_handoff_OBJS = handoff conf conf_peers crypto limits log
 
 .PHONY: all deps run test unit blackbox browser install clean format
 all: $(BUILD)/vegvisard
@@ -100,6 +102,55 @@ bench-quick: all $(BENCH_BIN)/vv-load $(BENCH_BIN)/vv-echo
 bench-export: all
 	VEGVISARD=$(abspath $(BUILD)/vegvisard) tests/bench/export.sh
 
+# libFuzzer harnesses (fuzz/, docs/security.md), built with Debian's clang,
+# ASan and UBSan into build-fuzz/. `make fuzz FUZZ_SECONDS=60` runs each for
+# that long from its committed seed corpus fuzz/corpus/NAME; new inputs go
+# to build-fuzz/corpus/NAME and crashes to build-fuzz/crash-NAME-*.
+FUZZ_BUILD = build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZERS = proto scrub rules handle
+FUZZ_CFLAGS = $(filter-out -O% -fsanitize=%,$(CFLAGS)) -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+# The daemon without main.o, as an archive: a harness links only the modules
+# it reaches, and its own stand-ins for the rest (fuzz_handle.c's lws).
+FUZZ_LIB_OBJS = $(filter-out $(FUZZ_BUILD)/main.o,$(SRCS:daemon/%.c=$(FUZZ_BUILD)/%.o))
+.PHONY: fuzz fuzz-build
+$(FUZZ_BUILD)/%.o: daemon/%.c $(wildcard daemon/*.h) VERSION
+	@mkdir -p $(FUZZ_BUILD)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+$(FUZZ_BUILD)/libvegvisar.a: $(FUZZ_LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/libvegvisar.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -iquote daemon -o $@ $< $(FUZZ_BUILD)/libvegvisar.a $(LDLIBS)
+fuzz-build: $(FUZZERS:%=$(FUZZ_BUILD)/fuzz_%)
+fuzz: fuzz-build
+	@for f in $(FUZZERS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$f; \
+		echo "== fuzz: $$f for $(FUZZ_SECONDS) s"; \
+		if ! $(FUZZ_BUILD)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crash-$$f- \
+			-dict=fuzz/$$(case $$f in proto|handle) echo protocol;; *) echo $$f;; esac).dict \
+			$(FUZZ_BUILD)/corpus/$$f fuzz/corpus/$$f >$(FUZZ_BUILD)/fuzz-$$f.log 2>&1; then \
+			tail -n 60 $(FUZZ_BUILD)/fuzz-$$f.log; exit 1; \
+		fi; \
+		grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' $(FUZZ_BUILD)/fuzz-$$f.log; \
+	done
+
+# The black-box protocol tests against the daemon under valgrind
+# (tests/valgrind-vegvisard.sh); every run's report must show 0 errors.
+VALGRIND_TESTS ?= tests/blackbox/protocol.test.mjs
+.PHONY: valgrind
+valgrind: all
+	@rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
+	VEGVISARD=$(abspath tests/valgrind-vegvisard.sh) \
+		VALGRIND_VEGVISARD=$(abspath $(BUILD)/vegvisard) VALGRIND_LOGS=$(abspath $(BUILD)/valgrind) \
+		node --test --test-concurrency=1 $(VALGRIND_TESTS)
+	@ok=1; for f in $(BUILD)/valgrind/*.log; do \
+		echo "$$f: $$(grep -h 'ERROR SUMMARY' $$f | sed 's/^==[0-9]*== //')"; \
+		grep -q 'ERROR SUMMARY: 0 errors' $$f || ok=0; \
+	done; [ $$ok = 1 ] || { echo "valgrind: errors above, details in $(BUILD)/valgrind/"; exit 1; }
+
 # The installed binary defaults to the system paths instead of the repository's.
 INSTALLED_DEFS = -DVV_DEFAULT_CONF='"/etc/vegvisar/vegvisar.conf"' \
 	-DVV_DEFAULT_DB='"/var/lib/vegvisar/vegvisar.db"' \
@@ -128,4 +179,4 @@ format:
 	clang-format -i daemon/*.c daemon/*.h tests/unit/*.c tests/unit/*.h
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz

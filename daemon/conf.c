@@ -48,6 +48,7 @@ void conf_defaults(struct conf *c)
 	c->widget_origins = json_array();
 	limits_defaults(&c->limits);
 	c->note_retention_days = 365;
+	conf_peers_defaults(c);
 }
 
 void conf_free(struct conf *c)
@@ -61,6 +62,7 @@ void conf_free(struct conf *c)
 	json_decref(c->agent_origins);
 	json_decref(c->widget_origins);
 	free(c->periods);
+	conf_peers_free(c);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -516,12 +518,17 @@ static const struct {
 	{ "limits", conf_key_limits },
 	{ "periods", conf_key_periods },
 	{ "note_retention_days", conf_key_note_retention_days },
+	{ "desk", conf_key_desk },
+	{ "peers", conf_key_peers },
+	{ "senders", conf_key_senders },
+	{ "collector", conf_key_collector },
+	{ "delivery", conf_key_delivery },
 };
 
 static int conf_apply_key(struct conf *c, const char *key, json_t *v, const char *path, char *err,
 			  size_t errlen)
 {
-	char allowed[256] = "";
+	char allowed[512] = "";
 
 	for (size_t i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
 		if (!strcmp(key, conf_keys[i].key))

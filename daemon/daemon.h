@@ -9,6 +9,7 @@
 #include "handover.h"
 #include "limits.h"
 #include "metrics.h"
+#include "peers.h"
 #include "session.h"
 #include "stats.h"
 
@@ -18,6 +19,7 @@ struct rulebook;
 struct search_index;
 struct store;
 struct client;
+struct outbox;
 
 /* A finish waiting for the store's commit. Results come back in submission
  * order, so these form a FIFO; a client that goes away only clears c. */
@@ -29,6 +31,7 @@ struct pending_finish {
 	char *key;
 	int64_t submitted_us;      /* monotonic, for the commit latency metric */
 	struct stats_contact stats; /* counted in the live statistics once committed */
+	struct handoff_sent handoff; /* what peers.c does once it is committed */
 	struct pending_finish *next;
 };
 
@@ -47,6 +50,8 @@ struct daemon {
 	struct stats *stats;       /* live figures for "subscribe" (stats.h) */
 	struct stats_feed *stats_feed; /* their pushes to subscribers (handle_stats.c) */
 	struct metrics metrics;    /* counters for GET /metrics */
+	struct peers *peers;       /* handoffs received, referral checks (peers.h) */
+	struct outbox *outbox;     /* the delivery thread, when this desk talks to others */
 	json_t *own_origins;       /* the daemon's own origins, plus agent_origins */
 	uint64_t next_ticket;
 	unsigned long fd_refused;  /* connections refused for want of descriptors */

@@ -44,30 +44,40 @@ static const char *handle_category_from_facts(json_t *facts)
 	return "other";
 }
 
-static void handle_send_logged(struct client *c, json_t *re, int64_t contact, int duplicate)
+static void handle_send_logged(struct client *c, json_t *re, int64_t contact, int duplicate,
+			       const char *handoff_code)
 {
 	json_t *reply = proto_reply("logged", re);
 
 	json_object_set_new(reply, "contact", json_integer(contact));
 	if (duplicate)
 		json_object_set_new(reply, "duplicate", json_true());
+	/* The code the caller says at the other desk (peers.h). */
+	if (handoff_code && *handoff_code)
+		json_object_set_new(reply, "handoff", json_pack("{s:s}", "code", handoff_code));
 	client_send(c, reply);
 	json_decref(reply);
 }
 
 /* Hand the contact to the store; "logged" goes out when it is committed. */
-static int handle_submit(struct handler_ctx *h, struct session *s, struct contact *ct)
+static int handle_submit(struct handler_ctx *h, struct session *s, struct contact *ct,
+			 const struct handoff_sent *sent)
 {
 	struct pending_finish *p = calloc(1, sizeof(*p));
 
 	if (!p || !(p->key = strdup(ct->key))) {
 		free(p);
+		if (ct->job)
+			ct->job->free(ct->job);
 		return fail(h, PROTO_INTERNAL, "out of memory");
 	}
+	p->handoff = *sent;
 	p->ticket = ++h->d->next_ticket;
 	p->submitted_us = metrics_now_us();
 	stats_contact_set(&p->stats, ct);
 	if (store_submit(h->d->store, ct, p->ticket)) {
+		if (ct->job)
+			ct->job->free(ct->job);
 		free(p->key);
 		free(p);
 		return fail(h, PROTO_UNAVAILABLE,
@@ -94,9 +104,12 @@ int handle_finish(struct handler_ctx *h)
 	static const char *const keys[] = { "type",	"id",	"session", "key",
 					    "outcome",	"destination", "referral_reason",
 					    "category", "on_behalf",   "note",
-					    "relation", "age_band",	NULL };
+					    "relation", "age_band",	"consent",
+					    "referral_check", "correct_destination", NULL };
 	const char *key, *outcome, *dest, *reason, *category, *on_behalf, *note, *relation, *age;
 	struct contact ct = { 0 };
+	struct handoff_finish hf;
+	struct handoff_sent sent;
 	const struct conf_period *period;
 	struct session *s;
 	char *path = NULL, *facts = NULL, *clean_note = NULL;
@@ -115,7 +128,7 @@ int handle_finish(struct handler_ctx *h)
 		return fail(h, PROTO_CONFLICT, "session \"%s\" was finished with another key",
 			    s->id);
 	if (s->state == SESSION_FINISHED) {
-		handle_send_logged(h->c, h->re, s->contact_id, 1);
+		handle_send_logged(h->c, h->re, s->contact_id, 1, s->handoff_code);
 		return 0;
 	}
 	if (proto_get_enum(h->msg, "outcome", 1, outcomes, &outcome, h->err, sizeof(h->err)) ||
@@ -144,6 +157,8 @@ int handle_finish(struct handler_ctx *h)
 				    dest);
 		json_decref(dest_json);
 	}
+	if (handoff_finish_prepare(h, s, outcome, &hf))
+		return -1;
 
 	ct.started_ms = s->started_ms;
 	ct.finished_ms = now_ms();
@@ -175,7 +190,11 @@ int handle_finish(struct handler_ctx *h)
 	ct.period = period ? period->id : NULL;
 	/* Identifiers are removed before the note reaches the store or a log. */
 	ct.note = clean_note = note && *note ? scrub_text(note) : NULL;
-	rc = handle_submit(h, s, &ct);
+	/* A handoff, a referral check, the collector: written with the contact. */
+	if (handoff_finish_job(h->d, s, &ct, &hf, &sent, &ct.job))
+		rc = fail(h, PROTO_INTERNAL, "out of memory");
+	else
+		rc = handle_submit(h, s, &ct, &sent);
 	free(path);
 	free(facts);
 	free(clean_note);
@@ -195,8 +214,10 @@ void handle_store_results(struct daemon *d)
 
 			/* One writer, so results arrive in submission order. */
 			if (!p || p->ticket != r->ticket) {
-				log_err("store result %llu does not match the oldest pending finish",
-					(unsigned long long)r->ticket);
+				/* Or it answers an HTTP request of another desk (peers_routes.c). */
+				if (!peers_store_result(d, r))
+					log_err("store result %llu does not match the oldest pending finish",
+						(unsigned long long)r->ticket);
 				continue;
 			}
 			d->pending_head = p->next;
@@ -210,6 +231,7 @@ void handle_store_results(struct daemon *d)
 				/* Durable now: it counts, once, wherever it is shown. */
 				metrics_contact(&d->metrics, p->stats.outcome, p->stats.category);
 				stats_feed_logged(d, &p->stats);
+				peers_finish_committed(d, &p->handoff);
 			} else {
 				d->metrics.contacts_not_stored++;
 			}
@@ -217,9 +239,13 @@ void handle_store_results(struct daemon *d)
 				if (s && s->state != SESSION_FINISHED) {
 					s->state = SESSION_FINISHED;
 					s->contact_id = r->contact_id;
+					if (!r->duplicate)
+						memcpy(s->handoff_code, p->handoff.code,
+						       sizeof(s->handoff_code));
 				}
 				if (p->c)
-					handle_send_logged(p->c, p->re, r->contact_id, r->duplicate);
+					handle_send_logged(p->c, p->re, r->contact_id, r->duplicate,
+							   r->duplicate ? NULL : p->handoff.code);
 			} else {
 				log_err("contact not stored: %s", r->error);
 				if (s && s->state == SESSION_FINISHING) {

@@ -22,7 +22,7 @@ static json_t *handover_item(struct daemon *d, const struct handover *ho)
 
 	if (!s)
 		return NULL;
-	item = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "code", ho->code, "state",
+	item = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "kind", "handover", "code", ho->code, "state",
 			 ho->state == HANDOVER_WAITING ? "waiting" : "taken", "country", s->country,
 			 "lang", s->lang, "created", (json_int_t)ho->created_ms, "expires",
 			 (json_int_t)ho->expires_ms);
@@ -41,6 +41,7 @@ static json_t *handover_queue_msg(struct daemon *d, json_t *re)
 		if (ho->state == HANDOVER_WAITING && (item = handover_item(d, ho)))
 			json_array_append_new(items, item);
 	}
+	peers_queue_items(d, items); /* handoffs from other desks */
 	json_object_set_new(msg, "items", items);
 	return msg;
 }
@@ -102,16 +103,22 @@ int handle_queue(struct handler_ctx *h)
 	return 0;
 }
 
-static struct handover *handover_by_code(struct handler_ctx *h)
+/* The handover with the message's code, or else the handoff from another
+ * desk (*hi); NULL after replying when neither is known. */
+static struct handover *handover_by_code(struct handler_ctx *h, struct handoff_in **hi)
 {
 	const char *code;
 	struct handover *ho;
 
+	*hi = NULL;
 	if (proto_get_string(h->msg, "code", 1, 32, &code, h->err, sizeof(h->err))) {
 		fail_err(h, PROTO_BAD_REQUEST);
 		return NULL;
 	}
 	ho = handover_find_code(&h->d->handovers, code);
+	if ((!ho || !session_find(&h->d->sessions, ho->session)) &&
+	    (*hi = peers_find_code(h->d, code)))
+		return NULL;
 	if (!ho || !session_find(&h->d->sessions, ho->session)) {
 		fail(h, PROTO_NOT_FOUND, "no handover with code \"%s\" (codes expire after %lld minutes)",
 		     code, HANDOVER_TTL_MS / 60000);
@@ -123,13 +130,14 @@ static struct handover *handover_by_code(struct handler_ctx *h)
 int handle_lookup(struct handler_ctx *h)
 {
 	static const char *const keys[] = { "type", "id", "code", NULL };
+	struct handoff_in *hi;
 	struct handover *ho;
 	json_t *reply;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
 		return fail_err(h, PROTO_BAD_REQUEST);
-	if (!(ho = handover_by_code(h)))
-		return -1;
+	if (!(ho = handover_by_code(h, &hi)))
+		return hi ? handle_handoff_lookup(h, hi) : -1;
 	reply = handover_item(h->d, ho);
 	json_object_set_new(reply, "type", json_string("handover"));
 	if (h->re)
@@ -141,15 +149,20 @@ int handle_lookup(struct handler_ctx *h)
 
 int handle_take(struct handler_ctx *h)
 {
-	static const char *const keys[] = { "type", "id", "code", NULL };
+	static const char *const keys[] = { "type", "id", "code", "channel", NULL };
+	struct handoff_in *hi;
 	struct handover *ho;
 	struct session *s;
 	json_t *note;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
 		return fail_err(h, PROTO_BAD_REQUEST);
-	if (!(ho = handover_by_code(h)))
-		return -1;
+	if (!(ho = handover_by_code(h, &hi)))
+		return hi ? handle_handoff_take(h, hi) : -1;
+	if (json_object_get(h->msg, "channel"))
+		return fail(h, PROTO_BAD_REQUEST,
+			    "\"channel\" is only for a handoff from another desk; a handover stays "
+			    "a widget contact");
 	if (ho->state == HANDOVER_TAKEN)
 		return fail(h, PROTO_CONFLICT, "handover %s was already taken by %s", ho->code,
 			    ho->taken_by);

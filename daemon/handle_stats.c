@@ -69,6 +69,7 @@ static json_t *stats_message(struct daemon *d, const struct stats_filter *f, jso
 	stats_name_destinations(d, snap);
 	json_object_update(msg, snap);
 	json_decref(snap);
+	peers_stats(d, msg); /* referral checks and deliveries, when configured */
 	return msg;
 }
 

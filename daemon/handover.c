@@ -7,11 +7,10 @@
 
 #include "crypto.h"
 
-/* No 0/O, 1/I/L: a code read aloud over the phone must not be ambiguous.
- * 31^6 ≈ 8.9e8 codes, and only authenticated agents can look them up. */
-static const char handover_alphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+/* 31^6 ≈ 8.9e8 codes, and only authenticated agents can look them up. */
+static const char handover_alphabet[] = HANDOVER_ALPHABET;
 
-static int handover_new_code(char out[HANDOVER_CODE_LEN + 1])
+int handover_make_code(char out[HANDOVER_CODE_LEN + 1])
 {
 	uint8_t rnd[6];
 
@@ -35,7 +34,7 @@ struct handover *handover_create(struct handover_list *l, const char *session,
 	if (!h)
 		return NULL;
 	do {
-		if (handover_new_code(h->code)) {
+		if (handover_make_code(h->code)) {
 			free(h);
 			return NULL;
 		}
@@ -52,7 +51,7 @@ struct handover *handover_create(struct handover_list *l, const char *session,
 }
 
 /* "k7m 42q", "K7M42Q" and "K7M-42Q" are the same code. */
-static int handover_normalise(const char *typed, char out[HANDOVER_CODE_LEN + 1])
+int handover_normalise(const char *typed, char out[HANDOVER_CODE_LEN + 1])
 {
 	int n = 0; /* characters of the code taken so far */
 

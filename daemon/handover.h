@@ -15,6 +15,8 @@
 #include "session.h"
 
 #define HANDOVER_CODE_LEN 7        /* "K7M-42Q" */
+/* No 0/O, 1/I/L: a code read aloud over the phone must not be ambiguous. */
+#define HANDOVER_ALPHABET "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 #define HANDOVER_TTL_MS (30 * 60 * 1000LL)
 
 struct client;
@@ -40,6 +42,10 @@ struct handover_list {
 /* A new waiting handover for session, with a fresh code. NULL on failure. */
 struct handover *handover_create(struct handover_list *l, const char *session,
 				 struct client *citizen);
+/* A fresh random code (also for handoffs to other desks). 0 or -1. */
+int handover_make_code(char out[HANDOVER_CODE_LEN + 1]);
+/* A code as a person typed it ("k7m 42q") as the daemon writes it. 0 or -1. */
+int handover_normalise(const char *typed, char out[HANDOVER_CODE_LEN + 1]);
 /* Find by code as a person typed it: case, spaces and dashes do not matter. */
 struct handover *handover_find_code(struct handover_list *l, const char *typed);
 struct handover *handover_find_session(struct handover_list *l, const char *session);

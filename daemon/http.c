@@ -56,6 +56,8 @@ struct http_req {
 	unsigned char *body;           /* the request body so far, NUL-terminated */
 	size_t body_len;
 	int body_too_large;
+	void (*gone)(void *arg); /* a deferred answer's owner, told if we close first */
+	void *gone_arg;
 };
 
 static struct http_stream *active_streams; /* service thread only */
@@ -233,7 +235,10 @@ static int http_headers(struct http_req *r, unsigned status, const char *content
 int http_reply(struct http_req *r, unsigned status, const char *content_type, const char *body,
 	       size_t len)
 {
-	struct http_stream *st = stream_new(r);
+	struct http_stream *st;
+
+	r->gone = NULL; /* answered: nobody waits for it any more */
+	st = stream_new(r);
 
 	if (!st || http_headers(r, status, content_type, NULL, len))
 		return -1;
@@ -429,6 +434,15 @@ const char *http_body(struct http_req *r, size_t *len)
 	return r->body ? (const char *)r->body : "";
 }
 
+void http_defer(struct http_req *r, void (*gone)(void *arg), void *arg)
+{
+	r->gone = gone;
+	r->gone_arg = arg;
+	/* A commit takes milliseconds; a stuck disk must not hold the
+	 * connection forever (the sender retries). */
+	lws_set_timeout(r->wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
+}
+
 int http_header(struct http_req *r, const char *name, char *buf, size_t len)
 {
 	return lws_hdr_custom_copy(r->wsi, buf, (int)len, name, (int)strlen(name));
@@ -469,9 +483,11 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			 size_t len)
 {
 	struct http_req *r = user;
+	int rc;
 
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
+		free(r->body); /* a keep-alive connection's previous request */
 		memset(r, 0, sizeof(*r));
 		r->wsi = wsi;
 		r->d = lws_context_user(lws_get_context(wsi));
@@ -483,12 +499,21 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			return -1;
 		if (r->body_too_large)
 			return http_error(r, 413, "the body is over %d bytes", HTTP_BODY_MAX) ? -1 : 0;
-		return r->post->fn(r) ? -1 : 0;
+		rc = r->post->fn(r);
+		/* The body is the handler's to read while it runs, no longer. */
+		free(r->body);
+		r->body = NULL;
+		r->body_len = 0;
+		return rc ? -1 : 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		return http_write_next(r);
 	case LWS_CALLBACK_CLOSED_HTTP:
 		if (r && r->st && r->st->producer)
 			n_workers--;
+		if (r && r->gone) {
+			r->gone(r->gone_arg);
+			r->gone = NULL;
+		}
 		if (r) {
 			stream_detach(r);
 			free(r->body);

@@ -46,11 +46,17 @@ struct daemon *http_daemon(struct http_req *r);
 const char *http_arg(struct http_req *r, const char *name, char *buf, size_t len);
 /* Refuse query arguments not in allowed (NULL-ended): 400 naming it. 0 or -1. */
 int http_check_args(struct http_req *r, const char *const *allowed);
-/* A POST route's request body (NUL-terminated; "" when empty). */
+/* A POST route's request body (NUL-terminated; "" when empty), valid while
+ * the route's handler runs. */
 const char *http_body(struct http_req *r, size_t *len);
 /* A request header by name, with its colon and in lower case ("x-vegvisar-signature:"):
  * its length copied into buf, or -1 when absent or too long. */
 int http_header(struct http_req *r, const char *name, char *buf, size_t len);
+/* A POST handler that answers later, once the store has committed, returns
+ * 0 without replying and calls this: if the connection closes first,
+ * gone(arg) is called so the owner forgets r. The later http_reply or
+ * http_error (on the service thread) ends it. */
+void http_defer(struct http_req *r, void (*gone)(void *arg), void *arg);
 /* The role of the bearer token, ROLE_NONE if missing or wrong. */
 enum role http_bearer_role(struct http_req *r);
 

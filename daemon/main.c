@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "handle.h"
 #include "log.h"
+#include "outbox.h"
 #include "report.h"
 #include "rules.h"
 #include "search.h"
@@ -31,7 +32,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vegvisard [--config FILE] [--listen ADDR:PORT] [--db FILE] [--rules DIR]\n"
-		"                 [--www DIR] [--dev] [--check-rules] [--hash-token] [--version] [--help]\n"
+		"                 [--www DIR] [--dev] [--collector] [--check-rules] [--hash-token]\n"
+		"                 [--version] [--help]\n"
 		"       vegvisard report --db FILE [--config FILE] [--from DATE --to DATE | --period ID]\n"
 		"                 [--country CC] [--channel CH] [--format text|json|csv]\n"
 		"\n"
@@ -45,6 +47,7 @@ static void usage(FILE *f)
 		"  --rules DIR        rule trees, destinations and vocabulary\n"
 		"  --www DIR          the browser clients\n"
 		"  --dev              mint an agent and a supervisor token for this run; print URLs\n"
+		"  --collector        also take in contacts from the desks in \"senders\" (POST /api/v1/ingest)\n"
 		"  --check-rules      validate the rules, print problems or a summary, and exit\n"
 		"  --hash-token       read a token on stdin, print its SHA-256 for the config\n"
 		"  --version, --help\n");
@@ -191,7 +194,7 @@ static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (n)
 		log_info("%zu idle session%s expired", n, n == 1 ? "" : "s");
-	if (handover_expire(&d->handovers, now_ms()))
+	if (handover_expire(&d->handovers, now_ms()) | peers_sweep(d, now_ms()))
 		handover_queue_changed(d);
 	limits_sweep(&d->limits, now_ms());
 }
@@ -309,6 +312,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, int *action)
 		{ "www", required_argument, NULL, 'w' },    { "dev", no_argument, NULL, 'D' },
 		{ "check-rules", no_argument, NULL, 'C' },  { "hash-token", no_argument, NULL, 'H' },
 		{ "version", no_argument, NULL, 'V' },	    { "help", no_argument, NULL, 'h' },
+		{ "collector", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *listen = NULL, *db = NULL, *rules = NULL, *www = NULL;
@@ -323,6 +327,7 @@ static int parse_args(struct daemon *d, int argc, char **argv, int *action)
 		case 'r': rules = optarg; break;
 		case 'w': www = optarg; break;
 		case 'D': d->conf.dev = 1; break;
+		case 'K': d->conf.collector_mode = 1; break;
 		case 'C': case 'H': case 'V': case 'h': *action = o; break;
 		default: usage(stderr); return -1;
 		}
@@ -372,6 +377,27 @@ static int daemon_open_stats(struct daemon *d)
 	return 0;
 }
 
+/* Handoffs waiting from other desks and referral checks, from the store;
+ * and the delivery thread when this desk sends anything to another. */
+static int daemon_open_peers(struct daemon *d)
+{
+	char err[512];
+
+	if (!(d->peers = peers_open(d->conf.db)))
+		return -1;
+	if (!d->conf.n_peers && !d->conf.n_senders && !d->conf.collector_url)
+		return 0;
+	if (!(d->outbox = outbox_start(&d->conf, d->conf.db, err, sizeof(err)))) {
+		log_err("%s", err);
+		return -1;
+	}
+	log_notice("desk \"%s\": %zu peer%s, %zu sender%s%s%s", d->conf.desk, d->conf.n_peers,
+		   d->conf.n_peers == 1 ? "" : "s", d->conf.n_senders,
+		   d->conf.n_senders == 1 ? "" : "s", d->conf.collector_url ? ", ships to a collector" : "",
+		   d->conf.collector_mode ? ", collects" : "");
+	return 0;
+}
+
 static int daemon_open(struct daemon *d)
 {
 	char err[512];
@@ -388,7 +414,7 @@ static int daemon_open(struct daemon *d)
 		log_err("%s", err);
 		return -1;
 	}
-	if (session_table_init(&d->sessions) || daemon_open_stats(d))
+	if (session_table_init(&d->sessions) || daemon_open_stats(d) || daemon_open_peers(d))
 		return -1;
 	d->loop = ev_loop_new(EVFLAG_AUTO);
 	if (!d->loop || server_start(d) || store_start(d->store, wake_loop, d))
@@ -398,6 +424,9 @@ static int daemon_open(struct daemon *d)
 
 static void daemon_close(struct daemon *d)
 {
+	/* Deliveries in flight are abandoned: their rows stay due. */
+	outbox_stop(d->outbox);
+	d->outbox = NULL;
 	/* The store first: it commits what is queued, and its writer may still
 	 * wake the loop, so the lws context must outlive it. */
 	if (d->store)
@@ -419,6 +448,7 @@ static void daemon_close(struct daemon *d)
 		free(p);
 	}
 	handover_list_free(&d->handovers);
+	peers_free(d->peers);
 	limits_free(&d->limits);
 	json_decref(d->own_origins);
 	session_table_free(&d->sessions);

@@ -229,6 +229,7 @@ int route_metrics(struct http_req *r)
 	metrics_sessions(f, d);
 	metrics_store(f, d);
 	metrics_rules(f, d);
+	peers_metrics(d, f); /* deliveries and handoffs, when this desk talks to others */
 	if (fclose(f)) {
 		free(text);
 		return http_error(r, 500, "out of memory");

@@ -75,10 +75,10 @@ int report_filter_init(struct report_filter *f, const struct conf *c, const char
 
 	memset(f, 0, sizeof(*f));
 	if (from && !conf_date_valid(from))
-		return report_fail(err, errlen, "%s%sfrom%s must be a real date YYYY-MM-DD, not \"%s\"",
+		return report_fail(err, errlen, "%s%sfrom%s must be a real date YYYY-MM-DD, not \"%.40s\"",
 				   q, dash, q, from);
 	if (to && !conf_date_valid(to))
-		return report_fail(err, errlen, "%s%sto%s must be a real date YYYY-MM-DD, not \"%s\"", q,
+		return report_fail(err, errlen, "%s%sto%s must be a real date YYYY-MM-DD, not \"%.40s\"", q,
 				   dash, q, to);
 	if (from && to && strcmp(from, to) > 0)
 		return report_fail(err, errlen, "%s%sfrom%s %s is after %s%sto%s %s", q, dash, q, from,
@@ -121,6 +121,7 @@ int report_filter_init(struct report_filter *f, const struct conf *c, const char
 		snprintf(f->to, sizeof(f->to), "%s", to);
 	if (country)
 		snprintf(f->country, sizeof(f->country), "%s", country);
+	f->referral_checks = c && c->n_peers > 0;
 	f->from_ms = from ? report_local_midnight(from, 0) : INT64_MIN;
 	f->to_ms = to ? report_local_midnight(to, 1) : INT64_MAX;
 	return 0;
@@ -294,6 +295,8 @@ static json_t *filter_json(const struct report_filter *f)
 	json_object_set_new(o, "period", f->period[0] ? json_string(f->period) : json_null());
 	json_object_set_new(o, "country", f->country[0] ? json_string(f->country) : json_null());
 	json_object_set_new(o, "channel", f->channel[0] ? json_string(f->channel) : json_null());
+	if (f->desk[0]) /* only on a collector asked for one desk */
+		json_object_set_new(o, "desk", json_string(f->desk));
 	return o;
 }
 
@@ -375,6 +378,15 @@ json_t *report_compute(sqlite3 *db, const struct report_filter *f, char *err, si
 	}
 	if (!(rep = report_json(t, total, &all, &referred, f)))
 		goto oom;
+	if (f->referral_checks) {
+		json_t *checks = report_referral_checks(db, f, err, errlen);
+		if (!checks) {
+			json_decref(rep);
+			rep = NULL;
+			goto out;
+		}
+		json_object_set_new(rep, "referral_checks", checks);
+	}
 	goto out;
 oom:
 	report_fail(err, errlen, "out of memory");
@@ -559,6 +571,7 @@ static void report_usage(FILE *f)
 		"  --config FILE    the daemon's config, for its periods and db\n"
 		"  --country CC     only this country (no, dk)\n"
 		"  --channel CH     only this channel (phone, chat, widget, desk)\n"
+		"  --desk NAME      only this desk's contacts (a collector's store)\n"
 		"  --format F       text (a table, the default), json or csv\n");
 }
 
@@ -574,10 +587,11 @@ int report_cli(int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },    { "to", required_argument, NULL, 't' },
 		{ "period", required_argument, NULL, 'p' },  { "country", required_argument, NULL, 'C' },
 		{ "channel", required_argument, NULL, 'H' }, { "format", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },	     { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },	     { "desk", required_argument, NULL, 'K' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *db_path = NULL, *config = NULL, *from = NULL, *to = NULL, *period = NULL,
-		   *country = NULL, *channel = NULL;
+		   *country = NULL, *channel = NULL, *desk = NULL;
 	enum report_format fmt = REPORT_TEXT;
 	struct report_filter f;
 	struct conf c;
@@ -596,6 +610,7 @@ int report_cli(int argc, char **argv)
 		case 'p': period = optarg; break;
 		case 'C': country = optarg; break;
 		case 'H': channel = optarg; break;
+		case 'K': desk = optarg; break;
 		case 'F':
 			if (report_format_parse(optarg, &fmt)) {
 				fprintf(stderr, "vegvisard report: --format must be text, json or csv, not \"%s\"\n",
@@ -618,6 +633,7 @@ int report_cli(int argc, char **argv)
 		goto out;
 	}
 	if (report_filter_init(&f, &c, from, to, period, country, channel, 1, err, sizeof(err)) ||
+	    (desk && report_filter_desk(&f, desk, c.desk, 1, err, sizeof(err))) ||
 	    !(db = report_open(db_path ? db_path : c.db, err, sizeof(err))) ||
 	    !(rep = report_compute(db, &f, err, sizeof(err))))
 		goto fail;

@@ -26,6 +26,9 @@ struct report_filter {
 	char period[32];  /* the period whose dates were used, or "" */
 	char country[3];  /* "" for all */
 	char channel[8];  /* "" for all */
+	char desk[64];    /* "" for all desks; else one desk of a collector (report_filter_desk) */
+	int desk_own;     /* desk is this daemon's own: its contacts have desk NULL */
+	int referral_checks; /* add "referral_checks": the config has peers (report_referrals.c) */
 };
 
 /* Fill f from the parameters, each NULL when not given. A period (which
@@ -35,6 +38,19 @@ struct report_filter {
 int report_filter_init(struct report_filter *f, const struct conf *c, const char *from,
 		       const char *to, const char *period, const char *country,
 		       const char *channel, int cli, char *err, size_t errlen);
+
+/* Only the contacts of one desk (a collector holds several; this desk's
+ * own, own, are stored without one). -1 with a message in err. In
+ * report_referrals.c. */
+int report_filter_desk(struct report_filter *f, const char *desk, const char *own, int cli,
+		       char *err, size_t errlen);
+
+/* {"sent","accepted","misrouted","unanswered","destination":{id:{…}},
+ *  "corrections":[{"code","destination","correct_destination","by","checked"}]}
+ * for the handoffs of the contacts f selects: what the receiving desks said
+ * of this desk's referrals. New reference, or NULL with a reason. */
+json_t *report_referral_checks(struct sqlite3 *db, const struct report_filter *f, char *err,
+			       size_t errlen);
 
 /* A read-only connection to the store at path. NULL with a reason. */
 struct sqlite3 *report_open(const char *path, char *err, size_t errlen);

@@ -203,9 +203,13 @@ int report_prepare(sqlite3 *db, const struct report_filter *f, const char *colum
 	char sql[1024];
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT %s FROM contacts WHERE finished_ms >= ?1 AND finished_ms < ?2%s%s%s",
+		 "SELECT %s FROM contacts WHERE finished_ms >= ?1 AND finished_ms < ?2%s%s%s%s",
 		 columns, f->country[0] ? " AND country = ?3" : "",
-		 f->channel[0] ? " AND channel = ?4" : "", tail);
+		 f->channel[0] ? " AND channel = ?4" : "",
+		 !f->desk[0]	 ? ""
+		 : f->desk_own ? " AND (desk IS NULL OR desk = ?5)"
+			       : " AND desk = ?5",
+		 tail);
 	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cannot read the contacts: %s", sqlite3_errmsg(db));
 		return -1;
@@ -216,6 +220,8 @@ int report_prepare(sqlite3 *db, const struct report_filter *f, const char *colum
 		sqlite3_bind_text(*out, 3, f->country, -1, SQLITE_STATIC);
 	if (f->channel[0])
 		sqlite3_bind_text(*out, 4, f->channel, -1, SQLITE_STATIC);
+	if (f->desk[0])
+		sqlite3_bind_text(*out, 5, f->desk, -1, SQLITE_STATIC);
 	return 0;
 }
 

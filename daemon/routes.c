@@ -12,6 +12,10 @@ const struct http_route routes[] = {
 	{ "GET", "/api/v1/report", ROLE_SUPERVISOR, route_report },
 	{ "GET", "/api/v1/contacts.csv", ROLE_SUPERVISOR, route_contacts_csv },
 	{ "GET", "/api/v1/contacts.ndjson", ROLE_SUPERVISOR, route_contacts_ndjson },
+	/* From other desks: authenticated by signature, not by token (peers.h). */
+	{ "POST", "/api/v1/handoffs", ROLE_NONE, route_handoffs },
+	{ "POST", "/api/v1/handoffs/feedback", ROLE_NONE, route_handoffs_feedback },
+	{ "POST", "/api/v1/ingest", ROLE_NONE, route_ingest },
 };
 const size_t n_routes = sizeof(routes) / sizeof(routes[0]);
 

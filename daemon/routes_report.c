@@ -24,7 +24,8 @@ struct report_job {
 	char db[]; /* the store's path */
 };
 
-static const char *const report_params[] = { "from", "to", "period", "country", "channel", NULL };
+static const char *const report_params[] = { "from",    "to",   "period", "country",
+					     "channel", "desk", NULL };
 
 static int report_stream_write(void *ctx, const void *data, size_t len)
 {
@@ -88,8 +89,8 @@ static int route_report_job(struct http_req *r, enum report_job_kind kind)
 				 "attachment; filename=\"vegvisar-contacts.ndjson\"" },
 	};
 	struct daemon *d = http_daemon(r);
-	char from[32], to[32], period[64], country[16], channel[16], err[256];
-	const char *a_from, *a_to, *a_period, *a_country, *a_channel;
+	char from[32], to[32], period[64], country[16], channel[16], desk[80], err[256];
+	const char *a_from, *a_to, *a_period, *a_country, *a_channel, *a_desk;
 	struct report_job *job;
 
 	if (http_check_args(r, report_params))
@@ -99,10 +100,12 @@ static int route_report_job(struct http_req *r, enum report_job_kind kind)
 	a_period = http_arg(r, "period", period, sizeof(period));
 	a_country = http_arg(r, "country", country, sizeof(country));
 	a_channel = http_arg(r, "channel", channel, sizeof(channel));
+	a_desk = http_arg(r, "desk", desk, sizeof(desk));
 	if (!(job = calloc(1, sizeof(*job) + strlen(d->conf.db) + 1)))
 		return http_error(r, 500, "out of memory");
 	if (report_filter_init(&job->f, &d->conf, a_from, a_to, a_period, a_country, a_channel, 0,
-			       err, sizeof(err))) {
+			       err, sizeof(err)) ||
+	    (a_desk && report_filter_desk(&job->f, a_desk, d->conf.desk, 0, err, sizeof(err)))) {
 		free(job);
 		return http_error(r, 400, "%s", err);
 	}

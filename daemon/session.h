@@ -28,6 +28,7 @@ struct session {
 	enum session_state state;
 	char *finish_key;          /* set while finishing or finished */
 	int64_t contact_id;        /* set once finished */
+	char handoff_code[8];      /* set once finished with a handoff to another desk */
 	struct session *next;      /* hash chain */
 };
 

@@ -80,7 +80,7 @@ void stats_add(struct stats *st, const struct stats_contact *sc, int64_t now);
 
 /* The figures for f at now, new reference:
  * {"filter":{"country","channel"},"at":ms,
- *  "today":{"from":ms,"to":ms, FIGURES},
+ *  "today":{"date":"YYYY-MM-DD","from":ms,"to":ms, FIGURES},
  *  "hour":{"from":ms,"to":ms, FIGURES},
  *  "period":{"id","from":"YYYY-MM-DD","to","from_ms","to_ms","days", FIGURES} or null,
  *  "series":{"start":ms,"step":900000,"points":[{"resolved","referred","rate"}…96]}}

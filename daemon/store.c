@@ -60,6 +60,53 @@ static const char *const store_migrations[] = {
 	");"
 	"CREATE INDEX contacts_finished ON contacts (finished_ms);"
 	"CREATE INDEX contacts_country_finished ON contacts (country, finished_ms);",
+	/* 2: desks that talk to each other (docs/store.md, "Handoffs, the
+	 * outbox and the collector"). contacts.desk is NULL for this desk's
+	 * own contacts and names the sending desk for those a collector took
+	 * in. outbox holds what must still be delivered, written in the same
+	 * transaction as its contact; referrals the handoffs this desk sent
+	 * and what the receiving desk said of them; handoffs those it
+	 * received. */
+	"ALTER TABLE contacts ADD COLUMN desk TEXT"
+	" CHECK (desk IS NULL OR length(desk) BETWEEN 1 AND 63);"
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('handoff', 'feedback', 'collector')),"
+	" target TEXT NOT NULL CHECK (length(target) BETWEEN 1 AND 64),"
+	" body TEXT NOT NULL CHECK (json_valid(body) AND json_type(body) = 'object'),"
+	" created_ms INTEGER NOT NULL,"
+	" due_ms INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dead')),"
+	" last_error TEXT,"
+	" done_ms INTEGER"
+	");"
+	"CREATE INDEX outbox_pending ON outbox (due_ms) WHERE state = 'pending';"
+	"CREATE TABLE referrals ("
+	" contact_key TEXT PRIMARY KEY,"
+	" code TEXT NOT NULL UNIQUE,"
+	" destination TEXT NOT NULL,"
+	" sent_ms INTEGER NOT NULL,"
+	" check_result TEXT CHECK (check_result IN ('accepted', 'misrouted')),"
+	" correct_destination TEXT CHECK (correct_destination IS NULL OR check_result = 'misrouted'),"
+	" checked_ms INTEGER,"
+	" checked_by TEXT"
+	");"
+	"CREATE TABLE handoffs ("
+	" id INTEGER PRIMARY KEY,"
+	" from_desk TEXT NOT NULL,"
+	" contact_key TEXT NOT NULL,"
+	" code TEXT NOT NULL,"
+	" destination TEXT NOT NULL,"
+	" country TEXT NOT NULL CHECK (length(country) = 2),"
+	" lang TEXT NOT NULL,"
+	" received_ms INTEGER NOT NULL,"
+	" body TEXT NOT NULL CHECK (json_valid(body) AND json_type(body) = 'object'),"
+	" state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'finished')),"
+	" finished_key TEXT,"
+	" UNIQUE (from_desk, contact_key)"
+	");"
+	"CREATE INDEX handoffs_waiting ON handoffs (received_ms) WHERE state = 'waiting';",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
@@ -68,9 +115,9 @@ static const char *const store_migrations[] = {
 static const char store_sql_insert[] =
 	"INSERT INTO contacts (key, started_ms, finished_ms, channel, country, lang,"
 	" rules_version, path, facts, suggested, destination, category, outcome,"
-	" referral_reason, on_behalf, relation, age_band, period, note)"
+	" referral_reason, on_behalf, relation, age_band, period, note, desk)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-	" ?17, ?18, ?19) ON CONFLICT (key) DO NOTHING";
+	" ?17, ?18, ?19, ?20) ON CONFLICT (key) DO NOTHING";
 static const char store_sql_find[] = "SELECT id FROM contacts WHERE key = ?1";
 
 /* One submitted contact, from store_submit until store_poll_results. The
@@ -96,6 +143,7 @@ struct store {
 	sqlite3_stmt *rollback;
 	sqlite3_stmt *insert;
 	sqlite3_stmt *find;
+	sqlite3_stmt *savepoint, *release, *rollback_to; /* around a contact with a job */
 
 	pthread_mutex_t lock;       /* guards everything below */
 	pthread_cond_t work;        /* contacts queued, or closing */
@@ -130,7 +178,7 @@ static const size_t store_text_fields[] = {
 	offsetof(struct contact, outcome),       offsetof(struct contact, referral_reason),
 	offsetof(struct contact, on_behalf),     offsetof(struct contact, relation),
 	offsetof(struct contact, age_band),      offsetof(struct contact, period),
-	offsetof(struct contact, note),
+	offsetof(struct contact, note),          offsetof(struct contact, desk),
 };
 #define STORE_TEXT_FIELDS (sizeof(store_text_fields) / sizeof(store_text_fields[0]))
 
@@ -303,6 +351,8 @@ static int store_prepare(struct store *st, const char *path, char *err, size_t e
 		{ &st->begin, "BEGIN IMMEDIATE" }, { &st->commit, "COMMIT" },
 		{ &st->rollback, "ROLLBACK" },     { &st->insert, store_sql_insert },
 		{ &st->find, store_sql_find },
+		{ &st->savepoint, "SAVEPOINT job" }, { &st->release, "RELEASE job" },
+		{ &st->rollback_to, "ROLLBACK TO job" },
 	};
 	size_t i;
 
@@ -325,6 +375,9 @@ static void store_free(struct store *st)
 	sqlite3_finalize(st->rollback);
 	sqlite3_finalize(st->insert);
 	sqlite3_finalize(st->find);
+	sqlite3_finalize(st->savepoint);
+	sqlite3_finalize(st->release);
+	sqlite3_finalize(st->rollback_to);
 	/* sqlite3_close checkpoints the WAL into the main file and removes it. */
 	if (st->db && sqlite3_close(st->db) != SQLITE_OK)
 		log_err("store: close: %s", sqlite3_errmsg(st->db));
@@ -404,6 +457,8 @@ static void store_queue_free(struct store_queue *q)
 
 	for (it = q->head; it; it = next) {
 		next = it->next;
+		if (it->c.job)
+			it->c.job->free(it->c.job);
 		free(it);
 	}
 	memset(q, 0, sizeof(*q));
@@ -491,8 +546,8 @@ static void store_fail_row(struct store *st, struct store_item *it)
 	it->res.status = STORE_FAILED;
 	it->res.contact_id = 0;
 	it->res.duplicate = 0;
-	snprintf(it->res.error, sizeof(it->res.error), "contact not stored: %s",
-		 sqlite3_errmsg(st->db));
+	snprintf(it->res.error, sizeof(it->res.error), "%s not stored: %s",
+		 it->c.key ? "contact" : "job", sqlite3_errmsg(st->db));
 	log_warn("store: ticket %llu: %s", (unsigned long long)it->res.ticket, it->res.error);
 }
 
@@ -535,11 +590,50 @@ static void store_bind_contact(sqlite3_stmt *s, const struct contact *c)
 	sqlite3_bind_text(s, 17, c->age_band, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 18, c->period, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 19, c->note, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 20, c->desk, -1, SQLITE_STATIC);
+}
+
+static int store_insert_row(struct store *st, struct store_item *it);
+
+/* A contact's job, or a job alone, inside its savepoint: a row error undoes
+ * the contact and the job's writes and fails this item alone. */
+static int store_insert_job(struct store *st, struct store_item *it)
+{
+	int rc = store_step(st->savepoint);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = it->c.key ? store_insert_row(st, it) : SQLITE_OK;
+	if (rc == SQLITE_OK && (!it->c.key || !it->res.duplicate))
+		rc = it->c.job->run(it->c.job, st->db, it->c.key ? it->res.contact_id : 0, &it->res);
+	if (rc == SQLITE_OK)
+		return store_step(st->release);
+	if (!store_is_row_error(st->db, rc))
+		return rc; /* the batch fails and is rolled back whole */
+	store_fail_row(st, it);
+	if (store_step(st->rollback_to) != SQLITE_OK || store_step(st->release) != SQLITE_OK)
+		return SQLITE_ERROR;
+	return SQLITE_OK;
 }
 
 /* Insert one contact inside the batch transaction. SQLITE_OK when the row
  * was inserted, found, or failed on its own (see store_is_row_error). */
 static int store_insert(struct store *st, struct store_item *it)
+{
+	int rc;
+
+	if (it->c.job)
+		return store_insert_job(st, it);
+	rc = store_insert_row(st, it);
+	if (rc != SQLITE_OK && store_is_row_error(st->db, rc)) {
+		store_fail_row(st, it);
+		rc = SQLITE_OK;
+	}
+	return rc;
+}
+
+/* The INSERT itself: SQLITE_OK when inserted or found (a repeated key). */
+static int store_insert_row(struct store *st, struct store_item *it)
 {
 	int rc;
 
@@ -555,10 +649,6 @@ static int store_insert(struct store *st, struct store_item *it)
 		}
 	} else {
 		sqlite3_reset(st->insert);
-	}
-	if (rc != SQLITE_OK && store_is_row_error(st->db, rc)) {
-		store_fail_row(st, it);
-		rc = SQLITE_OK;
 	}
 	return rc;
 }
@@ -717,6 +807,27 @@ int store_submit(struct store *st, const struct contact *c, uint64_t ticket)
 	if (st->stopping || held >= STORE_QUEUE_MAX) {
 		pthread_mutex_unlock(&st->lock);
 		free(it);
+		return -1;
+	}
+	store_queue_push(&st->pending, it);
+	pthread_cond_signal(&st->work);
+	pthread_mutex_unlock(&st->lock);
+	return 0;
+}
+
+int store_submit_job(struct store *st, struct store_job *job, uint64_t ticket)
+{
+	struct contact c = { .job = job };
+	struct store_item *it;
+	size_t held;
+
+	if (!job || !(it = store_item_new(&c, ticket)))
+		return -1;
+	pthread_mutex_lock(&st->lock);
+	held = st->pending.len + st->in_flight + st->results.len;
+	if (st->stopping || held >= STORE_QUEUE_MAX) {
+		pthread_mutex_unlock(&st->lock);
+		free(it); /* not the job: the caller keeps it */
 		return -1;
 	}
 	store_queue_push(&st->pending, it);

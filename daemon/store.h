@@ -12,8 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sqlite3;
+struct store_job;
+struct store_result;
+
 /* One finished contact. Strings may be NULL where optional; store_submit
- * copies everything, so the caller keeps ownership. Times are Unix ms. */
+ * copies everything, so the caller keeps ownership (except of job, see
+ * below). Times are Unix ms. */
 struct contact {
 	int64_t started_ms;
 	int64_t finished_ms;
@@ -34,6 +39,24 @@ struct contact {
 	const char *age_band;        /* optional survey field */
 	const char *period;          /* registration period id, or NULL */
 	const char *note;            /* already scrubbed free text, or NULL */
+	const char *desk;            /* NULL: this desk's own; else the desk that sent it (collector) */
+	struct store_job *job;       /* more writes with the contact (outbox, handoffs), or NULL */
+};
+
+/* Writes that belong with a contact, or stand alone: the outbox rows of a
+ * handoff, a received handoff, a referral check. The writer runs them inside
+ * the batch's transaction, in a savepoint: with a contact only when its row
+ * is new (a repeated key writes nothing, again), and they commit or fail
+ * together with it. The store owns a job once store_submit or
+ * store_submit_job returned 0, and frees it with free(). */
+struct store_job {
+	/* On the writer thread. contact_id is the new row (0 for a job alone);
+	 * res->contact_id and res->duplicate may be set for the submitter.
+	 * SQLITE_OK, or the SQLite error: a constraint or bad value fails this
+	 * item alone, anything else the whole batch. */
+	int (*run)(struct store_job *job, struct sqlite3 *db, int64_t contact_id,
+		   struct store_result *res);
+	void (*free)(struct store_job *job);
 };
 
 enum store_status {
@@ -64,6 +87,11 @@ int store_start(struct store *st, void (*wake)(void *arg), void *arg);
 /* Queue a contact for the writer. Never blocks on disk. -1 when the queue
  * is full (the caller answers "unavailable" and does not acknowledge). */
 int store_submit(struct store *st, const struct contact *c, uint64_t ticket);
+
+/* Queue a job alone (no contact) for the writer; its result comes back by
+ * ticket like a contact's. -1 when full or closing (the caller still owns
+ * the job then). */
+int store_submit_job(struct store *st, struct store_job *job, uint64_t ticket);
 
 /* Collect up to max finished results; returns how many were written to out. */
 size_t store_poll_results(struct store *st, struct store_result *out, size_t max);

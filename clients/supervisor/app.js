@@ -170,6 +170,7 @@ function showSignIn(error = '') {
   $('dash-view').hidden = true;
   $('signin-view').hidden = false;
   $('sign-out').hidden = true;
+  $('updated-line').hidden = true;
   const err = $('signin-error');
   err.textContent = error;
   err.hidden = !error;
@@ -177,15 +178,18 @@ function showSignIn(error = '') {
   document.title = `${t('signInTitle')} – Vegvisar`;
 }
 
-function showDashboard() {
+// focus: after a sign-in, to the heading; not when the page opens with a
+// key already (a wall screen nobody touches needs no focus ring).
+function showDashboard({ focus = true } = {}) {
   app.view = 'dash';
   $('signin-view').hidden = true;
   $('dash-view').hidden = false;
   $('sign-out').hidden = false;
+  $('updated-line').hidden = false;
   document.title = `${t('title')} – Vegvisar`;
   renderFilters();
   renderStats();
-  $('dash-h').focus();
+  if (focus) $('dash-h').focus();
   client.start();
 }
 
@@ -333,7 +337,7 @@ function renderChart(snap) {
   });
   $('chart').replaceChildren(rateChart(series, {
     title: t('chartHeading'), desc, ids: { title: 'chart-title', desc: 'chart-desc' },
-    fmt: { pct: fmt.pct, time: fmt.time },
+    fmt: { pct: fmt.pct, time: fmt.time }, width: $('chart').clientWidth - 16,
   }));
   // The same figures as a table, for screen readers.
   if (!withRate.length) {
@@ -513,7 +517,17 @@ function boot() {
   client.addEventListener('message', (ev) => onPush(ev.detail));
   applyChrome();
 
-  if (token.get()) showDashboard();
+  // The chart is drawn for its width: again when that changes.
+  let lastWidth = 0;
+  new ResizeObserver(() => {
+    const w = $('chart').clientWidth;
+    if (app.view === 'dash' && app.snap && w && Math.abs(w - lastWidth) > 8) {
+      lastWidth = w;
+      renderChart(app.snap);
+    }
+  }).observe($('chart'));
+
+  if (token.get()) showDashboard({ focus: false });
   else showSignIn();
 }
 

@@ -16,15 +16,18 @@ function s(tag, attrs = {}, ...children) {
   return el;
 }
 
-const W = 960;
-const H = 300;
 const M = { left: 64, right: 16, top: 16, bottom: 44 };
 
 // The referral rate per 15 minutes: a line through the quarter hours that
 // had resolved or referred contacts (a gap where none had), a dot on each.
 // series: {start, step, points: [{resolved, referred, rate}]}; fmt: {pct,
-// time}. ids: {title, desc} for aria-labelledby/aria-describedby.
-export function rateChart(series, { title, desc, ids, fmt }) {
+// time}. ids: {title, desc} for aria-labelledby/aria-describedby. width:
+// the room it gets, in CSS pixels: the drawing is made that wide, so that
+// its text stays readable on a phone instead of being scaled down.
+export function rateChart(series, { title, desc, ids, fmt, width = 960 }) {
+  const W = Math.max(300, Math.min(1600, Math.round(width)));
+  const H = W < 600 ? 240 : 300;
+  const everyHours = W < 600 ? 6 : 3;
   const n = series.points.length;
   const iw = W - M.left - M.right;
   const ih = H - M.top - M.bottom;
@@ -40,10 +43,10 @@ export function rateChart(series, { title, desc, ids, fmt }) {
     grid.append(s('line', { x1: M.left, x2: W - M.right, y1: y(r), y2: y(r) }));
     grid.append(s('text', { x: M.left - 8, y: y(r), 'text-anchor': 'end', 'dominant-baseline': 'middle' }, fmt.pct(r, 0)));
   }
-  // An hour label every three hours, on the quarter hours that start one.
+  // An hour label every three (on a phone six) hours.
   for (let i = 0; i < n; i++) {
     const t = new Date(series.start + i * series.step);
-    if (t.getMinutes() !== 0 || t.getHours() % 3) continue;
+    if (t.getMinutes() !== 0 || t.getHours() % everyHours) continue;
     grid.append(s('line', { class: 'tick', x1: x(i), x2: x(i), y1: M.top + ih, y2: M.top + ih + 6 }));
     grid.append(s('text', { x: x(i), y: H - 14, 'text-anchor': 'middle' }, fmt.time(t)));
   }

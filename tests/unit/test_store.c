@@ -244,7 +244,7 @@ static void test_migrates_empty_file(void **state)
 	sqlite3_stmt *q;
 
 	store_close(st);
-	assert_int_equal(peek_int(f->db, "PRAGMA user_version", NULL), 1);
+	assert_int_equal(peek_int(f->db, "PRAGMA user_version", NULL), 2);
 	assert_int_equal(count_rows(f->db), 0);
 	assert_int_equal(peek_int(f->db,
 				  "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
@@ -277,7 +277,7 @@ static void test_reopen_keeps_data(void **state)
 	assert_int_equal(again.contact_id, first.contact_id);
 	store_close(st);
 	assert_int_equal(count_rows(f->db), 1);
-	assert_int_equal(peek_int(f->db, "PRAGMA user_version", NULL), 1);
+	assert_int_equal(peek_int(f->db, "PRAGMA user_version", NULL), 2);
 }
 
 static void test_newer_version_refused(void **state)
@@ -556,6 +556,99 @@ static void test_bad_row_fails_alone(void **state)
 	assert_int_equal(count_key(f->db, "bad-channel"), 0);
 }
 
+/* A job that records the contact id in a side table (jobs_side): "fail"
+ * inserts a key that is already there, which fails the job alone. */
+struct side_job {
+	struct store_job job;
+	const char *key;
+	int64_t report_id; /* for a job alone: what it says as contact_id */
+};
+
+static int side_jobs_freed;
+
+static int side_job_run(struct store_job *job, sqlite3 *db, int64_t contact_id,
+			struct store_result *res)
+{
+	struct side_job *sj = (struct side_job *)job;
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(db, "INSERT INTO jobs_side (k, contact) VALUES (?1, ?2)", -1, &q,
+				    NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, sj->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, contact_id);
+		rc = sqlite3_step(q);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(q);
+	if (rc == SQLITE_OK && sj->report_id)
+		res->contact_id = sj->report_id;
+	return rc;
+}
+
+static void side_job_free(struct store_job *job)
+{
+	side_jobs_freed++;
+	free(job);
+}
+
+static struct store_job *side_job(const char *key, int64_t report_id)
+{
+	struct side_job *sj = calloc(1, sizeof(*sj));
+
+	assert_non_null(sj);
+	sj->job.run = side_job_run;
+	sj->job.free = side_job_free;
+	sj->key = key;
+	sj->report_id = report_id;
+	return &sj->job;
+}
+
+/* Jobs run in the contact's transaction: only for a new row, undone with
+ * it when they fail, and alone in submission order; every job is freed. */
+static void test_jobs(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_ok(f->db);
+	struct contact a = sample("job-a"), again = sample("job-a"), bad = sample("job-bad");
+	struct contact plain = sample("job-plain");
+	struct store_result r[5];
+
+	peek_exec(f->db, "CREATE TABLE jobs_side (k TEXT UNIQUE, contact INTEGER)");
+	side_jobs_freed = 0;
+	a.job = side_job("a", 0);
+	again.job = side_job("a-again", 0);     /* the key repeats: never runs */
+	bad.job = side_job("a", 0);             /* "a" is taken: fails with its contact */
+	submit_ok(st, &a, 0);
+	submit_ok(st, &again, 1);
+	submit_ok(st, &bad, 2);
+	submit_ok(st, &plain, 3);
+	assert_int_equal(store_submit_job(st, side_job("alone", 77), 4), 0);
+	/* One batch: everything is queued before the writer starts. */
+	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	collect(st, r, 5);
+	store_close(st);
+
+	assert_int_equal(r[0].status, STORE_OK);
+	assert_int_equal(r[1].status, STORE_OK);
+	assert_int_equal(r[1].duplicate, 1);
+	assert_int_equal(r[1].contact_id, r[0].contact_id);
+	assert_int_equal(r[2].status, STORE_FAILED);
+	if (!strstr(r[2].error, "UNIQUE constraint failed"))
+		fail_msg("failing job: %s", r[2].error);
+	assert_int_equal(r[3].status, STORE_OK);
+	assert_int_equal(r[4].status, STORE_OK);
+	assert_int_equal(r[4].contact_id, 77);
+	assert_int_equal(count_key(f->db, "job-bad"), 0);
+	assert_int_equal(count_rows(f->db), 2);
+	assert_int_equal(peek_int(f->db, "SELECT contact FROM jobs_side WHERE k = ?1", "a"),
+			 r[0].contact_id);
+	assert_int_equal(peek_int(f->db, "SELECT count(*) FROM jobs_side WHERE k = ?1", "a-again"), 0);
+	assert_int_equal(peek_int(f->db, "SELECT contact FROM jobs_side WHERE k = ?1", "alone"), 0);
+	assert_int_equal(peek_int(f->db, "SELECT count(*) FROM jobs_side", NULL), 2);
+	assert_int_equal(side_jobs_freed, 4);
+}
+
 static void test_submit_without_key_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -790,6 +883,7 @@ int main(void)
 		T(test_submit_without_key_refused),    T(test_queue_full),
 		T(test_queue_counts_unpolled_results), T(test_close_drains),
 		T(test_disk_full_then_resume),         T(test_throughput),
+		T(test_jobs),
 	};
 
 	/* STORE_TEST_SKIP="test_queue*" (a glob) skips tests, e.g. the

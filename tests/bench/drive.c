@@ -1,0 +1,701 @@
+/* drive.c - what the generator's connections say, when, and what each
+ * reply must be; one phase at a time. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "load.h"
+
+const char *const msg_type_names[MT_COUNT] = {
+	"hello", "start", "answer", "back", "finish", "subscribe", "push",
+};
+
+/* The walk, in rules/no.json: the caller says it is about logging in
+ * (prefilled), so no.who asks whose affairs it is; "self" answers no.topic.self
+ * by itself and lands on no.login.method; "minid" answers no.login.minid.who
+ * by itself (on_behalf is known) and lands on no.login.minid.problem;
+ * "locked_after_wrong_attempts" reaches the result no.login.minid.blocked. */
+#define FACTS_LOGIN "{\"topic\":\"login\"}"
+/* Every fact of that walk known up front: start lands on the result. */
+#define FACTS_RESULT                                                              \
+	"{\"on_behalf\":\"self\",\"topic\":\"login\",\"login_method\":\"minid\"," \
+	"\"login_problem\":\"locked_after_wrong_attempts\"}"
+#define NOTE "Innringer har sperret MinID etter tre feil koder, ringte fra 912 34 567."
+
+/* Walk three questions down and back up again, for ever: every message is
+ * answer → step or back → step, and the session stays the same size. */
+static const struct step steps_setup[] = { { MT_START, FACTS_LOGIN } };
+static const struct step steps_cycle[] = {
+	{ MT_ANSWER, "self" }, { MT_ANSWER, "minid" }, { MT_ANSWER, "locked_after_wrong_attempts" },
+	{ MT_BACK, NULL },     { MT_BACK, NULL },      { MT_BACK, NULL },
+};
+const struct script script_steps = { "steps", steps_setup, 1, steps_cycle, 6 };
+
+/* Durable finishes: a session that starts at its result, then finish. */
+static const struct step finish_cycle[] = { { MT_START, FACTS_RESULT }, { MT_FINISH, NULL } };
+const struct script script_finish = { "finish", NULL, 0, finish_cycle, 2 };
+
+/* A whole contact as an agent works it, with one second thought. */
+static const struct step contact_cycle[] = {
+	{ MT_START, FACTS_LOGIN },
+	{ MT_ANSWER, "self" },
+	{ MT_ANSWER, "minid" },
+	{ MT_ANSWER, "locked_after_wrong_attempts" },
+	{ MT_BACK, NULL },
+	{ MT_ANSWER, "locked_after_wrong_attempts" },
+	{ MT_FINISH, NULL },
+};
+const struct script script_contact = { "contact", NULL, 0, contact_cycle, 7 };
+
+#define DRAIN_NS 5000000000ull   /* how long a phase waits for its last replies */
+#define OPEN_TIMEOUT_NS 120000000000ull
+
+/* --- reading replies ---------------------------------------------------- */
+
+/* The value after "key": at the top of a compact JSON reply. The daemon's
+ * replies are jansson's compact output, where a quote inside a string is
+ * always escaped, so a match preceded by a backslash is inside a string. */
+static const char *reply_after(const char *text, const char *key)
+{
+	const char *p = text;
+
+	while ((p = strstr(p, key))) {
+		if (p == text || p[-1] != '\\')
+			return p + strlen(key);
+		p++;
+	}
+	return NULL;
+}
+
+static int reply_string_is(const char *text, const char *key, const char *want)
+{
+	const char *v = reply_after(text, key);
+	size_t n = strlen(want);
+
+	return v && !strncmp(v, want, n) && v[n] == '"';
+}
+
+static int64_t reply_int(const char *text, const char *key)
+{
+	const char *v = reply_after(text, key);
+
+	return v ? strtoll(v, NULL, 10) : -1;
+}
+
+static const char *const expected_reply[MT_COUNT] = {
+	[MT_HELLO] = "welcome", [MT_START] = "step", [MT_ANSWER] = "step",
+	[MT_BACK] = "step",     [MT_FINISH] = "logged",
+};
+
+/* Is text the right reply to a request of this type? */
+static int reply_ok(struct bench *b, enum msg_type type, const char *text)
+{
+	if (b->echo)
+		return 1;
+	if (type == MT_SUBSCRIBE)
+		return !reply_string_is(text, "\"type\":\"", "error");
+	return reply_string_is(text, "\"type\":\"", expected_reply[type]);
+}
+
+/* --- the logged contacts, for timing supervisor pushes ------------------ */
+
+static size_t logged_slot(const struct logged_map *m, int64_t id)
+{
+	size_t i = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
+
+	while (m->id[i] && m->id[i] != id)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static void logged_put(struct logged_map *m, int64_t id, uint64_t t)
+{
+	size_t i;
+
+	if (!m->cap || id <= 0)
+		return;
+	if (2 * (m->n + 1) > m->cap) {
+		struct logged_map bigger = { .cap = 2 * m->cap };
+		bigger.id = calloc(bigger.cap, sizeof(*bigger.id));
+		bigger.t = calloc(bigger.cap, sizeof(*bigger.t));
+		if (!bigger.id || !bigger.t) {
+			free(bigger.id);
+			free(bigger.t);
+			return;
+		}
+		for (size_t k = 0; k < m->cap; k++)
+			if (m->id[k])
+				logged_put(&bigger, m->id[k], m->t[k]);
+		free(m->id);
+		free(m->t);
+		*m = bigger;
+	}
+	i = logged_slot(m, id);
+	if (!m->id[i])
+		m->n++;
+	m->id[i] = id;
+	m->t[i] = t;
+}
+
+static int logged_get(const struct logged_map *m, int64_t id, uint64_t *t)
+{
+	size_t i;
+
+	if (!m->cap || id <= 0)
+		return -1;
+	i = logged_slot(m, id);
+	if (!m->id[i])
+		return -1;
+	*t = m->t[i];
+	return 0;
+}
+
+/* --- sending ------------------------------------------------------------ */
+
+static int agent_send(struct agent *a, enum msg_type type, const char *arg, uint64_t t0)
+{
+	static char buf[1024];
+	struct bench *b = a->b;
+	uint32_t id = ++a->next_id;
+	const char *role = a->who == WHO_AGENT ? "agent" : "supervisor";
+	int n = 0;
+
+	if (a->dead)
+		return -1;
+	switch (type) {
+	case MT_HELLO:
+		if (a->who == WHO_CITIZEN)
+			n = snprintf(buf, sizeof(buf),
+				     "{\"type\":\"hello\",\"id\":%u,\"role\":\"citizen\",\"lang\":\"nb\"}",
+				     id);
+		else
+			n = snprintf(buf, sizeof(buf),
+				     "{\"type\":\"hello\",\"id\":%u,\"role\":\"%s\",\"token\":\"%s\","
+				     "\"lang\":\"nb\"}",
+				     id, role, a->who == WHO_AGENT ? b->token : b->sup_token);
+		break;
+	case MT_START:
+		n = snprintf(buf, sizeof(buf),
+			     "{\"type\":\"start\",\"id\":%u,\"country\":\"no\",\"channel\":\"phone\","
+			     "\"lang\":\"nb\",\"facts\":%s}",
+			     id, arg);
+		break;
+	case MT_ANSWER:
+		n = snprintf(buf, sizeof(buf),
+			     "{\"type\":\"answer\",\"id\":%u,\"session\":\"%s\",\"value\":\"%s\"}", id,
+			     a->session, arg);
+		break;
+	case MT_BACK:
+		n = snprintf(buf, sizeof(buf), "{\"type\":\"back\",\"id\":%u,\"session\":\"%s\"}", id,
+			     a->session);
+		break;
+	case MT_FINISH:
+		n = snprintf(buf, sizeof(buf),
+			     "{\"type\":\"finish\",\"id\":%u,\"session\":\"%s\",\"key\":\"vb-%08x-%u-%u\","
+			     "\"outcome\":\"resolved\",\"age_band\":\"67_79\",\"note\":\"" NOTE "\"}",
+			     id, a->session, b->runid, a->index, ++a->finishes);
+		break;
+	case MT_SUBSCRIBE:
+		n = snprintf(buf, sizeof(buf),
+			     "{\"type\":\"subscribe\",\"id\":%u,\"stream\":\"stats\"}", id);
+		break;
+	default:
+		return -1;
+	}
+	a->busy = 1;
+	a->out_type = (unsigned char)type;
+	a->out_id = id;
+	a->out_t0 = t0 ? t0 : now_ns();
+	return wsc_send_text(a->ws, buf, (size_t)n);
+}
+
+/* Forget the walk: the next request starts the script from its setup. */
+static void agent_restart(struct agent *a)
+{
+	a->in_setup = 1;
+	a->pos = 0;
+	a->session[0] = '\0';
+}
+
+/* Send the script's next message; t0 is when it was due (0: now). */
+static void agent_next(struct agent *a, uint64_t t0)
+{
+	const struct script *s = a->b->script;
+	const struct step *st;
+
+	if (a->dead || !a->ready || !s)
+		return;
+	if (a->in_setup && a->pos >= s->nsetup) {
+		a->in_setup = 0;
+		a->pos = 0;
+	}
+	st = a->in_setup ? &s->setup[a->pos] : &s->cycle[a->pos];
+	agent_send(a, st->type, st->arg, t0);
+}
+
+static void agent_advance(struct agent *a)
+{
+	a->pos++;
+	if (!a->in_setup && a->pos >= a->b->script->ncycle)
+		a->pos = 0;
+}
+
+/* Open loop: a send slot for this agent is due at t. An agent still waiting
+ * for a reply owes the slot and sends when the reply comes, so that a slow
+ * reply shows in the latency of the next request instead of being hidden. */
+static void agent_slot(struct agent *a, uint64_t t)
+{
+	struct bench *b = a->b;
+
+	if (a->dead || !a->ready)
+		return;
+	if (!a->busy && !a->slot_count) {
+		agent_next(a, t);
+	} else if (a->slot_count < SLOTS_MAX) {
+		a->slots[(a->slot_head + a->slot_count) % SLOTS_MAX] = t;
+		a->slot_count++;
+	} else {
+		b->st.late_slots++;
+	}
+}
+
+/* --- receiving ---------------------------------------------------------- */
+
+static void note_error(struct bench *b, const char *what, const char *text)
+{
+	if (!b->st.first_error[0])
+		snprintf(b->st.first_error, sizeof(b->st.first_error), "%s: %.280s", what, text);
+}
+
+static int in_window(const struct bench *b, uint64_t now)
+{
+	return b->w1 && now >= b->w0 && now <= b->w1;
+}
+
+/* A message that answers no request: a supervisor's push. */
+static void agent_unsolicited(struct agent *a, const char *text, uint64_t now)
+{
+	struct bench *b = a->b;
+	int64_t contact = reply_int(text, "\"contact\":");
+	uint64_t t;
+
+	if (!in_window(b, now))
+		return;
+	b->st.pushes++;
+	if (logged_get(&b->logged, contact, &t) == 0)
+		lat_add(&b->st.lat[MT_PUSH], now > t ? now - t : 0, strlen(text));
+	else
+		b->st.pushes_unmatched++;
+}
+
+static void agent_after_reply(struct agent *a)
+{
+	struct bench *b = a->b;
+
+	if (!b->sending || a->index >= b->active || a->who != WHO_AGENT)
+		return;
+	if (!b->open_loop) {
+		agent_next(a, 0);
+	} else if (a->slot_count) {
+		uint64_t t = a->slots[a->slot_head];
+		a->slot_head = (a->slot_head + 1) % SLOTS_MAX;
+		a->slot_count--;
+		agent_next(a, t);
+	}
+}
+
+static void on_message(struct wsc *c, const char *text, size_t len)
+{
+	struct agent *a = c->user;
+	struct bench *b = a->b;
+	uint64_t now = now_ns();
+	enum msg_type type = (enum msg_type)a->out_type;
+	int ok;
+
+	if (!a->busy || reply_int(text, b->echo ? "\"id\":" : "\"re\":") != (int64_t)a->out_id) {
+		agent_unsolicited(a, text, now);
+		return;
+	}
+	a->busy = 0;
+	ok = reply_ok(b, type, text);
+	if (ok && in_window(b, now)) {
+		lat_add(&b->st.lat[type], now - a->out_t0, len);
+		if (b->st.last_reply && now - b->st.last_reply > b->st.max_gap)
+			b->st.max_gap = now - b->st.last_reply;
+		b->st.last_reply = now;
+	}
+	if (!ok) {
+		b->st.lat[type].errors++;
+		note_error(b, msg_type_names[type], text);
+	}
+	switch (type) {
+	case MT_HELLO:
+		b->opening--;
+		if (ok)
+			a->ready = 1;
+		else
+			b->open_failed++;
+		return;
+	case MT_SUBSCRIBE:
+		return;
+	case MT_START:
+		if (ok) {
+			const char *s = reply_after(text, "\"session\":\"");
+			if (s && strlen(s) >= 32)
+				snprintf(a->session, sizeof(a->session), "%.32s", s);
+			else
+				snprintf(a->session, sizeof(a->session), "%032x", 0u); /* echo */
+		}
+		break;
+	case MT_FINISH:
+		if (ok && b->logged.cap)
+			logged_put(&b->logged, reply_int(text, "\"contact\":"), now);
+		break;
+	default:
+		break;
+	}
+	if (ok)
+		agent_advance(a);
+	else
+		agent_restart(a);
+	agent_after_reply(a);
+}
+
+static void on_open(struct wsc *c)
+{
+	agent_send(c->user, MT_HELLO, NULL, 0);
+}
+
+static void on_closed(struct wsc *c, const char *why)
+{
+	struct agent *a = c->user;
+	struct bench *b = a->b;
+
+	a->dead = 1;
+	a->ws = NULL;
+	if (!a->ready) {
+		b->opening--;
+		b->open_failed++;
+		if (!b->open_error[0])
+			snprintf(b->open_error, sizeof(b->open_error), "%s", why);
+		return;
+	}
+	b->st.closed++;
+	if (a->busy)
+		b->st.lat[a->out_type].errors++;
+	a->busy = 0;
+	note_error(b, "connection lost", why);
+}
+
+static const struct wsc_ops bench_ops = { on_open, on_message, on_closed };
+
+/* --- phases ------------------------------------------------------------- */
+
+int bench_init(struct bench *b)
+{
+	b->runid = (uint32_t)now_ns() ^ ((uint32_t)getpid() << 16);
+	return wsc_loop_init(&b->loop, &b->target, &bench_ops);
+}
+
+static void stats_reset(struct bench *b)
+{
+	struct phase_stats *st = &b->st;
+
+	for (int t = 0; t < MT_COUNT; t++)
+		lat_reset(&st->lat[t]);
+	st->last_reply = st->max_gap = st->late_slots = st->timeouts = 0;
+	st->closed = st->hups = st->pushes = st->pushes_unmatched = 0;
+	st->first_error[0] = '\0';
+}
+
+static struct agent ***bench_list(struct bench *b, enum who who, unsigned **count)
+{
+	switch (who) {
+	case WHO_AGENT: *count = &b->nagents; return &b->agents;
+	case WHO_CITIZEN: *count = &b->ncitizens; return &b->citizens;
+	default: *count = &b->nsupervisors; return &b->supervisors;
+	}
+}
+
+int bench_open(struct bench *b, const char *name, enum who who, unsigned n, unsigned parallel)
+{
+	unsigned *count, base, started = 0;
+	struct agent ***list = bench_list(b, who, &count), **grown;
+	uint64_t t0 = now_ns();
+	double secs;
+
+	grown = realloc(*list, (*count + n) * sizeof(**list));
+	if (!grown)
+		return -1;
+	*list = grown;
+	base = *count;
+	stats_reset(b);
+	b->open_failed = 0;
+	b->open_error[0] = '\0';
+	b->w0 = t0;
+	b->w1 = UINT64_MAX;
+	while (started < n || b->opening) {
+		while (started < n && b->opening < parallel) {
+			struct agent *a = calloc(1, sizeof(*a));
+			if (!a)
+				return -1;
+			a->b = b;
+			a->who = (unsigned char)who;
+			a->index = base + started;
+			(*list)[base + started++] = a;
+			(*count)++;
+			a->ws = wsc_connect(&b->loop, a);
+			if (!a->ws) {
+				a->dead = 1;
+				b->open_failed++;
+				if (!b->open_error[0])
+					snprintf(b->open_error, sizeof(b->open_error), "connect: %s",
+						 strerror(errno));
+				continue;
+			}
+			b->opening++;
+		}
+		if (now_ns() - t0 > OPEN_TIMEOUT_NS) {
+			if (!b->open_error[0])
+				snprintf(b->open_error, sizeof(b->open_error),
+					 "%u connections still opening after %llu s", b->opening,
+					 (unsigned long long)(OPEN_TIMEOUT_NS / 1000000000u));
+			b->open_failed += b->opening;
+			break;
+		}
+		wsc_loop_once(&b->loop, 100000000);
+	}
+	secs = (double)(now_ns() - t0) / 1e9;
+	b->w1 = 0;
+	out_row(b, name, "hello", n, &b->st.lat[MT_HELLO], secs);
+	if (b->open_failed) {
+		out_note(b, name, "%u of %u connections failed to open: %s", b->open_failed, n,
+			 b->open_error[0] ? b->open_error : b->st.first_error);
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait for the replies still owed; what does not come counts as failed. */
+static void bench_drain(struct bench *b)
+{
+	uint64_t until = now_ns() + DRAIN_NS;
+	unsigned busy;
+
+	do {
+		busy = 0;
+		for (unsigned i = 0; i < b->nagents; i++)
+			busy += b->agents[i]->busy && !b->agents[i]->dead;
+		for (unsigned i = 0; i < b->nsupervisors; i++)
+			busy += b->supervisors[i]->busy && !b->supervisors[i]->dead;
+		if (busy)
+			wsc_loop_once(&b->loop, 10000000);
+	} while (busy && now_ns() < until);
+	for (unsigned i = 0; i < b->nagents; i++) {
+		struct agent *a = b->agents[i];
+		a->slot_count = 0;
+		if (a->busy && !a->dead) {
+			b->st.timeouts++;
+			b->st.lat[a->out_type].errors++;
+			a->busy = 0;
+			agent_restart(a);
+		}
+	}
+}
+
+static void bench_phase_rows(struct bench *b, const char *name, unsigned nactive, double secs)
+{
+	struct lat all = { 0 };
+
+	for (int t = 0; t < MT_COUNT; t++) {
+		struct lat *l = &b->st.lat[t];
+		if (!l->n && !l->errors)
+			continue;
+		out_row(b, name, msg_type_names[t], nactive, l, secs);
+		if (t == MT_PUSH)
+			continue;
+		for (size_t i = 0; i < l->n; i++)
+			lat_add(&all, l->ns[i], 0);
+		all.errors += l->errors;
+		all.bytes += l->bytes;
+	}
+	out_row(b, name, "all", nactive, &all, secs);
+	lat_free(&all);
+}
+
+int bench_phase(struct bench *b, const char *name, const struct script *s, unsigned nactive,
+		double secs, double warmup, double rate, double hup_ms)
+{
+	uint64_t t0, next_slot, next_hup, g = 0;
+	struct proc_sample p0 = { 0 }, p1 = { 0 };
+	double cpu0, busy0, busy, wall, gen_cpu, measured = secs - warmup;
+	uint64_t t_busy0;
+
+	if (nactive > b->nagents)
+		nactive = b->nagents;
+	stats_reset(b);
+	b->script = s;
+	b->active = nactive;
+	b->open_loop = rate > 0;
+	for (unsigned i = 0; i < nactive; i++) {
+		agent_restart(b->agents[i]);
+		b->agents[i]->slot_count = 0;
+	}
+	if (b->pid)
+		proc_read(b->pid, &p0);
+	cpu0 = self_cpu_s();
+	busy0 = machine_busy_s();
+	t_busy0 = t0 = now_ns();
+	b->w0 = t0 + (uint64_t)(warmup * 1e9);
+	b->w1 = t0 + (uint64_t)(secs * 1e9);
+	b->sending = 1;
+	next_slot = t0;
+	next_hup = t0 + (uint64_t)(hup_ms * 1e6);
+	if (!b->open_loop)
+		for (unsigned i = 0; i < nactive; i++)
+			agent_next(b->agents[i], 0);
+	for (;;) {
+		uint64_t now = now_ns(), wait;
+
+		if (now >= b->w1)
+			break;
+		while (b->open_loop && next_slot <= now) {
+			agent_slot(b->agents[g % nactive], next_slot);
+			g++;
+			next_slot = t0 + (uint64_t)((double)g * 1e9 / rate);
+		}
+		if (hup_ms > 0 && b->pid && now >= next_hup) {
+			kill(b->pid, SIGHUP);
+			b->st.hups++;
+			next_hup += (uint64_t)(hup_ms * 1e6);
+		}
+		wait = b->w1 - now;
+		if (b->open_loop && next_slot > now && next_slot - now < wait)
+			wait = next_slot - now;
+		if (hup_ms > 0 && b->pid && next_hup > now && next_hup - now < wait)
+			wait = next_hup - now;
+		wsc_loop_once(&b->loop, (int64_t)wait);
+	}
+	b->sending = 0;
+	if (b->pid)
+		proc_read(b->pid, &p1);
+	gen_cpu = self_cpu_s() - cpu0;
+	/* What else ran on the machine meanwhile: other work skews every figure.
+	 * Over the wall time the readings span, which is a little over secs. */
+	busy = machine_busy_s() - busy0;
+	wall = (double)(now_ns() - t_busy0) / 1e9;
+	b->last_other_cpu = 100.0 * (busy - gen_cpu - (p1.cpu_s - p0.cpu_s)) / wall;
+	if (b->last_other_cpu < 0)
+		b->last_other_cpu = 0; /* the kernel counts CPU time in ticks */
+	out_metric(b, name, "other_cpu", b->last_other_cpu, "%");
+	out_metric(b, name, "gen_cpu", 100.0 * gen_cpu / wall, "%");
+	bench_drain(b);
+	b->w1 = 0;
+	bench_phase_rows(b, name, nactive, measured);
+	if (b->pid) {
+		out_metric(b, name, "srv_cpu", 100.0 * (p1.cpu_s - p0.cpu_s) / wall, "%");
+		out_metric(b, name, "rss", (double)p1.rss_kb, "KiB");
+	}
+	out_metric(b, name, "max_gap", (double)b->st.max_gap / 1e3, "us");
+	if (b->open_loop)
+		out_metric(b, name, "late_slots", (double)b->st.late_slots, "");
+	if (hup_ms > 0)
+		out_metric(b, name, "hups", (double)b->st.hups, "");
+	out_metric(b, name, "failed", (double)(b->st.timeouts + b->st.closed), "");
+	if (b->st.first_error[0])
+		out_note(b, name, "first failure: %s", b->st.first_error);
+	return 0;
+}
+
+int bench_subscribe(struct bench *b, const char *name, unsigned nsupervisors, unsigned nagents,
+		    double secs, double warmup)
+{
+	char opened[64];
+	unsigned refused = 0, answered = 0;
+	uint64_t until;
+
+	if (b->echo) {
+		out_note(b, name, "not run against the echo server");
+		return 0;
+	}
+	snprintf(opened, sizeof(opened), "%s-open", name);
+	if (bench_open(b, opened, WHO_SUPERVISOR, nsupervisors, 256))
+		return -1;
+	stats_reset(b);
+	for (unsigned i = 0; i < b->nsupervisors; i++)
+		agent_send(b->supervisors[i], MT_SUBSCRIBE, NULL, 0);
+	until = now_ns() + DRAIN_NS;
+	do {
+		answered = 0;
+		for (unsigned i = 0; i < b->nsupervisors; i++)
+			answered += !b->supervisors[i]->busy;
+		wsc_loop_once(&b->loop, 10000000);
+	} while (answered < b->nsupervisors && now_ns() < until);
+	refused = (unsigned)b->st.lat[MT_SUBSCRIBE].errors;
+	if (refused || answered < b->nsupervisors) {
+		out_metric(b, name, "pending", 1, "");
+		out_note(b, name,
+			 "PENDING: %u of %u subscriptions refused, %u unanswered; the daemon does not "
+			 "serve \"subscribe\" yet (%s). No push figures are reported.",
+			 refused, b->nsupervisors, b->nsupervisors - answered,
+			 b->st.first_error[0] ? b->st.first_error : "no reply");
+		return 0;
+	}
+	b->logged.cap = 1 << 16;
+	b->logged.id = calloc(b->logged.cap, sizeof(*b->logged.id));
+	b->logged.t = calloc(b->logged.cap, sizeof(*b->logged.t));
+	if (!b->logged.id || !b->logged.t)
+		return -1;
+	bench_phase(b, name, &script_contact, nagents, secs, warmup, 0, 0);
+	out_metric(b, name, "pushes", (double)b->st.pushes, "");
+	out_metric(b, name, "pushes_expected",
+		   (double)b->st.lat[MT_FINISH].n * (double)b->nsupervisors, "");
+	out_metric(b, name, "pushes_unmatched", (double)b->st.pushes_unmatched, "");
+	free(b->logged.id);
+	free(b->logged.t);
+	memset(&b->logged, 0, sizeof(b->logged));
+	return 0;
+}
+
+void bench_close_agents(struct bench *b, unsigned keep)
+{
+	for (unsigned i = keep; i < b->nagents; i++) {
+		if (b->agents[i]->ws)
+			wsc_abort(b->agents[i]->ws);
+		free(b->agents[i]);
+	}
+	if (keep < b->nagents)
+		b->nagents = keep;
+	wsc_loop_once(&b->loop, 0); /* frees the aborted connections */
+}
+
+static void bench_close_list(struct agent **list, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (list[i]->ws)
+			wsc_abort(list[i]->ws);
+		free(list[i]);
+	}
+	free(list);
+}
+
+void bench_close_citizens(struct bench *b)
+{
+	bench_close_list(b->citizens, b->ncitizens);
+	b->citizens = NULL;
+	b->ncitizens = 0;
+	wsc_loop_once(&b->loop, 0);
+}
+
+void bench_close_all(struct bench *b)
+{
+	bench_close_list(b->agents, b->nagents);
+	bench_close_list(b->citizens, b->ncitizens);
+	bench_close_list(b->supervisors, b->nsupervisors);
+	b->agents = b->citizens = b->supervisors = NULL;
+	b->nagents = b->ncitizens = b->nsupervisors = 0;
+	wsc_loop_once(&b->loop, 0); /* frees the aborted connections */
+}

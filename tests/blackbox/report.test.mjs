@@ -1,0 +1,584 @@
+// Reports and exports against the real daemon: 1,200 contacts with the
+// published shape of Digdir's user-support survey (44 % access and login,
+// 24 % reservation, half on behalf of someone else, one in three referred
+// onward, mostly to the wrong agency or without a mandate) are fed through
+// the websocket protocol; the HTTP report, `vegvisard report` in all three
+// formats, and the CSV and NDJSON exports must reproduce every figure,
+// computed here from what was sent. Then filters, errors and note retention.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDaemon, Client, agent, run } from './lib.mjs';
+
+const N = 1200;
+const DAY = 86400000;
+
+// ---- helpers ----------------------------------------------------------------
+
+// Deterministic randomness, so a failure can be replayed.
+function prng(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = prng(20231);
+const pick = (list) => list[Math.floor(rand() * list.length)];
+function shuffle(a) {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+// [[value, count], …] → a shuffled list with exactly those counts.
+const quota = (pairs) => shuffle(pairs.flatMap(([v, n]) => Array(n).fill(v)));
+
+function localDay(ms) {
+  const d = new Date(ms);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+function sqlite3(db, sql) {
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, sql], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function get(d, path, token = d.tokens.supervisor) {
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  const res = await fetch(`${d.url}${path}`, { headers });
+  return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
+}
+
+async function getJson(d, path) {
+  const r = await get(d, path);
+  assert.equal(r.status, 200, `${path}: ${r.body}`);
+  return JSON.parse(r.body);
+}
+
+// RFC 4180: quoted cells may hold commas, doubled quotes, CR and LF.
+function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = '', i = 0, quoted = false;
+  while (i < text.length) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 2; continue; }
+      if (c === '"') { quoted = false; i++; continue; }
+      cell += c; i++; continue;
+    }
+    if (c === '"' && cell === '') { quoted = true; i++; continue; }
+    if (c === ',') { row.push(cell); cell = ''; i++; continue; }
+    if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i += 2; continue; }
+    assert.ok(c !== '\n' && c !== '\r', `bare line break outside quotes at ${i}`);
+    cell += c; i++;
+  }
+  assert.equal(cell, '', 'the CSV ends with CRLF');
+  assert.equal(row.length, 0, 'the CSV ends with CRLF');
+  return rows;
+}
+
+// ---- the survey's shape -----------------------------------------------------
+
+const KNOWN = {
+  category: ['login', 'reservation', 'power_of_attorney', 'agency', 'estate', 'other'],
+  on_behalf: ['self', 'another_person', 'organisation', 'unknown'],
+  relation: ['adult_child_for_parent', 'parent_for_child', 'guardian', 'spouse_or_partner',
+    'other_family', 'friend_or_neighbour', 'professional_helper', 'other'],
+  age_band: ['under_18', '18_29', '30_49', '50_66', '67_79', '80_plus', 'unknown'],
+  outcome: ['resolved', 'referred', 'abandoned'],
+  channel: ['phone', 'chat', 'widget', 'desk'],
+  reason: ['wrong_agency', 'no_mandate', 'needs_in_person', 'other'],
+};
+const DESTINATIONS = {
+  no: ['no.digdir.idporten', 'no.digdir.altinn', 'no.nav', 'no.nav.kontor', 'no.bank', 'no.tingretten', 'no.kommune'],
+  dk: ['dk.mitid', 'dk.borgerservice'],
+};
+// Notes chosen to exercise CSV quoting and the formula guard; no digits,
+// so the scrubber leaves them as they are.
+const NOTES = ['Ringte for mor, manglet fullmakt.', '=ring tilbake', '-ikke mottatt brev',
+  '@altinn spørsmål', '+ekstra hjelp', 'Sa "BankID virker ikke", fikk råd', 'to linjer\nandre linje',
+  'Ærlig talt: æøå, ÆØÅ', '\tinnrykket'];
+
+// Facts that lead the fixture tree (tests/fixtures/rules) to a result of the
+// planned category, or, for "other", stop before the topic is known.
+function factsFor(c) {
+  const f = { on_behalf: c.on_behalf };
+  if (c.country === 'no') {
+    if (c.on_behalf === 'organisation') return f; // → org.altinn (power_of_attorney)
+    if (c.on_behalf === 'another_person') f.authority = pick(['written_poa', 'guardian']);
+    switch (c.category) {
+      case 'login':
+        f.topic = 'login';
+        f.login_method = pick(['bankid', 'minid', 'unknown']);
+        if (f.login_method === 'minid') f.login_problem = pick(['forgotten_password', 'phone_number_changed']);
+        break;
+      case 'reservation': f.topic = 'digital_post'; break;
+      case 'power_of_attorney': f.topic = 'power_of_attorney'; break;
+      case 'agency':
+        f.topic = pick(['case_matter', 'unknown']);
+        if (f.topic === 'case_matter') f.service = pick(['welfare_benefit', 'social_assistance']);
+        break;
+      case 'estate': f.topic = 'deceased_estate'; break;
+    }
+  } else {
+    switch (c.category) {
+      case 'login':
+        f.topic = 'login';
+        f.login_problem = pick(['locked_after_wrong_attempts', 'eid_blocked', 'unknown']);
+        break;
+      case 'reservation': f.topic = 'digital_post'; break;
+      case 'agency': f.topic = 'unknown'; break;
+    }
+  }
+  return f;
+}
+
+function plan() {
+  const cats = quota([['login', 528], ['reservation', 288], ['power_of_attorney', 144], ['agency', 120], ['estate', 72], ['other', 48]]);
+  const cs = cats.map((category, i) => ({ i, key: `survey-${i}`, category, country: 'no' }));
+  // Denmark's fixture tree knows login, reservation and "anything else".
+  const dkQuota = { login: 60, reservation: 30, agency: 20, other: 10 };
+  for (const c of cs) if (dkQuota[c.category] > 0) { dkQuota[c.category]--; c.country = 'dk'; }
+  // Citizens in the widget: 40 Norwegian login and reservation contacts.
+  let widgets = 40;
+  for (const c of cs) {
+    if (widgets && c.country === 'no' && (c.category === 'login' || c.category === 'reservation')) { c.channel = 'widget'; widgets--; }
+  }
+  const channels = quota([['phone', 700], ['chat', 300], ['desk', 160]]);
+  for (const c of cs) if (!c.channel) c.channel = channels.pop();
+  // Half on behalf of someone else; organisations only where the tree has them.
+  let orgs = 36;
+  for (const c of cs) if (orgs && c.country === 'no' && c.category === 'power_of_attorney' && c.channel !== 'widget') { c.on_behalf = 'organisation'; orgs--; }
+  const behalf = quota([['another_person', 600], ['self', 480], ['unknown', 84]]);
+  for (const c of cs) if (!c.on_behalf) c.on_behalf = behalf.pop();
+  // One in three referred, mostly the wrong agency or no mandate.
+  const outcomes = quota([['referred', 400], ['resolved', 776], ['abandoned', 24]]);
+  const reasons = quota([['wrong_agency', 190], ['no_mandate', 130], ['needs_in_person', 50], ['other', 30]]);
+  for (const c of cs) {
+    c.outcome = outcomes.pop();
+    if (c.outcome === 'referred') c.referral_reason = reasons.pop();
+    if (c.on_behalf === 'another_person' && rand() < 0.9)
+      c.relation = rand() < 0.5 ? 'adult_child_for_parent' : pick(KNOWN.relation);
+    if (rand() < 0.85) c.age_band = rand() < 0.4 ? '80_plus' : pick(KNOWN.age_band);
+    if (rand() < 0.15) c.note = pick(NOTES);
+    c.lang = c.country === 'dk' ? 'da' : 'nb';
+    c.facts = factsFor(c);
+  }
+  return cs;
+}
+
+// After start: the tree's suggestion, then the destination sent at finish.
+function finishFor(c, step) {
+  const msg = { type: 'finish', session: step.session, key: c.key, outcome: c.outcome };
+  c.suggested = step.result ? step.result.destination.id : null;
+  c.path = step.path;
+  c.factsAtEnd = step.facts;
+  c.destination = c.suggested;
+  const others = DESTINATIONS[c.country].filter((x) => x !== c.suggested);
+  if (c.outcome === 'referred') {
+    // Usually where the tree pointed; sometimes the agent knows better.
+    if (!c.suggested || rand() < 0.25) c.destination = pick(others);
+    msg.destination = c.destination;
+    msg.referral_reason = c.referral_reason;
+  } else if (c.suggested && rand() < 0.1) {
+    c.destination = pick(others);
+    msg.destination = c.destination;
+  }
+  if (c.relation) msg.relation = c.relation;
+  if (c.age_band) msg.age_band = c.age_band;
+  if (c.note) msg.note = c.note;
+  return msg;
+}
+
+async function feed(c, client) {
+  const step = await client.request({ type: 'start', country: c.country, channel: c.channel, lang: c.lang, facts: c.facts });
+  assert.equal(step.type, 'step', `start ${c.key}: ${JSON.stringify(step)}`);
+  if (c.category === 'other') assert.ok(step.question, `${c.key} stops at a question`);
+  else assert.equal(step.result?.category, c.category, `${c.key}: facts ${JSON.stringify(c.facts)} lead to ${c.category}`);
+  const logged = await client.request(finishFor(c, step));
+  assert.equal(logged.type, 'logged', `finish ${c.key}: ${JSON.stringify(logged)}`);
+  c.id = logged.contact;
+}
+
+// ---- the expected figures, from what was sent --------------------------------
+
+function table(known, values, of) {
+  const counts = new Map(known.map((k) => [k, 0]));
+  for (const v of values) counts.set(v ?? 'not_recorded', (counts.get(v ?? 'not_recorded') || 0) + 1);
+  const out = {};
+  for (const [k, n] of counts) out[k] = { count: n, share: of ? n / of : null };
+  return out;
+}
+
+function followed(cs) {
+  const withSugg = cs.filter((c) => c.suggested);
+  const n = withSugg.filter((c) => c.destination === c.suggested).length;
+  return { contacts: withSugg.length, followed: n, share: withSugg.length ? n / withSugg.length : null };
+}
+
+function expectedReport(cs, filter) {
+  const total = cs.length;
+  const referred = cs.filter((c) => c.outcome === 'referred');
+  const resolved = cs.filter((c) => c.outcome === 'resolved').length;
+  const rep = {
+    filter: { from: null, to: null, period: null, country: null, channel: null, ...filter },
+    total,
+  };
+  for (const dim of ['category', 'on_behalf', 'relation', 'age_band', 'outcome', 'channel'])
+    rep[dim] = table(KNOWN[dim], cs.map((c) => c[dim]), total);
+  rep.referral = {
+    resolved,
+    referred: referred.length,
+    rate: resolved + referred.length ? referred.length / (resolved + referred.length) : null,
+    reason: table(KNOWN.reason, referred.map((c) => c.referral_reason), referred.length),
+    destination: table([], referred.map((c) => c.destination), referred.length),
+  };
+  rep.suggested = { ...followed(cs), referred: followed(referred) };
+  return rep;
+}
+
+// The report as rows of section, value, count, of: what the CSV and the
+// text table show. Percent is rounded half up from integers, as documented.
+const percent = (n, of) => (of ? (Math.floor((2000 * n + of) / (2 * of)) / 10).toFixed(1) : '-');
+function reportRows(rep) {
+  const rows = [['contacts', 'total', rep.total, '']];
+  for (const dim of ['category', 'on_behalf', 'relation', 'age_band', 'channel', 'outcome'])
+    for (const [v, e] of Object.entries(rep[dim])) rows.push([dim, v, e.count, rep.total]);
+  const r = rep.referral;
+  rows.push(['referral_rate', 'referred', r.referred, r.resolved + r.referred]);
+  for (const [v, e] of Object.entries(r.reason)) rows.push(['referral_reason', v, e.count, r.referred]);
+  for (const [v, e] of Object.entries(r.destination)) rows.push(['referral_destination', v, e.count, r.referred]);
+  rows.push(['suggested', 'followed', rep.suggested.followed, rep.suggested.contacts]);
+  rows.push(['suggested_referred', 'followed', rep.suggested.referred.followed, rep.suggested.referred.contacts]);
+  return rows;
+}
+const rowKey = (r) => `${r[0]}/${r[1]}`;
+function assertRows(actual, expected, what) {
+  const exp = new Map(expected.map((r) => [rowKey(r), r]));
+  const act = new Map(actual.map((r) => [rowKey(r), r]));
+  assert.deepEqual([...act.keys()].sort(), [...exp.keys()].sort(), `${what}: the same rows`);
+  for (const [k, [s, v, n, of]] of exp) {
+    const a = act.get(k);
+    assert.equal(Number(a[2]), n, `${what}: ${k} count`);
+    if (of !== '') {
+      assert.equal(Number(a[3]), of, `${what}: ${k} of`);
+      assert.equal(a[4], of ? percent(n, of) : (what === 'text' ? '-' : ''), `${what}: ${k} percent`);
+    }
+  }
+}
+
+const TITLES = {
+  'Category': 'category', 'On whose behalf': 'on_behalf', 'Relation to the person helped': 'relation',
+  'Age band': 'age_band', 'Channel': 'channel', 'Outcome': 'outcome', 'Referral rate': 'referral_rate',
+  'Referral reason': 'referral_reason', 'Referred to': 'referral_destination',
+  'Final destination as suggested': 'suggested', 'Referred where suggested': 'suggested_referred',
+};
+// The readable table back into rows.
+function parseText(text) {
+  const rows = [];
+  let section = null, of = null, total = null;
+  for (const line of text.split('\n')) {
+    let m;
+    if ((m = /^Contacts\s+(\d+)$/.exec(line))) { total = Number(m[1]); rows.push(['contacts', 'total', total, '']); continue; }
+    if ((m = /^(\S.*?)\s+count\s+%$/.exec(line))) {
+      section = TITLES[m[1]];
+      assert.ok(section, `known section "${m[1]}"`);
+      of = total;
+      continue;
+    }
+    if ((m = /^ {2}\(of (\d+) /.exec(line))) { of = Number(m[1]); continue; }
+    if ((m = /^ {2}(\S+)\s+(\d+)\s+(\S+)$/.exec(line)) && section) rows.push([section, m[1], Number(m[2]), of, m[3]]);
+  }
+  return rows;
+}
+
+// Every figure again, from the exported rows.
+function fromExport(rows) {
+  return rows.map((r) => ({ ...r, suggested: r.suggested || null }));
+}
+
+// ---- the scenario -------------------------------------------------------------
+
+let d;
+const contacts = plan();
+const today = Date.now();
+const periods = [
+  { id: 'current', from: localDay(today - 10 * DAY), to: localDay(today + 10 * DAY) },
+  { id: 'y2020', from: '2020-01-01', to: '2020-12-31' },
+];
+
+before(async () => {
+  d = await startDaemon({ config: { periods } });
+  const agents = await Promise.all([1, 2, 3, 4, 5, 6].map((k) => agent(d, k % 2 ? d.tokens.agent : d.tokens.agent2)));
+  // Citizens are rate limited per address: two addresses, 20 contacts each.
+  const citizens = [];
+  for (const from of ['127.0.0.4', '127.0.0.5']) {
+    const c = await Client.open(d, { from });
+    assert.equal((await c.request({ type: 'hello', role: 'citizen', lang: 'nb' })).type, 'welcome');
+    citizens.push(c);
+  }
+  const staff = contacts.filter((c) => c.channel !== 'widget');
+  const widget = contacts.filter((c) => c.channel === 'widget');
+  await Promise.all([
+    ...agents.map(async (a, k) => { for (let i = k; i < staff.length; i += agents.length) await feed(staff[i], a); }),
+    ...citizens.map(async (z, k) => { for (let i = k; i < widget.length; i += citizens.length) await feed(widget[i], z); }),
+  ]);
+  await Promise.all([...agents, ...citizens].map((c) => c.close()));
+});
+after(async () => { await d.stop(); d.cleanup(); });
+
+test('the contacts fed have the survey\'s shape', () => {
+  const share = (f) => contacts.filter(f).length / N;
+  assert.equal(share((c) => c.category === 'login'), 0.44);
+  assert.equal(share((c) => c.category === 'reservation'), 0.24);
+  assert.equal(share((c) => c.on_behalf === 'another_person'), 0.5);
+  assert.equal(share((c) => c.outcome === 'referred'), 1 / 3);
+  const referred = contacts.filter((c) => c.outcome === 'referred');
+  assert.ok(referred.filter((c) => ['wrong_agency', 'no_mandate'].includes(c.referral_reason)).length / referred.length >= 0.8);
+  assert.equal(new Set(contacts.map((c) => c.id)).size, N, 'every contact was logged once');
+});
+
+test('GET /api/v1/report reproduces every figure', async () => {
+  const r = await get(d, '/api/v1/report');
+  assert.equal(r.status, 200);
+  assert.match(r.type, /^application\/json/);
+  assert.deepEqual(JSON.parse(r.body), expectedReport(contacts, {}));
+});
+
+test('vegvisard report: json, csv and the text table reproduce every figure', () => {
+  const db = join(d.dir, 'vegvisar.db');
+  const expected = expectedReport(contacts, {});
+  const json = run(['report', '--db', db, '--format', 'json']);
+  assert.equal(json.status, 0, json.stderr);
+  assert.deepEqual(JSON.parse(json.stdout), expected);
+
+  const csv = run(['report', '--db', db, '--format', 'csv']);
+  assert.equal(csv.status, 0, csv.stderr);
+  const rows = parseCsv(csv.stdout);
+  assert.deepEqual(rows[0], ['section', 'value', 'count', 'of', 'percent']);
+  assertRows(rows.slice(1), reportRows(expected), 'csv');
+
+  const text = run(['report', '--db', db]);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /^Vegvisar survey report\n {2}Finished {2}any day\n {2}Country {3}all\n {2}Channel {3}all\n/);
+  assertRows(parseText(text.stdout), reportRows(expected), 'text');
+  assert.match(text.stdout, /\n {2}login +528 +44\.0\n/, 'the table shows the survey\'s 44 %');
+  assert.match(text.stdout, /\nReferral rate +count +%\n {2}\(of \d+ resolved or referred\)\n {2}referred +400 /);
+});
+
+test('the CSV export: a header and one RFC 4180 row per contact that reproduce every figure', async () => {
+  const r = await get(d, '/api/v1/contacts.csv');
+  assert.equal(r.status, 200);
+  assert.equal(r.type, 'text/csv; charset=utf-8; header=present');
+  const rows = parseCsv(r.body);
+  const header = ['id', 'started', 'finished', 'channel', 'country', 'lang', 'rules_version', 'category', 'outcome',
+    'referral_reason', 'suggested', 'destination', 'on_behalf', 'relation', 'age_band', 'period', 'path', 'facts', 'note'];
+  assert.deepEqual(rows[0], header);
+  assert.equal(rows.length, N + 1);
+  const byId = new Map(contacts.map((c) => [c.id, c]));
+  const seen = rows.slice(1).map((cells) => {
+    const row = Object.fromEntries(header.map((h, k) => [h, cells[k]]));
+    const c = byId.get(Number(row.id));
+    assert.ok(c, `row ${row.id} is a contact we sent`);
+    const guard = (s) => (s && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
+    for (const k of ['channel', 'country', 'lang', 'category', 'outcome', 'on_behalf'])
+      assert.equal(row[k], c[k], `${c.key}.${k}`);
+    for (const k of ['referral_reason', 'suggested', 'destination', 'relation', 'age_band'])
+      assert.equal(row[k], c[k] ?? '', `${c.key}.${k}`);
+    assert.equal(row.note, guard(c.note) ?? '', `${c.key}.note (formula guard)`);
+    assert.equal(row.period, 'current', 'the period the contact finished in');
+    assert.equal(row.rules_version, 'fixture-1');
+    assert.deepEqual(JSON.parse(row.path), c.path);
+    assert.deepEqual(JSON.parse(row.facts), c.factsAtEnd);
+    assert.match(row.finished, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
+    const finished = Date.parse(row.finished);
+    assert.ok(finished >= today - 600000 && finished <= Date.now(), 'finished during this test');
+    assert.ok(Date.parse(row.started) <= finished);
+    return { ...row, referral_reason: row.referral_reason || null, relation: row.relation || null,
+      age_band: row.age_band || null, destination: row.destination || null, suggested: row.suggested || null };
+  });
+  // Oldest first.
+  const times = seen.map((s) => Date.parse(s.finished));
+  assert.deepEqual(times, [...times].sort((a, b) => a - b));
+  assert.deepEqual(expectedReport(fromExport(seen), {}), expectedReport(contacts, {}));
+});
+
+test('the NDJSON export: one JSON object per line that reproduces every figure', async () => {
+  const r = await get(d, '/api/v1/contacts.ndjson');
+  assert.equal(r.status, 200);
+  assert.equal(r.type, 'application/x-ndjson');
+  assert.ok(r.body.endsWith('\n'));
+  const rows = r.body.trimEnd().split('\n').map((l) => JSON.parse(l));
+  assert.equal(rows.length, N);
+  const byId = new Map(contacts.map((c) => [c.id, c]));
+  for (const row of rows) {
+    const c = byId.get(row.id);
+    assert.equal(row.note, c.note ?? null, 'no formula guard in JSON');
+    assert.deepEqual(row.path, c.path);
+    assert.deepEqual(row.facts, c.factsAtEnd);
+    assert.equal(row.period, 'current');
+  }
+  assert.deepEqual(expectedReport(fromExport(rows), {}), expectedReport(contacts, {}));
+});
+
+test('filters: period, dates, country and channel, in the report, the exports and the CLI', async () => {
+  const db = join(d.dir, 'vegvisar.db');
+  const conf = join(d.dir, 'vegvisar.conf');
+  const cur = periods[0];
+  let rep = await getJson(d, '/api/v1/report?period=current');
+  assert.deepEqual(rep, expectedReport(contacts, { period: 'current', from: cur.from, to: cur.to }));
+  const cli = run(['report', '--db', db, '--config', conf, '--period', 'current', '--format', 'json']);
+  assert.equal(cli.status, 0, cli.stderr);
+  assert.deepEqual(JSON.parse(cli.stdout), rep);
+
+  const y = localDay(today - DAY), t = localDay(today + DAY);
+  rep = await getJson(d, `/api/v1/report?from=${y}&to=${t}`);
+  assert.equal(rep.total, N);
+  rep = await getJson(d, `/api/v1/report?from=${t}`);
+  assert.equal(rep.total, 0);
+  assert.equal(rep.referral.rate, null);
+
+  for (const [q, f, flags] of [
+    ['country=dk', (c) => c.country === 'dk', ['--country', 'dk']],
+    ['channel=widget', (c) => c.channel === 'widget', ['--channel', 'widget']],
+    ['country=no&channel=phone', (c) => c.country === 'no' && c.channel === 'phone', ['--country', 'no', '--channel', 'phone']],
+  ]) {
+    const subset = contacts.filter(f);
+    const filter = Object.fromEntries(new URLSearchParams(q));
+    const expected = expectedReport(subset, filter);
+    assert.deepEqual(await getJson(d, `/api/v1/report?${q}`), expected, q);
+    const out = run(['report', '--db', db, '--format', 'json', ...flags]);
+    assert.deepEqual(JSON.parse(out.stdout), expected, flags.join(' '));
+    const csv = parseCsv((await get(d, `/api/v1/contacts.csv?${q}`)).body);
+    assert.equal(csv.length - 1, subset.length, `${q}: CSV rows`);
+    const nd = (await get(d, `/api/v1/contacts.ndjson?${q}`)).body.trimEnd().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(nd.map((r) => r.id).sort((a, b) => a - b), subset.map((c) => c.id).sort((a, b) => a - b), `${q}: NDJSON rows`);
+  }
+});
+
+test('a period added later covers older contacts: reports select by its dates', async () => {
+  const db = join(d.dir, 'vegvisar.db');
+  // Three contacts from 2020, stored before anyone configured that period.
+  sqlite3(db, `INSERT INTO contacts (key, started_ms, finished_ms, channel, country, lang, rules_version, path, facts, outcome, category, on_behalf)
+    VALUES ('y2020-a', ${Date.parse('2020-03-01T12:00:00')}, ${Date.parse('2020-03-01T12:05:00')}, 'phone', 'no', 'nb', 'old', '[]', '{}', 'resolved', 'login', 'self'),
+           ('y2020-b', ${Date.parse('2020-12-31T23:00:00')}, ${Date.parse('2020-12-31T23:59:00')}, 'chat', 'no', 'nb', 'old', '[]', '{}', 'resolved', 'reservation', 'self'),
+           ('y2021', ${Date.parse('2021-01-01T00:00:00')}, ${Date.parse('2021-01-01T00:01:00')}, 'chat', 'no', 'nb', 'old', '[]', '{}', 'resolved', 'login', 'self')`);
+  try {
+    const rep = await getJson(d, '/api/v1/report?period=y2020');
+    assert.equal(rep.total, 2, 'the last minute of 31 December is in; 1 January is not');
+    assert.equal(rep.category.login.count, 1);
+    const rows = parseCsv((await get(d, '/api/v1/contacts.csv?period=y2020')).body);
+    assert.equal(rows.length, 3);
+    assert.equal(rows[1][15], '', 'the stored period column stays as it was recorded');
+    assert.equal((await getJson(d, '/api/v1/report')).total, N + 3);
+  } finally {
+    sqlite3(db, "DELETE FROM contacts WHERE rules_version = 'old'");
+  }
+});
+
+test('without a supervisor token: 401; bad parameters: 400 naming the parameter', async () => {
+  for (const path of ['/api/v1/report', '/api/v1/contacts.csv', '/api/v1/contacts.ndjson']) {
+    for (const token of [null, 'not-a-token', d.tokens.agent]) {
+      const r = await get(d, path, token);
+      assert.equal(r.status, 401, `${path} with ${token ? 'a wrong' : 'no'} token`);
+      assert.match(JSON.parse(r.body).error, /supervisor token/);
+    }
+    for (const [q, re] of [
+      ['from=2026-02-30', /"from" must be a real date YYYY-MM-DD, not "2026-02-30"/],
+      ['to=yesterday', /"to" must be a real date/],
+      ['from=2026-10-02&to=2026-10-01', /"from" 2026-10-02 is after "to" 2026-10-01/],
+      ['period=2031-1', /"period": no period "2031-1" is configured \(configured: current, y2020\)/],
+      ['period=current&from=2026-01-01', /"period" stands for its own dates/],
+      ['country=NOR', /"country" must be a two-letter country code/],
+      ['channel=fax', /"channel": "fax" is not allowed; allowed: phone, chat, widget, desk/],
+      ['colour=red', /unknown parameter "colour"/],
+      ['from=2026-01-01&limit=5', /unknown parameter "limit"/],
+    ]) {
+      const r = await get(d, `${path}?${q}`);
+      assert.equal(r.status, 400, `${path}?${q}`);
+      assert.match(JSON.parse(r.body).error, re, `${path}?${q}`);
+    }
+  }
+  const r = await fetch(`${d.url}/api/v1/report`, { method: 'POST', headers: { Authorization: `Bearer ${d.tokens.supervisor}` } });
+  assert.equal(r.status, 405);
+});
+
+test('bad periods or retention in the config stop the start, naming the key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vegvisar-periods-'));
+  try {
+    for (const [conf, re] of [
+      [{ periods: [{ id: 'a', from: '2026-02-01', to: '2026-02-30' }] }, /periods\[0\]\.to must be a real date YYYY-MM-DD \(got "2026-02-30"\)/],
+      [{ periods: [{ id: 'a', from: '2026-03-01', to: '2026-02-01' }] }, /periods\[0\] \("a"\): from 2026-03-01 is after to 2026-02-01/],
+      [{ periods: [{ id: 'a', from: '2026-01-01', to: '2026-06-30' }, { id: 'a', from: '2026-07-01', to: '2026-12-31' }] }, /periods\[1\]\.id "a" is already used by periods\[0\]/],
+      [{ periods: [{ id: 'a', from: '2026-01-01', to: '2026-06-30' }, { id: 'b', from: '2026-06-30', to: '2026-12-31' }] }, /periods\[1\] \("b", 2026-06-30 to 2026-12-31\) overlaps periods\[0\]/],
+      [{ note_retention_days: 0 }, /"note_retention_days" must be a whole number of days from 1 to 3650/],
+    ]) {
+      writeFileSync(join(dir, 'c.json'), JSON.stringify(conf));
+      const r = run(['--config', join(dir, 'c.json'), '--db', join(dir, 'x.db'), '--listen', '127.0.0.1:1']);
+      assert.equal(r.status, 1, `${JSON.stringify(conf)} must stop the start`);
+      assert.match(r.stderr, re);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('vegvisard report: errors name the option and exit 1', () => {
+  const db = join(d.dir, 'vegvisar.db');
+  for (const [args, re] of [
+    [['--from', '2026-13-01'], /--from must be a real date/],
+    [['--period', 'current'], /--period needs --config FILE/],
+    [['--format', 'xml'], /--format must be text, json or csv/],
+    [['--channel', 'fax'], /--channel: "fax" is not allowed/],
+  ]) {
+    const r = run(['report', '--db', db, ...args]);
+    assert.equal(r.status, 1, args.join(' '));
+    assert.match(r.stderr, re);
+  }
+  const missing = run(['report', '--db', join(d.dir, 'nope.db')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /nope\.db: cannot open/);
+  const help = run(['report', '--help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--format F/);
+});
+
+test('notes older than note_retention_days are erased at start; the contacts stay', async () => {
+  const n = await startDaemon({ config: { note_retention_days: 1 } });
+  const db = join(n.dir, 'vegvisar.db');
+  try {
+    await n.stop();
+    const now = Date.now();
+    const row = (key, age, note) => `('${key}', ${now - age - 60000}, ${now - age}, 'phone', 'no', 'nb', 'x', '[]', '{}', 'resolved', 'login', ${note ? `'${note}'` : 'NULL'})`;
+    sqlite3(db, `INSERT INTO contacts (key, started_ms, finished_ms, channel, country, lang, rules_version, path, facts, outcome, category, note) VALUES
+      ${row('ten-days', 10 * DAY, 'old note')}, ${row('two-days', 2 * DAY, 'older note')},
+      ${row('one-hour', 3600000, 'recent note')}, ${row('no-note', 10 * DAY, null)}`);
+    const again = await startDaemon({ dir: n.dir, config: { note_retention_days: 1 } });
+    try {
+      await again.waitForLog(/erased the notes of 2 contacts finished before/, 'the retention run at start');
+      const a = await agent(again);
+      const step = await a.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb', facts: { on_behalf: 'self', topic: 'deceased_estate' } });
+      const logged = await a.request({ type: 'finish', session: step.session, key: 'fresh', outcome: 'resolved', note: 'fresh note' });
+      assert.equal(logged.type, 'logged');
+      await a.close();
+      const rows = (await get(again, '/api/v1/contacts.ndjson')).body.trimEnd().split('\n').map((l) => JSON.parse(l));
+      assert.equal(rows.length, 5, 'every contact is still counted');
+      // By id: ten-days, two-days, one-hour, no-note, fresh.
+      assert.deepEqual(rows.sort((x, y) => x.id - y.id).map((r) => r.note), [null, null, 'recent note', null, 'fresh note']);
+      assert.equal(rows[4].period, null, 'no period configured: the column stays empty');
+      assert.equal((await getJson(again, '/api/v1/report')).total, 5);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    n.cleanup();
+  }
+});
