@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SECRET_MIN 32  /* a shared HMAC key: 256 bits of text at the least */
+#define SECRET_MIN 32 /* a shared HMAC key: 256 bits of text at the least */
 #define SECRET_MAX 1024
 #define URL_MAX 1000
 
@@ -187,8 +187,9 @@ int conf_url_check(const char *url, char *why, size_t whylen)
 	if (url_parse(url, &https, &host, &host_len, why, whylen))
 		return -1;
 	if (!https && !url_host_loopback(host, host_len))
-		return peers_fail(why, whylen,
-				  "must be https:// (plain http:// only to 127.0.0.1, [::1] or localhost, for tests)");
+		return peers_fail(
+			why, whylen,
+			"must be https:// (plain http:// only to 127.0.0.1, [::1] or localhost, for tests)");
 	return 0;
 }
 
@@ -210,9 +211,10 @@ int conf_key_desk(struct conf *c, json_t *v, const char *path, char *err, size_t
 	const char *s = json_string_value(v);
 
 	if (!s || !conf_id_valid(s))
-		return peers_fail(err, errlen,
-				  "%s: \"desk\" must be 1 to 63 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit",
-				  path);
+		return peers_fail(
+			err, errlen,
+			"%s: \"desk\" must be 1 to 63 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit",
+			path);
 	snprintf(c->desk, sizeof(c->desk), "%s", s);
 	return 0;
 }
@@ -234,13 +236,15 @@ static int peers_members(json_t *o, const char *where, const char *const *names,
 		if (!names[n]) {
 			char allowed[128] = "";
 			for (n = 0; names[n]; n++)
-				snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed),
-					 "%s%s", n ? ", " : "", names[n]);
+				snprintf(allowed + strlen(allowed),
+					 sizeof(allowed) - strlen(allowed), "%s%s", n ? ", " : "",
+					 names[n]);
 			return peers_fail(err, errlen, "%s: %s: unknown key \"%s\" (allowed: %s)",
 					  path, where, k, allowed);
 		}
 		if (!json_is_string(v))
-			return peers_fail(err, errlen, "%s: %s.%s must be a string", path, where, k);
+			return peers_fail(err, errlen, "%s: %s.%s must be a string", path, where,
+					  k);
 		*slots[n] = json_string_value(v);
 	}
 	return 0;
@@ -252,9 +256,10 @@ static int peers_secret(const char *secret, const char *where, const char *path,
 	size_t n = secret ? strlen(secret) : 0;
 
 	if (n < SECRET_MIN || n > SECRET_MAX)
-		return peers_fail(err, errlen,
-				  "%s: %s.secret must be %d to %d characters (a shared random secret; e.g. openssl rand -hex 32)",
-				  path, where, SECRET_MIN, SECRET_MAX);
+		return peers_fail(
+			err, errlen,
+			"%s: %s.secret must be %d to %d characters (a shared random secret; e.g. openssl rand -hex 32)",
+			path, where, SECRET_MIN, SECRET_MAX);
 	return 0;
 }
 
@@ -266,7 +271,8 @@ static int peers_url(const char *url, const char *where, const char *key, const 
 	if (!url)
 		return peers_fail(err, errlen, "%s: %s.%s is required", path, where, key);
 	if (conf_url_check(url, why, sizeof(why)))
-		return peers_fail(err, errlen, "%s: %s.%s \"%.80s\" %s", path, where, key, url, why);
+		return peers_fail(err, errlen, "%s: %s.%s \"%.80s\" %s", path, where, key, url,
+				  why);
 	return 0;
 }
 
@@ -293,8 +299,8 @@ int conf_key_peers(struct conf *c, json_t *v, const char *path, char *err, size_
 			goto fail;
 		if (!dest || !conf_id_valid(dest)) {
 			peers_fail(err, errlen,
-				   "%s: %s.destination must be a destination id like \"no.nav\"", path,
-				   where);
+				   "%s: %s.destination must be a destination id like \"no.nav\"",
+				   path, where);
 			goto fail;
 		}
 		if (peers_url(url, where, "url", path, err, errlen) ||
@@ -302,8 +308,9 @@ int conf_key_peers(struct conf *c, json_t *v, const char *path, char *err, size_
 			goto fail;
 		for (j = 0; j < i; j++) {
 			if (!strcmp(list[j].destination, dest)) {
-				peers_fail(err, errlen, "%s: %s.destination \"%s\" is already peers[%zu]",
-					   path, where, dest, j);
+				peers_fail(err, errlen,
+					   "%s: %s.destination \"%s\" is already peers[%zu]", path,
+					   where, dest, j);
 				goto fail;
 			}
 		}
@@ -346,9 +353,10 @@ int conf_key_senders(struct conf *c, json_t *v, const char *path, char *err, siz
 		if (peers_members(o, where, names, slots, path, err, errlen))
 			goto fail;
 		if (!desk || !conf_id_valid(desk)) {
-			peers_fail(err, errlen,
-				   "%s: %s.desk must be a desk name: 1 to 63 of a-z, 0-9, '.', '_' and '-'",
-				   path, where);
+			peers_fail(
+				err, errlen,
+				"%s: %s.desk must be a desk name: 1 to 63 of a-z, 0-9, '.', '_' and '-'",
+				path, where);
 			goto fail;
 		}
 		if (peers_secret(secret, where, path, err, errlen) ||
@@ -356,7 +364,8 @@ int conf_key_senders(struct conf *c, json_t *v, const char *path, char *err, siz
 			goto fail;
 		for (j = 0; j < i; j++) {
 			if (!strcmp(list[j].desk, desk)) {
-				peers_fail(err, errlen, "%s: %s.desk \"%s\" is already senders[%zu]", path,
+				peers_fail(err, errlen,
+					   "%s: %s.desk \"%s\" is already senders[%zu]", path,
 					   where, desk, j);
 				goto fail;
 			}
@@ -408,7 +417,8 @@ int conf_key_delivery(struct conf *c, json_t *v, const char *path, char *err, si
 		{ "retry_base_ms", offsetof(struct conf_delivery, retry_base_ms), 10, 3600000 },
 		{ "max_delay_ms", offsetof(struct conf_delivery, max_delay_ms), 10, 86400000 },
 		{ "max_age_hours", offsetof(struct conf_delivery, max_age_hours), 1, 720 },
-		{ "connect_timeout_ms", offsetof(struct conf_delivery, connect_timeout_ms), 100, 60000 },
+		{ "connect_timeout_ms", offsetof(struct conf_delivery, connect_timeout_ms), 100,
+		  60000 },
 		{ "timeout_ms", offsetof(struct conf_delivery, timeout_ms), 100, 300000 },
 	};
 	struct conf_delivery d = c->delivery;
@@ -422,19 +432,22 @@ int conf_key_delivery(struct conf *c, json_t *v, const char *path, char *err, si
 		for (k = 0; k < sizeof(keys) / sizeof(keys[0]) && strcmp(key, keys[k].key); k++)
 			;
 		if (k == sizeof(keys) / sizeof(keys[0]))
-			return peers_fail(err, errlen,
-					  "%s: delivery: unknown key \"%s\" (allowed: retry_base_ms, max_delay_ms, max_age_hours, connect_timeout_ms, timeout_ms)",
-					  path, key);
+			return peers_fail(
+				err, errlen,
+				"%s: delivery: unknown key \"%s\" (allowed: retry_base_ms, max_delay_ms, max_age_hours, connect_timeout_ms, timeout_ms)",
+				path, key);
 		if (!json_is_integer(n) || json_integer_value(n) < keys[k].min ||
 		    json_integer_value(n) > keys[k].max)
-			return peers_fail(err, errlen, "%s: delivery.%s must be a whole number from %ld to %ld",
+			return peers_fail(err, errlen,
+					  "%s: delivery.%s must be a whole number from %ld to %ld",
 					  path, key, keys[k].min, keys[k].max);
 		*(int *)(void *)((char *)&d + keys[k].off) = (int)json_integer_value(n);
 	}
 	if (d.max_delay_ms < d.retry_base_ms)
-		return peers_fail(err, errlen,
-				  "%s: delivery.max_delay_ms (%d) must not be below retry_base_ms (%d)", path,
-				  d.max_delay_ms, d.retry_base_ms);
+		return peers_fail(
+			err, errlen,
+			"%s: delivery.max_delay_ms (%d) must not be below retry_base_ms (%d)", path,
+			d.max_delay_ms, d.retry_base_ms);
 	c->delivery = d;
 	return 0;
 }

@@ -31,23 +31,26 @@ int handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char 
 		return fail(h, PROTO_BAD_REQUEST, "\"consent\" must be true or false");
 	hf->consent = json_is_true(consent);
 	if (hf->consent && strcmp(outcome, "referred"))
-		return fail(h, PROTO_BAD_REQUEST,
-			    "\"consent\" is only for outcome \"referred\": the caller agrees that the "
-			    "contact is handed to the destination's desk");
+		return fail(
+			h, PROTO_BAD_REQUEST,
+			"\"consent\" is only for outcome \"referred\": the caller agrees that the "
+			"contact is handed to the destination's desk");
 	if (proto_get_enum(h->msg, "referral_check", 0, checks, &hf->referral_check, h->err,
 			   sizeof(h->err)) ||
-	    proto_get_string(h->msg, "correct_destination", 0, 64, &hf->correct_destination,
-			     h->err, sizeof(h->err)))
+	    proto_get_string(h->msg, "correct_destination", 0, 64, &hf->correct_destination, h->err,
+			     sizeof(h->err)))
 		return fail_err(h, PROTO_BAD_REQUEST);
 	hf->from = peers_received_by_session(h->d->peers, s->id);
 	if (hf->referral_check && !hf->from)
-		return fail(h, PROTO_BAD_REQUEST,
-			    "\"referral_check\" is only for a contact taken from another desk's handoff");
+		return fail(
+			h, PROTO_BAD_REQUEST,
+			"\"referral_check\" is only for a contact taken from another desk's handoff");
 	if (hf->referral_check && !strcmp(hf->referral_check, "misrouted") &&
 	    !hf->correct_destination)
-		return fail(h, PROTO_BAD_REQUEST,
-			    "\"referral_check\": \"misrouted\" needs \"correct_destination\": where the "
-			    "caller should have been sent");
+		return fail(
+			h, PROTO_BAD_REQUEST,
+			"\"referral_check\": \"misrouted\" needs \"correct_destination\": where the "
+			"caller should have been sent");
 	if (hf->correct_destination &&
 	    (!hf->referral_check || strcmp(hf->referral_check, "misrouted")))
 		return fail(h, PROTO_BAD_REQUEST,
@@ -101,12 +104,18 @@ static char *collector_body(const struct contact *ct)
 	const struct {
 		const char *key, *value;
 	} fields[] = {
-		{ "channel", ct->channel },	{ "country", ct->country },
-		{ "lang", ct->lang },		{ "rules_version", ct->rules_version },
-		{ "suggested", ct->suggested }, { "destination", ct->destination },
-		{ "category", ct->category },	{ "outcome", ct->outcome },
-		{ "referral_reason", ct->referral_reason }, { "on_behalf", ct->on_behalf },
-		{ "relation", ct->relation },	{ "age_band", ct->age_band },
+		{ "channel", ct->channel },
+		{ "country", ct->country },
+		{ "lang", ct->lang },
+		{ "rules_version", ct->rules_version },
+		{ "suggested", ct->suggested },
+		{ "destination", ct->destination },
+		{ "category", ct->category },
+		{ "outcome", ct->outcome },
+		{ "referral_reason", ct->referral_reason },
+		{ "on_behalf", ct->on_behalf },
+		{ "relation", ct->relation },
+		{ "age_band", ct->age_band },
 		{ "period", ct->period },
 	};
 	char *text;
@@ -145,18 +154,22 @@ int handoff_finish_job(struct daemon *d, struct session *s, const struct contact
 		       struct store_job **job)
 {
 	int handoff = hf->consent && conf_peer_find(&d->conf, ct->destination);
-	const struct conf_sender *sender = hf->from ? conf_sender_find(&d->conf, hf->from->from) : NULL;
+	const struct conf_sender *sender =
+		hf->from ? conf_sender_find(&d->conf, hf->from->from) : NULL;
 	int feedback = hf->referral_check && sender && sender->feedback_url;
 	struct finish_job *fj;
 
 	memset(sent, 0, sizeof(*sent));
 	*job = NULL;
 	if (hf->consent && !handoff)
-		log_info("finish: consent given, but no peer desk is configured for %s: nothing handed off",
-			 ct->destination);
+		log_info(
+			"finish: consent given, but no peer desk is configured for %s: nothing handed off",
+			ct->destination);
 	if (hf->referral_check && !feedback)
-		log_notice("finish: no senders[].feedback_url for desk \"%s\": its referral check is "
-			   "not sent", hf->from->from);
+		log_notice(
+			"finish: no senders[].feedback_url for desk \"%s\": its referral check is "
+			"not sent",
+			hf->from->from);
 	if (!handoff && !hf->from && !d->conf.collector_url)
 		return 0;
 	if (!(fj = finish_job_new()))
@@ -174,7 +187,8 @@ int handoff_finish_job(struct daemon *d, struct session *s, const struct contact
 	if (hf->from) {
 		fj->received_id = sent->received_id = hf->from->id;
 		if (feedback) {
-			snprintf(fj->feedback_target, sizeof(fj->feedback_target), "%s", hf->from->from);
+			snprintf(fj->feedback_target, sizeof(fj->feedback_target), "%s",
+				 hf->from->from);
 			if (!(fj->feedback_body = feedback_body(d, hf->from, hf, ct->finished_ms)))
 				goto fail;
 		}
@@ -254,8 +268,8 @@ int handle_handoff_take(struct handler_ctx *h, struct handoff_in *hi)
 			    hi->taken_by);
 	if (!t)
 		return fail(h, PROTO_UNAVAILABLE,
-			    "handoff %s is for country %s, and this desk has no rules for it", hi->code,
-			    hi->country);
+			    "handoff %s is for country %s, and this desk has no rules for it",
+			    hi->code, hi->country);
 	lang = handoff_lang(t, hi, h->c->lang, first);
 	dropped = json_array();
 	facts = handoff_known_facts(h->d, json_object_get(hi->body, "facts"), dropped);
@@ -264,7 +278,8 @@ int handle_handoff_take(struct handler_ctx *h, struct handoff_in *hi)
 	if (!tr || !(s = session_create(&h->d->sessions, NULL))) {
 		triage_free(tr);
 		json_decref(dropped);
-		return fail(h, PROTO_INTERNAL, "could not start a session for handoff %s", hi->code);
+		return fail(h, PROTO_INTERNAL, "could not start a session for handoff %s",
+			    hi->code);
 	}
 	/* An agent session like one from "start", prefilled with the facts. */
 	s->tr = tr;

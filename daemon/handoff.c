@@ -77,22 +77,26 @@ int handoff_verify(const char *secret, const char *timestamp, const char *signat
 	size_t n;
 
 	if (!timestamp || !signature)
-		return handoff_fail(why, whylen, "X-Vegvisar-Timestamp and X-Vegvisar-Signature are required");
+		return handoff_fail(why, whylen,
+				    "X-Vegvisar-Timestamp and X-Vegvisar-Signature are required");
 	n = strlen(timestamp);
 	if (!n || n > 12 || strspn(timestamp, "0123456789") != n)
 		return handoff_fail(why, whylen, "X-Vegvisar-Timestamp must be Unix seconds");
 	ts = strtoll(timestamp, NULL, 10);
 	if (ts < now_s - HANDOFF_WINDOW_S || ts > now_s + HANDOFF_WINDOW_S)
-		return handoff_fail(why, whylen,
-				    "X-Vegvisar-Timestamp %lld is more than %d s from now (%lld): stale or replayed",
-				    ts, HANDOFF_WINDOW_S, (long long)now_s);
+		return handoff_fail(
+			why, whylen,
+			"X-Vegvisar-Timestamp %lld is more than %d s from now (%lld): stale or replayed",
+			ts, HANDOFF_WINDOW_S, (long long)now_s);
 	if (strlen(signature) != HANDOFF_SIG_LEN || strncmp(signature, "sha256=", 7))
-		return handoff_fail(why, whylen, "X-Vegvisar-Signature must be sha256= and 64 hex digits");
+		return handoff_fail(why, whylen,
+				    "X-Vegvisar-Signature must be sha256= and 64 hex digits");
 	for (int i = 0; i < 32; i++) {
 		int hi = hex_nibble(signature[7 + 2 * i]), lo = hex_nibble(signature[8 + 2 * i]);
 		if (hi < 0 || lo < 0)
-			return handoff_fail(why, whylen,
-					    "X-Vegvisar-Signature must be sha256= and 64 hex digits");
+			return handoff_fail(
+				why, whylen,
+				"X-Vegvisar-Signature must be sha256= and 64 hex digits");
 		got[i] = (uint8_t)(hi << 4 | lo);
 	}
 	handoff_mac(secret, timestamp, body, len, want);
@@ -142,9 +146,10 @@ static int body_id(json_t *o, const char *key, int required, const char **out, c
 	if (body_string(o, key, required, 63, out, err, errlen))
 		return -1;
 	if (*out && !conf_id_valid(*out))
-		return handoff_fail(err, errlen,
-				    "\"%s\" must be an id of a-z, 0-9, '.', '_' and '-' (got \"%.64s\")",
-				    key, *out);
+		return handoff_fail(
+			err, errlen,
+			"\"%s\" must be an id of a-z, 0-9, '.', '_' and '-' (got \"%.64s\")", key,
+			*out);
 	return 0;
 }
 
@@ -208,11 +213,13 @@ static int body_walk(json_t *o, json_t **facts, json_t **path, char *err, size_t
 		return handoff_fail(err, errlen, "\"facts\" must be an object of at most 64 facts");
 	json_object_foreach(*facts, k, v) {
 		if (strlen(k) > 64 || !json_is_string(v) || json_string_length(v) > 64)
-			return handoff_fail(err, errlen,
-					    "\"facts\": each fact and value must be a string of at most 64 bytes");
+			return handoff_fail(
+				err, errlen,
+				"\"facts\": each fact and value must be a string of at most 64 bytes");
 	}
 	if (!json_is_array(*path) || json_array_size(*path) > 256)
-		return handoff_fail(err, errlen, "\"path\" must be an array of at most 256 node ids");
+		return handoff_fail(err, errlen,
+				    "\"path\" must be an array of at most 256 node ids");
 	json_array_foreach(*path, i, v) {
 		if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) > 128)
 			return handoff_fail(err, errlen, "\"path\"[%zu] must be a node id", i);
@@ -257,8 +264,9 @@ int feedback_parse(json_t *body, struct feedback_msg *m, char *err, size_t errle
 	if (!handoff_code_valid(m->code))
 		return handoff_fail(err, errlen, "\"code\" must be a code like \"K7M-42Q\"");
 	if (!strcmp(m->referral_check, "misrouted") != (m->correct_destination != NULL))
-		return handoff_fail(err, errlen,
-				    "\"correct_destination\" is required with \"misrouted\" and only then");
+		return handoff_fail(
+			err, errlen,
+			"\"correct_destination\" is required with \"misrouted\" and only then");
 	return 0;
 }
 
@@ -300,9 +308,11 @@ int ingest_contact_parse(json_t *o, struct ingest_contact *c, char *err, size_t 
 	    body_walk(o, &facts, &path, err, errlen))
 		return -1;
 	if (c->referral_reason && strcmp(c->outcome, "referred"))
-		return handoff_fail(err, errlen, "\"referral_reason\" is only for outcome \"referred\"");
+		return handoff_fail(err, errlen,
+				    "\"referral_reason\" is only for outcome \"referred\"");
 	if (json_object_get(o, "note"))
-		return handoff_fail(err, errlen, "a contact for the collector must not carry a note");
+		return handoff_fail(err, errlen,
+				    "a contact for the collector must not carry a note");
 	c->path_json = json_dumps(path, JSON_COMPACT);
 	c->facts_json = json_dumps(facts, JSON_COMPACT);
 	if (!c->path_json || !c->facts_json) {

@@ -21,10 +21,10 @@
 
 #include <jansson.h>
 
-#define HANDOFF_WINDOW_S 300          /* a timestamp further from now is refused */
-#define HANDOFF_SIG_LEN (7 + 64)      /* "sha256=" and 64 hex digits */
-#define HANDOFF_BODY_MAX (64 * 1024)  /* a handoff or a referral check */
-#define HANDOFF_KEY_MAX 128           /* a contact's idempotency key, as finish takes it */
+#define HANDOFF_WINDOW_S 300         /* a timestamp further from now is refused */
+#define HANDOFF_SIG_LEN (7 + 64)     /* "sha256=" and 64 hex digits */
+#define HANDOFF_BODY_MAX (64 * 1024) /* a handoff or a referral check */
+#define HANDOFF_KEY_MAX 128          /* a contact's idempotency key, as finish takes it */
 #define HANDOFF_NOTE_MAX 4000
 #define HANDOFF_ADVICE_MAX 8192
 
@@ -51,9 +51,9 @@ struct handoff_msg {
 	const char *destination; /* the destination it was referred to */
 	const char *country, *lang;
 	const char *category, *referral_reason, *advice, *note;
-	json_t *facts;           /* object of fact → value (strings) */
-	json_t *path;            /* array of node ids */
-	int64_t created;         /* Unix ms at the sending desk */
+	json_t *facts;   /* object of fact → value (strings) */
+	json_t *path;    /* array of node ids */
+	int64_t created; /* Unix ms at the sending desk */
 };
 /* Check a received body completely; -1 with err naming the field. Unknown
  * fields are ignored, so a newer sender can add some. */

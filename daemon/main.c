@@ -385,6 +385,8 @@ static int daemon_open_peers(struct daemon *d)
 
 	if (!(d->peers = peers_open(d->conf.db)))
 		return -1;
+	if (d->conf.collector_mode && !d->conf.n_senders)
+		log_warn("--collector without \"senders\": no desk may ship contacts here");
 	if (!d->conf.n_peers && !d->conf.n_senders && !d->conf.collector_url)
 		return 0;
 	if (!(d->outbox = outbox_start(&d->conf, d->conf.db, err, sizeof(err)))) {

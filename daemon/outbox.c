@@ -17,15 +17,15 @@
 #include "handoff.h"
 #include "log.h"
 
-#define OUTBOX_ACTIVE_MAX 8          /* handoffs and checks in flight at once */
-#define OUTBOX_SCAN_ROWS 256         /* due rows read per look */
-#define OUTBOX_BATCH_ROWS 200        /* contacts per collector request */
+#define OUTBOX_ACTIVE_MAX 8   /* handoffs and checks in flight at once */
+#define OUTBOX_SCAN_ROWS 256  /* due rows read per look */
+#define OUTBOX_BATCH_ROWS 200 /* contacts per collector request */
 #define OUTBOX_BATCH_BYTES (512 * 1024)
-#define OUTBOX_RESPONSE_MAX (64 * 1024) /* a bigger answer aborts the transfer */
-#define OUTBOX_IDLE_MS 60000         /* look again at least this often */
-#define OUTBOX_MIN_SCAN_MS 20        /* a burst of kicks costs one look per this */
+#define OUTBOX_RESPONSE_MAX (64 * 1024)               /* a bigger answer aborts the transfer */
+#define OUTBOX_IDLE_MS 60000                          /* look again at least this often */
+#define OUTBOX_MIN_SCAN_MS 20                         /* a burst of kicks costs one look per this */
 #define OUTBOX_KEEP_DELIVERED_MS (7LL * 86400 * 1000) /* then delivered rows are deleted */
-#define OUTBOX_TARGETS 64            /* remembered for "failing"/"delivering again" logs */
+#define OUTBOX_TARGETS 64 /* remembered for "failing"/"delivering again" logs */
 
 static const char *const kind_names[] = { "handoff", "feedback", "collector" };
 
@@ -36,11 +36,11 @@ struct outbox_transfer {
 	enum outbox_kind kind;
 	char target[64];
 	char *body;
-	size_t n;             /* rows */
+	size_t n; /* rows */
 	int64_t *ids;
-	int *attempts;        /* failed attempts before this one, per row */
+	int *attempts; /* failed attempts before this one, per row */
 	int64_t *created;
-	char *resp;           /* the answer, up to OUTBOX_RESPONSE_MAX */
+	char *resp; /* the answer, up to OUTBOX_RESPONSE_MAX */
 	size_t resp_len;
 	int resp_overflow;
 	char errbuf[CURL_ERROR_SIZE];
@@ -50,10 +50,10 @@ struct outbox_transfer {
 struct outbox {
 	const struct conf *conf;
 	char *path;
-	sqlite3 *db;               /* the thread's own connection */
+	sqlite3 *db; /* the thread's own connection */
 	CURLM *multi;
 	pthread_t thread;
-	pthread_mutex_t lock;      /* guards kicked and stopping */
+	pthread_mutex_t lock; /* guards kicked and stopping */
 	int kicked, stopping;
 	struct outbox_transfer *active; /* thread only */
 	size_t n_active;
@@ -123,78 +123,10 @@ void outbox_counters(struct outbox *ob, struct outbox_counters *out)
 		out->failed[k] = __atomic_load_n(&ob->counters.failed[k], __ATOMIC_RELAXED);
 		out->dead[k] = __atomic_load_n(&ob->counters.dead[k], __ATOMIC_RELAXED);
 		out->pending[k] = __atomic_load_n(&ob->counters.pending[k], __ATOMIC_RELAXED);
-		out->dead_letters[k] = __atomic_load_n(&ob->counters.dead_letters[k], __ATOMIC_RELAXED);
+		out->dead_letters[k] =
+			__atomic_load_n(&ob->counters.dead_letters[k], __ATOMIC_RELAXED);
 	}
 	out->oldest_pending_ms = __atomic_load_n(&ob->counters.oldest_pending_ms, __ATOMIC_RELAXED);
-}
-
-void outbox_metrics(struct outbox *ob, FILE *f)
-{
-	static const struct {
-		const char *name, *type, *help;
-		size_t off;
-	} series[] = {
-		{ "vegvisar_outbox_delivered_total", "counter",
-		  "Outbox messages delivered to another desk or the collector, by kind.",
-		  offsetof(struct outbox_counters, delivered) },
-		{ "vegvisar_outbox_failed_attempts_total", "counter",
-		  "Delivery attempts that failed and will be retried (or were the last), by kind.",
-		  offsetof(struct outbox_counters, failed) },
-		{ "vegvisar_outbox_dead_total", "counter",
-		  "Outbox messages given up since start (dead letters), by kind.",
-		  offsetof(struct outbox_counters, dead) },
-	};
-	struct outbox_counters c;
-	int64_t now = outbox_now();
-
-	if (!ob)
-		return;
-	outbox_counters(ob, &c);
-	for (size_t i = 0; i < sizeof(series) / sizeof(series[0]); i++) {
-		const unsigned long long *v =
-			(const void *)((const char *)&c + series[i].off);
-		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", series[i].name, series[i].help,
-			series[i].name, series[i].type);
-		for (int k = 0; k < OUTBOX_KINDS; k++)
-			fprintf(f, "%s{kind=\"%s\"} %llu\n", series[i].name, kind_names[k], v[k]);
-	}
-	fputs("# HELP vegvisar_outbox_pending Outbox messages waiting for delivery, by kind.\n"
-	      "# TYPE vegvisar_outbox_pending gauge\n", f);
-	for (int k = 0; k < OUTBOX_KINDS; k++)
-		fprintf(f, "vegvisar_outbox_pending{kind=\"%s\"} %lld\n", kind_names[k], c.pending[k]);
-	fputs("# HELP vegvisar_outbox_dead_letters Outbox messages in the dead state (never delivered), by kind.\n"
-	      "# TYPE vegvisar_outbox_dead_letters gauge\n", f);
-	for (int k = 0; k < OUTBOX_KINDS; k++)
-		fprintf(f, "vegvisar_outbox_dead_letters{kind=\"%s\"} %lld\n", kind_names[k],
-			c.dead_letters[k]);
-	fputs("# HELP vegvisar_outbox_oldest_pending_seconds Age of the oldest message waiting for delivery (0: none).\n"
-	      "# TYPE vegvisar_outbox_oldest_pending_seconds gauge\n", f);
-	fprintf(f, "vegvisar_outbox_oldest_pending_seconds %.3f\n",
-		c.oldest_pending_ms ? (double)(now - c.oldest_pending_ms) / 1000.0 : 0.0);
-}
-
-json_t *outbox_json(struct outbox *ob)
-{
-	struct outbox_counters c;
-	json_t *o = json_object();
-	const char *names[] = { "delivered", "failed", "dead", "pending", "dead_letters" };
-
-	outbox_counters(ob, &c);
-	for (int i = 0; i < 5; i++) {
-		json_t *by = json_object();
-		for (int k = 0; k < OUTBOX_KINDS; k++) {
-			json_int_t v = i == 0 ? (json_int_t)c.delivered[k]
-				       : i == 1 ? (json_int_t)c.failed[k]
-				       : i == 2 ? (json_int_t)c.dead[k]
-				       : i == 3 ? (json_int_t)c.pending[k]
-						: (json_int_t)c.dead_letters[k];
-			json_object_set_new(by, kind_names[k], json_integer(v));
-		}
-		json_object_set_new(o, names[i], by);
-	}
-	json_object_set_new(o, "oldest_pending",
-			    c.oldest_pending_ms ? json_integer(c.oldest_pending_ms) : json_null());
-	return o;
 }
 
 /* --- one request --------------------------------------------------------- */
@@ -297,7 +229,7 @@ static int transfer_start(struct outbox *ob, struct outbox_transfer *t, char *wh
 
 	if (outbox_endpoint(ob, t->kind, t->target, &url, &secret)) {
 		snprintf(why, whylen, "no %s is configured for \"%s\"",
-			 t->kind == OUTBOX_FEEDBACK ? "senders[].feedback_url"
+			 t->kind == OUTBOX_FEEDBACK  ? "senders[].feedback_url"
 			 : t->kind == OUTBOX_HANDOFF ? "peer"
 						     : "collector",
 			 t->target);
@@ -317,7 +249,8 @@ static int transfer_start(struct outbox *ob, struct outbox_transfer *t, char *wh
 		return -1;
 	}
 	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, conf_url_is_loopback_http(url) ? "http" : "https");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
+			 conf_url_is_loopback_http(url) ? "http" : "https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)dl->connect_timeout_ms);
@@ -369,12 +302,14 @@ static int outbox_exec(sqlite3 *db, const char *sql)
 static void outbox_mark(struct outbox *ob, struct outbox_transfer *t, int delivered, int permanent,
 			const char *error)
 {
-	static const char sql_done[] = "UPDATE outbox SET state = 'delivered', attempts = attempts + 1,"
-				       " done_ms = ?2, last_error = NULL WHERE id = ?1 AND state = 'pending'";
+	static const char sql_done[] =
+		"UPDATE outbox SET state = 'delivered', attempts = attempts + 1,"
+		" done_ms = ?2, last_error = NULL WHERE id = ?1 AND state = 'pending'";
 	static const char sql_retry[] = "UPDATE outbox SET attempts = attempts + 1, due_ms = ?2,"
 					" last_error = ?3 WHERE id = ?1 AND state = 'pending'";
-	static const char sql_dead[] = "UPDATE outbox SET state = 'dead', attempts = attempts + 1,"
-				       " done_ms = ?2, last_error = ?3 WHERE id = ?1 AND state = 'pending'";
+	static const char sql_dead[] =
+		"UPDATE outbox SET state = 'dead', attempts = attempts + 1,"
+		" done_ms = ?2, last_error = ?3 WHERE id = ?1 AND state = 'pending'";
 	const int64_t max_age = (int64_t)ob->conf->delivery.max_age_hours * 3600000;
 	sqlite3_stmt *q[3] = { NULL, NULL, NULL };
 	int64_t now = outbox_now();
@@ -452,8 +387,8 @@ static void outbox_target_state(struct outbox *ob, const char *target, int faili
 		snprintf(ob->targets[i].name, sizeof(ob->targets[i].name), "%s", target);
 	}
 	if (failing && !ob->targets[i].failing)
-		log_warn("outbox: deliveries to %s are failing (%s); retrying with back-off", target,
-			 error);
+		log_warn("outbox: deliveries to %s are failing (%s); retrying with back-off",
+			 target, error);
 	else if (!failing && ob->targets[i].failing)
 		log_notice("outbox: deliveries to %s work again", target);
 	ob->targets[i].failing = failing;
@@ -471,11 +406,10 @@ static void transfer_done(struct outbox *ob, struct outbox_transfer *t, CURLcode
 	if (res != CURLE_OK)
 		snprintf(error, sizeof(error), "%.180s",
 			 t->resp_overflow ? "the answer was over 64 KiB"
-			 : t->errbuf[0]	  ? t->errbuf
+			 : t->errbuf[0]   ? t->errbuf
 					  : curl_easy_strerror(res));
 	else
-		snprintf(error, sizeof(error), "HTTP %ld: %.120s", status,
-			 t->resp ? t->resp : "");
+		snprintf(error, sizeof(error), "HTTP %ld: %.120s", status, t->resp ? t->resp : "");
 	error[strcspn(error, "\r\n")] = '\0';
 	outbox_mark(ob, t, ok, permanent, error);
 	outbox_target_state(ob, t->target, !ok, error);
@@ -562,8 +496,8 @@ static int batch_seal(struct outbox *ob, struct outbox_transfer *b)
 {
 	char *body;
 
-	if (!b->body || asprintf(&body, "{\"v\":1,\"desk\":\"%s\",\"contacts\":%s]}", ob->conf->desk,
-				 b->body) < 0)
+	if (!b->body || asprintf(&body, "{\"v\":1,\"desk\":\"%s\",\"contacts\":%s]}",
+				 ob->conf->desk, b->body) < 0)
 		return -1;
 	free(b->body);
 	b->body = body;
@@ -599,7 +533,8 @@ static void outbox_gauges(struct outbox *ob)
 /* When the first row not yet due falls due (or a minute from now). */
 static int64_t outbox_next_due(struct outbox *ob, int64_t now)
 {
-	static const char sql[] = "SELECT min(due_ms) FROM outbox WHERE state = 'pending' AND due_ms > ?1";
+	static const char sql[] =
+		"SELECT min(due_ms) FROM outbox WHERE state = 'pending' AND due_ms > ?1";
 	int64_t next = now + OUTBOX_IDLE_MS;
 	sqlite3_stmt *q;
 
@@ -617,8 +552,9 @@ static int64_t outbox_next_due(struct outbox *ob, int64_t now)
  * by one (at most OUTBOX_ACTIVE_MAX at once), collector rows in one batch. */
 static void outbox_scan(struct outbox *ob, int64_t now)
 {
-	static const char sql[] = "SELECT id, kind, target, body, attempts, created_ms FROM outbox"
-				  " WHERE state = 'pending' AND due_ms <= ?1 ORDER BY due_ms, id LIMIT ?2";
+	static const char sql[] =
+		"SELECT id, kind, target, body, attempts, created_ms FROM outbox"
+		" WHERE state = 'pending' AND due_ms <= ?1 ORDER BY due_ms, id LIMIT ?2";
 	struct outbox_transfer *batch = NULL;
 	sqlite3_stmt *q;
 	int held_back = 0, rc;
@@ -643,8 +579,9 @@ static void outbox_scan(struct outbox *ob, int64_t now)
 		if (k < 0 || outbox_in_flight(ob, id))
 			continue;
 		if (k == OUTBOX_COLLECTOR) {
-			if (ob->collector_busy || (batch && (batch->n == OUTBOX_BATCH_ROWS ||
-							     strlen(batch->body) > OUTBOX_BATCH_BYTES))) {
+			if (ob->collector_busy ||
+			    (batch && (batch->n == OUTBOX_BATCH_ROWS ||
+				       strlen(batch->body) > OUTBOX_BATCH_BYTES))) {
 				held_back = 1;
 				continue;
 			}
@@ -659,7 +596,8 @@ static void outbox_scan(struct outbox *ob, int64_t now)
 			held_back = 1;
 			continue;
 		}
-		if (!(t = transfer_new((enum outbox_kind)k, target, 1)) || !(t->body = strdup(body))) {
+		if (!(t = transfer_new((enum outbox_kind)k, target, 1)) ||
+		    !(t->body = strdup(body))) {
 			transfer_free(t);
 			break;
 		}
@@ -749,9 +687,9 @@ static void outbox_count_dead(struct outbox *ob)
 {
 	sqlite3_stmt *q;
 
-	if (sqlite3_prepare_v2(ob->db,
-			       "SELECT kind, count(*) FROM outbox WHERE state = 'dead' GROUP BY kind",
-			       -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    ob->db, "SELECT kind, count(*) FROM outbox WHERE state = 'dead' GROUP BY kind",
+		    -1, &q, NULL) != SQLITE_OK)
 		return;
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		int k = outbox_kind_of((const char *)sqlite3_column_text(q, 0));

@@ -28,12 +28,12 @@ enum outbox_kind { OUTBOX_HANDOFF, OUTBOX_FEEDBACK, OUTBOX_COLLECTOR, OUTBOX_KIN
 
 /* Counters for /metrics and the supervisors' statistics. */
 struct outbox_counters {
-	unsigned long long delivered[OUTBOX_KINDS];  /* rows delivered since start */
-	unsigned long long failed[OUTBOX_KINDS];     /* attempts that failed since start */
-	unsigned long long dead[OUTBOX_KINDS];       /* rows given up since start */
-	long long pending[OUTBOX_KINDS];             /* rows waiting now (at the last look) */
-	long long dead_letters[OUTBOX_KINDS];        /* rows in the dead state, all time */
-	int64_t oldest_pending_ms;                   /* created_ms of the oldest waiting row, 0 if none */
+	unsigned long long delivered[OUTBOX_KINDS]; /* rows delivered since start */
+	unsigned long long failed[OUTBOX_KINDS];    /* attempts that failed since start */
+	unsigned long long dead[OUTBOX_KINDS];      /* rows given up since start */
+	long long pending[OUTBOX_KINDS];            /* rows waiting now (at the last look) */
+	long long dead_letters[OUTBOX_KINDS];       /* rows in the dead state, all time */
+	int64_t oldest_pending_ms; /* created_ms of the oldest waiting row, 0 if none */
 };
 
 const char *outbox_kind_name(enum outbox_kind k);

@@ -238,7 +238,8 @@ json_t *peers_referral_checks_json(struct daemon *d)
 
 	for (size_t i = 0; p && i < p->n_tallies; i++) {
 		const struct referral_tally *t = &p->tallies[i];
-		json_object_set_new(by, t->destination, tally_json(t->sent, t->accepted, t->misrouted));
+		json_object_set_new(by, t->destination,
+				    tally_json(t->sent, t->accepted, t->misrouted));
 		sent += t->sent;
 		accepted += t->accepted;
 		misrouted += t->misrouted;
@@ -247,8 +248,8 @@ json_t *peers_referral_checks_json(struct daemon *d)
 		const struct referral_correction *c = &p->corrections[i];
 		json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s,s:I}", "code", c->code,
 						      "destination", c->destination,
-						      "correct_destination", c->correct, "by", c->by,
-						      "checked", (json_int_t)c->checked_ms));
+						      "correct_destination", c->correct, "by",
+						      c->by, "checked", (json_int_t)c->checked_ms));
 	}
 	out = tally_json(sent, accepted, misrouted);
 	json_object_set_new(out, "destination", by);
@@ -272,10 +273,12 @@ void peers_metrics(struct daemon *d, FILE *f)
 	if (!p)
 		return;
 	fputs("# HELP vegvisar_handoffs_received_total Handoffs from other desks stored (repeats not counted).\n"
-	      "# TYPE vegvisar_handoffs_received_total counter\n", f);
+	      "# TYPE vegvisar_handoffs_received_total counter\n",
+	      f);
 	fprintf(f, "vegvisar_handoffs_received_total %llu\n", p->handoffs_received);
 	fputs("# HELP vegvisar_handoffs_waiting Handoffs from other desks waiting in the agents' queue.\n"
-	      "# TYPE vegvisar_handoffs_waiting gauge\n", f);
+	      "# TYPE vegvisar_handoffs_waiting gauge\n",
+	      f);
 	{
 		unsigned long n = 0;
 		for (struct handoff_in *hi = p->received; hi; hi = hi->next)
@@ -283,18 +286,22 @@ void peers_metrics(struct daemon *d, FILE *f)
 		fprintf(f, "vegvisar_handoffs_waiting %lu\n", n);
 	}
 	fputs("# HELP vegvisar_referral_checks_received_total Referral checks received for handoffs this desk sent.\n"
-	      "# TYPE vegvisar_referral_checks_received_total counter\n", f);
+	      "# TYPE vegvisar_referral_checks_received_total counter\n",
+	      f);
 	fprintf(f, "vegvisar_referral_checks_received_total %llu\n", p->checks_received);
 	fputs("# HELP vegvisar_contacts_ingested_total Contacts a collector took in from other desks (repeats not counted).\n"
-	      "# TYPE vegvisar_contacts_ingested_total counter\n", f);
+	      "# TYPE vegvisar_contacts_ingested_total counter\n",
+	      f);
 	fprintf(f, "vegvisar_contacts_ingested_total %llu\n", p->contacts_ingested);
 	fputs("# HELP vegvisar_peer_requests_refused_total Requests from other desks refused: unknown desk, stale timestamp or bad signature.\n"
-	      "# TYPE vegvisar_peer_requests_refused_total counter\n", f);
+	      "# TYPE vegvisar_peer_requests_refused_total counter\n",
+	      f);
 	fprintf(f, "vegvisar_peer_requests_refused_total %llu\n", p->requests_refused);
 	if (!p->n_tallies)
 		return;
 	fputs("# HELP vegvisar_referrals Handoffs this desk sent, by destination and what the receiving desk said.\n"
-	      "# TYPE vegvisar_referrals gauge\n", f);
+	      "# TYPE vegvisar_referrals gauge\n",
+	      f);
 	for (size_t i = 0; i < p->n_tallies; i++) {
 		const struct referral_tally *t = &p->tallies[i];
 		long long unanswered = t->sent - t->accepted - t->misrouted;
@@ -311,8 +318,9 @@ void peers_metrics(struct daemon *d, FILE *f)
 
 static int peers_load_received(struct peers *p, sqlite3 *db, int64_t now)
 {
-	static const char sql[] = "SELECT id, body, received_ms FROM handoffs"
-				  " WHERE state = 'waiting' AND received_ms >= ?1 ORDER BY received_ms, id";
+	static const char sql[] =
+		"SELECT id, body, received_ms FROM handoffs"
+		" WHERE state = 'waiting' AND received_ms >= ?1 ORDER BY received_ms, id";
 	sqlite3_stmt *q;
 	int rc;
 
@@ -359,7 +367,8 @@ static int peers_load_checks(struct peers *p, sqlite3 *db)
 		peers_add_correction(p, (const char *)sqlite3_column_text(q, 0),
 				     (const char *)sqlite3_column_text(q, 1),
 				     (const char *)sqlite3_column_text(q, 2),
-				     (const char *)sqlite3_column_text(q, 3), sqlite3_column_int64(q, 4));
+				     (const char *)sqlite3_column_text(q, 3),
+				     sqlite3_column_int64(q, 4));
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -371,7 +380,8 @@ struct peers *peers_open(const char *path)
 
 	if (!p)
 		return NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+		    SQLITE_OK ||
 	    peers_load_received(p, db, now_ms()) || peers_load_checks(p, db)) {
 		log_err("peers: %s: cannot read the handoffs: %s", path,
 			db ? sqlite3_errmsg(db) : "out of memory");

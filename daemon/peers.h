@@ -44,17 +44,17 @@ struct store_result;
 /* A handoff received from another desk, waiting in the agents' queue or
  * taken by an agent whose session has not finished it yet. */
 struct handoff_in {
-	int64_t id;                  /* the row in the handoffs table */
+	int64_t id; /* the row in the handoffs table */
 	char code[HANDOVER_CODE_LEN + 1];
-	char from[64];               /* the sending desk */
-	char contact_key[129];       /* the sending desk's key for the contact */
+	char from[64];         /* the sending desk */
+	char contact_key[129]; /* the sending desk's key for the contact */
 	char country[3], lang[3];
 	int64_t received_ms;
-	json_t *body;                /* as received: facts, path, advice, note, … */
+	json_t *body; /* as received: facts, path, advice, note, … */
 	int taken;
 	char session[SESSION_ID_LEN + 1]; /* the agent session it became */
 	char taken_by[64];
-	struct handoff_in *next;     /* oldest first */
+	struct handoff_in *next; /* oldest first */
 };
 
 /* Referral checks of the handoffs this desk sent, per destination. */
@@ -87,16 +87,16 @@ struct peers {
 struct handoff_sent {
 	char code[HANDOVER_CODE_LEN + 1]; /* "" when it sends no handoff */
 	char destination[64];
-	int64_t received_id;              /* 0 when it finishes no received handoff */
+	int64_t received_id; /* 0 when it finishes no received handoff */
 	int outbox;
 };
 
 /* The finish fields of this feature, checked before anything is submitted. */
 struct handoff_finish {
-	int consent;                      /* "consent": true */
-	const char *referral_check;       /* "accepted", "misrouted" or NULL */
+	int consent;                /* "consent": true */
+	const char *referral_check; /* "accepted", "misrouted" or NULL */
 	const char *correct_destination;
-	struct handoff_in *from;          /* the session was taken from this handoff */
+	struct handoff_in *from; /* the session was taken from this handoff */
 };
 
 /* Start-up (service thread, before the loop): the waiting handoffs and the

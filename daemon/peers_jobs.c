@@ -54,9 +54,10 @@ static int finish_job_run(struct store_job *job, sqlite3 *db, int64_t contact_id
 	if (rc == SQLITE_OK && fj->received_id) {
 		const char *t[] = { fj->contact_key };
 		const int64_t n[] = { fj->received_id };
-		rc = job_exec(db,
-			      "UPDATE handoffs SET state = 'finished', finished_key = ?1 WHERE id = ?2",
-			      t, 1, n, 1);
+		rc = job_exec(
+			db,
+			"UPDATE handoffs SET state = 'finished', finished_key = ?1 WHERE id = ?2",
+			t, 1, n, 1);
 	}
 	if (rc == SQLITE_OK && fj->feedback_body)
 		rc = outbox_insert(db, OUTBOX_FEEDBACK, fj->feedback_target, fj->feedback_body,
@@ -92,8 +93,7 @@ struct finish_job *finish_job_new(void)
 struct receive_job {
 	struct store_job job;
 	int64_t now;
-	char from[64], key[129], code[HANDOVER_CODE_LEN + 1], destination[64], country[3],
-		lang[3];
+	char from[64], key[129], code[HANDOVER_CODE_LEN + 1], destination[64], country[3], lang[3];
 	char body[]; /* as stored: the validated body, compact */
 };
 
@@ -101,17 +101,18 @@ static int receive_job_run(struct store_job *job, sqlite3 *db, int64_t contact_i
 			   struct store_result *res)
 {
 	struct receive_job *rj = (struct receive_job *)job;
-	const char *t[] = { rj->from, rj->key, rj->code, rj->destination, rj->country, rj->lang,
-			    rj->body };
+	const char *t[] = { rj->from,    rj->key,  rj->code, rj->destination,
+			    rj->country, rj->lang, rj->body };
 	sqlite3_stmt *q = NULL;
 	int rc;
 
 	(void)contact_id;
-	rc = job_exec(db,
-		      "INSERT INTO handoffs (from_desk, contact_key, code, destination, country, lang,"
-		      " body, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-		      " ON CONFLICT (from_desk, contact_key) DO NOTHING",
-		      t, 7, &rj->now, 1);
+	rc = job_exec(
+		db,
+		"INSERT INTO handoffs (from_desk, contact_key, code, destination, country, lang,"
+		" body, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		" ON CONFLICT (from_desk, contact_key) DO NOTHING",
+		t, 7, &rj->now, 1);
 	if (rc != SQLITE_OK)
 		return rc;
 	if (sqlite3_changes(db)) {
@@ -119,7 +120,8 @@ static int receive_job_run(struct store_job *job, sqlite3 *db, int64_t contact_i
 		return SQLITE_OK;
 	}
 	/* The same desk and key again: a retry or a replay. Same answer. */
-	rc = sqlite3_prepare_v2(db, "SELECT id FROM handoffs WHERE from_desk = ?1 AND contact_key = ?2",
+	rc = sqlite3_prepare_v2(db,
+				"SELECT id FROM handoffs WHERE from_desk = ?1 AND contact_key = ?2",
 				-1, &q, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, rj->from, -1, SQLITE_STATIC);
@@ -166,8 +168,7 @@ struct store_job *receive_job_new(const struct handoff_msg *m, const char *body,
 struct feedback_job {
 	struct store_job job;
 	int64_t checked;
-	char destination[64], code[HANDOVER_CODE_LEN + 1], key[129], check[16], correct[64],
-		by[64];
+	char destination[64], code[HANDOVER_CODE_LEN + 1], key[129], check[16], correct[64], by[64];
 };
 
 static int feedback_job_run(struct store_job *job, sqlite3 *db, int64_t contact_id,
@@ -200,7 +201,8 @@ static int feedback_job_run(struct store_job *job, sqlite3 *db, int64_t contact_
 		return SQLITE_OK;
 	}
 	{
-		const char *t[] = { fb->check, fb->correct[0] ? fb->correct : NULL, fb->by, fb->key };
+		const char *t[] = { fb->check, fb->correct[0] ? fb->correct : NULL, fb->by,
+				    fb->key };
 		return job_exec(db,
 				"UPDATE referrals SET check_result = ?1, correct_destination = ?2,"
 				" checked_by = ?3, checked_ms = ?5 WHERE contact_key = ?4",

@@ -27,13 +27,13 @@ enum request_kind { REQ_HANDOFF, REQ_FEEDBACK, REQ_INGEST };
 /* A request waiting for the results of its tickets, first..last. */
 struct peers_request {
 	enum request_kind kind;
-	struct http_req *r;       /* NULL once the sender went away */
+	struct http_req *r; /* NULL once the sender went away */
 	uint64_t first, last;
 	size_t outstanding;
 	size_t stored, duplicates;
 	int failed;
 	char error[160];
-	json_t *body;             /* a handoff: for the queue once committed */
+	json_t *body;              /* a handoff: for the queue once committed */
 	struct feedback_msg check; /* a referral check: strings point into body */
 	struct peers_request *next;
 };
@@ -122,8 +122,9 @@ static int signed_read(struct http_req *r, struct signed_request *sr, size_t max
 	    http_header(r, "x-vegvisar-timestamp:", sr->timestamp, sizeof(sr->timestamp)) <= 0 ||
 	    http_header(r, "x-vegvisar-signature:", sr->signature, sizeof(sr->signature)) <= 0) {
 		d->peers->requests_refused++;
-		http_error(r, 401,
-			   "X-Vegvisar-Desk, X-Vegvisar-Timestamp and X-Vegvisar-Signature are required");
+		http_error(
+			r, 401,
+			"X-Vegvisar-Desk, X-Vegvisar-Timestamp and X-Vegvisar-Signature are required");
 		return -1;
 	}
 	return 0;
@@ -176,11 +177,13 @@ int route_handoffs(struct http_req *r)
 	json_t *body;
 
 	if (!d->conf.n_senders)
-		return http_error(r, 404, "this desk takes no handoffs: no \"senders\" are configured");
+		return http_error(r, 404,
+				  "this desk takes no handoffs: no \"senders\" are configured");
 	if (signed_read(r, &sr, HANDOFF_BODY_MAX))
 		return 0;
 	if (!(sender = conf_sender_find(&d->conf, sr.desk)))
-		return signed_refuse(r, "handoff", sr.desk, "this desk takes no handoffs from that desk");
+		return signed_refuse(r, "handoff", sr.desk,
+				     "this desk takes no handoffs from that desk");
 	if (signed_check(r, &sr, sender->secret, "handoff") || !(body = signed_json(r, &sr)))
 		return 0;
 	if (handoff_parse(body, &m, err, sizeof(err))) {
@@ -211,7 +214,8 @@ int route_handoffs(struct http_req *r)
 	if (store_submit_job(d->store, job, q->first)) {
 		job->free(job);
 		request_free(q);
-		return http_error(r, 503, "the store's queue is full; nothing was stored, try again");
+		return http_error(r, 503,
+				  "the store's queue is full; nothing was stored, try again");
 	}
 	request_wait(d, q);
 	return 0;
@@ -273,7 +277,8 @@ int route_handoffs_feedback(struct http_req *r)
 	json_t *body;
 
 	if (!d->conf.n_peers)
-		return http_error(r, 404, "this desk sends no handoffs: no \"peers\" are configured");
+		return http_error(r, 404,
+				  "this desk sends no handoffs: no \"peers\" are configured");
 	if (signed_read(r, &sr, HANDOFF_BODY_MAX))
 		return 0;
 	if (!(peer = feedback_peer(d, &sr, err, sizeof(err))))
@@ -286,9 +291,10 @@ int route_handoffs_feedback(struct http_req *r)
 	}
 	if (strcmp(m.destination, peer->destination)) {
 		json_decref(body);
-		return http_error(r, 400,
-				  "signed with the secret of the peer for %s, but about a referral to %s",
-				  peer->destination, m.destination);
+		return http_error(
+			r, 400,
+			"signed with the secret of the peer for %s, but about a referral to %s",
+			peer->destination, m.destination);
 	}
 	if (!(job = feedback_job_new(&m, now_ms())) || !(q = request_new(r, REQ_FEEDBACK))) {
 		if (job)
@@ -303,7 +309,8 @@ int route_handoffs_feedback(struct http_req *r)
 	if (store_submit_job(d->store, job, q->first)) {
 		job->free(job);
 		request_free(q);
-		return http_error(r, 503, "the store's queue is full; nothing was stored, try again");
+		return http_error(r, 503,
+				  "the store's queue is full; nothing was stored, try again");
 	}
 	request_wait(d, q);
 	return 0;
@@ -330,10 +337,12 @@ static void feedback_committed(struct daemon *d, struct peers_request *q,
 	}
 	if (!res->duplicate) {
 		d->peers->checks_received++;
-		peers_count_check(d->peers, m->destination, m->referral_check, m->correct_destination,
-				  m->code, m->desk, m->checked ? m->checked : now_ms());
-		log_info("handoff %s to %s: %s by %s%s%s", m->code, m->destination, m->referral_check,
-			 m->desk, m->correct_destination ? ", should have gone to " : "",
+		peers_count_check(d->peers, m->destination, m->referral_check,
+				  m->correct_destination, m->code, m->desk,
+				  m->checked ? m->checked : now_ms());
+		log_info("handoff %s to %s: %s by %s%s%s", m->code, m->destination,
+			 m->referral_check, m->desk,
+			 m->correct_destination ? ", should have gone to " : "",
 			 m->correct_destination ? m->correct_destination : "");
 	}
 	if (q->r) {
@@ -392,11 +401,13 @@ int route_ingest(struct http_req *r)
 	int rc = 0;
 
 	if (!d->conf.collector_mode)
-		return http_error(r, 404, "this daemon is not a collector (start it with --collector)");
+		return http_error(r, 404,
+				  "this daemon is not a collector (start it with --collector)");
 	if (signed_read(r, &sr, 1024 * 1024))
 		return 0;
 	if (!(sender = conf_sender_find(&d->conf, sr.desk)))
-		return signed_refuse(r, "contacts", sr.desk, "this collector takes nothing from that desk");
+		return signed_refuse(r, "contacts", sr.desk,
+				     "this collector takes nothing from that desk");
 	if (signed_check(r, &sr, sender->secret, "contacts") || !(body = signed_json(r, &sr)))
 		return 0;
 	desk = json_string_value(json_object_get(body, "desk"));
@@ -404,9 +415,10 @@ int route_ingest(struct http_req *r)
 	if (!json_is_integer(json_object_get(body, "v")) ||
 	    json_integer_value(json_object_get(body, "v")) != 1 || !desk || strcmp(desk, sr.desk) ||
 	    !json_is_array(list) || json_array_size(list) > INGEST_MAX) {
-		rc = http_error(r, 400,
-				"the body must be {\"v\": 1, \"desk\": X-Vegvisar-Desk, \"contacts\": [at most %d]}",
-				INGEST_MAX);
+		rc = http_error(
+			r, 400,
+			"the body must be {\"v\": 1, \"desk\": X-Vegvisar-Desk, \"contacts\": [at most %d]}",
+			INGEST_MAX);
 		goto out;
 	}
 	n = json_array_size(list);
@@ -472,8 +484,9 @@ static void ingest_result(struct daemon *d, struct peers_request *q, const struc
 		http_error(q->r, 503, "not all stored (%s); send the batch again", q->error);
 		return;
 	}
-	reply_json(q->r, 200, json_pack("{s:I,s:I}", "stored", (json_int_t)q->stored, "duplicates",
-					(json_int_t)q->duplicates));
+	reply_json(q->r, 200,
+		   json_pack("{s:I,s:I}", "stored", (json_int_t)q->stored, "duplicates",
+			     (json_int_t)q->duplicates));
 }
 
 /* --- results ------------------------------------------------------------- */
@@ -486,9 +499,15 @@ int peers_store_result(struct daemon *d, const struct store_result *res)
 	if (!q || res->ticket < q->first || res->ticket > q->last)
 		return 0;
 	switch (q->kind) {
-	case REQ_HANDOFF: handoff_committed(d, q, res); break;
-	case REQ_FEEDBACK: feedback_committed(d, q, res); break;
-	case REQ_INGEST: ingest_result(d, q, res); break;
+	case REQ_HANDOFF:
+		handoff_committed(d, q, res);
+		break;
+	case REQ_FEEDBACK:
+		feedback_committed(d, q, res);
+		break;
+	case REQ_INGEST:
+		ingest_result(d, q, res);
+		break;
 	}
 	if (--q->outstanding)
 		return 1;

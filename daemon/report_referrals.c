@@ -30,9 +30,10 @@ int report_filter_desk(struct report_filter *f, const char *desk, const char *ow
 		       char *err, size_t errlen)
 {
 	if (!conf_id_valid(desk))
-		return referrals_fail(err, errlen,
-				      "%sdesk%s must be a desk name of a-z, 0-9, '.', '_' and '-', not \"%.40s\"",
-				      cli ? "--" : "\"", cli ? "" : "\"", desk);
+		return referrals_fail(
+			err, errlen,
+			"%sdesk%s must be a desk name of a-z, 0-9, '.', '_' and '-', not \"%.40s\"",
+			cli ? "--" : "\"", cli ? "" : "\"", desk);
 	snprintf(f->desk, sizeof(f->desk), "%s", desk);
 	f->desk_own = own && !strcmp(desk, own);
 	return 0;
@@ -67,14 +68,16 @@ static int referrals_prepare(sqlite3 *db, const struct report_filter *f, sqlite3
 {
 	char sql[1024];
 
-	snprintf(sql, sizeof(sql),
-		 "SELECT r.destination, r.check_result, r.correct_destination, r.code, r.checked_by,"
-		 " r.checked_ms FROM referrals r JOIN contacts c ON c.key = r.contact_key"
-		 " WHERE c.finished_ms >= ?1 AND c.finished_ms < ?2%s%s%s ORDER BY r.sent_ms, r.code",
-		 f->country[0] ? " AND c.country = ?3" : "", f->channel[0] ? " AND c.channel = ?4" : "",
-		 !f->desk[0]	 ? ""
-		 : f->desk_own ? " AND (c.desk IS NULL OR c.desk = ?5)"
-			       : " AND c.desk = ?5");
+	snprintf(
+		sql, sizeof(sql),
+		"SELECT r.destination, r.check_result, r.correct_destination, r.code, r.checked_by,"
+		" r.checked_ms FROM referrals r JOIN contacts c ON c.key = r.contact_key"
+		" WHERE c.finished_ms >= ?1 AND c.finished_ms < ?2%s%s%s ORDER BY r.sent_ms, r.code",
+		f->country[0] ? " AND c.country = ?3" : "",
+		f->channel[0] ? " AND c.channel = ?4" : "",
+		!f->desk[0]   ? ""
+		: f->desk_own ? " AND (c.desk IS NULL OR c.desk = ?5)"
+			      : " AND c.desk = ?5");
 	if (sqlite3_prepare_v2(db, sql, -1, q, NULL) != SQLITE_OK)
 		return referrals_fail(err, errlen, "cannot read the referral checks: %s",
 				      sqlite3_errmsg(db));
@@ -96,8 +99,7 @@ static const char *col(sqlite3_stmt *q, int i)
 	return s ? (const char *)s : "";
 }
 
-json_t *report_referral_checks(sqlite3 *db, const struct report_filter *f, char *err,
-			       size_t errlen)
+json_t *report_referral_checks(sqlite3 *db, const struct report_filter *f, char *err, size_t errlen)
 {
 	struct checks *by = NULL, total = { .sent = 0 };
 	size_t n = 0, i;

@@ -506,9 +506,11 @@ static void bench_drain(struct bench *b)
 	}
 }
 
-static void bench_phase_rows(struct bench *b, const char *name, unsigned nactive, double secs)
+/* The rows of a phase; returns the replies in its window. */
+static size_t bench_phase_rows(struct bench *b, const char *name, unsigned nactive, double secs)
 {
 	struct lat all = { 0 };
+	size_t n;
 
 	for (int t = 0; t < MT_COUNT; t++) {
 		struct lat *l = &b->st.lat[t];
@@ -523,15 +525,19 @@ static void bench_phase_rows(struct bench *b, const char *name, unsigned nactive
 		all.bytes += l->bytes;
 	}
 	out_row(b, name, "all", nactive, &all, secs);
+	n = all.n;
 	lat_free(&all);
+	return n;
 }
 
 int bench_phase(struct bench *b, const char *name, const struct script *s, unsigned nactive,
 		double secs, double warmup, double rate, double hup_ms)
 {
 	uint64_t t0, next_slot, next_hup, g = 0;
-	struct proc_sample p0 = { 0 }, p1 = { 0 };
+	struct proc_sample p0 = { 0 }, p1 = { 0 }, pw = { 0 };
 	double cpu0, busy0, busy, wall, gen_cpu, measured = secs - warmup;
+	int window_read = 0;
+	size_t replies;
 	uint64_t t_busy0;
 
 	if (nactive > b->nagents)
@@ -562,6 +568,8 @@ int bench_phase(struct bench *b, const char *name, const struct script *s, unsig
 
 		if (now >= b->w1)
 			break;
+		if (!window_read && now >= b->w0 && b->pid)
+			window_read = proc_read(b->pid, &pw) == 0;
 		while (b->open_loop && next_slot <= now) {
 			agent_slot(b->agents[g % nactive], next_slot);
 			g++;
@@ -594,10 +602,16 @@ int bench_phase(struct bench *b, const char *name, const struct script *s, unsig
 	out_metric(b, name, "gen_cpu", 100.0 * gen_cpu / wall, "%");
 	bench_drain(b);
 	b->w1 = 0;
-	bench_phase_rows(b, name, nactive, measured);
+	replies = bench_phase_rows(b, name, nactive, measured);
 	if (b->pid) {
 		out_metric(b, name, "srv_cpu", 100.0 * (p1.cpu_s - p0.cpu_s) / wall, "%");
 		out_metric(b, name, "rss", (double)p1.rss_kb, "KiB");
+		/* Replies per second of the server's own CPU: what a starved server
+		 * would do on a CPU of its own; robust to other work on the machine
+		 * (within the 10 ms tick the kernel counts CPU time in). */
+		if (window_read && p1.cpu_s > pw.cpu_s)
+			out_metric(b, name, "per_cpu_s", (double)replies / (p1.cpu_s - pw.cpu_s),
+				   "rt");
 	}
 	out_metric(b, name, "max_gap", (double)b->st.max_gap / 1e3, "us");
 	if (b->open_loop)

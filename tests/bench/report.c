@@ -154,6 +154,19 @@ static void report_caveats(const struct side *ceil, const struct side *res)
 	}
 }
 
+/* The same comparison per second of each server's own CPU: what the ratio
+ * would be if neither had shared its CPU with other work. */
+static void report_per_cpu(const struct side *ceil, const struct side *res, const char *phase)
+{
+	const struct metric *d = find_metric(res, phase, "per_cpu_s");
+	const struct metric *c = find_metric(ceil, phase, "per_cpu_s");
+
+	if (d && c && c->value > 0)
+		printf("%-52s %-8s %.0f vs %.0f replies per CPU-second = %.0f%%\n",
+		       "  (the same per second of each server's CPU)", "", d->value, c->value,
+		       100 * d->value / c->value);
+}
+
 static const char *verdict(int ok)
 {
 	return ok ? "MET" : "MISSED";
@@ -169,10 +182,12 @@ static void report_targets(const struct side *ceil, const struct side *res)
 
 	r = find_row(res, "steps", "answer");
 	c = find_row(ceil, "steps", "answer");
-	if (r && c && c->rps > 0)
+	if (r && c && c->rps > 0) {
 		printf("%-52s %-8s %.0f vs %.0f answers/s = %.0f%% of the ceiling\n",
 		       "triage steps at N agents >= 60% of ceiling", verdict(r->rps / c->rps >= 0.60),
 		       r->rps, c->rps, 100 * r->rps / c->rps);
+		report_per_cpu(ceil, res, "steps");
+	}
 
 	r = find_row(res, "steps-open", "answer");
 	if (r)
@@ -182,11 +197,13 @@ static void report_targets(const struct side *ceil, const struct side *res)
 
 	r = find_row(res, "finish", "finish");
 	c = find_row(ceil, "finish", "finish");
-	if (r && c && c->rps > 0)
+	if (r && c && c->rps > 0) {
 		printf("%-52s %-8s %.0f vs %.0f finishes/s = %.0f%% of the ceiling\n",
 		       "durable finishes at N agents >= 35% of ceiling",
 		       verdict(r->rps / c->rps >= 0.35 && !r->errors), r->rps, c->rps,
 		       100 * r->rps / c->rps);
+		report_per_cpu(ceil, res, "finish");
+	}
 
 	r = find_row(res, "steps-small-idle", "answer");
 	r2 = find_row(res, "steps-small", "answer");

@@ -32,14 +32,15 @@ async function until(what, fn, ms = 20000) {
 
 // A stand-in for the network between A and B on a fixed port: away (nothing
 // listens), "500", "hang" (takes the request, never answers), or "forward"
-// to B (optionally after a delay). It records what it saw in each mode.
+// to B (optionally after a delay); "400" refuses for good. It records what it
+// saw in each mode.
 class Flaky {
   constructor(port, target) {
     this.port = port;
     this.target = target;
     this.mode = 'away';
     this.delay = 0;
-    this.seen = { 500: [], hang: [], forward: [] };
+    this.seen = { 400: [], 500: [], hang: [], forward: [] };
     this.server = null;
   }
 
@@ -67,6 +68,7 @@ class Flaky {
     const mode = this.mode;
     this.seen[mode]?.push(key);
     if (mode === '500') return res.writeHead(500).end('{"error":"down for maintenance"}');
+    if (mode === '400') return res.writeHead(400).end('{"error":"not a handoff we understand"}');
     if (mode === 'hang') return; // the client's timeout ends it
     if (this.delay) await new Promise((ok) => setTimeout(ok, this.delay));
     const headers = {};
@@ -364,3 +366,27 @@ test('B away, then 500, then hanging, then back, with A killed -9 mid-delivery: 
   assert.ok(bank.seen.forward.length >= keys.length, 'some were sent again after the restart, and deduplicated');
   await b.close();
 });
+
+test('a handoff the peer refuses for good is a dead letter at once, shown to supervisors', async () => {
+  await bank.set('400');
+  const a = await agent(A);
+  await referFromA(a, ['self', 'login', 'bankid'], { key: 'refused-1', destination: 'no.bank' });
+  const [row] = await until('the handoff to be given up', () => {
+    const r = sqlite(`${A.dir}/vegvisar.db`,
+      "select o.state, o.attempts, o.last_error from outbox o join referrals r on r.code = json_extract(o.body, '$.code') where r.contact_key = 'refused-1'");
+    return r[0]?.state === 'dead' && r;
+  });
+  assert.equal(row.attempts, 1, 'a 400 is not retried');
+  assert.match(row.last_error, /HTTP 400/);
+  const metrics = await (await fetch(`${A.url}/metrics`)).text();
+  assert.match(metrics, /^vegvisar_outbox_dead_letters\{kind="handoff"\} 1$/m);
+  assert.match(metrics, /^vegvisar_outbox_dead_total\{kind="handoff"\} 1$/m);
+  const sup = await Client.open(A);
+  await sup.request({ type: 'hello', role: 'supervisor', token: A.tokens.supervisor });
+  const stats = await sup.request({ type: 'subscribe', stream: 'stats' });
+  assert.equal(stats.delivery.dead_letters.handoff, 1);
+  const nb = stats.referral_checks.destination['no.bank'];
+  assert.equal(nb.unanswered, nb.sent, 'it stays unanswered, as B took none of them');
+  await Promise.all([a.close(), sup.close()]);
+});
+

@@ -26,8 +26,7 @@ static void test_sign_known_vector(void **state)
 	assert_string_equal(sig, KNOWN_SIG);
 }
 
-static int verify(const char *secret, const char *ts, const char *sig, const char *body,
-		  char *why)
+static int verify(const char *secret, const char *ts, const char *sig, const char *body, char *why)
 {
 	return handoff_verify(secret, ts, sig, body, strlen(body), NOW, why, 200);
 }
@@ -82,10 +81,12 @@ static void test_verify_window(void **state)
 
 static void test_verify_malformed_headers(void **state)
 {
-	static const char *const bad_ts[] = { "", "-1795000000", "1795000000.5", "0x6afd6a40",
-					      " 1795000000", "17950000000000" };
+	static const char *const bad_ts[] = { "",           "-1795000000", "1795000000.5",
+					      "0x6afd6a40", " 1795000000", "17950000000000" };
 	static const char *const bad_sig[] = {
-		"", "sha256=", "19042a1a107866e2b3d0e5c0f779abf56673a08b18b9d3427ba4941219122a63",
+		"",
+		"sha256=",
+		"19042a1a107866e2b3d0e5c0f779abf56673a08b18b9d3427ba4941219122a63",
 		"sha1=19042a1a107866e2b3d0e5c0f779abf56673a08b18b9d3427ba4941219122a63",
 		"sha256=19042a1a107866e2b3d0e5c0f779abf56673a08b18b9d3427ba4941219122a6",
 		"sha256=19042a1a107866e2b3d0e5c0f779abf56673a08b18b9d3427ba4941219122a633",
@@ -125,10 +126,11 @@ static void test_sign_binary_body(void **state)
 static json_t *good_handoff(void)
 {
 	return json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:{s:s,s:s},s:[s,s],s:s,s:s,s:I}", "v", 1,
-			 "desk", "desk-a", "contact_key", "c0ffee-1", "code", "K7M-42Q", "destination",
-			 "no.nav", "country", "no", "lang", "nb", "facts", "on_behalf", "self", "topic",
-			 "case_matter", "path", "no.start", "no.who", "advice", "Ring NAV.", "note",
-			 "ring tilbake", "created", (json_int_t)NOW * 1000);
+			 "desk", "desk-a", "contact_key", "c0ffee-1", "code", "K7M-42Q",
+			 "destination", "no.nav", "country", "no", "lang", "nb", "facts",
+			 "on_behalf", "self", "topic", "case_matter", "path", "no.start", "no.who",
+			 "advice", "Ring NAV.", "note", "ring tilbake", "created",
+			 (json_int_t)NOW * 1000);
 }
 
 static void test_handoff_parse(void **state)
@@ -219,13 +221,12 @@ static void test_ingest_contact_parse(void **state)
 {
 	struct ingest_contact c;
 	char err[256];
-	json_t *o = json_pack("{s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:[s],s:{s:s},s:s,s:s,s:s,s:s,s:n}",
-			      "key", "k1", "started", (json_int_t)1000, "finished",
-			      (json_int_t)2000, "channel", "phone", "country", "no", "lang", "nb",
-			      "rules_version", "2026-11-22.1", "path", "no.start", "facts",
-			      "on_behalf", "self", "outcome", "referred", "referral_reason",
-			      "wrong_agency", "destination", "no.nav", "on_behalf", "self",
-			      "relation");
+	json_t *o = json_pack(
+		"{s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:[s],s:{s:s},s:s,s:s,s:s,s:s,s:n}", "key", "k1",
+		"started", (json_int_t)1000, "finished", (json_int_t)2000, "channel", "phone",
+		"country", "no", "lang", "nb", "rules_version", "2026-11-22.1", "path", "no.start",
+		"facts", "on_behalf", "self", "outcome", "referred", "referral_reason",
+		"wrong_agency", "destination", "no.nav", "on_behalf", "self", "relation");
 
 	(void)state;
 	assert_int_equal(ingest_contact_parse(o, &c, err, sizeof(err)), 0);
@@ -262,7 +263,7 @@ static void test_url_rules(void **state)
 		"http://desk-b.example/api/v1/handoffs", /* plain http off loopback */
 		"http://10.0.0.5/api",
 		"http://127.0.0.1.evil.example/api",
-		"http://127.0.0.1@evil.example/api",      /* userinfo */
+		"http://127.0.0.1@evil.example/api", /* userinfo */
 		"https://user:pw@desk-b.example/api",
 		"ftp://desk-b.example/",
 		"https://",
@@ -307,22 +308,30 @@ static void test_config(void **state)
 		const char *text, *says;
 	} bad[] = {
 		{ "{\"desk\": \"Desk A\"}", "\"desk\" must be" },
-		{ "{\"peers\": [{\"destination\": \"no.nav\", \"url\": \"http://nav.example/x\", \"secret\": \"" SECRET "\"}]}",
+		{ "{\"peers\": [{\"destination\": \"no.nav\", \"url\": \"http://nav.example/x\", \"secret\": \"" SECRET
+		  "\"}]}",
 		  "peers[0].url" },
 		{ "{\"peers\": [{\"destination\": \"no.nav\", \"url\": \"https://nav.example/x\", \"secret\": \"short\"}]}",
 		  "peers[0].secret must be 32" },
-		{ "{\"peers\": [{\"destination\": \"No NAV\", \"url\": \"https://nav.example/x\", \"secret\": \"" SECRET "\"}]}",
+		{ "{\"peers\": [{\"destination\": \"No NAV\", \"url\": \"https://nav.example/x\", \"secret\": \"" SECRET
+		  "\"}]}",
 		  "peers[0].destination" },
-		{ "{\"peers\": [{\"destination\": \"no.nav\", \"url\": \"https://a.example/x\", \"secret\": \"" SECRET "\"},"
-		  " {\"destination\": \"no.nav\", \"url\": \"https://b.example/x\", \"secret\": \"" SECRET "\"}]}",
+		{ "{\"peers\": [{\"destination\": \"no.nav\", \"url\": \"https://a.example/x\", \"secret\": \"" SECRET
+		  "\"},"
+		  " {\"destination\": \"no.nav\", \"url\": \"https://b.example/x\", \"secret\": \"" SECRET
+		  "\"}]}",
 		  "already peers[0]" },
-		{ "{\"peers\": [{\"destination\": \"no.nav\", \"url\": \"https://a.example/x\", \"secret\": \"" SECRET "\", \"sceret\": 1}]}",
+		{ "{\"peers\": [{\"destination\": \"no.nav\", \"url\": \"https://a.example/x\", \"secret\": \"" SECRET
+		  "\", \"sceret\": 1}]}",
 		  "unknown key \"sceret\"" },
-		{ "{\"senders\": [{\"desk\": \"desk-a\", \"secret\": \"" SECRET "\", \"feedback_url\": \"http://a.example/\"}]}",
+		{ "{\"senders\": [{\"desk\": \"desk-a\", \"secret\": \"" SECRET
+		  "\", \"feedback_url\": \"http://a.example/\"}]}",
 		  "senders[0].feedback_url" },
-		{ "{\"collector\": {\"url\": \"https://c.example/api/v1/ingest\"}}", "collector.secret" },
+		{ "{\"collector\": {\"url\": \"https://c.example/api/v1/ingest\"}}",
+		  "collector.secret" },
 		{ "{\"delivery\": {\"retry_base_ms\": 1}}", "delivery.retry_base_ms" },
-		{ "{\"delivery\": {\"retry_base_ms\": 5000, \"max_delay_ms\": 1000}}", "must not be below" },
+		{ "{\"delivery\": {\"retry_base_ms\": 5000, \"max_delay_ms\": 1000}}",
+		  "must not be below" },
 	};
 	struct conf c;
 	char err[512];
@@ -333,7 +342,8 @@ static void test_config(void **state)
 		     "{\"desk\": \"desk-a\", \"peers\": [{\"destination\": \"no.nav\", \"url\": "
 		     "\"http://127.0.0.1:9/api/v1/handoffs\", \"secret\": \"" SECRET "\"}],"
 		     " \"senders\": [{\"desk\": \"desk-b\", \"secret\": \"" SECRET "\"}],"
-		     " \"collector\": {\"url\": \"https://c.example/api/v1/ingest\", \"secret\": \"" SECRET "\"},"
+		     " \"collector\": {\"url\": \"https://c.example/api/v1/ingest\", \"secret\": \"" SECRET
+		     "\"},"
 		     " \"delivery\": {\"retry_base_ms\": 100, \"max_age_hours\": 1}}",
 		     err, sizeof(err)),
 		0);
