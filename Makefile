@@ -31,16 +31,16 @@ LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
 UNIT_TESTS = rules store scrub crypto conf proto search report stats handoff
-TEST_rules_OBJS = rules triage log
-TEST_store_OBJS = store log
-TEST_scrub_OBJS = scrub
-TEST_crypto_OBJS = crypto
-TEST_conf_OBJS = conf conf_peers log crypto limits
-TEST_proto_OBJS = proto log
-TEST_search_OBJS = search search_fts rules triage log
-TEST_report_OBJS = report report_export store conf conf_peers report_referrals log crypto limits
-TEST_stats_OBJS = stats store conf conf_peers log crypto limits
-TEST_handoff_OBJS = handoff conf conf_peers crypto limits log
+TEST_rules_OBJS = rules triage log util
+TEST_store_OBJS = store log util
+TEST_scrub_OBJS = scrub util
+TEST_crypto_OBJS = crypto util
+TEST_conf_OBJS = conf conf_peers log crypto limits util
+TEST_proto_OBJS = proto log util
+TEST_search_OBJS = search search_fts rules triage log util
+TEST_report_OBJS = report report_export store conf conf_peers report_referrals log crypto limits util
+TEST_stats_OBJS = stats store conf conf_peers log crypto limits util
+TEST_handoff_OBJS = handoff conf conf_peers crypto limits log util
 
 .PHONY: all deps run test unit blackbox browser install clean format
 all: $(BUILD)/vegvisard
@@ -103,13 +103,14 @@ bench-export: all
 	VEGVISARD=$(abspath $(BUILD)/vegvisard) tests/bench/export.sh
 
 # libFuzzer harnesses (fuzz/, docs/security.md), built with Debian's clang,
-# ASan and UBSan into build-fuzz/. `make fuzz FUZZ_SECONDS=60` runs each for
-# that long from its committed seed corpus fuzz/corpus/NAME; new inputs go
-# to build-fuzz/corpus/NAME and crashes to build-fuzz/crash-NAME-*.
+# ASan and UBSan into build-fuzz/ (warnings are the gcc build's to enforce).
+# `make fuzz FUZZ_SECONDS=60` runs each for that long from its committed
+# seed corpus fuzz/corpus/NAME; new inputs go to build-fuzz/corpus/NAME and
+# crashes to build-fuzz/crash-NAME-*.
 FUZZ_BUILD = build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZERS = proto scrub rules handle
-FUZZ_CFLAGS = $(filter-out -O% -fsanitize=%,$(CFLAGS)) -O1 -fno-omit-frame-pointer \
+FUZZ_CFLAGS = $(filter-out -O% -fsanitize=% -Werror,$(CFLAGS)) -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 # The daemon without main.o, as an archive: a harness links only the modules
 # it reaches, and its own stand-ins for the rest (fuzz_handle.c's lws).

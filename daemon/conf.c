@@ -1,5 +1,6 @@
 /* conf.c - defaults, the JSON config file, and validation of every key. */
 #include "conf.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -66,19 +67,6 @@ void conf_free(struct conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int conf_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int conf_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int conf_set_listen(struct conf *c, const char *value, char *err, size_t errlen)
 {
 	const char *colon = strrchr(value, ':');
@@ -86,12 +74,12 @@ int conf_set_listen(struct conf *c, const char *value, char *err, size_t errlen)
 	long port;
 
 	if (!colon || colon == value)
-		return conf_fail(err, errlen, "listen \"%s\": expected ADDR:PORT, e.g. 127.0.0.1:8470",
+		return util_fail(err, errlen, "listen \"%s\": expected ADDR:PORT, e.g. 127.0.0.1:8470",
 				 value);
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
 	if (errno || *end || end == colon + 1 || port < 1 || port > 65535)
-		return conf_fail(err, errlen, "listen \"%s\": port must be a number from 1 to 65535",
+		return util_fail(err, errlen, "listen \"%s\": port must be a number from 1 to 65535",
 				 value);
 	free(c->listen_host);
 	c->listen_host = strndup(value, (size_t)(colon - value));
@@ -99,7 +87,7 @@ int conf_set_listen(struct conf *c, const char *value, char *err, size_t errlen)
 	if (c->listen_host[0] == '[') {
 		size_t n = strlen(c->listen_host);
 		if (n < 3 || c->listen_host[n - 1] != ']')
-			return conf_fail(err, errlen, "listen \"%s\": unbalanced [ ] around address",
+			return util_fail(err, errlen, "listen \"%s\": unbalanced [ ] around address",
 					 value);
 		memmove(c->listen_host, c->listen_host + 1, n - 2);
 		c->listen_host[n - 2] = '\0';
@@ -167,7 +155,7 @@ static int conf_string(json_t *v, const char *key, const char *path, char **slot
 		       size_t errlen)
 {
 	if (!json_is_string(v) || !json_string_length(v))
-		return conf_fail(err, errlen, "%s: \"%s\" must be a non-empty string", path, key);
+		return util_fail(err, errlen, "%s: \"%s\" must be a non-empty string", path, key);
 	conf_set_str(slot, json_string_value(v));
 	return 0;
 }
@@ -178,7 +166,7 @@ static int conf_tokens(struct conf *c, json_t *arr, const char *path, char *err,
 	json_t *t;
 
 	if (!json_is_array(arr))
-		return conf_fail(err, errlen, "%s: \"tokens\" must be an array", path);
+		return util_fail(err, errlen, "%s: \"tokens\" must be an array", path);
 	json_array_foreach(arr, i, t) {
 		const char *k, *name = NULL, *role = NULL, *hex = NULL;
 		uint8_t hash[32];
@@ -186,34 +174,34 @@ static int conf_tokens(struct conf *c, json_t *arr, const char *path, char *err,
 		json_t *v;
 
 		if (!json_is_object(t))
-			return conf_fail(err, errlen, "%s: tokens[%zu] must be an object", path, i);
+			return util_fail(err, errlen, "%s: tokens[%zu] must be an object", path, i);
 		json_object_foreach(t, k, v) {
 			const char **slot = !strcmp(k, "name")	 ? &name
 					    : !strcmp(k, "role")	 ? &role
 					    : !strcmp(k, "sha256") ? &hex
 								   : NULL;
 			if (!slot)
-				return conf_fail(err, errlen,
+				return util_fail(err, errlen,
 						 "%s: tokens[%zu]: unknown key \"%s\" (allowed: name, role, sha256)",
 						 path, i, k);
 			if (!json_is_string(v))
-				return conf_fail(err, errlen, "%s: tokens[%zu].%s must be a string", path,
+				return util_fail(err, errlen, "%s: tokens[%zu].%s must be a string", path,
 						 i, k);
 			*slot = json_string_value(v);
 		}
 		if (!name || !*name || strlen(name) >= sizeof(c->tokens[0].name))
-			return conf_fail(err, errlen, "%s: tokens[%zu].name must be 1 to 63 characters",
+			return util_fail(err, errlen, "%s: tokens[%zu].name must be 1 to 63 characters",
 					 path, i);
 		if (!role || (strcmp(role, "agent") && strcmp(role, "supervisor")))
-			return conf_fail(err, errlen,
+			return util_fail(err, errlen,
 					 "%s: tokens[%zu].role must be \"agent\" or \"supervisor\"", path, i);
 		r = !strcmp(role, "agent") ? ROLE_AGENT : ROLE_SUPERVISOR;
 		if (!hex || conf_hex32(hex, hash))
-			return conf_fail(err, errlen,
+			return util_fail(err, errlen,
 					 "%s: tokens[%zu].sha256 must be 64 hex digits (see vegvisard --hash-token)",
 					 path, i);
 		if (conf_push_token(c, name, r, hash))
-			return conf_fail(err, errlen, "out of memory");
+			return util_fail(err, errlen, "out of memory");
 	}
 	return 0;
 }
@@ -229,7 +217,7 @@ static int conf_key_log_level(struct conf *c, json_t *v, const char *path, char 
 			return 0;
 		}
 	}
-	return conf_fail(err, errlen,
+	return util_fail(err, errlen,
 			 "%s: \"log_level\" must be one of error, warning, notice, info, debug", path);
 }
 
@@ -238,9 +226,9 @@ static int conf_key_listen(struct conf *c, json_t *v, const char *path, char *er
 	char sub[200];
 
 	if (!json_is_string(v))
-		return conf_fail(err, errlen, "%s: \"listen\" must be a string ADDR:PORT", path);
+		return util_fail(err, errlen, "%s: \"listen\" must be a string ADDR:PORT", path);
 	if (conf_set_listen(c, json_string_value(v), sub, sizeof(sub)))
-		return conf_fail(err, errlen, "%s: %s", path, sub);
+		return util_fail(err, errlen, "%s: %s", path, sub);
 	return 0;
 }
 
@@ -267,15 +255,15 @@ static int conf_key_desk_phone(struct conf *c, json_t *v, const char *path, char
 	json_t *phone;
 
 	if (!json_is_object(v))
-		return conf_fail(err, errlen, "%s: \"desk_phone\" must be an object like {\"no\": \"…\"}",
+		return util_fail(err, errlen, "%s: \"desk_phone\" must be an object like {\"no\": \"…\"}",
 				 path);
 	json_object_foreach(v, country, phone) {
 		if (strcmp(country, "no") && strcmp(country, "dk"))
-			return conf_fail(err, errlen, "%s: desk_phone: unknown country \"%s\" (no, dk)",
+			return util_fail(err, errlen, "%s: desk_phone: unknown country \"%s\" (no, dk)",
 					 path, country);
 		if (!json_is_string(phone) || !json_string_length(phone) ||
 		    json_string_length(phone) > 40)
-			return conf_fail(err, errlen,
+			return util_fail(err, errlen,
 					 "%s: desk_phone.%s must be a phone number of 1 to 40 characters",
 					 path, country);
 	}
@@ -292,12 +280,12 @@ static int conf_origins(json_t *v, const char *key, const char *path, json_t **s
 	json_t *o;
 
 	if (!json_is_array(v))
-		return conf_fail(err, errlen, "%s: \"%s\" must be an array of origins", path, key);
+		return util_fail(err, errlen, "%s: \"%s\" must be an array of origins", path, key);
 	json_array_foreach(v, i, o) {
 		const char *s = json_string_value(o);
 		if (!s || (strncmp(s, "https://", 8) && strncmp(s, "http://", 7)) ||
 		    strchr(s + 8, '/') || strlen(s) > 200)
-			return conf_fail(err, errlen,
+			return util_fail(err, errlen,
 					 "%s: %s[%zu] must be an origin like \"https://www.nav.no\" (scheme and host, no path)",
 					 path, key, i);
 	}
@@ -328,18 +316,18 @@ static int conf_key_limits(struct conf *c, json_t *v, const char *path, char *er
 	json_t *n;
 
 	if (!json_is_object(v))
-		return conf_fail(err, errlen, "%s: \"limits\" must be an object", path);
+		return util_fail(err, errlen, "%s: \"limits\" must be an object", path);
 	json_object_foreach(v, key, n) {
 		double x = json_number_value(n);
 		int k;
 		for (k = 0; k < 5 && strcmp(key, names[k]); k++)
 			;
 		if (k == 5)
-			return conf_fail(err, errlen,
+			return util_fail(err, errlen,
 					 "%s: limits: unknown key \"%s\" (allowed: connections_per_ip, messages_per_second, burst, auth_failures_ban, ban_seconds)",
 					 path, key);
 		if (!json_is_number(n) || x < 1 || x > 10000000)
-			return conf_fail(err, errlen, "%s: limits.%s must be a number from 1 to 10000000",
+			return util_fail(err, errlen, "%s: limits.%s must be a number from 1 to 10000000",
 					 path, key);
 		if (k == 0)
 			c->limits.connections_per_ip = (unsigned)x;
@@ -414,7 +402,7 @@ static int conf_period(json_t *o, size_t i, struct conf_period *p, const char *p
 	json_t *v;
 
 	if (!json_is_object(o))
-		return conf_fail(err, errlen,
+		return util_fail(err, errlen,
 				 "%s: periods[%zu] must be an object like {\"id\": \"2026-4\", \"from\": \"2026-10-01\", \"to\": \"2026-12-31\"}",
 				 path, i);
 	json_object_foreach(o, k, v) {
@@ -423,27 +411,27 @@ static int conf_period(json_t *o, size_t i, struct conf_period *p, const char *p
 				    : !strcmp(k, "to")   ? &to
 							 : NULL;
 		if (!slot)
-			return conf_fail(err, errlen,
+			return util_fail(err, errlen,
 					 "%s: periods[%zu]: unknown key \"%s\" (allowed: id, from, to)",
 					 path, i, k);
 		if (!json_is_string(v))
-			return conf_fail(err, errlen, "%s: periods[%zu].%s must be a string", path, i, k);
+			return util_fail(err, errlen, "%s: periods[%zu].%s must be a string", path, i, k);
 		*slot = json_string_value(v);
 	}
 	if (!id || !conf_period_id_valid(id))
-		return conf_fail(err, errlen,
+		return util_fail(err, errlen,
 				 "%s: periods[%zu].id must be 1 to 31 letters, digits, '-', '_' or '.'",
 				 path, i);
 	if (!from || !conf_date_valid(from))
-		return conf_fail(err, errlen,
+		return util_fail(err, errlen,
 				 "%s: periods[%zu].from must be a real date YYYY-MM-DD (got %s%s%s)", path,
 				 i, from ? "\"" : "", from ? from : "nothing", from ? "\"" : "");
 	if (!to || !conf_date_valid(to))
-		return conf_fail(err, errlen,
+		return util_fail(err, errlen,
 				 "%s: periods[%zu].to must be a real date YYYY-MM-DD (got %s%s%s)", path, i,
 				 to ? "\"" : "", to ? to : "nothing", to ? "\"" : "");
 	if (strcmp(from, to) > 0)
-		return conf_fail(err, errlen, "%s: periods[%zu] (\"%s\"): from %s is after to %s",
+		return util_fail(err, errlen, "%s: periods[%zu] (\"%s\"): from %s is after to %s",
 				 path, i, id, from, to);
 	snprintf(p->id, sizeof(p->id), "%s", id);
 	snprintf(p->from, sizeof(p->from), "%s", from);
@@ -462,22 +450,22 @@ static int conf_key_periods(struct conf *c, json_t *v, const char *path, char *e
 	json_t *o;
 
 	if (!json_is_array(v))
-		return conf_fail(err, errlen, "%s: \"periods\" must be an array", path);
+		return util_fail(err, errlen, "%s: \"periods\" must be an array", path);
 	n = json_array_size(v);
 	if (!(list = calloc(n ? n : 1, sizeof(*list))))
-		return conf_fail(err, errlen, "out of memory");
+		return util_fail(err, errlen, "out of memory");
 	json_array_foreach(v, i, o) {
 		if (conf_period(o, i, &list[i], path, err, errlen))
 			goto fail;
 		for (j = 0; j < i; j++) {
 			if (!strcmp(list[j].id, list[i].id)) {
-				conf_fail(err, errlen, "%s: periods[%zu].id \"%s\" is already used by periods[%zu]",
+				util_fail(err, errlen, "%s: periods[%zu].id \"%s\" is already used by periods[%zu]",
 					  path, i, list[i].id, j);
 				goto fail;
 			}
 			if (strcmp(list[i].from, list[j].to) <= 0 &&
 			    strcmp(list[j].from, list[i].to) <= 0) {
-				conf_fail(err, errlen,
+				util_fail(err, errlen,
 					  "%s: periods[%zu] (\"%s\", %s to %s) overlaps periods[%zu] (\"%s\", %s to %s)",
 					  path, i, list[i].id, list[i].from, list[i].to, j, list[j].id,
 					  list[j].from, list[j].to);
@@ -498,7 +486,7 @@ static int conf_key_note_retention_days(struct conf *c, json_t *v, const char *p
 					size_t errlen)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 3650)
-		return conf_fail(err, errlen,
+		return util_fail(err, errlen,
 				 "%s: \"note_retention_days\" must be a whole number of days from 1 to 3650",
 				 path);
 	c->note_retention_days = (int)json_integer_value(v);
@@ -536,7 +524,7 @@ static int conf_apply_key(struct conf *c, const char *key, json_t *v, const char
 		snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed), "%s%s",
 			 i ? ", " : "", conf_keys[i].key);
 	}
-	return conf_fail(err, errlen, "%s: unknown key \"%s\" (allowed: %s)", path, key, allowed);
+	return util_fail(err, errlen, "%s: unknown key \"%s\" (allowed: %s)", path, key, allowed);
 }
 
 int conf_load_file(struct conf *c, const char *path, char *err, size_t errlen)
@@ -549,13 +537,13 @@ int conf_load_file(struct conf *c, const char *path, char *err, size_t errlen)
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
 		if (jerr.line < 1)
-			return conf_fail(err, errlen, "%s: %s", path, jerr.text);
-		return conf_fail(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+			return util_fail(err, errlen, "%s: %s", path, jerr.text);
+		return util_fail(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
 				 jerr.text);
 	}
 	if (!json_is_object(root)) {
 		json_decref(root);
-		return conf_fail(err, errlen, "%s: the config must be a JSON object", path);
+		return util_fail(err, errlen, "%s: the config must be a JSON object", path);
 	}
 	json_object_foreach(root, key, v) {
 		if ((rc = conf_apply_key(c, key, v, path, err, errlen)))

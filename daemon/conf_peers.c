@@ -3,6 +3,7 @@
  * it, the collector, and how deliveries are retried. Every key is checked
  * completely before anything is kept, and errors name the key and index. */
 #include "conf.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,19 +14,6 @@
 #define SECRET_MIN 32 /* a shared HMAC key: 256 bits of text at the least */
 #define SECRET_MAX 1024
 #define URL_MAX 1000
-
-static int peers_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int peers_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int conf_id_valid(const char *s)
 {
@@ -132,22 +120,22 @@ static int url_parse(const char *url, int *https, const char **host, size_t *hos
 
 	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
 		if (*p <= ' ' || *p == 0x7f)
-			return peers_fail(why, whylen, "has a space or control character");
+			return util_fail(why, whylen, "has a space or control character");
 	if (strlen(url) > URL_MAX)
-		return peers_fail(why, whylen, "is over %d characters", URL_MAX);
+		return util_fail(why, whylen, "is over %d characters", URL_MAX);
 	if (!strncmp(url, "https://", 8))
 		*https = 1, auth = url + 8;
 	else if (!strncmp(url, "http://", 7))
 		*https = 0, auth = url + 7;
 	else
-		return peers_fail(why, whylen, "must start with https://");
+		return util_fail(why, whylen, "must start with https://");
 	end = auth + strcspn(auth, "/?#");
 	if (memchr(auth, '@', (size_t)(end - auth)))
-		return peers_fail(why, whylen, "must not carry a user name or password");
+		return util_fail(why, whylen, "must not carry a user name or password");
 	if (*auth == '[') {
 		const char *close = memchr(auth, ']', (size_t)(end - auth));
 		if (!close)
-			return peers_fail(why, whylen, "has an unbalanced [ ] around the address");
+			return util_fail(why, whylen, "has an unbalanced [ ] around the address");
 		*host = auth + 1;
 		*host_len = (size_t)(close - auth - 1);
 		port = close + 1;
@@ -159,15 +147,15 @@ static int url_parse(const char *url, int *https, const char **host, size_t *hos
 		*host_len = (size_t)(port - auth);
 	}
 	if (!*host_len)
-		return peers_fail(why, whylen, "has no host");
+		return util_fail(why, whylen, "has no host");
 	if (port < end) {
 		long n;
 		char *stop;
 		if (*port != ':' || port + 1 == end)
-			return peers_fail(why, whylen, "has a malformed port");
+			return util_fail(why, whylen, "has a malformed port");
 		n = strtol(port + 1, &stop, 10);
 		if (stop != end || n < 1 || n > 65535)
-			return peers_fail(why, whylen, "has a port outside 1 to 65535");
+			return util_fail(why, whylen, "has a port outside 1 to 65535");
 	}
 	return 0;
 }
@@ -187,7 +175,7 @@ int conf_url_check(const char *url, char *why, size_t whylen)
 	if (url_parse(url, &https, &host, &host_len, why, whylen))
 		return -1;
 	if (!https && !url_host_loopback(host, host_len))
-		return peers_fail(
+		return util_fail(
 			why, whylen,
 			"must be https:// (plain http:// only to 127.0.0.1, [::1] or localhost, for tests)");
 	return 0;
@@ -211,7 +199,7 @@ int conf_key_desk(struct conf *c, json_t *v, const char *path, char *err, size_t
 	const char *s = json_string_value(v);
 
 	if (!s || !conf_id_valid(s))
-		return peers_fail(
+		return util_fail(
 			err, errlen,
 			"%s: \"desk\" must be 1 to 63 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit",
 			path);
@@ -229,7 +217,7 @@ static int peers_members(json_t *o, const char *where, const char *const *names,
 	size_t n;
 
 	if (!json_is_object(o))
-		return peers_fail(err, errlen, "%s: %s must be an object", path, where);
+		return util_fail(err, errlen, "%s: %s must be an object", path, where);
 	json_object_foreach(o, k, v) {
 		for (n = 0; names[n] && strcmp(names[n], k); n++)
 			;
@@ -239,11 +227,11 @@ static int peers_members(json_t *o, const char *where, const char *const *names,
 				snprintf(allowed + strlen(allowed),
 					 sizeof(allowed) - strlen(allowed), "%s%s", n ? ", " : "",
 					 names[n]);
-			return peers_fail(err, errlen, "%s: %s: unknown key \"%s\" (allowed: %s)",
+			return util_fail(err, errlen, "%s: %s: unknown key \"%s\" (allowed: %s)",
 					  path, where, k, allowed);
 		}
 		if (!json_is_string(v))
-			return peers_fail(err, errlen, "%s: %s.%s must be a string", path, where,
+			return util_fail(err, errlen, "%s: %s.%s must be a string", path, where,
 					  k);
 		*slots[n] = json_string_value(v);
 	}
@@ -256,7 +244,7 @@ static int peers_secret(const char *secret, const char *where, const char *path,
 	size_t n = secret ? strlen(secret) : 0;
 
 	if (n < SECRET_MIN || n > SECRET_MAX)
-		return peers_fail(
+		return util_fail(
 			err, errlen,
 			"%s: %s.secret must be %d to %d characters (a shared random secret; e.g. openssl rand -hex 32)",
 			path, where, SECRET_MIN, SECRET_MAX);
@@ -269,9 +257,9 @@ static int peers_url(const char *url, const char *where, const char *key, const 
 	char why[160];
 
 	if (!url)
-		return peers_fail(err, errlen, "%s: %s.%s is required", path, where, key);
+		return util_fail(err, errlen, "%s: %s.%s is required", path, where, key);
 	if (conf_url_check(url, why, sizeof(why)))
-		return peers_fail(err, errlen, "%s: %s.%s \"%.80s\" %s", path, where, key, url,
+		return util_fail(err, errlen, "%s: %s.%s \"%.80s\" %s", path, where, key, url,
 				  why);
 	return 0;
 }
@@ -286,10 +274,10 @@ int conf_key_peers(struct conf *c, json_t *v, const char *path, char *err, size_
 	json_t *o;
 
 	if (!json_is_array(v))
-		return peers_fail(err, errlen, "%s: \"peers\" must be an array", path);
+		return util_fail(err, errlen, "%s: \"peers\" must be an array", path);
 	n = json_array_size(v);
 	if (!(list = calloc(n ? n : 1, sizeof(*list))))
-		return peers_fail(err, errlen, "out of memory");
+		return util_fail(err, errlen, "out of memory");
 	json_array_foreach(v, i, o) {
 		const char *dest = NULL, *url = NULL, *secret = NULL;
 		const char **slots[] = { &dest, &url, &secret };
@@ -298,7 +286,7 @@ int conf_key_peers(struct conf *c, json_t *v, const char *path, char *err, size_
 		if (peers_members(o, where, names, slots, path, err, errlen))
 			goto fail;
 		if (!dest || !conf_id_valid(dest)) {
-			peers_fail(err, errlen,
+			util_fail(err, errlen,
 				   "%s: %s.destination must be a destination id like \"no.nav\"",
 				   path, where);
 			goto fail;
@@ -308,7 +296,7 @@ int conf_key_peers(struct conf *c, json_t *v, const char *path, char *err, size_
 			goto fail;
 		for (j = 0; j < i; j++) {
 			if (!strcmp(list[j].destination, dest)) {
-				peers_fail(err, errlen,
+				util_fail(err, errlen,
 					   "%s: %s.destination \"%s\" is already peers[%zu]", path,
 					   where, dest, j);
 				goto fail;
@@ -341,10 +329,10 @@ int conf_key_senders(struct conf *c, json_t *v, const char *path, char *err, siz
 	json_t *o;
 
 	if (!json_is_array(v))
-		return peers_fail(err, errlen, "%s: \"senders\" must be an array", path);
+		return util_fail(err, errlen, "%s: \"senders\" must be an array", path);
 	n = json_array_size(v);
 	if (!(list = calloc(n ? n : 1, sizeof(*list))))
-		return peers_fail(err, errlen, "out of memory");
+		return util_fail(err, errlen, "out of memory");
 	json_array_foreach(v, i, o) {
 		const char *desk = NULL, *secret = NULL, *feedback = NULL;
 		const char **slots[] = { &desk, &secret, &feedback };
@@ -353,7 +341,7 @@ int conf_key_senders(struct conf *c, json_t *v, const char *path, char *err, siz
 		if (peers_members(o, where, names, slots, path, err, errlen))
 			goto fail;
 		if (!desk || !conf_id_valid(desk)) {
-			peers_fail(
+			util_fail(
 				err, errlen,
 				"%s: %s.desk must be a desk name: 1 to 63 of a-z, 0-9, '.', '_' and '-'",
 				path, where);
@@ -364,7 +352,7 @@ int conf_key_senders(struct conf *c, json_t *v, const char *path, char *err, siz
 			goto fail;
 		for (j = 0; j < i; j++) {
 			if (!strcmp(list[j].desk, desk)) {
-				peers_fail(err, errlen,
+				util_fail(err, errlen,
 					   "%s: %s.desk \"%s\" is already senders[%zu]", path,
 					   where, desk, j);
 				goto fail;
@@ -427,24 +415,24 @@ int conf_key_delivery(struct conf *c, json_t *v, const char *path, char *err, si
 	size_t k;
 
 	if (!json_is_object(v))
-		return peers_fail(err, errlen, "%s: \"delivery\" must be an object", path);
+		return util_fail(err, errlen, "%s: \"delivery\" must be an object", path);
 	json_object_foreach(v, key, n) {
 		for (k = 0; k < sizeof(keys) / sizeof(keys[0]) && strcmp(key, keys[k].key); k++)
 			;
 		if (k == sizeof(keys) / sizeof(keys[0]))
-			return peers_fail(
+			return util_fail(
 				err, errlen,
 				"%s: delivery: unknown key \"%s\" (allowed: retry_base_ms, max_delay_ms, max_age_hours, connect_timeout_ms, timeout_ms)",
 				path, key);
 		if (!json_is_integer(n) || json_integer_value(n) < keys[k].min ||
 		    json_integer_value(n) > keys[k].max)
-			return peers_fail(err, errlen,
+			return util_fail(err, errlen,
 					  "%s: delivery.%s must be a whole number from %ld to %ld",
 					  path, key, keys[k].min, keys[k].max);
 		*(int *)(void *)((char *)&d + keys[k].off) = (int)json_integer_value(n);
 	}
 	if (d.max_delay_ms < d.retry_base_ms)
-		return peers_fail(
+		return util_fail(
 			err, errlen,
 			"%s: delivery.max_delay_ms (%d) must not be below retry_base_ms (%d)", path,
 			d.max_delay_ms, d.retry_base_ms);

@@ -2,6 +2,7 @@
  * their bodies. See handoff.h and docs/protocol.md, "Handoffs between
  * desks". */
 #include "handoff.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,19 +12,6 @@
 #include "conf.h"
 #include "crypto.h"
 #include "handover.h"
-
-static int handoff_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int handoff_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* --- signatures ---------------------------------------------------------- */
 
@@ -77,31 +65,31 @@ int handoff_verify(const char *secret, const char *timestamp, const char *signat
 	size_t n;
 
 	if (!timestamp || !signature)
-		return handoff_fail(why, whylen,
+		return util_fail(why, whylen,
 				    "X-Vegvisar-Timestamp and X-Vegvisar-Signature are required");
 	n = strlen(timestamp);
 	if (!n || n > 12 || strspn(timestamp, "0123456789") != n)
-		return handoff_fail(why, whylen, "X-Vegvisar-Timestamp must be Unix seconds");
+		return util_fail(why, whylen, "X-Vegvisar-Timestamp must be Unix seconds");
 	ts = strtoll(timestamp, NULL, 10);
 	if (ts < now_s - HANDOFF_WINDOW_S || ts > now_s + HANDOFF_WINDOW_S)
-		return handoff_fail(
+		return util_fail(
 			why, whylen,
 			"X-Vegvisar-Timestamp %lld is more than %d s from now (%lld): stale or replayed",
 			ts, HANDOFF_WINDOW_S, (long long)now_s);
 	if (strlen(signature) != HANDOFF_SIG_LEN || strncmp(signature, "sha256=", 7))
-		return handoff_fail(why, whylen,
+		return util_fail(why, whylen,
 				    "X-Vegvisar-Signature must be sha256= and 64 hex digits");
 	for (int i = 0; i < 32; i++) {
 		int hi = hex_nibble(signature[7 + 2 * i]), lo = hex_nibble(signature[8 + 2 * i]);
 		if (hi < 0 || lo < 0)
-			return handoff_fail(
+			return util_fail(
 				why, whylen,
 				"X-Vegvisar-Signature must be sha256= and 64 hex digits");
 		got[i] = (uint8_t)(hi << 4 | lo);
 	}
 	handoff_mac(secret, timestamp, body, len, want);
 	if (!crypto_equal(want, got, sizeof(want)))
-		return handoff_fail(why, whylen, "the signature does not match the body");
+		return util_fail(why, whylen, "the signature does not match the body");
 	return 0;
 }
 
@@ -127,15 +115,15 @@ static int body_string(json_t *o, const char *key, int required, size_t max, con
 	*out = NULL;
 	if (!v || json_is_null(v)) {
 		if (required)
-			return handoff_fail(err, errlen, "\"%s\" is required", key);
+			return util_fail(err, errlen, "\"%s\" is required", key);
 		return 0;
 	}
 	if (!json_is_string(v) || json_string_length(v) > max ||
 	    (required && !json_string_length(v)))
-		return handoff_fail(err, errlen, "\"%s\" must be a string of %s%zu bytes", key,
+		return util_fail(err, errlen, "\"%s\" must be a string of %s%zu bytes", key,
 				    required ? "1 to " : "at most ", max);
 	if (strlen(json_string_value(v)) != json_string_length(v))
-		return handoff_fail(err, errlen, "\"%s\" must not hold a NUL character", key);
+		return util_fail(err, errlen, "\"%s\" must not hold a NUL character", key);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -146,7 +134,7 @@ static int body_id(json_t *o, const char *key, int required, const char **out, c
 	if (body_string(o, key, required, 63, out, err, errlen))
 		return -1;
 	if (*out && !conf_id_valid(*out))
-		return handoff_fail(
+		return util_fail(
 			err, errlen,
 			"\"%s\" must be an id of a-z, 0-9, '.', '_' and '-' (got \"%.64s\")", key,
 			*out);
@@ -163,7 +151,7 @@ static int body_enum(json_t *o, const char *key, int required, const char *const
 	for (size_t i = 0; allowed[i]; i++)
 		if (!strcmp(*out, allowed[i]))
 			return 0;
-	return handoff_fail(err, errlen, "\"%s\": \"%.64s\" is not an allowed value", key, *out);
+	return util_fail(err, errlen, "\"%s\": \"%.64s\" is not an allowed value", key, *out);
 }
 
 static int body_lower2(json_t *o, const char *key, const char **out, char *err, size_t errlen)
@@ -171,7 +159,7 @@ static int body_lower2(json_t *o, const char *key, const char **out, char *err, 
 	if (body_string(o, key, 1, 2, out, err, errlen))
 		return -1;
 	if (strlen(*out) != 2 || strspn(*out, "abcdefghijklmnopqrstuvwxyz") != 2)
-		return handoff_fail(err, errlen, "\"%s\" must be two lowercase letters", key);
+		return util_fail(err, errlen, "\"%s\" must be two lowercase letters", key);
 	return 0;
 }
 
@@ -184,7 +172,7 @@ static int body_int(json_t *o, const char *key, int required, int64_t *out, char
 	if (!v && !required)
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return handoff_fail(err, errlen, "\"%s\" must be a whole number of Unix ms", key);
+		return util_fail(err, errlen, "\"%s\" must be a whole number of Unix ms", key);
 	*out = json_integer_value(v);
 	return 0;
 }
@@ -194,9 +182,9 @@ static int body_version(json_t *o, char *err, size_t errlen)
 	json_t *v = json_object_get(o, "v");
 
 	if (!json_is_object(o))
-		return handoff_fail(err, errlen, "the body must be a JSON object");
+		return util_fail(err, errlen, "the body must be a JSON object");
 	if (!json_is_integer(v) || json_integer_value(v) != 1)
-		return handoff_fail(err, errlen, "\"v\" must be 1");
+		return util_fail(err, errlen, "\"v\" must be 1");
 	return 0;
 }
 
@@ -210,19 +198,19 @@ static int body_walk(json_t *o, json_t **facts, json_t **path, char *err, size_t
 	*facts = json_object_get(o, "facts");
 	*path = json_object_get(o, "path");
 	if (!json_is_object(*facts) || json_object_size(*facts) > 64)
-		return handoff_fail(err, errlen, "\"facts\" must be an object of at most 64 facts");
+		return util_fail(err, errlen, "\"facts\" must be an object of at most 64 facts");
 	json_object_foreach(*facts, k, v) {
 		if (strlen(k) > 64 || !json_is_string(v) || json_string_length(v) > 64)
-			return handoff_fail(
+			return util_fail(
 				err, errlen,
 				"\"facts\": each fact and value must be a string of at most 64 bytes");
 	}
 	if (!json_is_array(*path) || json_array_size(*path) > 256)
-		return handoff_fail(err, errlen,
+		return util_fail(err, errlen,
 				    "\"path\" must be an array of at most 256 node ids");
 	json_array_foreach(*path, i, v) {
 		if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) > 128)
-			return handoff_fail(err, errlen, "\"path\"[%zu] must be a node id", i);
+			return util_fail(err, errlen, "\"path\"[%zu] must be a node id", i);
 	}
 	return 0;
 }
@@ -244,7 +232,7 @@ int handoff_parse(json_t *body, struct handoff_msg *m, char *err, size_t errlen)
 	    body_walk(body, &m->facts, &m->path, err, errlen))
 		return -1;
 	if (!handoff_code_valid(m->code))
-		return handoff_fail(err, errlen, "\"code\" must be a code like \"K7M-42Q\"");
+		return util_fail(err, errlen, "\"code\" must be a code like \"K7M-42Q\"");
 	return 0;
 }
 
@@ -262,9 +250,9 @@ int feedback_parse(json_t *body, struct feedback_msg *m, char *err, size_t errle
 	    body_int(body, "checked", 0, &m->checked, err, errlen))
 		return -1;
 	if (!handoff_code_valid(m->code))
-		return handoff_fail(err, errlen, "\"code\" must be a code like \"K7M-42Q\"");
+		return util_fail(err, errlen, "\"code\" must be a code like \"K7M-42Q\"");
 	if (!strcmp(m->referral_check, "misrouted") != (m->correct_destination != NULL))
-		return handoff_fail(
+		return util_fail(
 			err, errlen,
 			"\"correct_destination\" is required with \"misrouted\" and only then");
 	return 0;
@@ -287,7 +275,7 @@ int ingest_contact_parse(json_t *o, struct ingest_contact *c, char *err, size_t 
 
 	memset(c, 0, sizeof(*c));
 	if (!json_is_object(o))
-		return handoff_fail(err, errlen, "a contact must be an object");
+		return util_fail(err, errlen, "a contact must be an object");
 	/* The collector stores it under "desk/key", within the store's 256. */
 	if (body_string(o, "key", 1, 190, &c->key, err, errlen) ||
 	    body_int(o, "started", 1, &c->started, err, errlen) ||
@@ -308,16 +296,16 @@ int ingest_contact_parse(json_t *o, struct ingest_contact *c, char *err, size_t 
 	    body_walk(o, &facts, &path, err, errlen))
 		return -1;
 	if (c->referral_reason && strcmp(c->outcome, "referred"))
-		return handoff_fail(err, errlen,
+		return util_fail(err, errlen,
 				    "\"referral_reason\" is only for outcome \"referred\"");
 	if (json_object_get(o, "note"))
-		return handoff_fail(err, errlen,
+		return util_fail(err, errlen,
 				    "a contact for the collector must not carry a note");
 	c->path_json = json_dumps(path, JSON_COMPACT);
 	c->facts_json = json_dumps(facts, JSON_COMPACT);
 	if (!c->path_json || !c->facts_json) {
 		ingest_contact_free(c);
-		return handoff_fail(err, errlen, "out of memory");
+		return util_fail(err, errlen, "out of memory");
 	}
 	return 0;
 }

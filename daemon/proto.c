@@ -1,5 +1,6 @@
 /* proto.c - parse and check client messages; build replies. */
 #include "proto.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,19 +14,6 @@ static const char *const proto_code_names[] = {
 const char *proto_code_name(enum proto_code code)
 {
 	return proto_code_names[code];
-}
-
-static int proto_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int proto_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 /* A scan of the raw text for nesting depth and string length, so that a
@@ -43,7 +31,7 @@ static int proto_prescan(const char *text, size_t len, char *err, size_t errlen)
 			} else if (ch == '"') {
 				in_string = 0;
 				if (i - string_start > PROTO_MAX_STRING)
-					return proto_fail(err, errlen,
+					return util_fail(err, errlen,
 							  "a string is longer than %d bytes",
 							  PROTO_MAX_STRING);
 			}
@@ -52,7 +40,7 @@ static int proto_prescan(const char *text, size_t len, char *err, size_t errlen)
 			string_start = i;
 		} else if (ch == '{' || ch == '[') {
 			if (++depth > PROTO_MAX_DEPTH)
-				return proto_fail(err, errlen, "nesting deeper than %d levels",
+				return util_fail(err, errlen, "nesting deeper than %d levels",
 						  PROTO_MAX_DEPTH);
 		} else if (ch == '}' || ch == ']') {
 			depth--;
@@ -71,28 +59,28 @@ int proto_parse(const char *text, size_t len, struct proto_msg *msg, enum proto_
 	*code = PROTO_BAD_REQUEST;
 	if (len > PROTO_MAX_MESSAGE) {
 		*code = PROTO_TOO_LARGE;
-		return proto_fail(err, errlen, "message of %zu bytes is over the limit of %d", len,
+		return util_fail(err, errlen, "message of %zu bytes is over the limit of %d", len,
 				  PROTO_MAX_MESSAGE);
 	}
 	if (proto_prescan(text, len, err, errlen))
 		return -1;
 	msg->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!msg->root)
-		return proto_fail(err, errlen, "invalid JSON at column %d: %s", jerr.column,
+		return util_fail(err, errlen, "invalid JSON at column %d: %s", jerr.column,
 				  jerr.text);
 	if (!json_is_object(msg->root)) {
 		proto_msg_free(msg);
-		return proto_fail(err, errlen, "a message must be a JSON object");
+		return util_fail(err, errlen, "a message must be a JSON object");
 	}
 	msg->id = json_object_get(msg->root, "id");
 	if (msg->id && !json_is_string(msg->id) && !json_is_integer(msg->id) &&
 	    !json_is_real(msg->id)) {
 		msg->id = NULL;
-		return proto_fail(err, errlen, "\"id\" must be a string or a number");
+		return util_fail(err, errlen, "\"id\" must be a string or a number");
 	}
 	type = json_object_get(msg->root, "type");
 	if (!json_is_string(type))
-		return proto_fail(err, errlen, "\"type\" is missing or not a string");
+		return util_fail(err, errlen, "\"type\" is missing or not a string");
 	msg->type = json_string_value(type);
 	return 0;
 }
@@ -152,15 +140,15 @@ int proto_get_string(json_t *obj, const char *field, int required, size_t maxlen
 	*out = NULL;
 	if (!v || json_is_null(v)) {
 		if (required)
-			return proto_fail(err, errlen, "\"%s\" is required", field);
+			return util_fail(err, errlen, "\"%s\" is required", field);
 		return 0;
 	}
 	if (!json_is_string(v))
-		return proto_fail(err, errlen, "\"%s\" must be a string", field);
+		return util_fail(err, errlen, "\"%s\" must be a string", field);
 	if (json_string_length(v) > maxlen)
-		return proto_fail(err, errlen, "\"%s\" is longer than %zu bytes", field, maxlen);
+		return util_fail(err, errlen, "\"%s\" is longer than %zu bytes", field, maxlen);
 	if (strlen(json_string_value(v)) != json_string_length(v))
-		return proto_fail(err, errlen, "\"%s\" must not contain NUL characters", field);
+		return util_fail(err, errlen, "\"%s\" must not contain NUL characters", field);
 	*out = json_string_value(v);
 	return 0;
 }
@@ -178,7 +166,7 @@ int proto_get_enum(json_t *obj, const char *field, int required, const char *con
 		if (!strcmp(*out, allowed[i]))
 			return 0;
 	proto_join(allowed, list, sizeof(list));
-	return proto_fail(err, errlen, "\"%s\": \"%s\" is not allowed; allowed: %s", field, *out,
+	return util_fail(err, errlen, "\"%s\": \"%s\" is not allowed; allowed: %s", field, *out,
 			  list);
 }
 
@@ -194,7 +182,7 @@ int proto_check_keys(json_t *obj, const char *const *allowed, char *err, size_t 
 			;
 		if (!allowed[i]) {
 			proto_join(allowed, list, sizeof(list));
-			return proto_fail(err, errlen, "unknown field \"%s\"; allowed: %s", key,
+			return util_fail(err, errlen, "unknown field \"%s\"; allowed: %s", key,
 					  list);
 		}
 	}

@@ -2,6 +2,7 @@
  * whether it was resolved or referred and why; as JSON, CSV or a readable
  * table, for the HTTP API and for `vegvisard report`. */
 #include "report.h"
+#include "util.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -39,32 +40,6 @@ static const char *const no_known[] = { NULL };
 
 /* ---- the filter ---- */
 
-static int report_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int report_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Local midnight starting the day ymd + add_days, as Unix ms. mktime
- * applies the zone's offset and daylight saving on that day. */
-static int64_t report_local_midnight(const char *ymd, int add_days)
-{
-	struct tm tm = { 0 };
-
-	tm.tm_year = atoi(ymd) - 1900;
-	tm.tm_mon = atoi(ymd + 5) - 1;
-	tm.tm_mday = atoi(ymd + 8) + add_days;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
-}
-
 int report_filter_init(struct report_filter *f, const struct conf *c, const char *from,
 		       const char *to, const char *period, const char *country,
 		       const char *channel, int cli, char *err, size_t errlen)
@@ -75,16 +50,16 @@ int report_filter_init(struct report_filter *f, const struct conf *c, const char
 
 	memset(f, 0, sizeof(*f));
 	if (from && !conf_date_valid(from))
-		return report_fail(err, errlen, "%s%sfrom%s must be a real date YYYY-MM-DD, not \"%.40s\"",
+		return util_fail(err, errlen, "%s%sfrom%s must be a real date YYYY-MM-DD, not \"%.40s\"",
 				   q, dash, q, from);
 	if (to && !conf_date_valid(to))
-		return report_fail(err, errlen, "%s%sto%s must be a real date YYYY-MM-DD, not \"%.40s\"", q,
+		return util_fail(err, errlen, "%s%sto%s must be a real date YYYY-MM-DD, not \"%.40s\"", q,
 				   dash, q, to);
 	if (from && to && strcmp(from, to) > 0)
-		return report_fail(err, errlen, "%s%sfrom%s %s is after %s%sto%s %s", q, dash, q, from,
+		return util_fail(err, errlen, "%s%sfrom%s %s is after %s%sto%s %s", q, dash, q, from,
 				   q, dash, q, to);
 	if (period && (from || to))
-		return report_fail(err, errlen,
+		return util_fail(err, errlen,
 				   "%s%speriod%s stands for its own dates: give it or %s%sfrom%s/%s%sto%s, not both",
 				   q, dash, q, q, dash, q, q, dash, q);
 	if (period && !(p = c ? conf_period_find(c, period) : NULL)) {
@@ -92,12 +67,12 @@ int report_filter_init(struct report_filter *f, const struct conf *c, const char
 		for (size_t i = 0; c && i < c->n_periods; i++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 				 i ? ", " : "", c->periods[i].id);
-		return report_fail(err, errlen, "%s%speriod%s: no period \"%.40s\" is configured (%s%s)",
+		return util_fail(err, errlen, "%s%speriod%s: no period \"%.40s\" is configured (%s%s)",
 				   q, dash, q, period, list[0] ? "configured: " : "none are",
 				   list[0] ? list : " configured: see \"periods\" in the config");
 	}
 	if (country && (strlen(country) != 2 || strspn(country, "abcdefghijklmnopqrstuvwxyz") != 2))
-		return report_fail(err, errlen,
+		return util_fail(err, errlen,
 				   "%s%scountry%s must be a two-letter country code like \"no\", not \"%.40s\"",
 				   q, dash, q, country);
 	if (channel) {
@@ -105,7 +80,7 @@ int report_filter_init(struct report_filter *f, const struct conf *c, const char
 		for (i = 0; known_channels[i] && strcmp(channel, known_channels[i]); i++)
 			;
 		if (!known_channels[i])
-			return report_fail(err, errlen,
+			return util_fail(err, errlen,
 					   "%s%schannel%s: \"%.40s\" is not allowed; allowed: phone, chat, widget, desk",
 					   q, dash, q, channel);
 		snprintf(f->channel, sizeof(f->channel), "%s", channel);
@@ -122,8 +97,8 @@ int report_filter_init(struct report_filter *f, const struct conf *c, const char
 	if (country)
 		snprintf(f->country, sizeof(f->country), "%s", country);
 	f->referral_checks = c && c->n_peers > 0;
-	f->from_ms = from ? report_local_midnight(from, 0) : INT64_MIN;
-	f->to_ms = to ? report_local_midnight(to, 1) : INT64_MAX;
+	f->from_ms = from ? util_local_midnight_ms(from, 0) : INT64_MIN;
+	f->to_ms = to ? util_local_midnight_ms(to, 1) : INT64_MAX;
 	return 0;
 }
 
@@ -138,7 +113,7 @@ sqlite3 *report_open(const char *path, char *err, size_t errlen)
 	 * writer commits, and it can never write by mistake. */
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		report_fail(err, errlen, "%s: cannot open: %s", path,
+		util_fail(err, errlen, "%s: cannot open: %s", path,
 			    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return NULL;
@@ -373,7 +348,7 @@ json_t *report_compute(sqlite3 *db, const struct report_filter *f, char *err, si
 			goto oom;
 	}
 	if (rc != SQLITE_DONE) {
-		report_fail(err, errlen, "reading the contacts failed: %s", sqlite3_errmsg(db));
+		util_fail(err, errlen, "reading the contacts failed: %s", sqlite3_errmsg(db));
 		goto out;
 	}
 	if (!(rep = report_json(t, total, &all, &referred, f)))
@@ -389,7 +364,7 @@ json_t *report_compute(sqlite3 *db, const struct report_filter *f, char *err, si
 	}
 	goto out;
 oom:
-	report_fail(err, errlen, "out of memory");
+	util_fail(err, errlen, "out of memory");
 out:
 	sqlite3_finalize(q);
 	for (i = 0; i < T_COUNT; i++)

@@ -3,6 +3,7 @@
  * collector's filter on one desk. See docs/store.md, "Handoffs, the outbox
  * and the collector". */
 #include "report.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,24 +14,11 @@
 
 #include "conf.h"
 
-static int referrals_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int referrals_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int report_filter_desk(struct report_filter *f, const char *desk, const char *own, int cli,
 		       char *err, size_t errlen)
 {
 	if (!conf_id_valid(desk))
-		return referrals_fail(
+		return util_fail(
 			err, errlen,
 			"%sdesk%s must be a desk name of a-z, 0-9, '.', '_' and '-', not \"%.40s\"",
 			cli ? "--" : "\"", cli ? "" : "\"", desk);
@@ -79,7 +67,7 @@ static int referrals_prepare(sqlite3 *db, const struct report_filter *f, sqlite3
 		: f->desk_own ? " AND (c.desk IS NULL OR c.desk = ?5)"
 			      : " AND c.desk = ?5");
 	if (sqlite3_prepare_v2(db, sql, -1, q, NULL) != SQLITE_OK)
-		return referrals_fail(err, errlen, "cannot read the referral checks: %s",
+		return util_fail(err, errlen, "cannot read the referral checks: %s",
 				      sqlite3_errmsg(db));
 	sqlite3_bind_int64(*q, 1, f->from_ms);
 	sqlite3_bind_int64(*q, 2, f->to_ms);
@@ -116,7 +104,7 @@ json_t *report_referral_checks(sqlite3 *db, const struct report_filter *f, char 
 		if (i == n) {
 			struct checks *grown = realloc(by, (n + 1) * sizeof(*by));
 			if (!grown) {
-				referrals_fail(err, errlen, "out of memory");
+				util_fail(err, errlen, "out of memory");
 				goto out;
 			}
 			by = grown;
@@ -136,7 +124,7 @@ json_t *report_referral_checks(sqlite3 *db, const struct report_filter *f, char 
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		referrals_fail(err, errlen, "reading the referral checks failed: %s",
+		util_fail(err, errlen, "reading the referral checks failed: %s",
 			       sqlite3_errmsg(db));
 		goto out;
 	}

@@ -5,6 +5,7 @@
  * whatever the number of contacts. The last hour also keeps its contacts,
  * so that each one can be taken out again when it is an hour old. */
 #include "stats.h"
+#include "util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,17 +112,6 @@ static int64_t stats_midnight(int64_t ms, int add_days)
 	localtime_r(&t, &tm);
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 	tm.tm_mday += add_days;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
-}
-
-static int64_t stats_date_midnight(const char *ymd, int add_days)
-{
-	struct tm tm = { 0 };
-
-	tm.tm_year = atoi(ymd) - 1900;
-	tm.tm_mon = atoi(ymd + 5) - 1;
-	tm.tm_mday = atoi(ymd + 8) + add_days;
 	tm.tm_isdst = -1;
 	return (int64_t)mktime(&tm) * 1000;
 }
@@ -326,8 +316,8 @@ static void stats_period_set(struct stats *st, int64_t now)
 {
 	st->period = conf_period_at(st->conf, now);
 	if (st->period) {
-		st->period_from = stats_date_midnight(st->period->from, 0);
-		st->period_to = stats_date_midnight(st->period->to, 1);
+		st->period_from = util_local_midnight_ms(st->period->from, 0);
+		st->period_to = util_local_midnight_ms(st->period->to, 1);
 	} else {
 		st->period_from = st->day_from;
 		st->period_to = st->day_to;

@@ -6,6 +6,7 @@
  * instead of one per row is what lets a slow disk keep up with a burst.
  * See docs/store.md. */
 #include "store.h"
+#include "util.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -182,20 +183,6 @@ static const size_t store_text_fields[] = {
 };
 #define STORE_TEXT_FIELDS (sizeof(store_text_fields) / sizeof(store_text_fields[0]))
 
-static void store_fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void store_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- opening: pragmas, integrity, migrations, statements ---- */
 
 /* Run one SQL text that returns no rows we need; on failure copy the reason
@@ -243,18 +230,18 @@ static int store_check_integrity(struct store *st, const char *path, char *err, 
 	rc = store_query_text(st->db, "PRAGMA quick_check", verdict, sizeof(verdict));
 	primary = rc & 0xff;
 	if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
-		store_fail(err, errlen,
+		util_fail(err, errlen,
 			   "%s: refusing to open: not a SQLite database or corrupted (%s); "
 			   "restore it from a backup",
 			   path, verdict);
 		return -1;
 	}
 	if (rc != SQLITE_OK) {
-		store_fail(err, errlen, "%s: cannot read: %s", path, verdict);
+		util_fail(err, errlen, "%s: cannot read: %s", path, verdict);
 		return -1;
 	}
 	if (strcmp(verdict, "ok") != 0) {
-		store_fail(err, errlen,
+		util_fail(err, errlen,
 			   "%s: refusing to open: integrity check failed (%s); "
 			   "restore it from a backup",
 			   path, verdict);
@@ -269,19 +256,19 @@ static int store_configure(struct store *st, const char *path, char *err, size_t
 
 	if (store_query_text(st->db, "PRAGMA journal_mode = WAL", mode, sizeof(mode)) !=
 	    SQLITE_OK) {
-		store_fail(err, errlen, "%s: cannot set WAL mode: %s", path, mode);
+		util_fail(err, errlen, "%s: cannot set WAL mode: %s", path, mode);
 		return -1;
 	}
 	/* WAL needs shared memory; some network file systems cannot do it. */
 	if (strcmp(mode, "wal") != 0) {
-		store_fail(err, errlen, "%s: cannot set WAL mode (journal_mode stays %s)", path,
+		util_fail(err, errlen, "%s: cannot set WAL mode (journal_mode stays %s)", path,
 			   mode);
 		return -1;
 	}
 	/* FULL syncs the WAL at every COMMIT: a committed batch survives a power
 	 * cut. NORMAL would lose the last batches we already acknowledged. */
 	if (store_exec(st->db, "PRAGMA synchronous = FULL", why, sizeof(why)) != SQLITE_OK) {
-		store_fail(err, errlen, "%s: cannot set synchronous=FULL: %s", path, why);
+		util_fail(err, errlen, "%s: cannot set synchronous=FULL: %s", path, why);
 		return -1;
 	}
 	return 0;
@@ -305,7 +292,7 @@ static int store_migrate_step(struct store *st, int to, const char *path, char *
 	}
 	return 0;
 fail:
-	store_fail(err, errlen, "%s: migration to schema version %d failed: %s", path, to, why);
+	util_fail(err, errlen, "%s: migration to schema version %d failed: %s", path, to, why);
 	return -1;
 }
 
@@ -318,12 +305,12 @@ static int store_read_version(struct store *st, const char *path, int *version, 
 	char text[160];
 
 	if (store_query_text(st->db, "PRAGMA user_version", text, sizeof(text)) != SQLITE_OK) {
-		store_fail(err, errlen, "%s: cannot read the schema version: %s", path, text);
+		util_fail(err, errlen, "%s: cannot read the schema version: %s", path, text);
 		return -1;
 	}
 	*version = atoi(text);
 	if (*version > STORE_SCHEMA_VERSION) {
-		store_fail(err, errlen,
+		util_fail(err, errlen,
 			   "%s: refusing to open: schema version %d is newer than this "
 			   "vegvisard knows (%d); run a newer vegvisard",
 			   path, *version, STORE_SCHEMA_VERSION);
@@ -359,7 +346,7 @@ static int store_prepare(struct store *st, const char *path, char *err, size_t e
 	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
 		if (sqlite3_prepare_v3(st->db, list[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
 				       list[i].stmt, NULL) != SQLITE_OK) {
-			store_fail(err, errlen, "%s: cannot prepare \"%s\": %s", path, list[i].sql,
+			util_fail(err, errlen, "%s: cannot prepare \"%s\": %s", path, list[i].sql,
 				   sqlite3_errmsg(st->db));
 			return -1;
 		}
@@ -393,7 +380,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 
 	st = calloc(1, sizeof(*st));
 	if (!st) {
-		store_fail(err, errlen, "%s: out of memory", path);
+		util_fail(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
 	pthread_mutex_init(&st->lock, NULL);
@@ -404,7 +391,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			     NULL);
 	if (rc != SQLITE_OK) {
-		store_fail(err, errlen, "%s: cannot open: %s", path,
+		util_fail(err, errlen, "%s: cannot open: %s", path,
 			   st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		goto fail;
 	}

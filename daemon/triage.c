@@ -6,6 +6,7 @@
  * result. Each answer or jump pushes one undo record; back pops it, which is
  * all it takes to restore the path and the one fact that answer set. */
 #include "rules_internal.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,19 +34,6 @@ struct triage {
 	struct triage_undo *undo;
 	size_t nundo, undo_cap;
 };
-
-static void triage_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void triage_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static const struct rules_node *triage_node(const struct triage *tr)
 {
@@ -147,29 +135,29 @@ static int triage_check_prefill(const struct rulebook *rb, const struct rules_tr
 	if (!prefill || json_is_null(prefill))
 		return 0;
 	if (!json_is_object(prefill)) {
-		triage_err(err, errlen, "prefilled facts must be an object of fact → value");
+		util_fail(err, errlen, "prefilled facts must be an object of fact → value");
 		return -1;
 	}
 	json_object_foreach(prefill, fact, v) {
 		if (!(values = rules_fact_values(rb, fact))) {
 			rules_append_facts(list, sizeof(list), rb);
-			triage_err(err, errlen, "unknown fact \"%s\"; facts: %s", fact, list);
+			util_fail(err, errlen, "unknown fact \"%s\"; facts: %s", fact, list);
 			return -1;
 		}
 		rules_append_list(list, sizeof(list), 0, values);
 		if (!(value = json_string_value(v))) {
-			triage_err(err, errlen, "fact \"%s\" must be a string; allowed: %s", fact,
+			util_fail(err, errlen, "fact \"%s\" must be a string; allowed: %s", fact,
 				   list);
 			return -1;
 		}
 		if (!rules_fact_valid(rb, fact, value)) {
-			triage_err(err, errlen,
+			util_fail(err, errlen,
 				   "value \"%s\" is not a value of fact \"%s\"; allowed: %s", value,
 				   fact, list);
 			return -1;
 		}
 		if (!strcmp(fact, "country") && strcmp(value, t->country)) {
-			triage_err(err, errlen,
+			util_fail(err, errlen,
 				   "fact \"country\" is \"%s\", but this is the %s tree", value,
 				   t->country);
 			return -1;
@@ -184,20 +172,20 @@ struct triage *triage_start(struct rulebook *rb, const struct rules_tree *t, jso
 	struct triage *tr;
 
 	if (!rb || !t || t->rb != rb) {
-		triage_err(err, errlen, "the tree is not part of this rulebook");
+		util_fail(err, errlen, "the tree is not part of this rulebook");
 		return NULL;
 	}
 	if (triage_check_prefill(rb, t, prefill, err, errlen))
 		return NULL;
 	if (!(tr = calloc(1, sizeof(*tr)))) {
-		triage_err(err, errlen, "out of memory");
+		util_fail(err, errlen, "out of memory");
 		return NULL;
 	}
 	tr->rb = rules_ref(rb);
 	tr->tree = t;
 	tr->facts = json_is_object(prefill) ? json_deep_copy(prefill) : json_object();
 	if (!tr->facts || triage_push(tr, t->start) || triage_settle(tr)) {
-		triage_err(err, errlen, "out of memory");
+		util_fail(err, errlen, "out of memory");
 		triage_free(tr);
 		return NULL;
 	}
@@ -227,7 +215,7 @@ int triage_answer(struct triage *tr, const char *value, char *err, size_t errlen
 	size_t i, len = 0;
 
 	if (!n->is_question) {
-		triage_err(err, errlen,
+		util_fail(err, errlen,
 			   "the walk is at result \"%s\"; there is no question to answer", n->id);
 		return -1;
 	}
@@ -235,7 +223,7 @@ int triage_answer(struct triage *tr, const char *value, char *err, size_t errlen
 		for (i = 0; i < n->noptions; i++)
 			len = rules_appendf(list, sizeof(list), len, "%s%s", i ? ", " : "",
 					    n->options[i].value);
-		triage_err(err, errlen,
+		util_fail(err, errlen,
 			   "value \"%s\" is not an option of question \"%s\"; allowed: %s",
 			   value ? value : "(none)", n->id, list);
 		return -1;
@@ -246,7 +234,7 @@ int triage_answer(struct triage *tr, const char *value, char *err, size_t errlen
 	json_object_set_new(tr->facts, n->fact, json_string(n->options[i].value));
 	if (triage_push(tr, n->options[i].next) || triage_settle(tr) || triage_record(tr, &u)) {
 		triage_undo_move(tr, &u);
-		triage_err(err, errlen, "the walk is too long (or out of memory)");
+		util_fail(err, errlen, "the walk is too long (or out of memory)");
 		return -1;
 	}
 	return 0;
@@ -255,7 +243,7 @@ int triage_answer(struct triage *tr, const char *value, char *err, size_t errlen
 int triage_back(struct triage *tr, char *err, size_t errlen)
 {
 	if (!tr->nundo) {
-		triage_err(err, errlen, "nothing to go back to");
+		util_fail(err, errlen, "nothing to go back to");
 		return -1;
 	}
 	triage_undo_move(tr, &tr->undo[--tr->nundo]);
@@ -270,13 +258,13 @@ int triage_jump(struct triage *tr, const char *node_id, char *err, size_t errlen
 	size_t i = rules_node_index(tr->tree, node_id);
 
 	if (i == RULES_NO_NODE) {
-		triage_err(err, errlen, "no node \"%s\" in the %s tree",
+		util_fail(err, errlen, "no node \"%s\" in the %s tree",
 			   node_id ? node_id : "(none)", tr->tree->country);
 		return -1;
 	}
 	if (triage_push(tr, i) || triage_record(tr, &u)) {
 		tr->npath = u.path_len;
-		triage_err(err, errlen, "the walk is too long (or out of memory)");
+		util_fail(err, errlen, "the walk is too long (or out of memory)");
 		return -1;
 	}
 	return 0;
