@@ -140,6 +140,22 @@ static int signed_refuse(struct http_req *r, const char *what, const char *desk,
 }
 
 /* Check the signature with the secret shared with the sending desk. */
+
+/* Hand one job to the store's writer; the reply goes out after its commit. */
+static int request_submit_one(struct daemon *d, struct http_req *r, struct peers_request *q,
+			      struct store_job *job)
+{
+	q->first = q->last = ++d->next_ticket;
+	q->outstanding = 1;
+	if (store_submit_job(d->store, job, q->first)) {
+		job->free(job);
+		request_free(q);
+		return http_error(r, 503, "the store's queue is full; nothing was stored, try again");
+	}
+	request_wait(d, q);
+	return 0;
+}
+
 static int signed_check(struct http_req *r, const struct signed_request *sr, const char *secret,
 			const char *what)
 {
@@ -209,16 +225,7 @@ int route_handoffs(struct http_req *r)
 		return http_error(r, 500, "out of memory");
 	}
 	q->body = body;
-	q->first = q->last = ++d->next_ticket;
-	q->outstanding = 1;
-	if (store_submit_job(d->store, job, q->first)) {
-		job->free(job);
-		request_free(q);
-		return http_error(r, 503,
-				  "the store's queue is full; nothing was stored, try again");
-	}
-	request_wait(d, q);
-	return 0;
+	return request_submit_one(d, r, q, job);
 }
 
 static void handoff_committed(struct daemon *d, struct peers_request *q,
@@ -304,16 +311,7 @@ int route_handoffs_feedback(struct http_req *r)
 	}
 	q->body = body;
 	q->check = m;
-	q->first = q->last = ++d->next_ticket;
-	q->outstanding = 1;
-	if (store_submit_job(d->store, job, q->first)) {
-		job->free(job);
-		request_free(q);
-		return http_error(r, 503,
-				  "the store's queue is full; nothing was stored, try again");
-	}
-	request_wait(d, q);
-	return 0;
+	return request_submit_one(d, r, q, job);
 }
 
 static void feedback_committed(struct daemon *d, struct peers_request *q,
