@@ -63,6 +63,17 @@ static json_t *handle_countries(struct daemon *d)
 	return out;
 }
 
+/* The destinations with a connected desk: a referral there can be handed
+ * over with the caller's consent. */
+static json_t *handle_handoff_destinations(struct daemon *d)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; i < d->conf.n_peers; i++)
+		json_array_append_new(out, json_string(d->conf.peers[i].destination));
+	return out;
+}
+
 static int handle_hello(struct handler_ctx *h)
 {
 	static const char *const keys[] = { "type", "id", "role", "token", "lang", NULL };
@@ -112,6 +123,7 @@ static int handle_hello(struct handler_ctx *h)
 	json_object_set_new(reply, "server", json_string("vegvisard/" VV_VERSION));
 	json_object_set_new(reply, "countries", handle_countries(h->d));
 	json_object_set_new(reply, "langs", json_pack("[ssss]", "nb", "nn", "da", "en"));
+	json_object_set_new(reply, "handoff_destinations", handle_handoff_destinations(h->d));
 	client_send(h->c, reply);
 	json_decref(reply);
 	return 0;

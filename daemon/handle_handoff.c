@@ -35,6 +35,14 @@ int handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char 
 			h, PROTO_BAD_REQUEST,
 			"\"consent\" is only for outcome \"referred\": the caller agrees that the "
 			"contact is handed to the destination's desk");
+	if (hf->consent) {
+		const char *to = json_string_value(json_object_get(h->msg, "destination"));
+		if (to && !conf_peer_find(&h->d->conf, to))
+			return fail(h, PROTO_BAD_REQUEST,
+				    "\"consent\": no desk is connected for %s, so nothing can be handed "
+				    "over; give the caller the contact details instead",
+				    to);
+	}
 	if (proto_get_enum(h->msg, "referral_check", 0, checks, &hf->referral_check, h->err,
 			   sizeof(h->err)) ||
 	    proto_get_string(h->msg, "correct_destination", 0, 64, &hf->correct_destination, h->err,

@@ -42,5 +42,7 @@ int handle_subscribe(struct handler_ctx *h);
 struct stats_contact;
 /* A contact was committed: count it and mark the subscribers who see it. */
 void stats_feed_logged(struct daemon *d, const struct stats_contact *sc);
+/* Figures other than contacts changed (a referral check came in): push to every subscriber. */
+void stats_feed_changed(struct daemon *d);
 
 #endif

@@ -131,9 +131,7 @@ static void stats_feed_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_timer_stop(loop, w); /* started again by the next subscribe */
 		return;
 	}
-	for (struct client *c = d->subscribers[CLIENTS_STATS]; c; c = c->sub_next[CLIENTS_STATS])
-		c->stats_dirty = 1;
-	stats_feed_schedule_flush(d);
+	stats_feed_changed(d);
 }
 
 struct stats_feed *stats_feed_new(struct daemon *d)
@@ -161,6 +159,15 @@ void stats_feed_stop(struct stats_feed *feed)
 void stats_feed_free(struct stats_feed *feed)
 {
 	free(feed);
+}
+
+void stats_feed_changed(struct daemon *d)
+{
+	if (!d->subscribers[CLIENTS_STATS])
+		return;
+	for (struct client *c = d->subscribers[CLIENTS_STATS]; c; c = c->sub_next[CLIENTS_STATS])
+		c->stats_dirty = 1;
+	stats_feed_schedule_flush(d);
 }
 
 void stats_feed_logged(struct daemon *d, const struct stats_contact *sc)

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "handle_internal.h"
 #include "handle.h"
 #include "http.h"
 #include "log.h"
@@ -342,6 +343,7 @@ static void feedback_committed(struct daemon *d, struct peers_request *q,
 			 m->referral_check, m->desk,
 			 m->correct_destination ? ", should have gone to " : "",
 			 m->correct_destination ? m->correct_destination : "");
+		stats_feed_changed(d);
 	}
 	if (q->r) {
 		json_t *reply = json_pack("{s:s,s:s}", "code", m->code, "referral_check",

@@ -33,7 +33,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* --- stubs: the socket and the store ------------------------------------ */
+/* --- stubs for the socket ----------------------------------------------- */
 
 int lws_callback_on_writable(struct lws *wsi)
 {
@@ -96,7 +96,7 @@ static void remove_db(void)
 /* A fresh store, so that a long run does not fill /dev/shm. */
 static void open_store(void)
 {
-	char err[256];
+	char err[256] = "cannot start the store's writer";
 
 	remove_db();
 	if (!(d.store = store_open(db, err, sizeof(err))) || store_start(d.store, wake, NULL)) {

@@ -17,6 +17,17 @@
 // one gives the citizen's own session as a step, which from then on is this
 // panel's session like any other (see session.createTakenRecord for what the
 // record holds and why back stops at the citizen's answers).
+//
+// Handoffs between desks (docs/protocol.md): the finish form asks for the
+// caller's consent on a referral (sent as "consent": true only when ticked)
+// and the logged screen gives the code the caller says at the other desk, or
+// says that nothing was handed over. The daemon does not tell the panel
+// which destinations have a peer desk, so the question is asked for every
+// referral; a welcome with "handoff_destinations" (a list of destination
+// ids; not in the protocol yet) narrows it to those. A handoff another desk
+// sent waits in the same queue (kind "handoff"); its session's finish form
+// asks whether the referral was right (referral_check, and for a misrouted
+// one correct_destination, found by search).
 
 import { ProtocolClient, ProtocolError, ConnectionLost } from '/shared/protocol.js';
 import { I18n, browserLang, UI_LANGS, LANG_NAMES } from '/shared/i18n.js';
@@ -89,6 +100,7 @@ function focusKey() {
   const el = document.activeElement;
   if (!el || !main.contains(el) || el === main) return null;
   if (el.closest('.dest-search')) return '.dest-search input';
+  if (el.closest('.correct-search')) return '.correct-search input';
   if (el.name && el.type === 'radio') return `input[name="${el.name}"][value="${CSS.escape(el.value)}"]`;
   if (el.id && !/^(search|vv|country|channel|lang|outcome)-\d/.test(el.id)) return `#${CSS.escape(el.id)}`;
   if (el.dataset.value) return `[data-value="${CSS.escape(el.dataset.value)}"]`;
@@ -478,6 +490,7 @@ const mainSearch = createSearch({
 // --- finish -----------------------------------------------------------------
 
 let destinationSearch = null;
+let correctSearch = null;
 let finishForm = null;
 
 function setDestination(d) {
@@ -486,6 +499,21 @@ function setDestination(d) {
     app.finish.values.destination = d;
     finishForm?.showChosen(d);
   }
+}
+
+// Where a misrouted caller should have been sent (the referral check).
+function setCorrectDestination(d) {
+  if (!app.finish) return;
+  app.finish.values.correct_destination = d;
+  finishForm?.showCorrect(d);
+  say(i18n.t('destinationChosen', { name: d.name || d.id }));
+}
+
+// The destinations that have a peer desk, if the daemon says which
+// (welcome "handoff_destinations"); null when it does not say.
+function peerDestinations() {
+  const list = app.welcome?.handoff_destinations;
+  return Array.isArray(list) ? new Set(list) : null;
 }
 
 function summaryOf(rec) {
@@ -498,7 +526,8 @@ function openFinish() {
   const values = screens.finishDefaults(app.rec);
   if (app.pendingDestination) values.destination = app.pendingDestination;
   app.pendingDestination = null;
-  app.finish = { key: null, values, state: 'editing', error: '', summary: summaryOf(app.rec) };
+  app.finish = { key: null, values, state: 'editing', error: '', summary: summaryOf(app.rec),
+    handoff: app.rec.handoff || null };
   show('finish');
   say(i18n.t('finishTitle'));
 }
@@ -511,8 +540,16 @@ function buildFinish() {
     // Without search the agent can still type a destination id.
     fallback: (text) => setDestination({ id: text, name: text }),
   });
+  correctSearch = app.finish.handoff ? createSearch({
+    i18n, label: 'correctSearch', className: 'correct-search', run: runSearch, kindLabel,
+    filter: (item) => item.kind === 'destination' && !!(item.destination || item.node),
+    pick: (item) => setCorrectDestination({ id: item.destination || item.node, name: item.title }),
+    fallback: (text) => setCorrectDestination({ id: text, name: text }),
+  }) : null;
   finishForm = screens.finish(i18n, app.finish, {
     destinationSearch,
+    correctSearch,
+    peers: peerDestinations(),
     onSubmit: submitFinish,
     onBackToWalk: backToWalk,
   });
@@ -538,6 +575,8 @@ function submitFinish(values) {
     return finishError('referral_reason', i18n.t('needReason'), '#referral_reason');
   if (v.outcome === 'referred' && !v.destination)
     return finishError('destination', i18n.t('needDestination'), '.dest-search input');
+  if (f.handoff && v.referral_check === 'misrouted' && !v.correct_destination)
+    return finishError('correct_destination', i18n.t('needCorrect'), '.correct-search input');
   const bytes = new TextEncoder().encode(v.note || '').length;
   if (bytes > NOTE_MAX_BYTES) return finishError('note', i18n.t('noteTooLong', { n: bytes }), '#note');
 
@@ -545,6 +584,12 @@ function submitFinish(values) {
   if (v.outcome === 'referred') {
     finish.destination = v.destination.id;
     finish.referral_reason = v.referral_reason;
+    // Only when the agent ticked it, for a destination it applies to.
+    if (v.consent && screens.consentApplies(peerDestinations(), v.destination.id)) finish.consent = true;
+  }
+  if (f.handoff && (v.referral_check === 'accepted' || v.referral_check === 'misrouted')) {
+    finish.referral_check = v.referral_check;
+    if (v.referral_check === 'misrouted') finish.correct_destination = v.correct_destination.id;
   }
   for (const k of ['on_behalf', 'relation', 'age_band', 'note']) if (v[k]) finish[k] = v[k];
 
@@ -558,7 +603,7 @@ function submitFinish(values) {
   if (!entry) {
     const rec = app.rec;
     entry = { key: randomHex(16), session: rec.id, restore: S.restoreOf(rec), record: rec, created: Date.now(),
-      summary: f.summary };
+      summary: f.summary, handoff: f.handoff || null };
   }
   Object.assign(entry, { finish, values: v, status: 'pending', error: '', attempts: 0 });
   // From here the outbox holds the contact: the walk is over.
@@ -602,7 +647,7 @@ function backToWalk() {
 function openPending(key) {
   const entry = store.outbox.get(key);
   if (!entry) return;
-  app.finish = { key, values: entry.values, summary: entry.summary,
+  app.finish = { key, values: entry.values, summary: entry.summary, handoff: entry.handoff || null,
     state: entry.status === 'error' ? 'editing' : client.connected ? 'sending' : 'waiting',
     error: entry.status === 'error' ? i18n.t('finishRefused', { msg: entry.error }) : '' };
   store.finishing.set(key);
@@ -627,14 +672,18 @@ const sender = new FinishSender(client, {
 });
 
 function logged(entry, reply) {
-  store.lastLogged.set({ key: entry.key, contact: reply.contact, duplicate: !!reply.duplicate });
+  const handoff = reply.handoff?.code || null;
+  store.lastLogged.set({ key: entry.key, contact: reply.contact, duplicate: !!reply.duplicate, handoff });
   updateOutboxStatus();
   if (app.finish?.key === entry.key) {
     store.finishing.set(null);
     app.finish = null;
-    app.logged = { contact: reply.contact, key: entry.key };
+    // With a handoff the caller needs its code, so the screen says it.
+    app.logged = { contact: reply.contact, key: entry.key, handoff, consent: !!entry.finish.consent,
+      duplicate: !!reply.duplicate, destination: entry.values?.destination || null };
     show('logged');
-    say(i18n.t('loggedText', { id: reply.contact }));
+    const about = screens.loggedHandoffText(i18n, app.logged);
+    say(`${i18n.t('loggedText', { id: reply.contact })}${about ? ` ${about}` : ''}`);
   } else if (app.screen === 'start') {
     render();
   }
@@ -892,7 +941,7 @@ function boot() {
   const finishing = store.finishing.get();
   const entry = finishing && store.outbox.get(finishing);
   if (entry) {
-    app.finish = { key: entry.key, values: entry.values, summary: entry.summary,
+    app.finish = { key: entry.key, values: entry.values, summary: entry.summary, handoff: entry.handoff || null,
       state: entry.status === 'error' ? 'editing' : 'waiting',
       error: entry.status === 'error' ? i18n.t('finishRefused', { msg: entry.error }) : '' };
     app.screen = 'finish';

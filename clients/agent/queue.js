@@ -9,6 +9,10 @@
 // An item: {code, state, country, lang, created, expires, taken_by?,
 // step: {facts, path, question | result}}; the step's texts are in the
 // citizen's language (item.lang), everything else here in the agent's.
+// Handoffs from other desks wait in the same queue with kind "handoff",
+// the sending desk in `from`, where it referred the caller (destination,
+// referral_reason) and its step without question or result; they are
+// shown with the desk they came from.
 //
 // This module is the region's DOM and its keyboard; app.js talks to the
 // daemon and owns the session. The region is built once and only its parts
@@ -125,7 +129,12 @@ export function createQueue(opts) {
     const base = `${prefix}-${item.code}`;
     const s = item.step || {};
     const facts = Object.entries(s.facts || {});
-    const now = s.question
+    const handoff = item.kind === 'handoff';
+    const reason = item.referral_reason && i18n.has(`reason_${item.referral_reason}`)
+      ? i18n.t(`reason_${item.referral_reason}`) : item.referral_reason;
+    const now = handoff
+      ? [i18n.t('nowHandoff', { destination: item.destination || '?' }), reason ? ` (${reason})` : null]
+      : s.question
       ? [i18n.t('nowAsking'), ' ', h('span', { class: 'qi-text', lang: item.lang }, s.question.text)]
       : s.result
         ? [i18n.t('nowResult'), ' ', h('span', { class: 'qi-text', lang: item.lang },
@@ -137,6 +146,7 @@ export function createQueue(opts) {
     return [
       h('p', { class: 'qi-head', id: `${base}-meta` },
         h('span', { class: 'qi-code' }, item.code), ' ',
+        handoff ? [h('span', { class: 'qi-from' }, i18n.t('queueFrom', { from: item.from || '?' })), ' '] : null,
         h('span', { class: 'qi-meta' },
           i18n.has(`country_${item.country}`) ? i18n.t(`country_${item.country}`) : item.country, ' · ',
           h('span', { lang: item.lang }, LANG_NAMES[item.lang] || item.lang),
@@ -182,7 +192,8 @@ export function createQueue(opts) {
 
     clear(list);
     for (const item of items)
-      list.append(h('li', { class: 'qi', dataset: { code: item.code } }, itemView(item, 'qi', 'queue')));
+      list.append(h('li', { class: 'qi', dataset: { code: item.code, kind: item.kind || 'handover' } },
+        itemView(item, 'qi', 'queue')));
     status.textContent = unavailable || (stale ? i18n.t('queueStale') : items.length ? '' : i18n.t('queueEmpty'));
     status.classList.toggle('is-error', !!unavailable);
     feedbackEl.textContent = feedback ? i18n.t(feedback.key, feedback.vars) : '';
@@ -238,7 +249,8 @@ export function createQueue(opts) {
     renderHead();
     renderList();
     if (arrived.length) {
-      say(arrived.map((i) => i18n.t('queueArrived', {
+      say(arrived.map((i) => i18n.t(i.kind === 'handoff' ? 'queueArrivedHandoff' : 'queueArrived', {
+        from: i.from || '?',
         code: i.code,
         country: i18n.has(`country_${i.country}`) ? i18n.t(`country_${i.country}`) : i.country,
         lang: LANG_NAMES[i.lang] || i.lang,

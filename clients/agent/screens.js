@@ -132,7 +132,10 @@ function pendingList(i18n, pending, onOpen) {
 // --- step -----------------------------------------------------------------
 // A session taken over from the chat widget (rec.handover) is shown like any
 // other; its meta line names the handover and the facts the citizen gave are
-// tagged as theirs.
+// tagged as theirs. A session taken from another desk's handoff
+// (rec.handoff) names that desk and its code the same way, tags the facts as
+// that desk's, and shows what the desk sent with them (its note, where it
+// referred the caller and why).
 
 function meta(i18n, rec) {
   const text = i18n.t('stepMeta', {
@@ -141,7 +144,35 @@ function meta(i18n, rec) {
     lang: LANG_NAMES[rec.lang] || rec.lang,
   });
   // A session taken over from the chat widget says so, with its code.
+  if (rec.handoff) return `${text} · ${i18n.t('handoffMeta', { from: rec.handoff.from, code: rec.handoff.code })}`;
   return rec.handover ? `${text} · ${i18n.t('takenMeta', { code: rec.handover.code })}` : text;
+}
+
+function prefilledTag(i18n, rec) {
+  if (rec.handoff) return i18n.t('fromDesk', { from: rec.handoff.from });
+  return i18n.t(rec.handover ? 'fromCitizen' : 'givenAtStart');
+}
+
+export function reasonLabel(i18n, reason) {
+  return reason && i18n.has(`reason_${reason}`) ? i18n.t(`reason_${reason}`) : reason || '';
+}
+
+// What the sending desk handed over besides the facts (which are in the
+// trail): its code, where it referred the caller and why, and its note
+// (scrubbed there). Texts from the other desk are text nodes, as always.
+function handoffView(i18n, rec) {
+  const ho = rec.handoff;
+  const rows = [
+    [i18n.t('handoffCode'), h('span', { class: 'code' }, ho.code)],
+    ho.destination ? [i18n.t('handoffSentTo'), ho.destination] : null,
+    ho.referral_reason ? [i18n.t('referralReason'), reasonLabel(i18n, ho.referral_reason)] : null,
+    [i18n.t('handoffNote'), ho.note ? h('span', { lang: rec.lang }, ho.note) : i18n.t('handoffNoNote')],
+  ].filter(Boolean);
+  return h('section', { class: 'handoff-info', 'aria-labelledby': 'handoff-h' },
+    h('h2', { id: 'handoff-h' }, i18n.t('handoffFrom', { from: ho.from })),
+    h('dl', {}, rows.map(([dt, dd]) => [h('dt', {}, dt), h('dd', {}, dd)])),
+    ho.dropped_facts.length
+      ? h('p', { class: 'hint' }, i18n.t('handoffDropped', { facts: ho.dropped_facts.join(', ') })) : null);
 }
 
 function trailView(i18n, rec, onChangeFact) {
@@ -159,8 +190,9 @@ function trailView(i18n, rec, onChangeFact) {
           h('span', { class: 'fact-name' }, name),
           h('span', { class: 'fact-value', lang: it.label ? rec.lang : undefined }, value),
           h('span', { class: 'fact-edit', 'aria-hidden': 'true' }, '✎')),
-          it.prefilled ? h('span', { class: 'tag' }, i18n.t(rec.handover ? 'fromCitizen' : 'givenAtStart')) : null);
-      })));
+          it.prefilled ? h('span', { class: 'tag' }, prefilledTag(i18n, rec)) : null);
+      })),
+    rec.handoff ? handoffView(i18n, rec) : null);
 }
 
 function stepActions(i18n, rec, { onBack, onFinish }) {
@@ -275,10 +307,71 @@ export function finishDefaults(rec) {
     relation,
     age_band: minor.includes(facts.age_band) ? 'under_18' : '',
     note: '',
+    // Never ticked for the agent: the caller has to be asked.
+    consent: false,
+    // Only for a session taken from another desk's handoff.
+    referral_check: '',
+    correct_destination: null,
   };
 }
 
-export function finish(i18n, { values, state, error, summary, fieldError, retryMessage }, handlers) {
+export const CHECKS = ['accepted', 'misrouted', 'unsure'];
+
+// Whether the consent question applies to destination id. peers: the
+// destination ids that have a peer desk, when the daemon says so (welcome
+// "handoff_destinations"); null when it does not, and then it applies to
+// every referral: the daemon logs a consent without a peer as a plain
+// referral, and the logged screen says that nothing was handed over.
+export function consentApplies(peers, id) {
+  return !peers || (!!id && peers.has(id));
+}
+
+function destText(i18n, d) {
+  return d.name && d.name !== d.id ? `${d.name} (${d.id})` : d.id;
+}
+
+// "The caller agrees that their case is sent on": unticked until the agent
+// has asked; what is sent is said in plain words under it.
+function consentView(i18n, values, peers) {
+  return h('div', { class: 'consent', id: 'consent-block', hidden: !consentApplies(peers, values.destination?.id) },
+    h('div', { class: 'check-item' },
+      h('input', { type: 'checkbox', id: 'consent', name: 'consent', checked: !!values.consent,
+        'aria-describedby': 'consent-hint consent-what' }),
+      h('label', { for: 'consent' }, i18n.t('consentLabel'))),
+    h('p', { id: 'consent-hint', class: 'hint' }, i18n.t('consentAsk')),
+    h('p', { id: 'consent-what', class: 'hint' }, i18n.t(peers ? 'consentWhat' : 'consentWhatUnknown')));
+}
+
+// "Was the referral right?" for a session taken from another desk's
+// handoff: the answer goes back to that desk. Misrouted needs where the
+// caller should have gone, found with a destination search like the
+// override's.
+function referralCheckView(i18n, { values, handoff, fe }, correctSearch) {
+  const chosen = h('p', { class: 'dest-chosen', id: 'correct-chosen', 'aria-live': 'polite' },
+    values.correct_destination ? i18n.t('destinationChosen', { name: destText(i18n, values.correct_destination) })
+      : i18n.t('destinationNone'));
+  const checked = values.referral_check || '';
+  return h('fieldset', { class: 'choice referral-check', 'aria-describedby': 'check-hint' },
+    h('legend', {}, i18n.t('checkLegend')),
+    h('p', { id: 'check-hint', class: 'hint' }, i18n.t('checkHint', { from: handoff.from, code: handoff.code,
+      destination: handoff.destination || '?' })),
+    h('div', { class: 'choice-row choice-col' }, CHECKS.map((v) => {
+      const id = `check-${v}`;
+      return h('div', { class: 'choice-item' },
+        h('input', { type: 'radio', id, name: 'referral_check', value: v, checked: v === checked }),
+        h('label', { for: id }, i18n.t(`check_${v}`, { from: handoff.from })));
+    })),
+    h('div', { class: 'misrouted-only', id: 'correct-block' },
+      h('p', { class: 'correct-title', id: 'correct-title' }, i18n.t('correctTitle')),
+      chosen,
+      fe('correct_destination')
+        ? h('p', { class: 'field-error', id: 'correct_destination-error' }, fe('correct_destination')) : null,
+      correctSearch.root));
+}
+
+// handlers: destinationSearch and correctSearch (search.js boxes), peers
+// (see consentApplies), onSubmit(values), onBackToWalk().
+export function finish(i18n, { values, state, error, summary, fieldError, retryMessage, handoff }, handlers) {
   const fe = (name) => (fieldError?.field === name ? fieldError.text : undefined);
   const noteHint = h('p', { id: 'note-hint', class: 'hint' }, i18n.t('noteHint'));
   const chosen = h('p', { class: 'dest-chosen', id: 'dest-chosen', 'aria-live': 'polite' });
@@ -301,6 +394,7 @@ export function finish(i18n, { values, state, error, summary, fieldError, retryM
       : state === 'waiting' ? i18n.t('notLoggedYet')
         : state === 'retrying' ? i18n.t('retrying', { msg: retryMessage || '' }) : ''),
   h('fieldset', { class: 'fields', disabled: locked },
+    handoff ? referralCheckView(i18n, { values, handoff, fe }, handlers.correctSearch) : null,
     radios('outcome', i18n.t('outcome'), OUTCOMES, values.outcome, (o) => i18n.t(`outcome_${o}`),
       { invalid: fe('outcome') }),
     h('div', { class: 'referred-only' },
@@ -310,7 +404,8 @@ export function finish(i18n, { values, state, error, summary, fieldError, retryM
         h('legend', {}, i18n.t('destination')),
         chosen,
         fe('destination') ? h('p', { class: 'field-error', id: 'destination-error' }, fe('destination')) : null,
-        handlers.destinationSearch.root)),
+        handlers.destinationSearch.root),
+      consentView(i18n, values, handlers.peers)),
     select('on_behalf', i18n.t('onBehalf'), ON_BEHALF.map((v) => [v, valueLabel('on_behalf', v, i18n.lang)]),
       values.on_behalf, i18n.t('notGiven')),
     select('relation', i18n.t('relation'), RELATIONS.map((r) => [r, i18n.t(`relation_${r}`)]), values.relation,
@@ -331,13 +426,23 @@ export function finish(i18n, { values, state, error, summary, fieldError, retryM
       i18n.t('backToWalk'))));
 
   form.querySelector('textarea').value = values.note || '';
-  if (fe('destination')) {
-    const input = handlers.destinationSearch.input;
+  if (handlers.correctSearch) {
+    // The search box is labelled by its own label; the question above it
+    // and the choice so far are read with it.
+    const input = handlers.correctSearch.input;
+    input.setAttribute('aria-describedby', `correct-title correct-chosen ${input.getAttribute('aria-describedby')}`);
+  }
+  // An error is read first.
+  for (const [name, search] of [['destination', handlers.destinationSearch], ['correct_destination', handlers.correctSearch]]) {
+    if (!fe(name) || !search) continue;
+    const input = search.input;
     input.setAttribute('aria-invalid', 'true');
-    input.setAttribute('aria-describedby', `destination-error ${input.getAttribute('aria-describedby')}`);
+    input.setAttribute('aria-describedby', `${name}-error ${input.getAttribute('aria-describedby')}`);
   }
   const syncReferred = () => {
-    form.classList.toggle('is-referred', readFinish(form).outcome === 'referred');
+    const v = readFinish(form);
+    form.classList.toggle('is-referred', v.outcome === 'referred');
+    form.classList.toggle('is-misrouted', v.referral_check === 'misrouted');
   };
   form.addEventListener('change', syncReferred);
   syncReferred();
@@ -345,12 +450,24 @@ export function finish(i18n, { values, state, error, summary, fieldError, retryM
     ev.preventDefault();
     handlers.onSubmit(readFinish(form));
   });
-  form.showChosen = showChosen;
+  // A new destination: the consent question follows it (when the daemon
+  // says which destinations have a peer desk).
+  form.showChosen = (d) => {
+    showChosen(d);
+    const block = form.querySelector('#consent-block');
+    if (block) block.hidden = !consentApplies(handlers.peers, d?.id);
+  };
+  form.showCorrect = (d) => {
+    const el = form.querySelector('#correct-chosen');
+    if (el) el.textContent = d ? i18n.t('destinationChosen', { name: destText(i18n, d) }) : i18n.t('destinationNone');
+  };
   return form;
 }
 
 export function readFinish(form) {
   const v = (sel) => form.querySelector(sel)?.value || '';
+  const consent = form.querySelector('#consent');
+  const check = form.querySelector('input[name="referral_check"]:checked')?.value || '';
   return {
     outcome: form.querySelector('input[name="outcome"]:checked')?.value || '',
     referral_reason: v('#referral_reason'),
@@ -358,15 +475,33 @@ export function readFinish(form) {
     relation: v('#relation'),
     age_band: v('#age_band'),
     note: v('#note'),
+    consent: !!consent && consent.checked && !consent.closest('[hidden]'),
+    referral_check: check, // 'unsure' is sent as no check at all
   };
 }
 
 // --- logged ---------------------------------------------------------------
 
-export function logged(i18n, { contact }, { onNew }) {
+// handoff: the code the caller says at the other desk, when the contact was
+// handed over; consent: the agent ticked the consent box; destination: where
+// the caller was referred ({id, name}).
+export function loggedHandoffText(i18n, { handoff, consent, duplicate, destination }) {
+  const name = destination ? destText(i18n, destination) : '';
+  if (handoff) return i18n.t('handoffGiven', { code: handoff, name });
+  if (!consent) return '';
+  return i18n.t(duplicate ? 'handoffUnknown' : 'handoffNone', { name });
+}
+
+export function logged(i18n, { contact, handoff, consent, duplicate, destination }, { onNew }) {
+  const about = loggedHandoffText(i18n, { handoff, consent, duplicate, destination });
   return h('section', { class: 'screen logged', 'aria-labelledby': 'logged-h', dataset: { contact: String(contact) } },
     Object.assign(heading(i18n.t('loggedTitle')), { id: 'logged-h' }),
     h('p', { class: 'logged-text' }, i18n.t('loggedText', { id: contact })),
+    handoff ? h('section', { class: 'handoff-code', 'aria-labelledby': 'code-h', dataset: { code: handoff } },
+      h('h2', { id: 'code-h' }, i18n.t('handoffCodeTitle')),
+      h('p', { class: 'code big-code' }, handoff),
+      h('p', {}, about))
+      : about ? h('p', { class: 'notice notice-error handoff-none' }, about) : null,
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', id: 'new-contact', onclick: onNew },
       i18n.t('newContact'))));
 }

@@ -55,8 +55,23 @@ export function createRecord(step, start) {
 // back keeps prefilled facts). The agent can still change one such fact from
 // the trail (planChange treats it like a fact given at start: a jump).
 // handover: {code, created} of the handover, for the screen.
+//
+// A handoff from another desk (item.kind "handoff", docs/protocol.md
+// "Handoffs between desks") is taken the same way, but `take` starts a new
+// session of this desk's own, prefilled with the facts the other desk sent:
+// the record is the same (facts, no steps), and rec.handoff says where it
+// came from, for the screen and for the finish form's referral check.
 export function createTakenRecord(step, handover) {
   const rec = createRecord(step, { facts: step.facts || {} });
+  if (handover.kind === 'handoff' || step.handoff) {
+    const about = { ...handover, ...(step.handoff || {}) };
+    rec.handoff = {
+      code: about.code, from: about.from || '', destination: about.destination || null,
+      referral_reason: about.referral_reason || null, note: about.note || '', advice: about.advice || '',
+      dropped_facts: Array.isArray(about.dropped_facts) ? about.dropped_facts : [],
+    };
+    return rec;
+  }
   rec.handover = { code: handover.code, created: handover.created || null };
   // When the citizen's walk began is not told; the handover is the earliest
   // time we know, and the daemon only takes a restore's start if it is past.

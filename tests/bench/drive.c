@@ -384,6 +384,9 @@ static void on_closed(struct wsc *c, const char *why)
 		return;
 	}
 	b->st.closed++;
+	b->lost_total++;
+	if (!b->lost_why[0])
+		snprintf(b->lost_why, sizeof(b->lost_why), "%s", why);
 	if (a->busy)
 		b->st.lat[a->out_type].errors++;
 	a->busy = 0;
@@ -479,6 +482,38 @@ int bench_open(struct bench *b, const char *name, enum who who, unsigned n, unsi
 	return 0;
 }
 
+/* Agents whose connection went away since their last phase (while another
+ * side was measured, nobody read their sockets) connect and say hello
+ * again, so that a phase never runs with fewer agents than it says; the
+ * note says how many and why. */
+static void bench_revive(struct bench *b, const char *name, unsigned nactive)
+{
+	unsigned lost = 0;
+	uint64_t until;
+
+	wsc_loop_once(&b->loop, 0); /* learn of closes that are waiting */
+	for (unsigned i = 0; i < nactive; i++) {
+		struct agent *a = b->agents[i];
+		if (a->ready && !a->dead)
+			continue;
+		lost++;
+		a->dead = a->ready = a->busy = 0;
+		a->slot_count = 0;
+		if (!(a->ws = wsc_connect(&b->loop, a))) {
+			a->dead = 1;
+			continue;
+		}
+		b->opening++;
+	}
+	if (!lost)
+		return;
+	until = now_ns() + OPEN_TIMEOUT_NS;
+	while (b->opening && now_ns() < until)
+		wsc_loop_once(&b->loop, 100000000);
+	out_note(b, name, "%u of %u agents had lost their connection (%s); connected them again",
+		 lost, nactive, b->lost_why[0] ? b->lost_why : "never opened");
+}
+
 /* Wait for the replies still owed; what does not come counts as failed. */
 static void bench_drain(struct bench *b)
 {
@@ -542,6 +577,7 @@ int bench_phase(struct bench *b, const char *name, const struct script *s, unsig
 
 	if (nactive > b->nagents)
 		nactive = b->nagents;
+	bench_revive(b, name, nactive);
 	stats_reset(b);
 	b->script = s;
 	b->active = nactive;

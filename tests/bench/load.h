@@ -95,6 +95,8 @@ struct bench {
 	struct phase_stats st;
 	struct logged_map logged;
 	unsigned opening;        /* connections between connect and welcome */
+	unsigned long lost_total; /* agents' connections lost, in all phases */
+	char lost_why[160];      /* why the first of them went */
 	unsigned open_failed;
 	char open_error[160];
 

@@ -259,6 +259,7 @@ describe('slow and idle clients', { concurrency: true }, () => {
     const kept = await raw(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`, { ms: 9000 });
     assert.equal(kept.status, 200);
     assert.ok(kept.closed && Date.now() - t0 < 8000, 'the idle keep-alive connection was closed');
+    await stillServes();
   });
 
   test('an idle websocket is pinged after 30 s and closed 10 s later only if it does not answer', async () => {
@@ -276,6 +277,7 @@ describe('slow and idle clients', { concurrency: true }, () => {
     assert.equal(answers.ws.readyState, WebSocket.OPEN, 'a client that answers pings stays connected');
     assert.ok(mute.closedAt >= 39000 && mute.closedAt < 43000, `the mute client was closed at ${mute.closedAt} ms`);
     answers.ws.close();
+    await stillServes();
   });
 });
 
@@ -318,6 +320,7 @@ test('every response carries the security headers; a daemon script loads on a pa
   assert.match(js.headers.get('content-type'), /javascript/, 'scripts have a script type (nosniff needs it)');
 
   // A host page on another origin (the widget's case) includes our script.
+  await stillServes();
   let chromium;
   try {
     ({ chromium } = await import('playwright-core'));

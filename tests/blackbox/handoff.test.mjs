@@ -151,6 +151,7 @@ async function report(d) {
 
 test('a referral with consent appears in B\'s queue with the same facts; B confirms it right and A\'s report says so', async () => {
   const a = await agent(A);
+  assert.ok(a.welcome.handoff_destinations.includes('no.nav'), 'the welcome names the destinations with a connected desk');
   const { step, logged } = await referFromA(a, ['self', 'case_matter', 'welfare_benefit'],
     { key: 'ref-accepted-1', destination: 'no.nav' });
   assert.match(logged.handoff?.code ?? '', /^[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}$/, 'logged names the code the caller says at B');

@@ -275,3 +275,13 @@ test('the agent panel and the other clients are served over HTTP', async () => {
   assert.match(await r.text(), /<html/i);
   assert.match(r.headers.get('content-security-policy') || '', /default-src 'none'/);
 });
+
+test('consent to hand a referral over needs a connected desk for that destination', async () => {
+  const a = await agent(d);
+  assert.deepEqual(a.welcome.handoff_destinations, [], 'no peers configured, none offered');
+  const s = await startNo(a);
+  const r = await a.request({ type: 'finish', session: s.session, key: 'k-consent', outcome: 'referred', destination: 'no.nav', referral_reason: 'wrong_agency', consent: true });
+  assert.equal(r.code, 'bad_request');
+  assert.match(r.message, /no desk is connected for no\.nav/);
+  await a.close();
+});

@@ -18,6 +18,13 @@ after(async () => { await browser?.close(); });
 
 const dbOf = (d) => join(d.dir, 'vegvisar.db');
 
+// Today in the daemon's local time (the report's days), as YYYY-MM-DD.
+function localDate() {
+  const t = new Date();
+  const p = (n) => String(n).padStart(2, '0');
+  return `${t.getFullYear()}-${p(t.getMonth() + 1)}-${p(t.getDate())}`;
+}
+
 async function withDaemon(fn) {
   const d = await startDaemon();
   const ctx = { d, extra: [] };
@@ -181,6 +188,29 @@ test('a whole call by keyboard only: start, answer, back, change a fact, search 
     assert.deepEqual(JSON.parse(row.path), ['who', 'mandate', 'topic', 'login.method', 'login.bank']);
     assert.deepEqual(JSON.parse(row.facts), { on_behalf: 'another_person', authority: 'guardian', topic: 'login' });
     assert.doesNotMatch(row.note, /01017010170|912 34 567/, 'the ID and phone numbers are removed from the note');
+
+    // The survey report for today counts the contact with the fields the
+    // panel sent (what a supervisor downloads; docs/protocol.md, HTTP API).
+    const today = localDate();
+    const res = await fetch(`${d.url}/api/v1/report?from=${today}&to=${today}`,
+      { headers: { Authorization: `Bearer ${d.tokens.supervisor}` } });
+    assert.equal(res.status, 200, await res.clone().text());
+    const report = await res.json();
+    assert.deepEqual(report.filter, { from: today, to: today, period: null, country: null, channel: null });
+    assert.equal(report.total, 1);
+    assert.equal(report.outcome.referred.count, 1);
+    assert.equal(report.outcome.resolved.count, 0);
+    assert.equal(report.referral.referred, 1);
+    assert.equal(report.referral.reason.wrong_agency.count, 1, 'the referral reason');
+    assert.equal(report.referral.reason.wrong_agency.share, 1);
+    assert.deepEqual(Object.keys(report.referral.destination), ['no.bank'], 'the destination, in referrals by destination');
+    assert.equal(report.referral.destination['no.bank'].count, 1);
+    assert.equal(report.channel.chat.count, 1, 'the channel');
+    assert.equal(report.channel.phone.count, 0);
+    assert.equal(report.on_behalf.another_person.count, 1);
+    assert.equal(report.relation.guardian.count, 1);
+    assert.equal(report.category.login.count, 1);
+    assert.equal(report.suggested.referred.followed, 1, 'referred where the tree pointed');
 
     // The next contact starts from the logged screen.
     await page.keyboard.press('Tab');
