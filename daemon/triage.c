@@ -144,13 +144,16 @@ static int triage_check_prefill(const struct rulebook *rb, const struct rules_tr
 			util_fail(err, errlen, "unknown fact \"%s\"; facts: %s", fact, list);
 			return -1;
 		}
-		rules_append_list(list, sizeof(list), 0, values);
-		if (!(value = json_string_value(v))) {
+		value = json_string_value(v);
+		/* The allowed list is only formatted for an error: starts are hot. */
+		if (!value) {
+			rules_append_list(list, sizeof(list), 0, values);
 			util_fail(err, errlen, "fact \"%s\" must be a string; allowed: %s", fact,
 				   list);
 			return -1;
 		}
 		if (!rules_fact_valid(rb, fact, value)) {
+			rules_append_list(list, sizeof(list), 0, values);
 			util_fail(err, errlen,
 				   "value \"%s\" is not a value of fact \"%s\"; allowed: %s", value,
 				   fact, list);
