@@ -51,7 +51,7 @@ struct conf_sender {
 struct conf_delivery {
 	int retry_base_ms;      /* the first retry waits about this; doubles after each failure */
 	int max_delay_ms;       /* the longest wait between two attempts */
-	int max_age_hours;      /* a message still undelivered after this is a dead letter */
+	int max_age_seconds;    /* a message still undelivered after this is a dead letter */
 	int connect_timeout_ms;
 	int timeout_ms;         /* one whole attempt */
 };

@@ -38,7 +38,7 @@ void conf_peers_defaults(struct conf *c)
 	snprintf(c->desk, sizeof(c->desk), "%s", conf_id_valid(host) ? host : "vegvisard");
 	c->delivery.retry_base_ms = 10000;
 	c->delivery.max_delay_ms = 3600000;
-	c->delivery.max_age_hours = 24;
+	c->delivery.max_age_seconds = 24 * 3600;
 	c->delivery.connect_timeout_ms = 5000;
 	c->delivery.timeout_ms = 15000;
 }
@@ -393,7 +393,7 @@ int conf_key_collector(struct conf *c, json_t *v, const char *path, char *err, s
 	return 0;
 }
 
-/* {"retry_base_ms": 10000, "max_delay_ms": 3600000, "max_age_hours": 24,
+/* {"retry_base_ms": 10000, "max_delay_ms": 3600000, "max_age_seconds": 86400,
  *  "connect_timeout_ms": 5000, "timeout_ms": 15000}; each key optional. */
 int conf_key_delivery(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
 {
@@ -404,7 +404,7 @@ int conf_key_delivery(struct conf *c, json_t *v, const char *path, char *err, si
 	} keys[] = {
 		{ "retry_base_ms", offsetof(struct conf_delivery, retry_base_ms), 10, 3600000 },
 		{ "max_delay_ms", offsetof(struct conf_delivery, max_delay_ms), 10, 86400000 },
-		{ "max_age_hours", offsetof(struct conf_delivery, max_age_hours), 1, 720 },
+		{ "max_age_seconds", offsetof(struct conf_delivery, max_age_seconds), 1, 30 * 86400 },
 		{ "connect_timeout_ms", offsetof(struct conf_delivery, connect_timeout_ms), 100,
 		  60000 },
 		{ "timeout_ms", offsetof(struct conf_delivery, timeout_ms), 100, 300000 },
@@ -422,7 +422,7 @@ int conf_key_delivery(struct conf *c, json_t *v, const char *path, char *err, si
 		if (k == sizeof(keys) / sizeof(keys[0]))
 			return util_fail(
 				err, errlen,
-				"%s: delivery: unknown key \"%s\" (allowed: retry_base_ms, max_delay_ms, max_age_hours, connect_timeout_ms, timeout_ms)",
+				"%s: delivery: unknown key \"%s\" (allowed: retry_base_ms, max_delay_ms, max_age_seconds, connect_timeout_ms, timeout_ms)",
 				path, key);
 		if (!json_is_integer(n) || json_integer_value(n) < keys[k].min ||
 		    json_integer_value(n) > keys[k].max)

@@ -310,7 +310,7 @@ static void outbox_mark(struct outbox *ob, struct outbox_transfer *t, int delive
 	static const char sql_dead[] =
 		"UPDATE outbox SET state = 'dead', attempts = attempts + 1,"
 		" done_ms = ?2, last_error = ?3 WHERE id = ?1 AND state = 'pending'";
-	const int64_t max_age = (int64_t)ob->conf->delivery.max_age_hours * 3600000;
+	const int64_t max_age = (int64_t)ob->conf->delivery.max_age_seconds * 1000;
 	sqlite3_stmt *q[3] = { NULL, NULL, NULL };
 	int64_t now = outbox_now();
 	size_t dead = 0;
@@ -361,10 +361,10 @@ static void outbox_mark(struct outbox *ob, struct outbox_transfer *t, int delive
 		__atomic_add_fetch(&ob->counters.dead_letters[t->kind], (long long)dead,
 				   __ATOMIC_RELAXED);
 		if (dead)
-			log_err("outbox: %zu %s message%s for %s given up after %d hours or a refusal "
+			log_err("outbox: %zu %s message%s for %s given up after %d s or a refusal "
 				"(dead letter): %s",
 				dead, kind_names[t->kind], dead == 1 ? "" : "s", t->target,
-				ob->conf->delivery.max_age_hours, error);
+				ob->conf->delivery.max_age_seconds, error);
 	}
 }
 

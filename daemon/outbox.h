@@ -7,7 +7,7 @@
  * (outbox_insert, from a store job). One delivery thread reads the rows that
  * are due through its own SQLite connection, POSTs them with libcurl's multi
  * interface, and marks each delivered, due again later (exponential backoff
- * with jitter), or dead once it is older than delivery.max_age_hours. It
+ * with jitter), or dead once it is older than delivery.max_age_seconds. It
  * wakes when outbox_kick() says rows were committed and when the next row
  * falls due. Receivers deduplicate, so at-least-once delivery has an
  * exactly-once effect; a row whose "delivered" mark was lost (kill -9) is

@@ -391,3 +391,30 @@ test('a handoff the peer refuses for good is a dead letter at once, shown to sup
   await Promise.all([a.close(), sup.close()]);
 });
 
+
+test('a handoff that keeps failing is retried with back-off until max_age_seconds, then a dead letter', async () => {
+  let attempts = 0;
+  const failing = createServer((req, res) => { attempts++; req.resume(); res.writeHead(500).end('down'); });
+  await new Promise((ok) => failing.listen(0, '127.0.0.1', ok));
+  const C = await startDaemon({
+    config: {
+      desk: 'desk-c',
+      peers: [{ destination: 'no.bank', url: `http://127.0.0.1:${failing.address().port}/api/v1/handoffs`, secret: SECRET }],
+      delivery: { retry_base_ms: 100, max_delay_ms: 400, max_age_seconds: 2 },
+    },
+  });
+  const a = await agent(C);
+  await referFromA(a, ['self', 'login', 'bankid'], { key: 'aged-1', destination: 'no.bank' });
+  await C.waitForLog(/given up after 2 s or a refusal \(dead letter\)/, 'the outbox to give up');
+  const [row] = sqlite(`${C.dir}/vegvisar.db`, "select state, attempts, last_error from outbox where kind = 'handoff'");
+  assert.equal(row.state, 'dead');
+  assert.ok(row.attempts >= 3, `retried before giving up (${row.attempts} attempts)`);
+  assert.equal(attempts, row.attempts, 'every attempt reached the peer');
+  assert.match(row.last_error, /HTTP 500/);
+  const metrics = await (await fetch(`${C.url}/metrics`)).text();
+  assert.match(metrics, /^vegvisar_outbox_dead_letters\{kind="handoff"\} 1$/m);
+  await a.close();
+  await C.stop();
+  C.cleanup();
+  failing.close();
+});

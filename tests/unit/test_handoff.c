@@ -344,7 +344,7 @@ static void test_config(void **state)
 		     " \"senders\": [{\"desk\": \"desk-b\", \"secret\": \"" SECRET "\"}],"
 		     " \"collector\": {\"url\": \"https://c.example/api/v1/ingest\", \"secret\": \"" SECRET
 		     "\"},"
-		     " \"delivery\": {\"retry_base_ms\": 100, \"max_age_hours\": 1}}",
+		     " \"delivery\": {\"retry_base_ms\": 100, \"max_age_seconds\": 3600}}",
 		     err, sizeof(err)),
 		0);
 	assert_string_equal(c.desk, "desk-a");
@@ -353,7 +353,7 @@ static void test_config(void **state)
 	assert_non_null(conf_sender_find(&c, "desk-b"));
 	assert_null(conf_sender_find(&c, "desk-b")->feedback_url);
 	assert_int_equal(c.delivery.retry_base_ms, 100);
-	assert_int_equal(c.delivery.max_age_hours, 1);
+	assert_int_equal(c.delivery.max_age_seconds, 3600);
 	assert_int_equal(c.delivery.timeout_ms, 15000);
 	conf_free(&c);
 
