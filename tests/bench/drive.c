@@ -96,61 +96,58 @@ static int reply_ok(struct bench *b, enum msg_type type, const char *text)
 	if (b->echo)
 		return 1;
 	if (type == MT_SUBSCRIBE)
-		return !reply_string_is(text, "\"type\":\"", "error");
+		return reply_string_is(text, "\"type\":\"", "stats");
 	return reply_string_is(text, "\"type\":\"", expected_reply[type]);
 }
 
-/* --- the logged contacts, for timing supervisor pushes ------------------ */
+/* --- supervisor pushes ------------------------------------------------- */
 
-static size_t logged_slot(const struct logged_map *m, int64_t id)
+/* A pushed snapshot carries today's figures, "today":{…,"contacts":N,…},
+ * contacts first among them (docs/protocol.md, subscribe). -1 if absent. */
+static int64_t stats_today_contacts(const char *text)
 {
-	size_t i = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
+	const char *today = strstr(text, "\"today\":{");
 
-	while (m->id[i] && m->id[i] != id)
-		i = (i + 1) & (m->cap - 1);
-	return i;
+	return today ? reply_int(today, "\"contacts\":") : -1;
 }
 
-static void logged_put(struct logged_map *m, int64_t id, uint64_t t)
+static void logged_append(struct logged_times *l, uint64_t t)
 {
-	size_t i;
-
-	if (!m->cap || id <= 0)
-		return;
-	if (2 * (m->n + 1) > m->cap) {
-		struct logged_map bigger = { .cap = 2 * m->cap };
-		bigger.id = calloc(bigger.cap, sizeof(*bigger.id));
-		bigger.t = calloc(bigger.cap, sizeof(*bigger.t));
-		if (!bigger.id || !bigger.t) {
-			free(bigger.id);
-			free(bigger.t);
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 4096;
+		uint64_t *grown = realloc(l->t, cap * sizeof(*grown));
+		if (!grown)
 			return;
-		}
-		for (size_t k = 0; k < m->cap; k++)
-			if (m->id[k])
-				logged_put(&bigger, m->id[k], m->t[k]);
-		free(m->id);
-		free(m->t);
-		*m = bigger;
+		l->t = grown;
+		l->cap = cap;
 	}
-	i = logged_slot(m, id);
-	if (!m->id[i])
-		m->n++;
-	m->id[i] = id;
-	m->t[i] = t;
+	l->t[l->n++] = t;
 }
 
-static int logged_get(const struct logged_map *m, int64_t id, uint64_t *t)
+/* A push says how many contacts today has; those this supervisor had not
+ * seen yet reached it now: one latency sample per contact, from the moment
+ * its agent got "logged". */
+static void stats_push(struct agent *a, const char *text, uint64_t now)
 {
-	size_t i;
+	struct bench *b = a->b;
+	int64_t today = stats_today_contacts(text), upto;
 
-	if (!m->cap || id <= 0)
-		return -1;
-	i = logged_slot(m, id);
-	if (!m->id[i])
-		return -1;
-	*t = m->t[i];
-	return 0;
+	if (today < 0)
+		return;
+	b->st.pushes++;
+	upto = today - a->stats_base;
+	for (int64_t k = a->stats_seen; k < upto; k++) {
+		if ((size_t)k < b->logged.n) {
+			uint64_t t = b->logged.t[k];
+			lat_add(&b->st.lat[MT_PUSH], now > t ? now - t : 0, 0);
+		} else {
+			/* the push overtook the agent's "logged" */
+			lat_add(&b->st.lat[MT_PUSH], 0, 0);
+			b->st.pushes_ahead++;
+		}
+	}
+	if (upto > a->stats_seen)
+		a->stats_seen = upto;
 }
 
 /* --- sending ------------------------------------------------------------ */
@@ -278,17 +275,8 @@ static int in_window(const struct bench *b, uint64_t now)
 /* A message that answers no request: a supervisor's push. */
 static void agent_unsolicited(struct agent *a, const char *text, uint64_t now)
 {
-	struct bench *b = a->b;
-	int64_t contact = reply_int(text, "\"contact\":");
-	uint64_t t;
-
-	if (!in_window(b, now))
-		return;
-	b->st.pushes++;
-	if (logged_get(&b->logged, contact, &t) == 0)
-		lat_add(&b->st.lat[MT_PUSH], now > t ? now - t : 0, strlen(text));
-	else
-		b->st.pushes_unmatched++;
+	if (a->who == WHO_SUPERVISOR && a->b->logged.on)
+		stats_push(a, text, now);
 }
 
 static void agent_after_reply(struct agent *a)
@@ -340,6 +328,8 @@ static void on_message(struct wsc *c, const char *text, size_t len)
 			b->open_failed++;
 		return;
 	case MT_SUBSCRIBE:
+		if (ok)
+			a->stats_base = stats_today_contacts(text);
 		return;
 	case MT_START:
 		if (ok) {
@@ -351,8 +341,8 @@ static void on_message(struct wsc *c, const char *text, size_t len)
 		}
 		break;
 	case MT_FINISH:
-		if (ok && b->logged.cap)
-			logged_put(&b->logged, reply_int(text, "\"contact\":"), now);
+		if (ok && b->logged.on && !strstr(text, "\"duplicate\":true"))
+			logged_append(&b->logged, now);
 		break;
 	default:
 		break;
@@ -410,7 +400,7 @@ static void stats_reset(struct bench *b)
 	for (int t = 0; t < MT_COUNT; t++)
 		lat_reset(&st->lat[t]);
 	st->last_reply = st->max_gap = st->late_slots = st->timeouts = 0;
-	st->closed = st->hups = st->pushes = st->pushes_unmatched = 0;
+	st->closed = st->hups = st->pushes = st->pushes_ahead = 0;
 	st->first_error[0] = '\0';
 }
 
@@ -549,11 +539,9 @@ static size_t bench_phase_rows(struct bench *b, const char *name, unsigned nacti
 
 	for (int t = 0; t < MT_COUNT; t++) {
 		struct lat *l = &b->st.lat[t];
-		if (!l->n && !l->errors)
-			continue;
+		if (t == MT_PUSH || (!l->n && !l->errors))
+			continue; /* pushes: bench_subscribe, after the last of them */
 		out_row(b, name, msg_type_names[t], nactive, l, secs);
-		if (t == MT_PUSH)
-			continue;
 		for (size_t i = 0; i < l->n; i++)
 			lat_add(&all, l->ns[i], 0);
 		all.errors += l->errors;
@@ -660,12 +648,15 @@ int bench_phase(struct bench *b, const char *name, const struct script *s, unsig
 	return 0;
 }
 
+/* Supervisors subscribe to the statistics; then the agents run whole
+ * contacts and every contact logged should reach every supervisor in the
+ * snapshots they are pushed. */
 int bench_subscribe(struct bench *b, const char *name, unsigned nsupervisors, unsigned nagents,
 		    double secs, double warmup)
 {
 	char opened[64];
-	unsigned refused = 0, answered = 0;
-	uint64_t until;
+	unsigned answered;
+	uint64_t until, expected = 0, reached = 0;
 
 	if (b->echo) {
 		out_note(b, name, "not run against the echo server");
@@ -684,27 +675,36 @@ int bench_subscribe(struct bench *b, const char *name, unsigned nsupervisors, un
 			answered += !b->supervisors[i]->busy;
 		wsc_loop_once(&b->loop, 10000000);
 	} while (answered < b->nsupervisors && now_ns() < until);
-	refused = (unsigned)b->st.lat[MT_SUBSCRIBE].errors;
-	if (refused || answered < b->nsupervisors) {
+	if (b->st.lat[MT_SUBSCRIBE].errors || answered < b->nsupervisors) {
 		out_metric(b, name, "pending", 1, "");
 		out_note(b, name,
-			 "PENDING: %u of %u subscriptions refused, %u unanswered; the daemon does not "
-			 "serve \"subscribe\" yet (%s). No push figures are reported.",
-			 refused, b->nsupervisors, b->nsupervisors - answered,
+			 "PENDING: %llu of %u subscriptions refused, %u unanswered (%s). No push "
+			 "figures are reported.",
+			 (unsigned long long)b->st.lat[MT_SUBSCRIBE].errors, b->nsupervisors,
+			 b->nsupervisors - answered,
 			 b->st.first_error[0] ? b->st.first_error : "no reply");
 		return 0;
 	}
-	b->logged.cap = 1 << 16;
-	b->logged.id = calloc(b->logged.cap, sizeof(*b->logged.id));
-	b->logged.t = calloc(b->logged.cap, sizeof(*b->logged.t));
-	if (!b->logged.id || !b->logged.t)
-		return -1;
+	b->logged.n = 0;
+	b->logged.on = 1;
 	bench_phase(b, name, &script_contact, nagents, secs, warmup, 0, 0);
+	/* The last contacts' snapshots: pushes are coalesced, a second at most. */
+	until = now_ns() + 1500000000ull;
+	while (now_ns() < until)
+		wsc_loop_once(&b->loop, 50000000);
+	b->logged.on = 0;
+	for (unsigned i = 0; i < b->nsupervisors; i++) {
+		struct agent *a = b->supervisors[i];
+		expected += b->logged.n;
+		reached += (uint64_t)a->stats_seen < b->logged.n ? (uint64_t)a->stats_seen
+								     : b->logged.n;
+	}
+	out_row(b, name, "push", b->nsupervisors, &b->st.lat[MT_PUSH], secs - warmup);
 	out_metric(b, name, "pushes", (double)b->st.pushes, "");
-	out_metric(b, name, "pushes_expected",
-		   (double)b->st.lat[MT_FINISH].n * (double)b->nsupervisors, "");
-	out_metric(b, name, "pushes_unmatched", (double)b->st.pushes_unmatched, "");
-	free(b->logged.id);
+	out_metric(b, name, "contacts_logged", (double)b->logged.n, "");
+	out_metric(b, name, "reached", expected ? 100.0 * (double)reached / (double)expected : 0,
+		   "%");
+	out_metric(b, name, "pushed_ahead", (double)b->st.pushes_ahead, "");
 	free(b->logged.t);
 	memset(&b->logged, 0, sizeof(b->logged));
 	return 0;

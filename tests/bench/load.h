@@ -52,6 +52,8 @@ struct agent {
 	uint32_t finishes;
 	char session[33];
 	uint64_t slots[SLOTS_MAX]; /* open loop: due times not yet sent */
+	int64_t stats_base;     /* supervisor: today's contacts when it subscribed */
+	int64_t stats_seen;     /* supervisor: contacts its pushes have covered since */
 };
 
 /* Everything measured in one phase. */
@@ -62,16 +64,16 @@ struct phase_stats {
 	uint64_t timeouts;              /* requests still unanswered when the phase drained */
 	uint64_t closed;                /* connections lost during the phase */
 	uint64_t hups;                  /* SIGHUPs sent to the server */
-	uint64_t pushes, pushes_unmatched;
+	uint64_t pushes, pushes_ahead; /* ahead: counted a contact before its agent heard "logged" */
 	char first_error[320];
 };
 
-/* The contact ids an agent saw "logged" for, and when: the supervisor
- * pushes are timed against these. */
-struct logged_map {
-	int64_t *id;
+/* When each contact of the subscribe phase was logged, in the order the
+ * agents heard it: the n-th is the n-th the daemon's figures count. */
+struct logged_times {
 	uint64_t *t;
-	size_t cap, n;
+	size_t n, cap;
+	int on;
 };
 
 struct bench {
@@ -93,7 +95,7 @@ struct bench {
 	int sending;             /* new requests may go out */
 	uint64_t w0, w1;         /* the measurement window */
 	struct phase_stats st;
-	struct logged_map logged;
+	struct logged_times logged;
 	unsigned opening;        /* connections between connect and welcome */
 	unsigned long lost_total; /* agents' connections lost, in all phases */
 	char lost_why[160];      /* why the first of them went */

@@ -46,7 +46,7 @@ total_ir()
 
 drive()
 {
-	"${GEN[@]}" "$LOAD" "$@" --phases "$phase" --agents 100 --secs 8 --warmup 1 |
+	"${GEN[@]}" "$LOAD" "$@" --phases "$phase" --agents 100 --secs 8 --warmup 1 --retries 0 |
 		grep -E " all |note" || true
 }
 
@@ -71,8 +71,8 @@ callgrind)
 	echo
 	echo "== $phase: user-space instructions per reply, inside the event loop"
 	awk -v d="$d_ir" -v dn="$d_n" -v e="$e_ir" -v en="$e_n" 'BEGIN {
-		printf "vegvisard %12d Ir / %7d replies = %8.0f per reply\n", d, dn, d / (dn ? dn : 1)
-		printf "vv-echo   %12d Ir / %7d replies = %8.0f per reply\n", e, en, e / (en ? en : 1)
+		printf "vegvisard %14.0f Ir / %8.0f replies = %8.0f per reply\n", d, dn, d / (dn ? dn : 1)
+		printf "vv-echo   %14.0f Ir / %8.0f replies = %8.0f per reply\n", e, en, e / (en ? en : 1)
 	}'
 	echo
 	echo "== $phase: the daemon's functions, inclusive"
