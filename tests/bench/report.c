@@ -258,12 +258,12 @@ static void report_targets(const struct side *ceil, const struct side *res)
 		printf(", %.0f ms with a cold page cache\n", m2->value);
 	m = find_metric(res, "report", "ms_median");
 	if (m)
-		printf("%-52s %-8s median %.0f ms for %.0f bytes (no target set yet)\n",
-		       "report over 1M contacts", "-", m->value,
+		printf("%-52s %-8s median %.0f ms for %.0f bytes\n",
+		       "report over 1M contacts < 1 s", verdict(m->value < 1000), m->value,
 		       find_metric(res, "report", "bytes") ? find_metric(res, "report", "bytes")->value : 0);
 	else
 		printf("%-52s %-8s no report endpoint answered yet; harness ready\n",
-		       "report over 1M contacts", "PENDING");
+		       "report over 1M contacts < 1 s", "PENDING");
 }
 
 int report_main(int argc, char **argv)
