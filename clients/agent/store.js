@@ -7,6 +7,8 @@
 // the same idempotency key; and the desk's preferences. The token is never
 // put in localStorage nor in a URL.
 
+import { read, write } from '/shared/storage.js';
+
 const K = {
   token: 'vegvisar.agent.token',
   session: 'vegvisar.agent.session',
@@ -16,24 +18,6 @@ const K = {
   prefs: 'vegvisar.agent.prefs',
 };
 
-function read(storage, key, fallback) {
-  try {
-    const raw = storage.getItem(key);
-    return raw === null ? fallback : JSON.parse(raw);
-  } catch {
-    return fallback;
-  }
-}
-
-function write(storage, key, value) {
-  try {
-    if (value === null || value === undefined) storage.removeItem(key);
-    else storage.setItem(key, JSON.stringify(value));
-  } catch (e) {
-    // Storage full or disabled: the panel still works, only without memory.
-    console.warn('vegvisar: cannot store', key, e);
-  }
-}
 
 export const token = {
   get: () => read(sessionStorage, K.token, null),

@@ -17,6 +17,7 @@ import { I18n, browserLang, UI_LANGS, LANG_NAMES } from '/shared/i18n.js';
 import { h, uniqueId } from '/shared/dom.js';
 import { TEXTS, LOCALES } from './texts.js';
 import { rateChart, bar } from './chart.js';
+import { read, write } from '/shared/storage.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -24,23 +25,6 @@ const $ = (id) => document.getElementById(id);
 
 const K = { token: 'vegvisar.supervisor.token', prefs: 'vegvisar.supervisor.prefs' };
 
-function read(storage, key, fallback) {
-  try {
-    const raw = storage.getItem(key);
-    return raw === null ? fallback : JSON.parse(raw);
-  } catch {
-    return fallback;
-  }
-}
-
-function write(storage, key, value) {
-  try {
-    if (value === null || value === undefined) storage.removeItem(key);
-    else storage.setItem(key, JSON.stringify(value));
-  } catch (e) {
-    console.warn('vegvisar: cannot store', key, e);
-  }
-}
 
 // The token: this tab only. Preferences (language, filters, range): the profile.
 const token = {
