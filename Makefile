@@ -31,13 +31,13 @@ LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
 UNIT_TESTS = rules store scrub crypto conf proto search report stats handoff
-TEST_rules_OBJS = rules triage log util
+TEST_rules_OBJS = rules triage jbuf log util
 TEST_store_OBJS = store log util
 TEST_scrub_OBJS = scrub util
 TEST_crypto_OBJS = crypto util
 TEST_conf_OBJS = conf conf_peers log crypto limits util
 TEST_proto_OBJS = proto log util
-TEST_search_OBJS = search search_fts rules triage log util
+TEST_search_OBJS = search search_fts rules triage jbuf log util
 TEST_report_OBJS = report report_export store conf conf_peers report_referrals log crypto limits util
 TEST_stats_OBJS = stats store conf conf_peers log crypto limits util
 TEST_handoff_OBJS = handoff conf conf_peers crypto limits log util

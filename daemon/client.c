@@ -13,11 +13,9 @@
 #include "log.h"
 #include "proto.h"
 
-void client_send(struct client *c, json_t *msg)
+void client_send_text(struct client *c, const char *text, size_t len)
 {
 	struct outq_item *it;
-	char *text;
-	size_t len;
 
 	if (c->overflowed)
 		return;
@@ -28,21 +26,24 @@ void client_send(struct client *c, json_t *msg)
 		lws_callback_on_writable(c->wsi);
 		return;
 	}
-	text = json_dumps(msg, JSON_COMPACT);
-	if (!text)
-		return;
-	len = strlen(text);
 	it = &c->outq[(c->outq_head + c->outq_count) % CLIENT_OUTQ_MAX];
 	it->buf = malloc(LWS_PRE + len);
-	if (!it->buf) {
-		free(text);
+	if (!it->buf)
 		return;
-	}
 	memcpy(it->buf + LWS_PRE, text, len);
 	it->len = len;
-	free(text);
 	c->outq_count++;
 	lws_callback_on_writable(c->wsi);
+}
+
+void client_send(struct client *c, json_t *msg)
+{
+	char *text = json_dumps(msg, JSON_COMPACT);
+
+	if (!text)
+		return;
+	client_send_text(c, text, strlen(text));
+	free(text);
 }
 
 void client_send_error(struct client *c, json_t *re, int code, const char *fmt, ...)

@@ -29,9 +29,9 @@ enum client_list { CLIENTS_QUEUE, CLIENTS_STATS, CLIENT_NLISTS };
 struct client {
 	struct lws *wsi;
 	struct daemon *d;
-	enum role role;            /* set once by "hello" */
-	char ip[48];               /* the peer's address, for per-address limits */
-	int staff_origin;          /* the page came from an origin that may sign in agents */
+	enum role role;   /* set once by "hello" */
+	char ip[48];      /* the peer's address, for per-address limits */
+	int staff_origin; /* the page came from an origin that may sign in agents */
 	char token_name[64];
 	char lang[3];
 	struct outq_item outq[CLIENT_OUTQ_MAX];
@@ -43,7 +43,7 @@ struct client {
 	struct client *sub_prev[CLIENT_NLISTS], *sub_next[CLIENT_NLISTS];
 	unsigned char subscribed[CLIENT_NLISTS];
 	struct stats_filter stats_filter; /* what "subscribe" asked to see */
-	unsigned char stats_dirty; /* a contact it sees was logged since the last push */
+	unsigned char stats_dirty;        /* a contact it sees was logged since the last push */
 };
 
 /* Add c to list l of its daemon (once). */
@@ -53,6 +53,8 @@ void client_broadcast(struct daemon *d, enum client_list l, json_t *msg);
 
 /* Queue msg (borrowed) as one text frame and ask for WRITEABLE. */
 void client_send(struct client *c, json_t *msg);
+/* The same for a message already serialized (text is copied). */
+void client_send_text(struct client *c, const char *text, size_t len);
 /* Convenience: send an error reply. */
 void client_send_error(struct client *c, json_t *re, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -12,6 +12,7 @@
 
 #include "client.h"
 #include "daemon.h"
+#include "jbuf.h"
 #include "limits.h"
 #include "log.h"
 #include "proto.h"
@@ -89,7 +90,7 @@ static int handle_hello(struct handler_ctx *h)
 	    proto_get_string(h->msg, "token", 0, 256, &token, h->err, sizeof(h->err)) ||
 	    proto_get_enum(h->msg, "lang", 0, langs_all, &lang, h->err, sizeof(h->err)))
 		return fail_err(h, PROTO_BAD_REQUEST);
-	want = !strcmp(role, "agent") ? ROLE_AGENT
+	want = !strcmp(role, "agent")        ? ROLE_AGENT
 	       : !strcmp(role, "supervisor") ? ROLE_SUPERVISOR
 					     : ROLE_CITIZEN;
 	if (want != ROLE_CITIZEN) {
@@ -131,19 +132,34 @@ static int handle_hello(struct handler_ctx *h)
 
 /* --- triage ------------------------------------------------------------- */
 
+/* Steps are the replies sent most: written as text around the node's
+ * cached question or result instead of built and dumped with jansson
+ * (docs/performance.md, finding 1). */
 void handle_send_step(struct handler_ctx *h, struct session *s)
 {
-	json_t *step = triage_step_json(s->tr, s->lang);
+	struct jbuf b = { 0 };
 
-	json_object_set_new(step, "type", json_string("step"));
-	if (h->re)
-		json_object_set(step, "re", h->re);
-	json_object_set_new(step, "session", json_string(s->id));
-	json_object_set_new(step, "country", json_string(s->country));
-	json_object_set_new(step, "lang", json_string(s->lang));
-	json_object_set_new(step, "channel", json_string(s->channel));
-	client_send(h->c, step);
-	json_decref(step);
+	jbuf_raw(&b, "{", 1);
+	triage_step_write(s->tr, s->lang, &b);
+	jbuf_lit(&b, ",\"type\":\"step\"");
+	if (h->re) {
+		jbuf_lit(&b, ",\"re\":");
+		jbuf_json(&b, h->re);
+	}
+	jbuf_lit(&b, ",\"session\":");
+	jbuf_str(&b, s->id);
+	jbuf_lit(&b, ",\"country\":");
+	jbuf_str(&b, s->country);
+	jbuf_lit(&b, ",\"lang\":");
+	jbuf_str(&b, s->lang);
+	jbuf_lit(&b, ",\"channel\":");
+	jbuf_str(&b, s->channel);
+	jbuf_raw(&b, "}", 1);
+	if (b.oom)
+		client_send_error(h->c, h->re, PROTO_INTERNAL, "out of memory");
+	else
+		client_send_text(h->c, b.p, b.len);
+	jbuf_free(&b);
 }
 
 /* The current tree for country, and the language to use in it: *lang if
@@ -224,7 +240,8 @@ static struct session *handle_begin(struct handler_ctx *h, json_t *obj, const ch
 
 static int handle_start(struct handler_ctx *h)
 {
-	static const char *const keys[] = { "type", "id", "country", "channel", "lang", "facts", NULL };
+	static const char *const keys[] = { "type", "id",    "country", "channel",
+					    "lang", "facts", NULL };
 	struct session *s;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
@@ -319,8 +336,8 @@ static int handle_jump(struct handler_ctx *h)
  * walk, its path and its back history are as they were. */
 static int handle_restore(struct handler_ctx *h, const char *id, json_t *restore)
 {
-	static const char *const keys[] = { "country", "channel", "lang", "facts", "steps",
-					    "started", NULL };
+	static const char *const keys[] = { "country", "channel", "lang", "facts",
+					    "steps",   "started", NULL };
 	json_t *steps = json_object_get(restore, "steps"), *step, *started;
 	struct session *s;
 	size_t i;
@@ -340,11 +357,12 @@ static int handle_restore(struct handler_ctx *h, const char *id, json_t *restore
 		const char *jump = json_string_value(json_object_get(step, "jump"));
 		int rc = answer ? triage_answer(s->tr, answer, h->err, sizeof(h->err))
 			 : jump ? triage_jump(s->tr, jump, h->err, sizeof(h->err))
-				: (snprintf(h->err, sizeof(h->err), "need \"answer\" or \"jump\""), -1);
+				: (snprintf(h->err, sizeof(h->err), "need \"answer\" or \"jump\""),
+				   -1);
 		if (rc) {
 			session_destroy(&h->d->sessions, s);
-			return fail(h, PROTO_CONFLICT, "cannot restore the session: steps[%zu]: %s", i,
-				    h->err);
+			return fail(h, PROTO_CONFLICT, "cannot restore the session: steps[%zu]: %s",
+				    i, h->err);
 		}
 	}
 	started = json_object_get(restore, "started");
@@ -372,6 +390,9 @@ static int handle_resume(struct handler_ctx *h)
 		return handle_restore(h, id, restore);
 	if (!(s = handle_session(h, 1)))
 		return -1;
+	if (!s->tr) /* finished: the walk is gone, the contact is what counts */
+		return fail(h, PROTO_CONFLICT, "session \"%s\" is finished (contact %lld)", s->id,
+			    (long long)s->contact_id);
 	handle_send_step(h, s);
 	return 0;
 }
@@ -483,7 +504,8 @@ void handle_message(struct client *c, const char *text, size_t len)
 		for (size_t k = 0; k < n; k++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 				 k ? ", " : "", handlers[k].type);
-		fail(&h, PROTO_BAD_REQUEST, "unknown message type \"%s\"; known: %s", msg.type, list);
+		fail(&h, PROTO_BAD_REQUEST, "unknown message type \"%s\"; known: %s", msg.type,
+		     list);
 	} else if (handlers[i].roles && c->role == ROLE_NONE) {
 		fail(&h, PROTO_UNAUTHORIZED, "say hello first");
 	} else if (handlers[i].roles && !(handlers[i].roles & (1u << c->role))) {

@@ -18,22 +18,31 @@
 static const char *const outcomes[] = { "resolved", "referred", "abandoned", NULL };
 static const char *const reasons[] = { "wrong_agency", "no_mandate", "needs_in_person", "other",
 				       NULL };
-static const char *const categories[] = { "login", "reservation", "power_of_attorney", "agency",
-					  "estate", "other", NULL };
+static const char *const categories[] = { "login",  "reservation", "power_of_attorney",
+					  "agency", "estate",      "other",
+					  NULL };
 static const char *const on_behalfs[] = { "self", "another_person", "organisation", "unknown",
 					  NULL };
-static const char *const relations[] = { "adult_child_for_parent", "parent_for_child", "guardian",
-					 "spouse_or_partner", "other_family", "friend_or_neighbour",
-					 "professional_helper", "other", NULL };
-static const char *const age_bands[] = { "under_18", "18_29", "30_49", "50_66", "67_79", "80_plus",
-					 "unknown", NULL };
+static const char *const relations[] = { "adult_child_for_parent",
+					 "parent_for_child",
+					 "guardian",
+					 "spouse_or_partner",
+					 "other_family",
+					 "friend_or_neighbour",
+					 "professional_helper",
+					 "other",
+					 NULL };
+static const char *const age_bands[] = { "under_18", "18_29",   "30_49",   "50_66",
+					 "67_79",    "80_plus", "unknown", NULL };
 
 /* The category of a walk that ended before a result, from its topic fact. */
 static const char *handle_category_from_facts(json_t *facts)
 {
 	static const char *const map[][2] = {
-		{ "login", "login" },			{ "digital_post", "reservation" },
-		{ "power_of_attorney", "power_of_attorney" }, { "case_matter", "agency" },
+		{ "login", "login" },
+		{ "digital_post", "reservation" },
+		{ "power_of_attorney", "power_of_attorney" },
+		{ "case_matter", "agency" },
 		{ "deceased_estate", "estate" },
 	};
 	const char *topic = json_string_value(json_object_get(facts, "topic"));
@@ -101,11 +110,22 @@ static int handle_submit(struct handler_ctx *h, struct session *s, struct contac
 
 int handle_finish(struct handler_ctx *h)
 {
-	static const char *const keys[] = { "type",	"id",	"session", "key",
-					    "outcome",	"destination", "referral_reason",
-					    "category", "on_behalf",   "note",
-					    "relation", "age_band",	"consent",
-					    "referral_check", "correct_destination", NULL };
+	static const char *const keys[] = { "type",
+					    "id",
+					    "session",
+					    "key",
+					    "outcome",
+					    "destination",
+					    "referral_reason",
+					    "category",
+					    "on_behalf",
+					    "note",
+					    "relation",
+					    "age_band",
+					    "consent",
+					    "referral_check",
+					    "correct_destination",
+					    NULL };
 	const char *key, *outcome, *dest, *reason, *category, *on_behalf, *note, *relation, *age;
 	struct contact ct = { 0 };
 	struct handoff_finish hf;
@@ -153,8 +173,8 @@ int handle_finish(struct handler_ctx *h)
 			    "\"referral_reason\" is only for outcome \"referred\"");
 	if (dest) {
 		if (!(dest_json = rules_destination_json(h->d->rules, dest)))
-			return fail(h, PROTO_BAD_REQUEST, "\"destination\": unknown destination \"%s\"",
-				    dest);
+			return fail(h, PROTO_BAD_REQUEST,
+				    "\"destination\": unknown destination \"%s\"", dest);
 		json_decref(dest_json);
 	}
 	if (handoff_finish_prepare(h, s, outcome, &hf))
@@ -173,13 +193,14 @@ int handle_finish(struct handler_ctx *h)
 	ct.facts_json = facts = json_dumps(triage_facts(s->tr), JSON_COMPACT);
 	ct.suggested = triage_result_destination(s->tr);
 	ct.destination = dest ? dest : ct.suggested;
-	ct.category = category ? category
+	ct.category = category                  ? category
 		      : triage_at_result(s->tr) ? triage_result_category(s->tr)
 						: handle_category_from_facts(triage_facts(s->tr));
 	ct.outcome = outcome;
 	ct.referral_reason = reason;
-	ct.on_behalf = on_behalf ? on_behalf
-				 : json_string_value(json_object_get(triage_facts(s->tr), "on_behalf"));
+	ct.on_behalf =
+		on_behalf ? on_behalf
+			  : json_string_value(json_object_get(triage_facts(s->tr), "on_behalf"));
 	if (!ct.on_behalf)
 		ct.on_behalf = "unknown";
 	ct.relation = relation;
@@ -242,6 +263,12 @@ void handle_store_results(struct daemon *d)
 					if (!r->duplicate)
 						memcpy(s->handoff_code, p->handoff.code,
 						       sizeof(s->handoff_code));
+					/* Only a repeated finish can still come, and
+					 * it needs the key and the contact, not the
+					 * walk: kept for hours, walks were most of
+					 * the daemon's memory (docs/performance.md). */
+					triage_free(s->tr);
+					s->tr = NULL;
 				}
 				if (p->c)
 					handle_send_logged(p->c, p->re, r->contact_id, r->duplicate,
@@ -254,9 +281,10 @@ void handle_store_results(struct daemon *d)
 					s->finish_key = NULL;
 				}
 				if (p->c)
-					client_send_error(p->c, p->re, PROTO_UNAVAILABLE,
-							  "not stored (%s); nothing was logged, try again",
-							  r->error);
+					client_send_error(
+						p->c, p->re, PROTO_UNAVAILABLE,
+						"not stored (%s); nothing was logged, try again",
+						r->error);
 			}
 			if (p->c)
 				p->c->pending_finishes--;
@@ -266,4 +294,3 @@ void handle_store_results(struct daemon *d)
 		}
 	}
 }
-

@@ -13,19 +13,29 @@
 #include "rules.h"
 #include "session.h"
 
+/* The handover's session while its walk is there: a finished session keeps
+ * only what a repeated finish needs (handle_finish.c), so its handover is
+ * over as far as agents are concerned. */
+static struct session *handover_session(struct daemon *d, const struct handover *ho)
+{
+	struct session *s = session_find(&d->sessions, ho->session);
+
+	return s && s->tr ? s : NULL;
+}
+
 /* What agents see of a handover: its code and state, and the session's
  * step (facts, path, current question or result) in the citizen's language. */
 static json_t *handover_item(struct daemon *d, const struct handover *ho)
 {
-	struct session *s = session_find(&d->sessions, ho->session);
+	struct session *s = handover_session(d, ho);
 	json_t *item;
 
 	if (!s)
 		return NULL;
-	item = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "kind", "handover", "code", ho->code, "state",
-			 ho->state == HANDOVER_WAITING ? "waiting" : "taken", "country", s->country,
-			 "lang", s->lang, "created", (json_int_t)ho->created_ms, "expires",
-			 (json_int_t)ho->expires_ms);
+	item = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:I}", "kind", "handover", "code", ho->code,
+			 "state", ho->state == HANDOVER_WAITING ? "waiting" : "taken", "country",
+			 s->country, "lang", s->lang, "created", (json_int_t)ho->created_ms,
+			 "expires", (json_int_t)ho->expires_ms);
 	json_object_set_new(item, "step", triage_step_json(s->tr, s->lang));
 	if (ho->state == HANDOVER_TAKEN)
 		json_object_set_new(item, "taken_by", json_string(ho->taken_by));
@@ -116,12 +126,12 @@ static struct handover *handover_by_code(struct handler_ctx *h, struct handoff_i
 		return NULL;
 	}
 	ho = handover_find_code(&h->d->handovers, code);
-	if ((!ho || !session_find(&h->d->sessions, ho->session)) &&
-	    (*hi = peers_find_code(h->d, code)))
+	if ((!ho || !handover_session(h->d, ho)) && (*hi = peers_find_code(h->d, code)))
 		return NULL;
-	if (!ho || !session_find(&h->d->sessions, ho->session)) {
-		fail(h, PROTO_NOT_FOUND, "no handover with code \"%s\" (codes expire after %lld minutes)",
-		     code, HANDOVER_TTL_MS / 60000);
+	if (!ho || !handover_session(h->d, ho)) {
+		fail(h, PROTO_NOT_FOUND,
+		     "no handover with code \"%s\" (codes expire after %lld minutes)", code,
+		     HANDOVER_TTL_MS / 60000);
 		return NULL;
 	}
 	return ho;
@@ -166,7 +176,7 @@ int handle_take(struct handler_ctx *h)
 	if (ho->state == HANDOVER_TAKEN)
 		return fail(h, PROTO_CONFLICT, "handover %s was already taken by %s", ho->code,
 			    ho->taken_by);
-	s = session_find(&h->d->sessions, ho->session);
+	s = handover_session(h->d, ho);
 	if (s->state != SESSION_OPEN)
 		return fail(h, PROTO_CONFLICT, "the citizen's session has already ended");
 	/* The same session, now the agent's: same facts, path and language. */

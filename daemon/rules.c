@@ -797,6 +797,11 @@ static struct rules_tree *rules_load_tree(struct rules_loader *ld, enum rules_co
 		t->nodes[t->nnodes].id = id;
 		json_object_set_new(t->index, id, json_integer((json_int_t)t->nnodes++));
 	}
+	t->nlangs = t->langs ? json_array_size(t->langs) : 0;
+	if (!(t->wire = calloc(t->nnodes * t->nlangs + 1, sizeof(*t->wire)))) {
+		rules_problem(ld, NULL, "out of memory");
+		return t;
+	}
 	i = 0;
 	json_object_foreach(nodes, id, node)
 		rules_parse_node(ld, t, &t->nodes[i++], node);
@@ -820,6 +825,9 @@ static void rules_tree_free(struct rules_tree *t)
 		return;
 	for (i = 0; i < t->nnodes; i++)
 		free(t->nodes[i].options);
+	for (i = 0; t->wire && i < t->nnodes * t->nlangs; i++)
+		free(t->wire[i].text);
+	free(t->wire);
 	free(t->nodes);
 	json_decref(t->index);
 	json_decref(t->root);

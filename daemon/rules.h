@@ -76,6 +76,11 @@ int triage_jump(struct triage *tr, const char *node_id, char *err, size_t errlen
  *  "destination":{…as rules_destination_json}}}. Texts in lang, which the
  * caller has checked with rules_tree_has_lang. */
 json_t *triage_step_json(const struct triage *tr, const char *lang);
+/* The same step's members as JSON text, without the braces, appended to b:
+ * what a reply is built around. The question or result is serialized once
+ * per node and language while the tree is loaded. */
+struct jbuf;
+void triage_step_write(const struct triage *tr, const char *lang, struct jbuf *b);
 
 /* Accessors used when a contact is finished. */
 int triage_at_result(const struct triage *tr);

@@ -46,6 +46,12 @@ struct rules_node {
 	json_t *destination_json; /* owned by the rulebook */
 };
 
+/* A node's question or result as the protocol sends it, in one language. */
+struct rules_wire {
+	char *text; /* NULL until a step first needs it */
+	size_t len;
+};
+
 struct rules_tree {
 	const struct rulebook *rb; /* the rulebook this tree belongs to */
 	const char *country;
@@ -57,6 +63,13 @@ struct rules_tree {
 	size_t nnodes;
 	size_t start;
 	size_t questions, results, depth;
+	/* nnodes × the langs, indexed node * nlangs + lang. A step's question or
+	 * result depends only on these two while the tree is loaded, and
+	 * serializing it was most of a step's cost (docs/performance.md), so
+	 * it is written once, on first use, by the service thread (the only
+	 * one that walks trees), and freed with the tree. */
+	struct rules_wire *wire;
+	size_t nlangs;
 };
 
 struct rulebook {

@@ -17,19 +17,19 @@ enum session_state { SESSION_OPEN, SESSION_FINISHING, SESSION_FINISHED };
  * retried after a lost "logged" gets the same answer). */
 struct session {
 	char id[SESSION_ID_LEN + 1];
-	enum role role;            /* the role that started it; only that role may use it */
-	char owner[64];            /* token name for agents, "" for citizens */
+	enum role role; /* the role that started it; only that role may use it */
+	char owner[64]; /* token name for agents, "" for citizens */
 	char country[3];
 	char lang[3];
 	char channel[8];
 	int64_t started_ms;
-	int64_t touched_ms;        /* last use, for expiry */
-	struct triage *tr;
+	int64_t touched_ms; /* last use, for expiry */
+	struct triage *tr;  /* the walk; freed (NULL) once finished */
 	enum session_state state;
-	char *finish_key;          /* set while finishing or finished */
-	int64_t contact_id;        /* set once finished */
-	char handoff_code[8];      /* set once finished with a handoff to another desk */
-	struct session *next;      /* hash chain */
+	char *finish_key;     /* set while finishing or finished */
+	int64_t contact_id;   /* set once finished */
+	char handoff_code[8]; /* set once finished with a handoff to another desk */
+	struct session *next; /* hash chain */
 };
 
 struct session_table {

@@ -5,6 +5,7 @@
  * walk only ever stops at a question whose fact nobody has given yet or at a
  * result. Each answer or jump pushes one undo record; back pops it, which is
  * all it takes to restore the path and the one fact that answer set. */
+#include "jbuf.h"
 #include "rules_internal.h"
 #include "util.h"
 
@@ -149,20 +150,20 @@ static int triage_check_prefill(const struct rulebook *rb, const struct rules_tr
 		if (!value) {
 			rules_append_list(list, sizeof(list), 0, values);
 			util_fail(err, errlen, "fact \"%s\" must be a string; allowed: %s", fact,
-				   list);
+				  list);
 			return -1;
 		}
 		if (!rules_fact_valid(rb, fact, value)) {
 			rules_append_list(list, sizeof(list), 0, values);
 			util_fail(err, errlen,
-				   "value \"%s\" is not a value of fact \"%s\"; allowed: %s", value,
-				   fact, list);
+				  "value \"%s\" is not a value of fact \"%s\"; allowed: %s", value,
+				  fact, list);
 			return -1;
 		}
 		if (!strcmp(fact, "country") && strcmp(value, t->country)) {
 			util_fail(err, errlen,
-				   "fact \"country\" is \"%s\", but this is the %s tree", value,
-				   t->country);
+				  "fact \"country\" is \"%s\", but this is the %s tree", value,
+				  t->country);
 			return -1;
 		}
 	}
@@ -219,7 +220,7 @@ int triage_answer(struct triage *tr, const char *value, char *err, size_t errlen
 
 	if (!n->is_question) {
 		util_fail(err, errlen,
-			   "the walk is at result \"%s\"; there is no question to answer", n->id);
+			  "the walk is at result \"%s\"; there is no question to answer", n->id);
 		return -1;
 	}
 	if ((i = triage_option(n, value)) == RULES_NO_NODE) {
@@ -227,8 +228,8 @@ int triage_answer(struct triage *tr, const char *value, char *err, size_t errlen
 			len = rules_appendf(list, sizeof(list), len, "%s%s", i ? ", " : "",
 					    n->options[i].value);
 		util_fail(err, errlen,
-			   "value \"%s\" is not an option of question \"%s\"; allowed: %s",
-			   value ? value : "(none)", n->id, list);
+			  "value \"%s\" is not an option of question \"%s\"; allowed: %s",
+			  value ? value : "(none)", n->id, list);
 		return -1;
 	}
 	/* Store "unknown" too: the fact has been asked and is not asked again. */
@@ -262,7 +263,7 @@ int triage_jump(struct triage *tr, const char *node_id, char *err, size_t errlen
 
 	if (i == RULES_NO_NODE) {
 		util_fail(err, errlen, "no node \"%s\" in the %s tree",
-			   node_id ? node_id : "(none)", tr->tree->country);
+			  node_id ? node_id : "(none)", tr->tree->country);
 		return -1;
 	}
 	if (triage_push(tr, i) || triage_record(tr, &u)) {
@@ -306,21 +307,65 @@ static json_t *triage_result_json(const struct rules_node *n, const char *lang)
 	return r;
 }
 
+/* The current node's question or result in lang, serialized on first use
+ * (see struct rules_tree). NULL when out of memory. */
+static const struct rules_wire *triage_wire(const struct triage *tr, const char *lang)
+{
+	const struct rules_tree *t = tr->tree;
+	size_t node = tr->path[tr->npath - 1], slot;
+	struct rules_wire *w;
+	json_t *j;
+
+	for (slot = 0; slot < t->nlangs; slot++)
+		if (!strcmp(json_string_value(json_array_get(t->langs, slot)), lang))
+			break;
+	if (slot == t->nlangs) /* the caller checks lang; a wrong one gets the first */
+		slot = 0;
+	w = &t->wire[node * t->nlangs + slot];
+	if (!w->text) {
+		lang = json_string_value(json_array_get(t->langs, slot));
+		j = t->nodes[node].is_question ? triage_question_json(&t->nodes[node], lang)
+					       : triage_result_json(&t->nodes[node], lang);
+		w->text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		w->len = w->text ? strlen(w->text) : 0;
+		json_decref(j);
+	}
+	return w->text ? w : NULL;
+}
+
+void triage_step_write(const struct triage *tr, const char *lang, struct jbuf *b)
+{
+	const struct rules_wire *w = triage_wire(tr, lang);
+	size_t i;
+
+	if (!w) {
+		b->oom = 1;
+		return;
+	}
+	jbuf_lit(b, "\"facts\":");
+	jbuf_json(b, tr->facts);
+	/* Node ids are plain by rule (rules_id_valid): nothing to escape. */
+	jbuf_lit(b, ",\"path\":[");
+	for (i = 0; i < tr->npath; i++) {
+		jbuf_lit(b, i ? ",\"" : "\"");
+		jbuf_lit(b, tr->tree->nodes[tr->path[i]].id);
+		jbuf_raw(b, "\"", 1);
+	}
+	jbuf_lit(b, triage_at_result(tr) ? "],\"result\":" : "],\"question\":");
+	jbuf_raw(b, w->text, w->len);
+}
+
 json_t *triage_step_json(const struct triage *tr, const char *lang)
 {
-	const struct rules_node *n = triage_node(tr);
-	json_t *step;
+	struct jbuf b = { 0 };
+	json_t *step = NULL;
 
-	/* The caller checks lang; a wrong one still gets texts, in the first. */
-	if (!rules_tree_has_lang(tr->tree, lang))
-		lang = json_string_value(json_array_get(tr->tree->langs, 0));
-	step = json_pack("{s:o, s:o}", "facts", json_deep_copy(tr->facts), "path", triage_path(tr));
-	if (!step)
-		return NULL;
-	if (n->is_question)
-		json_object_set_new(step, "question", triage_question_json(n, lang));
-	else
-		json_object_set_new(step, "result", triage_result_json(n, lang));
+	jbuf_raw(&b, "{", 1);
+	triage_step_write(tr, lang, &b);
+	jbuf_raw(&b, "}", 1);
+	if (!b.oom)
+		step = json_loadb(b.p, b.len, 0, NULL);
+	jbuf_free(&b);
 	return step;
 }
 

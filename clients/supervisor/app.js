@@ -3,8 +3,8 @@
 // Sign in (token from #token=… or the form; kept in sessionStorage, never
 // put in a URL), say hello as supervisor and "subscribe" to the stats
 // stream with the chosen country and channel. The reply is a snapshot; the
-// daemon pushes a new one within a second of every logged contact, at most
-// a few a second. After a reconnect the subscription is made again and the
+// daemon pushes a new one within about 50 ms of every logged contact, at
+// most twenty a second. After a reconnect the subscription is made again and the
 // snapshot replaces whatever was shown. Downloads fetch the report and the
 // CSV export with the token in an Authorization header and hand the file
 // over as a blob URL: a plain link could not send the header. A desk that

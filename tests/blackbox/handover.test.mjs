@@ -77,6 +77,18 @@ test('a citizen hands over; the agent sees it queued, looks it up by code, takes
   assert.equal(logged.type, 'logged');
   const [row] = sqlite(`${d.dir}/vegvisar.db`, `select channel, lang from contacts where key='ho-${ho.code}'`);
   assert.deepEqual(row, { channel: 'widget', lang: 'nn' });
+
+  // Finished: the walk is freed, so the code leads nowhere and resume says
+  // the session is over; a repeated finish still gets the same contact.
+  r = await taker.request({ type: 'lookup', code: ho.code });
+  assert.equal(r.code, 'not_found', JSON.stringify(r));
+  r = await watcher.request({ type: 'take', code: ho.code });
+  assert.equal(r.code, 'not_found', JSON.stringify(r));
+  r = await taker.request({ type: 'resume', session: s.session });
+  assert.equal(r.code, 'conflict', JSON.stringify(r));
+  assert.match(r.message, new RegExp(`is finished \\(contact ${logged.contact}\\)`));
+  r = await taker.request({ type: 'finish', session: s.session, key: `ho-${ho.code}`, outcome: 'resolved' });
+  assert.deepEqual([r.type, r.contact, r.duplicate], ['logged', logged.contact, true]);
   await Promise.all([watcher.close(), taker.close(), cz.close()]);
 });
 

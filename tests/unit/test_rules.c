@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jbuf.h"
 #include "rules.h"
 
 #define FIXTURE "tests/fixtures/rules"
@@ -1167,6 +1168,88 @@ static void test_step_langs(void **state)
 	triage_free(dk);
 }
 
+/* Steps go out as text written by hand around each node's cached question
+ * or result (triage_step_write); clients must get what jansson would have
+ * written. For every node of the real trees in every language (and one the
+ * tree lacks), the text must be exactly jansson's compact dump of itself,
+ * and the same again from the cache. */
+static void test_step_text_is_canonical(void **state)
+{
+	static const char *const countries[] = { "no", "dk" };
+	json_t *problems = json_array(), *tree, *langs, *lang, *node, *parsed;
+	struct rulebook *rb = rules_load("rules", collect, problems);
+	char err[512], name[16], *again;
+	const char *id;
+	size_t i, l, checked = 0;
+
+	(void)state;
+	assert_non_null(rb);
+	for (i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "%s.json", countries[i]);
+		tree = read_json("rules", name);
+		langs = rules_tree_langs(rules_tree(rb, countries[i]));
+		json_array_append_new(langs, json_string("xx"));
+		json_object_foreach(json_object_get(tree, "nodes"), id, node) {
+			struct triage *tr = triage_start(rb, rules_tree(rb, countries[i]), NULL,
+							 err, sizeof(err));
+
+			assert_non_null(tr);
+			assert_int_equal(triage_jump(tr, id, err, sizeof(err)), 0);
+			json_array_foreach(langs, l, lang) {
+				struct jbuf b = { 0 }, b2 = { 0 };
+
+				jbuf_raw(&b, "{", 1);
+				triage_step_write(tr, json_string_value(lang), &b);
+				jbuf_raw(&b, "}", 1);
+				assert_false(b.oom);
+				parsed = json_loadb(b.p, b.len, JSON_REJECT_DUPLICATES, NULL);
+				if (!parsed)
+					fail_msg("node %s, %s: not JSON: %s", id,
+						 json_string_value(lang), b.p);
+				again = json_dumps(parsed, JSON_COMPACT);
+				assert_string_equal(b.p, again);
+				jbuf_raw(&b2, "{", 1);
+				triage_step_write(tr, json_string_value(lang), &b2);
+				jbuf_raw(&b2, "}", 1);
+				assert_string_equal(b2.p, b.p);
+				free(again);
+				json_decref(parsed);
+				jbuf_free(&b);
+				jbuf_free(&b2);
+				checked++;
+			}
+			triage_free(tr);
+		}
+		json_decref(langs);
+		json_decref(tree);
+	}
+	assert_true(checked > 500); /* 122 nodes × 4 + 77 × 3 */
+	json_decref(problems);
+	rules_unref(rb);
+}
+
+/* The hand-written parts of a step (facts, re, session fields) escape
+ * strings exactly as jansson does. */
+static void test_jbuf_matches_jansson(void **state)
+{
+	json_t *v = json_pack("{s:s, s:s, s:I, s:I, s:b, s:n, s:f, s:[s, i, {}], s:{}}", "plain",
+			      "abc", "escapes", "q\"b\\s/ \b\f\n\r\t\x01\x1f\x7f æøå € 😀", "big",
+			      (json_int_t)9223372036854775807LL, "neg", (json_int_t)-42, "t", 1,
+			      "nul", "real", 0.1, "list", "x", 7, "empty", "ünïcødé key");
+	struct jbuf b = { 0 };
+	char *want;
+
+	(void)state;
+	json_object_set_new(v, "with\nnewline", json_stringn("a\0b", 3));
+	want = json_dumps(v, JSON_COMPACT);
+	jbuf_json(&b, v);
+	assert_false(b.oom);
+	assert_string_equal(b.p, want);
+	free(want);
+	jbuf_free(&b);
+	json_decref(v);
+}
+
 static void test_dk_walk(void **state)
 {
 	struct triage *tr = start("dk", "{\"country\": \"dk\", \"topic\": \"login\"}");
@@ -1281,6 +1364,8 @@ int main(void)
 		cmocka_unit_test(test_jump),
 		cmocka_unit_test(test_jump_to_known_fact),
 		cmocka_unit_test(test_step_langs),
+		cmocka_unit_test(test_step_text_is_canonical),
+		cmocka_unit_test(test_jbuf_matches_jansson),
 		cmocka_unit_test(test_dk_walk),
 		cmocka_unit_test(test_path_limit),
 		cmocka_unit_test(test_walk_holds_reference),
