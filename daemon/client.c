@@ -10,6 +10,7 @@
 
 #include "daemon.h"
 #include "handover.h"
+#include "jbuf.h"
 #include "log.h"
 #include "proto.h"
 
@@ -28,22 +29,31 @@ void client_send_text(struct client *c, const char *text, size_t len)
 	}
 	it = &c->outq[(c->outq_head + c->outq_count) % CLIENT_OUTQ_MAX];
 	it->buf = malloc(LWS_PRE + len);
-	if (!it->buf)
+	if (!it->buf) {
+		/* A reply the client waits for is lost: close, so that it
+		 * reconnects and resumes instead of waiting forever. */
+		log_err("out of memory for a reply: closing the client");
+		c->overflowed = 1;
+		lws_callback_on_writable(c->wsi);
 		return;
+	}
 	memcpy(it->buf + LWS_PRE, text, len);
 	it->len = len;
 	c->outq_count++;
 	lws_callback_on_writable(c->wsi);
 }
 
+/* jbuf writes what json_dumps would, at a fraction of its cost. */
 void client_send(struct client *c, json_t *msg)
 {
-	char *text = json_dumps(msg, JSON_COMPACT);
+	struct jbuf b = { 0 };
 
-	if (!text)
-		return;
-	client_send_text(c, text, strlen(text));
-	free(text);
+	jbuf_json(&b, msg);
+	if (b.oom)
+		log_err("out of memory for a reply");
+	else
+		client_send_text(c, b.p, b.len);
+	jbuf_free(&b);
 }
 
 void client_send_error(struct client *c, json_t *re, int code, const char *fmt, ...)

@@ -7,6 +7,7 @@
 #include "daemon.h"
 #include "handle.h"
 #include "handle_internal.h"
+#include "jbuf.h"
 #include "log.h"
 #include "rules.h"
 #include "scrub.h"
@@ -132,8 +133,9 @@ int handle_finish(struct handler_ctx *h)
 	struct handoff_sent sent;
 	const struct conf_period *period;
 	struct session *s;
-	char *path = NULL, *facts = NULL, *clean_note = NULL;
-	json_t *dest_json, *path_arr;
+	struct jbuf path = { 0 }, facts = { 0 };
+	char *clean_note = NULL;
+	json_t *path_arr;
 	int rc;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
@@ -171,12 +173,9 @@ int handle_finish(struct handler_ctx *h)
 	if (reason && strcmp(outcome, "referred"))
 		return fail(h, PROTO_BAD_REQUEST,
 			    "\"referral_reason\" is only for outcome \"referred\"");
-	if (dest) {
-		if (!(dest_json = rules_destination_json(h->d->rules, dest)))
-			return fail(h, PROTO_BAD_REQUEST,
-				    "\"destination\": unknown destination \"%s\"", dest);
-		json_decref(dest_json);
-	}
+	if (dest && !rules_destination(h->d->rules, dest))
+		return fail(h, PROTO_BAD_REQUEST, "\"destination\": unknown destination \"%s\"",
+			    dest);
 	if (handoff_finish_prepare(h, s, outcome, &hf))
 		return -1;
 
@@ -188,9 +187,11 @@ int handle_finish(struct handler_ctx *h)
 	ct.lang = s->lang;
 	ct.rules_version = rules_tree_version(triage_tree(s->tr));
 	path_arr = triage_path(s->tr);
-	ct.path_json = path = json_dumps(path_arr, JSON_COMPACT);
+	jbuf_json(&path, path_arr);
 	json_decref(path_arr);
-	ct.facts_json = facts = json_dumps(triage_facts(s->tr), JSON_COMPACT);
+	jbuf_json(&facts, triage_facts(s->tr));
+	ct.path_json = path.p;
+	ct.facts_json = facts.p;
 	ct.suggested = triage_result_destination(s->tr);
 	ct.destination = dest ? dest : ct.suggested;
 	ct.category = category                  ? category
@@ -212,12 +213,12 @@ int handle_finish(struct handler_ctx *h)
 	/* Identifiers are removed before the note reaches the store or a log. */
 	ct.note = clean_note = note && *note ? scrub_text(note) : NULL;
 	/* A handoff, a referral check, the collector: written with the contact. */
-	if (handoff_finish_job(h->d, s, &ct, &hf, &sent, &ct.job))
+	if (path.oom || facts.oom || handoff_finish_job(h->d, s, &ct, &hf, &sent, &ct.job))
 		rc = fail(h, PROTO_INTERNAL, "out of memory");
 	else
 		rc = handle_submit(h, s, &ct, &sent);
-	free(path);
-	free(facts);
+	jbuf_free(&path);
+	jbuf_free(&facts);
 	free(clean_note);
 	return rc;
 }

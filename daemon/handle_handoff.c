@@ -24,7 +24,6 @@ int handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char 
 			   struct handoff_finish *hf)
 {
 	json_t *consent = json_object_get(h->msg, "consent");
-	json_t *dest;
 
 	memset(hf, 0, sizeof(*hf));
 	if (consent && !json_is_boolean(consent))
@@ -63,13 +62,9 @@ int handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char 
 	    (!hf->referral_check || strcmp(hf->referral_check, "misrouted")))
 		return fail(h, PROTO_BAD_REQUEST,
 			    "\"correct_destination\" goes with \"referral_check\": \"misrouted\"");
-	if (hf->correct_destination) {
-		if (!(dest = rules_destination_json(h->d->rules, hf->correct_destination)))
-			return fail(h, PROTO_BAD_REQUEST,
-				    "\"correct_destination\": unknown destination \"%s\"",
-				    hf->correct_destination);
-		json_decref(dest);
-	}
+	if (hf->correct_destination && !rules_destination(h->d->rules, hf->correct_destination))
+		return fail(h, PROTO_BAD_REQUEST, "\"correct_destination\": unknown destination \"%s\"",
+			    hf->correct_destination);
 	return 0;
 }
 

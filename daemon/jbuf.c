@@ -119,7 +119,16 @@ void jbuf_json(struct jbuf *b, const json_t *v)
 		}
 		jbuf_raw(b, "]", 1);
 		return;
-	default: /* reals, true, false, null: rare, and jansson knows best */
+	case JSON_TRUE:
+		jbuf_lit(b, "true");
+		return;
+	case JSON_FALSE:
+		jbuf_lit(b, "false");
+		return;
+	case JSON_NULL:
+		jbuf_lit(b, "null");
+		return;
+	default: /* reals: rare, and how to print them is jansson's business */
 		break;
 	}
 	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);

@@ -927,15 +927,22 @@ json_t *rules_summary(const struct rulebook *rb)
 	return summary;
 }
 
-json_t *rules_destination_json(const struct rulebook *rb, const char *id)
+const json_t *rules_destination(const struct rulebook *rb, const char *id)
 {
 	json_t *d;
 	int c;
 
 	for (c = 0; id && c < RULES_NCOUNTRIES; c++)
 		if ((d = json_object_get(rb->destinations[c], id)))
-			return json_deep_copy(d);
+			return d;
 	return NULL;
+}
+
+json_t *rules_destination_json(const struct rulebook *rb, const char *id)
+{
+	const json_t *d = rules_destination(rb, id);
+
+	return d ? json_deep_copy(d) : NULL;
 }
 
 json_t *rules_fact_values(const struct rulebook *rb, const char *fact)

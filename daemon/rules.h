@@ -42,6 +42,8 @@ json_t *rules_summary(const struct rulebook *rb);
 /* A destination as the protocol sends it ({"id","name","phone","web","hours",
  * "mandate","unverified":[field names]}), new reference, or NULL if unknown. */
 json_t *rules_destination_json(const struct rulebook *rb, const char *id);
+/* The same, borrowed from the rulebook: to look at, not to hand on. */
+const json_t *rules_destination(const struct rulebook *rb, const char *id);
 /* 1 if the vocabulary defines fact, and value (if not NULL) for it. */
 int rules_fact_valid(const struct rulebook *rb, const char *fact, const char *value);
 
