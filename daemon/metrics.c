@@ -185,8 +185,8 @@ static void metrics_store(FILE *f, struct daemon *d)
 		     "Contacts handed to the store and not committed yet.");
 	fprintf(f, "vegvisar_store_queue_depth %zu\n", store_queue_depth(d->store));
 	metrics_head(f, "vegvisar_store_healthy", "gauge",
-		     "1 while the store accepts writes (its last commit succeeded).");
-	fprintf(f, "vegvisar_store_healthy %d\n", store_healthy(d->store));
+		     "1 while the store accepts writes (not damaged, last commit succeeded).");
+	fprintf(f, "vegvisar_store_healthy %d\n", store_healthy(d->store, NULL, 0));
 }
 
 static void metrics_rules(FILE *f, struct daemon *d)

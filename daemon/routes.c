@@ -19,12 +19,14 @@ const struct http_route routes[] = {
 };
 const size_t n_routes = sizeof(routes) / sizeof(routes[0]);
 
-/* 200 only when the store accepts writes: its last commit did not fail. */
+/* 200 only when the store accepts writes: it passed its integrity check
+ * (or is still running it) and its last commit did not fail; 503 says why. */
 int route_healthz(struct http_req *r)
 {
 	struct daemon *d = http_daemon(r);
+	char why[256];
 
-	if (!store_healthy(d->store))
-		return http_error(r, 503, "the store is not accepting writes");
+	if (!store_healthy(d->store, why, sizeof(why)))
+		return http_error(r, 503, "%s", why);
 	return http_reply(r, 200, "text/plain", "ok\n", 3);
 }

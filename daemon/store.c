@@ -31,7 +31,7 @@
  * sqlite3 shell, a backup) before the batch fails and is answered. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
-/* Schema migrations in order: step i takes user_version from i to i + 1.
+/* Schema migrations in order: step i takes user_version from i - 1 to i.
  * Append new steps; never edit a step that has shipped. */
 static const char *const store_migrations[] = {
 	/* 1: one row per finished contact. The checks are a last line of
@@ -108,8 +108,57 @@ static const char *const store_migrations[] = {
 	" UNIQUE (from_desk, contact_key)"
 	");"
 	"CREATE INDEX handoffs_waiting ON handoffs (received_ms) WHERE state = 'waiting';",
+	/* 3: the same contacts, with the checks on channel, outcome and
+	 * on_behalf written as comparisons. SQLite 3.40 compiles "x IN (...)"
+	 * in a CHECK into an ephemeral table it creates, fills and drops at
+	 * every INSERT, about two thirds of the writer's work per row
+	 * (docs/performance.md, finding 3); "x = 'a' OR x = 'b'" accepts the
+	 * same values (NULL included) without one. A CHECK cannot be changed
+	 * in place, so this is SQLite's procedure for other schema changes:
+	 * a new table, every row copied with its id, the old one dropped, the
+	 * new one renamed; its indexes come back through store_rebuilds. */
+	"CREATE TABLE contacts_new ("
+	" id INTEGER PRIMARY KEY,"
+	" key TEXT NOT NULL UNIQUE CHECK (length(key) BETWEEN 1 AND 256),"
+	" started_ms INTEGER NOT NULL,"
+	" finished_ms INTEGER NOT NULL,"
+	" channel TEXT NOT NULL CHECK (channel = 'phone' OR channel = 'chat'"
+	" OR channel = 'widget' OR channel = 'desk'),"
+	" country TEXT NOT NULL CHECK (length(country) = 2),"
+	" lang TEXT NOT NULL,"
+	" rules_version TEXT NOT NULL,"
+	" path TEXT NOT NULL CHECK (json_valid(path) AND json_type(path) = 'array'),"
+	" facts TEXT NOT NULL CHECK (json_valid(facts) AND json_type(facts) = 'object'),"
+	" suggested TEXT,"
+	" destination TEXT,"
+	" category TEXT,"
+	" outcome TEXT NOT NULL CHECK (outcome = 'resolved' OR outcome = 'referred'"
+	" OR outcome = 'abandoned'),"
+	" referral_reason TEXT CHECK (referral_reason IS NULL OR outcome = 'referred'),"
+	" on_behalf TEXT CHECK (on_behalf = 'self' OR on_behalf = 'another_person'"
+	" OR on_behalf = 'organisation' OR on_behalf = 'unknown'),"
+	" relation TEXT,"
+	" age_band TEXT,"
+	" period TEXT,"
+	" note TEXT,"
+	" desk TEXT CHECK (desk IS NULL OR length(desk) BETWEEN 1 AND 63)"
+	");"
+	"INSERT INTO contacts_new (id, key, started_ms, finished_ms, channel, country, lang,"
+	" rules_version, path, facts, suggested, destination, category, outcome,"
+	" referral_reason, on_behalf, relation, age_band, period, note, desk)"
+	" SELECT id, key, started_ms, finished_ms, channel, country, lang,"
+	" rules_version, path, facts, suggested, destination, category, outcome,"
+	" referral_reason, on_behalf, relation, age_band, period, note, desk"
+	" FROM contacts;"
+	"DROP TABLE contacts;"
+	"ALTER TABLE contacts_new RENAME TO contacts;",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
+
+/* The table a step rebuilds, by step: DROP TABLE takes its indexes and
+ * triggers along, so store_migrate_step saves them before the step and
+ * creates them again after it. */
+static const char *const store_rebuilds[STORE_SCHEMA_VERSION + 1] = { [3] = "contacts" };
 
 /* ON CONFLICT DO NOTHING makes a repeated key a no-op we can detect with
  * sqlite3_changes(), so a new key (the common case) costs one statement. */
@@ -139,6 +188,7 @@ struct store_queue {
 
 struct store {
 	sqlite3 *db; /* used by one thread at a time: open, writer, close */
+	char *path;  /* for log lines */
 	sqlite3_stmt *begin;
 	sqlite3_stmt *commit;
 	sqlite3_stmt *rollback;
@@ -152,6 +202,12 @@ struct store {
 	struct store_queue results; /* answered, waiting for store_poll_results */
 	size_t in_flight;           /* taken by the writer, not yet answered */
 	int stopping;
+
+	/* The page-by-page check the writer runs before its first batch (see
+	 * store_check_pages). Written by the writer under the lock. */
+	pthread_cond_t checked; /* checking went back to 0 */
+	int checking;           /* the check is running: store_close interrupts it */
+	char damaged[112];      /* what the check found; "" while the store is sound */
 
 	pthread_t writer;
 	int started;
@@ -219,34 +275,24 @@ static int store_query_text(sqlite3 *db, const char *sql, char *out, size_t outl
 	return rc;
 }
 
-/* A quick_check is linear in the file size; a full integrity_check would
- * also cross-check indexes but can take minutes on a large store, and a
- * daemon that is slow to start is a daemon that is down. */
-static int store_check_integrity(struct store *st, const char *path, char *err, size_t errlen)
+/* Cheap enough for every start: the header and the schema, that is the
+ * first pages, are read, so a file that is not a SQLite database at all
+ * stops the start here with a clear message. Every other page is checked
+ * by the writer after READY (store_check_pages). */
+static int store_check_header(struct store *st, const char *path, char *err, size_t errlen)
 {
-	char verdict[256];
+	char why[160];
 	int rc, primary;
 
-	rc = store_query_text(st->db, "PRAGMA quick_check", verdict, sizeof(verdict));
+	rc = store_query_text(st->db, "SELECT count(*) FROM sqlite_schema", why, sizeof(why));
 	primary = rc & 0xff;
-	if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
-		util_fail(err, errlen,
-			   "%s: refusing to open: not a SQLite database or corrupted (%s); "
-			   "restore it from a backup",
-			   path, verdict);
-		return -1;
-	}
-	if (rc != SQLITE_OK) {
-		util_fail(err, errlen, "%s: cannot read: %s", path, verdict);
-		return -1;
-	}
-	if (strcmp(verdict, "ok") != 0) {
-		util_fail(err, errlen,
-			   "%s: refusing to open: integrity check failed (%s); "
-			   "restore it from a backup",
-			   path, verdict);
-		return -1;
-	}
+	if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
+		return util_fail(err, errlen,
+				 "%s: refusing to open: not a SQLite database or corrupted (%s); "
+				 "restore it from a backup",
+				 path, why);
+	if (rc != SQLITE_OK)
+		return util_fail(err, errlen, "%s: cannot read: %s", path, why);
 	return 0;
 }
 
@@ -274,26 +320,66 @@ static int store_configure(struct store *st, const char *path, char *err, size_t
 	return 0;
 }
 
+/* Steps 3 and 8 of SQLite's procedure for other kinds of schema changes
+ * (sqlite.org/lang_altertable.html): DROP TABLE takes the table's indexes
+ * and triggers with it, ours and any an administrator added, so their SQL
+ * is read before a rebuild and run again, unchanged, after it. NULL with
+ * the reason in why on failure; free with sqlite3_free. */
+static char *store_attached_sql(sqlite3 *db, const char *table, char *why, size_t whylen)
+{
+	static const char sql[] = "SELECT sql FROM sqlite_schema WHERE tbl_name = ?1"
+				  " AND type IN ('index', 'trigger') AND sql IS NOT NULL"
+				  " ORDER BY rowid";
+	sqlite3_str *all = sqlite3_str_new(db);
+	sqlite3_stmt *q = NULL;
+	char *text;
+	int rc, nomem;
+
+	rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			sqlite3_str_appendf(all, "%s;", (const char *)sqlite3_column_text(q, 0));
+	}
+	if (rc != SQLITE_DONE)
+		snprintf(why, whylen, "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(q);
+	nomem = sqlite3_str_errcode(all) != SQLITE_OK;
+	text = sqlite3_str_finish(all); /* NULL when nothing was appended */
+	if (rc == SQLITE_DONE && !nomem)
+		return text ? text : sqlite3_mprintf("%s", "");
+	if (nomem)
+		snprintf(why, whylen, "out of memory");
+	sqlite3_free(text);
+	return NULL;
+}
+
 /* One migration step in its own transaction, together with the new
  * user_version, so a crash leaves the file at the old or the new version. */
 static int store_migrate_step(struct store *st, int to, const char *path, char *err, size_t errlen)
 {
+	const char *rebuilds = store_rebuilds[to];
 	char bump[40], why[160];
+	char *attached = NULL;
 
 	/* PRAGMA takes no bound parameters; the number is our own integer. */
 	snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", to);
 	if (store_exec(st->db, "BEGIN IMMEDIATE", why, sizeof(why)) != SQLITE_OK)
 		goto fail;
-	if (store_exec(st->db, store_migrations[to - 1], why, sizeof(why)) != SQLITE_OK ||
+	if ((rebuilds && !(attached = store_attached_sql(st->db, rebuilds, why, sizeof(why)))) ||
+	    store_exec(st->db, store_migrations[to - 1], why, sizeof(why)) != SQLITE_OK ||
+	    (attached && store_exec(st->db, attached, why, sizeof(why)) != SQLITE_OK) ||
 	    store_exec(st->db, bump, why, sizeof(why)) != SQLITE_OK ||
 	    store_exec(st->db, "COMMIT", why, sizeof(why)) != SQLITE_OK) {
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
 	}
+	sqlite3_free(attached);
 	return 0;
 fail:
-	util_fail(err, errlen, "%s: migration to schema version %d failed: %s", path, to, why);
-	return -1;
+	sqlite3_free(attached);
+	return util_fail(err, errlen, "%s: migration to schema version %d failed: %s", path, to,
+			 why);
 }
 
 /* Read user_version. An older daemon must not write into a schema it does
@@ -321,11 +407,30 @@ static int store_read_version(struct store *st, const char *path, int *version, 
 
 static int store_migrate(struct store *st, const char *path, int version, char *err, size_t errlen)
 {
+	char why[160];
+
+	if (version >= STORE_SCHEMA_VERSION)
+		return 0;
+	/* A step that rebuilds a table drops one that others may name. With
+	 * foreign keys off, DROP TABLE deletes nothing elsewhere (the store's
+	 * own schema declares none, so they stay off). With the legacy RENAME,
+	 * renaming the new table renames only it: views, triggers and foreign
+	 * keys elsewhere that name the old table then mean the new one, where
+	 * the current RENAME would rewrite them and fail on the dropped table. */
+	if (store_exec(st->db, "PRAGMA foreign_keys = OFF", why, sizeof(why)) != SQLITE_OK ||
+	    store_exec(st->db, "PRAGMA legacy_alter_table = ON", why, sizeof(why)) != SQLITE_OK)
+		return util_fail(err, errlen, "%s: cannot prepare the migration: %s", path, why);
 	for (; version < STORE_SCHEMA_VERSION; version++) {
 		if (store_migrate_step(st, version + 1, path, err, errlen) < 0)
 			return -1;
 		log_notice("store: %s: migrated to schema version %d", path, version + 1);
 	}
+	if (store_exec(st->db, "PRAGMA legacy_alter_table = OFF", why, sizeof(why)) != SQLITE_OK)
+		return util_fail(err, errlen, "%s: %s", path, why);
+	/* A rebuild passes the whole table through the WAL: give that space
+	 * back now rather than when the daemon stops. */
+	if (store_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", why, sizeof(why)) != SQLITE_OK)
+		log_warn("store: %s: checkpoint after the migration: %s", path, why);
 	return 0;
 }
 
@@ -368,8 +473,10 @@ static void store_free(struct store *st)
 	/* sqlite3_close checkpoints the WAL into the main file and removes it. */
 	if (st->db && sqlite3_close(st->db) != SQLITE_OK)
 		log_err("store: close: %s", sqlite3_errmsg(st->db));
+	pthread_cond_destroy(&st->checked);
 	pthread_cond_destroy(&st->work);
 	pthread_mutex_destroy(&st->lock);
+	free(st->path);
 	free(st);
 }
 
@@ -379,12 +486,14 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	int rc, version;
 
 	st = calloc(1, sizeof(*st));
-	if (!st) {
+	if (!st || !(st->path = strdup(path))) {
+		free(st);
 		util_fail(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_cond_init(&st->work, NULL);
+	pthread_cond_init(&st->checked, NULL);
 	/* NOMUTEX: the connection is only ever used by one thread at a time,
 	 * handed over by pthread_create and pthread_join. */
 	rc = sqlite3_open_v2(path, &st->db,
@@ -397,7 +506,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
-	if (store_check_integrity(st, path, err, errlen) < 0 ||
+	if (store_check_header(st, path, err, errlen) < 0 ||
 	    store_read_version(st, path, &version, err, errlen) < 0 ||
 	    store_configure(st, path, err, errlen) < 0 ||
 	    store_migrate(st, path, version, err, errlen) < 0 ||
@@ -669,10 +778,28 @@ static void store_fail_batch(struct store *st, struct store_item *batch, size_t 
 			what, n, why);
 }
 
+/* The check found damage: the writer writes nothing more to it, so every
+ * item fails with the reason (logged once, by store_check_pages). */
+static void store_refuse_batch(struct store *st, struct store_item *batch)
+{
+	struct store_item *it;
+
+	for (it = batch; it; it = it->next) {
+		it->res.status = STORE_FAILED;
+		snprintf(it->res.error, sizeof(it->res.error),
+			 "integrity check failed, nothing stored: %s", st->damaged);
+	}
+}
+
 static void store_write_batch(struct store *st, struct store_item *batch, size_t n)
 {
 	struct store_item *it;
 	int rc;
+
+	if (st->damaged[0]) {
+		store_refuse_batch(st, batch);
+		return;
+	}
 
 	/* A ROLLBACK that failed earlier must not leave every later BEGIN failing. */
 	if (!sqlite3_get_autocommit(st->db))
@@ -733,6 +860,52 @@ static void store_finish_batch(struct store *st, struct store_queue *batch)
 		st->wake(st->wake_arg);
 }
 
+/* PRAGMA quick_check reads every page: seconds for a million contacts,
+ * ten with a cold page cache. So it runs here, after READY, instead of in
+ * store_open; contacts submitted meanwhile wait in the queue. quick_check
+ * rather than integrity_check, which also cross-checks every index against
+ * its table and can take minutes. A store that fails it is not written to
+ * again until it is restored and the daemon restarted. */
+static void store_check_pages(struct store *st)
+{
+	static const char prefix[] = "*** in database main ***\n";
+	char verdict[512], *problem = verdict;
+	struct timespec t0, t1;
+	int rc, run, interrupted;
+
+	pthread_mutex_lock(&st->lock);
+	run = st->checking = !st->stopping;
+	pthread_mutex_unlock(&st->lock);
+	if (!run)
+		return; /* closing before it began: the next start checks */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = store_query_text(st->db, "PRAGMA quick_check", verdict, sizeof(verdict));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Only store_close interrupts, and a check cut short found nothing. */
+	interrupted = (rc & 0xff) == SQLITE_INTERRUPT;
+	/* The first problem alone, on one line, for the log, the clients and
+	 * /healthz: quick_check lists them one a line after this prefix. */
+	if (strncmp(problem, prefix, sizeof(prefix) - 1) == 0)
+		problem += sizeof(prefix) - 1;
+	problem[strcspn(problem, "\n")] = '\0';
+	pthread_mutex_lock(&st->lock);
+	st->checking = 0;
+	if (!interrupted && (rc != SQLITE_OK || strcmp(problem, "ok") != 0))
+		snprintf(st->damaged, sizeof(st->damaged), "%.*s", (int)sizeof(st->damaged) - 1,
+			 problem);
+	pthread_cond_broadcast(&st->checked);
+	pthread_mutex_unlock(&st->lock);
+	if (interrupted)
+		log_notice("store: %s: integrity check stopped by close", st->path);
+	else if (st->damaged[0])
+		log_err("store: %s: integrity check failed (%s); nothing will be stored until "
+			"the file is restored from a backup",
+			st->path, st->damaged);
+	else
+		log_info("store: %s: integrity check ok in %.1f s", st->path,
+			 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+}
+
 static void store_expire_step(struct store *st);
 
 static void *store_writer(void *arg)
@@ -740,6 +913,7 @@ static void *store_writer(void *arg)
 	struct store *st = arg;
 	struct store_queue batch;
 
+	store_check_pages(st);
 	while (store_take_batch(st, &batch)) {
 		/* Contacts first: expiry only runs, a chunk at a time, when idle. */
 		if (!batch.len) {
@@ -862,6 +1036,21 @@ void store_close(struct store *st)
 	pthread_mutex_lock(&st->lock);
 	st->stopping = 1;
 	pthread_cond_signal(&st->work);
+	/* A SIGTERM must not wait seconds for the check. SQLite forgets an
+	 * interrupt that comes before the check's statement has begun, so it
+	 * is repeated until the writer says the check is over. */
+	while (st->checking) {
+		struct timespec soon;
+
+		sqlite3_interrupt(st->db);
+		clock_gettime(CLOCK_REALTIME, &soon);
+		soon.tv_nsec += 10 * 1000000;
+		if (soon.tv_nsec >= 1000000000) {
+			soon.tv_sec++;
+			soon.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&st->checked, &st->lock, &soon);
+	}
 	pthread_mutex_unlock(&st->lock);
 	if (st->started)
 		pthread_join(st->writer, NULL);
@@ -873,15 +1062,25 @@ void store_close(struct store *st)
 	store_free(st);
 }
 
-int store_healthy(struct store *st)
+int store_healthy(struct store *st, char *why, size_t whylen)
 {
-	int ok;
+	char reason[200] = "";
 
 	pthread_mutex_lock(&st->lock);
-	ok = !st->stopping;
+	if (st->stopping)
+		snprintf(reason, sizeof(reason), "the store is closing");
+	else if (st->damaged[0])
+		snprintf(reason, sizeof(reason),
+			 "the store failed its integrity check (%s); restore it from a backup",
+			 st->damaged);
 	pthread_mutex_unlock(&st->lock);
 	/* Written by the writer alone; a stale read only delays the answer. */
-	return ok && __atomic_load_n(&st->failed_batches, __ATOMIC_RELAXED) == 0;
+	if (!reason[0] && __atomic_load_n(&st->failed_batches, __ATOMIC_RELAXED))
+		snprintf(reason, sizeof(reason),
+			 "the store is not accepting writes: its last commit failed");
+	if (why && whylen)
+		snprintf(why, whylen, "%s", reason);
+	return !reason[0];
 }
 
 /* ---- note retention ---- */
@@ -986,7 +1185,9 @@ static void store_expire_step(struct store *st)
 		st->expire_lo = st->expire_done ? st->expire_done : INT64_MIN;
 		st->expire_run_erased = 0;
 	}
-	if (st->expire_lo >= st->expire_target) {
+	if (st->damaged[0]) {
+		done = -1; /* nothing is written to a damaged store; logged already */
+	} else if (st->expire_lo >= st->expire_target) {
 		done = 1;
 	} else if ((rc = store_expire_chunk_end(st, &hi)) != SQLITE_OK ||
 		   (rc = store_expire_chunk(st, hi, &erased)) != SQLITE_OK) {

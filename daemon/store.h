@@ -75,13 +75,16 @@ struct store_result {
 
 struct store;
 
-/* Open or create the database at path (its directory must exist), set WAL
- * and synchronous=FULL, run the integrity check, create or migrate the
- * schema (PRAGMA user_version). NULL with a reason in err on failure. */
+/* Open or create the database at path (its directory must exist), check
+ * that it is a SQLite database, set WAL and synchronous=FULL, create or
+ * migrate the schema (PRAGMA user_version). NULL with a reason in err on
+ * failure. The page-by-page check runs later, on the writer thread. */
 struct store *store_open(const char *path, char *err, size_t errlen);
 
-/* Start the writer thread. wake(arg) is called from that thread after each
- * batch of results is ready. 0 or -1. */
+/* Start the writer thread. It first runs PRAGMA quick_check (contacts
+ * wait in the queue meanwhile); if that fails, every batch fails with its
+ * reason. wake(arg) is called from that thread after each batch of results
+ * is ready. 0 or -1. */
 int store_start(struct store *st, void (*wake)(void *arg), void *arg);
 
 /* Queue a contact for the writer. Never blocks on disk. -1 when the queue
@@ -99,8 +102,11 @@ size_t store_poll_results(struct store *st, struct store_result *out, size_t max
 /* Number of contacts waiting for the writer (for metrics and tests). */
 size_t store_queue_depth(struct store *st);
 
-/* 1 while the store accepts writes: the writer's last batch committed. */
-int store_healthy(struct store *st);
+/* 1 while the store accepts writes: it passed (or is still running) its
+ * integrity check and the writer's last batch committed. Otherwise 0, and
+ * why (when not NULL) says which, e.g. "the store failed its integrity
+ * check (…); restore it from a backup". */
+int store_healthy(struct store *st, char *why, size_t whylen);
 
 /* Ask the writer to erase the notes of contacts finished before cutoff_ms
  * (note = NULL; the rows and their counts stay). It runs between batches,
@@ -110,7 +116,8 @@ int store_expire_notes(struct store *st, int64_t cutoff_ms);
 /* Completed expiry runs and notes erased by them, for tests and metrics. */
 void store_note_stats(struct store *st, unsigned long *runs, unsigned long long *erased);
 
-/* Stop the writer after it has committed everything queued, close the db. */
+/* Stop the writer after it has committed everything queued, close the db.
+ * An integrity check still running is interrupted, not waited for. */
 void store_close(struct store *st);
 
 #endif

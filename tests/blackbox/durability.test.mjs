@@ -2,6 +2,7 @@
 // every key that got "logged" is in the store exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { startDaemon, agent, sqlite } from './lib.mjs';
 
 const CLIENTS = 16;
@@ -76,4 +77,56 @@ test('SIGTERM commits what is queued, then exits 0', async () => {
   assert.ok(d.log.some((l) => /stopping/.test(l)), 'the daemon says it is stopping');
   assert.equal(sqlite(`${d.dir}/vegvisar.db`, "select count(*) as n from contacts where key='term-1'")[0].n, 1);
   d.cleanup();
+});
+
+// A store whose pages are damaged, with its header and schema intact: the
+// daemon starts anyway (the page-by-page check runs after READY), /healthz
+// says why it is unhealthy, a finish is refused as unavailable, and triage
+// goes on.
+test('a store that fails its integrity check: the daemon serves, /healthz is 503, finish is unavailable', async () => {
+  const d0 = await startDaemon();
+  await d0.stop();
+  const db = `${d0.dir}/vegvisar.db`;
+  // Old contacts, so that nothing at start (the live statistics of the last
+  // 24 hours) reads the damaged pages and only the check finds them.
+  sqlite(db, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+    INSERT INTO contacts (key, started_ms, finished_ms, channel, country, lang, rules_version,
+      path, facts, outcome, on_behalf)
+    SELECT 'old-' || i, 1600000000000 + i, 1600000090000 + i, 'phone', 'no', 'nb', 'v1',
+      '["who"]', '{"on_behalf":"self"}', 'resolved', 'self' FROM n;
+    PRAGMA wal_checkpoint(TRUNCATE);`);
+  const [{ root, size }] = sqlite(db,
+    "SELECT rootpage AS root, (SELECT page_size FROM pragma_page_size) AS size FROM sqlite_schema WHERE name = 'contacts'");
+  const fd = openSync(db, 'r+');
+  writeSync(fd, Buffer.alloc(size, 0xa5), 0, size, (root - 1) * size);
+  closeSync(fd);
+
+  const d = await startDaemon({ dir: d0.dir, tokens: d0.tokens });
+  try {
+    await d.waitForLog(/integrity check failed/, 'the check to report the damage');
+    const health = await fetch(`${d.url}/healthz`);
+    assert.equal(health.status, 503, '/healthz is unhealthy');
+    const body = await health.json();
+    assert.match(body.error, /failed its integrity check .*restore it from a backup/, JSON.stringify(body));
+
+    const a = await agent(d);
+    const s = await a.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb' });
+    assert.equal(s.type, 'step', `start on a damaged store: ${JSON.stringify(s)}`);
+    const n = await a.request({ type: 'answer', session: s.session, value: 'self' });
+    assert.equal(n.type, 'step', `answer on a damaged store: ${JSON.stringify(n)}`);
+    for (const key of ['damaged-1', 'damaged-2']) {
+      const r = await a.request({ type: 'finish', session: s.session, key, outcome: 'resolved' });
+      assert.equal(r.code, 'unavailable', `a finish on a damaged store: ${JSON.stringify(r)}`);
+      assert.match(r.message, /integrity check failed.*nothing was logged/);
+    }
+    assert.equal((await fetch(`${d.url}/healthz`)).status, 503, 'still unhealthy');
+    const reported = d.log.filter((l) => /integrity check failed \(/.test(l) && /^<3>/.test(l));
+    assert.equal(reported.length, 1, `the damage is logged once as an error:\n${d.log.join('\n')}`);
+    await a.close();
+    const { code } = await d.stop();
+    assert.equal(code, 0);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
 });
