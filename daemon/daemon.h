@@ -20,6 +20,7 @@ struct search_index;
 struct store;
 struct client;
 struct outbox;
+struct reload;
 
 /* A finish waiting for the store's commit. Results come back in submission
  * order, so these form a FIFO; a client that goes away only clears c. */
@@ -52,6 +53,7 @@ struct daemon {
 	struct metrics metrics;    /* counters for GET /metrics */
 	struct peers *peers;       /* handoffs received, referral checks (peers.h) */
 	struct outbox *outbox;     /* the delivery thread, when this desk talks to others */
+	struct reload *reload;     /* rule reloads on SIGHUP (reload.h) */
 	json_t *own_origins;       /* the daemon's own origins, plus agent_origins */
 	uint64_t next_ticket;
 	unsigned long fd_refused;  /* connections refused for want of descriptors */
@@ -59,8 +61,5 @@ struct daemon {
 	int listening;             /* 1 once the listen socket is up */
 	int stopping;              /* set once on SIGTERM/SIGINT; read by the store's thread */
 };
-
-/* Reload rules from conf.rules: validate all, swap only if they pass. */
-int daemon_reload_rules(struct daemon *d);
 
 #endif

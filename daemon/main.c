@@ -20,6 +20,7 @@
 #include "handle.h"
 #include "log.h"
 #include "outbox.h"
+#include "reload.h"
 #include "report.h"
 #include "rules.h"
 #include "search.h"
@@ -55,12 +56,6 @@ static void usage(FILE *f)
 
 /* --- rules -------------------------------------------------------------- */
 
-static void report_problem_log(void *ctx, const char *problem)
-{
-	(void)ctx;
-	log_err("%s", problem);
-}
-
 static void report_problem_stdout(void *ctx, const char *problem)
 {
 	(*(int *)ctx)++;
@@ -89,51 +84,6 @@ static int check_rules(const char *dir)
 	}
 	json_decref(summary);
 	rules_unref(rb);
-	return 0;
-}
-
-static double elapsed_ms(const struct timespec *from)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - from->tv_sec) * 1e3 +
-	       (double)(now.tv_nsec - from->tv_nsec) / 1e6;
-}
-
-/* The search index is built with the rules and swapped with them, so that
- * every node a search returns is a node of d->rules. */
-int daemon_reload_rules(struct daemon *d)
-{
-	struct rulebook *rb = rules_load(d->conf.rules, report_problem_log, NULL);
-	struct search_index *ix = NULL;
-	struct timespec t0;
-	char err[256];
-
-	if (rb) {
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		if (!(ix = search_build(rb, err, sizeof(err)))) {
-			log_err("%s", err);
-			rules_unref(rb);
-			rb = NULL;
-		}
-	}
-	if (!rb) {
-		log_err("rules in %s not reloaded; the previous rules keep serving", d->conf.rules);
-		d->metrics.reload_failures++;
-		sd_notify(0, "STATUS=Rule reload failed; serving the previous rules");
-		return -1;
-	}
-	if (d->rules) {
-		rules_unref(d->rules); /* sessions in progress keep their own reference */
-		d->metrics.reloads++;
-	}
-	d->rules = rb;
-	search_free(d->search);
-	d->search = ix;
-	log_notice("rules loaded from %s; search index of %zu texts built in %.1f ms",
-		   d->conf.rules, search_count(ix), elapsed_ms(&t0));
-	sd_notify(0, "STATUS=Serving; rules reloaded");
 	return 0;
 }
 
@@ -182,7 +132,7 @@ static void on_reload_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)loop;
 	(void)revents;
 	log_notice("SIGHUP: reloading rules");
-	daemon_reload_rules(w->data);
+	reload_request(w->data);
 }
 
 static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
@@ -405,7 +355,7 @@ static int daemon_open(struct daemon *d)
 	char err[512];
 
 	raise_fd_limit();
-	if (daemon_reload_rules(d))
+	if (reload_now(d))
 		return -1;
 	if (make_parent_dir(d->conf.db)) {
 		log_err("cannot create the directory for %s: %s", d->conf.db, strerror(errno));
@@ -419,7 +369,7 @@ static int daemon_open(struct daemon *d)
 	if (session_table_init(&d->sessions) || daemon_open_stats(d) || daemon_open_peers(d))
 		return -1;
 	d->loop = ev_loop_new(EVFLAG_AUTO);
-	if (!d->loop || server_start(d) || store_start(d->store, wake_loop, d))
+	if (!d->loop || reload_init(d) || server_start(d) || store_start(d->store, wake_loop, d))
 		return -1;
 	return 0;
 }
@@ -436,6 +386,7 @@ static void daemon_close(struct daemon *d)
 	if (d->lws)
 		lws_context_destroy(d->lws);
 	stats_feed_stop(d->stats_feed);
+	reload_free(d);
 	if (d->loop) {
 		ev_run(d->loop, 0); /* let lws finish closing on its own loop */
 		ev_loop_destroy(d->loop);

@@ -24,8 +24,8 @@ test('reload with a good and with a broken rule file while a session is open', a
 
   // A good change: new version, and the first question's text changes.
   editTree(rules, (t) => { t.version = 'fixture-2'; t.nodes.who.text.nb = 'Hvem gjelder saken?'; });
+  d.log.length = 0; // the start logged "rules loaded" too
   const reloaded = d.waitForLog(/rules loaded from/);
-  d.log.length = 0;
   d.proc.kill('SIGHUP');
   await reloaded;
   const b = await agent(d);

@@ -427,8 +427,8 @@ test('/metrics: Prometheus text whose counters move with the traffic', async () 
     const tree = JSON.parse(readFileSync(join(rules, 'no.json'), 'utf8'));
     tree.version = 'fixture-2';
     writeFileSync(join(rules, 'no.json'), JSON.stringify(tree));
+    d.log.length = 0; // the start logged "rules loaded" too
     let logged = d.waitForLog(/rules loaded from/);
-    d.log.length = 0;
     d.proc.kill('SIGHUP');
     await logged;
     let m3 = await metrics(d);
