@@ -30,13 +30,14 @@ OBJS = $(SRCS:daemon/%.c=$(BUILD)/%.o)
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
-UNIT_TESTS = rules store scrub crypto conf proto search report stats handoff
+UNIT_TESTS = rules store scrub crypto conf proto jparse search report stats handoff
 TEST_rules_OBJS = rules triage jbuf log util
 TEST_store_OBJS = store log util
 TEST_scrub_OBJS = scrub util
 TEST_crypto_OBJS = crypto util
 TEST_conf_OBJS = conf conf_peers log crypto limits util
-TEST_proto_OBJS = proto log util
+TEST_proto_OBJS = proto jparse log util
+TEST_jparse_OBJS = jparse util
 TEST_search_OBJS = search search_fts rules triage jbuf log util
 TEST_report_OBJS = report report_export store conf conf_peers report_referrals log crypto limits util
 TEST_stats_OBJS = stats store conf conf_peers log crypto limits util
@@ -109,7 +110,7 @@ bench-export: all
 # crashes to build-fuzz/crash-NAME-*.
 FUZZ_BUILD = build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZERS = proto scrub rules handle
+FUZZERS = proto jparse scrub rules handle
 FUZZ_CFLAGS = $(filter-out -O% -fsanitize=% -Werror,$(CFLAGS)) -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 # The daemon without main.o, as an archive: a harness links only the modules

@@ -1,5 +1,6 @@
 /* proto.c - parse and check client messages; build replies. */
 #include "proto.h"
+#include "jparse.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -7,7 +8,7 @@
 #include <string.h>
 
 static const char *const proto_code_names[] = {
-	"bad_request", "unauthorized", "forbidden",    "not_found", "conflict",
+	"bad_request", "unauthorized", "forbidden",   "not_found", "conflict",
 	"too_large",   "rate_limited", "unavailable", "internal",
 };
 
@@ -16,43 +17,12 @@ const char *proto_code_name(enum proto_code code)
 	return proto_code_names[code];
 }
 
-/* A scan of the raw text for nesting depth and string length, so that a
- * hostile message costs us one pass and no allocation before it is refused. */
-static int proto_prescan(const char *text, size_t len, char *err, size_t errlen)
-{
-	int depth = 0, in_string = 0;
-	size_t string_start = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		char ch = text[i];
-		if (in_string) {
-			if (ch == '\\') {
-				i++;
-			} else if (ch == '"') {
-				in_string = 0;
-				if (i - string_start > PROTO_MAX_STRING)
-					return util_fail(err, errlen,
-							  "a string is longer than %d bytes",
-							  PROTO_MAX_STRING);
-			}
-		} else if (ch == '"') {
-			in_string = 1;
-			string_start = i;
-		} else if (ch == '{' || ch == '[') {
-			if (++depth > PROTO_MAX_DEPTH)
-				return util_fail(err, errlen, "nesting deeper than %d levels",
-						  PROTO_MAX_DEPTH);
-		} else if (ch == '}' || ch == ']') {
-			depth--;
-		}
-	}
-	return 0;
-}
-
 int proto_parse(const char *text, size_t len, struct proto_msg *msg, enum proto_code *code,
 		char *err, size_t errlen)
 {
-	json_error_t jerr;
+	/* Checked while parsing, before anything is built for the string or
+	 * container that breaks them. */
+	static const struct jparse_limits limits = { PROTO_MAX_DEPTH, PROTO_MAX_STRING };
 	json_t *type;
 
 	memset(msg, 0, sizeof(*msg));
@@ -60,14 +30,11 @@ int proto_parse(const char *text, size_t len, struct proto_msg *msg, enum proto_
 	if (len > PROTO_MAX_MESSAGE) {
 		*code = PROTO_TOO_LARGE;
 		return util_fail(err, errlen, "message of %zu bytes is over the limit of %d", len,
-				  PROTO_MAX_MESSAGE);
+				 PROTO_MAX_MESSAGE);
 	}
-	if (proto_prescan(text, len, err, errlen))
-		return -1;
-	msg->root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	msg->root = jparse_load(text, len, &limits, err, errlen);
 	if (!msg->root)
-		return util_fail(err, errlen, "invalid JSON at column %d: %s", jerr.column,
-				  jerr.text);
+		return -1;
 	if (!json_is_object(msg->root)) {
 		proto_msg_free(msg);
 		return util_fail(err, errlen, "a message must be a JSON object");
@@ -167,7 +134,7 @@ int proto_get_enum(json_t *obj, const char *field, int required, const char *con
 			return 0;
 	proto_join(allowed, list, sizeof(list));
 	return util_fail(err, errlen, "\"%s\": \"%s\" is not allowed; allowed: %s", field, *out,
-			  list);
+			 list);
 }
 
 int proto_check_keys(json_t *obj, const char *const *allowed, char *err, size_t errlen)
@@ -183,7 +150,7 @@ int proto_check_keys(json_t *obj, const char *const *allowed, char *err, size_t 
 		if (!allowed[i]) {
 			proto_join(allowed, list, sizeof(list));
 			return util_fail(err, errlen, "unknown field \"%s\"; allowed: %s", key,
-					  list);
+					 list);
 		}
 	}
 	return 0;

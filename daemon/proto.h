@@ -32,10 +32,11 @@ struct proto_msg {
 	json_t *id; /* borrowed from root, or NULL */
 };
 
-/* Parse text (not NUL-terminated) into msg. Refuses, before any other work,
- * messages over the size cap, nesting deeper than PROTO_MAX_DEPTH, invalid
- * JSON, duplicate keys, strings over PROTO_MAX_STRING bytes, a non-object,
- * a missing "type" and an "id" that is not a string or number. On failure
+/* Parse text (not NUL-terminated) into msg with jparse. Refuses messages
+ * over the size cap before reading them, nesting deeper than
+ * PROTO_MAX_DEPTH and strings over PROTO_MAX_STRING bytes as the parser
+ * reaches them, invalid JSON, duplicate keys, a non-object, a missing
+ * "type" and an "id" that is not a string or number. On failure
  * returns -1 with *code and err set; msg->id is still set when the id could
  * be read, so the error can echo it. */
 int proto_parse(const char *text, size_t len, struct proto_msg *msg, enum proto_code *code,

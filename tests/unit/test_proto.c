@@ -74,6 +74,50 @@ static void test_parse_limits(void **state)
 	free(big);
 }
 
+static void expect_parsed(const char *text)
+{
+	struct proto_msg m;
+	enum proto_code code;
+	char err[256];
+
+	if (proto_parse(text, strlen(text), &m, &code, err, sizeof(err)))
+		fail_msg("refused %.60s: %s", text, err);
+	proto_msg_free(&m);
+}
+
+/* The limits hold exactly at their numbers: PROTO_MAX_DEPTH objects and
+ * arrays, PROTO_MAX_STRING bytes between a string's quotes. */
+static void test_parse_limit_edges(void **state)
+{
+	char *big = malloc(PROTO_MAX_STRING + 64);
+	char deep[128];
+	int n;
+
+	(void)state;
+	n = sprintf(big, "{\"type\":\"a\",\"s\":\"");
+	memset(big + n, 'x', PROTO_MAX_STRING);
+	strcpy(big + n + PROTO_MAX_STRING, "\"}");
+	expect_parsed(big);
+	memset(big + n, 'x', PROTO_MAX_STRING + 1);
+	strcpy(big + n + PROTO_MAX_STRING + 1, "\"}");
+	expect_refused(big, PROTO_BAD_REQUEST, "a string is longer than 8192 bytes");
+	free(big);
+
+	/* The message itself is the first level. */
+	n = sprintf(deep, "{\"type\":\"a\",\"d\":");
+	memset(deep + n, '[', PROTO_MAX_DEPTH - 1);
+	memset(deep + n + PROTO_MAX_DEPTH - 1, ']', PROTO_MAX_DEPTH - 1);
+	strcpy(deep + n + 2 * (PROTO_MAX_DEPTH - 1), "}");
+	expect_parsed(deep);
+	memset(deep + n, '[', PROTO_MAX_DEPTH);
+	memset(deep + n + PROTO_MAX_DEPTH, ']', PROTO_MAX_DEPTH);
+	strcpy(deep + n + 2 * PROTO_MAX_DEPTH, "}");
+	expect_refused(deep, PROTO_BAD_REQUEST, "nesting deeper than 16 levels");
+
+	expect_refused("{\"type\":\"a\",\"type\":\"b\"}", PROTO_BAD_REQUEST,
+		       "invalid JSON at column 13: duplicate key");
+}
+
 static void test_id_echoed_on_error(void **state)
 {
 	struct proto_msg m;
@@ -117,7 +161,9 @@ static void test_error_reply(void **state)
 	char *s = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
 
 	(void)state;
-	assert_string_equal(s, "{\"code\":\"not_found\",\"message\":\"no session\",\"re\":\"x1\",\"type\":\"error\"}");
+	assert_string_equal(
+		s,
+		"{\"code\":\"not_found\",\"message\":\"no session\",\"re\":\"x1\",\"type\":\"error\"}");
 	free(s);
 	json_decref(e);
 	json_decref(re);
@@ -126,9 +172,10 @@ static void test_error_reply(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_ok),	   cmocka_unit_test(test_parse_refusals),
-		cmocka_unit_test(test_parse_limits),	   cmocka_unit_test(test_id_echoed_on_error),
-		cmocka_unit_test(test_fields),	   cmocka_unit_test(test_error_reply),
+		cmocka_unit_test(test_parse_ok),           cmocka_unit_test(test_parse_refusals),
+		cmocka_unit_test(test_parse_limits),       cmocka_unit_test(test_parse_limit_edges),
+		cmocka_unit_test(test_id_echoed_on_error), cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_error_reply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
