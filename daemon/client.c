@@ -14,33 +14,57 @@
 #include "log.h"
 #include "proto.h"
 
-void client_send_text(struct client *c, const char *text, size_t len)
+/* Queue buf (LWS_PRE bytes of headroom, then len bytes of text), which the
+ * queue now owns; NULL buf means out of memory. Either way a reply the
+ * client waits for may be lost, so the client is closed: it reconnects and
+ * resumes instead of waiting forever. */
+static void client_enqueue(struct client *c, unsigned char *buf, size_t len)
 {
 	struct outq_item *it;
 
-	if (c->overflowed)
-		return;
-	if (c->outq_count == CLIENT_OUTQ_MAX) {
-		log_warn("client send queue full (%d messages): closing a slow reader",
-			 CLIENT_OUTQ_MAX);
+	if (c->overflowed || !buf || c->outq_count == CLIENT_OUTQ_MAX) {
+		if (!c->overflowed && !buf)
+			log_err("out of memory for a reply: closing the client");
+		else if (!c->overflowed)
+			log_warn("client send queue full (%d messages): closing a slow reader",
+				 CLIENT_OUTQ_MAX);
+		free(buf);
 		c->overflowed = 1;
 		lws_callback_on_writable(c->wsi);
 		return;
 	}
 	it = &c->outq[(c->outq_head + c->outq_count) % CLIENT_OUTQ_MAX];
-	it->buf = malloc(LWS_PRE + len);
-	if (!it->buf) {
-		/* A reply the client waits for is lost: close, so that it
-		 * reconnects and resumes instead of waiting forever. */
-		log_err("out of memory for a reply: closing the client");
-		c->overflowed = 1;
-		lws_callback_on_writable(c->wsi);
-		return;
-	}
-	memcpy(it->buf + LWS_PRE, text, len);
+	it->buf = buf;
 	it->len = len;
 	c->outq_count++;
 	lws_callback_on_writable(c->wsi);
+}
+
+void client_send_text(struct client *c, const char *text, size_t len)
+{
+	unsigned char *buf = malloc(LWS_PRE + len);
+
+	if (buf)
+		memcpy(buf + LWS_PRE, text, len);
+	client_enqueue(c, buf, len);
+}
+
+void client_reply_begin(struct jbuf *b)
+{
+	static const char headroom[LWS_PRE];
+
+	jbuf_raw(b, headroom, sizeof(headroom));
+}
+
+void client_send_jbuf(struct client *c, struct jbuf *b)
+{
+	if (b->oom) {
+		jbuf_free(b);
+		client_enqueue(c, NULL, 0);
+		return;
+	}
+	client_enqueue(c, (unsigned char *)b->p, b->len - LWS_PRE);
+	memset(b, 0, sizeof(*b)); /* the queue owns the text now */
 }
 
 /* jbuf writes what json_dumps would, at a fraction of its cost. */
@@ -48,12 +72,9 @@ void client_send(struct client *c, json_t *msg)
 {
 	struct jbuf b = { 0 };
 
+	client_reply_begin(&b);
 	jbuf_json(&b, msg);
-	if (b.oom)
-		log_err("out of memory for a reply");
-	else
-		client_send_text(c, b.p, b.len);
-	jbuf_free(&b);
+	client_send_jbuf(c, &b);
 }
 
 void client_send_error(struct client *c, json_t *re, int code, const char *fmt, ...)

@@ -11,6 +11,7 @@
 #include "stats.h"
 
 struct lws;
+struct jbuf;
 struct daemon;
 
 /* Replies waiting for LWS_CALLBACK_SERVER_WRITEABLE. A client that lets
@@ -55,6 +56,11 @@ void client_broadcast(struct daemon *d, enum client_list l, json_t *msg);
 void client_send(struct client *c, json_t *msg);
 /* The same for a message already serialized (text is copied). */
 void client_send_text(struct client *c, const char *text, size_t len);
+/* A reply written by hand, queued without a copy: client_reply_begin puts
+ * the headroom lws needs in front of it, client_send_jbuf hands the buffer
+ * to the queue (b is empty afterwards). */
+void client_reply_begin(struct jbuf *b);
+void client_send_jbuf(struct client *c, struct jbuf *b);
 /* Convenience: send an error reply. */
 void client_send_error(struct client *c, json_t *re, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -139,6 +139,7 @@ void handle_send_step(struct handler_ctx *h, struct session *s)
 {
 	struct jbuf b = { 0 };
 
+	client_reply_begin(&b);
 	jbuf_raw(&b, "{", 1);
 	triage_step_write(s->tr, s->lang, &b);
 	jbuf_lit(&b, ",\"type\":\"step\"");
@@ -155,11 +156,7 @@ void handle_send_step(struct handler_ctx *h, struct session *s)
 	jbuf_lit(&b, ",\"channel\":");
 	jbuf_str(&b, s->channel);
 	jbuf_raw(&b, "}", 1);
-	if (b.oom)
-		client_send_error(h->c, h->re, PROTO_INTERNAL, "out of memory");
-	else
-		client_send_text(h->c, b.p, b.len);
-	jbuf_free(&b);
+	client_send_jbuf(h->c, &b);
 }
 
 /* The current tree for country, and the language to use in it: *lang if

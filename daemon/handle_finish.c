@@ -135,7 +135,6 @@ int handle_finish(struct handler_ctx *h)
 	struct session *s;
 	struct jbuf path = { 0 }, facts = { 0 };
 	char *clean_note = NULL;
-	json_t *path_arr;
 	int rc;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
@@ -186,9 +185,7 @@ int handle_finish(struct handler_ctx *h)
 	ct.country = s->country;
 	ct.lang = s->lang;
 	ct.rules_version = rules_tree_version(triage_tree(s->tr));
-	path_arr = triage_path(s->tr);
-	jbuf_json(&path, path_arr);
-	json_decref(path_arr);
+	triage_path_write(s->tr, &path);
 	jbuf_json(&facts, triage_facts(s->tr));
 	ct.path_json = path.p;
 	ct.facts_json = facts.p;

@@ -83,6 +83,8 @@ json_t *triage_step_json(const struct triage *tr, const char *lang);
  * per node and language while the tree is loaded. */
 struct jbuf;
 void triage_step_write(const struct triage *tr, const char *lang, struct jbuf *b);
+/* The path alone, as a JSON array of node ids. */
+void triage_path_write(const struct triage *tr, struct jbuf *b);
 
 /* Accessors used when a contact is finished. */
 int triage_at_result(const struct triage *tr);

@@ -336,7 +336,6 @@ static const struct rules_wire *triage_wire(const struct triage *tr, const char 
 void triage_step_write(const struct triage *tr, const char *lang, struct jbuf *b)
 {
 	const struct rules_wire *w = triage_wire(tr, lang);
-	size_t i;
 
 	if (!w) {
 		b->oom = 1;
@@ -344,15 +343,24 @@ void triage_step_write(const struct triage *tr, const char *lang, struct jbuf *b
 	}
 	jbuf_lit(b, "\"facts\":");
 	jbuf_json(b, tr->facts);
+	jbuf_lit(b, ",\"path\":");
+	triage_path_write(tr, b);
+	jbuf_lit(b, triage_at_result(tr) ? ",\"result\":" : ",\"question\":");
+	jbuf_raw(b, w->text, w->len);
+}
+
+void triage_path_write(const struct triage *tr, struct jbuf *b)
+{
+	size_t i;
+
 	/* Node ids are plain by rule (rules_id_valid): nothing to escape. */
-	jbuf_lit(b, ",\"path\":[");
+	jbuf_raw(b, "[", 1);
 	for (i = 0; i < tr->npath; i++) {
 		jbuf_lit(b, i ? ",\"" : "\"");
 		jbuf_lit(b, tr->tree->nodes[tr->path[i]].id);
 		jbuf_raw(b, "\"", 1);
 	}
-	jbuf_lit(b, triage_at_result(tr) ? "],\"result\":" : "],\"question\":");
-	jbuf_raw(b, w->text, w->len);
+	jbuf_raw(b, "]", 1);
 }
 
 json_t *triage_step_json(const struct triage *tr, const char *lang)

@@ -65,15 +65,17 @@ EOF
 }
 
 # Wait for "listening on" in a server's log; fail if it exits first.
+# Poll log $1 until it has a line matching $3 (default: the server is
+# listening), while process $2 lives; at most 30 s.
 wait_ready()
 {
-	local log=$1 pid=$2 i
+	local log=$1 pid=$2 pattern=${3:-listening on} i
 	for i in $(seq 600); do
-		grep -q "listening on" "$log" && return 0
+		grep -q "$pattern" "$log" && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
-	echo "bench: the server did not start:" >&2
+	echo "bench: no \"$pattern\" from the server:" >&2
 	cat "$log" >&2
 	return 1
 }
