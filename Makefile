@@ -32,15 +32,15 @@ LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 # Each unit test links only the modules it tests.
 UNIT_TESTS = rules store scrub crypto conf proto jparse search report stats handoff
 TEST_rules_OBJS = rules triage jbuf log util
-TEST_store_OBJS = store log util
+TEST_store_OBJS = store store_schema log util
 TEST_scrub_OBJS = scrub util
 TEST_crypto_OBJS = crypto util
 TEST_conf_OBJS = conf conf_peers log crypto limits util
 TEST_proto_OBJS = proto jparse log util
 TEST_jparse_OBJS = jparse util
 TEST_search_OBJS = search search_fts rules triage jbuf log util
-TEST_report_OBJS = report report_export store conf conf_peers report_referrals log crypto limits util
-TEST_stats_OBJS = stats store conf conf_peers log crypto limits util
+TEST_report_OBJS = report report_export store store_schema conf conf_peers report_referrals log crypto limits util
+TEST_stats_OBJS = stats store store_schema conf conf_peers log crypto limits util
 TEST_handoff_OBJS = handoff conf conf_peers crypto limits log util
 
 .PHONY: all deps run test unit blackbox browser install clean format
