@@ -74,21 +74,21 @@ int conf_set_listen(struct conf *c, const char *value, char *err, size_t errlen)
 	long port;
 
 	if (!colon || colon == value)
-		return util_fail(err, errlen, "listen \"%s\": expected ADDR:PORT, e.g. 127.0.0.1:8470",
-				 value);
+		return util_fail(err, errlen,
+				 "listen \"%s\": expected ADDR:PORT, e.g. 127.0.0.1:8470", value);
 	errno = 0;
 	port = strtol(colon + 1, &end, 10);
 	if (errno || *end || end == colon + 1 || port < 1 || port > 65535)
-		return util_fail(err, errlen, "listen \"%s\": port must be a number from 1 to 65535",
-				 value);
+		return util_fail(err, errlen,
+				 "listen \"%s\": port must be a number from 1 to 65535", value);
 	free(c->listen_host);
 	c->listen_host = strndup(value, (size_t)(colon - value));
 	/* "[::1]:8470" → "::1" */
 	if (c->listen_host[0] == '[') {
 		size_t n = strlen(c->listen_host);
 		if (n < 3 || c->listen_host[n - 1] != ']')
-			return util_fail(err, errlen, "listen \"%s\": unbalanced [ ] around address",
-					 value);
+			return util_fail(err, errlen,
+					 "listen \"%s\": unbalanced [ ] around address", value);
 		memmove(c->listen_host, c->listen_host + 1, n - 2);
 		c->listen_host[n - 2] = '\0';
 	}
@@ -102,7 +102,8 @@ static int conf_hex32(const char *hex, uint8_t out[32])
 		return -1;
 	for (int i = 0; i < 32; i++) {
 		unsigned v;
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", hex[2 * i]) ||
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1 ||
+		    !strchr("0123456789abcdefABCDEF", hex[2 * i]) ||
 		    !strchr("0123456789abcdefABCDEF", hex[2 * i + 1]))
 			return -1;
 		out[i] = (uint8_t)v;
@@ -176,30 +177,34 @@ static int conf_tokens(struct conf *c, json_t *arr, const char *path, char *err,
 		if (!json_is_object(t))
 			return util_fail(err, errlen, "%s: tokens[%zu] must be an object", path, i);
 		json_object_foreach(t, k, v) {
-			const char **slot = !strcmp(k, "name")	 ? &name
-					    : !strcmp(k, "role")	 ? &role
+			const char **slot = !strcmp(k, "name")     ? &name
+					    : !strcmp(k, "role")   ? &role
 					    : !strcmp(k, "sha256") ? &hex
 								   : NULL;
 			if (!slot)
-				return util_fail(err, errlen,
-						 "%s: tokens[%zu]: unknown key \"%s\" (allowed: name, role, sha256)",
-						 path, i, k);
+				return util_fail(
+					err, errlen,
+					"%s: tokens[%zu]: unknown key \"%s\" (allowed: name, role, sha256)",
+					path, i, k);
 			if (!json_is_string(v))
-				return util_fail(err, errlen, "%s: tokens[%zu].%s must be a string", path,
-						 i, k);
+				return util_fail(err, errlen, "%s: tokens[%zu].%s must be a string",
+						 path, i, k);
 			*slot = json_string_value(v);
 		}
 		if (!name || !*name || strlen(name) >= sizeof(c->tokens[0].name))
-			return util_fail(err, errlen, "%s: tokens[%zu].name must be 1 to 63 characters",
-					 path, i);
+			return util_fail(err, errlen,
+					 "%s: tokens[%zu].name must be 1 to 63 characters", path,
+					 i);
 		if (!role || (strcmp(role, "agent") && strcmp(role, "supervisor")))
 			return util_fail(err, errlen,
-					 "%s: tokens[%zu].role must be \"agent\" or \"supervisor\"", path, i);
+					 "%s: tokens[%zu].role must be \"agent\" or \"supervisor\"",
+					 path, i);
 		r = !strcmp(role, "agent") ? ROLE_AGENT : ROLE_SUPERVISOR;
 		if (!hex || conf_hex32(hex, hash))
-			return util_fail(err, errlen,
-					 "%s: tokens[%zu].sha256 must be 64 hex digits (see vegvisard --hash-token)",
-					 path, i);
+			return util_fail(
+				err, errlen,
+				"%s: tokens[%zu].sha256 must be 64 hex digits (see vegvisard --hash-token)",
+				path, i);
 		if (conf_push_token(c, name, r, hash))
 			return util_fail(err, errlen, "out of memory");
 	}
@@ -218,7 +223,8 @@ static int conf_key_log_level(struct conf *c, json_t *v, const char *path, char 
 		}
 	}
 	return util_fail(err, errlen,
-			 "%s: \"log_level\" must be one of error, warning, notice, info, debug", path);
+			 "%s: \"log_level\" must be one of error, warning, notice, info, debug",
+			 path);
 }
 
 static int conf_key_listen(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
@@ -255,17 +261,19 @@ static int conf_key_desk_phone(struct conf *c, json_t *v, const char *path, char
 	json_t *phone;
 
 	if (!json_is_object(v))
-		return util_fail(err, errlen, "%s: \"desk_phone\" must be an object like {\"no\": \"…\"}",
-				 path);
+		return util_fail(err, errlen,
+				 "%s: \"desk_phone\" must be an object like {\"no\": \"…\"}", path);
 	json_object_foreach(v, country, phone) {
 		if (strcmp(country, "no") && strcmp(country, "dk"))
-			return util_fail(err, errlen, "%s: desk_phone: unknown country \"%s\" (no, dk)",
-					 path, country);
+			return util_fail(err, errlen,
+					 "%s: desk_phone: unknown country \"%s\" (no, dk)", path,
+					 country);
 		if (!json_is_string(phone) || !json_string_length(phone) ||
 		    json_string_length(phone) > 40)
-			return util_fail(err, errlen,
-					 "%s: desk_phone.%s must be a phone number of 1 to 40 characters",
-					 path, country);
+			return util_fail(
+				err, errlen,
+				"%s: desk_phone.%s must be a phone number of 1 to 40 characters",
+				path, country);
 	}
 	json_decref(c->desk_phone);
 	c->desk_phone = json_incref(v);
@@ -285,9 +293,10 @@ static int conf_origins(json_t *v, const char *key, const char *path, json_t **s
 		const char *s = json_string_value(o);
 		if (!s || (strncmp(s, "https://", 8) && strncmp(s, "http://", 7)) ||
 		    strchr(s + 8, '/') || strlen(s) > 200)
-			return util_fail(err, errlen,
-					 "%s: %s[%zu] must be an origin like \"https://www.nav.no\" (scheme and host, no path)",
-					 path, key, i);
+			return util_fail(
+				err, errlen,
+				"%s: %s[%zu] must be an origin like \"https://www.nav.no\" (scheme and host, no path)",
+				path, key, i);
 	}
 	json_decref(*slot);
 	*slot = json_incref(v);
@@ -323,12 +332,14 @@ static int conf_key_limits(struct conf *c, json_t *v, const char *path, char *er
 		for (k = 0; k < 5 && strcmp(key, names[k]); k++)
 			;
 		if (k == 5)
-			return util_fail(err, errlen,
-					 "%s: limits: unknown key \"%s\" (allowed: connections_per_ip, messages_per_second, burst, auth_failures_ban, ban_seconds)",
-					 path, key);
+			return util_fail(
+				err, errlen,
+				"%s: limits: unknown key \"%s\" (allowed: connections_per_ip, messages_per_second, burst, auth_failures_ban, ban_seconds)",
+				path, key);
 		if (!json_is_number(n) || x < 1 || x > 10000000)
-			return util_fail(err, errlen, "%s: limits.%s must be a number from 1 to 10000000",
-					 path, key);
+			return util_fail(err, errlen,
+					 "%s: limits.%s must be a number from 1 to 10000000", path,
+					 key);
 		if (k == 0)
 			c->limits.connections_per_ip = (unsigned)x;
 		else if (k == 1)
@@ -359,8 +370,7 @@ int conf_date_valid(const char *s)
 	m = atoi(s + 5);
 	d = atoi(s + 8);
 	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return y >= 1970 && m >= 1 && m <= 12 && d >= 1 &&
-	       d <= days[m - 1] + (m == 2 && leap);
+	return y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] + (m == 2 && leap);
 }
 
 const struct conf_period *conf_period_find(const struct conf *c, const char *id)
@@ -402,34 +412,39 @@ static int conf_period(json_t *o, size_t i, struct conf_period *p, const char *p
 	json_t *v;
 
 	if (!json_is_object(o))
-		return util_fail(err, errlen,
-				 "%s: periods[%zu] must be an object like {\"id\": \"2026-4\", \"from\": \"2026-10-01\", \"to\": \"2026-12-31\"}",
-				 path, i);
+		return util_fail(
+			err, errlen,
+			"%s: periods[%zu] must be an object like {\"id\": \"2026-4\", \"from\": \"2026-10-01\", \"to\": \"2026-12-31\"}",
+			path, i);
 	json_object_foreach(o, k, v) {
 		const char **slot = !strcmp(k, "id")     ? &id
 				    : !strcmp(k, "from") ? &from
 				    : !strcmp(k, "to")   ? &to
 							 : NULL;
 		if (!slot)
-			return util_fail(err, errlen,
-					 "%s: periods[%zu]: unknown key \"%s\" (allowed: id, from, to)",
-					 path, i, k);
+			return util_fail(
+				err, errlen,
+				"%s: periods[%zu]: unknown key \"%s\" (allowed: id, from, to)",
+				path, i, k);
 		if (!json_is_string(v))
-			return util_fail(err, errlen, "%s: periods[%zu].%s must be a string", path, i, k);
+			return util_fail(err, errlen, "%s: periods[%zu].%s must be a string", path,
+					 i, k);
 		*slot = json_string_value(v);
 	}
 	if (!id || !conf_period_id_valid(id))
-		return util_fail(err, errlen,
-				 "%s: periods[%zu].id must be 1 to 31 letters, digits, '-', '_' or '.'",
-				 path, i);
+		return util_fail(
+			err, errlen,
+			"%s: periods[%zu].id must be 1 to 31 letters, digits, '-', '_' or '.'",
+			path, i);
 	if (!from || !conf_date_valid(from))
-		return util_fail(err, errlen,
-				 "%s: periods[%zu].from must be a real date YYYY-MM-DD (got %s%s%s)", path,
-				 i, from ? "\"" : "", from ? from : "nothing", from ? "\"" : "");
+		return util_fail(
+			err, errlen,
+			"%s: periods[%zu].from must be a real date YYYY-MM-DD (got %s%s%s)", path,
+			i, from ? "\"" : "", from ? from : "nothing", from ? "\"" : "");
 	if (!to || !conf_date_valid(to))
 		return util_fail(err, errlen,
-				 "%s: periods[%zu].to must be a real date YYYY-MM-DD (got %s%s%s)", path, i,
-				 to ? "\"" : "", to ? to : "nothing", to ? "\"" : "");
+				 "%s: periods[%zu].to must be a real date YYYY-MM-DD (got %s%s%s)",
+				 path, i, to ? "\"" : "", to ? to : "nothing", to ? "\"" : "");
 	if (strcmp(from, to) > 0)
 		return util_fail(err, errlen, "%s: periods[%zu] (\"%s\"): from %s is after to %s",
 				 path, i, id, from, to);
@@ -442,8 +457,7 @@ static int conf_period(json_t *o, size_t i, struct conf_period *p, const char *p
 /* [{"id", "from", "to"}, …]: each contact records the period it finished in,
  * and reports filter by a period's dates. Ids must be unique and periods
  * must not overlap, so a contact belongs to at most one. */
-static int conf_key_periods(struct conf *c, json_t *v, const char *path, char *err,
-			    size_t errlen)
+static int conf_key_periods(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
 {
 	struct conf_period *list;
 	size_t i, j, n;
@@ -459,16 +473,19 @@ static int conf_key_periods(struct conf *c, json_t *v, const char *path, char *e
 			goto fail;
 		for (j = 0; j < i; j++) {
 			if (!strcmp(list[j].id, list[i].id)) {
-				util_fail(err, errlen, "%s: periods[%zu].id \"%s\" is already used by periods[%zu]",
-					  path, i, list[i].id, j);
+				util_fail(
+					err, errlen,
+					"%s: periods[%zu].id \"%s\" is already used by periods[%zu]",
+					path, i, list[i].id, j);
 				goto fail;
 			}
 			if (strcmp(list[i].from, list[j].to) <= 0 &&
 			    strcmp(list[j].from, list[i].to) <= 0) {
-				util_fail(err, errlen,
-					  "%s: periods[%zu] (\"%s\", %s to %s) overlaps periods[%zu] (\"%s\", %s to %s)",
-					  path, i, list[i].id, list[i].from, list[i].to, j, list[j].id,
-					  list[j].from, list[j].to);
+				util_fail(
+					err, errlen,
+					"%s: periods[%zu] (\"%s\", %s to %s) overlaps periods[%zu] (\"%s\", %s to %s)",
+					path, i, list[i].id, list[i].from, list[i].to, j,
+					list[j].id, list[j].from, list[j].to);
 				goto fail;
 			}
 		}
@@ -486,9 +503,10 @@ static int conf_key_note_retention_days(struct conf *c, json_t *v, const char *p
 					size_t errlen)
 {
 	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 3650)
-		return util_fail(err, errlen,
-				 "%s: \"note_retention_days\" must be a whole number of days from 1 to 3650",
-				 path);
+		return util_fail(
+			err, errlen,
+			"%s: \"note_retention_days\" must be a whole number of days from 1 to 3650",
+			path);
 	c->note_retention_days = (int)json_integer_value(v);
 	return 0;
 }
@@ -498,8 +516,12 @@ static const struct {
 	const char *key;
 	int (*apply)(struct conf *c, json_t *v, const char *path, char *err, size_t errlen);
 } conf_keys[] = {
-	{ "listen", conf_key_listen }, { "db", conf_key_db },	{ "rules", conf_key_rules },
-	{ "www", conf_key_www },       { "tokens", conf_tokens }, { "log_level", conf_key_log_level },
+	{ "listen", conf_key_listen },
+	{ "db", conf_key_db },
+	{ "rules", conf_key_rules },
+	{ "www", conf_key_www },
+	{ "tokens", conf_tokens },
+	{ "log_level", conf_key_log_level },
 	{ "desk_phone", conf_key_desk_phone },
 	{ "agent_origins", conf_key_agent_origins },
 	{ "widget_origins", conf_key_widget_origins },

@@ -49,11 +49,11 @@ struct conf_sender {
 
 /* How the outbox retries (docs/protocol.md, "Handoffs between desks"). */
 struct conf_delivery {
-	int retry_base_ms;      /* the first retry waits about this; doubles after each failure */
-	int max_delay_ms;       /* the longest wait between two attempts */
-	int max_age_seconds;    /* a message still undelivered after this is a dead letter */
+	int retry_base_ms;   /* the first retry waits about this; doubles after each failure */
+	int max_delay_ms;    /* the longest wait between two attempts */
+	int max_age_seconds; /* a message still undelivered after this is a dead letter */
 	int connect_timeout_ms;
-	int timeout_ms;         /* one whole attempt */
+	int timeout_ms; /* one whole attempt */
 };
 
 struct conf {
@@ -66,7 +66,7 @@ struct conf {
 	int dev;
 	struct conf_token *tokens;
 	size_t n_tokens;
-	json_t *desk_phone; /* country → the phone number a handed-over citizen calls */
+	json_t *desk_phone;     /* country → the phone number a handed-over citizen calls */
 	json_t *agent_origins;  /* extra origins whose pages may sign in agents (array) */
 	json_t *widget_origins; /* origins whose pages may embed the chat widget (array) */
 	struct limits_conf limits;
@@ -74,12 +74,12 @@ struct conf {
 	size_t n_periods;
 	int note_retention_days; /* notes of older contacts are erased; 1..3650, 365 */
 	/* Desks handing contacts to each other, and the collector (conf_peers.c). */
-	char desk[64];                 /* this desk's name: "desk", else the host name */
-	struct conf_peer *peers;       /* where referrals with consent are handed off */
+	char desk[64];           /* this desk's name: "desk", else the host name */
+	struct conf_peer *peers; /* where referrals with consent are handed off */
 	size_t n_peers;
-	struct conf_sender *senders;   /* who may send handoffs or contacts here */
+	struct conf_sender *senders; /* who may send handoffs or contacts here */
 	size_t n_senders;
-	char *collector_url;           /* ship every logged contact there, or NULL */
+	char *collector_url; /* ship every logged contact there, or NULL */
 	char *collector_secret;
 	struct conf_delivery delivery; /* retries of the outbox */
 	int collector_mode;            /* --collector: accept POST /api/v1/ingest */

@@ -228,11 +228,10 @@ static int peers_members(json_t *o, const char *where, const char *const *names,
 					 sizeof(allowed) - strlen(allowed), "%s%s", n ? ", " : "",
 					 names[n]);
 			return util_fail(err, errlen, "%s: %s: unknown key \"%s\" (allowed: %s)",
-					  path, where, k, allowed);
+					 path, where, k, allowed);
 		}
 		if (!json_is_string(v))
-			return util_fail(err, errlen, "%s: %s.%s must be a string", path, where,
-					  k);
+			return util_fail(err, errlen, "%s: %s.%s must be a string", path, where, k);
 		*slots[n] = json_string_value(v);
 	}
 	return 0;
@@ -259,8 +258,7 @@ static int peers_url(const char *url, const char *where, const char *key, const 
 	if (!url)
 		return util_fail(err, errlen, "%s: %s.%s is required", path, where, key);
 	if (conf_url_check(url, why, sizeof(why)))
-		return util_fail(err, errlen, "%s: %s.%s \"%.80s\" %s", path, where, key, url,
-				  why);
+		return util_fail(err, errlen, "%s: %s.%s \"%.80s\" %s", path, where, key, url, why);
 	return 0;
 }
 
@@ -287,8 +285,8 @@ int conf_key_peers(struct conf *c, json_t *v, const char *path, char *err, size_
 			goto fail;
 		if (!dest || !conf_id_valid(dest)) {
 			util_fail(err, errlen,
-				   "%s: %s.destination must be a destination id like \"no.nav\"",
-				   path, where);
+				  "%s: %s.destination must be a destination id like \"no.nav\"",
+				  path, where);
 			goto fail;
 		}
 		if (peers_url(url, where, "url", path, err, errlen) ||
@@ -297,8 +295,8 @@ int conf_key_peers(struct conf *c, json_t *v, const char *path, char *err, size_
 		for (j = 0; j < i; j++) {
 			if (!strcmp(list[j].destination, dest)) {
 				util_fail(err, errlen,
-					   "%s: %s.destination \"%s\" is already peers[%zu]", path,
-					   where, dest, j);
+					  "%s: %s.destination \"%s\" is already peers[%zu]", path,
+					  where, dest, j);
 				goto fail;
 			}
 		}
@@ -352,9 +350,8 @@ int conf_key_senders(struct conf *c, json_t *v, const char *path, char *err, siz
 			goto fail;
 		for (j = 0; j < i; j++) {
 			if (!strcmp(list[j].desk, desk)) {
-				util_fail(err, errlen,
-					   "%s: %s.desk \"%s\" is already senders[%zu]", path,
-					   where, desk, j);
+				util_fail(err, errlen, "%s: %s.desk \"%s\" is already senders[%zu]",
+					  path, where, desk, j);
 				goto fail;
 			}
 		}
@@ -404,7 +401,8 @@ int conf_key_delivery(struct conf *c, json_t *v, const char *path, char *err, si
 	} keys[] = {
 		{ "retry_base_ms", offsetof(struct conf_delivery, retry_base_ms), 10, 3600000 },
 		{ "max_delay_ms", offsetof(struct conf_delivery, max_delay_ms), 10, 86400000 },
-		{ "max_age_seconds", offsetof(struct conf_delivery, max_age_seconds), 1, 30 * 86400 },
+		{ "max_age_seconds", offsetof(struct conf_delivery, max_age_seconds), 1,
+		  30 * 86400 },
 		{ "connect_timeout_ms", offsetof(struct conf_delivery, connect_timeout_ms), 100,
 		  60000 },
 		{ "timeout_ms", offsetof(struct conf_delivery, timeout_ms), 100, 300000 },
@@ -427,8 +425,8 @@ int conf_key_delivery(struct conf *c, json_t *v, const char *path, char *err, si
 		if (!json_is_integer(n) || json_integer_value(n) < keys[k].min ||
 		    json_integer_value(n) > keys[k].max)
 			return util_fail(err, errlen,
-					  "%s: delivery.%s must be a whole number from %ld to %ld",
-					  path, key, keys[k].min, keys[k].max);
+					 "%s: delivery.%s must be a whole number from %ld to %ld",
+					 path, key, keys[k].min, keys[k].max);
 		*(int *)(void *)((char *)&d + keys[k].off) = (int)json_integer_value(n);
 	}
 	if (d.max_delay_ms < d.retry_base_ms)

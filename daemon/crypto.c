@@ -16,8 +16,8 @@
 /* Streaming state; the one-shot functions in crypto.h are built on it. */
 struct sha256 {
 	uint32_t h[8];
-	uint64_t total;               /* bytes hashed so far */
-	uint8_t block[SHA256_BLOCK];  /* pending input, fewer than 64 bytes */
+	uint64_t total;              /* bytes hashed so far */
+	uint8_t block[SHA256_BLOCK]; /* pending input, fewer than 64 bytes */
 	size_t used;
 };
 

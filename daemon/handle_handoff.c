@@ -37,10 +37,11 @@ int handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char 
 	if (hf->consent) {
 		const char *to = json_string_value(json_object_get(h->msg, "destination"));
 		if (to && !conf_peer_find(&h->d->conf, to))
-			return fail(h, PROTO_BAD_REQUEST,
-				    "\"consent\": no desk is connected for %s, so nothing can be handed "
-				    "over; give the caller the contact details instead",
-				    to);
+			return fail(
+				h, PROTO_BAD_REQUEST,
+				"\"consent\": no desk is connected for %s, so nothing can be handed "
+				"over; give the caller the contact details instead",
+				to);
 	}
 	if (proto_get_enum(h->msg, "referral_check", 0, checks, &hf->referral_check, h->err,
 			   sizeof(h->err)) ||
@@ -63,7 +64,8 @@ int handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char 
 		return fail(h, PROTO_BAD_REQUEST,
 			    "\"correct_destination\" goes with \"referral_check\": \"misrouted\"");
 	if (hf->correct_destination && !rules_destination(h->d->rules, hf->correct_destination))
-		return fail(h, PROTO_BAD_REQUEST, "\"correct_destination\": unknown destination \"%s\"",
+		return fail(h, PROTO_BAD_REQUEST,
+			    "\"correct_destination\": unknown destination \"%s\"",
 			    hf->correct_destination);
 	return 0;
 }

@@ -15,8 +15,8 @@ struct handler_ctx {
 	struct client *c;
 	struct daemon *d;
 	json_t *msg;
-	json_t *re;     /* the message's id, echoed on the reply */
-	char err[512];  /* filled by the proto_get_* and triage_* calls */
+	json_t *re;    /* the message's id, echoed on the reply */
+	char err[512]; /* filled by the proto_get_* and triage_* calls */
 };
 
 extern const char *const langs_all[];

@@ -66,7 +66,7 @@ int handoff_verify(const char *secret, const char *timestamp, const char *signat
 
 	if (!timestamp || !signature)
 		return util_fail(why, whylen,
-				    "X-Vegvisar-Timestamp and X-Vegvisar-Signature are required");
+				 "X-Vegvisar-Timestamp and X-Vegvisar-Signature are required");
 	n = strlen(timestamp);
 	if (!n || n > 12 || strspn(timestamp, "0123456789") != n)
 		return util_fail(why, whylen, "X-Vegvisar-Timestamp must be Unix seconds");
@@ -78,13 +78,12 @@ int handoff_verify(const char *secret, const char *timestamp, const char *signat
 			ts, HANDOFF_WINDOW_S, (long long)now_s);
 	if (strlen(signature) != HANDOFF_SIG_LEN || strncmp(signature, "sha256=", 7))
 		return util_fail(why, whylen,
-				    "X-Vegvisar-Signature must be sha256= and 64 hex digits");
+				 "X-Vegvisar-Signature must be sha256= and 64 hex digits");
 	for (int i = 0; i < 32; i++) {
 		int hi = hex_nibble(signature[7 + 2 * i]), lo = hex_nibble(signature[8 + 2 * i]);
 		if (hi < 0 || lo < 0)
-			return util_fail(
-				why, whylen,
-				"X-Vegvisar-Signature must be sha256= and 64 hex digits");
+			return util_fail(why, whylen,
+					 "X-Vegvisar-Signature must be sha256= and 64 hex digits");
 		got[i] = (uint8_t)(hi << 4 | lo);
 	}
 	handoff_mac(secret, timestamp, body, len, want);
@@ -121,7 +120,7 @@ static int body_string(json_t *o, const char *key, int required, size_t max, con
 	if (!json_is_string(v) || json_string_length(v) > max ||
 	    (required && !json_string_length(v)))
 		return util_fail(err, errlen, "\"%s\" must be a string of %s%zu bytes", key,
-				    required ? "1 to " : "at most ", max);
+				 required ? "1 to " : "at most ", max);
 	if (strlen(json_string_value(v)) != json_string_length(v))
 		return util_fail(err, errlen, "\"%s\" must not hold a NUL character", key);
 	*out = json_string_value(v);
@@ -206,8 +205,7 @@ static int body_walk(json_t *o, json_t **facts, json_t **path, char *err, size_t
 				"\"facts\": each fact and value must be a string of at most 64 bytes");
 	}
 	if (!json_is_array(*path) || json_array_size(*path) > 256)
-		return util_fail(err, errlen,
-				    "\"path\" must be an array of at most 256 node ids");
+		return util_fail(err, errlen, "\"path\" must be an array of at most 256 node ids");
 	json_array_foreach(*path, i, v) {
 		if (!json_is_string(v) || !json_string_length(v) || json_string_length(v) > 128)
 			return util_fail(err, errlen, "\"path\"[%zu] must be a node id", i);
@@ -297,10 +295,9 @@ int ingest_contact_parse(json_t *o, struct ingest_contact *c, char *err, size_t 
 		return -1;
 	if (c->referral_reason && strcmp(c->outcome, "referred"))
 		return util_fail(err, errlen,
-				    "\"referral_reason\" is only for outcome \"referred\"");
+				 "\"referral_reason\" is only for outcome \"referred\"");
 	if (json_object_get(o, "note"))
-		return util_fail(err, errlen,
-				    "a contact for the collector must not carry a note");
+		return util_fail(err, errlen, "a contact for the collector must not carry a note");
 	c->path_json = json_dumps(path, JSON_COMPACT);
 	c->facts_json = json_dumps(facts, JSON_COMPACT);
 	if (!c->path_json || !c->facts_json) {

@@ -14,7 +14,7 @@
 
 #include "session.h"
 
-#define HANDOVER_CODE_LEN 7        /* "K7M-42Q" */
+#define HANDOVER_CODE_LEN 7 /* "K7M-42Q" */
 /* No 0/O, 1/I/L: a code read aloud over the phone must not be ambiguous. */
 #define HANDOVER_ALPHABET "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 #define HANDOVER_TTL_MS (30 * 60 * 1000LL)

@@ -13,9 +13,9 @@
 #include "log.h"
 #include "routes.h"
 
-#define STREAM_CHUNK (16 * 1024) /* one lws_write */
-#define STREAM_QUEUE 8           /* chunks in flight per response: the memory bound */
-#define STREAM_WORKERS_MAX 4     /* concurrent worker threads; more get 503 */
+#define STREAM_CHUNK (16 * 1024)    /* one lws_write */
+#define STREAM_QUEUE 8              /* chunks in flight per response: the memory bound */
+#define STREAM_WORKERS_MAX 4        /* concurrent worker threads; more get 503 */
 #define HTTP_BODY_MAX (1024 * 1024) /* POST bodies: handoffs and ingest batches */
 /* A stream may run far longer than the server's timeout_secs (an export of
  * a million rows); it is closed only when a client takes none of the data
@@ -38,9 +38,9 @@ struct http_stream {
 	unsigned char *fill; /* the worker's chunk being filled */
 	size_t fill_len;
 	struct lws_context *ctx;
-	struct lws *wsi;           /* service thread only; NULL once closed */
-	struct http_stream *next;  /* service thread only: the daemon's list */
-	int stall_armed;           /* service thread only: the stall timeout runs */
+	struct lws *wsi;          /* service thread only; NULL once closed */
+	struct http_stream *next; /* service thread only: the daemon's list */
+	int stall_armed;          /* service thread only: the stall timeout runs */
 	http_producer_fn producer;
 	void *arg;
 	void (*free_arg)(void *);
@@ -218,7 +218,7 @@ static int http_headers(struct http_req *r, unsigned status, const char *content
 			const char *disposition, lws_filepos_t length)
 {
 	unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
-					       *end = buf + sizeof(buf) - 1;
+					   *end = buf + sizeof(buf) - 1;
 
 	if (lws_add_http_common_headers(r->wsi, status, content_type, length, &p, end) ||
 	    lws_add_http_header_by_name(r->wsi, (const unsigned char *)"cache-control:",
@@ -325,7 +325,8 @@ static int http_write_next(struct http_req *r)
 	more = st->count > 0;
 	pthread_mutex_unlock(&st->lock);
 	if (buf) {
-		int n = lws_write(r->wsi, buf + LWS_PRE, len, done ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
+		int n = lws_write(r->wsi, buf + LWS_PRE, len,
+				  done ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
 		free(buf);
 		if (n < (int)len)
 			return -1;
@@ -383,8 +384,8 @@ int http_check_args(struct http_req *r, const char *const *allowed)
 {
 	char arg[512];
 
-	for (int i = 0; lws_hdr_copy_fragment(r->wsi, arg, sizeof(arg), WSI_TOKEN_HTTP_URI_ARGS, i) > 0;
-	     i++) {
+	for (int i = 0;
+	     lws_hdr_copy_fragment(r->wsi, arg, sizeof(arg), WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
 		size_t klen = strcspn(arg, "="), k;
 		for (k = 0; allowed[k]; k++)
 			if (strlen(allowed[k]) == klen && !strncmp(arg, allowed[k], klen))
@@ -498,7 +499,8 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		if (!r->post)
 			return -1;
 		if (r->body_too_large)
-			return http_error(r, 413, "the body is over %d bytes", HTTP_BODY_MAX) ? -1 : 0;
+			return http_error(r, 413, "the body is over %d bytes", HTTP_BODY_MAX) ? -1
+											      : 0;
 		rc = r->post->fn(r);
 		/* The body is the handler's to read while it runs, no longer. */
 		free(r->body);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 struct limits_peer {
 	char ip[48];
 	unsigned connections;

@@ -241,8 +241,8 @@ static int hash_token(void)
 
 static void print_dev_urls(struct daemon *d, const char *agent, const char *supervisor)
 {
-	const char *host = strcmp(d->conf.listen_host, "0.0.0.0") ? d->conf.listen_host
-								   : "127.0.0.1";
+	const char *host =
+		strcmp(d->conf.listen_host, "0.0.0.0") ? d->conf.listen_host : "127.0.0.1";
 	int port = d->conf.listen_port;
 
 	printf("\nVegvisar is running (development mode; these tokens last for this run only).\n"
@@ -257,11 +257,16 @@ static void print_dev_urls(struct daemon *d, const char *agent, const char *supe
 static int parse_args(struct daemon *d, int argc, char **argv, int *action)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' }, { "listen", required_argument, NULL, 'l' },
-		{ "db", required_argument, NULL, 'd' },	    { "rules", required_argument, NULL, 'r' },
-		{ "www", required_argument, NULL, 'w' },    { "dev", no_argument, NULL, 'D' },
-		{ "check-rules", no_argument, NULL, 'C' },  { "hash-token", no_argument, NULL, 'H' },
-		{ "version", no_argument, NULL, 'V' },	    { "help", no_argument, NULL, 'h' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "www", required_argument, NULL, 'w' },
+		{ "dev", no_argument, NULL, 'D' },
+		{ "check-rules", no_argument, NULL, 'C' },
+		{ "hash-token", no_argument, NULL, 'H' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
 		{ "collector", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -271,15 +276,36 @@ static int parse_args(struct daemon *d, int argc, char **argv, int *action)
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'c': config = optarg; break;
-		case 'l': listen = optarg; break;
-		case 'd': db = optarg; break;
-		case 'r': rules = optarg; break;
-		case 'w': www = optarg; break;
-		case 'D': d->conf.dev = 1; break;
-		case 'K': d->conf.collector_mode = 1; break;
-		case 'C': case 'H': case 'V': case 'h': *action = o; break;
-		default: usage(stderr); return -1;
+		case 'c':
+			config = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'r':
+			rules = optarg;
+			break;
+		case 'w':
+			www = optarg;
+			break;
+		case 'D':
+			d->conf.dev = 1;
+			break;
+		case 'K':
+			d->conf.collector_mode = 1;
+			break;
+		case 'C':
+		case 'H':
+		case 'V':
+		case 'h':
+			*action = o;
+			break;
+		default:
+			usage(stderr);
+			return -1;
 		}
 	}
 	if (optind < argc) {
@@ -345,7 +371,8 @@ static int daemon_open_peers(struct daemon *d)
 	}
 	log_notice("desk \"%s\": %zu peer%s, %zu sender%s%s%s", d->conf.desk, d->conf.n_peers,
 		   d->conf.n_peers == 1 ? "" : "s", d->conf.n_senders,
-		   d->conf.n_senders == 1 ? "" : "s", d->conf.collector_url ? ", ships to a collector" : "",
+		   d->conf.n_senders == 1 ? "" : "s",
+		   d->conf.collector_url ? ", ships to a collector" : "",
 		   d->conf.collector_mode ? ", collects" : "");
 	return 0;
 }
@@ -449,10 +476,20 @@ int main(int argc, char **argv)
 	if (parse_args(&d, argc, argv, &action))
 		goto out;
 	switch (action) {
-	case 'h': usage(stdout); rc = 0; goto out;
-	case 'V': printf("vegvisard %s\n", VV_VERSION); rc = 0; goto out;
-	case 'H': rc = hash_token(); goto out;
-	case 'C': rc = check_rules(d.conf.rules); goto out;
+	case 'h':
+		usage(stdout);
+		rc = 0;
+		goto out;
+	case 'V':
+		printf("vegvisard %s\n", VV_VERSION);
+		rc = 0;
+		goto out;
+	case 'H':
+		rc = hash_token();
+		goto out;
+	case 'C':
+		rc = check_rules(d.conf.rules);
+		goto out;
 	}
 	log_init(d.conf.log_level);
 	lws_set_log_level(LLL_ERR | LLL_WARN, log_lws_emit);

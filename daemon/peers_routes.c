@@ -151,7 +151,8 @@ static int request_submit_one(struct daemon *d, struct http_req *r, struct peers
 	if (store_submit_job(d->store, job, q->first)) {
 		job->free(job);
 		request_free(q);
-		return http_error(r, 503, "the store's queue is full; nothing was stored, try again");
+		return http_error(r, 503,
+				  "the store's queue is full; nothing was stored, try again");
 	}
 	request_wait(d, q);
 	return 0;

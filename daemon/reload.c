@@ -42,8 +42,7 @@ static void reload_problem(void *ctx, const char *problem)
 
 /* New rules and their search index from dir, or -1 with the problems
  * logged. Touches nothing of the daemon's. */
-static int reload_build(const char *dir, struct rulebook **rb, struct search_index **ix,
-			double *ms)
+static int reload_build(const char *dir, struct rulebook **rb, struct search_index **ix, double *ms)
 {
 	struct timespec t0, t1;
 	char err[256];
@@ -112,7 +111,8 @@ static int reload_spawn(struct reload *r)
 
 	if (err) {
 		log_err("cannot start a thread for the rule reload (error %d); the previous rules "
-			"keep serving", err);
+			"keep serving",
+			err);
 		r->d->metrics.reload_failures++;
 		return -1;
 	}

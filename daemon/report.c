@@ -20,16 +20,22 @@
  * periods line up. The values finish accepts (docs/protocol.md); a value
  * stored outside these lists (an older or newer daemon) is listed after
  * them, and a missing one as "not_recorded". */
-static const char *const known_categories[] = { "login", "reservation", "power_of_attorney",
-						"agency", "estate", "other", NULL };
-static const char *const known_on_behalf[] = { "self", "another_person", "organisation",
-					       "unknown", NULL };
-static const char *const known_relations[] = { "adult_child_for_parent", "parent_for_child",
-					       "guardian", "spouse_or_partner", "other_family",
-					       "friend_or_neighbour", "professional_helper", "other",
+static const char *const known_categories[] = { "login",  "reservation", "power_of_attorney",
+						"agency", "estate",      "other",
+						NULL };
+static const char *const known_on_behalf[] = { "self", "another_person", "organisation", "unknown",
 					       NULL };
-static const char *const known_age_bands[] = { "under_18", "18_29", "30_49", "50_66",
-					       "67_79", "80_plus", "unknown", NULL };
+static const char *const known_relations[] = { "adult_child_for_parent",
+					       "parent_for_child",
+					       "guardian",
+					       "spouse_or_partner",
+					       "other_family",
+					       "friend_or_neighbour",
+					       "professional_helper",
+					       "other",
+					       NULL };
+static const char *const known_age_bands[] = { "under_18", "18_29",   "30_49",   "50_66",
+					       "67_79",    "80_plus", "unknown", NULL };
 static const char *const known_outcomes[] = { "resolved", "referred", "abandoned", NULL };
 static const char *const known_channels[] = { "phone", "chat", "widget", "desk", NULL };
 static const char *const known_reasons[] = { "wrong_agency", "no_mandate", "needs_in_person",
@@ -41,8 +47,8 @@ static const char *const no_known[] = { NULL };
 /* ---- the filter ---- */
 
 int report_filter_init(struct report_filter *f, const struct conf *c, const char *from,
-		       const char *to, const char *period, const char *country,
-		       const char *channel, int cli, char *err, size_t errlen)
+		       const char *to, const char *period, const char *country, const char *channel,
+		       int cli, char *err, size_t errlen)
 {
 	const char *const q = cli ? "" : "\"";
 	const char *const dash = cli ? "--" : "";
@@ -50,39 +56,45 @@ int report_filter_init(struct report_filter *f, const struct conf *c, const char
 
 	memset(f, 0, sizeof(*f));
 	if (from && !conf_date_valid(from))
-		return util_fail(err, errlen, "%s%sfrom%s must be a real date YYYY-MM-DD, not \"%.40s\"",
-				   q, dash, q, from);
-	if (to && !conf_date_valid(to))
-		return util_fail(err, errlen, "%s%sto%s must be a real date YYYY-MM-DD, not \"%.40s\"", q,
-				   dash, q, to);
-	if (from && to && strcmp(from, to) > 0)
-		return util_fail(err, errlen, "%s%sfrom%s %s is after %s%sto%s %s", q, dash, q, from,
-				   q, dash, q, to);
-	if (period && (from || to))
 		return util_fail(err, errlen,
-				   "%s%speriod%s stands for its own dates: give it or %s%sfrom%s/%s%sto%s, not both",
-				   q, dash, q, q, dash, q, q, dash, q);
+				 "%s%sfrom%s must be a real date YYYY-MM-DD, not \"%.40s\"", q,
+				 dash, q, from);
+	if (to && !conf_date_valid(to))
+		return util_fail(err, errlen,
+				 "%s%sto%s must be a real date YYYY-MM-DD, not \"%.40s\"", q, dash,
+				 q, to);
+	if (from && to && strcmp(from, to) > 0)
+		return util_fail(err, errlen, "%s%sfrom%s %s is after %s%sto%s %s", q, dash, q,
+				 from, q, dash, q, to);
+	if (period && (from || to))
+		return util_fail(
+			err, errlen,
+			"%s%speriod%s stands for its own dates: give it or %s%sfrom%s/%s%sto%s, not both",
+			q, dash, q, q, dash, q, q, dash, q);
 	if (period && !(p = c ? conf_period_find(c, period) : NULL)) {
 		char list[256] = "";
 		for (size_t i = 0; c && i < c->n_periods; i++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 				 i ? ", " : "", c->periods[i].id);
-		return util_fail(err, errlen, "%s%speriod%s: no period \"%.40s\" is configured (%s%s)",
-				   q, dash, q, period, list[0] ? "configured: " : "none are",
-				   list[0] ? list : " configured: see \"periods\" in the config");
+		return util_fail(err, errlen,
+				 "%s%speriod%s: no period \"%.40s\" is configured (%s%s)", q, dash,
+				 q, period, list[0] ? "configured: " : "none are",
+				 list[0] ? list : " configured: see \"periods\" in the config");
 	}
 	if (country && (strlen(country) != 2 || strspn(country, "abcdefghijklmnopqrstuvwxyz") != 2))
-		return util_fail(err, errlen,
-				   "%s%scountry%s must be a two-letter country code like \"no\", not \"%.40s\"",
-				   q, dash, q, country);
+		return util_fail(
+			err, errlen,
+			"%s%scountry%s must be a two-letter country code like \"no\", not \"%.40s\"",
+			q, dash, q, country);
 	if (channel) {
 		size_t i;
 		for (i = 0; known_channels[i] && strcmp(channel, known_channels[i]); i++)
 			;
 		if (!known_channels[i])
-			return util_fail(err, errlen,
-					   "%s%schannel%s: \"%.40s\" is not allowed; allowed: phone, chat, widget, desk",
-					   q, dash, q, channel);
+			return util_fail(
+				err, errlen,
+				"%s%schannel%s: \"%.40s\" is not allowed; allowed: phone, chat, widget, desk",
+				q, dash, q, channel);
 		snprintf(f->channel, sizeof(f->channel), "%s", channel);
 	}
 	if (p) {
@@ -114,7 +126,7 @@ sqlite3 *report_open(const char *path, char *err, size_t errlen)
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		util_fail(err, errlen, "%s: cannot open: %s", path,
-			    db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+			  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -137,7 +149,7 @@ struct tally_entry {
 
 struct tally {
 	const char *const *known;
-	size_t n_known;     /* v starts with the known values, in order */
+	size_t n_known; /* v starts with the known values, in order */
 	struct tally_entry *v;
 	size_t n, cap;
 };
@@ -462,9 +474,12 @@ static void print_heading(struct report_buf *b, const json_t *rep)
 static const struct {
 	const char *key, *title;
 } report_tables[] = {
-	{ "category", "Category" },	   { "on_behalf", "On whose behalf" },
-	{ "relation", "Relation to the person helped" }, { "age_band", "Age band" },
-	{ "channel", "Channel" },	   { "outcome", "Outcome" },
+	{ "category", "Category" },
+	{ "on_behalf", "On whose behalf" },
+	{ "relation", "Relation to the person helped" },
+	{ "age_band", "Age band" },
+	{ "channel", "Channel" },
+	{ "outcome", "Outcome" },
 };
 
 static void print_table(struct report_buf *b, const json_t *rep, enum report_format fmt)
@@ -558,11 +573,16 @@ static int report_write_file(void *ctx, const void *data, size_t len)
 int report_cli(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },	     { "config", required_argument, NULL, 'c' },
-		{ "from", required_argument, NULL, 'f' },    { "to", required_argument, NULL, 't' },
-		{ "period", required_argument, NULL, 'p' },  { "country", required_argument, NULL, 'C' },
-		{ "channel", required_argument, NULL, 'H' }, { "format", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },	     { "desk", required_argument, NULL, 'K' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "period", required_argument, NULL, 'p' },
+		{ "country", required_argument, NULL, 'C' },
+		{ "channel", required_argument, NULL, 'H' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "desk", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *db_path = NULL, *config = NULL, *from = NULL, *to = NULL, *period = NULL,
@@ -578,23 +598,45 @@ int report_cli(int argc, char **argv)
 	conf_defaults(&c);
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'd': db_path = optarg; break;
-		case 'c': config = optarg; break;
-		case 'f': from = optarg; break;
-		case 't': to = optarg; break;
-		case 'p': period = optarg; break;
-		case 'C': country = optarg; break;
-		case 'H': channel = optarg; break;
-		case 'K': desk = optarg; break;
+		case 'd':
+			db_path = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'f':
+			from = optarg;
+			break;
+		case 't':
+			to = optarg;
+			break;
+		case 'p':
+			period = optarg;
+			break;
+		case 'C':
+			country = optarg;
+			break;
+		case 'H':
+			channel = optarg;
+			break;
+		case 'K':
+			desk = optarg;
+			break;
 		case 'F':
 			if (report_format_parse(optarg, &fmt)) {
-				fprintf(stderr, "vegvisard report: --format must be text, json or csv, not \"%s\"\n",
+				fprintf(stderr,
+					"vegvisard report: --format must be text, json or csv, not \"%s\"\n",
 					optarg);
 				goto out;
 			}
 			break;
-		case 'h': report_usage(stdout); rc = 0; goto out;
-		default: report_usage(stderr); goto out;
+		case 'h':
+			report_usage(stdout);
+			rc = 0;
+			goto out;
+		default:
+			report_usage(stderr);
+			goto out;
 		}
 	}
 	if (optind < argc) {
@@ -604,7 +646,8 @@ int report_cli(int argc, char **argv)
 	if (config && conf_load_file(&c, config, err, sizeof(err)))
 		goto fail;
 	if (period && !config) {
-		fprintf(stderr, "vegvisard report: --period needs --config FILE (the periods are there)\n");
+		fprintf(stderr,
+			"vegvisard report: --period needs --config FILE (the periods are there)\n");
 		goto out;
 	}
 	if (report_filter_init(&f, &c, from, to, period, country, channel, 1, err, sizeof(err)) ||

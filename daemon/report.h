@@ -21,13 +21,13 @@ struct sqlite3;
 struct report_filter {
 	int64_t from_ms;
 	int64_t to_ms;
-	char from[11];    /* YYYY-MM-DD, "" when open */
+	char from[11]; /* YYYY-MM-DD, "" when open */
 	char to[11];
-	char period[32];  /* the period whose dates were used, or "" */
-	char country[3];  /* "" for all */
-	char channel[8];  /* "" for all */
-	char desk[64];    /* "" for all desks; else one desk of a collector (report_filter_desk) */
-	int desk_own;     /* desk is this daemon's own: its contacts have desk NULL */
+	char period[32]; /* the period whose dates were used, or "" */
+	char country[3]; /* "" for all */
+	char channel[8]; /* "" for all */
+	char desk[64];   /* "" for all desks; else one desk of a collector (report_filter_desk) */
+	int desk_own;    /* desk is this daemon's own: its contacts have desk NULL */
 	int referral_checks; /* add "referral_checks": the config has peers (report_referrals.c) */
 };
 
@@ -36,8 +36,8 @@ struct report_filter {
  * -1 with a message in err naming the parameter: "from" for the HTTP API,
  * --from when cli is set. */
 int report_filter_init(struct report_filter *f, const struct conf *c, const char *from,
-		       const char *to, const char *period, const char *country,
-		       const char *channel, int cli, char *err, size_t errlen);
+		       const char *to, const char *period, const char *country, const char *channel,
+		       int cli, char *err, size_t errlen);
 
 /* Only the contacts of one desk (a collector holds several; this desk's
  * own, own, are stored without one). -1 with a message in err. In
@@ -58,8 +58,7 @@ void report_close(struct sqlite3 *db);
 
 /* The figures for f as JSON (see docs/store.md), new reference; NULL with
  * a reason in err. One pass over the matching rows. */
-json_t *report_compute(struct sqlite3 *db, const struct report_filter *f, char *err,
-		       size_t errlen);
+json_t *report_compute(struct sqlite3 *db, const struct report_filter *f, char *err, size_t errlen);
 
 /* Where output goes: an HTTP stream or a FILE. -1 stops the writer. */
 typedef int (*report_write_fn)(void *ctx, const void *data, size_t len);
@@ -75,9 +74,8 @@ enum export_format { EXPORT_CSV, EXPORT_NDJSON };
 /* Write one row per contact of f, oldest first: RFC 4180 CSV with a
  * header, or one JSON object per line. The number of rows, or -1 with a
  * reason in err (also when w failed: the client went away). */
-int64_t report_export(struct sqlite3 *db, const struct report_filter *f,
-		      enum export_format fmt, report_write_fn w, void *ctx, char *err,
-		      size_t errlen);
+int64_t report_export(struct sqlite3 *db, const struct report_filter *f, enum export_format fmt,
+		      report_write_fn w, void *ctx, char *err, size_t errlen);
 
 /* `vegvisard report …`: argv[0] is "report". Returns the exit status. */
 int report_cli(int argc, char **argv);

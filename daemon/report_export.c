@@ -159,11 +159,21 @@ int rbuf_json_string(struct report_buf *b, const char *s)
 		}
 		rbuf_put(b, run, (size_t)(p - run));
 		switch (*p) {
-		case '"': rbuf_puts(b, "\\\""); break;
-		case '\\': rbuf_puts(b, "\\\\"); break;
-		case '\n': rbuf_puts(b, "\\n"); break;
-		case '\r': rbuf_puts(b, "\\r"); break;
-		case '\t': rbuf_puts(b, "\\t"); break;
+		case '"':
+			rbuf_puts(b, "\\\"");
+			break;
+		case '\\':
+			rbuf_puts(b, "\\\\");
+			break;
+		case '\n':
+			rbuf_puts(b, "\\n");
+			break;
+		case '\r':
+			rbuf_puts(b, "\\r");
+			break;
+		case '\t':
+			rbuf_puts(b, "\\t");
+			break;
 		default:
 			if (*p < 0x20) {
 				snprintf(esc, sizeof(esc), "\\u%04x", *p);
@@ -206,7 +216,7 @@ int report_prepare(sqlite3 *db, const struct report_filter *f, const char *colum
 		 "SELECT %s FROM contacts WHERE finished_ms >= ?1 AND finished_ms < ?2%s%s%s%s",
 		 columns, f->country[0] ? " AND country = ?3" : "",
 		 f->channel[0] ? " AND channel = ?4" : "",
-		 !f->desk[0]	 ? ""
+		 !f->desk[0]   ? ""
 		 : f->desk_own ? " AND (desk IS NULL OR desk = ?5)"
 			       : " AND desk = ?5",
 		 tail);

@@ -68,7 +68,7 @@ static int referrals_prepare(sqlite3 *db, const struct report_filter *f, sqlite3
 			      : " AND c.desk = ?5");
 	if (sqlite3_prepare_v2(db, sql, -1, q, NULL) != SQLITE_OK)
 		return util_fail(err, errlen, "cannot read the referral checks: %s",
-				      sqlite3_errmsg(db));
+				 sqlite3_errmsg(db));
 	sqlite3_bind_int64(*q, 1, f->from_ms);
 	sqlite3_bind_int64(*q, 2, f->to_ms);
 	if (f->country[0])
@@ -125,7 +125,7 @@ json_t *report_referral_checks(sqlite3 *db, const struct report_filter *f, char 
 	}
 	if (rc != SQLITE_DONE) {
 		util_fail(err, errlen, "reading the referral checks failed: %s",
-			       sqlite3_errmsg(db));
+			  sqlite3_errmsg(db));
 		goto out;
 	}
 	/* Most referred first, as the report lists destinations. */

@@ -68,7 +68,8 @@ static void report_produce(struct http_stream *st, void *arg)
 	if (rows < 0) {
 		log_warn("%s: %s", job->kind == JOB_REPORT ? "report" : "export", err);
 		if (job->kind == JOB_REPORT && !rep)
-			http_stream_printf(st, "{\"error\":\"%s\"}\n", "the report failed; see the log");
+			http_stream_printf(st, "{\"error\":\"%s\"}\n",
+					   "the report failed; see the log");
 	} else if (job->kind != JOB_REPORT) {
 		log_info("export: %lld contacts as %s in %.0f ms", (long long)rows,
 			 job->kind == JOB_CSV ? "CSV" : "NDJSON", report_elapsed_ms(&t0));

@@ -251,7 +251,8 @@ static size_t sep_at(const char *t, size_t n, size_t p, char *cls)
 		*cls = '-';
 		return 3;
 	}
-	if (n - p > 4 && u[0] == ' ' && u[1] == 0xe2 && u[2] == 0x80 && u[3] == 0x93 && u[4] == ' ') {
+	if (n - p > 4 && u[0] == ' ' && u[1] == 0xe2 && u[2] == 0x80 && u[3] == 0x93 &&
+	    u[4] == ' ') {
 		*cls = '-';
 		return 5;
 	}
@@ -302,8 +303,8 @@ static int chain_read(struct chain *c, struct group *g)
 /* Copies exactly want digits from w[0..cnt), skipping skip digits of w[0],
  * ending exactly at the end of a group. Returns the groups used (0 when the
  * count falls inside a group); ends[k] is the digit count after group k. */
-static int gather(const char *t, const struct group *w, int cnt, size_t skip, size_t want,
-		  char *d, size_t *ends)
+static int gather(const char *t, const struct group *w, int cnt, size_t skip, size_t want, char *d,
+		  size_t *ends)
 {
 	size_t have = 0;
 
@@ -444,7 +445,8 @@ static size_t paren_prefix(const char *t, size_t pos, size_t done)
 			return NO_POS;
 		if (gaps[i] == 1 && t[p] != ' ')
 			continue;
-		if (gaps[i] == 2 && !((unsigned char)t[p] == 0xc2 && (unsigned char)t[p + 1] == 0xa0))
+		if (gaps[i] == 2 &&
+		    !((unsigned char)t[p] == 0xc2 && (unsigned char)t[p + 1] == 0xa0))
 			continue;
 		if (t[p - 1] != ')' || !is_country_code(t + p - 3))
 			continue;
@@ -483,8 +485,8 @@ static int match_cc_phone(const struct scrub *s, const struct group *w, int cnt,
 
 /* The identifier starting at group w[0], longest kind first: how many groups
  * it takes (0 for none), where it starts and what it is. */
-static int match_at(const struct scrub *s, const struct group *w, int cnt, int first,
-		    size_t *from, enum found *kind)
+static int match_at(const struct scrub *s, const struct group *w, int cnt, int first, size_t *from,
+		    enum found *kind)
 {
 	int used;
 

@@ -257,7 +257,8 @@ static void server_own_origins(struct daemon *d)
 	int v6 = strchr(host, ':') != NULL;
 
 	d->own_origins = json_deep_copy(d->conf.agent_origins);
-	json_array_append_new(d->own_origins, json_sprintf(v6 ? "http://[%s]:%d" : "http://%s:%d", host, port));
+	json_array_append_new(d->own_origins,
+			      json_sprintf(v6 ? "http://[%s]:%d" : "http://%s:%d", host, port));
 	if (!strcmp(host, "127.0.0.1") || !strcmp(host, "::1"))
 		json_array_append_new(d->own_origins, json_sprintf("http://localhost:%d", port));
 }

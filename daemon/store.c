@@ -88,12 +88,12 @@ struct store {
 	unsigned long failed_batches; /* written by the writer, read by store_healthy (atomics) */
 
 	/* Note expiry, see store_expire_notes() at the end of this file. */
-	int64_t expire_cutoff;        /* lock: requested, not yet done; 0 if none */
-	unsigned long expire_runs;    /* lock: completed runs */
+	int64_t expire_cutoff;            /* lock: requested, not yet done; 0 if none */
+	unsigned long expire_runs;        /* lock: completed runs */
 	unsigned long long expire_erased; /* lock: notes erased in all runs */
-	int64_t expire_target;        /* writer only: cutoff of the run in progress, 0 if none */
-	int64_t expire_lo;            /* writer only: the run has erased notes before this */
-	int64_t expire_done;          /* writer only: cutoff of the last completed run */
+	int64_t expire_target; /* writer only: cutoff of the run in progress, 0 if none */
+	int64_t expire_lo;     /* writer only: the run has erased notes before this */
+	int64_t expire_done;   /* writer only: cutoff of the last completed run */
 	unsigned long long expire_run_erased; /* writer only */
 };
 
@@ -121,9 +121,8 @@ static int store_prepare(struct store *st, const char *path, char *err, size_t e
 	} list[] = {
 		{ &st->begin, "BEGIN IMMEDIATE" }, { &st->commit, "COMMIT" },
 		{ &st->rollback, "ROLLBACK" },     { &st->insert, store_sql_insert },
-		{ &st->find, store_sql_find },
-		{ &st->savepoint, "SAVEPOINT job" }, { &st->release, "RELEASE job" },
-		{ &st->rollback_to, "ROLLBACK TO job" },
+		{ &st->find, store_sql_find },     { &st->savepoint, "SAVEPOINT job" },
+		{ &st->release, "RELEASE job" },   { &st->rollback_to, "ROLLBACK TO job" },
 	};
 	size_t i;
 
@@ -131,7 +130,7 @@ static int store_prepare(struct store *st, const char *path, char *err, size_t e
 		if (sqlite3_prepare_v3(st->db, list[i].sql, -1, SQLITE_PREPARE_PERSISTENT,
 				       list[i].stmt, NULL) != SQLITE_OK) {
 			util_fail(err, errlen, "%s: cannot prepare \"%s\": %s", path, list[i].sql,
-				   sqlite3_errmsg(st->db));
+				  sqlite3_errmsg(st->db));
 			return -1;
 		}
 	}
@@ -180,7 +179,7 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 			     NULL);
 	if (rc != SQLITE_OK) {
 		util_fail(err, errlen, "%s: cannot open: %s", path,
-			   st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+			  st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);
@@ -377,7 +376,8 @@ static int store_insert_job(struct store *st, struct store_item *it)
 		return rc;
 	rc = it->c.key ? store_insert_row(st, it) : SQLITE_OK;
 	if (rc == SQLITE_OK && (!it->c.key || !it->res.duplicate))
-		rc = it->c.job->run(it->c.job, st->db, it->c.key ? it->res.contact_id : 0, &it->res);
+		rc = it->c.job->run(it->c.job, st->db, it->c.key ? it->res.contact_id : 0,
+				    &it->res);
 	if (rc == SQLITE_OK)
 		return store_step(st->release);
 	if (!store_is_row_error(st->db, rc))
@@ -810,8 +810,9 @@ static int store_expire_chunk_end(struct store *st, int64_t *hi)
 /* Erase the notes finished in [lo, hi) in one transaction. */
 static int store_expire_chunk(struct store *st, int64_t hi, int *erased)
 {
-	static const char sql[] = "UPDATE contacts SET note = NULL"
-				  " WHERE finished_ms >= ?1 AND finished_ms < ?2 AND note IS NOT NULL";
+	static const char sql[] =
+		"UPDATE contacts SET note = NULL"
+		" WHERE finished_ms >= ?1 AND finished_ms < ?2 AND note IS NOT NULL";
 	sqlite3_stmt *u = NULL;
 	int rc;
 
@@ -881,7 +882,8 @@ static void store_expire_step(struct store *st)
 		st->expire_done = st->expire_target;
 		if (st->expire_run_erased)
 			log_notice("store: erased the notes of %llu contacts finished before %s",
-				   st->expire_run_erased, store_local_time(st->expire_target, when));
+				   st->expire_run_erased,
+				   store_local_time(st->expire_target, when));
 	}
 	pthread_mutex_lock(&st->lock);
 	if (st->expire_cutoff == st->expire_target)

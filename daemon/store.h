@@ -22,9 +22,9 @@ struct store_result;
 struct contact {
 	int64_t started_ms;
 	int64_t finished_ms;
-	const char *key;             /* client idempotency key, unique */
-	const char *channel;         /* phone, chat, widget, desk */
-	const char *country;         /* no, dk */
+	const char *key;     /* client idempotency key, unique */
+	const char *channel; /* phone, chat, widget, desk */
+	const char *country; /* no, dk */
 	const char *lang;
 	const char *rules_version;
 	const char *path_json;       /* JSON array of node ids */
@@ -39,8 +39,8 @@ struct contact {
 	const char *age_band;        /* optional survey field */
 	const char *period;          /* registration period id, or NULL */
 	const char *note;            /* already scrubbed free text, or NULL */
-	const char *desk;            /* NULL: this desk's own; else the desk that sent it (collector) */
-	struct store_job *job;       /* more writes with the contact (outbox, handoffs), or NULL */
+	const char *desk;      /* NULL: this desk's own; else the desk that sent it (collector) */
+	struct store_job *job; /* more writes with the contact (outbox, handoffs), or NULL */
 };
 
 /* Writes that belong with a contact, or stand alone: the outbox rows of a
@@ -61,16 +61,16 @@ struct store_job {
 
 enum store_status {
 	STORE_OK = 0,
-	STORE_FULL,     /* the disk or the database is full: nothing was written */
-	STORE_FAILED,   /* any other SQLite error: nothing was written */
+	STORE_FULL,   /* the disk or the database is full: nothing was written */
+	STORE_FAILED, /* any other SQLite error: nothing was written */
 };
 
 struct store_result {
-	uint64_t ticket;        /* as given to store_submit */
+	uint64_t ticket; /* as given to store_submit */
 	enum store_status status;
-	int64_t contact_id;     /* the row id; for a repeated key, the first row's id */
-	int duplicate;          /* 1 when the key was already stored: nothing new written */
-	char error[160];        /* why, when status != STORE_OK */
+	int64_t contact_id; /* the row id; for a repeated key, the first row's id */
+	int duplicate;      /* 1 when the key was already stored: nothing new written */
+	char error[160];    /* why, when status != STORE_OK */
 };
 
 struct store;

@@ -194,15 +194,14 @@ static int store_configure(sqlite3 *db, const char *path, char *err, size_t errl
 {
 	char mode[64], why[160];
 
-	if (store_query_text(db, "PRAGMA journal_mode = WAL", mode, sizeof(mode)) !=
-	    SQLITE_OK) {
+	if (store_query_text(db, "PRAGMA journal_mode = WAL", mode, sizeof(mode)) != SQLITE_OK) {
 		util_fail(err, errlen, "%s: cannot set WAL mode: %s", path, mode);
 		return -1;
 	}
 	/* WAL needs shared memory; some network file systems cannot do it. */
 	if (strcmp(mode, "wal") != 0) {
 		util_fail(err, errlen, "%s: cannot set WAL mode (journal_mode stays %s)", path,
-			   mode);
+			  mode);
 		return -1;
 	}
 	/* FULL syncs the WAL at every COMMIT: a committed batch survives a power
@@ -279,8 +278,7 @@ fail:
 /* Read user_version. An older daemon must not write into a schema it does
  * not understand (after a package downgrade, say), so a newer version is
  * refused here, before anything (even the journal mode) is changed. */
-static int store_read_version(sqlite3 *db, const char *path, int *version, char *err,
-			      size_t errlen)
+static int store_read_version(sqlite3 *db, const char *path, int *version, char *err, size_t errlen)
 {
 	char text[160];
 
@@ -291,9 +289,9 @@ static int store_read_version(sqlite3 *db, const char *path, int *version, char 
 	*version = atoi(text);
 	if (*version > STORE_SCHEMA_VERSION) {
 		util_fail(err, errlen,
-			   "%s: refusing to open: schema version %d is newer than this "
-			   "vegvisard knows (%d); run a newer vegvisard",
-			   path, *version, STORE_SCHEMA_VERSION);
+			  "%s: refusing to open: schema version %d is newer than this "
+			  "vegvisard knows (%d); run a newer vegvisard",
+			  path, *version, STORE_SCHEMA_VERSION);
 		return -1;
 	}
 	return 0;

@@ -19,10 +19,10 @@
 
 /* One lws context per process, so one of these. */
 static struct {
-	struct lws_plat_file_ops ops;              /* lws's own, with our open */
+	struct lws_plat_file_ops ops;             /* lws's own, with our open */
 	const struct lws_plat_file_ops *platform; /* lws's own, as they were */
-	char root[PATH_MAX];                       /* real path of www */
-	size_t root_len;                           /* 0 for "/"; -1: serve nothing */
+	char root[PATH_MAX];                      /* real path of www */
+	size_t root_len;                          /* 0 for "/"; -1: serve nothing */
 } www;
 
 static int www_inside(const char *real)

@@ -62,10 +62,11 @@ static void test_full_file(void **state)
 	(void)state;
 	crypto_sha256_hex("secret-token-123456", 19, hex);
 	char json[1024];
-	snprintf(json, sizeof(json),
-		 "{\"listen\":\"0.0.0.0:9000\",\"db\":\"/x.db\",\"rules\":\"/r\",\"www\":\"/w\","
-		 "\"log_level\":\"debug\",\"tokens\":[{\"name\":\"desk-1\",\"role\":\"agent\",\"sha256\":\"%s\"}]}",
-		 hex);
+	snprintf(
+		json, sizeof(json),
+		"{\"listen\":\"0.0.0.0:9000\",\"db\":\"/x.db\",\"rules\":\"/r\",\"www\":\"/w\","
+		"\"log_level\":\"debug\",\"tokens\":[{\"name\":\"desk-1\",\"role\":\"agent\",\"sha256\":\"%s\"}]}",
+		hex);
 	assert_int_equal(load(&c, json, err), 0);
 	assert_string_equal(c.listen_host, "0.0.0.0");
 	assert_int_equal(c.listen_port, 9000);

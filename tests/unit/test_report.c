@@ -146,9 +146,8 @@ static void filter_all(struct report_filter *f)
 {
 	char err[256];
 
-	assert_int_equal(report_filter_init(f, NULL, NULL, NULL, NULL, NULL, NULL, 0, err,
-					    sizeof(err)),
-			 0);
+	assert_int_equal(
+		report_filter_init(f, NULL, NULL, NULL, NULL, NULL, NULL, 0, err, sizeof(err)), 0);
 }
 
 static json_t *compute(const struct report_filter *f)
@@ -241,12 +240,14 @@ static void test_periods_config(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(load_conf(&c,
-				   "{\"periods\":[{\"id\":\"2026-3\",\"from\":\"2026-07-01\",\"to\":\"2026-09-30\"},"
-				   "{\"id\":\"2026-4\",\"from\":\"2026-10-01\",\"to\":\"2026-12-31\"}],"
-				   "\"note_retention_days\":30}",
-				   err),
-			 0);
+	assert_int_equal(
+		load_conf(
+			&c,
+			"{\"periods\":[{\"id\":\"2026-3\",\"from\":\"2026-07-01\",\"to\":\"2026-09-30\"},"
+			"{\"id\":\"2026-4\",\"from\":\"2026-10-01\",\"to\":\"2026-12-31\"}],"
+			"\"note_retention_days\":30}",
+			err),
+		0);
 	assert_int_equal(c.n_periods, 2);
 	assert_int_equal(c.note_retention_days, 30);
 	assert_string_equal(conf_period_find(&c, "2026-4")->from, "2026-10-01");
@@ -264,26 +265,33 @@ static void test_periods_config(void **state)
 
 	expect_conf_error("{\"periods\":{}}", "\"periods\" must be an array");
 	expect_conf_error("{\"periods\":[1]}", "periods[0] must be an object");
-	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"from\":\"2026-01-01\",\"to\":\"2026-02-30\"}]}",
-			  "periods[0].to must be a real date YYYY-MM-DD (got \"2026-02-30\")");
+	expect_conf_error(
+		"{\"periods\":[{\"id\":\"a\",\"from\":\"2026-01-01\",\"to\":\"2026-02-30\"}]}",
+		"periods[0].to must be a real date YYYY-MM-DD (got \"2026-02-30\")");
 	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"to\":\"2026-02-01\"}]}",
 			  "periods[0].from must be a real date YYYY-MM-DD (got nothing)");
-	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"from\":\"2026-03-01\",\"to\":\"2026-02-01\"}]}",
-			  "periods[0] (\"a\"): from 2026-03-01 is after to 2026-02-01");
-	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"from\":\"2026-01-01\",\"to\":\"2026-01-31\"},"
-			  "{\"id\":\"a\",\"from\":\"2026-02-01\",\"to\":\"2026-02-28\"}]}",
-			  "periods[1].id \"a\" is already used by periods[0]");
-	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"from\":\"2026-01-01\",\"to\":\"2026-01-31\"},"
-			  "{\"id\":\"b\",\"from\":\"2026-02-01\",\"to\":\"2026-02-28\"},"
-			  "{\"id\":\"c\",\"from\":\"2026-01-31\",\"to\":\"2026-01-31\"}]}",
-			  "periods[2] (\"c\", 2026-01-31 to 2026-01-31) overlaps periods[0]");
-	expect_conf_error("{\"periods\":[{\"id\":\"a b\",\"from\":\"2026-01-01\",\"to\":\"2026-01-31\"}]}",
-			  "periods[0].id must be 1 to 31 letters");
-	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"from\":\"2026-01-01\",\"to\":\"2026-01-31\",\"x\":1}]}",
-			  "periods[0]: unknown key \"x\"");
+	expect_conf_error(
+		"{\"periods\":[{\"id\":\"a\",\"from\":\"2026-03-01\",\"to\":\"2026-02-01\"}]}",
+		"periods[0] (\"a\"): from 2026-03-01 is after to 2026-02-01");
+	expect_conf_error(
+		"{\"periods\":[{\"id\":\"a\",\"from\":\"2026-01-01\",\"to\":\"2026-01-31\"},"
+		"{\"id\":\"a\",\"from\":\"2026-02-01\",\"to\":\"2026-02-28\"}]}",
+		"periods[1].id \"a\" is already used by periods[0]");
+	expect_conf_error(
+		"{\"periods\":[{\"id\":\"a\",\"from\":\"2026-01-01\",\"to\":\"2026-01-31\"},"
+		"{\"id\":\"b\",\"from\":\"2026-02-01\",\"to\":\"2026-02-28\"},"
+		"{\"id\":\"c\",\"from\":\"2026-01-31\",\"to\":\"2026-01-31\"}]}",
+		"periods[2] (\"c\", 2026-01-31 to 2026-01-31) overlaps periods[0]");
+	expect_conf_error(
+		"{\"periods\":[{\"id\":\"a b\",\"from\":\"2026-01-01\",\"to\":\"2026-01-31\"}]}",
+		"periods[0].id must be 1 to 31 letters");
+	expect_conf_error(
+		"{\"periods\":[{\"id\":\"a\",\"from\":\"2026-01-01\",\"to\":\"2026-01-31\",\"x\":1}]}",
+		"periods[0]: unknown key \"x\"");
 	expect_conf_error("{\"periods\":[{\"id\":\"a\",\"from\":20260101,\"to\":\"2026-01-31\"}]}",
 			  "periods[0].from must be a string");
-	expect_conf_error("{\"note_retention_days\":0}", "\"note_retention_days\" must be a whole number of days from 1 to 3650");
+	expect_conf_error("{\"note_retention_days\":0}",
+			  "\"note_retention_days\" must be a whole number of days from 1 to 3650");
 	expect_conf_error("{\"note_retention_days\":3651}", "from 1 to 3650");
 	expect_conf_error("{\"note_retention_days\":1.5}", "from 1 to 3650");
 	expect_conf_error("{\"note_retention_days\":\"365\"}", "from 1 to 3650");
@@ -312,10 +320,12 @@ static void test_filters(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(load_conf(&c,
-				   "{\"periods\":[{\"id\":\"2026-4\",\"from\":\"2026-10-01\",\"to\":\"2026-12-31\"}]}",
-				   err),
-			 0);
+	assert_int_equal(
+		load_conf(
+			&c,
+			"{\"periods\":[{\"id\":\"2026-4\",\"from\":\"2026-10-01\",\"to\":\"2026-12-31\"}]}",
+			err),
+		0);
 	/* One local day across the end of daylight saving: 25 hours. */
 	assert_int_equal(report_filter_init(&f, &c, "2026-10-25", "2026-10-25", NULL, "no", "chat",
 					    0, err, sizeof(err)),
@@ -325,16 +335,15 @@ static void test_filters(void **state)
 	assert_string_equal(f.country, "no");
 	assert_string_equal(f.channel, "chat");
 	/* A period stands for its dates. */
-	assert_int_equal(report_filter_init(&f, &c, NULL, NULL, "2026-4", NULL, NULL, 0, err,
-					    sizeof(err)),
-			 0);
+	assert_int_equal(
+		report_filter_init(&f, &c, NULL, NULL, "2026-4", NULL, NULL, 0, err, sizeof(err)),
+		0);
 	assert_string_equal(f.from, "2026-10-01");
 	assert_string_equal(f.to, "2026-12-31");
 	assert_string_equal(f.period, "2026-4");
 	/* Open ends. */
-	assert_int_equal(report_filter_init(&f, &c, NULL, NULL, NULL, NULL, NULL, 0, err,
-					    sizeof(err)),
-			 0);
+	assert_int_equal(
+		report_filter_init(&f, &c, NULL, NULL, NULL, NULL, NULL, 0, err, sizeof(err)), 0);
 	assert_true(f.from_ms == INT64_MIN && f.to_ms == INT64_MAX);
 
 	expect_filter_error(&c, "2026-02-30", NULL, NULL, NULL, NULL, 0,
@@ -348,10 +357,12 @@ static void test_filters(void **state)
 	expect_filter_error(&c, NULL, NULL, "2027-1", NULL, NULL, 0,
 			    "\"period\": no period \"2027-1\" is configured (configured: 2026-4)");
 	expect_filter_error(NULL, NULL, NULL, "2027-1", NULL, NULL, 1, "--period: no period");
-	expect_filter_error(&c, NULL, NULL, NULL, "NO", NULL, 0, "\"country\" must be a two-letter");
+	expect_filter_error(&c, NULL, NULL, NULL, "NO", NULL, 0,
+			    "\"country\" must be a two-letter");
 	expect_filter_error(&c, NULL, NULL, NULL, "", NULL, 0, "\"country\"");
-	expect_filter_error(&c, NULL, NULL, NULL, NULL, "fax", 0,
-			    "\"channel\": \"fax\" is not allowed; allowed: phone, chat, widget, desk");
+	expect_filter_error(
+		&c, NULL, NULL, NULL, NULL, "fax", 0,
+		"\"channel\": \"fax\" is not allowed; allowed: phone, chat, widget, desk");
 	expect_filter_error(&c, "", NULL, NULL, NULL, NULL, 0, "\"from\"");
 	conf_free(&c);
 }
@@ -438,11 +449,11 @@ static void test_figures(void **state)
 	assert_true(json_real_value(json_object_get(
 			    json_object_get(json_object_get(rep, "category"), "login"), "share")) ==
 		    0.4);
-	assert_true(json_real_value(json_object_get(
-			    json_object_get(json_object_get(json_object_get(rep, "referral"),
-							    "reason"),
-					    "wrong_agency"),
-			    "share")) == 2.0 / 3.0);
+	assert_true(
+		json_real_value(json_object_get(
+			json_object_get(json_object_get(json_object_get(rep, "referral"), "reason"),
+					"wrong_agency"),
+			"share")) == 2.0 / 3.0);
 	/* 9 had a suggestion; 3 and 6 went elsewhere. */
 	sugg = json_object_get(rep, "suggested");
 	assert_int_equal(count_at(sugg, "contacts"), 9);
@@ -451,8 +462,9 @@ static void test_figures(void **state)
 	assert_int_equal(count_at(sugg, "referred.followed"), 2);
 	/* Known values come first, in their order; then the others. */
 	{
-		const char *order[] = { "login", "reservation", "power_of_attorney", "agency",
-					"estate", "other", "newcat", "not_recorded" };
+		const char *order[] = { "login",  "reservation", "power_of_attorney",
+					"agency", "estate",      "other",
+					"newcat", "not_recorded" };
 		const char *key;
 		json_t *v;
 		size_t i = 0;
@@ -483,18 +495,18 @@ static void test_filtered_figures(void **state)
 			 0);
 	rep = compute(&f);
 	assert_int_equal(count_at(rep, "total"), 1);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(rep, "filter"), "from")),
-			    "2026-10-26");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(rep, "filter"), "from")),
+		"2026-10-26");
 	json_decref(rep);
-	assert_int_equal(report_filter_init(&f, NULL, NULL, NULL, NULL, "dk", NULL, 0, err,
-					    sizeof(err)),
-			 0);
+	assert_int_equal(
+		report_filter_init(&f, NULL, NULL, NULL, NULL, "dk", NULL, 0, err, sizeof(err)), 0);
 	rep = compute(&f);
 	assert_int_equal(count_at(rep, "total"), 1);
 	json_decref(rep);
-	assert_int_equal(report_filter_init(&f, NULL, NULL, NULL, NULL, "no", "chat", 0, err,
-					    sizeof(err)),
-			 0);
+	assert_int_equal(
+		report_filter_init(&f, NULL, NULL, NULL, NULL, "no", "chat", 0, err, sizeof(err)),
+		0);
 	rep = compute(&f);
 	assert_int_equal(count_at(rep, "total"), 1);
 	assert_int_equal(count_at(rep, "channel.chat"), 1);
@@ -506,8 +518,8 @@ static void test_filtered_figures(void **state)
 	rep = compute(&f);
 	assert_int_equal(count_at(rep, "total"), 0);
 	assert_true(json_is_null(json_object_get(json_object_get(rep, "referral"), "rate")));
-	assert_true(json_is_null(
-		json_object_get(json_object_get(json_object_get(rep, "category"), "login"), "share")));
+	assert_true(json_is_null(json_object_get(
+		json_object_get(json_object_get(rep, "category"), "login"), "share")));
 	json_decref(rep);
 }
 
@@ -534,7 +546,8 @@ static void test_formats(void **state)
 	/* 1 of 3 referred is 33.3 %, 2 of 3 rounds up to 66.7 %. */
 	expect_in(text.p, "\nReferral reason count %\n (of 3 referred)\n wrong_agency 2 66.7\n"
 			  " no_mandate 1 33.3\n needs_in_person 0 0.0\n");
-	expect_in(text.p, "\nReferral rate count %\n (of 9 resolved or referred)\n referred 3 33.3\n");
+	expect_in(text.p,
+		  "\nReferral rate count %\n (of 9 resolved or referred)\n referred 3 33.3\n");
 	expect_in(text.p, "\n newcat 1 10.0\n not_recorded 1 10.0\n");
 	expect_in(text.p, "\nReferred where suggested count %\n"
 			  " (of 3 referrals with a suggestion)\n followed 2 66.7\n");
@@ -606,17 +619,18 @@ static void test_export_csv(void **state)
 				       "category,outcome,referral_reason,suggested,destination,"
 				       "on_behalf,relation,age_band,period,path,facts,note\r\n"));
 	line2 = strstr(out.p, "\r\n") + 2;
-	assert_non_null(strstr(line2,
-			       "1,2026-10-25T01:01:03.456+02:00,2026-10-25T01:02:03.456+02:00,phone,no,nb,"
-			       "fixture-1,login,resolved,,no.bank,no.bank,self,,,,"
-			       "\"[\"\"who\"\",\"\"topic\"\",\"\"login.bank\"\"]\","
-			       "\"{\"\"on_behalf\"\":\"\"self\"\",\"\"topic\"\":\"\"login\"\"}\","
-			       "\"'=HYPERLINK(\"\"http://x\"\"), \"\"quoted\"\"\nsecond line\"\r\n"));
+	assert_non_null(strstr(
+		line2, "1,2026-10-25T01:01:03.456+02:00,2026-10-25T01:02:03.456+02:00,phone,no,nb,"
+		       "fixture-1,login,resolved,,no.bank,no.bank,self,,,,"
+		       "\"[\"\"who\"\",\"\"topic\"\",\"\"login.bank\"\"]\","
+		       "\"{\"\"on_behalf\"\":\"\"self\"\",\"\"topic\"\":\"\"login\"\"}\","
+		       "\"'=HYPERLINK(\"\"http://x\"\"), \"\"quoted\"\"\nsecond line\"\r\n"));
 	/* After the clocks went back: the same wall time, another offset. */
 	assert_non_null(strstr(out.p, ",2026-10-25T02:00:00.000+01:00,phone,"));
 	assert_non_null(strstr(out.p, ",self,guardian,,,"));
 	assert_non_null(strstr(out.p, ",'-5 kr\r\n"));
-	assert_non_null(strstr(out.p, ",\"'@home\ttab, \xc3\xa6\xc3\xb8\xc3\xa5 \xef\xbf\xbd bad byte\"\r\n"));
+	assert_non_null(strstr(
+		out.p, ",\"'@home\ttab, \xc3\xa6\xc3\xb8\xc3\xa5 \xef\xbf\xbd bad byte\"\r\n"));
 	assert_non_null(strstr(out.p, ",2026-4,\"[\"\"who\"\""));
 	assert_non_null(strstr(out.p, ",'+47 removed\r\n"));
 	free(out.p);
@@ -641,9 +655,9 @@ static void test_export_ndjson(void **state)
 		assert_int_equal(json_object_size(row), 19);
 		assert_int_equal(json_integer_value(json_object_get(row, "id")), n + 1);
 		assert_true(json_is_array(json_object_get(row, "path")));
-		assert_string_equal(json_string_value(json_object_get(json_object_get(row, "facts"),
-								      "topic")),
-				    "login");
+		assert_string_equal(
+			json_string_value(json_object_get(json_object_get(row, "facts"), "topic")),
+			"login");
 		assert_true(json_is_null(json_object_get(row, "referral_reason")));
 		if (n == 0) {
 			/* No formula guard in JSON: the value is what was stored. */
@@ -653,10 +667,12 @@ static void test_export_ndjson(void **state)
 					    "2026-10-25T01:02:03.456+02:00");
 		}
 		if (n == 2)
-			assert_string_equal(json_string_value(json_object_get(row, "note")),
-					    "@home\ttab, \xc3\xa6\xc3\xb8\xc3\xa5 \xef\xbf\xbd bad byte");
+			assert_string_equal(
+				json_string_value(json_object_get(row, "note")),
+				"@home\ttab, \xc3\xa6\xc3\xb8\xc3\xa5 \xef\xbf\xbd bad byte");
 		if (n == 3)
-			assert_string_equal(json_string_value(json_object_get(row, "period")), "2026-4");
+			assert_string_equal(json_string_value(json_object_get(row, "period")),
+					    "2026-4");
 		json_decref(row);
 	}
 	assert_int_equal(n, 4);
@@ -681,16 +697,16 @@ static void test_export_order_and_filter(void **state)
 	assert_int_equal(strncmp(out.p, "{\"id\":11,", 9), 0);
 	free(out.p);
 	memset(&out, 0, sizeof(out));
-	assert_int_equal(report_filter_init(&f, NULL, NULL, NULL, NULL, "dk", NULL, 0, err,
-					    sizeof(err)),
-			 0);
+	assert_int_equal(
+		report_filter_init(&f, NULL, NULL, NULL, NULL, "dk", NULL, 0, err, sizeof(err)), 0);
 	assert_int_equal(export(EXPORT_CSV, &out, &f), 1);
 	assert_non_null(strstr(out.p, "\r\n10,"));
 	free(out.p);
 	/* The reader goes away: the export stops and says so. */
 	filter_all(&f);
 	db = report_open(db_path, err, sizeof(err));
-	assert_int_equal(report_export(db, &f, EXPORT_CSV, sink_write, &gone, err, sizeof(err)), -1);
+	assert_int_equal(report_export(db, &f, EXPORT_CSV, sink_write, &gone, err, sizeof(err)),
+			 -1);
 	assert_non_null(strstr(err, "the reader went away"));
 	report_close(db);
 	free(gone.p);
@@ -790,11 +806,12 @@ static void test_note_retention(void **state)
 	/* 2,500 notes older than the cutoff (more than one chunk, several on
 	 * the same millisecond), 10 younger, one exactly at it. */
 	fill_ten();
-	exec_sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)"
-		 " INSERT INTO contacts (key, started_ms, finished_ms, channel, country, lang,"
-		 " rules_version, path, facts, outcome, note)"
-		 " SELECT 'old' || i, 1600000000000 + (i / 3) * 1000, 1600000000000 + (i / 3) * 1000,"
-		 " 'phone', 'no', 'nb', 'x', '[]', '{}', 'resolved', 'old note ' || i FROM n");
+	exec_sql(
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)"
+		" INSERT INTO contacts (key, started_ms, finished_ms, channel, country, lang,"
+		" rules_version, path, facts, outcome, note)"
+		" SELECT 'old' || i, 1600000000000 + (i / 3) * 1000, 1600000000000 + (i / 3) * 1000,"
+		" 'phone', 'no', 'nb', 'x', '[]', '{}', 'resolved', 'old note ' || i FROM n");
 	exec_sql("UPDATE contacts SET note = 'young', finished_ms = 1795000000000 - 1000 * id"
 		 " WHERE key LIKE 'k%'");
 	exec_sql("UPDATE contacts SET finished_ms = 1795000000000 - 365 * 86400000, note = 'edge'"

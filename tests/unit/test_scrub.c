@@ -205,31 +205,34 @@ static void format_with(char *out, const char *d, const struct layout *l, int n)
 #define NLAYOUTS(a) ((int)(sizeof(a) / sizeof(a[0])))
 
 static const struct layout fnr_layouts[] = {
-	{ { 11 }, "" },		 { { 6, 5 }, " " },	       { { 6, 5 }, "-" },
-	{ { 2, 2, 2, 5 }, "." }, { { 6, 3, 2 }, " " },	       { { 2, 2, 2, 5 }, " " },
-	{ { 6, 5 }, "\xc2\xa0" }, { { 6, 5 }, "\xe2\x80\x93" }, { { 6, 5 }, "." },
-	{ { 6, 5 }, " - " },	 { { 2, 2, 7 }, " " },
+	{ { 11 }, "" },           { { 6, 5 }, " " },
+	{ { 6, 5 }, "-" },        { { 2, 2, 2, 5 }, "." },
+	{ { 6, 3, 2 }, " " },     { { 2, 2, 2, 5 }, " " },
+	{ { 6, 5 }, "\xc2\xa0" }, { { 6, 5 }, "\xe2\x80\x93" },
+	{ { 6, 5 }, "." },        { { 6, 5 }, " - " },
+	{ { 2, 2, 7 }, " " },
 };
 
 static const struct layout cpr_layouts[] = {
-	{ { 6, 4 }, "-" },	  { { 10 }, "" },	    { { 6, 4 }, " " },
-	{ { 2, 2, 2, 4 }, "." }, { { 6, 4 }, "\xc2\xa0" }, { { 2, 2, 2, 4 }, " " },
-	{ { 6, 4 }, " - " },	 { { 6, 4 }, " \xe2\x80\x93 " },
+	{ { 6, 4 }, "-" },        { { 10 }, "" },
+	{ { 6, 4 }, " " },        { { 2, 2, 2, 4 }, "." },
+	{ { 6, 4 }, "\xc2\xa0" }, { { 2, 2, 2, 4 }, " " },
+	{ { 6, 4 }, " - " },      { { 6, 4 }, " \xe2\x80\x93 " },
 };
 
 static const struct layout no_phone_layouts[] = {
-	{ { 8 }, "" },		 { { 3, 2, 3 }, " " },	  { { 2, 2, 2, 2 }, " " },
-	{ { 3, 2, 3 }, "." },	 { { 2, 2, 2, 2 }, "-" }, { { 3, 2, 3 }, "\xc2\xa0" },
+	{ { 8 }, "" },           { { 3, 2, 3 }, " " },    { { 2, 2, 2, 2 }, " " },
+	{ { 3, 2, 3 }, "." },    { { 2, 2, 2, 2 }, "-" }, { { 3, 2, 3 }, "\xc2\xa0" },
 	{ { 2, 2, 2, 2 }, "." },
 };
 
 static const struct layout dk_phone_layouts[] = {
-	{ { 2, 2, 2, 2 }, " " }, { { 8 }, "" },	       { { 4, 4 }, " " },
+	{ { 2, 2, 2, 2 }, " " }, { { 8 }, "" },           { { 4, 4 }, " " },
 	{ { 2, 2, 2, 2 }, "." }, { { 2, 2, 2, 2 }, "-" }, { { 2, 2, 2, 2 }, "\xc2\xa0" },
 };
 
 /* Country-code spellings; %s is 47 or 45. */
-static const char *const cc_prefixes[] = { "+%s ", "+%s", "00%s ", "(+%s) ", "(+%s)",
+static const char *const cc_prefixes[] = { "+%s ", "+%s",  "00%s ",   "(+%s) ",     "(+%s)",
 					   "+%s-", "00%s", "(00%s) ", "+%s\xc2\xa0" };
 
 static void gen_phone(char *text, char *d, int danish, int with_cc)
@@ -263,7 +266,9 @@ static void random_word(char *out, int len, const char *alphabet)
 static void gen_email(char *text)
 {
 	static const char *const tlds[] = { "no", "dk", "com", "org", "net", "info", "se", "eu" };
-	static const char *const suffixes[] = { "", ".hansen", "+nav", "æ", "ø1", "Å", "ü", "_b-x" };
+	static const char *const suffixes[] = {
+		"", ".hansen", "+nav", "æ", "ø1", "Å", "ü", "_b-x"
+	};
 	char local[64], host[48], sub[16];
 
 	random_word(local, between(2, 10), "abcdefghijklmnopqrstuvwxyz0123456789");
@@ -307,10 +312,9 @@ enum ident_kind {
 };
 
 static const char *const ident_names[] = {
-	"fnr (today's rule)", "D-number", "fnr (2032 rule)",
-	"CPR (mod 11)",	   "CPR (no mod 11)",  "NO phone",
-	"NO phone with +47", "DK phone",	       "DK phone with +45",
-	"e-mail",
+	"fnr (today's rule)", "D-number", "fnr (2032 rule)",   "CPR (mod 11)",
+	"CPR (no mod 11)",    "NO phone", "NO phone with +47", "DK phone",
+	"DK phone with +45",  "e-mail",
 };
 
 /* One generated identifier: the text as written, the digits that must not
@@ -323,7 +327,9 @@ static const char *gen_ident(enum ident_kind kind, char *text, char *secret)
 	case ID_FNR:
 	case ID_D_NUMBER:
 	case ID_FNR_2032:
-		gen_fnr(d, kind == ID_FNR ? FNR_TODAY : kind == ID_D_NUMBER ? FNR_D_NUMBER : FNR_2032);
+		gen_fnr(d, kind == ID_FNR        ? FNR_TODAY
+			   : kind == ID_D_NUMBER ? FNR_D_NUMBER
+						 : FNR_2032);
 		format_with(text, d, fnr_layouts, NLAYOUTS(fnr_layouts));
 		strcpy(secret, d);
 		return TAG_ID;
@@ -337,7 +343,8 @@ static const char *gen_ident(enum ident_kind kind, char *text, char *secret)
 	case ID_PHONE_NO_CC:
 	case ID_PHONE_DK:
 	case ID_PHONE_DK_CC:
-		gen_phone(text, d, kind >= ID_PHONE_DK, kind == ID_PHONE_NO_CC || kind == ID_PHONE_DK_CC);
+		gen_phone(text, d, kind >= ID_PHONE_DK,
+			  kind == ID_PHONE_NO_CC || kind == ID_PHONE_DK_CC);
 		strcpy(secret, d);
 		return TAG_PHONE;
 	default:
@@ -422,15 +429,15 @@ static void test_generated_mixed_texts(void **state)
 		char *out;
 
 		snprintf(text, sizeof(text),
-			 "Hei! Jeg heter Åse, %s. Min sønn har %s og e-post/telefon %s. Mvh",
-			 a, b, c);
+			 "Hei! Jeg heter Åse, %s. Min sønn har %s og e-post/telefon %s. Mvh", a, b,
+			 c);
 		out = scrub_text(text);
 		assert_non_null(out);
 		if (leaked(ka, out, sa) || leaked(kb, out, sb) || leaked(kc, out, sc) ||
 		    !strstr(out, ta) || !strstr(out, tb) || !strstr(out, tc)) {
 			if (failures < 20)
-				print_error("mixed text not scrubbed:\n  in:  %s\n  out: %s\n", text,
-					    out);
+				print_error("mixed text not scrubbed:\n  in:  %s\n  out: %s\n",
+					    text, out);
 			failures++;
 		}
 		free(out);
@@ -440,8 +447,8 @@ static void test_generated_mixed_texts(void **state)
 
 /* ---- false positives ---- */
 
-static const char *const month_names[] = { "januar",  "februar", "mars",	 "april",
-					   "mai",     "juni",	 "juli",	 "august",
+static const char *const month_names[] = { "januar",    "februar", "mars",     "april",
+					   "mai",       "juni",    "juli",     "august",
 					   "september", "oktober", "november", "desember" };
 
 static void gen_date(char *out)
@@ -449,17 +456,36 @@ static void gen_date(char *out)
 	int month = between(1, 12), day = between(1, days_in(month)), year = between(1900, 2039);
 
 	switch (pick(10)) {
-	case 0: sprintf(out, "%02d.%02d.%04d", day, month, year); break;
-	case 1: sprintf(out, "%d.%d.%04d", day, month, year); break;
-	case 2: sprintf(out, "%d. %s %04d", day, month_names[month - 1], year); break;
-	case 3: sprintf(out, "%04d-%02d-%02d", year, month, day); break;
-	case 4: sprintf(out, "%02d/%02d/%04d", day, month, year); break;
-	case 5: sprintf(out, "%02d.%02d.%02d", day, month, year % 100); break;
-	case 6: sprintf(out, "%02d-%02d-%04d", day, month, year); break;
-	case 7: sprintf(out, "den %d/%d", day, month); break;
-	case 8: sprintf(out, "%02d.%02d.%04d kl. %02d.%02d", day, month, year, pick(24), pick(60)); break;
+	case 0:
+		sprintf(out, "%02d.%02d.%04d", day, month, year);
+		break;
+	case 1:
+		sprintf(out, "%d.%d.%04d", day, month, year);
+		break;
+	case 2:
+		sprintf(out, "%d. %s %04d", day, month_names[month - 1], year);
+		break;
+	case 3:
+		sprintf(out, "%04d-%02d-%02d", year, month, day);
+		break;
+	case 4:
+		sprintf(out, "%02d/%02d/%04d", day, month, year);
+		break;
+	case 5:
+		sprintf(out, "%02d.%02d.%02d", day, month, year % 100);
+		break;
+	case 6:
+		sprintf(out, "%02d-%02d-%04d", day, month, year);
+		break;
+	case 7:
+		sprintf(out, "den %d/%d", day, month);
+		break;
+	case 8:
+		sprintf(out, "%02d.%02d.%04d kl. %02d.%02d", day, month, year, pick(24), pick(60));
+		break;
 	default:
-		sprintf(out, "%02d.%02d.%04d - %02d.%02d.%04d", day, month, year, day, month, year + 1);
+		sprintf(out, "%02d.%02d.%04d - %02d.%02d.%04d", day, month, year, day, month,
+			year + 1);
 		break;
 	}
 }
@@ -485,15 +511,40 @@ static void gen_amount(char *out)
 	long small = (long)(rnd() % 9999999u) + 1; /* ungrouped amounts up to 7 digits */
 
 	switch (pick(9)) {
-	case 0: grouped(g, v, " "); sprintf(out, "kr %s", g); break;
-	case 1: grouped(g, v, " "); sprintf(out, "%s kr", g); break;
-	case 2: grouped(g, v, "."); sprintf(out, "%s,%02d", g, pick(100)); break;
-	case 3: grouped(g, v, "."); sprintf(out, "DKK %s,%02d", g, pick(100)); break;
-	case 4: grouped(g, v, "\xc2\xa0"); sprintf(out, "NOK %s,-", g); break;
-	case 5: sprintf(out, "kr %ld", small); break;
-	case 6: sprintf(out, "%ld,%02d kroner", small, pick(100)); break;
-	case 7: grouped(g, v, " "); sprintf(out, "%s,%02d kr", g, pick(100)); break;
-	default: grouped(g, v % 100000000, "."); sprintf(out, "kr. %s", g); break;
+	case 0:
+		grouped(g, v, " ");
+		sprintf(out, "kr %s", g);
+		break;
+	case 1:
+		grouped(g, v, " ");
+		sprintf(out, "%s kr", g);
+		break;
+	case 2:
+		grouped(g, v, ".");
+		sprintf(out, "%s,%02d", g, pick(100));
+		break;
+	case 3:
+		grouped(g, v, ".");
+		sprintf(out, "DKK %s,%02d", g, pick(100));
+		break;
+	case 4:
+		grouped(g, v, "\xc2\xa0");
+		sprintf(out, "NOK %s,-", g);
+		break;
+	case 5:
+		sprintf(out, "kr %ld", small);
+		break;
+	case 6:
+		sprintf(out, "%ld,%02d kroner", small, pick(100));
+		break;
+	case 7:
+		grouped(g, v, " ");
+		sprintf(out, "%s,%02d kr", g, pick(100));
+		break;
+	default:
+		grouped(g, v % 100000000, ".");
+		sprintf(out, "kr. %s", g);
+		break;
 	}
 }
 
@@ -502,12 +553,24 @@ static void gen_time(char *out)
 	int h1 = pick(24), m1 = pick(60), h2 = pick(24), m2 = pick(60);
 
 	switch (pick(6)) {
-	case 0: sprintf(out, "kl. %02d.%02d", h1, m1); break;
-	case 1: sprintf(out, "%02d:%02d", h1, m1); break;
-	case 2: sprintf(out, "%02d.%02d-%02d.%02d", h1, m1, h2, m2); break;
-	case 3: sprintf(out, "kl %02d.%02d - %02d.%02d", h1, m1, h2, m2); break;
-	case 4: sprintf(out, "%02d:%02d\xe2\x80\x93%02d:%02d", h1, m1, h2, m2); break;
-	default: sprintf(out, "mellom %d og %d", h1, h2); break;
+	case 0:
+		sprintf(out, "kl. %02d.%02d", h1, m1);
+		break;
+	case 1:
+		sprintf(out, "%02d:%02d", h1, m1);
+		break;
+	case 2:
+		sprintf(out, "%02d.%02d-%02d.%02d", h1, m1, h2, m2);
+		break;
+	case 3:
+		sprintf(out, "kl %02d.%02d - %02d.%02d", h1, m1, h2, m2);
+		break;
+	case 4:
+		sprintf(out, "%02d:%02d\xe2\x80\x93%02d:%02d", h1, m1, h2, m2);
+		break;
+	default:
+		sprintf(out, "mellom %d og %d", h1, h2);
+		break;
 	}
 }
 
@@ -516,32 +579,60 @@ static void gen_year(char *out)
 	int y = between(1900, 2039), y2 = y + between(1, 30);
 
 	switch (pick(5)) {
-	case 0: sprintf(out, "%04d", y); break;
-	case 1: sprintf(out, "%04d-%04d", y, y2); break;
-	case 2: sprintf(out, "%04d\xe2\x80\x93%04d", y, y2); break;
-	case 3: sprintf(out, "i %04d og %04d", y, y2); break;
-	default: sprintf(out, "%04d/%02d", y, (y + 1) % 100); break;
+	case 0:
+		sprintf(out, "%04d", y);
+		break;
+	case 1:
+		sprintf(out, "%04d-%04d", y, y2);
+		break;
+	case 2:
+		sprintf(out, "%04d\xe2\x80\x93%04d", y, y2);
+		break;
+	case 3:
+		sprintf(out, "i %04d og %04d", y, y2);
+		break;
+	default:
+		sprintf(out, "%04d/%02d", y, (y + 1) % 100);
+		break;
 	}
 }
 
 static void gen_case_number(char *out)
 {
 	switch (pick(5)) {
-	case 0: sprintf(out, "%04d/%04d", between(2000, 2030), pick(10000)); break;
-	case 1: sprintf(out, "%02d/%05d-%d", pick(100), pick(100000), between(1, 20)); break;
-	case 2: sprintf(out, "sak %04d-%06d", between(2000, 2030), pick(1000000)); break;
-	case 3: sprintf(out, "saksnr. %02d/%05d", pick(100), pick(100000)); break;
-	default: sprintf(out, "ref. %04d/%d", between(2000, 2030), pick(1000000)); break;
+	case 0:
+		sprintf(out, "%04d/%04d", between(2000, 2030), pick(10000));
+		break;
+	case 1:
+		sprintf(out, "%02d/%05d-%d", pick(100), pick(100000), between(1, 20));
+		break;
+	case 2:
+		sprintf(out, "sak %04d-%06d", between(2000, 2030), pick(1000000));
+		break;
+	case 3:
+		sprintf(out, "saksnr. %02d/%05d", pick(100), pick(100000));
+		break;
+	default:
+		sprintf(out, "ref. %04d/%d", between(2000, 2030), pick(1000000));
+		break;
 	}
 }
 
 static void gen_postcode(char *out)
 {
 	switch (pick(4)) {
-	case 0: sprintf(out, "%04d Oslo", pick(10000)); break;
-	case 1: sprintf(out, "N-%04d Bergen", pick(10000)); break;
-	case 2: sprintf(out, "DK-%04d København Ø", between(1000, 9999)); break;
-	default: sprintf(out, "Storgata %d, %04d Tromsø", between(1, 200), pick(10000)); break;
+	case 0:
+		sprintf(out, "%04d Oslo", pick(10000));
+		break;
+	case 1:
+		sprintf(out, "N-%04d Bergen", pick(10000));
+		break;
+	case 2:
+		sprintf(out, "DK-%04d København Ø", between(1000, 9999));
+		break;
+	default:
+		sprintf(out, "Storgata %d, %04d Tromsø", between(1, 200), pick(10000));
+		break;
 	}
 }
 
@@ -724,7 +815,8 @@ static void test_known_cases(void **state)
 		{ "98 765 432", "98 765 432" }, /* known miss: the shape of 12 345 678 */
 		{ "22 34 56 78 87 65 43 21", "[phone removed] [phone removed]" },
 		{ "31129956715 98765432", "[national-id removed] [phone removed]" },
-		{ "Ring 800 30 300 eller 22 03 00 00.", "Ring [phone removed] eller [phone removed]." },
+		{ "Ring 800 30 300 eller 22 03 00 00.",
+		  "Ring [phone removed] eller [phone removed]." },
 		{ "12345678", "12345678" }, /* NO/DK numbers start with 2-9 */
 		{ "kl. 20.00-22.00", "kl. 20.00-22.00" },
 		{ "1990-2024", "1990-2024" },
@@ -773,8 +865,13 @@ static void test_utf8_preserved(void **state)
 	assert_scrubs_to("Åse Ødegård på Ærø 😀 tlf 98765432 – takk",
 			 "Åse Ødegård på Ærø 😀 tlf [phone removed] – takk");
 	assert_scrubs_to("æøå98765432ÆØÅ", "æøå[phone removed]ÆØÅ");
-	assert_scrubs_to("fnr\xc2\xa0" "311299\xc2\xa0" "56715", "fnr\xc2\xa0[national-id removed]");
-	assert_scrubs_to("nr 311299\xe2\x80\x93" "56715", "nr [national-id removed]");
+	assert_scrubs_to("fnr\xc2\xa0"
+			 "311299\xc2\xa0"
+			 "56715",
+			 "fnr\xc2\xa0[national-id removed]");
+	assert_scrubs_to("nr 311299\xe2\x80\x93"
+			 "56715",
+			 "nr [national-id removed]");
 }
 
 static void test_invalid_utf8(void **state)
@@ -782,12 +879,17 @@ static void test_invalid_utf8(void **state)
 	char buf[512];
 
 	(void)state;
-	assert_scrubs_to("\xff" "98765432\xc3", "\xff[phone removed]\xc3");
+	assert_scrubs_to("\xff"
+			 "98765432\xc3",
+			 "\xff[phone removed]\xc3");
 	assert_scrubs_to("\xe2\x80", "\xe2\x80");
 	assert_scrubs_to("ole\xc3@x.no", "[email removed]");
 	assert_scrubs_to("Til \xe5se@x.no.", "Til [email removed].");
 	assert_scrubs_to("x\xf0\x9f@\xf0\x9f.no", "x\xf0\x9f@\xf0\x9f.no");
-	assert_scrubs_to("98 76\xc2" "54 32", "98 76\xc2" "54 32");
+	assert_scrubs_to("98 76\xc2"
+			 "54 32",
+			 "98 76\xc2"
+			 "54 32");
 
 	/* Random bytes weighted towards what the scanner reacts to: no crash, no
 	 * out-of-bounds read (run under ASan), and a string back. */
@@ -798,7 +900,8 @@ static void test_invalid_utf8(void **state)
 		char *out;
 
 		for (int j = 0; j < len; j++) {
-			int c = pick(3) ? interesting[pick((int)sizeof(interesting) - 1)] : between(1, 255);
+			int c = pick(3) ? interesting[pick((int)sizeof(interesting) - 1)]
+					: between(1, 255);
 			buf[j] = (char)c;
 		}
 		buf[len] = '\0';
@@ -822,8 +925,8 @@ static void test_null_input(void **state)
  * tiny groups, many identifiers (output longer than input), many '@'. */
 static void test_large_inputs(void **state)
 {
-	static const char *const units[] = { "1", "1 ", "12.", "98765432 ", "+47 ", "a@",
-					     "@a.", "0047", "31129956715-", "x@y.no " };
+	static const char *const units[] = { "1",  "1 ",  "12.",  "98765432 ",    "+47 ",
+					     "a@", "@a.", "0047", "31129956715-", "x@y.no " };
 	size_t size = 64 * 1024;
 	char *buf = malloc(size + 1);
 

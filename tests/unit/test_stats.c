@@ -23,8 +23,12 @@
 
 static int64_t local_ms(int y, int mon, int d, int h, int mi)
 {
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d, .tm_hour = h,
-			 .tm_min = mi, .tm_isdst = -1 };
+	struct tm tm = { .tm_year = y - 1900,
+			 .tm_mon = mon - 1,
+			 .tm_mday = d,
+			 .tm_hour = h,
+			 .tm_min = mi,
+			 .tm_isdst = -1 };
 
 	return (int64_t)mktime(&tm) * 1000;
 }
@@ -157,8 +161,8 @@ static void test_figures(void **state)
 	/* Filters pick cells: country, channel, both. */
 	s = stats_snapshot(st, &(struct stats_filter){ "dk", "" }, now);
 	assert_int_equal(num(s, "today.contacts"), 2);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(s, "filter"), "country")),
-			    "dk");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(s, "filter"), "country")), "dk");
 	json_decref(s);
 	s = stats_snapshot(st, &(struct stats_filter){ "", "chat" }, now);
 	assert_int_equal(num(s, "today.contacts"), 2);
@@ -230,8 +234,8 @@ static void test_windows_move(void **state)
 	assert_int_equal(num(s, "hour.contacts"), 2);
 	points = json_object_get(json_object_get(s, "series"), "points");
 	/* 23:45-00:00 is the third point from the end (00:00, 00:15 after it). */
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(points, 93), "referred")),
-			 1);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_array_get(points, 93), "referred")), 1);
 	assert_true(json_real_value(json_object_get(json_array_get(points, 93), "rate")) == 0.5);
 	assert_true(json_is_null(json_object_get(json_array_get(points, 95), "rate")));
 	json_decref(s);
@@ -247,7 +251,8 @@ static void test_windows_move(void **state)
 	points = json_object_get(json_object_get(s, "series"), "points");
 	for (size_t i = 0; i < STATS_SLOTS; i++)
 		assert_int_equal(
-			json_integer_value(json_object_get(json_array_get(points, i), "referred")), 0);
+			json_integer_value(json_object_get(json_array_get(points, i), "referred")),
+			0);
 	assert_int_equal(num(s, "hour.contacts"), 0);
 	json_decref(s);
 	stats_free(st);
@@ -312,11 +317,19 @@ static void test_load_matches_incremental(void **state)
 	for (int64_t t = now - 2 * MIN; t > local_ms(2026, 9, 20, 0, 0); t -= 7 * MIN, n++) {
 		const char *outcome = outcomes[n % 3];
 		struct contact ct = {
-			.started_ms = t - 5 * MIN, .finished_ms = t, .key = key,
-			.channel = channels[n % 4], .country = n % 5 ? "no" : "dk", .lang = "nb",
-			.rules_version = "t", .path_json = "[]", .facts_json = "{}",
-			.suggested = n % 6 ? "no.bank" : NULL, .destination = dest,
-			.category = n % 2 ? "login" : "agency", .outcome = outcome,
+			.started_ms = t - 5 * MIN,
+			.finished_ms = t,
+			.key = key,
+			.channel = channels[n % 4],
+			.country = n % 5 ? "no" : "dk",
+			.lang = "nb",
+			.rules_version = "t",
+			.path_json = "[]",
+			.facts_json = "{}",
+			.suggested = n % 6 ? "no.bank" : NULL,
+			.destination = dest,
+			.category = n % 2 ? "login" : "agency",
+			.outcome = outcome,
 			.referral_reason = n % 3 == 1 ? reasons[n % 4] : NULL,
 			.on_behalf = n % 4 ? "self" : "organisation",
 		};

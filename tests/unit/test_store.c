@@ -573,8 +573,8 @@ static int side_job_run(struct store_job *job, sqlite3 *db, int64_t contact_id,
 {
 	struct side_job *sj = (struct side_job *)job;
 	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_prepare_v2(db, "INSERT INTO jobs_side (k, contact) VALUES (?1, ?2)", -1, &q,
-				    NULL);
+	int rc = sqlite3_prepare_v2(db, "INSERT INTO jobs_side (k, contact) VALUES (?1, ?2)", -1,
+				    &q, NULL);
 
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, sj->key, -1, SQLITE_STATIC);
@@ -619,8 +619,8 @@ static void test_jobs(void **state)
 	peek_exec(f->db, "CREATE TABLE jobs_side (k TEXT UNIQUE, contact INTEGER)");
 	side_jobs_freed = 0;
 	a.job = side_job("a", 0);
-	again.job = side_job("a-again", 0);     /* the key repeats: never runs */
-	bad.job = side_job("a", 0);             /* "a" is taken: fails with its contact */
+	again.job = side_job("a-again", 0); /* the key repeats: never runs */
+	bad.job = side_job("a", 0);         /* "a" is taken: fails with its contact */
 	submit_ok(st, &a, 0);
 	submit_ok(st, &again, 1);
 	submit_ok(st, &bad, 2);
@@ -645,7 +645,8 @@ static void test_jobs(void **state)
 	assert_int_equal(count_rows(f->db), 2);
 	assert_int_equal(peek_int(f->db, "SELECT contact FROM jobs_side WHERE k = ?1", "a"),
 			 r[0].contact_id);
-	assert_int_equal(peek_int(f->db, "SELECT count(*) FROM jobs_side WHERE k = ?1", "a-again"), 0);
+	assert_int_equal(peek_int(f->db, "SELECT count(*) FROM jobs_side WHERE k = ?1", "a-again"),
+			 0);
 	assert_int_equal(peek_int(f->db, "SELECT contact FROM jobs_side WHERE k = ?1", "alone"), 0);
 	assert_int_equal(peek_int(f->db, "SELECT count(*) FROM jobs_side", NULL), 2);
 	assert_int_equal(side_jobs_freed, 4);
