@@ -1,6 +1,7 @@
 // Shared helpers for black-box tests: start the real daemon on a free port
 // with a temporary database, and speak protocol v1 to it over real websockets.
 import { spawn, spawnSync } from 'node:child_process';
+import { after } from 'node:test';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -29,6 +30,24 @@ export function freePort() {
 }
 
 // Wait until a line matching re appears in the daemon's stderr.
+// A test that fails before it stops its daemon must not leave it running:
+// the open pipes would keep this test file's process, and so the whole run,
+// waiting forever. Registered once per test file, it runs after all of the
+// file's tests (and before the file's own after hooks, which find their
+// daemons stopped): SIGTERM, and SIGKILL for one that does not exit.
+const running = new Set();
+after(async () => {
+  await Promise.all([...running].map((proc) => new Promise((done) => {
+    const force = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    proc.once('exit', () => { clearTimeout(force); done(); });
+    proc.kill('SIGTERM');
+  })));
+});
+
+// A line that never comes fails the test with the log, instead of hanging
+// the whole run: 30 s is far beyond anything the daemon logs on cue.
+const LINE_WAIT_MS = 30000;
+
 function waitForLine(d, re, what) {
   return new Promise((ok, fail) => {
     const hit = d.log.find((l) => re.test(l));
@@ -40,7 +59,11 @@ function waitForLine(d, re, what) {
       cleanup();
       fail(new Error(`daemon exited (code ${code}, signal ${sig}) while waiting for ${what}:\n${d.log.join('\n')}`));
     };
-    const cleanup = () => { d.lineWaiters.delete(onLine); d.proc.off('exit', onExit); };
+    const timer = setTimeout(() => {
+      cleanup();
+      fail(new Error(`no log line matching ${re} (${what}) within ${LINE_WAIT_MS / 1000} s; the log:\n${d.log.join('\n')}`));
+    }, LINE_WAIT_MS);
+    const cleanup = () => { clearTimeout(timer); d.lineWaiters.delete(onLine); d.proc.off('exit', onExit); };
     d.lineWaiters.add(onLine);
     d.proc.on('exit', onExit);
   });
@@ -74,6 +97,8 @@ export async function startDaemon(opts = {}) {
       ...(opts.args || []),
     ];
     const proc = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.add(proc);
+    proc.on('exit', () => running.delete(proc));
     const d = { proc, port, dir, tokens, log: [], lineWaiters: new Set(), url: `http://127.0.0.1:${port}` };
     let buf = '';
     proc.stderr.setEncoding('utf8');
