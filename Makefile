@@ -39,9 +39,9 @@ TEST_conf_OBJS = conf conf_peers log crypto limits util
 TEST_proto_OBJS = proto jparse log util
 TEST_jparse_OBJS = jparse util
 TEST_search_OBJS = search search_fts rules triage jbuf log util
-TEST_report_OBJS = report report_export store store_schema conf conf_peers report_referrals log crypto limits util
-TEST_stats_OBJS = stats store store_schema conf conf_peers log crypto limits util
-TEST_handoff_OBJS = handoff conf conf_peers crypto limits log util
+TEST_report_OBJS = report report_export survey store store_schema conf conf_peers report_referrals log crypto limits util
+TEST_stats_OBJS = stats survey store store_schema conf conf_peers log crypto limits util
+TEST_handoff_OBJS = handoff survey conf conf_peers crypto limits log util
 
 .PHONY: all deps run test unit blackbox browser install clean format
 all: $(BUILD)/vegvisard

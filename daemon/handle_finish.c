@@ -13,28 +13,9 @@
 #include "scrub.h"
 #include "session.h"
 #include "store.h"
+#include "survey.h"
 
 #define NOTE_MAX 4000
-
-static const char *const outcomes[] = { "resolved", "referred", "abandoned", NULL };
-static const char *const reasons[] = { "wrong_agency", "no_mandate", "needs_in_person", "other",
-				       NULL };
-static const char *const categories[] = { "login",  "reservation", "power_of_attorney",
-					  "agency", "estate",      "other",
-					  NULL };
-static const char *const on_behalfs[] = { "self", "another_person", "organisation", "unknown",
-					  NULL };
-static const char *const relations[] = { "adult_child_for_parent",
-					 "parent_for_child",
-					 "guardian",
-					 "spouse_or_partner",
-					 "other_family",
-					 "friend_or_neighbour",
-					 "professional_helper",
-					 "other",
-					 NULL };
-static const char *const age_bands[] = { "under_18", "18_29",   "30_49",   "50_66",
-					 "67_79",    "80_plus", "unknown", NULL };
 
 /* The category of a walk that ended before a result, from its topic fact. */
 static const char *handle_category_from_facts(json_t *facts)
@@ -152,15 +133,18 @@ int handle_finish(struct handler_ctx *h)
 		handle_send_logged(h->c, h->re, s->contact_id, 1, s->handoff_code);
 		return 0;
 	}
-	if (proto_get_enum(h->msg, "outcome", 1, outcomes, &outcome, h->err, sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "referral_reason", 0, reasons, &reason, h->err,
+	if (proto_get_enum(h->msg, "outcome", 1, survey_outcomes, &outcome, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "referral_reason", 0, survey_reasons, &reason, h->err,
 			   sizeof(h->err)) ||
 	    proto_get_string(h->msg, "destination", 0, 64, &dest, h->err, sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "category", 0, categories, &category, h->err, sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "on_behalf", 0, on_behalfs, &on_behalf, h->err,
+	    proto_get_enum(h->msg, "category", 0, survey_categories, &category, h->err,
 			   sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "relation", 0, relations, &relation, h->err, sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "age_band", 0, age_bands, &age, h->err, sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "on_behalf", 0, survey_on_behalf, &on_behalf, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "relation", 0, survey_relations, &relation, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "age_band", 0, survey_age_bands, &age, h->err, sizeof(h->err)) ||
 	    proto_get_string(h->msg, "note", 0, PROTO_MAX_STRING, &note, h->err, sizeof(h->err)))
 		return fail_err(h, PROTO_BAD_REQUEST);
 	if (note && strlen(note) > NOTE_MAX)

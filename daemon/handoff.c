@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "crypto.h"
 #include "handover.h"
+#include "survey.h"
 
 /* --- signatures ---------------------------------------------------------- */
 
@@ -265,10 +266,6 @@ void ingest_contact_free(struct ingest_contact *c)
 
 int ingest_contact_parse(json_t *o, struct ingest_contact *c, char *err, size_t errlen)
 {
-	static const char *const channels[] = { "phone", "chat", "widget", "desk", NULL };
-	static const char *const outcomes[] = { "resolved", "referred", "abandoned", NULL };
-	static const char *const on_behalfs[] = { "self", "another_person", "organisation",
-						  "unknown", NULL };
 	json_t *facts, *path;
 
 	memset(c, 0, sizeof(*c));
@@ -278,16 +275,16 @@ int ingest_contact_parse(json_t *o, struct ingest_contact *c, char *err, size_t 
 	if (body_string(o, "key", 1, 190, &c->key, err, errlen) ||
 	    body_int(o, "started", 1, &c->started, err, errlen) ||
 	    body_int(o, "finished", 1, &c->finished, err, errlen) ||
-	    body_enum(o, "channel", 1, channels, &c->channel, err, errlen) ||
+	    body_enum(o, "channel", 1, survey_channels, &c->channel, err, errlen) ||
 	    body_lower2(o, "country", &c->country, err, errlen) ||
 	    body_string(o, "lang", 1, 8, &c->lang, err, errlen) ||
 	    body_string(o, "rules_version", 1, 64, &c->rules_version, err, errlen) ||
 	    body_string(o, "suggested", 0, 64, &c->suggested, err, errlen) ||
 	    body_string(o, "destination", 0, 64, &c->destination, err, errlen) ||
 	    body_string(o, "category", 0, 64, &c->category, err, errlen) ||
-	    body_enum(o, "outcome", 1, outcomes, &c->outcome, err, errlen) ||
+	    body_enum(o, "outcome", 1, survey_outcomes, &c->outcome, err, errlen) ||
 	    body_string(o, "referral_reason", 0, 64, &c->referral_reason, err, errlen) ||
-	    body_enum(o, "on_behalf", 0, on_behalfs, &c->on_behalf, err, errlen) ||
+	    body_enum(o, "on_behalf", 0, survey_on_behalf, &c->on_behalf, err, errlen) ||
 	    body_string(o, "relation", 0, 64, &c->relation, err, errlen) ||
 	    body_string(o, "age_band", 0, 64, &c->age_band, err, errlen) ||
 	    body_string(o, "period", 0, 31, &c->period, err, errlen) ||

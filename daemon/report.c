@@ -15,31 +15,12 @@
 
 #include "conf.h"
 #include "report_internal.h"
+#include "survey.h"
 
-/* Listed in every report, also at zero, so that tables from different
- * periods line up. The values finish accepts (docs/protocol.md); a value
- * stored outside these lists (an older or newer daemon) is listed after
- * them, and a missing one as "not_recorded". */
-static const char *const known_categories[] = { "login",  "reservation", "power_of_attorney",
-						"agency", "estate",      "other",
-						NULL };
-static const char *const known_on_behalf[] = { "self", "another_person", "organisation", "unknown",
-					       NULL };
-static const char *const known_relations[] = { "adult_child_for_parent",
-					       "parent_for_child",
-					       "guardian",
-					       "spouse_or_partner",
-					       "other_family",
-					       "friend_or_neighbour",
-					       "professional_helper",
-					       "other",
-					       NULL };
-static const char *const known_age_bands[] = { "under_18", "18_29",   "30_49",   "50_66",
-					       "67_79",    "80_plus", "unknown", NULL };
-static const char *const known_outcomes[] = { "resolved", "referred", "abandoned", NULL };
-static const char *const known_channels[] = { "phone", "chat", "widget", "desk", NULL };
-static const char *const known_reasons[] = { "wrong_agency", "no_mandate", "needs_in_person",
-					     "other", NULL };
+/* Every report lists the survey's values (survey.h) also at zero, so that
+ * tables from different periods line up; a value stored outside those lists
+ * (an older or newer daemon) is listed after them, and a missing one as
+ * "not_recorded". Destinations have no fixed list: */
 static const char *const no_known[] = { NULL };
 
 #define NOT_RECORDED "not_recorded"
@@ -88,9 +69,9 @@ int report_filter_init(struct report_filter *f, const struct conf *c, const char
 			q, dash, q, country);
 	if (channel) {
 		size_t i;
-		for (i = 0; known_channels[i] && strcmp(channel, known_channels[i]); i++)
+		for (i = 0; survey_channels[i] && strcmp(channel, survey_channels[i]); i++)
 			;
-		if (!known_channels[i])
+		if (!survey_channels[i])
 			return util_fail(
 				err, errlen,
 				"%s%schannel%s: \"%.40s\" is not allowed; allowed: phone, chat, widget, desk",
@@ -251,13 +232,13 @@ static const struct {
 	const char *key;
 	const char *const *known;
 } report_dims[T_COUNT] = {
-	[T_CATEGORY] = { "category", known_categories },
-	[T_ON_BEHALF] = { "on_behalf", known_on_behalf },
-	[T_RELATION] = { "relation", known_relations },
-	[T_AGE_BAND] = { "age_band", known_age_bands },
-	[T_OUTCOME] = { "outcome", known_outcomes },
-	[T_CHANNEL] = { "channel", known_channels },
-	[T_REASON] = { "referral_reason", known_reasons },
+	[T_CATEGORY] = { "category", survey_categories },
+	[T_ON_BEHALF] = { "on_behalf", survey_on_behalf },
+	[T_RELATION] = { "relation", survey_relations },
+	[T_AGE_BAND] = { "age_band", survey_age_bands },
+	[T_OUTCOME] = { "outcome", survey_outcomes },
+	[T_CHANNEL] = { "channel", survey_channels },
+	[T_REASON] = { "referral_reason", survey_reasons },
 	[T_DESTINATION] = { "destination", no_known },
 };
 

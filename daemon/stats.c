@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "store.h"
+#include "survey.h"
 
 #define STATS_MAX_CELLS 32 /* country × channel pairs; the daemon knows 2 × 4 */
 #define DIM_MAX 8          /* values per dimension, "not_recorded" included */
@@ -28,26 +29,16 @@ enum { OB_SELF, OB_ANOTHER_PERSON, OB_ORGANISATION };
 /* Listed in every snapshot, also at zero: the values finish accepts. A
  * missing value, or one outside the list (a row from another version), is
  * counted as "not_recorded", shown only when it occurs. */
-static const char *const outcome_names[] = { "resolved", "referred", "abandoned", NULL };
-static const char *const reason_names[] = { "wrong_agency", "no_mandate", "needs_in_person",
-					    "other", NULL };
-static const char *const category_names[] = { "login",  "reservation", "power_of_attorney",
-					      "agency", "estate",      "other",
-					      NULL };
-static const char *const on_behalf_names[] = { "self", "another_person", "organisation", "unknown",
-					       NULL };
-static const char *const channel_names[] = { "phone", "chat", "widget", "desk", NULL };
-
 static const struct {
 	const char *key;
 	const char *const *names;
 	size_t n; /* the index of "not_recorded" */
 } dims[DIM_N] = {
-	[DIM_OUTCOME] = { "outcome", outcome_names, 3 },
-	[DIM_REASON] = { "reasons", reason_names, 4 },
-	[DIM_CATEGORY] = { "category", category_names, 6 },
-	[DIM_ON_BEHALF] = { "on_behalf", on_behalf_names, 4 },
-	[DIM_CHANNEL] = { "channel", channel_names, 4 },
+	[DIM_OUTCOME] = { "outcome", survey_outcomes, 3 },
+	[DIM_REASON] = { "reasons", survey_reasons, 4 },
+	[DIM_CATEGORY] = { "category", survey_categories, 6 },
+	[DIM_ON_BEHALF] = { "on_behalf", survey_on_behalf, 4 },
+	[DIM_CHANNEL] = { "channel", survey_channels, 4 },
 };
 
 /* One contact, parsed. */
@@ -180,7 +171,7 @@ static int stats_cell_matches(const struct stats *st, int cell, const struct sta
 
 	return (!f->country[0] || !strcmp(f->country, c->country)) &&
 	       (!f->channel[0] || (c->channel < dims[DIM_CHANNEL].n &&
-				   !strcmp(f->channel, channel_names[c->channel])));
+				   !strcmp(f->channel, survey_channels[c->channel])));
 }
 
 /* The sum over the cells f selects; out->dest has room for every id. */
