@@ -4,6 +4,7 @@
  * and answers with exactly one reply (or error) echoing the message's id. */
 #include "handle.h"
 #include "handle_internal.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -228,10 +229,10 @@ static struct session *handle_begin(struct handler_ctx *h, json_t *obj, const ch
 	}
 	s->tr = tr;
 	s->role = h->c->role;
-	snprintf(s->owner, sizeof(s->owner), "%s", h->c->token_name);
-	snprintf(s->country, sizeof(s->country), "%s", country);
-	snprintf(s->lang, sizeof(s->lang), "%s", lang);
-	snprintf(s->channel, sizeof(s->channel), "%s", channel);
+	util_copy(s->owner, sizeof(s->owner), h->c->token_name);
+	util_copy(s->country, sizeof(s->country), country);
+	util_copy(s->lang, sizeof(s->lang), lang);
+	util_copy(s->channel, sizeof(s->channel), channel);
 	return s;
 }
 

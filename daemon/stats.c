@@ -257,20 +257,9 @@ static int stats_rec(struct stats *st, struct rec *r, int64_t finished_ms, const
 	return 0;
 }
 
-/* strlcpy, in short: this runs once per logged contact, and snprintf
- * eight times was a tenth of a finish's cost. */
-static void stats_copy(char *dst, size_t size, const char *src)
-{
-	size_t n = src ? strnlen(src, size - 1) : 0;
-
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 void stats_contact_set(struct stats_contact *sc, const struct contact *ct)
 {
-#define STATS_COPY(field, value) stats_copy(sc->field, sizeof(sc->field), value)
+#define STATS_COPY(field, value) util_copy(sc->field, sizeof(sc->field), value)
 	memset(sc, 0, sizeof(*sc));
 	sc->finished_ms = ct->finished_ms;
 	STATS_COPY(country, ct->country);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 int util_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -27,4 +28,13 @@ int64_t util_local_midnight_ms(const char *ymd, int add_days)
 	tm.tm_mday = atoi(ymd + 8) + add_days;
 	tm.tm_isdst = -1;
 	return (int64_t)mktime(&tm) * 1000;
+}
+
+void util_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = src ? strnlen(src, size - 1) : 0;
+
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
 }

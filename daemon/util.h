@@ -13,4 +13,8 @@ int util_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((for
  * mktime applies the zone's offset and daylight saving of that day. */
 int64_t util_local_midnight_ms(const char *ymd, int add_days);
 
+/* Copy src (NULL: "") into dst of size bytes, cut to fit, always
+ * terminated: strlcpy, without snprintf's cost on hot paths. */
+void util_copy(char *dst, size_t size, const char *src);
+
 #endif
