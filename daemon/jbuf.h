@@ -3,7 +3,10 @@
  * For the replies sent most often (triage steps), where building a jansson
  * tree only to dump it again costs more than everything else the reply
  * needs. The output is what json_dumps(..., JSON_COMPACT) writes for the
- * same value, byte for byte, so clients cannot tell which wrote it. */
+ * same value, byte for byte, so clients cannot tell which wrote it. Its
+ * input is the daemon's own or already validated UTF-8; exports write rows
+ * from the store, which may hold anything, with their own escaper that also
+ * replaces invalid UTF-8 (rbuf_json_string in report_export.c). */
 #ifndef VV_JBUF_H
 #define VV_JBUF_H
 
