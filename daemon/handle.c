@@ -138,11 +138,21 @@ static int handle_hello(struct handler_ctx *h)
  * (docs/performance.md, finding 1). */
 void handle_send_step(struct handler_ctx *h, struct session *s)
 {
+	handle_send_step_understood(h, s, NULL);
+}
+
+void handle_send_step_understood(struct handler_ctx *h, struct session *s,
+				 const json_t *understood)
+{
 	struct jbuf b = { 0 };
 
 	client_reply_begin(&b);
 	jbuf_raw(&b, "{", 1);
 	triage_step_write(s->tr, s->lang, &b);
+	if (understood) {
+		jbuf_lit(&b, ",\"understood\":");
+		jbuf_json(&b, understood);
+	}
 	jbuf_lit(&b, ",\"type\":\"step\"");
 	if (h->re) {
 		jbuf_lit(&b, ",\"re\":");
@@ -216,7 +226,8 @@ static struct session *handle_begin(struct handler_ctx *h, json_t *obj, const ch
 	}
 	if (!(t = handle_tree(h, country, &lang)))
 		return NULL;
-	tr = triage_start(h->d->rules, t, facts, h->err, sizeof(h->err));
+	tr = triage_start(h->d->rules, t, facts, h->c->role == ROLE_CITIZEN, h->err,
+			  sizeof(h->err));
 	if (!tr) {
 		fail_err(h, PROTO_BAD_REQUEST);
 		return NULL;
@@ -236,18 +247,52 @@ static struct session *handle_begin(struct handler_ctx *h, json_t *obj, const ch
 	return s;
 }
 
+/* The caller's words as facts: a copy of the start message whose facts
+ * also hold what the text states (explicit facts win), and in *understood
+ * what was read from which words. The text itself goes nowhere else: it is
+ * neither stored nor logged. NULL after replying with the error. */
+static json_t *handle_read_text(struct handler_ctx *h, json_t **understood)
+{
+	const char *text, *lang = json_string_value(json_object_get(h->msg, "lang"));
+	json_t *msg, *facts = json_object_get(h->msg, "facts");
+
+	if (proto_get_string(h->msg, "text", 0, HANDLE_TEXT_MAX, &text, h->err, sizeof(h->err))) {
+		fail_err(h, PROTO_BAD_REQUEST);
+		return NULL;
+	}
+	if (facts && !json_is_object(facts)) {
+		fail(h, PROTO_BAD_REQUEST, "\"facts\" must be an object of fact: value");
+		return NULL;
+	}
+	msg = json_copy(h->msg);
+	facts = facts ? json_copy(facts) : json_object();
+	*understood = json_array();
+	if (!lang)
+		lang = h->c->lang;
+	if (text && h->d->rules)
+		rules_understand(h->d->rules, lang, text, facts, *understood);
+	json_object_set_new(msg, "facts", facts);
+	return msg;
+}
+
 static int handle_start(struct handler_ctx *h)
 {
-	static const char *const keys[] = { "type", "id",    "country", "channel",
-					    "lang", "facts", NULL };
+	static const char *const keys[] = { "type",  "id",    "country", "channel",
+					    "lang",  "facts", "text",    NULL };
+	json_t *msg = h->msg, *understood = NULL;
 	struct session *s;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
 		return fail_err(h, PROTO_BAD_REQUEST);
-	if (!(s = handle_begin(h, h->msg, NULL)))
+	if (json_object_get(h->msg, "text") && !(msg = handle_read_text(h, &understood)))
 		return -1;
-	handle_send_step(h, s);
-	return 0;
+	s = handle_begin(h, msg, NULL);
+	if (s)
+		handle_send_step_understood(h, s, understood);
+	if (msg != h->msg)
+		json_decref(msg);
+	json_decref(understood);
+	return s ? 0 : -1;
 }
 
 /* The session named in the message, if this client may use it. */
@@ -400,12 +445,29 @@ static int handle_resume(struct handler_ctx *h)
 /* Search the current rules (d->rules; a session on older rules may find a
  * node gone, and its jump then says not_found). Citizens see only the nodes
  * meant for them. The work is in search.c. */
+/* The facts a search ranks by: the walk's (when "session" names one of this
+ * client's) and, where the walk has none, what the words of q state. */
+static json_t *handle_search_facts(struct handler_ctx *h, const struct search_request *req)
+{
+	json_t *facts = json_object(), *understood = json_array();
+	const char *id = json_string_value(json_object_get(h->msg, "session"));
+	struct session *s = id ? session_find(&h->d->sessions, id) : NULL;
+
+	if (s && s->tr && s->role == h->c->role && !strcmp(s->owner, h->c->token_name) &&
+	    !strcmp(s->country, req->country))
+		json_object_update(facts, triage_facts(s->tr));
+	rules_understand(h->d->rules, req->lang, req->q, facts, understood);
+	json_decref(understood);
+	return facts;
+}
+
 static int handle_search(struct handler_ctx *h)
 {
-	static const char *const keys[] = { "type", "id", "q", "country", "lang", NULL };
+	static const char *const keys[] = { "type", "id", "q", "country", "lang", "session", NULL };
 	struct search_request req = { .citizen = h->c->role == ROLE_CITIZEN,
 				      .limit = SEARCH_MAX_ITEMS };
-	json_t *items, *reply;
+	json_t *items, *reply, *facts = NULL;
+	enum search_status status;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)) ||
 	    proto_get_string(h->msg, "q", 1, SEARCH_MAX_QUERY, &req.q, h->err, sizeof(h->err)) ||
@@ -413,9 +475,12 @@ static int handle_search(struct handler_ctx *h)
 			   sizeof(h->err)) ||
 	    proto_get_enum(h->msg, "lang", 0, langs_all, &req.lang, h->err, sizeof(h->err)))
 		return fail_err(h, PROTO_BAD_REQUEST);
-	if (!handle_tree(h, req.country, &req.lang))
+	if (!(req.tree = handle_tree(h, req.country, &req.lang)))
 		return -1;
-	switch (search_run(h->d->search, &req, &items, h->err, sizeof(h->err))) {
+	req.facts = facts = handle_search_facts(h, &req);
+	status = search_run(h->d->search, &req, &items, h->err, sizeof(h->err));
+	json_decref(facts);
+	switch (status) {
 	case SEARCH_OK:
 		break;
 	case SEARCH_BAD_QUERY:

@@ -278,7 +278,7 @@ int handle_handoff_take(struct handler_ctx *h, struct handoff_in *hi)
 	lang = handoff_lang(t, hi, h->c->lang, first);
 	dropped = json_array();
 	facts = handoff_known_facts(h->d, json_object_get(hi->body, "facts"), dropped);
-	tr = triage_start(h->d->rules, t, facts, h->err, sizeof(h->err));
+	tr = triage_start(h->d->rules, t, facts, 0, h->err, sizeof(h->err));
 	json_decref(facts);
 	if (!tr || !(s = session_create(&h->d->sessions, NULL))) {
 		triage_free(tr);

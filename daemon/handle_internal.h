@@ -28,6 +28,11 @@ int fail(struct handler_ctx *h, enum proto_code code, const char *fmt, ...)
 int fail_err(struct handler_ctx *h, enum proto_code code);
 /* Send the session's current step as the reply. */
 void handle_send_step(struct handler_ctx *h, struct session *s);
+/* The same, with the facts read from the caller's words (may be NULL). */
+void handle_send_step_understood(struct handler_ctx *h, struct session *s,
+				 const json_t *understood);
+/* The longest text a start may carry: a few sentences, not a letter. */
+#define HANDLE_TEXT_MAX 1000
 /* The session named by the message's "session" field, if this client may
  * use it (and it is open, unless allow_finished); NULL after replying. */
 struct session *handle_session(struct handler_ctx *h, int allow_finished);

@@ -52,10 +52,10 @@ static void stats_name_destinations(struct daemon *d, json_t *snap)
 
 		json_array_foreach(list, i, item) {
 			const char *id = json_string_value(json_object_get(item, "id"));
-			json_t *name = json_object_get(rules_destination(d->rules, id), "name");
+			const char *name = rules_destination_name(d->rules, id, NULL);
 
-			if (json_is_string(name))
-				json_object_set(item, "name", name);
+			if (name)
+				json_object_set_new(item, "name", json_string(name));
 		}
 	}
 }

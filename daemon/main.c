@@ -75,11 +75,11 @@ static int check_rules(const char *dir)
 	}
 	summary = rules_summary(rb);
 	json_object_foreach(summary, country, t) {
-		printf("%s: version %s, %lld nodes (%lld questions, %lld results), longest path %lld questions\n",
+		printf("%s: version %s, %lld questions, %lld results, %lld walks, longest walk %lld questions\n",
 		       country, json_string_value(json_object_get(t, "version")),
-		       json_integer_value(json_object_get(t, "nodes")),
 		       json_integer_value(json_object_get(t, "questions")),
 		       json_integer_value(json_object_get(t, "results")),
+		       json_integer_value(json_object_get(t, "walks")),
 		       json_integer_value(json_object_get(t, "depth")));
 	}
 	json_decref(summary);

@@ -1,46 +1,25 @@
 /* rules.c - load and validate the rules directory as one rulebook.
  *
  * Loading never stops at the first problem: every check runs and reports
- * through the caller's callback, naming file and node, so a tree author can
- * fix a whole file in one round. Checks that depend on a file that could not
- * be parsed at all (the vocabulary, a destinations file) are skipped rather
- * than repeated once per node. */
+ * through the caller's callback, naming file and node, so an author can fix
+ * a whole file in one round. Checks that depend on a file that could not be
+ * parsed at all (the vocabulary, a destinations file) are skipped rather
+ * than repeated once per node. The format is docs/rules.md; destinations
+ * are read by rules_dest.c and the soundness of a tree (overlaps, depth,
+ * reachability) is proved by rules_check.c. */
 #include "rules_internal.h"
 
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "words.h"
 
-static const char *const rules_countries[RULES_NCOUNTRIES] = { "no", "dk" };
+const char *const rules_countries[RULES_NCOUNTRIES] = { "no", "dk" };
 static const char *const rules_categories[] = { "login",  "reservation", "power_of_attorney",
 						"agency", "estate",      NULL };
-/* A destination's text fields, in the order the protocol sends them. */
-static const char *const rules_dest_fields[] = { "id",    "name",    "phone", "web",
-						 "hours", "mandate", "other", NULL };
-
-/* State of one rules_load call. */
-struct rules_loader {
-	rules_report_fn report;
-	void *ctx;
-	const char *dir;
-	char file[PATH_MAX]; /* the file being checked, as problems name it */
-	unsigned problems;
-	struct rulebook *rb;
-	enum rules_country country; /* of the tree being checked */
-};
-
-enum rules_type { RULES_STRING, RULES_OBJECT, RULES_ARRAY, RULES_BOOL };
-
-/* One key a JSON object may have. Tables of these end with a NULL name. */
-struct rules_key {
-	const char *name;
-	enum rules_type type;
-	int required;
-};
 
 /* What each kind of JSON object may hold. */
 static const struct rules_key rules_vocabulary_keys[] = { { "facts", RULES_ARRAY, 1 },
@@ -53,24 +32,17 @@ static const struct rules_key rules_fact_keys[] = { { "id", RULES_STRING, 1 },
 						    { NULL, 0, 0 } };
 static const struct rules_key rules_value_keys[] = { { "id", RULES_STRING, 1 },
 						     { "en", RULES_STRING, 0 },
+						     { "words", RULES_OBJECT, 0 },
 						     { NULL, 0, 0 } };
-static const struct rules_key rules_dests_keys[] = { { "country", RULES_STRING, 1 },
-						     { "note", RULES_STRING, 0 },
-						     { "destinations", RULES_ARRAY, 1 },
-						     { NULL, 0, 0 } };
-static const struct rules_key rules_dest_keys[] = {
-	{ "id", RULES_STRING, 1 },    { "name", RULES_STRING, 1 },   { "mandate", RULES_STRING, 1 },
-	{ "phone", RULES_STRING, 1 }, { "other", RULES_STRING, 1 },  { "web", RULES_STRING, 1 },
-	{ "hours", RULES_STRING, 1 }, { "sources", RULES_ARRAY, 1 }, { NULL, 0, 0 }
-};
 static const struct rules_key rules_tree_keys[] = { { "country", RULES_STRING, 1 },
 						    { "version", RULES_STRING, 1 },
 						    { "langs", RULES_ARRAY, 1 },
-						    { "start", RULES_STRING, 1 },
-						    { "nodes", RULES_OBJECT, 1 },
+						    { "questions", RULES_ARRAY, 1 },
+						    { "results", RULES_ARRAY, 1 },
 						    { "note", RULES_STRING, 0 },
 						    { NULL, 0, 0 } };
-static const struct rules_key rules_question_keys[] = { { "fact", RULES_STRING, 1 },
+static const struct rules_key rules_question_keys[] = { { "id", RULES_STRING, 1 },
+							{ "fact", RULES_STRING, 1 },
 							{ "audience", RULES_STRING, 0 },
 							{ "text", RULES_OBJECT, 1 },
 							{ "help", RULES_OBJECT, 0 },
@@ -79,14 +51,19 @@ static const struct rules_key rules_question_keys[] = { { "fact", RULES_STRING, 
 							{ NULL, 0, 0 } };
 static const struct rules_key rules_option_keys[] = { { "value", RULES_STRING, 1 },
 						      { "label", RULES_OBJECT, 1 },
-						      { "next", RULES_STRING, 1 },
 						      { NULL, 0, 0 } };
 static const struct rules_key rules_result_keys[] = {
+	{ "id", RULES_STRING, 1 },       { "when", RULES_OBJECT, 1 },
+	{ "about", RULES_OBJECT, 0 },    { "priority", RULES_INT, 0 },
 	{ "destination", RULES_STRING, 1 }, { "category", RULES_STRING, 1 },
 	{ "first_line", RULES_BOOL, 1 },    { "audience", RULES_STRING, 0 },
-	{ "advice", RULES_OBJECT, 1 },      { "bring", RULES_OBJECT, 0 },
+	{ "title", RULES_OBJECT, 1 },       { "advice", RULES_OBJECT, 1 },
+	{ "bring", RULES_OBJECT, 0 },       { "sources", RULES_ARRAY, 0 },
 	{ "note", RULES_STRING, 0 },        { NULL, 0, 0 }
 };
+static const struct rules_key rules_advice_keys[] = { { "agent", RULES_OBJECT, 1 },
+						      { "citizen", RULES_OBJECT, 1 },
+						      { NULL, 0, 0 } };
 
 size_t rules_appendf(char *buf, size_t size, size_t len, const char *fmt, ...)
 {
@@ -125,7 +102,7 @@ size_t rules_append_facts(char *buf, size_t size, const struct rulebook *rb)
 	return len;
 }
 
-static int rules_array_has(const json_t *strings, const char *s)
+int rules_array_has(const json_t *strings, const char *s)
 {
 	size_t i;
 
@@ -145,9 +122,7 @@ static void rules_emit(struct rules_loader *ld, const char *line)
 }
 
 /* Reports one problem as "file: where: message" (where may be NULL). */
-static void rules_problem(struct rules_loader *ld, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void rules_problem(struct rules_loader *ld, const char *where, const char *fmt, ...)
+void rules_problem(struct rules_loader *ld, const char *where, const char *fmt, ...)
 {
 	char msg[1024], line[PATH_MAX + 1536];
 	va_list ap;
@@ -163,7 +138,7 @@ static void rules_problem(struct rules_loader *ld, const char *where, const char
 }
 
 /* Parses dir/name into an object; reports syntax errors with line:column. */
-static json_t *rules_read(struct rules_loader *ld, const char *name)
+json_t *rules_read(struct rules_loader *ld, const char *name)
 {
 	size_t len = strlen(ld->dir);
 	json_error_t error;
@@ -193,12 +168,13 @@ static json_t *rules_read(struct rules_loader *ld, const char *name)
 
 static const char *rules_type_name(enum rules_type type)
 {
-	static const char *const names[] = { "a string", "an object", "an array", "a boolean" };
+	static const char *const names[] = { "a string", "an object", "an array", "a boolean",
+					     "a number" };
 
 	return names[type];
 }
 
-static const char *rules_json_type(const json_t *v)
+const char *rules_json_type(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -208,8 +184,9 @@ static const char *rules_json_type(const json_t *v)
 	case JSON_STRING:
 		return "a string";
 	case JSON_INTEGER:
-	case JSON_REAL:
 		return "a number";
+	case JSON_REAL:
+		return "a fraction";
 	case JSON_TRUE:
 	case JSON_FALSE:
 		return "a boolean";
@@ -226,20 +203,20 @@ static int rules_has_type(const json_t *v, enum rules_type type)
 
 /* The member key of obj if it has the type, else NULL (its problem is reported
  * once, by rules_check_keys). */
-static json_t *rules_typed(const json_t *obj, const char *key, enum rules_type type)
+json_t *rules_typed(const json_t *obj, const char *key, enum rules_type type)
 {
 	json_t *v = json_object_get(obj, key);
 
 	return v && rules_has_type(v, type) ? v : NULL;
 }
 
-static const char *rules_string(const json_t *obj, const char *key)
+const char *rules_string(const json_t *obj, const char *key)
 {
 	return json_string_value(json_object_get(obj, key));
 }
 
 /* A file's "country" must match its name. */
-static void rules_check_country(struct rules_loader *ld, const json_t *root, const char *country)
+void rules_check_country(struct rules_loader *ld, const json_t *root, const char *country)
 {
 	const char *got = rules_string(root, "country");
 
@@ -248,7 +225,7 @@ static void rules_check_country(struct rules_loader *ld, const json_t *root, con
 }
 
 /* Reports missing required keys, keys of the wrong type and unknown keys. */
-static void rules_check_keys(struct rules_loader *ld, const char *where, const json_t *obj,
+void rules_check_keys(struct rules_loader *ld, const char *where, const json_t *obj,
 			     const struct rules_key *keys)
 {
 	const struct rules_key *k;
@@ -273,6 +250,32 @@ static void rules_check_keys(struct rules_loader *ld, const char *where, const j
 		if (!k->name)
 			rules_problem(ld, where, "unknown key \"%s\" (allowed: %s)", name, allowed);
 	}
+}
+
+void rules_check_texts(struct rules_loader *ld, const json_t *langs, const char *where,
+		       const char *key, const json_t *texts)
+{
+	const char *lang;
+	json_t *text;
+	size_t i;
+
+	if (!texts || !langs)
+		return;
+	for (i = 0; i < json_array_size(langs); i++) {
+		lang = json_string_value(json_array_get(langs, i));
+		text = json_object_get(texts, lang);
+		if (!text)
+			rules_problem(ld, where, "\"%s\" has no \"%s\" text", key, lang);
+		else if (!json_is_string(text) || !*json_string_value(text))
+			rules_problem(ld, where, "\"%s\": \"%s\" must be a non-empty string", key,
+				      lang);
+	}
+	json_object_foreach((json_t *)texts, lang, text)
+		if (!rules_array_has(langs, lang))
+			rules_problem(
+				ld, where,
+				"\"%s\" has a \"%s\" text, but \"langs\" does not declare \"%s\"",
+				key, lang, lang);
 }
 
 static json_t *rules_load_vocabulary(struct rules_loader *ld)
@@ -323,99 +326,13 @@ static json_t *rules_load_vocabulary(struct rules_loader *ld)
 		}
 		if (list && !json_array_size(list))
 			rules_problem(ld, where, "has no values");
+		if (json_array_size(values) > RULES_MAX_VALUES)
+			rules_problem(ld, where, "has more than %d values", RULES_MAX_VALUES);
 	}
+	if (json_object_size(vocab) > RULES_MAX_FACTS)
+		rules_problem(ld, NULL, "more than %d facts", RULES_MAX_FACTS);
 	json_decref(root);
 	return vocab;
-}
-
-/* A destination as the protocol sends it, with the names of the fields whose
- * text is marked UNVERIFIED, so clients can show the mark next to the field. */
-static json_t *rules_destination_build(const json_t *d)
-{
-	json_t *out = json_object(), *unverified = json_array();
-	const char *const *f;
-	const char *s;
-
-	for (f = rules_dest_fields; *f; f++) {
-		if (!(s = rules_string(d, *f)))
-			continue; /* reported by rules_check_keys */
-		json_object_set_new(out, *f, json_string(s));
-		if (strstr(s, "UNVERIFIED"))
-			json_array_append_new(unverified, json_string(*f));
-	}
-	json_object_set_new(out, "sources", json_deep_copy(json_object_get(d, "sources")));
-	json_object_set_new(out, "unverified", unverified);
-	return out;
-}
-
-static json_t *rules_load_destinations(struct rules_loader *ld, enum rules_country c)
-{
-	const char *country = rules_countries[c], *id;
-	json_t *root, *dests, *list, *d, *sources, *source;
-	char name[64], where[160];
-	size_t i, j;
-
-	snprintf(name, sizeof(name), "destinations/%s.json", country);
-	if (!(root = rules_read(ld, name)))
-		return NULL;
-	dests = json_object();
-	rules_check_keys(ld, NULL, root, rules_dests_keys);
-	rules_check_country(ld, root, country);
-	list = rules_typed(root, "destinations", RULES_ARRAY);
-	json_array_foreach(list, i, d) {
-		snprintf(where, sizeof(where), "destination %zu", i + 1);
-		if (!json_is_object(d)) {
-			rules_problem(ld, where, "must be an object, got %s", rules_json_type(d));
-			continue;
-		}
-		if ((id = rules_string(d, "id")))
-			snprintf(where, sizeof(where), "destination \"%s\"", id);
-		rules_check_keys(ld, where, d, rules_dest_keys);
-		sources = rules_typed(d, "sources", RULES_ARRAY);
-		json_array_foreach(sources, j, source)
-			if (!json_is_string(source))
-				rules_problem(ld, where, "source %zu must be a string, got %s",
-					      j + 1, rules_json_type(source));
-		if (!id)
-			continue;
-		/* The prefix lets a tree's error say which country a stray id is from. */
-		if (strncmp(id, country, 2) || id[2] != '.')
-			rules_problem(ld, where, "id must start with \"%s.\"", country);
-		else if (json_object_get(dests, id))
-			rules_problem(ld, where, "is defined twice");
-		else
-			json_object_set_new(dests, id, rules_destination_build(d));
-	}
-	json_decref(root);
-	return dests;
-}
-
-/* Checks a per-language object: a non-empty string for every declared
- * language, and no language the tree does not declare. */
-static void rules_check_texts(struct rules_loader *ld, const struct rules_tree *t,
-			      const char *where, const char *key, const json_t *texts)
-{
-	const char *lang;
-	json_t *text;
-	size_t i;
-
-	if (!texts || !t->langs)
-		return;
-	for (i = 0; i < json_array_size(t->langs); i++) {
-		lang = json_string_value(json_array_get(t->langs, i));
-		text = json_object_get(texts, lang);
-		if (!text)
-			rules_problem(ld, where, "\"%s\" has no \"%s\" text", key, lang);
-		else if (!json_is_string(text) || !*json_string_value(text))
-			rules_problem(ld, where, "\"%s\": \"%s\" must be a non-empty string", key,
-				      lang);
-	}
-	json_object_foreach((json_t *)texts, lang, text)
-		if (!rules_tree_has_lang(t, lang))
-			rules_problem(
-				ld, where,
-				"\"%s\" has a \"%s\" text, but \"langs\" does not declare \"%s\"",
-				key, lang, lang);
 }
 
 static void rules_check_langs(struct rules_loader *ld, struct rules_tree *t)
@@ -449,14 +366,13 @@ static void rules_check_langs(struct rules_loader *ld, struct rules_tree *t)
 		t->langs = langs;
 }
 
-/* `option "self"`, or `option 2` when it has no value to name it by. */
-static const char *rules_option_name(char *buf, size_t size, const struct rules_option *o, size_t i)
+static int rules_audience(struct rules_loader *ld, const char *where, const json_t *obj)
 {
-	if (o->value)
-		snprintf(buf, size, "option \"%s\"", o->value);
-	else
-		snprintf(buf, size, "option %zu", i + 1);
-	return buf;
+	const char *audience = rules_string(obj, "audience");
+
+	if (audience && strcmp(audience, "citizen") && strcmp(audience, "agent"))
+		rules_problem(ld, where, "audience \"%s\" is not one of citizen, agent", audience);
+	return !audience || strcmp(audience, "agent");
 }
 
 static void rules_parse_option(struct rules_loader *ld, struct rules_tree *t, struct rules_node *n,
@@ -464,10 +380,9 @@ static void rules_parse_option(struct rules_loader *ld, struct rules_tree *t, st
 {
 	struct rules_option *o = &n->options[n->noptions];
 	char oname[160], owhere[448], list[768];
-	const char *next;
 	size_t j;
 
-	o->next = RULES_NO_NODE;
+	o->vindex = RULES_NO_VALUE;
 	if (!json_is_object(opt)) {
 		rules_problem(ld, where, "option %zu must be an object, got %s", n->noptions + 1,
 			      rules_json_type(opt));
@@ -476,17 +391,16 @@ static void rules_parse_option(struct rules_loader *ld, struct rules_tree *t, st
 	}
 	o->value = rules_string(opt, "value");
 	o->label = rules_typed(opt, "label", RULES_OBJECT);
-	rules_option_name(oname, sizeof(oname), o, n->noptions);
+	if (o->value)
+		snprintf(oname, sizeof(oname), "option \"%s\"", o->value);
+	else
+		snprintf(oname, sizeof(oname), "option %zu", n->noptions + 1);
 	snprintf(owhere, sizeof(owhere), "%s: %s", where, oname);
 	rules_check_keys(ld, owhere, opt, rules_option_keys);
-	rules_check_texts(ld, t, owhere, "label", o->label);
-	if ((next = rules_string(opt, "next"))) {
-		o->next = rules_node_index(t, next);
-		if (o->next == RULES_NO_NODE)
-			rules_problem(ld, where, "%s points to unknown node \"%s\"", oname, next);
-	}
+	rules_check_texts(ld, t->langs, owhere, "label", o->label);
 	if (o->value) {
-		if (values && !rules_array_has(values, o->value)) {
+		o->vindex = rules_value_index(ld->rb, n->findex, o->value);
+		if (values && o->vindex < 0) {
 			rules_append_list(list, sizeof(list), 0, values);
 			rules_problem(ld, where, "%s is not a value of fact \"%s\"; allowed: %s",
 				      oname, n->fact, list);
@@ -513,17 +427,30 @@ static void rules_parse_question(struct rules_loader *ld, struct rules_tree *t,
 
 	n->is_question = 1;
 	n->unknown_option = RULES_NO_NODE;
+	n->findex = -1;
 	rules_check_keys(ld, where, obj, rules_question_keys);
+	n->citizen = rules_audience(ld, where, obj);
 	n->fact = rules_string(obj, "fact");
-	if (n->fact && ld->rb->vocabulary && !(values = rules_fact_values(ld->rb, n->fact))) {
-		rules_append_facts(list, sizeof(list), ld->rb);
-		rules_problem(ld, where, "fact \"%s\" is not in the vocabulary; facts: %s", n->fact,
-			      list);
+	if (n->fact && ld->rb->vocabulary) {
+		if (!(values = rules_fact_values(ld->rb, n->fact))) {
+			rules_append_facts(list, sizeof(list), ld->rb);
+			rules_problem(ld, where, "fact \"%s\" is not in the vocabulary; facts: %s",
+				      n->fact, list);
+		} else if (t->question_of[n->findex = rules_fact_index(ld->rb, n->fact)] !=
+			   RULES_NO_NODE) {
+			rules_problem(ld, where, "fact \"%s\" is asked by question \"%s\" already",
+				      n->fact, t->nodes[t->question_of[n->findex]].id);
+		} else {
+			t->question_of[n->findex] = (size_t)(n - t->nodes);
+			t->askable[0] |= UINT64_C(1) << n->findex;
+			if (n->citizen)
+				t->askable[1] |= UINT64_C(1) << n->findex;
+		}
 	}
 	n->text = rules_typed(obj, "text", RULES_OBJECT);
 	n->help = rules_typed(obj, "help", RULES_OBJECT);
-	rules_check_texts(ld, t, where, "text", n->text);
-	rules_check_texts(ld, t, where, "help", n->help);
+	rules_check_texts(ld, t->langs, where, "text", n->text);
+	rules_check_texts(ld, t->langs, where, "help", n->help);
 	if (!(options = rules_typed(obj, "options", RULES_ARRAY)))
 		return;
 	if (!json_array_size(options)) {
@@ -539,7 +466,85 @@ static void rules_parse_question(struct rules_loader *ld, struct rules_tree *t,
 	if (n->unknown_option == RULES_NO_NODE)
 		rules_problem(
 			ld, where,
-			"has no option with value \"unknown\" (every question needs one, for callers who do not know and for known values no option matches)");
+			"has no option with value \"unknown\" (every question needs one, for callers who do not know)");
+}
+
+/* `when` or `about`: fact → value or array of values, as one condition per
+ * fact. Returns the number of conditions parsed into *out (NULL if none). */
+static size_t rules_parse_conds(struct rules_loader *ld, struct rules_tree *t, const char *where,
+				const char *key, const json_t *obj, struct rules_cond **out)
+{
+	const json_t *conds = rules_typed(obj, key, RULES_OBJECT), *v, *one;
+	const char *fact, *value;
+	char list[768];
+	size_t n = 0, i;
+	int f, vi;
+
+	*out = NULL;
+	if (!conds || !json_object_size(conds))
+		return 0;
+	if (!(*out = calloc(json_object_size(conds), sizeof(**out)))) {
+		rules_problem(ld, where, "out of memory");
+		return 0;
+	}
+	json_object_foreach((json_t *)conds, fact, v) {
+		if (!ld->rb->vocabulary)
+			break;
+		if ((f = rules_fact_index(ld->rb, fact)) < 0) {
+			rules_append_facts(list, sizeof(list), ld->rb);
+			rules_problem(ld, where, "\"%s\": fact \"%s\" is not in the vocabulary; facts: %s",
+				      key, fact, list);
+			continue;
+		}
+		if (!strcmp(key, "when") && t->question_of[f] == RULES_NO_NODE)
+			rules_problem(ld, where, "\"when\": no question asks fact \"%s\"", fact);
+		(*out)[n] = (struct rules_cond){ f, 0 };
+		for (i = 0; i < (json_is_array(v) ? json_array_size(v) : 1); i++) {
+			one = json_is_array(v) ? json_array_get(v, i) : v;
+			if (!(value = json_string_value(one))) {
+				rules_problem(ld, where,
+					      "\"%s\": \"%s\" must be a value or an array of values",
+					      key, fact);
+				continue;
+			}
+			if ((vi = rules_value_index(ld->rb, f, value)) < 0) {
+				rules_append_list(list, sizeof(list), 0,
+						  rules_fact_values(ld->rb, fact));
+				rules_problem(ld, where,
+					      "\"%s\": \"%s\" is not a value of fact \"%s\"; allowed: %s",
+					      key, value, fact, list);
+				continue;
+			}
+			(*out)[n].values |= UINT64_C(1) << vi;
+		}
+		if (json_is_array(v) && !json_array_size(v))
+			rules_problem(ld, where, "\"%s\": \"%s\" lists no values", key, fact);
+		n++;
+	}
+	return n;
+}
+
+/* Every value a result's `when` names must be an option of the question
+ * that asks the fact: otherwise no walk could give it. */
+static void rules_check_offered(struct rules_loader *ld, const struct rules_tree *t,
+				const struct rules_node *n, const char *where)
+{
+	const struct rules_node *q;
+	uint64_t offered;
+	size_t i, o;
+
+	for (i = 0; i < n->nwhen; i++) {
+		if (t->question_of[n->when[i].fact] == RULES_NO_NODE)
+			continue;
+		q = &t->nodes[t->question_of[n->when[i].fact]];
+		for (offered = 0, o = 0; o < q->noptions; o++)
+			if (q->options[o].vindex >= 0)
+				offered |= UINT64_C(1) << q->options[o].vindex;
+		if (n->when[i].values & ~offered)
+			rules_problem(ld, where,
+				      "\"when\" names a value of \"%s\" that question \"%s\" does not offer",
+				      q->fact, q->id);
+	}
 }
 
 static void rules_parse_result(struct rules_loader *ld, struct rules_tree *t, struct rules_node *n,
@@ -547,220 +552,154 @@ static void rules_parse_result(struct rules_loader *ld, struct rules_tree *t, st
 {
 	const struct rulebook *rb = ld->rb;
 	enum rules_country own = ld->country, other = own == RULES_NO ? RULES_DK : RULES_NO;
+	const json_t *advice = rules_typed(obj, "advice", RULES_OBJECT), *sources;
 	const char *const *cat;
-	const char *id;
+	char awhere[320];
+	size_t i;
 
 	rules_check_keys(ld, where, obj, rules_result_keys);
+	n->citizen = rules_audience(ld, where, obj);
+	n->nwhen = rules_parse_conds(ld, t, where, "when", obj, &n->when);
+	n->nabout = rules_parse_conds(ld, t, where, "about", obj, &n->about);
+	for (i = 0; i < n->nwhen; i++)
+		n->when_facts |= UINT64_C(1) << n->when[i].fact;
+	rules_check_offered(ld, t, n, where);
+	n->priority = (int)json_integer_value(json_object_get(obj, "priority"));
 	n->category = rules_string(obj, "category");
 	n->first_line = json_is_true(json_object_get(obj, "first_line"));
-	n->advice = rules_typed(obj, "advice", RULES_OBJECT);
+	n->title = rules_typed(obj, "title", RULES_OBJECT);
 	n->bring = rules_typed(obj, "bring", RULES_OBJECT);
-	rules_check_texts(ld, t, where, "advice", n->advice);
-	rules_check_texts(ld, t, where, "bring", n->bring);
+	rules_check_texts(ld, t->langs, where, "title", n->title);
+	rules_check_texts(ld, t->langs, where, "bring", n->bring);
+	if (advice) {
+		snprintf(awhere, sizeof(awhere), "%s: advice", where);
+		rules_check_keys(ld, awhere, advice, rules_advice_keys);
+		n->advice_agent = rules_typed(advice, "agent", RULES_OBJECT);
+		n->advice_citizen = rules_typed(advice, "citizen", RULES_OBJECT);
+		rules_check_texts(ld, t->langs, where, "advice.agent", n->advice_agent);
+		rules_check_texts(ld, t->langs, where, "advice.citizen", n->advice_citizen);
+	}
+	sources = rules_typed(obj, "sources", RULES_ARRAY);
+	for (i = 0; i < json_array_size(sources); i++)
+		if (!rules_is_address(json_string_value(json_array_get(sources, i))))
+			rules_problem(ld, where, "source %zu must be a web address (https://…)", i + 1);
 	for (cat = rules_categories; n->category && *cat && strcmp(*cat, n->category); cat++)
 		;
 	if (n->category && !*cat)
-		rules_problem(
-			ld, where,
-			"category \"%s\" is not one of login, reservation, power_of_attorney, agency, estate",
-			n->category);
-	if (!(id = n->destination = rules_string(obj, "destination")))
-		return;
-	if ((n->destination_json = json_object_get(rb->destinations[own], id)))
-		return;
-	if (json_object_get(rb->destinations[other], id) ||
-	    (!strncmp(id, rules_countries[other], 2) && id[2] == '.'))
-		rules_problem(ld, where, "destination \"%s\" belongs to %s, not %s", id,
-			      rules_countries[other], rules_countries[own]);
-	else if (rb->destinations[own])
-		rules_problem(ld, where, "destination \"%s\" is not in destinations/%s.json", id,
-			      rules_countries[own]);
-}
-
-static void rules_parse_node(struct rules_loader *ld, struct rules_tree *t, struct rules_node *n,
-			     const json_t *obj)
-{
-	int has_fact = json_object_get(obj, "fact") != NULL;
-	int has_destination = json_object_get(obj, "destination") != NULL;
-	const char *audience;
-	char where[256];
-
-	snprintf(where, sizeof(where), "node \"%s\"", n->id);
-	n->citizen = 1;
-	if (!json_is_object(obj)) {
-		rules_problem(ld, where, "must be an object, got %s", rules_json_type(obj));
-		return;
-	}
-	if (has_fact == has_destination) {
-		rules_problem(
-			ld, where,
-			has_fact
-				? "has both \"fact\" and \"destination\"; a node is either a question or a result"
-				: "has neither \"fact\" (a question) nor \"destination\" (a result)");
-		return;
-	}
-	audience = rules_string(obj, "audience");
-	if (audience && strcmp(audience, "citizen") && strcmp(audience, "agent"))
 		rules_problem(ld, where,
-			      "\"audience\" must be \"citizen\" or \"agent\", got \"%s\"",
-			      audience);
-	n->citizen = !audience || strcmp(audience, "agent");
-	if (has_fact) {
-		t->questions++;
-		rules_parse_question(ld, t, n, where, obj);
-	} else {
-		t->results++;
-		rules_parse_result(ld, t, n, where, obj);
+			      "category \"%s\" is not one of login, reservation, power_of_attorney, agency, estate",
+			      n->category);
+	if (!(n->destination = rules_string(obj, "destination")) || !rb->destinations[own])
+		return;
+	if (!json_object_get(rb->destinations[own], n->destination)) {
+		if (rb->destinations[other] &&
+		    json_object_get(rb->destinations[other], n->destination))
+			rules_problem(ld, where, "destination \"%s\" belongs to %s, not %s",
+				      n->destination, rules_countries[other], rules_countries[own]);
+		else
+			rules_problem(ld, where, "destination \"%s\" is not in destinations/%s.json",
+				      n->destination, rules_countries[own]);
 	}
 }
 
-/* The widget shows citizens only citizen questions, so no citizen question may
- * lead straight to an agent-only one (checked per edge, which also rules out
- * every longer citizen path). */
-static void rules_check_audience(struct rules_loader *ld, const struct rules_tree *t)
+int rules_is_address(const char *s)
 {
-	const struct rules_node *n, *to;
-	char where[256], oname[160];
-	size_t i, j;
-
-	for (i = 0; i < t->nnodes; i++) {
-		n = &t->nodes[i];
-		for (j = 0; n->is_question && n->citizen && j < n->noptions; j++) {
-			if (n->options[j].next == RULES_NO_NODE)
-				continue;
-			to = &t->nodes[n->options[j].next];
-			if (!to->is_question || to->citizen)
-				continue;
-			snprintf(where, sizeof(where), "node \"%s\"", n->id);
-			rules_problem(
-				ld, where,
-				"%s leads from a citizen question to agent-only question \"%s\"; citizen paths must not ask agent-only questions",
-				rules_option_name(oname, sizeof(oname), &n->options[j], j), to->id);
-		}
-	}
+	return s && (!strncmp(s, "https://", 8) || !strncmp(s, "http://", 7)) && !strpbrk(s, " \t\n");
 }
 
-/* The graph checks' view of one node. */
-struct rules_visit {
-	unsigned char state; /* 0 unseen, 1 on the walk's stack, 2 done */
-	size_t next_option;  /* the next option the walk follows */
-	size_t order;        /* position in topological order */
-	size_t questions;    /* most questions asked before reaching the node */
-	size_t pred;         /* the node before it on that longest path */
-};
-
-/* Joins ids[0..n) and then last (if not NULL) as "a → b → c". */
-static void rules_join_path(char *buf, size_t size, const struct rules_tree *t, const size_t *ids,
-			    size_t n, const char *last)
-{
-	size_t i, len = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < n; i++)
-		len = rules_appendf(buf, size, len, "%s%s", i ? " → " : "", t->nodes[ids[i]].id);
-	if (last)
-		rules_appendf(buf, size, len, " → %s", last);
-}
-
-/* One depth-first walk from the start node finds cycles and unreachable
- * nodes; then the longest question path to every node is taken in
- * topological order. An edge that closes a cycle is reported and left out,
- * so the depth check still covers the rest of the tree. */
-static void rules_check_graph(struct rules_loader *ld, struct rules_tree *t)
-{
-	struct rules_visit *v = calloc(t->nnodes, sizeof(*v));
-	size_t *stack = calloc(t->nnodes, sizeof(*stack)), *post = calloc(t->nnodes, sizeof(*post));
-	size_t sp = 0, npost = 0, i, j, k, u, w;
-	const struct rules_node *n;
-	char where[256], oname[160], path[900];
-
-	if (!v || !stack || !post) {
-		rules_problem(ld, NULL, "out of memory");
-		goto out;
-	}
-	v[t->start].state = 1;
-	stack[sp++] = t->start;
-	while (sp) {
-		n = &t->nodes[u = stack[sp - 1]];
-		if (!n->is_question || v[u].next_option == n->noptions) {
-			v[u].state = 2;
-			post[npost++] = u;
-			sp--;
-			continue;
-		}
-		j = v[u].next_option++;
-		if ((w = n->options[j].next) == RULES_NO_NODE)
-			continue;
-		if (v[w].state == 0) {
-			v[w].state = 1;
-			stack[sp++] = w;
-		} else if (v[w].state == 1) {
-			for (k = 0; stack[k] != w; k++)
-				;
-			rules_join_path(path, sizeof(path), t, stack + k, sp - k, t->nodes[w].id);
-			snprintf(where, sizeof(where), "node \"%s\"", n->id);
-			rules_problem(ld, where, "%s points back to \"%s\", closing a cycle: %s",
-				      rules_option_name(oname, sizeof(oname), &n->options[j], j),
-				      t->nodes[w].id, path);
-		}
-	}
-	for (i = 0; i < t->nnodes; i++) {
-		if (v[i].state)
-			continue;
-		snprintf(where, sizeof(where), "node \"%s\"", t->nodes[i].id);
-		rules_problem(ld, where, "is unreachable from start node \"%s\"",
-			      t->nodes[t->start].id);
-	}
-	for (i = 0; i < npost; i++) {
-		v[post[npost - 1 - i]].order = i;
-		v[post[i]].pred = RULES_NO_NODE;
-	}
-	for (i = 0; i < npost; i++) {
-		n = &t->nodes[u = post[npost - 1 - i]];
-		for (j = 0; n->is_question && j < n->noptions; j++) {
-			w = n->options[j].next;
-			if (w == RULES_NO_NODE || v[w].order <= v[u].order)
-				continue; /* unknown node, or an edge back into a cycle */
-			if (v[u].questions + 1 > v[w].questions) {
-				v[w].questions = v[u].questions + 1;
-				v[w].pred = u;
-			}
-		}
-	}
-	for (i = 0; i < npost; i++) {
-		n = &t->nodes[u = post[i]];
-		if (n->is_question)
-			continue;
-		if (v[u].questions > t->depth)
-			t->depth = v[u].questions;
-		if (v[u].questions <= RULES_MAX_QUESTIONS)
-			continue;
-		for (k = 0, w = u; w != RULES_NO_NODE; w = v[w].pred)
-			stack[t->nnodes - 1 - k++] = w;
-		rules_join_path(path, sizeof(path), t, stack + t->nnodes - k, k, NULL);
-		snprintf(where, sizeof(where), "node \"%s\"", n->id);
-		rules_problem(ld, where, "result needs %zu questions (at most %d): %s",
-			      v[u].questions, RULES_MAX_QUESTIONS, path);
-	}
-out:
-	free(v);
-	free(stack);
-	free(post);
-}
-
-/* Node ids appear in paths, logs and URLs; keep them plain. */
 static int rules_id_valid(const char *id)
 {
 	return *id && strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789_.-") == strlen(id);
 }
 
+/* Numbers every question and result (questions first), so conditions and
+ * problems can name them. */
+static void rules_index_nodes(struct rules_loader *ld, struct rules_tree *t, const json_t *list,
+			      const char *kind)
+{
+	const char *id;
+	json_t *obj;
+	char where[256];
+	size_t i;
+
+	json_array_foreach(list, i, obj) {
+		struct rules_node *n = &t->nodes[t->nnodes];
+
+		snprintf(where, sizeof(where), "%s %zu", kind, i + 1);
+		if (!json_is_object(obj) || !(id = rules_string(obj, "id")))
+			id = "";
+		else if (!rules_id_valid(id))
+			rules_problem(ld, where, "id \"%s\" may only use a-z, 0-9, '_', '.' and '-'",
+				      id);
+		else if (json_object_get(t->index, id))
+			rules_problem(ld, where, "id \"%s\" is used twice", id);
+		else
+			json_object_set_new(t->index, id, json_integer((json_int_t)t->nnodes));
+		n->id = id;
+		t->nnodes++;
+	}
+}
+
+static void rules_parse_nodes(struct rules_loader *ld, struct rules_tree *t, const json_t *list,
+			      size_t first, int questions)
+{
+	char where[256];
+	json_t *obj;
+	size_t i;
+
+	json_array_foreach(list, i, obj) {
+		struct rules_node *n = &t->nodes[first + i];
+
+		if (*n->id)
+			snprintf(where, sizeof(where), "%s \"%s\"", questions ? "question" : "result",
+				 n->id);
+		else
+			snprintf(where, sizeof(where), "%s %zu", questions ? "question" : "result",
+				 i + 1);
+		if (!json_is_object(obj)) {
+			rules_problem(ld, where, "must be an object, got %s", rules_json_type(obj));
+			continue;
+		}
+		if (questions)
+			rules_parse_question(ld, t, n, where, obj);
+		else
+			rules_parse_result(ld, t, n, where, obj);
+	}
+}
+
+/* Exactly one result matches every walk: the one with an empty `when`. */
+static void rules_find_fallback(struct rules_loader *ld, struct rules_tree *t)
+{
+	size_t r;
+
+	t->fallback = RULES_NO_NODE;
+	for (r = t->questions; r < t->nnodes; r++) {
+		/* As written, not as parsed: a `when` whose facts were all
+		 * reported (or could not be checked) is not a second fallback. */
+		const json_t *when = json_object_get(
+			json_array_get(json_object_get(t->root, "results"), r - t->questions),
+			"when");
+
+		if (!json_is_object(when) || json_object_size(when))
+			continue;
+		if (t->fallback != RULES_NO_NODE)
+			rules_problem(ld, NULL,
+				      "results \"%s\" and \"%s\" both have an empty \"when\"; one fallback only",
+				      t->nodes[t->fallback].id, t->nodes[r].id);
+		else
+			t->fallback = r;
+	}
+	if (t->fallback == RULES_NO_NODE && t->results)
+		rules_problem(ld, NULL,
+			      "no result has an empty \"when\": callers who know nothing need a fallback");
+}
+
 static struct rules_tree *rules_load_tree(struct rules_loader *ld, enum rules_country c)
 {
 	struct rules_tree *t;
-	const char *id, *start;
-	json_t *root, *nodes, *node;
-	char name[16], where[256];
-	size_t i;
+	json_t *root, *questions, *results;
+	char name[16];
+	size_t i, nq, nr;
 
 	snprintf(name, sizeof(name), "%s.json", rules_countries[c]);
 	if (!(root = rules_read(ld, name)))
@@ -774,46 +713,53 @@ static struct rules_tree *rules_load_tree(struct rules_loader *ld, enum rules_co
 	t->rb = ld->rb;
 	t->root = root;
 	t->country = rules_countries[c];
-	t->start = RULES_NO_NODE;
 	t->index = json_object();
+	t->fallback = RULES_NO_NODE;
+	for (i = 0; i < RULES_MAX_FACTS; i++)
+		t->question_of[i] = RULES_NO_NODE;
 	rules_check_keys(ld, NULL, root, rules_tree_keys);
 	rules_check_country(ld, root, t->country);
 	if ((t->version = rules_string(root, "version")) && !*t->version)
 		rules_problem(ld, NULL, "\"version\" must not be empty");
 	rules_check_langs(ld, t);
-	nodes = rules_typed(root, "nodes", RULES_OBJECT);
-	if (nodes && !json_object_size(nodes))
-		rules_problem(ld, NULL, "\"nodes\" is empty");
-	if (!(t->nodes = calloc(json_object_size(nodes) + 1, sizeof(*t->nodes)))) {
-		rules_problem(ld, NULL, "out of memory");
+	questions = rules_typed(root, "questions", RULES_ARRAY);
+	results = rules_typed(root, "results", RULES_ARRAY);
+	nq = json_array_size(questions);
+	nr = json_array_size(results);
+	if (results && !nr)
+		rules_problem(ld, NULL, "\"results\" is empty");
+	if (nr > RULES_MAX_RESULTS) {
+		rules_problem(ld, NULL, "more than %d results", RULES_MAX_RESULTS);
 		return t;
-	}
-	/* Number every node first, so options can point forward. */
-	json_object_foreach(nodes, id, node) {
-		if (!rules_id_valid(id)) {
-			snprintf(where, sizeof(where), "node \"%s\"", id);
-			rules_problem(ld, where, "id may only use a-z, 0-9, '_', '.' and '-'");
-		}
-		t->nodes[t->nnodes].id = id;
-		json_object_set_new(t->index, id, json_integer((json_int_t)t->nnodes++));
 	}
 	t->nlangs = t->langs ? json_array_size(t->langs) : 0;
-	if (!(t->wire = calloc(t->nnodes * t->nlangs + 1, sizeof(*t->wire)))) {
+	if (!(t->nodes = calloc(nq + nr + 1, sizeof(*t->nodes))) ||
+	    !(t->wire = calloc((nq + 2 * nr) * t->nlangs + 1, sizeof(*t->wire))) ||
+	    !(t->option_base = calloc(nq + 1, sizeof(*t->option_base)))) {
 		rules_problem(ld, NULL, "out of memory");
 		return t;
 	}
-	i = 0;
-	json_object_foreach(nodes, id, node)
-		rules_parse_node(ld, t, &t->nodes[i++], node);
-	if ((start = rules_string(root, "start"))) {
-		t->start = rules_node_index(t, start);
-		if (t->start == RULES_NO_NODE)
-			rules_problem(ld, NULL, "start node \"%s\" does not exist", start);
+	rules_index_nodes(ld, t, questions, "question");
+	rules_index_nodes(ld, t, results, "result");
+	t->questions = nq;
+	t->results = nr;
+	rules_parse_nodes(ld, t, questions, 0, 1);
+	rules_parse_nodes(ld, t, results, nq, 0);
+	for (i = 0; i < nq; i++) {
+		t->option_base[i] = t->noption_slots;
+		t->noption_slots += t->nodes[i].noptions;
 	}
-	rules_check_audience(ld, t);
-	/* Without a start node every node would be reported unreachable. */
-	if (t->start != RULES_NO_NODE)
-		rules_check_graph(ld, t);
+	if (!(t->option_wire = calloc(t->noption_slots * t->nlangs + 1, sizeof(*t->option_wire)))) {
+		rules_problem(ld, NULL, "out of memory");
+		return t;
+	}
+	rules_find_fallback(ld, t);
+	if (t->langs && ld->rb->destinations[c])
+		rules_check_destination_langs(ld, c, t->langs);
+	snprintf(ld->file, sizeof(ld->file), "%s/%s", ld->dir, name);
+	/* The walk-level checks need every node sound; report those first. */
+	if (!ld->problems && t->langs)
+		rules_check_tree(ld, t);
 	return t;
 }
 
@@ -823,21 +769,47 @@ static void rules_tree_free(struct rules_tree *t)
 
 	if (!t)
 		return;
-	for (i = 0; i < t->nnodes; i++)
+	for (i = 0; i < t->nnodes; i++) {
 		free(t->nodes[i].options);
-	for (i = 0; t->wire && i < t->nnodes * t->nlangs; i++)
+		free(t->nodes[i].when);
+		free(t->nodes[i].about);
+	}
+	for (i = 0; t->wire && i < (t->questions + 2 * t->results) * t->nlangs; i++)
 		free(t->wire[i].text);
+	for (i = 0; t->option_wire && i < t->noption_slots * t->nlangs; i++)
+		free(t->option_wire[i].text);
+	free(t->option_wire);
+	free(t->option_base);
 	free(t->wire);
+	free(t->beats);
 	free(t->nodes);
 	json_decref(t->index);
 	json_decref(t->root);
 	free(t);
 }
 
+static void rules_words_problem(void *ctx, const char *problem)
+{
+	rules_problem(ctx, NULL, "%s", problem);
+}
+
+static struct words *rules_load_words(struct rules_loader *ld)
+{
+	json_t *root = rules_read(ld, "words.json");
+	struct words *w = NULL;
+
+	if (root && ld->rb->vocabulary)
+		w = words_build(root, ld->rb->vocabulary, rules_words_problem, ld);
+	json_decref(root);
+	return w;
+}
+
 struct rulebook *rules_load(const char *dir, rules_report_fn report, void *ctx)
 {
 	struct rules_loader ld = { .report = report, .ctx = ctx, .dir = dir };
 	struct rulebook *rb;
+	const char *fact;
+	json_t *values;
 	int c;
 
 	snprintf(ld.file, sizeof(ld.file), "%s", dir);
@@ -847,6 +819,14 @@ struct rulebook *rules_load(const char *dir, rules_report_fn report, void *ctx)
 	}
 	rb->refs = 1;
 	rb->vocabulary = rules_load_vocabulary(&ld);
+	json_object_foreach(rb->vocabulary, fact, values)
+		if (rb->nfacts < RULES_MAX_FACTS) {
+			rb->facts[rb->nfacts] = fact;
+			rb->unknown_value[rb->nfacts] =
+				(int16_t)rules_value_index(rb, (int)rb->nfacts, "unknown");
+			rb->nfacts++;
+		}
+	rb->words = rules_load_words(&ld);
 	for (c = 0; c < RULES_NCOUNTRIES; c++)
 		rb->destinations[c] = rules_load_destinations(&ld, c);
 	for (c = 0; c < RULES_NCOUNTRIES; c++)
@@ -876,6 +856,7 @@ void rules_unref(struct rulebook *rb)
 		json_decref(rb->destinations[c]);
 	}
 	json_decref(rb->vocabulary);
+	words_free(rb->words);
 	free(rb);
 }
 
@@ -909,6 +890,16 @@ json_t *rules_tree_langs(const struct rules_tree *t)
 	return json_deep_copy(t->langs);
 }
 
+size_t rules_lang_slot(const struct rules_tree *t, const char *lang)
+{
+	size_t slot;
+
+	for (slot = 0; lang && slot < t->nlangs; slot++)
+		if (!strcmp(json_string_value(json_array_get(t->langs, slot)), lang))
+			return slot;
+	return 0;
+}
+
 json_t *rules_summary(const struct rulebook *rb)
 {
 	json_t *summary = json_object();
@@ -919,30 +910,11 @@ json_t *rules_summary(const struct rulebook *rb)
 		t = rb->trees[c];
 		json_object_set_new(summary, t->country,
 				    json_pack("{s:s, s:I, s:I, s:I, s:I}", "version", t->version,
-					      "nodes", (json_int_t)t->nnodes, "questions",
-					      (json_int_t)t->questions, "results",
-					      (json_int_t)t->results, "depth",
-					      (json_int_t)t->depth));
+					      "questions", (json_int_t)t->questions, "results",
+					      (json_int_t)t->results, "depth", (json_int_t)t->depth,
+					      "walks", (json_int_t)t->walks));
 	}
 	return summary;
-}
-
-const json_t *rules_destination(const struct rulebook *rb, const char *id)
-{
-	json_t *d;
-	int c;
-
-	for (c = 0; id && c < RULES_NCOUNTRIES; c++)
-		if ((d = json_object_get(rb->destinations[c], id)))
-			return d;
-	return NULL;
-}
-
-json_t *rules_destination_json(const struct rulebook *rb, const char *id)
-{
-	const json_t *d = rules_destination(rb, id);
-
-	return d ? json_deep_copy(d) : NULL;
 }
 
 json_t *rules_fact_values(const struct rulebook *rb, const char *fact)
@@ -957,9 +929,75 @@ int rules_fact_valid(const struct rulebook *rb, const char *fact, const char *va
 	return values && (!value || rules_array_has(values, value));
 }
 
+int rules_fact_index(const struct rulebook *rb, const char *fact)
+{
+	size_t f;
+
+	for (f = 0; fact && f < rb->nfacts; f++)
+		if (!strcmp(rb->facts[f], fact))
+			return (int)f;
+	return -1;
+}
+
+int rules_value_index(const struct rulebook *rb, int fact, const char *value)
+{
+	json_t *values;
+	size_t v;
+
+	if (fact < 0 || !value)
+		return -1;
+	values = json_object_get(rb->vocabulary, rb->facts[fact]);
+	for (v = 0; v < json_array_size(values); v++)
+		if (!strcmp(json_string_value(json_array_get(values, v)), value))
+			return (int)v;
+	return -1;
+}
+
 size_t rules_node_index(const struct rules_tree *t, const char *id)
 {
 	json_t *i = id ? json_object_get(t->index, id) : NULL;
 
 	return i ? (size_t)json_integer_value(i) : RULES_NO_NODE;
+}
+
+int rules_understand(const struct rulebook *rb, const char *lang, const char *text, json_t *facts,
+		     json_t *understood)
+{
+	struct words_hit hits[RULES_MAX_FACTS];
+	size_t n = words_derive(rb->words, lang, text, strlen(text), hits, RULES_MAX_FACTS);
+	int added = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *fact = rb->facts[hits[i].fact];
+		const char *value = json_string_value(
+			json_array_get(json_object_get(rb->vocabulary, fact), (size_t)hits[i].value));
+
+		json_array_append_new(understood,
+				      json_pack("{s:s, s:s, s:s%}", "fact", fact, "value", value,
+						"words", text + hits[i].start, hits[i].len));
+		/* Facts given explicitly win over facts read from the words. */
+		if (!json_object_get(facts, fact)) {
+			json_object_set_new(facts, fact, json_string(value));
+			added++;
+		}
+	}
+	return added;
+}
+
+int rules_result_fit(const struct rules_tree *t, const struct rules_node *r, const json_t *facts)
+{
+	int met = 0;
+
+	for (size_t i = 0; i < r->nwhen; i++) {
+		const char *fact = t->rb->facts[r->when[i].fact];
+		int v = rules_value_index(t->rb, r->when[i].fact,
+					  json_string_value(json_object_get(facts, fact)));
+
+		if (v < 0 || v == t->rb->unknown_value[r->when[i].fact])
+			continue;
+		if (!(r->when[i].values & (UINT64_C(1) << v)))
+			return -1;
+		met++;
+	}
+	return met;
 }

@@ -39,44 +39,62 @@ json_t *rules_tree_langs(const struct rules_tree *t);
  * "results":N,"depth":N}, …}; depth is the longest path in questions. */
 json_t *rules_summary(const struct rulebook *rb);
 
-/* A destination as the protocol sends it ({"id","name","phone","web","hours",
- * "mandate","unverified":[field names]}), new reference, or NULL if unknown. */
+/* A destination as the protocol sends it, in lang: {"id","name","mandate",
+ * "phone","dial","web","hours","other","sources":[{"field","url","checked"}],
+ * "unverified":[fields no public page confirms]}; new reference, or NULL if
+ * unknown. A field the destination does not have is left out. */
+json_t *rules_destination_localized(const struct rulebook *rb, const char *id, const char *lang);
+/* The same in the country's first language. */
 json_t *rules_destination_json(const struct rulebook *rb, const char *id);
-/* The same, borrowed from the rulebook: to look at, not to hand on. */
+/* The destination as authored (borrowed), or NULL: to test that it exists. */
 const json_t *rules_destination(const struct rulebook *rb, const char *id);
+/* Its name in lang (or the first language written), borrowed. */
+const char *rules_destination_name(const struct rulebook *rb, const char *id, const char *lang);
 /* 1 if the vocabulary defines fact, and value (if not NULL) for it. */
 int rules_fact_valid(const struct rulebook *rb, const char *fact, const char *value);
 
-/* One triage walk through one tree. Facts are the walk's state: whenever the
- * walk reaches a question whose fact is known it answers it itself, so no
- * fact is asked twice. */
+/* The facts the caller's words state (text in lang, NUL-terminated, at most
+ * a few kilobytes): each is appended to understood as {"fact","value",
+ * "words"} and set in facts unless facts already has that fact (explicit
+ * facts win). Returns how many facts were added. */
+int rules_understand(const struct rulebook *rb, const char *lang, const char *text, json_t *facts,
+		     json_t *understood);
+
+/* One triage walk through one tree. Facts are the walk's state: each result
+ * is defined by the facts that decide it, and after every change the engine
+ * either ends at the best result the facts decide or asks the first question
+ * that can still change the outcome. No fact is asked twice. */
 struct triage;
 
-/* Start at the tree's root with prefilled facts (object fact → value, may be
- * NULL). Every fact and value must be in the vocabulary; otherwise returns
- * NULL with a message in err naming the fact and the allowed values. The
- * walk holds a reference on rb until triage_free. */
+/* Start with prefilled facts (object fact → value, may be NULL). Every fact
+ * and value must be in the vocabulary; otherwise returns NULL with a message
+ * in err naming the fact and the allowed values. citizen: a citizen's own
+ * walk (only citizens' questions, advice in the citizen's voice). The walk
+ * holds a reference on rb until triage_free. */
 struct triage *triage_start(struct rulebook *rb, const struct rules_tree *t, json_t *prefill,
-			    char *err, size_t errlen);
+			    int citizen, char *err, size_t errlen);
 void triage_free(struct triage *tr);
 
-/* Answer the current question. -1 with err listing the allowed values when
- * value is not one of its options, or when the walk is at a result. */
+/* Answer the current question with any of its options (also one not offered
+ * right now). -1 with err listing the allowed values when value is not one
+ * of its options, or when the walk is at a result. */
 int triage_answer(struct triage *tr, const char *value, char *err, size_t errlen);
 /* Undo the last answer (or jump): back to the previous asked question, and
  * forget the facts that answer set. Prefilled facts stay. -1 with err when
  * there is nothing to undo. */
 int triage_back(struct triage *tr, char *err, size_t errlen);
-/* Move to any node of the tree by id (recorded in the path, undone by back).
- * -1 with err if there is no such node. */
+/* Move to any question or result by id (recorded in the path, undone by
+ * back): the walk stays there until the next answer. -1 with err if there is
+ * no such node. */
 int triage_jump(struct triage *tr, const char *node_id, char *err, size_t errlen);
 
 /* The walk's state as the protocol's step fields, new reference:
  * {"facts":{…},"path":[…],"question":{"node","fact","text","help",
- *  "options":[{"value","label"}],"citizen":bool}} or, at a result,
- * {"facts","path","result":{"node","category","first_line","advice","bring",
- *  "destination":{…as rules_destination_json}}}. Texts in lang, which the
- * caller has checked with rules_tree_has_lang. */
+ *  "citizen":bool,"options":[{"value","label"}]}} (only the options that
+ * matter now, and "unknown") or, at a result, {"facts","path","result":
+ * {"node","title","category","first_line","advice","bring","destination":
+ * {…as rules_destination_localized},"because":[{"fact","value","label"}]}}.
+ * Texts in lang, which the caller has checked with rules_tree_has_lang. */
 json_t *triage_step_json(const struct triage *tr, const char *lang);
 /* The same step's members as JSON text, without the braces, appended to b:
  * what a reply is built around. The question or result is serialized once

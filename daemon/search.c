@@ -25,6 +25,7 @@
 #define SEARCH_STEM_MIN 5     /* characters a word keeps when an ending is cut off */
 #define SEARCH_LEAD_BYTES 160 /* a snippet cut from the start of a text */
 #define SEARCH_SNIPPET_TOKENS "16"
+#define SEARCH_CANDIDATES 30  /* ranked by the words, then re-ranked by facts */
 
 /* bm25 weights of the columns (search_internal.h): head, body, extra, ctx. */
 #define SEARCH_WEIGHTS "3.0, 1.0, 0.5, 1.0"
@@ -68,13 +69,6 @@ struct search_builder {
 	sqlite3_int64 entity;
 	char *err;
 	size_t errlen;
-};
-
-/* How each node was first reached from start (a breadth-first walk that
- * prefers real answers to "unknown"), to title a result by the answers
- * that lead to it. */
-struct search_edge {
-	size_t parent, option;
 };
 
 static int search_fail(struct search_builder *b, const char *what)
@@ -121,109 +115,23 @@ static int search_insert(struct search_builder *b, const struct search_doc *d)
 	return 0;
 }
 
-static struct search_edge *search_edges(const struct rules_tree *t)
+/* The labels the caller hears for the facts that decide result n, " · "
+ * between: a result for BankID is found by "bankid" even when its own texts
+ * say "the app". */
+static void search_context(sqlite3_str *s, const struct rules_tree *t, const struct rules_node *n,
+			   const char *lang)
 {
-	struct search_edge *edges = malloc(t->nnodes * sizeof(*edges));
-	size_t *queue = malloc(t->nnodes * sizeof(*queue)), head = 0, tail = 0;
+	for (size_t i = 0; i < n->nwhen; i++) {
+		const struct rules_node *q = &t->nodes[t->question_of[n->when[i].fact]];
 
-	if (!edges || !queue) {
-		free(edges);
-		free(queue);
-		return NULL;
-	}
-	for (size_t i = 0; i < t->nnodes; i++)
-		edges[i] = (struct search_edge){ RULES_NO_NODE, 0 };
-	queue[tail++] = t->start;
-	while (head < tail) {
-		const struct rules_node *q = &t->nodes[queue[head++]];
-
-		for (size_t o = 0; o < q->noptions; o++) {
-			size_t next = q->options[o].next;
-			struct search_edge *e = &edges[next];
-
-			if (next == t->start)
-				continue;
-			if (e->parent == RULES_NO_NODE)
-				queue[tail++] = next; /* a tree without cycles: once each */
-			if (e->parent == RULES_NO_NODE ||
-			    (!strcmp(t->nodes[e->parent].options[e->option].value, "unknown") &&
-			     strcmp(q->options[o].value, "unknown")))
-				*e = (struct search_edge){ (size_t)(q - t->nodes), o };
-		}
-	}
-	free(queue);
-	return edges;
-}
-
-static const char *search_edge_label(const struct rules_tree *t, const struct search_edge *e,
-				     const char *lang)
-{
-	return search_text(t->nodes[e->parent].options[e->option].label, lang);
-}
-
-/* The labels of every option that leads to node n, " · " between them. */
-static void search_incoming(sqlite3_str *s, const struct rules_tree *t, size_t n, const char *lang)
-{
-	for (size_t i = 0; i < t->nnodes; i++)
-		for (size_t o = 0; o < t->nodes[i].noptions; o++)
-			if (t->nodes[i].options[o].next == n) {
+		for (size_t o = 0; o < q->noptions; o++)
+			if (o != q->unknown_option &&
+			    (n->when[i].values & (UINT64_C(1) << q->options[o].vindex))) {
 				if (sqlite3_str_length(s))
 					sqlite3_str_appendall(s, " · ");
-				sqlite3_str_appendall(
-					s, search_text(t->nodes[i].options[o].label, lang));
+				sqlite3_str_appendall(s, search_text(q->options[o].label, lang));
 			}
-}
-
-/* Answers that say what a contact is about ("BankID", "Digital post"), as
- * opposed to who calls, how old someone is, or a bare "Ja": these name a
- * node best. */
-static int search_telling(const struct rules_tree *t, const struct search_edge *e, const char *lang)
-{
-	static const char *const facts[] = { "topic",   "login_method", "login_problem",
-					     "service", "need",         NULL };
-	static const char *const bare[] = { "ja", "nei", "nej", "yes", "no", NULL };
-	const struct rules_node *q = &t->nodes[e->parent];
-	const char *label = search_edge_label(t, e, lang);
-
-	if (!strcmp(q->options[e->option].value, "unknown"))
-		return 0;
-	for (size_t i = 0; bare[i]; i++)
-		if (!strcasecmp(label, bare[i]))
-			return 0;
-	for (size_t i = 0; facts[i]; i++)
-		if (!strcmp(q->fact, facts[i]))
-			return 1;
-	return 0;
-}
-
-/* The telling answers on the way to node n, nearest first, " · " between:
- * a result under "BankID" is found by "bankid". */
-static void search_context(sqlite3_str *s, const struct rules_tree *t,
-			   const struct search_edge *edges, size_t n, const char *lang)
-{
-	for (size_t p = edges[n].parent; p != RULES_NO_NODE; p = edges[p].parent)
-		if (edges[p].parent != RULES_NO_NODE && search_telling(t, &edges[p], lang))
-			sqlite3_str_appendf(s, " · %s", search_edge_label(t, &edges[p], lang));
-}
-
-/* A result has no title of its own: name it by the answer that leads to it
- * and the nearest telling answer above, e.g. "BankID › Kodebrikken eller
- * telefonen er borte" rather than "Meg selv › …". */
-static void search_result_title(sqlite3_str *s, const struct rules_tree *t,
-				const struct search_edge *edges, size_t n, const char *lang)
-{
-	const struct search_edge *e = &edges[n];
-
-	if (e->parent == RULES_NO_NODE) {
-		sqlite3_str_appendall(s, t->nodes[n].id);
-		return;
 	}
-	for (size_t p = e->parent; p != RULES_NO_NODE; p = edges[p].parent)
-		if (edges[p].parent != RULES_NO_NODE && search_telling(t, &edges[p], lang)) {
-			sqlite3_str_appendf(s, "%s › ", search_edge_label(t, &edges[p], lang));
-			break;
-		}
-	sqlite3_str_appendall(s, search_edge_label(t, e, lang));
 }
 
 /* The start of a text, cut at a word, for an item whose match was in
@@ -248,8 +156,8 @@ static void search_lead(sqlite3_str *s, const char *text)
 /* Five strings built per document; finished and freed together. */
 enum { SB_TITLE, SB_LEAD, SB_HEAD, SB_BODY, SB_EXTRA, SB_CTX, SB_N };
 
-static int search_add_node(struct search_builder *b, const struct rules_tree *t,
-			   const struct search_edge *edges, size_t n, const char *lang)
+static int search_add_node(struct search_builder *b, const struct rules_tree *t, size_t n,
+			   const char *lang)
 {
 	const struct rules_node *node = &t->nodes[n];
 	sqlite3_str *s[SB_N];
@@ -264,12 +172,9 @@ static int search_add_node(struct search_builder *b, const struct rules_tree *t,
 
 	for (i = 0; i < SB_N; i++)
 		s[i] = sqlite3_str_new(b->ix->db);
-	search_incoming(s[SB_HEAD], t, n, lang);
-	search_context(s[SB_CTX], t, edges, n, lang);
 	if (node->is_question) {
 		sqlite3_str_appendall(s[SB_TITLE], search_text(node->text, lang));
-		sqlite3_str_appendf(s[SB_HEAD], "%s%s", sqlite3_str_length(s[SB_HEAD]) ? " · " : "",
-				    search_text(node->text, lang));
+		sqlite3_str_appendall(s[SB_HEAD], search_text(node->text, lang));
 		sqlite3_str_appendall(s[SB_BODY], search_text(node->help, lang));
 		for (size_t o = 0; o < node->noptions; o++)
 			sqlite3_str_appendf(s[SB_EXTRA], "%s%s", o ? " · " : "",
@@ -279,10 +184,14 @@ static int search_add_node(struct search_builder *b, const struct rules_tree *t,
 						? sqlite3_str_value(s[SB_EXTRA])
 						: "");
 	} else {
-		search_result_title(s[SB_TITLE], t, edges, n, lang);
-		sqlite3_str_appendall(s[SB_BODY], search_text(node->advice, lang));
+		sqlite3_str_appendall(s[SB_TITLE], search_text(node->title, lang));
+		sqlite3_str_appendall(s[SB_HEAD], search_text(node->title, lang));
+		/* Both voices: an agent may search with the citizen's words. */
+		sqlite3_str_appendf(s[SB_BODY], "%s · %s", search_text(node->advice_agent, lang),
+				    search_text(node->advice_citizen, lang));
 		sqlite3_str_appendall(s[SB_EXTRA], search_text(node->bring, lang));
-		search_lead(s[SB_LEAD], search_text(node->advice, lang));
+		search_context(s[SB_CTX], t, node, lang);
+		search_lead(s[SB_LEAD], search_text(node->advice_citizen, lang));
 	}
 	for (i = 0; i < SB_N; i++)
 		if (sqlite3_str_errcode(s[i]))
@@ -307,53 +216,52 @@ static int search_add_node(struct search_builder *b, const struct rules_tree *t,
 
 static int search_add_tree(struct search_builder *b, const struct rules_tree *t)
 {
-	struct search_edge *edges = search_edges(t);
 	int rc = 0;
 
-	if (!edges) {
-		snprintf(b->err, b->errlen, "search index: out of memory");
-		return -1;
-	}
 	for (size_t n = 0; n < t->nnodes && !rc; n++, b->entity++)
 		for (size_t l = 0; l < json_array_size(t->langs) && !rc; l++)
-			rc = search_add_node(b, t, edges, n,
-					     json_string_value(json_array_get(t->langs, l)));
-	free(edges);
+			rc = search_add_node(b, t, n, json_string_value(json_array_get(t->langs, l)));
 	return rc;
 }
 
-/* Destinations have one text, mostly English: they are indexed once, in no
- * language, and shown as they are in every language. */
-static int search_add_destinations(struct search_builder *b, json_t *dests)
+/* A destination, one document per language of its tree: "idporten" finds
+ * it by its id too, which is how agents say it. */
+static int search_add_destinations(struct search_builder *b, const struct rules_tree *t,
+				   json_t *dests)
 {
 	const char *id;
 	json_t *dest;
 
 	json_object_foreach(dests, id, dest) {
-		const char *name = json_string_value(json_object_get(dest, "name"));
-		const char *mandate = json_string_value(json_object_get(dest, "mandate"));
-		/* The id goes with the name: "idporten" is how agents say it. */
-		char *head = sqlite3_mprintf("%s · %s", name ? name : "", id);
-		sqlite3_str *lead = sqlite3_str_new(b->ix->db);
-		struct search_doc d = { .entity = b->entity++,
-					.kind = "destination",
-					.lang = "",
-					.destination = id,
-					.citizen = 1,
-					.title = name ? name : id,
-					.head = head,
-					.body = mandate ? mandate : "" };
-		int rc;
+		for (size_t l = 0; l < t->nlangs; l++, (void)dest) {
+			const char *lang = json_string_value(json_array_get(t->langs, l));
+			json_t *loc = rules_destination_localized(t->rb, id, lang);
+			const char *name = json_string_value(json_object_get(loc, "name"));
+			const char *mandate = json_string_value(json_object_get(loc, "mandate"));
+			char *head = sqlite3_mprintf("%s · %s", name ? name : "", id);
+			sqlite3_str *lead = sqlite3_str_new(b->ix->db);
+			struct search_doc d = { .entity = b->entity,
+						.kind = "destination",
+						.lang = lang,
+						.destination = id,
+						.citizen = 1,
+						.title = name ? name : id,
+						.head = head,
+						.body = mandate ? mandate : "" };
+			int rc;
 
-		search_lead(lead, d.body);
-		d.lead = sqlite3_str_value(lead) ? sqlite3_str_value(lead) : "";
-		rc = head ? search_insert(b, &d) : -1;
-		if (!head)
-			snprintf(b->err, b->errlen, "search index: out of memory");
-		sqlite3_free(head);
-		sqlite3_free(sqlite3_str_finish(lead));
-		if (rc)
-			return -1;
+			search_lead(lead, d.body);
+			d.lead = sqlite3_str_value(lead) ? sqlite3_str_value(lead) : "";
+			rc = head && loc ? search_insert(b, &d) : -1;
+			if (!head || !loc)
+				snprintf(b->err, b->errlen, "search index: out of memory");
+			sqlite3_free(head);
+			sqlite3_free(sqlite3_str_finish(lead));
+			json_decref(loc);
+			if (rc)
+				return -1;
+		}
+		b->entity++;
 	}
 	return 0;
 }
@@ -381,7 +289,7 @@ static int search_add_country(struct search_builder *b, struct search_country *s
 	sqlite3_free(sql);
 	if (rc != SQLITE_OK)
 		return search_fail(b, "prepare");
-	rc = search_add_tree(b, t) || search_add_destinations(b, dests);
+	rc = search_add_tree(b, t) || search_add_destinations(b, t, dests);
 	sqlite3_finalize(b->fts);
 	b->fts = NULL;
 	if (rc)
@@ -698,11 +606,49 @@ static int search_snippets(struct search_country *sc, const char *expr, json_t *
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* How well the facts fit a result item: -1 when they rule it out, else how
+ * many of its conditions they meet. Questions and destinations: 0. */
+static int search_fit(const struct search_request *req, const json_t *item)
+{
+	const char *node = json_string_value(json_object_get(item, "node"));
+	size_t n;
+
+	if (!req->tree || !req->facts || !node ||
+	    strcmp(json_string_value(json_object_get(item, "kind")), "result") ||
+	    (n = rules_node_index(req->tree, node)) == RULES_NO_NODE)
+		return 0;
+	return rules_result_fit(req->tree, &req->tree->nodes[n], req->facts);
+}
+
+/* Results the known facts decide first, those they rule out last; the text's
+ * order otherwise. Insertion sort: a few dozen items. */
+static void search_by_facts(const struct search_request *req, json_t *items, sqlite3_int64 *docs)
+{
+	size_t n = json_array_size(items);
+	int fit[SEARCH_CANDIDATES];
+
+	for (size_t i = 0; i < n; i++)
+		fit[i] = search_fit(req, json_array_get(items, i));
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && fit[j] > fit[j - 1]; j--) {
+			json_t *a = json_incref(json_array_get(items, j - 1));
+			int f = fit[j];
+			sqlite3_int64 d = docs[j];
+
+			json_array_set(items, j - 1, json_array_get(items, j));
+			json_array_set_new(items, j, a);
+			fit[j] = fit[j - 1];
+			fit[j - 1] = f;
+			docs[j] = docs[j - 1];
+			docs[j - 1] = d;
+		}
+}
+
 enum search_status search_run(struct search_index *ix, const struct search_request *req,
 			      json_t **items, char *err, size_t errlen)
 {
 	char expr[4 * SEARCH_MAX_QUERY + 16 * SEARCH_MAX_TERMS];
-	sqlite3_int64 docs[SEARCH_MAX_ITEMS];
+	sqlite3_int64 docs[SEARCH_CANDIDATES];
 	size_t limit = req->limit < SEARCH_MAX_ITEMS ? req->limit : SEARCH_MAX_ITEMS;
 	struct search_country *sc = NULL;
 	sqlite3_stmt *st;
@@ -732,7 +678,8 @@ enum search_status search_run(struct search_index *ix, const struct search_reque
 	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, req->lang, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, req->citizen ? 1 : 0);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
+	/* More than asked for, so facts can lift a result the words rank lower. */
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)(req->facts ? SEARCH_CANDIDATES : limit));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *item = search_item(ix, sqlite3_column_int64(st, 0), req->lang,
 					   &docs[json_array_size(out)]);
@@ -742,6 +689,11 @@ enum search_status search_run(struct search_index *ix, const struct search_reque
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	if (req->facts) {
+		search_by_facts(req, out, docs);
+		while (json_array_size(out) > limit)
+			json_array_remove(out, json_array_size(out) - 1);
+	}
 	if (rc == SQLITE_DONE && search_snippets(sc, expr, out, docs))
 		rc = SQLITE_ERROR;
 	if (rc != SQLITE_DONE) {

@@ -31,6 +31,10 @@ struct search_request {
 	const char *lang;    /* texts of the items, and hits ranked first */
 	int citizen;         /* only nodes a citizen may see */
 	size_t limit;        /* at most this many items (capped at SEARCH_MAX_ITEMS) */
+	/* Facts known (from the words of q and the walk, may be NULL): results
+	 * they decide rank first, results they rule out last. */
+	const struct rules_tree *tree;
+	const json_t *facts;
 };
 
 /* Index every text of every tree of rb, in every language, and the names and

@@ -1,10 +1,12 @@
-/* triage.c - one walk through a rule tree.
+/* triage.c - one walk, and the engine that decides where it goes.
  *
- * The walk's state is its facts and its path. Every answer ends in
- * triage_settle, which answers questions whose fact is already known, so the
- * walk only ever stops at a question whose fact nobody has given yet or at a
- * result. Each answer or jump pushes one undo record; back pops it, which is
- * all it takes to restore the path and the one fact that answer set. */
+ * A walk's state is its facts. Nothing about where a walk is depends on how
+ * the facts came (answers, prefilled, a handoff, in any order): after every
+ * change triage_next looks at the results the facts still allow and either
+ * ends at the best one that matches or asks the first question, in the
+ * authors' order, that can still change the outcome. The path records the
+ * questions asked (and jumps) for back, for the store and for the agent's
+ * trail. Each answer or jump pushes one undo record; back pops it. */
 #include "jbuf.h"
 #include "rules_internal.h"
 #include "util.h"
@@ -21,7 +23,8 @@
 /* What back needs to undo one answer or jump. */
 struct triage_undo {
 	size_t path_len;   /* the path's length before the move */
-	const char *fact;  /* the fact the answer set; NULL for a jump */
+	size_t pin;        /* the pinned node before the move */
+	int fact;          /* the fact the answer set, or -1 for a jump */
 	json_t *old_value; /* that fact's value before the answer, or NULL */
 };
 
@@ -29,16 +32,123 @@ struct triage_undo {
 struct triage {
 	struct rulebook *rb; /* a reference, so a reload cannot free the tree */
 	const struct rules_tree *tree;
-	json_t *facts;
-	size_t *path; /* node indexes; the last one is where the walk is */
+	json_t *facts;         /* fact → value, as the protocol sends them */
+	struct rules_state st; /* the same facts as indexes, for the engine */
+	int citizen;           /* a citizen's walk: citizens' questions and voice */
+	size_t pin;            /* a node the agent jumped to, or RULES_NO_NODE */
+	size_t cur;            /* where the walk is */
+	uint64_t offer;        /* at a question: the option values worth offering */
+	size_t *path;          /* questions answered and nodes jumped to, in order */
 	size_t npath, path_cap;
 	struct triage_undo *undo;
 	size_t nundo, undo_cap;
 };
 
+/* --- the engine ----------------------------------------------------------- */
+
+static int triage_fits(const struct rules_state *s, const struct rules_cond *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int v = s->value[c[i].fact];
+
+		if (v != RULES_NO_VALUE && !(c[i].values & (UINT64_C(1) << v)))
+			return 0;
+	}
+	return 1;
+}
+
+/* `about` is soft: an unknown or "unknown" fact fits it. */
+static int triage_about(const struct rules_tree *t, const struct rules_state *s,
+			const struct rules_node *r)
+{
+	for (size_t i = 0; i < r->nabout; i++) {
+		int f = r->about[i].fact, v = s->value[f];
+
+		if (v != RULES_NO_VALUE && v != t->rb->unknown_value[f] &&
+		    !(r->about[i].values & (UINT64_C(1) << v)))
+			return 0;
+	}
+	return 1;
+}
+
+static int triage_beats(const struct rules_tree *t, size_t a, size_t b)
+{
+	return t->beats[(a - t->questions) * t->results + (b - t->questions)];
+}
+
+size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int citizen,
+		   uint64_t *offer)
+{
+	uint64_t askable = t->askable[citizen ? 1 : 0], need = 0;
+	unsigned char contender[RULES_MAX_RESULTS];
+	size_t best = t->fallback, r, q, i;
+	const struct rules_node *n;
+
+	/* The best result the facts already decide. */
+	for (r = t->questions; r < t->nnodes; r++) {
+		n = &t->nodes[r];
+		contender[r - t->questions] = triage_fits(s, n->when, n->nwhen);
+		if (contender[r - t->questions] && !(n->when_facts & ~s->known)) {
+			contender[r - t->questions] = 0;
+			if (r != best && triage_beats(t, r, best))
+				best = r;
+		}
+	}
+	/* Results that could still beat it, if the caller answers. */
+	for (r = t->questions; r < t->nnodes; r++) {
+		n = &t->nodes[r];
+		if (!contender[r - t->questions] || !triage_beats(t, r, best) ||
+		    (n->when_facts & ~s->known & ~askable) || !triage_about(t, s, n)) {
+			contender[r - t->questions] = 0;
+			continue;
+		}
+		need |= n->when_facts & ~s->known;
+	}
+	*offer = 0;
+	if (!need)
+		return best;
+	for (q = 0; q < t->questions; q++)
+		if ((need & (UINT64_C(1) << t->nodes[q].findex)) && (!citizen || t->nodes[q].citizen))
+			break;
+	for (r = t->questions; r < t->nnodes; r++) {
+		if (!contender[r - t->questions])
+			continue;
+		n = &t->nodes[r];
+		for (i = 0; i < n->nwhen; i++)
+			if (n->when[i].fact == t->nodes[q].findex)
+				*offer |= n->when[i].values;
+	}
+	return q;
+}
+
+/* --- the walk ------------------------------------------------------------- */
+
 static const struct rules_node *triage_node(const struct triage *tr)
 {
-	return &tr->tree->nodes[tr->path[tr->npath - 1]];
+	return &tr->tree->nodes[tr->cur];
+}
+
+static void triage_settle(struct triage *tr)
+{
+	if (tr->pin != RULES_NO_NODE) {
+		tr->cur = tr->pin;
+		tr->offer = ~UINT64_C(0);
+		return;
+	}
+	tr->cur = triage_next(tr->tree, &tr->st, tr->citizen, &tr->offer);
+}
+
+/* Mirror fact f of tr->facts into tr->st. */
+static void triage_sync(struct triage *tr, int f)
+{
+	const char *value = json_string_value(json_object_get(tr->facts, tr->rb->facts[f]));
+	int v = rules_value_index(tr->rb, f, value);
+
+	tr->st.value[f] = (int16_t)v;
+	if (v == RULES_NO_VALUE)
+		tr->st.known &= ~(UINT64_C(1) << f);
+	else
+		tr->st.known |= UINT64_C(1) << f;
 }
 
 /* Room for one more element in an array that grows by doubling; NULL (and
@@ -68,50 +178,8 @@ static int triage_push(struct triage *tr, size_t node)
 	return 0;
 }
 
-static size_t triage_option(const struct rules_node *n, const char *value)
-{
-	size_t i;
-
-	for (i = 0; value && i < n->noptions; i++)
-		if (!strcmp(n->options[i].value, value))
-			return i;
-	return RULES_NO_NODE;
-}
-
-/* Answers every question whose fact is known: with the option of that value,
- * or the `unknown` option when no option has it. Ends because trees have no
- * cycles (checked at load). */
-static int triage_settle(struct triage *tr)
-{
-	const struct rules_node *n;
-	const char *value;
-	size_t i;
-
-	for (n = triage_node(tr); n->is_question; n = triage_node(tr)) {
-		if (!(value = json_string_value(json_object_get(tr->facts, n->fact))))
-			return 0;
-		if ((i = triage_option(n, value)) == RULES_NO_NODE)
-			i = n->unknown_option;
-		if (triage_push(tr, n->options[i].next))
-			return -1;
-	}
-	return 0;
-}
-
-static void triage_undo_move(struct triage *tr, struct triage_undo *u)
-{
-	tr->npath = u->path_len;
-	if (!u->fact)
-		return;
-	if (u->old_value)
-		json_object_set_new(tr->facts, u->fact, u->old_value);
-	else
-		json_object_del(tr->facts, u->fact);
-	u->old_value = NULL;
-}
-
 /* Records a move that has been made, so back can undo it. */
-static int triage_record(struct triage *tr, struct triage_undo *u)
+static int triage_record(struct triage *tr, const struct triage_undo *u)
 {
 	struct triage_undo *undo;
 
@@ -122,6 +190,21 @@ static int triage_record(struct triage *tr, struct triage_undo *u)
 	}
 	tr->undo[tr->nundo++] = *u;
 	return 0;
+}
+
+static void triage_undo_move(struct triage *tr, struct triage_undo *u)
+{
+	tr->npath = u->path_len;
+	tr->pin = u->pin;
+	if (u->fact >= 0) {
+		if (u->old_value)
+			json_object_set_new(tr->facts, tr->rb->facts[u->fact], u->old_value);
+		else
+			json_object_del(tr->facts, tr->rb->facts[u->fact]);
+		u->old_value = NULL;
+		triage_sync(tr, u->fact);
+	}
+	triage_settle(tr);
 }
 
 /* Every prefilled fact and value must be in the vocabulary, and a country
@@ -171,7 +254,7 @@ static int triage_check_prefill(const struct rulebook *rb, const struct rules_tr
 }
 
 struct triage *triage_start(struct rulebook *rb, const struct rules_tree *t, json_t *prefill,
-			    char *err, size_t errlen)
+			    int citizen, char *err, size_t errlen)
 {
 	struct triage *tr;
 
@@ -187,15 +270,23 @@ struct triage *triage_start(struct rulebook *rb, const struct rules_tree *t, jso
 	}
 	tr->rb = rules_ref(rb);
 	tr->tree = t;
+	tr->citizen = citizen;
+	tr->pin = RULES_NO_NODE;
 	/* Checked above to be fact → string. A shallow copy is enough: the walk
 	 * replaces values and never changes a string in place; a deep copy was
 	 * a tenth of a start's cost. */
 	tr->facts = json_is_object(prefill) ? json_copy(prefill) : json_object();
-	if (!tr->facts || triage_push(tr, t->start) || triage_settle(tr)) {
+	if (!tr->facts) {
 		util_fail(err, errlen, "out of memory");
 		triage_free(tr);
 		return NULL;
 	}
+	for (size_t f = 0; f < rb->nfacts; f++)
+		tr->st.value[f] = RULES_NO_VALUE;
+	for (size_t f = 0; f < rb->nfacts; f++)
+		if (json_object_get(tr->facts, rb->facts[f]))
+			triage_sync(tr, (int)f);
+	triage_settle(tr);
 	return tr;
 }
 
@@ -214,11 +305,19 @@ void triage_free(struct triage *tr)
 	free(tr);
 }
 
+static size_t triage_option(const struct rules_node *n, const char *value)
+{
+	for (size_t i = 0; value && i < n->noptions; i++)
+		if (!strcmp(n->options[i].value, value))
+			return i;
+	return RULES_NO_NODE;
+}
+
 int triage_answer(struct triage *tr, const char *value, char *err, size_t errlen)
 {
 	const struct rules_node *n = triage_node(tr);
-	struct triage_undo u = { .path_len = tr->npath };
-	char list[512];
+	struct triage_undo u = { .path_len = tr->npath, .pin = tr->pin, .fact = -1 };
+	char list[768];
 	size_t i, len = 0;
 
 	if (!n->is_question) {
@@ -226,6 +325,8 @@ int triage_answer(struct triage *tr, const char *value, char *err, size_t errlen
 			  "the walk is at result \"%s\"; there is no question to answer", n->id);
 		return -1;
 	}
+	/* Any option of the question is accepted, also one not offered right
+	 * now: offering is about what is worth showing, not what is true. */
 	if ((i = triage_option(n, value)) == RULES_NO_NODE) {
 		for (i = 0; i < n->noptions; i++)
 			len = rules_appendf(list, sizeof(list), len, "%s%s", i ? ", " : "",
@@ -235,15 +336,22 @@ int triage_answer(struct triage *tr, const char *value, char *err, size_t errlen
 			  value ? value : "(none)", n->id, list);
 		return -1;
 	}
-	/* Store "unknown" too: the fact has been asked and is not asked again. */
-	u.fact = n->fact;
-	u.old_value = json_incref(json_object_get(tr->facts, n->fact));
-	json_object_set_new(tr->facts, n->fact, json_string(n->options[i].value));
-	if (triage_push(tr, n->options[i].next) || triage_settle(tr) || triage_record(tr, &u)) {
-		triage_undo_move(tr, &u);
-		util_fail(err, errlen, "the walk is too long (or out of memory)");
+	if (tr->pin != tr->cur && triage_push(tr, tr->cur)) {
+		util_fail(err, errlen, "the walk is too long");
 		return -1;
 	}
+	/* Store "unknown" too: the fact has been asked and is not asked again. */
+	u.fact = n->findex;
+	u.old_value = json_incref(json_object_get(tr->facts, n->fact));
+	json_object_set_new(tr->facts, n->fact, json_string(n->options[i].value));
+	triage_sync(tr, n->findex);
+	tr->pin = RULES_NO_NODE;
+	if (triage_record(tr, &u)) {
+		triage_undo_move(tr, &u);
+		util_fail(err, errlen, "out of memory");
+		return -1;
+	}
+	triage_settle(tr);
 	return 0;
 }
 
@@ -261,7 +369,7 @@ int triage_back(struct triage *tr, char *err, size_t errlen)
  * known: the agent chose it, typically to correct that very fact. */
 int triage_jump(struct triage *tr, const char *node_id, char *err, size_t errlen)
 {
-	struct triage_undo u = { .path_len = tr->npath };
+	struct triage_undo u = { .path_len = tr->npath, .pin = tr->pin, .fact = -1 };
 	size_t i = rules_node_index(tr->tree, node_id);
 
 	if (i == RULES_NO_NODE) {
@@ -274,71 +382,160 @@ int triage_jump(struct triage *tr, const char *node_id, char *err, size_t errlen
 		util_fail(err, errlen, "the walk is too long (or out of memory)");
 		return -1;
 	}
+	tr->pin = i;
+	triage_settle(tr);
 	return 0;
 }
+
+/* --- the step as the protocol sends it -------------------------------------- */
 
 static json_t *triage_text(const json_t *texts, const char *lang)
 {
 	return json_string(json_string_value(json_object_get(texts, lang)));
 }
 
-static json_t *triage_question_json(const struct rules_node *n, const char *lang)
+/* A question's members up to its options, "[" included. */
+static char *triage_question_head(const struct rules_node *n, const char *lang)
 {
-	json_t *q, *options = json_array();
-	size_t i;
+	json_t *q = json_pack("{s:s, s:s, s:o, s:b}", "node", n->id, "fact", n->fact, "text",
+			      triage_text(n->text, lang), "citizen", n->citizen);
+	char *text, *head = NULL;
 
-	for (i = 0; i < n->noptions; i++)
-		json_array_append_new(options,
-				      json_pack("{s:s, s:o}", "value", n->options[i].value, "label",
-						triage_text(n->options[i].label, lang)));
-	q = json_pack("{s:s, s:s, s:o, s:o, s:b}", "node", n->id, "fact", n->fact, "text",
-		      triage_text(n->text, lang), "options", options, "citizen", n->citizen);
 	if (q && n->help)
 		json_object_set_new(q, "help", triage_text(n->help, lang));
-	return q;
+	if (q && (text = json_dumps(q, JSON_COMPACT))) {
+		/* "{…}" becomes "{…,"options":[" */
+		if ((head = malloc(strlen(text) + sizeof(",\"options\":[")))) {
+			text[strlen(text) - 1] = '\0';
+			sprintf(head, "%s,\"options\":[", text);
+		}
+		free(text);
+	}
+	json_decref(q);
+	return head;
 }
 
-static json_t *triage_result_json(const struct rules_node *n, const char *lang)
+static char *triage_option_text(const struct rules_option *o, const char *lang)
 {
-	json_t *r;
+	json_t *j = json_pack("{s:s, s:o}", "value", o->value, "label", triage_text(o->label, lang));
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
-	r = json_pack("{s:s, s:s, s:b, s:o, s:o}", "node", n->id, "category", n->category,
-		      "first_line", n->first_line, "advice", triage_text(n->advice, lang),
-		      "destination", json_deep_copy(n->destination_json));
+	json_decref(j);
+	return text;
+}
+
+/* A result without its closing brace: the facts that decided it follow. */
+static char *triage_result_text(const struct rules_tree *t, const struct rules_node *n,
+				const char *lang, int citizen)
+{
+	json_t *r = json_pack("{s:s, s:o, s:s, s:b, s:o, s:o}", "node", n->id, "title",
+			      triage_text(n->title, lang), "category", n->category, "first_line",
+			      n->first_line, "advice",
+			      triage_text(citizen ? n->advice_citizen : n->advice_agent, lang),
+			      "destination",
+			      rules_destination_localized(t->rb, n->destination, lang));
+	char *text = NULL;
+
 	if (r && n->bring)
 		json_object_set_new(r, "bring", triage_text(n->bring, lang));
-	return r;
+	if (r && (text = json_dumps(r, JSON_COMPACT)))
+		text[strlen(text) - 1] = '\0';
+	json_decref(r);
+	return text;
 }
 
-/* The current node's question or result in lang, serialized on first use
- * (see struct rules_tree). NULL when out of memory. */
-static const struct rules_wire *triage_wire(const struct triage *tr, const char *lang)
+static const struct rules_wire *triage_cached(struct rules_wire *w, char *text)
+{
+	if (!w->text && (w->text = text))
+		w->len = strlen(text);
+	return w->text ? w : NULL;
+}
+
+/* The current node's question head or result in lang, serialized on first
+ * use (see struct rules_tree). NULL when out of memory. */
+static const struct rules_wire *triage_wire(const struct triage *tr, size_t slot)
 {
 	const struct rules_tree *t = tr->tree;
-	size_t node = tr->path[tr->npath - 1], slot;
+	const char *lang = json_string_value(json_array_get(t->langs, slot));
+	const struct rules_node *n = triage_node(tr);
 	struct rules_wire *w;
-	json_t *j;
 
-	for (slot = 0; slot < t->nlangs; slot++)
-		if (!strcmp(json_string_value(json_array_get(t->langs, slot)), lang))
-			break;
-	if (slot == t->nlangs) /* the caller checks lang; a wrong one gets the first */
-		slot = 0;
-	w = &t->wire[node * t->nlangs + slot];
-	if (!w->text) {
-		lang = json_string_value(json_array_get(t->langs, slot));
-		j = t->nodes[node].is_question ? triage_question_json(&t->nodes[node], lang)
-					       : triage_result_json(&t->nodes[node], lang);
-		w->text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-		w->len = w->text ? strlen(w->text) : 0;
-		json_decref(j);
+	if (n->is_question) {
+		w = &t->wire[tr->cur * t->nlangs + slot];
+		return w->text ? w : triage_cached(w, triage_question_head(n, lang));
 	}
-	return w->text ? w : NULL;
+	w = &t->wire[(t->questions + 2 * (tr->cur - t->questions) + (tr->citizen ? 1 : 0)) *
+			     t->nlangs +
+		     slot];
+	return w->text ? w : triage_cached(w, triage_result_text(t, n, lang, tr->citizen));
+}
+
+static int triage_write_options(const struct triage *tr, size_t slot, struct jbuf *b)
+{
+	const struct rules_tree *t = tr->tree;
+	const struct rules_node *n = triage_node(tr);
+	const char *lang = json_string_value(json_array_get(t->langs, slot));
+	const struct rules_wire *w;
+	int first = 1;
+
+	for (size_t i = 0; i < n->noptions; i++) {
+		if (i != n->unknown_option &&
+		    !(tr->offer & (UINT64_C(1) << n->options[i].vindex)))
+			continue;
+		w = &t->option_wire[(t->option_base[tr->cur] + i) * t->nlangs + slot];
+		if (!w->text && !triage_cached((struct rules_wire *)w,
+					       triage_option_text(&n->options[i], lang)))
+			return -1;
+		if (!first)
+			jbuf_raw(b, ",", 1);
+		jbuf_raw(b, w->text, w->len);
+		first = 0;
+	}
+	return 0;
+}
+
+/* The facts that decided the result, with the label the caller heard:
+ * [{"fact":"login_method","value":"bankid","label":"BankID"},…]. */
+static void triage_write_because(const struct triage *tr, size_t slot, struct jbuf *b)
+{
+	const struct rules_tree *t = tr->tree;
+	const struct rules_node *n = triage_node(tr), *q;
+	const char *lang = json_string_value(json_array_get(t->langs, slot)), *value, *label;
+	int first = 1;
+
+	jbuf_lit(b, ",\"because\":[");
+	for (size_t i = 0; i < n->nwhen; i++) {
+		int f = n->when[i].fact;
+
+		/* A result the agent jumped to: facts not known, or known
+		 * but not what it needs, did not decide it. */
+		if (tr->st.value[f] == RULES_NO_VALUE ||
+		    !(n->when[i].values & (UINT64_C(1) << tr->st.value[f])))
+			continue;
+		value = tr->rb->facts[f] ? json_string_value(json_object_get(tr->facts,
+									     tr->rb->facts[f]))
+					 : NULL;
+		q = &t->nodes[t->question_of[f]];
+		label = value;
+		for (size_t o = 0; o < q->noptions; o++)
+			if (!strcmp(q->options[o].value, value))
+				label = json_string_value(json_object_get(q->options[o].label, lang));
+		jbuf_lit(b, first ? "{\"fact\":" : ",{\"fact\":");
+		jbuf_str(b, tr->rb->facts[f]);
+		jbuf_lit(b, ",\"value\":");
+		jbuf_str(b, value);
+		jbuf_lit(b, ",\"label\":");
+		jbuf_str(b, label);
+		jbuf_raw(b, "}", 1);
+		first = 0;
+	}
+	jbuf_lit(b, "]}");
 }
 
 void triage_step_write(const struct triage *tr, const char *lang, struct jbuf *b)
 {
-	const struct rules_wire *w = triage_wire(tr, lang);
+	size_t slot = rules_lang_slot(tr->tree, lang);
+	const struct rules_wire *w = triage_wire(tr, slot);
 
 	if (!w) {
 		b->oom = 1;
@@ -350,6 +547,13 @@ void triage_step_write(const struct triage *tr, const char *lang, struct jbuf *b
 	triage_path_write(tr, b);
 	jbuf_lit(b, triage_at_result(tr) ? ",\"result\":" : ",\"question\":");
 	jbuf_raw(b, w->text, w->len);
+	if (triage_at_result(tr)) {
+		triage_write_because(tr, slot, b);
+	} else {
+		if (triage_write_options(tr, slot, b))
+			b->oom = 1;
+		jbuf_lit(b, "]}");
+	}
 }
 
 void triage_path_write(const struct triage *tr, struct jbuf *b)
@@ -361,6 +565,11 @@ void triage_path_write(const struct triage *tr, struct jbuf *b)
 	for (i = 0; i < tr->npath; i++) {
 		jbuf_lit(b, i ? ",\"" : "\"");
 		jbuf_lit(b, tr->tree->nodes[tr->path[i]].id);
+		jbuf_raw(b, "\"", 1);
+	}
+	if (!tr->npath || tr->path[tr->npath - 1] != tr->cur) {
+		jbuf_lit(b, i ? ",\"" : "\"");
+		jbuf_lit(b, triage_node(tr)->id);
 		jbuf_raw(b, "\"", 1);
 	}
 	jbuf_raw(b, "]", 1);
@@ -402,11 +611,13 @@ json_t *triage_facts(const struct triage *tr)
 
 json_t *triage_path(const struct triage *tr)
 {
-	json_t *path = json_array();
-	size_t i;
+	struct jbuf b = { 0 };
+	json_t *path = NULL;
 
-	for (i = 0; i < tr->npath; i++)
-		json_array_append_new(path, json_string(tr->tree->nodes[tr->path[i]].id));
+	triage_path_write(tr, &b);
+	if (!b.oom)
+		path = json_loadb(b.p, b.len, 0, NULL);
+	jbuf_free(&b);
 	return path;
 }
 

@@ -95,7 +95,7 @@ static void walk(struct rulebook *rb)
 		json_t *step, *options, *o;
 		size_t i;
 
-		if (!rules_tree_has_lang(t, langs[l]) || !(tr = triage_start(rb, t, NULL, err, sizeof(err))))
+		if (!rules_tree_has_lang(t, langs[l]) || !(tr = triage_start(rb, t, NULL, (int)(l & 1), err, sizeof(err))))
 			continue;
 		step = triage_step_json(tr, langs[l]);
 		options = json_object_get(json_object_get(step, "question"), "options");

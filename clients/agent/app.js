@@ -179,6 +179,7 @@ function build() {
   case 'step':
     return screens.step(i18n, app.rec, {
       onAnswer: answer, onBack: back, onFinish: openFinish, onChangeFact: changeFact, onCopy: copy,
+      onForget: forgetUnderstood,
     });
   case 'finish':
     return buildFinish();
@@ -304,11 +305,15 @@ function signOut() {
   show('signin');
 }
 
-async function startSession(values) {
+async function startSession(values, understood = null) {
   const msg = { type: 'start', country: values.country, channel: values.channel, lang: values.lang };
   if (Object.keys(values.facts || {}).length) msg.facts = values.facts;
+  if (values.text) msg.text = values.text;
   const step = await client.request(msg);
-  app.rec = S.createRecord(step, values);
+  // What the words gave is replayed as facts if the daemon must restore the
+  // walk: the text itself is kept nowhere.
+  app.rec = S.createRecord(step, values.text ? { ...values, facts: step.facts } : values);
+  app.rec.understood = understood || step.understood || [];
   app.pendingDestination = null;
   saveRec();
   store.prefs.update({ country: values.country, channel: values.channel, lang: values.lang });
@@ -393,6 +398,20 @@ function back() {
 // Change the answer to one fact of the trail. See session.planChange for
 // why an answered fact is changed by going back and a fact given at start
 // by a jump.
+// A fact read wrongly from the caller's words: the walk starts again from
+// every fact it holds but that one (answers included), so it goes on where
+// it was, without it.
+function forgetUnderstood(fact) {
+  const rec = app.rec;
+  const facts = { ...(rec.lastStep?.facts || {}) };
+  delete facts[fact];
+  const values = { country: rec.country, channel: rec.channel, lang: rec.lang, facts };
+  act(async () => {
+    await startSession(values, rec.understood.filter((u) => u.fact !== fact));
+    showStep();
+  });
+}
+
 function changeFact(fact) {
   act(async () => {
     const rec = app.rec;
@@ -451,7 +470,8 @@ async function copy(number) {
 // --- search -----------------------------------------------------------------
 
 function searchContext() {
-  if (app.rec) return { country: app.rec.country, lang: app.rec.lang };
+  // Inside a walk the daemon ranks the results that fit its facts first.
+  if (app.rec) return { country: app.rec.country, lang: app.rec.lang, session: app.rec.id };
   const v = currentStartValues();
   return { country: v.country, lang: v.lang };
 }

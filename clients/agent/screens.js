@@ -89,8 +89,15 @@ export function start(i18n, { values, welcome, pending, error }, { onSubmit, onC
       valuesFor(f.id, country).map((v) => [v.id, v.label[i18n.lang] ?? v.label.en]),
       values.facts?.[f.id] || '', i18n.t('notKnown')))));
 
+  const words = h('div', { class: 'field caller-words' },
+    h('label', { for: 'caller-text' }, i18n.t('callerWords')),
+    h('textarea', { id: 'caller-text', name: 'text', rows: 2, maxlength: 1000, 'aria-describedby': 'caller-text-hint',
+      value: values.text || '' }),
+    h('p', { class: 'hint', id: 'caller-text-hint' }, i18n.t('callerWordsHint')));
+
   const form = h('form', { class: 'screen start', 'aria-labelledby': 'start-h', novalidate: true },
     Object.assign(heading(i18n.t('startTitle')), { id: 'start-h' }),
+    words,
     radios('country', i18n.t('country'), COUNTRIES, country, (c) => i18n.t(`country_${c}`),
       { disabled: (c) => welcome && !countries[c], disabledNote: i18n.t('noRules') }),
     radios('channel', i18n.t('channel'), CHANNELS, values.channel, (c) => i18n.t(`channel_${c}`)),
@@ -115,7 +122,8 @@ export function readStart(form) {
   const facts = {};
   for (const sel of form.querySelectorAll('select[id^="fact-"]'))
     if (sel.value) facts[sel.id.slice(5)] = sel.value;
-  return { country: val('country'), channel: val('channel'), lang: val('lang'), facts };
+  const text = form.querySelector('textarea[name="text"]')?.value.trim() || '';
+  return { country: val('country'), channel: val('channel'), lang: val('lang'), facts, text };
 }
 
 function pendingList(i18n, pending, onOpen) {
@@ -203,11 +211,26 @@ function stepActions(i18n, rec, { onBack, onFinish }) {
       i18n.t('toFinish'), ' ', h('kbd', { 'aria-hidden': 'true' }, 'Ctrl+Enter')));
 }
 
+// The facts read from the caller's words, each with the words that gave it;
+// a button takes a wrong one away (the walk goes on without it).
+function understoodView(i18n, rec, onForget) {
+  if (!rec.understood?.length) return null;
+  return h('section', { class: 'understood', 'aria-labelledby': 'understood-h' },
+    h('h2', { id: 'understood-h' }, i18n.t('understood')),
+    h('ul', { class: 'chips' }, rec.understood.map((u) => h('li', {},
+      h('button', { type: 'button', class: 'chip', dataset: { fact: u.fact, value: u.value },
+        onclick: () => onForget(u.fact) },
+      h('span', { class: 'visually-hidden' }, `${i18n.t('forget')} `),
+      h('span', { class: 'chip-fact' }, `${factName(u.fact, i18n.lang)}: ${valueLabel(u.fact, u.value, i18n.lang)}`),
+      ' ', h('q', { lang: rec.lang }, u.words),
+      h('span', { class: 'chip-x', 'aria-hidden': 'true' }, ' ×'))))));
+}
+
 export function step(i18n, rec, handlers) {
   const s = rec.lastStep;
   const main = s.question ? question(i18n, rec, s.question, handlers) : result(i18n, rec, s.result, handlers);
   return h('div', { class: 'screen step-screen', dataset: { node: (s.question || s.result).node } },
-    main, trailView(i18n, rec, handlers.onChangeFact));
+    understoodView(i18n, rec, handlers.onForget), main, trailView(i18n, rec, handlers.onChangeFact));
 }
 
 function question(i18n, rec, q, handlers) {
@@ -227,10 +250,10 @@ function question(i18n, rec, q, handlers) {
     h('div', { lang: i18n.lang }, stepActions(i18n, rec, handlers)));
 }
 
-// Phone and web fields are free text from the directory ("800 30 300 (green
-// number). From abroad: +47 …"): numbers become tel: links and http(s)
-// addresses become links; nothing else is ever turned into a link.
-const PHONE_RE = /\+?\d[\d ]{4,}\d/g;
+// Web fields may hold more than one address; only http(s) addresses become
+// links. The phone number to dial or copy is the directory's "dial" field:
+// a destination without one (your own bank, the local office) has none, and
+// its text says where to find the number.
 const URL_RE = /https?:\/\/[^\s;,()<>"']+/g;
 
 function linkify(text, re, toLink) {
@@ -244,29 +267,38 @@ function linkify(text, re, toLink) {
   return out;
 }
 
-export function firstPhone(text) {
-  const m = (text || '').match(PHONE_RE);
-  return m ? m[0].trim() : null;
+// The page and date that confirm one field, or a neutral "not confirmed".
+function confirmation(i18n, dest, key) {
+  if ((dest.unverified || []).includes(key))
+    return [' ', h('span', { class: 'badge-unverified', dataset: { field: key } }, i18n.t('unverified'))];
+  const src = (dest.sources || []).find((x) => x.field === key);
+  if (!src) return null;
+  return [' ', h('a', { class: 'source', href: src.url, target: '_blank', rel: 'noopener noreferrer',
+    title: i18n.t('checkedOn', { date: src.checked }) }, i18n.t('checkedOn', { date: src.checked }))];
 }
 
 function field(i18n, key, dest, body) {
-  const unverified = (dest.unverified || []).includes(key);
   const labels = { phone: 'phone', web: 'web', hours: 'hours', mandate: 'mandate', other: 'other' };
   return [
-    h('dt', { dataset: { field: key } }, i18n.t(labels[key]),
-      unverified ? [' ', h('span', { class: 'badge-unverified', dataset: { field: key } }, i18n.t('unverified'))] : null),
-    h('dd', { dataset: { field: key } }, body,
-      unverified ? h('span', { class: 'visually-hidden' }, ` (${i18n.t('unverifiedHint')})`) : null),
+    h('dt', { dataset: { field: key } }, i18n.t(labels[key])),
+    h('dd', { dataset: { field: key } }, body, confirmation(i18n, dest, key)),
   ];
+}
+
+// "because: BankID · forgotten password · for someone else"
+function because(i18n, r) {
+  if (!r.because?.length) return null;
+  return h('p', { class: 'because', lang: i18n.lang },
+    h('span', { class: 'because-label' }, `${i18n.t('because')}: `),
+    r.because.map((b, i) => [i ? ' · ' : '', h('span', { dataset: { fact: b.fact, value: b.value } }, b.label)]));
 }
 
 function result(i18n, rec, r, handlers) {
   const d = r.destination || {};
-  const phone = firstPhone(d.phone);
   const fields = [];
   if (d.phone) fields.push(field(i18n, 'phone', d, h('span', { class: 'phone' },
-    linkify(d.phone, PHONE_RE, (num) => h('a', { href: `tel:${num.replace(/ /g, '')}` }, num)),
-    phone ? [' ', h('button', { type: 'button', class: 'secondary copy', onclick: () => handlers.onCopy(phone) },
+    d.dial ? h('a', { href: `tel:${d.dial}` }, d.phone) : d.phone,
+    d.dial ? [' ', h('button', { type: 'button', class: 'secondary copy', onclick: () => handlers.onCopy(d.dial) },
       i18n.t('copyNumber'))] : null)));
   if (d.web) fields.push(field(i18n, 'web', d, linkify(d.web, URL_RE,
     (url) => h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, url))));
@@ -275,17 +307,18 @@ function result(i18n, rec, r, handlers) {
   const anyUnverified = (d.unverified || []).length > 0;
   return h('section', { class: 'result', 'aria-labelledby': 'r-h' },
     h('p', { class: 'step-meta' }, `${i18n.t('resultLabel')} · ${meta(i18n, rec)}`),
-    Object.assign(heading(d.name || d.id || r.node), { id: 'r-h' }),
+    Object.assign(heading(r.title || d.name || r.node), { id: 'r-h' }),
+    because(i18n, r),
     h('p', { class: `first-line ${r.first_line ? 'yes' : 'no'}`, dataset: { firstLine: String(!!r.first_line) } },
       i18n.t(r.first_line ? 'firstLineYes' : 'firstLineNo')),
     h('section', { class: 'advice', 'aria-labelledby': 'advice-h' },
       h('h2', { id: 'advice-h' }, i18n.t('advice')),
       h('p', { lang: rec.lang }, r.advice),
       r.bring ? [h('h3', {}, i18n.t('bring')), h('p', { lang: rec.lang, class: 'bring' }, r.bring)] : null),
+    h('h2', { class: 'dest-name', lang: rec.lang }, d.name || d.id),
     h('dl', { class: 'destination' }, fields),
     anyUnverified ? h('p', { class: 'hint', 'aria-hidden': 'true' },
       h('span', { class: 'badge-unverified' }, i18n.t('unverified')), ' ', i18n.t('unverifiedHint')) : null,
-    d.sources?.length ? h('p', { class: 'sources hint' }, `${i18n.t('sources')}: ${d.sources.join(', ')}`) : null,
     stepActions(i18n, rec, handlers));
 }
 

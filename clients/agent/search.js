@@ -5,8 +5,9 @@
 // kind is question, result (both with the node to jump to) or destination
 // (with the destination id and no node).
 //
-// Arrow keys move through the hits, Enter picks the active one (the first
-// when none is active), Escape closes the list and then clears the box. Tab
+// Arrow keys move through the hits, Enter picks the active one (with none
+// active it marks the first, so a bare Enter never jumps away from a walk),
+// Escape closes the list and then clears the box. Tab
 // leaves as usual: there is no trap. When the daemon answers with an error
 // (a daemon without search says bad_request "unknown message type"), the box
 // says so in words and stays usable for typing; nothing pretends to work.
@@ -130,7 +131,10 @@ export function createSearch(opts) {
       setActive(active - 1);
     } else if (ev.key === 'Enter' && !ev.ctrlKey && !ev.metaKey) {
       ev.preventDefault(); // never submit a surrounding form
-      if (!list.hidden && items.length) choose(active >= 0 ? active : 0);
+      // A bare Enter never jumps away from a walk: the first Enter marks the
+      // first hit, a second one takes it.
+      if (!list.hidden && active >= 0) choose(active);
+      else if (!list.hidden && items.length) setActive(0);
       else if (opts.fallback && input.value.trim()) opts.fallback(input.value.trim());
     } else if (ev.key === 'Escape') {
       if (!list.hidden) { ev.preventDefault(); close(); }

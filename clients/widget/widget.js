@@ -62,11 +62,12 @@
       rateLimited: 'Mange spør akkurat nå. Vi prøver igjen om litt – du trenger ikke gjøre noe.',
       back: 'Tilbake', restart: 'Start på nytt', person: 'Snakk med et menneske',
       wentBack: 'Du gikk tilbake ett spørsmål.',
+      describe: 'Beskriv problemet med egne ord (eller velg nedenfor)', send: 'Send',
       agentOnly: 'Dette spørsmålet må en person hjelpe deg med. Velg «Snakk med et menneske».',
       resultTitle: 'Dette kan du gjøre', bring: 'Ha dette klart:', whereTitle: 'Her kan du få hjelp',
       phone: 'Telefon', hours: 'Åpningstider', web: 'Nettside', unverified: 'Ikke bekreftet',
-      unverifiedNote: '«Ikke bekreftet» betyr at vi ikke har funnet dette i en offisiell kilde. Sjekk nettsiden før du ringer.',
-      unknownValue: 'Vi vet ikke sikkert – sjekk nettsiden.', newTab: '(åpnes i ny fane)',
+      unverifiedNote: '«Ikke bekreftet»: sjekk nettsiden før du ringer.',
+      newTab: '(åpnes i ny fane)',
       handoverTitle: 'Du står i kø for å snakke med et menneske', yourCode: 'Koden din:',
       callWithCode: 'Ring {phone} og les opp koden.',
       orWait: 'Eller vent her. Du ser det her når en person har tatt saken din.',
@@ -96,11 +97,12 @@
       rateLimited: 'Mange spør akkurat no. Vi prøver igjen om litt – du treng ikkje gjere noko.',
       back: 'Tilbake', restart: 'Start på nytt', person: 'Snakk med eit menneske',
       wentBack: 'Du gjekk tilbake eitt spørsmål.',
+      describe: 'Skildre problemet med eigne ord (eller vel nedanfor)', send: 'Send',
       agentOnly: 'Dette spørsmålet må ein person hjelpe deg med. Vel «Snakk med eit menneske».',
       resultTitle: 'Dette kan du gjere', bring: 'Ha dette klart:', whereTitle: 'Her kan du få hjelp',
       phone: 'Telefon', hours: 'Opningstider', web: 'Nettside', unverified: 'Ikkje stadfesta',
-      unverifiedNote: '«Ikkje stadfesta» tyder at vi ikkje har funne dette i ei offisiell kjelde. Sjekk nettsida før du ringjer.',
-      unknownValue: 'Vi veit ikkje sikkert – sjekk nettsida.', newTab: '(blir opna i ny fane)',
+      unverifiedNote: '«Ikkje stadfesta»: sjekk nettsida før du ringjer.',
+      newTab: '(blir opna i ny fane)',
       handoverTitle: 'Du står i kø for å snakke med eit menneske', yourCode: 'Koden din:',
       callWithCode: 'Ring {phone} og les opp koden.',
       orWait: 'Eller vent her. Du ser det her når ein person har teke saka di.',
@@ -130,11 +132,12 @@
       rateLimited: 'Mange spørger lige nu. Vi prøver igen om lidt – du behøver ikke gøre noget.',
       back: 'Tilbage', restart: 'Start forfra', person: 'Tal med et menneske',
       wentBack: 'Du gik et spørgsmål tilbage.',
+      describe: 'Beskriv problemet med dine egne ord (eller vælg nedenfor)', send: 'Send',
       agentOnly: 'Dette spørgsmål skal et menneske hjælpe dig med. Vælg »Tal med et menneske«.',
       resultTitle: 'Det kan du gøre', bring: 'Hav dette klar:', whereTitle: 'Her kan du få hjælp',
       phone: 'Telefon', hours: 'Åbningstider', web: 'Hjemmeside', unverified: 'Ikke bekræftet',
-      unverifiedNote: '»Ikke bekræftet« betyder, at vi ikke har fundet det i en officiel kilde. Tjek hjemmesiden, før du ringer.',
-      unknownValue: 'Vi ved det ikke sikkert – tjek hjemmesiden.', newTab: '(åbnes i en ny fane)',
+      unverifiedNote: '»Ikke bekræftet«: tjek hjemmesiden, før du ringer.',
+      newTab: '(åbnes i en ny fane)',
       handoverTitle: 'Du står i kø for at tale med et menneske', yourCode: 'Din kode:',
       callWithCode: 'Ring {phone} og læs koden op.',
       orWait: 'Eller vent her. Du kan se det her, når et menneske har taget din sag.',
@@ -164,11 +167,12 @@
       rateLimited: 'Many people are asking right now. We will try again in a moment – you do not need to do anything.',
       back: 'Back', restart: 'Start again', person: 'Talk to a person',
       wentBack: 'You went back one question.',
+      describe: 'Describe your problem in your own words (or choose below)', send: 'Send',
       agentOnly: 'A person needs to help you with this question. Choose “Talk to a person”.',
       resultTitle: 'What you can do', bring: 'Have this ready:', whereTitle: 'Where to get help',
       phone: 'Phone', hours: 'Opening hours', web: 'Website', unverified: 'Not confirmed',
-      unverifiedNote: '“Not confirmed” means we have not found this in an official source. Check the website before you call.',
-      unknownValue: 'We do not know for sure – check the website.', newTab: '(opens in a new tab)',
+      unverifiedNote: '“Not confirmed”: check the website before you call.',
+      newTab: '(opens in a new tab)',
       handoverTitle: 'You are in the queue to talk to a person', yourCode: 'Your code:',
       callWithCode: 'Call {phone} and read out the code.',
       orWait: 'Or wait here. You will see it here when a person has taken your case.',
@@ -460,7 +464,8 @@
     try {
       sessionStorage.setItem(STORE_KEY, JSON.stringify({
         country: S.country, ui: S.ui, open: S.open, record: S.record, handover: S.handover, taken: S.taken,
-        transcript: S.transcript.slice(-200),
+        // What the citizen typed is shown, never kept: it may name people.
+      transcript: S.transcript.filter((e) => !e.transient).slice(-200),
       }));
     } catch {
       // full or disabled
@@ -648,16 +653,6 @@
 
   // Directory fields may end in "UNVERIFIED (why)", an English note for
   // staff: the citizen sees the field marked instead.
-  function cleanField(text) {
-    const cut = String(text || '').split('UNVERIFIED')[0].replace(/[\s–—:;,(-]+$/, '').trim();
-    return cut || null;
-  }
-
-  function telLinks(text) {
-    return text.split(/(\+?\d[\d ]{3,}\d)/).map((part, i) =>
-      (i % 2 ? h('a', { class: 'tel', href: `tel:${part.replace(/ /g, '')}` }, part) : part));
-  }
-
   function webLinks(text, L) {
     const urls = text.match(/https?:\/\/[^\s;,)]+/g);
     if (!urls) return [text];
@@ -672,19 +667,20 @@
     const unverified = new Set(d.unverified || []);
     const field = (name, render) => {
       if (!d[name]) return null;
-      const value = cleanField(d[name]);
       return [h('dt', {}, t(name, {}, L)),
-        h('dd', { dataset: { field: name } }, value ? render(value) : t('unknownValue', {}, L),
+        h('dd', { dataset: { field: name } }, render(d[name]),
           unverified.has(name) ? h('span', { class: 'badge', dataset: { unverified: name } }, t('unverified', {}, L)) : null)];
     };
+    // Only a number the directory gives as one to dial becomes a link.
+    const phone = (text) => (d.dial ? h('a', { class: 'tel', href: `tel:${d.dial}` }, text) : text);
     return h('div', { class: 'msg bot result', lang: L, dataset: { node: r.node } }, vh(t('bot', {}, L)),
-      h('h3', { class: 'focus-target', tabindex: '-1' }, t('resultTitle', {}, L)),
+      h('h3', { class: 'focus-target', tabindex: '-1' }, r.title || t('resultTitle', {}, L)),
       r.advice ? h('p', { class: 'advice', lang: e.lang }, r.advice) : null,
       r.bring ? h('p', { class: 'bring' }, h('strong', {}, t('bring', {}, L)), ' ', h('span', { lang: e.lang }, r.bring)) : null,
       d.name ? [
         h('h4', {}, t('whereTitle', {}, L)),
-        h('p', { class: 'dest-name' }, cleanField(d.name) || d.name),
-        h('dl', {}, field('phone', telLinks), field('hours', (v) => v), field('web', (v) => webLinks(v, L))),
+        h('p', { class: 'dest-name', lang: e.lang }, d.name),
+        h('dl', { lang: e.lang }, field('phone', phone), field('hours', (v) => v), field('web', (v) => webLinks(v, L))),
         unverified.size ? h('p', { class: 'unverified-note' }, t('unverifiedNote', {}, L)) : null,
       ] : null);
   }
@@ -718,6 +714,7 @@
       return;
     }
     const q = step.question;
+    if (q && !S.record.steps.length && !S.record.described) E.reply.append(describeForm(step));
     if (q && q.citizen !== false) {
       const qEl = [...E.log.querySelectorAll('.msg[data-node] .q')].pop();
       if (qEl && !qEl.id) qEl.id = `vv-q-${S.transcript.length}`;
@@ -728,6 +725,30 @@
       E.reply.append(h('p', { class: 'agent-only', dataset: { node: q.node } }, t('agentOnly')));
     }
     updateControls();
+  }
+
+  // Before the first answer the citizen may say it in their own words
+  // instead: the walk starts again from what the words state.
+  function describeForm(step) {
+    const L = S.ui;
+    const input = h('input', { type: 'text', id: 'vv-describe', maxlength: 1000, autocomplete: 'off', lang: step.lang });
+    return h('form', { class: 'describe', onsubmit: (ev) => {
+      ev.preventDefault();
+      const text = input.value.trim();
+      if (text) act(() => describe(text));
+    } },
+    h('label', { for: 'vv-describe' }, t('describe', {}, L)),
+    h('div', { class: 'describe-row' }, input, h('button', { type: 'submit', class: 'send' }, t('send', {}, L))));
+  }
+
+  async function describe(text) {
+    const old = S.record;
+    const step = await call({ type: 'start', country: old.country, channel: 'widget', lang: old.lang, text });
+    add({ k: 'me', text, lang: old.lang, transient: true });
+    S.record = { session: step.session, country: old.country, lang: step.lang, started: Date.now(), steps: [],
+      facts: step.facts || {}, described: true, lastStep: step, pending: null };
+    save();
+    present(step, { focus: true });
   }
 
   // Show a step: add its question or result to the log unless it is what
@@ -940,7 +961,7 @@
       return;
     }
     explainFallback(lang);
-    let step = await call({ type: 'start', country: old.country, channel: 'widget', lang });
+    let step = await call({ type: 'start', country: old.country, channel: 'widget', lang, facts: old.facts || {} });
     for (const s of old.steps) step = await call({ type: 'answer', session: step.session, value: s.answer });
     S.record = { ...old, session: step.session, lang: step.lang, started: Date.now(), lastStep: step, pending: null };
     save();
@@ -961,7 +982,7 @@
     let step;
     try {
       step = await call({ type: 'resume', session: rec.session,
-        restore: { country: rec.country, channel: 'widget', lang: rec.lang, facts: {}, steps: rec.steps, started: rec.started } });
+        restore: { country: rec.country, channel: 'widget', lang: rec.lang, facts: rec.facts || {}, steps: rec.steps, started: rec.started } });
     } catch (e) {
       recover(e);
       return;

@@ -14,10 +14,9 @@ const char *const msg_type_names[MT_COUNT] = {
 };
 
 /* The walk, in rules/no.json: the caller says it is about logging in
- * (prefilled), so no.who asks whose affairs it is; "self" answers no.topic.self
- * by itself and lands on no.login.method; "minid" answers no.login.minid.who
- * by itself (on_behalf is known) and lands on no.login.minid.problem;
- * "locked_after_wrong_attempts" reaches the result no.login.minid.blocked. */
+ * (prefilled); the engine picks the question that still matters, and the
+ * agent answers with the first option it offers (an answer with no value
+ * below), then goes back, so every message is a step the engine decides. */
 #define FACTS_LOGIN "{\"topic\":\"login\"}"
 /* Every fact of that walk known up front: start lands on the result. */
 #define FACTS_RESULT                                                              \
@@ -25,14 +24,11 @@ const char *const msg_type_names[MT_COUNT] = {
 	"\"login_problem\":\"locked_after_wrong_attempts\"}"
 #define NOTE "Innringer har sperret MinID etter tre feil koder, ringte fra 912 34 567."
 
-/* Walk three questions down and back up again, for ever: every message is
- * answer → step or back → step, and the session stays the same size. */
+/* Answer and go back, for ever: every message is answer → step or back →
+ * step, and the session stays the same size. */
 static const struct step steps_setup[] = { { MT_START, FACTS_LOGIN } };
-static const struct step steps_cycle[] = {
-	{ MT_ANSWER, "self" }, { MT_ANSWER, "minid" }, { MT_ANSWER, "locked_after_wrong_attempts" },
-	{ MT_BACK, NULL },     { MT_BACK, NULL },      { MT_BACK, NULL },
-};
-const struct script script_steps = { "steps", steps_setup, 1, steps_cycle, 6 };
+static const struct step steps_cycle[] = { { MT_ANSWER, NULL }, { MT_BACK, NULL } };
+const struct script script_steps = { "steps", steps_setup, 1, steps_cycle, 2 };
 
 /* Durable finishes: a session that starts at its result, then finish. */
 static const struct step finish_cycle[] = { { MT_START, FACTS_RESULT }, { MT_FINISH, NULL } };
@@ -40,15 +36,10 @@ const struct script script_finish = { "finish", NULL, 0, finish_cycle, 2 };
 
 /* A whole contact as an agent works it, with one second thought. */
 static const struct step contact_cycle[] = {
-	{ MT_START, FACTS_LOGIN },
-	{ MT_ANSWER, "self" },
-	{ MT_ANSWER, "minid" },
-	{ MT_ANSWER, "locked_after_wrong_attempts" },
-	{ MT_BACK, NULL },
-	{ MT_ANSWER, "locked_after_wrong_attempts" },
-	{ MT_FINISH, NULL },
+	{ MT_START, FACTS_LOGIN }, { MT_ANSWER, NULL }, { MT_BACK, NULL },
+	{ MT_ANSWER, NULL },       { MT_FINISH, NULL },
 };
-const struct script script_contact = { "contact", NULL, 0, contact_cycle, 7 };
+const struct script script_contact = { "contact", NULL, 0, contact_cycle, 5 };
 
 #define DRAIN_NS 5000000000ull   /* how long a phase waits for its last replies */
 #define OPEN_TIMEOUT_NS 120000000000ull
@@ -68,6 +59,21 @@ static const char *reply_after(const char *text, const char *key)
 		p++;
 	}
 	return NULL;
+}
+
+/* The first option of a question, which the next answer gives. The echo
+ * server's replies have none: it answers anything. */
+static void remember_option(struct agent *a, const char *text)
+{
+	const char *s = strstr(text, "\"options\":[{\"value\":\"");
+	size_t n;
+
+	if (!s)
+		return;
+	s += strlen("\"options\":[{\"value\":\"");
+	n = strcspn(s, "\"");
+	if (n < sizeof(a->option))
+		snprintf(a->option, sizeof(a->option), "%.*s", (int)n, s);
 }
 
 static int reply_string_is(const char *text, const char *key, const char *want)
@@ -183,7 +189,7 @@ static int agent_send(struct agent *a, enum msg_type type, const char *arg, uint
 	case MT_ANSWER:
 		n = snprintf(buf, sizeof(buf),
 			     "{\"type\":\"answer\",\"id\":%u,\"session\":\"%s\",\"value\":\"%s\"}", id,
-			     a->session, arg);
+			     a->session, arg ? arg : a->option[0] ? a->option : "unknown");
 		break;
 	case MT_BACK:
 		n = snprintf(buf, sizeof(buf), "{\"type\":\"back\",\"id\":%u,\"session\":\"%s\"}", id,
@@ -319,6 +325,8 @@ static void on_message(struct wsc *c, const char *text, size_t len)
 		b->st.lat[type].errors++;
 		note_error(b, msg_type_names[type], text);
 	}
+	if (ok && (type == MT_START || type == MT_ANSWER || type == MT_BACK))
+		remember_option(a, text);
 	switch (type) {
 	case MT_HELLO:
 		b->opening--;

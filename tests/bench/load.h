@@ -51,6 +51,7 @@ struct agent {
 	uint64_t out_t0;        /* when the request was sent (or was due, open loop) */
 	uint32_t finishes;
 	char session[33];
+	char option[48];        /* the first option the last question offered */
 	uint64_t slots[SLOTS_MAX]; /* open loop: due times not yet sent */
 	int64_t stats_base;     /* supervisor: today's contacts when it subscribed */
 	int64_t stats_seen;     /* supervisor: contacts its pushes have covered since */

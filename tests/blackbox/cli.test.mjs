@@ -29,18 +29,18 @@ test('--hash-token prints the SHA-256 of the token on stdin', () => {
 test('--check-rules prints a summary and exits 0, or every problem and exits 1', () => {
   const ok = run(['--check-rules', '--rules', FIXTURE_RULES]);
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
-  assert.match(ok.stdout, /^no: version fixture-1, \d+ nodes \(\d+ questions, \d+ results\), longest path \d+ questions$/m);
+  assert.match(ok.stdout, /^no: version fixture-1, \d+ questions, \d+ results, \d+ walks, longest walk \d+ questions$/m);
   assert.match(ok.stdout, /^dk: version/m);
 
   const dir = mkdtempSync(join(tmpdir(), 'vegvisar-rules-'));
   cpSync(FIXTURE_RULES, dir, { recursive: true });
   const tree = JSON.parse(readFileSync(join(dir, 'no.json'), 'utf8'));
-  tree.nodes.who.options[0].next = 'missing.node';
-  tree.nodes.topic.fact = 'favourite_colour';
+  tree.results[0].when = { on_behalf: 'martian' };
+  tree.questions[2].fact = 'favourite_colour';
   writeFileSync(join(dir, 'no.json'), JSON.stringify(tree));
   const bad = run(['--check-rules', '--rules', dir]);
   assert.equal(bad.status, 1);
-  assert.match(bad.stdout, /no\.json: node "who": option "self" points to unknown node "missing.node"/);
+  assert.match(bad.stdout, /no\.json: result "org\.altinn": "when": "martian" is not a value of fact "on_behalf"/);
   assert.match(bad.stdout, /favourite_colour/);
   assert.match(bad.stdout, /\d+ problems?$/m);
 });

@@ -99,9 +99,11 @@ test('prefilled facts jump straight to the first unknown question; an unknown va
   const a = await agent(d);
   let s = await startNo(a, { on_behalf: 'self', topic: 'login', login_method: 'minid' });
   assert.equal(s.question.node, 'login.minid', `expected to skip to login.minid, got ${s.question?.node}`);
-  assert.deepEqual(s.path, ['who', 'topic', 'login.method', 'login.minid']);
+  assert.deepEqual(s.path, ['login.minid'], 'the path holds the questions asked, not the facts given');
+  assert.deepEqual(s.question.options.map((o) => o.value), ['forgotten_password', 'phone_number_changed', 'unknown']);
   s = await startNo(a, { on_behalf: 'self', topic: 'login', login_method: 'buypass' });
-  assert.equal(s.result?.node, 'login.idporten', 'buypass is no option of login.method here, so its unknown option is taken');
+  assert.equal(s.result?.node, 'login.idporten', 'no result for buypass: the general login result');
+  assert.deepEqual(s.result.because.map((b) => b.fact), ['topic']);
   const r = await a.request({ type: 'start', country: 'no', channel: 'phone', facts: { login_method: 'passkey' } });
   assert.equal(r.code, 'bad_request');
   assert.match(r.message, /passkey/);
