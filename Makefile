@@ -43,7 +43,7 @@ TEST_report_OBJS = report report_export survey store store_schema conf conf_peer
 TEST_stats_OBJS = stats survey store store_schema conf conf_peers log crypto limits util
 TEST_handoff_OBJS = handoff survey conf conf_peers crypto limits log util
 
-.PHONY: all deps run test unit blackbox browser install clean format
+.PHONY: all deps run test unit content blackbox browser install clean format
 all: $(BUILD)/vegvisard
 
 $(BUILD):
@@ -70,6 +70,10 @@ run: deps all
 unit: $(UNIT_TESTS:%=$(BUILD)/test_%)
 	@for t in $(UNIT_TESTS); do echo "== unit: $$t"; $(BUILD)/test_$$t || exit 1; done
 
+# The rules' texts as authored: languages, research notes, titles, voices.
+content:
+	node --test tests/content/
+
 blackbox: all
 	VEGVISARD=$(abspath $(BUILD)/vegvisard) node --test --test-concurrency=1 tests/blackbox/
 
@@ -77,7 +81,7 @@ blackbox: all
 browser: all
 	VEGVISARD=$(abspath $(BUILD)/vegvisard) node --test --test-concurrency=1 tests/browser/
 
-test: deps all unit blackbox browser bench-quick
+test: deps all unit content blackbox browser bench-quick
 	@VEGVISARD=$(abspath $(BUILD)/vegvisard) tests/check-systemd.sh
 
 # The load benchmark (tests/bench, docs/performance.md): vv-load drives

@@ -181,6 +181,8 @@ int handle_take(struct handler_ctx *h)
 		return fail(h, PROTO_CONFLICT, "the citizen's session has already ended");
 	/* The same session, now the agent's: same facts, path and language. */
 	s->role = ROLE_AGENT;
+	/* From now on an agent walks it: agents' questions, advice for agents. */
+	triage_set_citizen(s->tr, 0);
 	snprintf(s->owner, sizeof(s->owner), "%s", h->c->token_name);
 	s->touched_ms = now_ms();
 	ho->state = HANDOVER_TAKEN;

@@ -124,7 +124,7 @@ static void rules_emit(struct rules_loader *ld, const char *line)
 /* Reports one problem as "file: where: message" (where may be NULL). */
 void rules_problem(struct rules_loader *ld, const char *where, const char *fmt, ...)
 {
-	char msg[1024], line[PATH_MAX + 1536];
+	char msg[1024], line[sizeof(((struct rules_loader *)0)->file) + 1536];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -143,7 +143,7 @@ json_t *rules_read(struct rules_loader *ld, const char *name)
 	size_t len = strlen(ld->dir);
 	json_error_t error;
 	json_t *root;
-	char line[PATH_MAX + 256];
+	char line[sizeof(((struct rules_loader *)0)->file) + 256];
 
 	while (len > 1 && ld->dir[len - 1] == '/')
 		len--;
@@ -689,6 +689,9 @@ static void rules_find_fallback(struct rules_loader *ld, struct rules_tree *t)
 		else
 			t->fallback = r;
 	}
+	if (t->fallback != RULES_NO_NODE && !t->nodes[t->fallback].citizen)
+		rules_problem(ld, NULL, "the fallback \"%s\" must be for citizens too",
+			      t->nodes[t->fallback].id);
 	if (t->fallback == RULES_NO_NODE && t->results)
 		rules_problem(ld, NULL,
 			      "no result has an empty \"when\": callers who know nothing need a fallback");

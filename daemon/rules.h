@@ -74,6 +74,8 @@ struct triage;
 struct triage *triage_start(struct rulebook *rb, const struct rules_tree *t, json_t *prefill,
 			    int citizen, char *err, size_t errlen);
 void triage_free(struct triage *tr);
+/* Who walks it from now on: a citizen (1) or an agent (0). */
+void triage_set_citizen(struct triage *tr, int citizen);
 
 /* Answer the current question with any of its options (also one not offered
  * right now). -1 with err listing the allowed values when value is not one

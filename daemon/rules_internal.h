@@ -13,7 +13,6 @@
 #ifndef VV_RULES_INTERNAL_H
 #define VV_RULES_INTERNAL_H
 
-#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -128,7 +127,7 @@ struct rules_loader {
 	rules_report_fn report;
 	void *ctx;
 	const char *dir;
-	char file[PATH_MAX]; /* the file being checked, as problems name it */
+	char file[4096]; /* the file being checked, as problems name it */
 	unsigned problems;
 	struct rulebook *rb;
 	enum rules_country country; /* of the tree being checked */

@@ -87,7 +87,8 @@ size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int 
 	/* The best result the facts already decide. */
 	for (r = t->questions; r < t->nnodes; r++) {
 		n = &t->nodes[r];
-		contender[r - t->questions] = triage_fits(s, n->when, n->nwhen);
+		/* A citizen's own walk never ends at a result meant for agents. */
+		contender[r - t->questions] = (!citizen || n->citizen) && triage_fits(s, n->when, n->nwhen);
 		if (contender[r - t->questions] && !(n->when_facts & ~s->known)) {
 			contender[r - t->questions] = 0;
 			if (r != best && triage_beats(t, r, best))
@@ -303,6 +304,12 @@ void triage_free(struct triage *tr)
 	json_decref(tr->facts);
 	rules_unref(tr->rb);
 	free(tr);
+}
+
+void triage_set_citizen(struct triage *tr, int citizen)
+{
+	tr->citizen = citizen;
+	triage_settle(tr);
 }
 
 static size_t triage_option(const struct rules_node *n, const char *value)

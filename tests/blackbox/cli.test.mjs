@@ -29,7 +29,7 @@ test('--hash-token prints the SHA-256 of the token on stdin', () => {
 test('--check-rules prints a summary and exits 0, or every problem and exits 1', () => {
   const ok = run(['--check-rules', '--rules', FIXTURE_RULES]);
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
-  assert.match(ok.stdout, /^no: version fixture-1, \d+ questions, \d+ results, \d+ walks, longest walk \d+ questions$/m);
+  assert.match(ok.stdout, /^no: version fixture-\d+, \d+ questions, \d+ results, \d+ walks, longest walk \d+ questions$/m);
   assert.match(ok.stdout, /^dk: version/m);
 
   const dir = mkdtempSync(join(tmpdir(), 'vegvisar-rules-'));
@@ -40,7 +40,7 @@ test('--check-rules prints a summary and exits 0, or every problem and exits 1',
   writeFileSync(join(dir, 'no.json'), JSON.stringify(tree));
   const bad = run(['--check-rules', '--rules', dir]);
   assert.equal(bad.status, 1);
-  assert.match(bad.stdout, /no\.json: result "org\.altinn": "when": "martian" is not a value of fact "on_behalf"/);
+  assert.match(bad.stdout, /no\.json: result "general\.kommune": "when": "martian" is not a value of fact "on_behalf"/);
   assert.match(bad.stdout, /favourite_colour/);
   assert.match(bad.stdout, /\d+ problems?$/m);
 });

@@ -322,7 +322,7 @@ test('B away, then 500, then hanging, then back, with A killed -9 mid-delivery: 
   const N = 10;
   for (let i = 0; i < N; i++) {
     const key = `outage-${i}`;
-    await referFromA(a, ['self', 'login', 'bankid'], { key, destination: 'no.bank' });
+    await referFromA(a, ['self', 'login', 'bankid', 'lost_or_stolen'], { key, destination: 'no.bank' });
     keys.push(key);
   }
   // B is away: every attempt is refused at connect, and retried.
@@ -341,7 +341,7 @@ test('B away, then 500, then hanging, then back, with A killed -9 mid-delivery: 
   await bank.set('forward', 300);
   for (let i = N; i < N + 5; i++) {
     const key = `outage-${i}`;
-    await referFromA(a, ['self', 'login', 'bankid'], { key, destination: 'no.bank' });
+    await referFromA(a, ['self', 'login', 'bankid', 'lost_or_stolen'], { key, destination: 'no.bank' });
     keys.push(key);
   }
   const atB = () => sqlite(`${B.dir}/vegvisar.db`,
@@ -371,7 +371,7 @@ test('B away, then 500, then hanging, then back, with A killed -9 mid-delivery: 
 test('a handoff the peer refuses for good is a dead letter at once, shown to supervisors', async () => {
   await bank.set('400');
   const a = await agent(A);
-  await referFromA(a, ['self', 'login', 'bankid'], { key: 'refused-1', destination: 'no.bank' });
+  await referFromA(a, ['self', 'login', 'bankid', 'lost_or_stolen'], { key: 'refused-1', destination: 'no.bank' });
   const [row] = await until('the handoff to be given up', () => {
     const r = sqlite(`${A.dir}/vegvisar.db`,
       "select o.state, o.attempts, o.last_error from outbox o join referrals r on r.code = json_extract(o.body, '$.code') where r.contact_key = 'refused-1'");
@@ -404,7 +404,7 @@ test('a handoff that keeps failing is retried with back-off until max_age_second
     },
   });
   const a = await agent(C);
-  await referFromA(a, ['self', 'login', 'bankid'], { key: 'aged-1', destination: 'no.bank' });
+  await referFromA(a, ['self', 'login', 'bankid', 'lost_or_stolen'], { key: 'aged-1', destination: 'no.bank' });
   await C.waitForLog(/given up after 2 s or a refusal \(dead letter\)/, 'the outbox to give up');
   const [row] = sqlite(`${C.dir}/vegvisar.db`, "select state, attempts, last_error from outbox where kind = 'handoff'");
   assert.equal(row.state, 'dead');

@@ -90,7 +90,8 @@ test('start walks to the first question; answer walks on; a result names the des
   assert.equal(s.result.destination.id, 'no.digdir.idporten');
   assert.equal(s.result.category, 'login');
   assert.equal(typeof s.result.first_line, 'boolean');
-  assert.deepEqual(s.path, ['who', 'topic', 'login.method', 'login.minid', 'login.minid.forgot']);
+  assert.deepEqual(s.path, ['who', 'topic', 'login.method', 'login.problem', 'login.minid.forgot']);
+  assert.deepEqual(s.result.because.map((b) => [b.fact, b.value]), [['login_method', 'minid'], ['login_problem', 'forgotten_password']]);
   assert.deepEqual(s.facts, { on_behalf: 'self', topic: 'login', login_method: 'minid', login_problem: 'forgotten_password' });
   await a.close();
 });
@@ -98,12 +99,12 @@ test('start walks to the first question; answer walks on; a result names the des
 test('prefilled facts jump straight to the first unknown question; an unknown value takes the unknown option', async () => {
   const a = await agent(d);
   let s = await startNo(a, { on_behalf: 'self', topic: 'login', login_method: 'minid' });
-  assert.equal(s.question.node, 'login.minid', `expected to skip to login.minid, got ${s.question?.node}`);
-  assert.deepEqual(s.path, ['login.minid'], 'the path holds the questions asked, not the facts given');
+  assert.equal(s.question.node, 'login.problem', `expected to skip to login.problem, got ${s.question?.node}`);
+  assert.deepEqual(s.path, ['login.problem'], 'the path holds the questions asked, not the facts given');
   assert.deepEqual(s.question.options.map((o) => o.value), ['forgotten_password', 'phone_number_changed', 'unknown']);
   s = await startNo(a, { on_behalf: 'self', topic: 'login', login_method: 'buypass' });
-  assert.equal(s.result?.node, 'login.idporten', 'no result for buypass: the general login result');
-  assert.deepEqual(s.result.because.map((b) => b.fact), ['topic']);
+  assert.equal(s.result?.node, 'general.kommune', 'no result for buypass here: the general fallback');
+  assert.deepEqual(s.result.because, []);
   const r = await a.request({ type: 'start', country: 'no', channel: 'phone', facts: { login_method: 'passkey' } });
   assert.equal(r.code, 'bad_request');
   assert.match(r.message, /passkey/);
@@ -181,7 +182,7 @@ test('start refuses a language the tree does not have and unknown fields', async
 
 test('finish logs the contact after commit, with defaults from the session and the note scrubbed', async () => {
   const a = await agent(d);
-  let s = await startNo(a, { on_behalf: 'another_person', authority: 'written_poa', topic: 'login', login_method: 'bankid' });
+  let s = await startNo(a, { on_behalf: 'another_person', authority: 'written_poa', topic: 'login', login_method: 'bankid', login_problem: 'unknown' });
   assert.equal(s.result.destination.id, 'no.bank');
   const note = 'Datter ringte for mor, fnr 01015012345? nei: 15076500565, tlf +47 912 34 567, epost kari@example.no';
   const r = await a.request({ type: 'finish', session: s.session, key: 'k-finish-1', outcome: 'resolved', note, relation: 'adult_child_for_parent', age_band: '80_plus' });

@@ -23,7 +23,7 @@ test('reload with a good and with a broken rule file while a session is open', a
   assert.equal(old.question.node, 'who');
 
   // A good change: new version, and the first question's text changes.
-  editTree(rules, (t) => { t.version = 'fixture-2'; t.nodes.who.text.nb = 'Hvem gjelder saken?'; });
+  editTree(rules, (t) => { t.version = 'fixture-2'; t.questions.find((q) => q.id === 'who').text.nb = 'Hvem gjelder saken?'; });
   d.log.length = 0; // the start logged "rules loaded" too
   const reloaded = d.waitForLog(/rules loaded from/);
   d.proc.kill('SIGHUP');
@@ -41,13 +41,14 @@ test('reload with a good and with a broken rule file while a session is open', a
   const logged = await a.request({ type: 'finish', session: old.session, key: 'reload-old', outcome: 'abandoned' });
   assert.equal(logged.type, 'logged');
 
-  // A broken change: an option pointing nowhere. The reload is refused, the
-  // problem is logged with file and node, and version 2 keeps serving.
-  editTree(rules, (t) => { t.version = 'fixture-3'; t.nodes.who.options[0].next = 'no.such.node'; });
+  // A broken change: an option with a value its fact does not have. The
+  // reload is refused, the problem is logged with file and question, and
+  // version 2 keeps serving.
+  editTree(rules, (t) => { t.version = 'fixture-3'; t.questions.find((q) => q.id === 'who').options[0].value = 'no_such_value'; });
   const refused = d.waitForLog(/not reloaded/);
   d.proc.kill('SIGHUP');
   await refused;
-  assert.ok(d.log.some((l) => /no\.json.*"who".*no\.such\.node/.test(l)), `the log names file, node and target:\n${d.log.join('\n')}`);
+  assert.ok(d.log.some((l) => /no\.json.*"who".*no_such_value/.test(l)), `the log names file, question and value:\n${d.log.join('\n')}`);
   const c = await agent(d);
   assert.equal(c.welcome.countries.no.rules, 'fixture-2');
   const still = await c.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb' });

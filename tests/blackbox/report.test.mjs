@@ -112,19 +112,23 @@ const NOTES = ['Ringte for mor, manglet fullmakt.', '=ring tilbake', '-ikke mott
 function factsFor(c) {
   const f = { on_behalf: c.on_behalf };
   if (c.country === 'no') {
-    if (c.on_behalf === 'organisation') return f; // → org.altinn (power_of_attorney)
     if (c.on_behalf === 'another_person') f.authority = pick(['written_poa', 'guardian']);
     switch (c.category) {
       case 'login':
         f.topic = 'login';
         f.login_method = pick(['bankid', 'minid', 'unknown']);
         if (f.login_method === 'minid') f.login_problem = pick(['forgotten_password', 'phone_number_changed']);
+        if (f.login_method === 'bankid') f.login_problem = pick(['lost_or_stolen', 'unknown']);
         break;
       case 'reservation': f.topic = 'digital_post'; break;
-      case 'power_of_attorney': f.topic = 'power_of_attorney'; break;
+      case 'power_of_attorney':
+        f.topic = 'power_of_attorney'; // → poa.give for oneself, poa.nav for another
+        if (c.on_behalf === 'another_person') Object.assign(f, { authority: 'written_poa', service: 'welfare_benefit' });
+        break;
       case 'agency':
-        f.topic = pick(['case_matter', 'unknown']);
-        if (f.topic === 'case_matter') f.service = pick(['welfare_benefit', 'social_assistance']);
+        f.topic = 'case_matter';
+        f.service = pick(['welfare_benefit', 'social_assistance', 'unknown']);
+        if (f.authority) f.authority = 'guardian'; // a written one with NAV is power_of_attorney
         break;
       case 'estate': f.topic = 'deceased_estate'; break;
     }
@@ -132,10 +136,10 @@ function factsFor(c) {
     switch (c.category) {
       case 'login':
         f.topic = 'login';
-        f.login_problem = pick(['locked_after_wrong_attempts', 'eid_blocked', 'unknown']);
+        f.login_problem = pick(['forgotten_password', 'eid_blocked', 'unknown']);
         break;
       case 'reservation': f.topic = 'digital_post'; break;
-      case 'agency': f.topic = 'unknown'; break;
+      case 'agency': f.topic = 'unknown'; f.login_problem = 'unknown'; break;
     }
   }
   return f;
@@ -154,11 +158,11 @@ function plan() {
   }
   const channels = quota([['phone', 700], ['chat', 300], ['desk', 160]]);
   for (const c of cs) if (!c.channel) c.channel = channels.pop();
-  // Half on behalf of someone else; organisations only where the tree has them.
-  let orgs = 36;
-  for (const c of cs) if (orgs && c.country === 'no' && c.category === 'power_of_attorney' && c.channel !== 'widget') { c.on_behalf = 'organisation'; orgs--; }
-  const behalf = quota([['another_person', 600], ['self', 480], ['unknown', 84]]);
+  // Half on behalf of someone else (the fixture has no result for
+  // organisations, and power of attorney is for oneself or another person).
+  const behalf = quota([['another_person', 600], ['self', 480], ['unknown', 120]]);
   for (const c of cs) if (!c.on_behalf) c.on_behalf = behalf.pop();
+  for (const c of cs) if (c.category === 'power_of_attorney' && c.on_behalf === 'unknown') c.on_behalf = 'self';
   // One in three referred, mostly the wrong agency or no mandate.
   const outcomes = quota([['referred', 400], ['resolved', 776], ['abandoned', 24]]);
   const reasons = quota([['wrong_agency', 190], ['no_mandate', 130], ['needs_in_person', 50], ['other', 30]]);

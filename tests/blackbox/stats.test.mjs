@@ -53,8 +53,8 @@ function pushWhere(c, pred, { from = 0, ms = PUSH_WITHIN_MS, what = 'a push' } =
 
 // Walk to a result with prefilled facts and finish it; resolves with the
 // time "logged" arrived.
-const NO_BANK = { on_behalf: 'self', topic: 'login', login_method: 'bankid' }; // → no.bank
-const DK_MITID = { on_behalf: 'self', topic: 'login', login_problem: 'locked_after_wrong_attempts' }; // → dk.mitid
+const NO_BANK = { on_behalf: 'self', topic: 'login', login_method: 'bankid', login_problem: 'unknown' }; // → no.bank
+const DK_MITID = { on_behalf: 'self', topic: 'login', login_problem: 'forgotten_password' }; // → dk.mitid
 let keySeq = 0;
 async function finish(a, { country = 'no', channel = 'phone', facts, outcome = 'resolved', ...rest } = {}) {
   const lang = country === 'dk' ? 'da' : 'nb';
@@ -438,7 +438,7 @@ test('/metrics: Prometheus text whose counters move with the traffic', async () 
     assert.ok(!m3.has('vegvisar_rules_info{country="no",version="fixture-1"}'));
     // A broken one counts as failed and changes nothing else.
     tree.version = 'fixture-3';
-    tree.nodes.who.options[0].next = 'no.such.node';
+    tree.questions.find((q) => q.id === 'who').options[0].value = 'no_such_value';
     writeFileSync(join(rules, 'no.json'), JSON.stringify(tree));
     logged = d.waitForLog(/not reloaded/);
     d.proc.kill('SIGHUP');
