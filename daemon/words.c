@@ -322,13 +322,15 @@ static void words_add_set(struct words_builder *b, const json_t *root, const cha
 
 	for (size_t i = 0; i < json_array_size(list); i++) {
 		const char *s = json_string_value(json_array_get(list, i));
+		size_t n = s ? words_split(b->w->langs[li].stemmer, s, strlen(s), tok, 4) : 0;
 
-		if (!s || words_split(b->w->langs[li].stemmer, s, strlen(s), tok, 4) != 1) {
+		if (!n || n > 2) {
 			words_problem(b, "%s: %s: each entry must be one word", key,
 				      words_langs[li].lang);
 			continue;
 		}
-		json_object_set_new(set, tok[0].stem, json_true());
+		/* "don't" is "don" + "t": the "t" is what says no. */
+		json_object_set_new(set, tok[n - 1].stem, json_true());
 	}
 }
 
