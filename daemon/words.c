@@ -471,9 +471,12 @@ static const char *words_canon(const struct words_lang *l, const char *stem)
 		return s; /* a letter missing */
 	for (size_t i = 0; i < n; i++) {
 		snprintf(del, sizeof(del), "%.*s%s", (int)i, stem, stem + i + 1);
-		if ((s = json_string_value(json_object_get(l->known, del))))
+		/* Not onto a shorter stem: "their" is not "heir" with a typo. */
+		if (n > WORDS_FUZZY_MIN && (s = json_string_value(json_object_get(l->known, del))))
 			return s; /* one letter extra */
-		if ((s = json_string_value(json_object_get(l->typos, del))) && *s)
+		/* The same letter deleted from both, or "mindre" would be "minid". */
+		if ((s = json_string_value(json_object_get(l->typos, del))) && *s &&
+		    !strncmp(s, stem, i) && !strcmp(s + i + 1, stem + i + 1))
 			return s; /* one letter wrong */
 	}
 	return NULL;
@@ -489,6 +492,11 @@ static int words_negated(const struct words_lang *l, const struct words_token *t
 	for (size_t k = 1; k <= WORDS_NEG_REACH && k <= at; k++)
 		if (json_object_get(l->negation, tok[at - k].stem))
 			return 1;
+	/* "verken pass eller førerkort": what follows "eller"/"or" shares the
+	 * negation of the word before it. */
+	for (size_t k = 1; k <= WORDS_NEG_REACH && k < at; k++)
+		if (!strcmp(tok[at - k].raw, "eller") || !strcmp(tok[at - k].raw, "or"))
+			return words_negated(l, tok, at - k - 1);
 	return 0;
 }
 

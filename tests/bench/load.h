@@ -30,7 +30,7 @@ struct script {
 	unsigned ncycle;
 };
 
-extern const struct script script_steps, script_finish, script_contact;
+extern const struct script script_steps, script_finish, script_words, script_contact;
 
 #define SLOTS_MAX 8 /* open loop: send slots an agent may owe */
 

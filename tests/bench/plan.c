@@ -57,6 +57,11 @@ static int step_finish(struct bench *b, const struct plan *p)
 	return bench_phase(b, "finish", &script_finish, p->agents, p->secs, p->warmup, 0, 0);
 }
 
+static int step_words(struct bench *b, const struct plan *p)
+{
+	return bench_phase(b, "words", &script_words, p->agents, p->secs, p->warmup, 0, 0);
+}
+
 static int step_contact(struct bench *b, const struct plan *p)
 {
 	return bench_phase(b, "contact", &script_contact, p->agents, p->secs, p->warmup, 0, 0);
@@ -243,7 +248,8 @@ int plan_run(struct bench *ceiling, struct bench *target, struct plan *p)
 		plan_step fn;
 	} steps[] = {
 		{ "steps", step_steps },   { "steps-open", step_steps_open },
-		{ "finish", step_finish }, { "contact", step_contact },
+		{ "finish", step_finish }, { "words", step_words },
+		{ "contact", step_contact },
 		{ "reload", step_reload },
 	};
 	struct bench *side[2] = { ceiling, target };

@@ -205,6 +205,14 @@ static void report_targets(const struct side *ceil, const struct side *res)
 		report_per_cpu(ceil, res, "finish");
 	}
 
+	r = find_row(res, "words", "start");
+	r2 = find_row(res, "finish", "start");
+	if (r && r2 && r2->rps > 0)
+		printf("%-52s %-8s %.0f vs %.0f starts/s = %.0f%% (p99 %.0f vs %.0f us)\n",
+		       "start from the caller's words >= 90% of from facts",
+		       verdict(r->rps / r2->rps >= 0.90 && !r->errors), r->rps, r2->rps,
+		       100 * r->rps / r2->rps, r->p99, r2->p99);
+
 	r = find_row(res, "steps-small-idle", "answer");
 	r2 = find_row(res, "steps-small", "answer");
 	m = find_metric(res, "idle-1", "idle_conns");
