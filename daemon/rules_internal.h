@@ -199,6 +199,9 @@ struct rules_state {
 	int16_t value[RULES_MAX_FACTS];
 	uint64_t known; /* bit f: value[f] is set */
 };
+/* The best result that facts (fact → value) decide on their own, or
+ * t->fallback when none does: what a search for those facts shows first. */
+size_t triage_best_match(const struct rules_tree *t, const json_t *facts, int citizen);
 /* What a walk does next from state s: a question (with the option values
  * worth offering in *offer) or a result. citizen: only citizens' questions. */
 size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int citizen,

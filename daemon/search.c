@@ -39,7 +39,8 @@ struct search_country {
 
 struct search_index {
 	sqlite3 *db;
-	sqlite3_stmt *item; /* an entity's texts in one language */
+	sqlite3_stmt *item;    /* an entity's texts in one language */
+	sqlite3_stmt *by_node; /* the entity of a result, by node id and country */
 	struct search_country countries[RULES_NCOUNTRIES];
 	size_t docs;
 };
@@ -372,7 +373,11 @@ struct search_index *search_build(const struct rulebook *rb, char *err, size_t e
 	    sqlite3_prepare_v2(ix->db,
 			       "SELECT id, kind, node, destination, title, lead FROM doc"
 			       " WHERE entity = ?1 AND lang IN (?2, '')",
-			       -1, &ix->item, NULL) != SQLITE_OK) {
+			       -1, &ix->item, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ix->db,
+			       "SELECT entity FROM doc WHERE node = ?1 AND kind = 'result'"
+			       " AND destination LIKE ?2 LIMIT 1",
+			       -1, &ix->by_node, NULL) != SQLITE_OK) {
 		search_fail(&b, "prepare");
 		goto fail;
 	}
@@ -401,6 +406,7 @@ void search_free(struct search_index *ix)
 		sqlite3_finalize(ix->countries[c].snippet);
 	}
 	sqlite3_finalize(ix->item);
+	sqlite3_finalize(ix->by_node);
 	sqlite3_close(ix->db);
 	free(ix);
 }
@@ -644,6 +650,49 @@ static void search_by_facts(const struct search_request *req, json_t *items, sql
 		}
 }
 
+/* The result the facts decide on their own goes first, fetched if the words
+ * did not find it: a sentence whose facts name a result finds that result. */
+static void search_put_first(struct search_index *ix, const struct search_request *req,
+			     const char *country, json_t *items, sqlite3_int64 *docs)
+{
+	size_t n = json_array_size(items), at = n;
+	const struct rules_node *best;
+	sqlite3_int64 doc;
+	json_t *item = NULL;
+	char like[16];
+
+	if (!req->tree || !req->facts)
+		return;
+	best = &req->tree->nodes[triage_best_match(req->tree, req->facts, req->citizen)];
+	if (best == &req->tree->nodes[req->tree->fallback])
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(items, i), "node")) ?: "",
+			    best->id))
+			at = i;
+	if (at == n) {
+		snprintf(like, sizeof(like), "%.2s.%%", country);
+		sqlite3_bind_text(ix->by_node, 1, best->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ix->by_node, 2, like, -1, SQLITE_STATIC);
+		if (sqlite3_step(ix->by_node) == SQLITE_ROW)
+			item = search_item(ix, sqlite3_column_int64(ix->by_node, 0), req->lang, &doc);
+		sqlite3_reset(ix->by_node);
+		if (!item)
+			return;
+		if (n == SEARCH_CANDIDATES)
+			json_array_remove(items, --n);
+		json_array_append_new(items, item);
+		docs[n] = doc;
+		at = n;
+	}
+	item = json_incref(json_array_get(items, at));
+	doc = docs[at];
+	json_array_remove(items, at);
+	json_array_insert_new(items, 0, item);
+	memmove(docs + 1, docs, at * sizeof(*docs));
+	docs[0] = doc;
+}
+
 enum search_status search_run(struct search_index *ix, const struct search_request *req,
 			      json_t **items, char *err, size_t errlen)
 {
@@ -691,6 +740,7 @@ enum search_status search_run(struct search_index *ix, const struct search_reque
 	sqlite3_clear_bindings(st);
 	if (req->facts) {
 		search_by_facts(req, out, docs);
+		search_put_first(ix, req, sc->name, out, docs);
 		while (json_array_size(out) > limit)
 			json_array_remove(out, json_array_size(out) - 1);
 	}

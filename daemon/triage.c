@@ -122,6 +122,28 @@ size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int 
 	return q;
 }
 
+size_t triage_best_match(const struct rules_tree *t, const json_t *facts, int citizen)
+{
+	struct rules_state st = { .known = 0 };
+	size_t best = t->fallback;
+
+	for (size_t f = 0; f < t->rb->nfacts; f++) {
+		const char *v = json_string_value(json_object_get(facts, t->rb->facts[f]));
+
+		st.value[f] = (int16_t)rules_value_index(t->rb, (int)f, v);
+		if (st.value[f] != RULES_NO_VALUE)
+			st.known |= UINT64_C(1) << f;
+	}
+	for (size_t r = t->questions; r < t->nnodes; r++) {
+		const struct rules_node *n = &t->nodes[r];
+
+		if ((!citizen || n->citizen) && !(n->when_facts & ~st.known) &&
+		    triage_fits(&st, n->when, n->nwhen) && r != best && triage_beats(t, r, best))
+			best = r;
+	}
+	return best;
+}
+
 /* --- the walk ------------------------------------------------------------- */
 
 static const struct rules_node *triage_node(const struct triage *tr)

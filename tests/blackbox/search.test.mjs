@@ -166,7 +166,7 @@ test('errors: empty or long q, unknown country, lang not in the tree, unknown fi
   assert.equal(r.type, 'results');
   r = await a.request({ type: 'search', q: 'glemt passord', country: 'no' });
   assert.equal(r.type, 'results');
-  assert.match(r.items[0].title, /passord/i, JSON.stringify(r.items[0]));
+  assert.ok(r.items.slice(0, 3).some((it) => /passord/i.test(it.title)), JSON.stringify(r.items.slice(0, 3)));
   // An agent whose hello language is not in the tree must name one.
   r = await a.request({ type: 'search', q: 'MitID', country: 'dk' });
   assert.equal(r.code, 'bad_request');
