@@ -14,6 +14,7 @@
 #define WORDS_NEG_REACH 2    /* a negation counts this many words ahead */
 #define WORDS_AGE_REACH 3    /* an age this many words after a relation */
 #define WORDS_MAX_AGE 120
+#define WORDS_PREFIX_KEY 3 /* prefix phrases are found by their first letters */
 
 static const struct {
 	const char *lang, *algorithm;
@@ -39,7 +40,8 @@ struct words_lang {
 	struct words_phrase *phrases;
 	size_t nphrases, phrases_cap;
 	json_t *by_first; /* stem → array of phrase indexes starting with it */
-	json_t *prefixed; /* phrase indexes whose first part is a prefix */
+	json_t *prefixed; /* first 3 letters of a prefix → phrases starting with it */
+	json_t *short_prefixed; /* phrases whose first prefix is shorter than that */
 	json_t *known;    /* every stem some phrase uses → true */
 	json_t *typos;    /* a stem with one letter deleted → the stem (or "" if two) */
 	json_t *negation, *age; /* stem → true */
@@ -280,7 +282,18 @@ static void words_add_phrase(struct words_builder *b, struct words_lang *l, cons
 	}
 	json_object_set_new(seen, key, json_string(vname));
 	if (l->parts[ph->first].prefix) {
-		json_array_append_new(l->prefixed, json_integer((json_int_t)l->nphrases));
+		const char *pre = l->parts[ph->first].s;
+		char key3[WORDS_PREFIX_KEY + 1];
+		json_t *list;
+
+		if (strlen(pre) < WORDS_PREFIX_KEY) {
+			json_array_append_new(l->short_prefixed, json_integer((json_int_t)l->nphrases));
+		} else {
+			snprintf(key3, sizeof(key3), "%.*s", WORDS_PREFIX_KEY, pre);
+			if (!(list = json_object_get(l->prefixed, key3)))
+				json_object_set_new(l->prefixed, key3, list = json_array());
+			json_array_append_new(list, json_integer((json_int_t)l->nphrases));
+		}
 	} else {
 		json_t *list = json_object_get(l->by_first, l->parts[ph->first].s);
 
@@ -401,7 +414,8 @@ struct words *words_build(const json_t *root, const json_t *vocabulary, words_re
 		struct words_lang *l = &b.w->langs[li];
 
 		l->by_first = json_object();
-		l->prefixed = json_array();
+		l->prefixed = json_object();
+		l->short_prefixed = json_array();
 		l->known = json_object();
 		l->typos = json_object();
 		l->negation = json_object();
@@ -444,6 +458,7 @@ void words_free(struct words *w)
 		free(l->phrases);
 		json_decref(l->by_first);
 		json_decref(l->prefixed);
+		json_decref(l->short_prefixed);
 		json_decref(l->known);
 		json_decref(l->typos);
 		json_decref(l->negation);
@@ -591,13 +606,18 @@ size_t words_derive(const struct words *w, const char *lang, const char *text, s
 	for (size_t i = 0; i < ntok; i++)
 		tok[i].canon = words_canon(l, tok[i].stem);
 	for (size_t i = 0; i < ntok; i++) {
-		if (tok[i].canon && (list = json_object_get(l->by_first, tok[i].canon)))
-			for (size_t k = 0; k < json_array_size(list); k++)
+		char key3[WORDS_PREFIX_KEY + 1];
+		const json_t *lists[3] = { NULL, NULL, l->short_prefixed };
+
+		snprintf(key3, sizeof(key3), "%.*s", WORDS_PREFIX_KEY, tok[i].raw);
+		if (tok[i].canon)
+			lists[0] = json_object_get(l->by_first, tok[i].canon);
+		if (strlen(key3) == WORDS_PREFIX_KEY)
+			lists[1] = json_object_get(l->prefixed, key3);
+		for (size_t li2 = 0; li2 < 3; li2++)
+			for (size_t k = 0; (list = lists[li2]) && k < json_array_size(list); k++)
 				words_try(l, (size_t)json_integer_value(json_array_get(list, k)), tok,
 					  ntok, i, best, words);
-		for (size_t k = 0; k < json_array_size(l->prefixed); k++)
-			words_try(l, (size_t)json_integer_value(json_array_get(l->prefixed, k)), tok,
-				  ntok, i, best, words);
 	}
 	words_people(w, l, tok, ntok, best, words);
 	for (size_t f = 0; f < 64 && n < max; f++)
