@@ -141,8 +141,7 @@ void handle_send_step(struct handler_ctx *h, struct session *s)
 	handle_send_step_understood(h, s, NULL);
 }
 
-void handle_send_step_understood(struct handler_ctx *h, struct session *s,
-				 const json_t *understood)
+void handle_send_step_understood(struct handler_ctx *h, struct session *s, const json_t *understood)
 {
 	struct jbuf b = { 0 };
 
@@ -277,8 +276,8 @@ static json_t *handle_read_text(struct handler_ctx *h, json_t **understood)
 
 static int handle_start(struct handler_ctx *h)
 {
-	static const char *const keys[] = { "type",  "id",    "country", "channel",
-					    "lang",  "facts", "text",    NULL };
+	static const char *const keys[] = { "type", "id",    "country", "channel",
+					    "lang", "facts", "text",    NULL };
 	json_t *msg = h->msg, *understood = NULL;
 	struct session *s;
 

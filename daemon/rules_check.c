@@ -71,9 +71,10 @@ static void rules_check_overlaps(struct rules_loader *ld, struct rules_tree *t)
 			    !rules_overlap(ra, rb))
 				continue;
 			if (++reports <= RULES_CHECK_MAX_REPORTS)
-				rules_problem(ld, NULL,
-					      "results \"%s\" and \"%s\" can match the same facts and neither wins: give one a higher \"priority\", or tell them apart by a fact",
-					      ra->id, rb->id);
+				rules_problem(
+					ld, NULL,
+					"results \"%s\" and \"%s\" can match the same facts and neither wins: give one a higher \"priority\", or tell them apart by a fact",
+					ra->id, rb->id);
 		}
 	if (reports > RULES_CHECK_MAX_REPORTS)
 		rules_problem(ld, NULL, "and %zu more pairs of results like that",
@@ -155,7 +156,9 @@ static void rules_check_walks(struct rules_loader *ld, struct rules_tree *t)
 		empty.value[f] = RULES_NO_VALUE;
 	empty.known = 0;
 	for (int citizen = 0; citizen <= 1; citizen++) {
-		struct rules_walker w = { .ld = ld, .t = t, .citizen = citizen, .reached = reached };
+		struct rules_walker w = {
+			.ld = ld, .t = t, .citizen = citizen, .reached = reached
+		};
 
 		rules_walk(&w, &empty, 0);
 		if (w.steps > RULES_CHECK_BUDGET)
@@ -170,9 +173,10 @@ static void rules_check_walks(struct rules_loader *ld, struct rules_tree *t)
 	 * facts no walk asks for (prefilled, handed off). */
 	for (size_t r = 0; r < t->results; r++)
 		if (!reached[r] && t->questions + r != t->fallback)
-			rules_problem(ld, NULL,
-				      "result \"%s\": no walk reaches it (a result that always wins over it matches the same facts, or its facts cannot all be asked)",
-				      t->nodes[t->questions + r].id);
+			rules_problem(
+				ld, NULL,
+				"result \"%s\": no walk reaches it (a result that always wins over it matches the same facts, or its facts cannot all be asked)",
+				t->nodes[t->questions + r].id);
 	free(reached);
 }
 

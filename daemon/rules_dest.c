@@ -18,16 +18,17 @@ static const struct rules_key rules_dests_keys[] = { { "country", RULES_STRING, 
 						     { "destinations", RULES_ARRAY, 1 },
 						     { NULL, 0, 0 } };
 static const struct rules_key rules_dest_keys[] = {
-	{ "id", RULES_STRING, 1 },   { "name", RULES_OBJECT, 1 },  { "mandate", RULES_OBJECT, 1 },
+	{ "id", RULES_STRING, 1 },    { "name", RULES_OBJECT, 1 }, { "mandate", RULES_OBJECT, 1 },
 	{ "phone", RULES_OBJECT, 0 }, { "web", RULES_OBJECT, 0 },  { "hours", RULES_OBJECT, 0 },
 	{ "other", RULES_OBJECT, 0 }, { "note", RULES_STRING, 0 }, { NULL, 0, 0 }
 };
-static const struct rules_key rules_field_keys[] = {
-	{ "text", RULES_OBJECT, 1 },       { "dial", RULES_STRING, 0 },
-	{ "source", RULES_STRING, 0 },     { "checked", RULES_STRING, 0 },
-	{ "unconfirmed", RULES_BOOL, 0 }, { "note", RULES_STRING, 0 },
-	{ NULL, 0, 0 }
-};
+static const struct rules_key rules_field_keys[] = { { "text", RULES_OBJECT, 1 },
+						     { "dial", RULES_STRING, 0 },
+						     { "source", RULES_STRING, 0 },
+						     { "checked", RULES_STRING, 0 },
+						     { "unconfirmed", RULES_BOOL, 0 },
+						     { "note", RULES_STRING, 0 },
+						     { NULL, 0, 0 } };
 
 /* YYYY-MM-DD, with a plausible month and day. */
 static int rules_date_valid(const char *s)
@@ -157,8 +158,7 @@ json_t *rules_destination_localized(const struct rulebook *rb, const char *id, c
 		else
 			json_array_append_new(sources,
 					      json_pack("{s:s, s:O, s:O}", "field", *f, "url",
-							json_object_get(field, "source"),
-							"checked",
+							json_object_get(field, "source"), "checked",
 							json_object_get(field, "checked")));
 	}
 	json_object_set_new(out, "sources", sources);
@@ -179,8 +179,8 @@ const json_t *rules_destination(const struct rulebook *rb, const char *id)
 
 const char *rules_destination_name(const struct rulebook *rb, const char *id, const char *lang)
 {
-	const json_t *text = json_object_get(json_object_get(rules_destination(rb, id), "name"),
-					     "text");
+	const json_t *text =
+		json_object_get(json_object_get(rules_destination(rb, id), "name"), "text");
 	const char *s;
 
 	if (json_is_string(text))

@@ -42,7 +42,7 @@ struct rules_cond {
 /* One answer a question offers. */
 struct rules_option {
 	const char *value;
-	int vindex; /* the value's index in the vocabulary */
+	int vindex;    /* the value's index in the vocabulary */
 	json_t *label; /* lang → text */
 };
 
@@ -88,8 +88,8 @@ struct rules_tree {
 	json_t *index; /* node id → index into nodes */
 	struct rules_node *nodes;
 	size_t nnodes;
-	size_t questions, results; /* nodes[0 .. questions-1] are the questions */
-	size_t fallback;           /* the result whose `when` is empty */
+	size_t questions, results;           /* nodes[0 .. questions-1] are the questions */
+	size_t fallback;                     /* the result whose `when` is empty */
 	size_t question_of[RULES_MAX_FACTS]; /* fact → its question, or RULES_NO_NODE */
 	uint64_t askable[2]; /* facts a question asks: [0] of any audience, [1] citizens' */
 	/* beats[a * results + b]: result a wins over result b when both match
@@ -144,7 +144,7 @@ struct rules_key {
 
 extern const char *const rules_countries[RULES_NCOUNTRIES];
 
-/* Loading helpers (rules.c). */
+/* Loading helpers (rules_json.c). */
 void rules_problem(struct rules_loader *ld, const char *where, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 json_t *rules_read(struct rules_loader *ld, const char *name);
@@ -161,6 +161,10 @@ void rules_check_country(struct rules_loader *ld, const json_t *root, const char
 /* Checks a per-language object against langs: a non-empty string for each. */
 void rules_check_texts(struct rules_loader *ld, const json_t *langs, const char *where,
 		       const char *key, const json_t *texts);
+
+/* One country's questions and results (rules_tree.c). */
+struct rules_tree *rules_load_tree(struct rules_loader *ld, enum rules_country c);
+void rules_tree_free(struct rules_tree *t);
 
 /* Destinations (rules_dest.c). */
 json_t *rules_load_destinations(struct rules_loader *ld, enum rules_country c);

@@ -25,7 +25,7 @@
 #define SEARCH_STEM_MIN 5     /* characters a word keeps when an ending is cut off */
 #define SEARCH_LEAD_BYTES 160 /* a snippet cut from the start of a text */
 #define SEARCH_SNIPPET_TOKENS "16"
-#define SEARCH_CANDIDATES 30  /* ranked by the words, then re-ranked by facts */
+#define SEARCH_CANDIDATES 30 /* ranked by the words, then re-ranked by facts */
 
 /* bm25 weights of the columns (search_internal.h): head, body, extra, ctx. */
 #define SEARCH_WEIGHTS "3.0, 1.0, 0.5, 1.0"
@@ -221,7 +221,8 @@ static int search_add_tree(struct search_builder *b, const struct rules_tree *t)
 
 	for (size_t n = 0; n < t->nnodes && !rc; n++, b->entity++)
 		for (size_t l = 0; l < json_array_size(t->langs) && !rc; l++)
-			rc = search_add_node(b, t, n, json_string_value(json_array_get(t->langs, l)));
+			rc = search_add_node(b, t, n,
+					     json_string_value(json_array_get(t->langs, l)));
 	return rc;
 }
 
@@ -667,7 +668,8 @@ static void search_put_first(struct search_index *ix, const struct search_reques
 	if (best == &req->tree->nodes[req->tree->fallback])
 		return;
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(json_string_value(json_object_get(json_array_get(items, i), "node")) ?: "",
+		if (!strcmp(json_string_value(json_object_get(json_array_get(items, i), "node"))
+				    ?: "",
 			    best->id))
 			at = i;
 	if (at == n) {
@@ -675,7 +677,8 @@ static void search_put_first(struct search_index *ix, const struct search_reques
 		sqlite3_bind_text(ix->by_node, 1, best->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ix->by_node, 2, like, -1, SQLITE_STATIC);
 		if (sqlite3_step(ix->by_node) == SQLITE_ROW)
-			item = search_item(ix, sqlite3_column_int64(ix->by_node, 0), req->lang, &doc);
+			item = search_item(ix, sqlite3_column_int64(ix->by_node, 0), req->lang,
+					   &doc);
 		sqlite3_reset(ix->by_node);
 		if (!item)
 			return;

@@ -88,7 +88,8 @@ size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int 
 	for (r = t->questions; r < t->nnodes; r++) {
 		n = &t->nodes[r];
 		/* A citizen's own walk never ends at a result meant for agents. */
-		contender[r - t->questions] = (!citizen || n->citizen) && triage_fits(s, n->when, n->nwhen);
+		contender[r - t->questions] =
+			(!citizen || n->citizen) && triage_fits(s, n->when, n->nwhen);
 		if (contender[r - t->questions] && !(n->when_facts & ~s->known)) {
 			contender[r - t->questions] = 0;
 			if (r != best && triage_beats(t, r, best))
@@ -109,7 +110,8 @@ size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int 
 	if (!need)
 		return best;
 	for (q = 0; q < t->questions; q++)
-		if ((need & (UINT64_C(1) << t->nodes[q].findex)) && (!citizen || t->nodes[q].citizen))
+		if ((need & (UINT64_C(1) << t->nodes[q].findex)) &&
+		    (!citizen || t->nodes[q].citizen))
 			break;
 	for (r = t->questions; r < t->nnodes; r++) {
 		if (!contender[r - t->questions])
@@ -446,7 +448,8 @@ static char *triage_question_head(const struct rules_node *n, const char *lang)
 
 static char *triage_option_text(const struct rules_option *o, const char *lang)
 {
-	json_t *j = json_pack("{s:s, s:o}", "value", o->value, "label", triage_text(o->label, lang));
+	json_t *j =
+		json_pack("{s:s, s:o}", "value", o->value, "label", triage_text(o->label, lang));
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
 	json_decref(j);
@@ -457,12 +460,11 @@ static char *triage_option_text(const struct rules_option *o, const char *lang)
 static char *triage_result_text(const struct rules_tree *t, const struct rules_node *n,
 				const char *lang, int citizen)
 {
-	json_t *r = json_pack("{s:s, s:o, s:s, s:b, s:o, s:o}", "node", n->id, "title",
-			      triage_text(n->title, lang), "category", n->category, "first_line",
-			      n->first_line, "advice",
-			      triage_text(citizen ? n->advice_citizen : n->advice_agent, lang),
-			      "destination",
-			      rules_destination_localized(t->rb, n->destination, lang));
+	json_t *r = json_pack(
+		"{s:s, s:o, s:s, s:b, s:o, s:o}", "node", n->id, "title",
+		triage_text(n->title, lang), "category", n->category, "first_line", n->first_line,
+		"advice", triage_text(citizen ? n->advice_citizen : n->advice_agent, lang),
+		"destination", rules_destination_localized(t->rb, n->destination, lang));
 	char *text = NULL;
 
 	if (r && n->bring)
@@ -508,8 +510,7 @@ static int triage_write_options(const struct triage *tr, size_t slot, struct jbu
 	int first = 1;
 
 	for (size_t i = 0; i < n->noptions; i++) {
-		if (i != n->unknown_option &&
-		    !(tr->offer & (UINT64_C(1) << n->options[i].vindex)))
+		if (i != n->unknown_option && !(tr->offer & (UINT64_C(1) << n->options[i].vindex)))
 			continue;
 		w = &t->option_wire[(t->option_base[tr->cur] + i) * t->nlangs + slot];
 		if (!w->text && !triage_cached((struct rules_wire *)w,
@@ -541,14 +542,15 @@ static void triage_write_because(const struct triage *tr, size_t slot, struct jb
 		if (tr->st.value[f] == RULES_NO_VALUE ||
 		    !(n->when[i].values & (UINT64_C(1) << tr->st.value[f])))
 			continue;
-		value = tr->rb->facts[f] ? json_string_value(json_object_get(tr->facts,
-									     tr->rb->facts[f]))
-					 : NULL;
+		value = tr->rb->facts[f]
+				? json_string_value(json_object_get(tr->facts, tr->rb->facts[f]))
+				: NULL;
 		q = &t->nodes[t->question_of[f]];
 		label = value;
 		for (size_t o = 0; o < q->noptions; o++)
 			if (!strcmp(q->options[o].value, value))
-				label = json_string_value(json_object_get(q->options[o].label, lang));
+				label = json_string_value(
+					json_object_get(q->options[o].label, lang));
 		jbuf_lit(b, first ? "{\"fact\":" : ",{\"fact\":");
 		jbuf_str(b, tr->rb->facts[f]);
 		jbuf_lit(b, ",\"value\":");

@@ -18,7 +18,9 @@
 
 static const struct {
 	const char *lang, *algorithm;
-} words_langs[] = { { "nb", "norwegian" }, { "nn", "norwegian" }, { "da", "danish" },
+} words_langs[] = { { "nb", "norwegian" },
+		    { "nn", "norwegian" },
+		    { "da", "danish" },
 		    { "en", "english" } };
 #define WORDS_NLANGS (sizeof(words_langs) / sizeof(words_langs[0]))
 
@@ -39,11 +41,11 @@ struct words_lang {
 	size_t nparts, parts_cap;
 	struct words_phrase *phrases;
 	size_t nphrases, phrases_cap;
-	json_t *by_first; /* stem → array of phrase indexes starting with it */
-	json_t *prefixed; /* first 3 letters of a prefix → phrases starting with it */
+	json_t *by_first;       /* stem → array of phrase indexes starting with it */
+	json_t *prefixed;       /* first 3 letters of a prefix → phrases starting with it */
 	json_t *short_prefixed; /* phrases whose first prefix is shorter than that */
-	json_t *known;    /* every stem some phrase uses → true */
-	json_t *typos;    /* a stem with one letter deleted → the stem (or "" if two) */
+	json_t *known;          /* every stem some phrase uses → true */
+	json_t *typos;          /* a stem with one letter deleted → the stem (or "" if two) */
 	json_t *negation, *age; /* stem → true */
 };
 
@@ -169,7 +171,7 @@ static size_t words_split(struct sb_stemmer *st, const char *text, size_t len,
 			words_stem(st, tok[n].raw, tok[n].stem, sizeof(tok[n].stem));
 			tok[n].canon = NULL;
 			tok[n].number = strspn(tok[n].raw, "0123456789") == strlen(tok[n].raw) &&
-						strlen(tok[n].raw) <= 3
+							strlen(tok[n].raw) <= 3
 						? atoi(tok[n].raw)
 						: -1;
 			n++;
@@ -213,7 +215,8 @@ static void words_add_typos(struct words_lang *l, const char *stem)
 		if (!had)
 			json_object_set_new(l->typos, del, json_string(stem));
 		else if (strcmp(had, stem))
-			json_object_set_new(l->typos, del, json_string("")); /* two stems: neither */
+			json_object_set_new(l->typos, del,
+					    json_string("")); /* two stems: neither */
 	}
 }
 
@@ -273,11 +276,12 @@ static void words_add_phrase(struct words_builder *b, struct words_lang *l, cons
 			klen = sizeof(key) - 1;
 	}
 	/* The same words for two values of one fact cannot both be right. */
-	vname = json_string_value(json_array_get(json_object_get(b->vocabulary, fname), (size_t)value));
+	vname = json_string_value(
+		json_array_get(json_object_get(b->vocabulary, fname), (size_t)value));
 	snprintf(key + klen, sizeof(key) - klen, "|%s", fname);
 	if ((had = json_string_value(json_object_get(seen, key))) && strcmp(had, vname)) {
-		words_problem(b, "%s: phrase \"%s\" is listed for %s=%s and %s=%s", lang,
-			      text, fname, had, fname, vname);
+		words_problem(b, "%s: phrase \"%s\" is listed for %s=%s and %s=%s", lang, text,
+			      fname, had, fname, vname);
 		return;
 	}
 	json_object_set_new(seen, key, json_string(vname));
@@ -287,7 +291,8 @@ static void words_add_phrase(struct words_builder *b, struct words_lang *l, cons
 		json_t *list;
 
 		if (strlen(pre) < WORDS_PREFIX_KEY) {
-			json_array_append_new(l->short_prefixed, json_integer((json_int_t)l->nphrases));
+			json_array_append_new(l->short_prefixed,
+					      json_integer((json_int_t)l->nphrases));
 		} else {
 			snprintf(key3, sizeof(key3), "%.*s", WORDS_PREFIX_KEY, pre);
 			if (!(list = json_object_get(l->prefixed, key3)))
@@ -298,7 +303,8 @@ static void words_add_phrase(struct words_builder *b, struct words_lang *l, cons
 		json_t *list = json_object_get(l->by_first, l->parts[ph->first].s);
 
 		if (!list)
-			json_object_set_new(l->by_first, l->parts[ph->first].s, list = json_array());
+			json_object_set_new(l->by_first, l->parts[ph->first].s,
+					    list = json_array());
 		json_array_append_new(list, json_integer((json_int_t)l->nphrases));
 	}
 	l->nphrases++;
@@ -327,8 +333,8 @@ static int words_fact_index(const json_t *vocabulary, const char *fact)
 }
 
 /* "negation" and "age": lang → words, each stored stemmed. */
-static void words_add_set(struct words_builder *b, const json_t *root, const char *key,
-			  size_t li, json_t *set)
+static void words_add_set(struct words_builder *b, const json_t *root, const char *key, size_t li,
+			  json_t *set)
 {
 	const json_t *list = json_object_get(json_object_get(root, key), words_langs[li].lang);
 	struct words_token tok[4];
@@ -367,26 +373,28 @@ static void words_add_facts(struct words_builder *b, const json_t *facts)
 			int v = words_index(ids, value);
 
 			if (v < 0) {
-				words_problem(b, "\"%s\" is not a value of fact \"%s\"",
-					      value, fact);
+				words_problem(b, "\"%s\" is not a value of fact \"%s\"", value,
+					      fact);
 				continue;
 			}
 			json_object_foreach(langs, lang, list) {
-				for (li = 0; li < WORDS_NLANGS && strcmp(words_langs[li].lang, lang);
-				     li++)
+				for (li = 0;
+				     li < WORDS_NLANGS && strcmp(words_langs[li].lang, lang); li++)
 					;
 				if (li == WORDS_NLANGS || !json_is_array(list)) {
-					words_problem(b,
-						      "%s=%s: \"%s\" must be one of nb, nn, da, en with a list of phrases",
-						      fact, value, lang);
+					words_problem(
+						b,
+						"%s=%s: \"%s\" must be one of nb, nn, da, en with a list of phrases",
+						fact, value, lang);
 					continue;
 				}
 				for (size_t i = 0; i < json_array_size(list); i++) {
 					const char *s = json_string_value(json_array_get(list, i));
 
 					if (!s)
-						words_problem(b, "%s=%s: %s: phrase %zu must be a string",
-							      fact, value, lang, i + 1);
+						words_problem(
+							b, "%s=%s: %s: phrase %zu must be a string",
+							fact, value, lang, i + 1);
 					else
 						words_add_phrase(b, &b->w->langs[li], lang, f, v, s,
 								 seen[li]);
@@ -421,8 +429,7 @@ struct words *words_build(const json_t *root, const json_t *vocabulary, words_re
 		l->negation = json_object();
 		l->age = json_object();
 		if (!(l->stemmer = sb_stemmer_new(words_langs[li].algorithm, "UTF_8"))) {
-			words_problem(&b, "no Snowball stemmer for %s",
-				      words_langs[li].algorithm);
+			words_problem(&b, "no Snowball stemmer for %s", words_langs[li].algorithm);
 			continue;
 		}
 		words_add_set(&b, root, "negation", li, l->negation);
@@ -499,7 +506,8 @@ static const char *words_canon(const struct words_lang *l, const char *stem)
 
 static int words_part_matches(const struct words_part *p, const struct words_token *t)
 {
-	return p->prefix ? !strncmp(t->raw, p->s, strlen(p->s)) : t->canon && !strcmp(t->canon, p->s);
+	return p->prefix ? !strncmp(t->raw, p->s, strlen(p->s))
+			 : t->canon && !strcmp(t->canon, p->s);
 }
 
 static int words_negated(const struct words_lang *l, const struct words_token *tok, size_t at)
@@ -560,8 +568,8 @@ static void words_people(const struct words *w, const struct words_lang *l,
 
 	if (rel && rel->value >= 0 && w->on_behalf >= 0 && w->another_person >= 0 &&
 	    best[w->on_behalf].value < 0) {
-		best[w->on_behalf] = (struct words_hit){ w->on_behalf, w->another_person,
-							 rel->start, rel->len };
+		best[w->on_behalf] =
+			(struct words_hit){ w->on_behalf, w->another_person, rel->start, rel->len };
 		words[w->on_behalf] = 1;
 	}
 	if (w->age_band < 0 || best[w->age_band].value >= 0)
@@ -616,8 +624,8 @@ size_t words_derive(const struct words *w, const char *lang, const char *text, s
 			lists[1] = json_object_get(l->prefixed, key3);
 		for (size_t li2 = 0; li2 < 3; li2++)
 			for (size_t k = 0; (list = lists[li2]) && k < json_array_size(list); k++)
-				words_try(l, (size_t)json_integer_value(json_array_get(list, k)), tok,
-					  ntok, i, best, words);
+				words_try(l, (size_t)json_integer_value(json_array_get(list, k)),
+					  tok, ntok, i, best, words);
 	}
 	words_people(w, l, tok, ntok, best, words);
 	for (size_t f = 0; f < 64 && n < max; f++)
