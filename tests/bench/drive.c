@@ -19,8 +19,8 @@ const char *const msg_type_names[MT_COUNT] = {
  * below), then goes back, so every message is a step the engine decides. */
 #define FACTS_LOGIN "{\"topic\":\"login\"}"
 /* Every fact of that walk known up front: start lands on the result. */
-#define FACTS_RESULT                                                                               \
-	"{\"on_behalf\":\"self\",\"topic\":\"login\",\"login_method\":\"minid\","                  \
+#define FACTS_RESULT                                                              \
+	"{\"on_behalf\":\"self\",\"topic\":\"login\",\"login_method\":\"minid\"," \
 	"\"login_problem\":\"locked_after_wrong_attempts\"}"
 #define NOTE "Innringer har sperret MinID etter tre feil koder, ringte fra 912 34 567."
 
@@ -37,8 +37,7 @@ const struct script script_finish = { "finish", NULL, 0, finish_cycle, 2 };
 /* The same from the caller's words: the daemon reads the facts from the
  * sentence. Measured against "finish" in the same run, so the ratio is the
  * cost of reading the words. */
-#define WORDS                                                                                      \
-	"text:Moren min p\u00e5 88 har glemt passordet til MinID og kommer ikke inn p\u00e5 nav.no"
+#define WORDS "text:Moren min p\u00e5 88 har glemt passordet til MinID og kommer ikke inn p\u00e5 nav.no"
 static const struct step words_cycle[] = { { MT_START, WORDS }, { MT_FINISH, NULL } };
 const struct script script_words = { "words", NULL, 0, words_cycle, 2 };
 
@@ -49,7 +48,7 @@ static const struct step contact_cycle[] = {
 };
 const struct script script_contact = { "contact", NULL, 0, contact_cycle, 5 };
 
-#define DRAIN_NS 5000000000ull /* how long a phase waits for its last replies */
+#define DRAIN_NS 5000000000ull   /* how long a phase waits for its last replies */
 #define OPEN_TIMEOUT_NS 120000000000ull
 
 /* --- reading replies ---------------------------------------------------- */
@@ -100,7 +99,7 @@ static int64_t reply_int(const char *text, const char *key)
 }
 
 static const char *const expected_reply[MT_COUNT] = {
-	[MT_HELLO] = "welcome", [MT_START] = "step",    [MT_ANSWER] = "step",
+	[MT_HELLO] = "welcome", [MT_START] = "step", [MT_ANSWER] = "step",
 	[MT_BACK] = "step",     [MT_FINISH] = "logged",
 };
 
@@ -179,49 +178,41 @@ static int agent_send(struct agent *a, enum msg_type type, const char *arg, uint
 	switch (type) {
 	case MT_HELLO:
 		if (a->who == WHO_CITIZEN)
-			n = snprintf(
-				buf, sizeof(buf),
-				"{\"type\":\"hello\",\"id\":%u,\"role\":\"citizen\",\"lang\":\"nb\"}",
-				id);
+			n = snprintf(buf, sizeof(buf),
+				     "{\"type\":\"hello\",\"id\":%u,\"role\":\"citizen\",\"lang\":\"nb\"}",
+				     id);
 		else
-			n = snprintf(
-				buf, sizeof(buf),
-				"{\"type\":\"hello\",\"id\":%u,\"role\":\"%s\",\"token\":\"%s\","
-				"\"lang\":\"nb\"}",
-				id, role, a->who == WHO_AGENT ? b->token : b->sup_token);
+			n = snprintf(buf, sizeof(buf),
+				     "{\"type\":\"hello\",\"id\":%u,\"role\":\"%s\",\"token\":\"%s\","
+				     "\"lang\":\"nb\"}",
+				     id, role, a->who == WHO_AGENT ? b->token : b->sup_token);
 		break;
 	case MT_START:
 		if (!strncmp(arg, "text:", 5))
-			n = snprintf(
-				buf, sizeof(buf),
-				"{\"type\":\"start\",\"id\":%u,\"country\":\"no\",\"channel\":\"phone\","
-				"\"lang\":\"nb\",\"text\":\"%s\"}",
-				id, arg + 5);
+			n = snprintf(buf, sizeof(buf),
+				     "{\"type\":\"start\",\"id\":%u,\"country\":\"no\",\"channel\":\"phone\","
+				     "\"lang\":\"nb\",\"text\":\"%s\"}",
+				     id, arg + 5);
 		else
-			n = snprintf(
-				buf, sizeof(buf),
-				"{\"type\":\"start\",\"id\":%u,\"country\":\"no\",\"channel\":\"phone\","
-				"\"lang\":\"nb\",\"facts\":%s}",
-				id, arg);
+			n = snprintf(buf, sizeof(buf),
+				     "{\"type\":\"start\",\"id\":%u,\"country\":\"no\",\"channel\":\"phone\","
+				     "\"lang\":\"nb\",\"facts\":%s}",
+				     id, arg);
 		break;
 	case MT_ANSWER:
 		n = snprintf(buf, sizeof(buf),
-			     "{\"type\":\"answer\",\"id\":%u,\"session\":\"%s\",\"value\":\"%s\"}",
-			     id, a->session,
-			     arg            ? arg
-			     : a->option[0] ? a->option
-					    : "unknown");
+			     "{\"type\":\"answer\",\"id\":%u,\"session\":\"%s\",\"value\":\"%s\"}", id,
+			     a->session, arg ? arg : a->option[0] ? a->option : "unknown");
 		break;
 	case MT_BACK:
-		n = snprintf(buf, sizeof(buf), "{\"type\":\"back\",\"id\":%u,\"session\":\"%s\"}",
-			     id, a->session);
+		n = snprintf(buf, sizeof(buf), "{\"type\":\"back\",\"id\":%u,\"session\":\"%s\"}", id,
+			     a->session);
 		break;
 	case MT_FINISH:
-		n = snprintf(
-			buf, sizeof(buf),
-			"{\"type\":\"finish\",\"id\":%u,\"session\":\"%s\",\"key\":\"vb-%08x-%u-%u\","
-			"\"outcome\":\"resolved\",\"age_band\":\"67_79\",\"note\":\"" NOTE "\"}",
-			id, a->session, b->runid, a->index, ++a->finishes);
+		n = snprintf(buf, sizeof(buf),
+			     "{\"type\":\"finish\",\"id\":%u,\"session\":\"%s\",\"key\":\"vb-%08x-%u-%u\","
+			     "\"outcome\":\"resolved\",\"age_band\":\"67_79\",\"note\":\"" NOTE "\"}",
+			     id, a->session, b->runid, a->index, ++a->finishes);
 		break;
 	case MT_SUBSCRIBE:
 		n = snprintf(buf, sizeof(buf),
@@ -437,15 +428,9 @@ static void stats_reset(struct bench *b)
 static struct agent ***bench_list(struct bench *b, enum who who, unsigned **count)
 {
 	switch (who) {
-	case WHO_AGENT:
-		*count = &b->nagents;
-		return &b->agents;
-	case WHO_CITIZEN:
-		*count = &b->ncitizens;
-		return &b->citizens;
-	default:
-		*count = &b->nsupervisors;
-		return &b->supervisors;
+	case WHO_AGENT: *count = &b->nagents; return &b->agents;
+	case WHO_CITIZEN: *count = &b->ncitizens; return &b->citizens;
+	default: *count = &b->nsupervisors; return &b->supervisors;
 	}
 }
 
@@ -481,8 +466,8 @@ int bench_open(struct bench *b, const char *name, enum who who, unsigned n, unsi
 				a->dead = 1;
 				b->open_failed++;
 				if (!b->open_error[0])
-					snprintf(b->open_error, sizeof(b->open_error),
-						 "connect: %s", strerror(errno));
+					snprintf(b->open_error, sizeof(b->open_error), "connect: %s",
+						 strerror(errno));
 				continue;
 			}
 			b->opening++;
@@ -733,7 +718,7 @@ int bench_subscribe(struct bench *b, const char *name, unsigned nsupervisors, un
 		struct agent *a = b->supervisors[i];
 		expected += b->logged.n;
 		reached += (uint64_t)a->stats_seen < b->logged.n ? (uint64_t)a->stats_seen
-								 : b->logged.n;
+								     : b->logged.n;
 	}
 	out_row(b, name, "push", b->nsupervisors, &b->st.lat[MT_PUSH], secs - warmup);
 	out_metric(b, name, "pushes", (double)b->st.pushes, "");

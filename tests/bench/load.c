@@ -77,8 +77,8 @@ void out_discard(struct bench *b)
 	out_release(b, 0);
 }
 
-void out_row(struct bench *b, const char *phase, const char *type, unsigned conns, struct lat *l,
-	     double secs)
+void out_row(struct bench *b, const char *phase, const char *type, unsigned conns,
+	     struct lat *l, double secs)
 {
 	double rps = secs > 0 ? (double)l->n / secs : 0;
 	double p50 = (double)lat_pct(l, 50) / 1e3, p99 = (double)lat_pct(l, 99) / 1e3;
@@ -86,8 +86,7 @@ void out_row(struct bench *b, const char *phase, const char *type, unsigned conn
 	double bytes = l->n ? (double)l->bytes / (double)l->n : 0;
 
 	if (out_tsv(b))
-		fprintf(out_tsv(b),
-			"R\t%s\t%s\t%u\t%zu\t%.3f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%llu\t%.0f\n",
+		fprintf(out_tsv(b), "R\t%s\t%s\t%u\t%zu\t%.3f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%llu\t%.0f\n",
 			phase, type, conns, l->n, secs, rps, p50, p99, p999, max,
 			(unsigned long long)l->errors, bytes);
 	fprintf(out_txt(b),
@@ -229,8 +228,8 @@ static int startup_main(struct bench *b, int runs, int cold, const char *phase, 
 		}
 		if (startup_once(cmd, &rules, &ms))
 			return 1;
-		printf("%-9s %-18s run %d: rules loaded %.1f ms, listening %.1f ms\n", b->label,
-		       phase, i + 1, rules, ms);
+		printf("%-9s %-18s run %d: rules loaded %.1f ms, listening %.1f ms\n", b->label, phase,
+		       i + 1, rules, ms);
 		if (i == 0)
 			out_metric(b, phase, "rules_ms_first", rules, "ms");
 		listen[n++] = ms;
@@ -246,8 +245,8 @@ static int startup_main(struct bench *b, int runs, int cold, const char *phase, 
 
 /* One GET with a bearer token to the end of the body; the status, the
  * body's size, and how long it took. Blocking: nothing else runs meanwhile. */
-static int http_get_once(const struct wsc_target *t, const char *token, int *status, size_t *body,
-			 double *ms)
+static int http_get_once(const struct wsc_target *t, const char *token, int *status,
+			 size_t *body, double *ms)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)t->port) };
 	char req[1024], buf[65536], head[512] = "";
@@ -269,8 +268,7 @@ static int http_get_once(const struct wsc_target *t, const char *token, int *sta
 	}
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		if (got < sizeof(head) - 1) {
-			size_t k = (size_t)n < sizeof(head) - 1 - got ? (size_t)n
-								      : sizeof(head) - 1 - got;
+			size_t k = (size_t)n < sizeof(head) - 1 - got ? (size_t)n : sizeof(head) - 1 - got;
 			memcpy(head + got, buf, k);
 			head[got + k] = '\0';
 		}
@@ -308,8 +306,7 @@ static int http_main(struct bench *b, const char *url, int runs, const char *pha
 		}
 		if (status != 200) {
 			out_metric(b, phase, "pending", 1, "");
-			out_note(b, phase, "PENDING: GET %s answered HTTP %d; no figures", url,
-				 status);
+			out_note(b, phase, "PENDING: GET %s answered HTTP %d; no figures", url, status);
 			return 0;
 		}
 	}
@@ -355,39 +352,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	enum {
-		O_ECHO = 256,
-		O_TOKEN,
-		O_SUP_TOKEN,
-		O_PID,
-		O_OUT,
-		O_LABEL,
-		O_QUICK,
-		O_AGENTS,
-		O_SMALL,
-		O_IDLE,
-		O_IDLE_MAX,
-		O_SECS,
-		O_WARMUP,
-		O_RATE,
-		O_RELOAD_RATE,
-		O_HUP_MS,
-		O_SUBSCRIBE,
-		O_SRC_IPS,
-		O_STARTUP,
-		O_COLD,
-		O_URL,
-		O_FREE_PORT,
-		O_REPORT,
-		O_CEIL_URL,
-		O_CEIL_PID,
-		O_CEIL_OUT,
-		O_PHASES,
-		O_HTTP,
-		O_RUNS,
-		O_RETRIES,
-		O_QUIET
-	};
+	enum { O_ECHO = 256, O_TOKEN, O_SUP_TOKEN, O_PID, O_OUT, O_LABEL, O_QUICK, O_AGENTS, O_SMALL, O_IDLE,
+	       O_IDLE_MAX, O_SECS, O_WARMUP, O_RATE, O_RELOAD_RATE, O_HUP_MS, O_SUBSCRIBE,
+	       O_SRC_IPS, O_STARTUP, O_COLD, O_URL, O_FREE_PORT, O_REPORT, O_CEIL_URL,
+	       O_CEIL_PID, O_CEIL_OUT, O_PHASES, O_HTTP, O_RUNS, O_RETRIES, O_QUIET };
 	static const struct option opts[] = {
 		{ "url", required_argument, NULL, O_URL },
 		{ "ceiling-url", required_argument, NULL, O_CEIL_URL },
@@ -437,120 +405,45 @@ int main(int argc, char **argv)
 	snprintf(b.target.protocol, sizeof(b.target.protocol), "vegvisar.v1");
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
-		case O_URL:
-			url = optarg;
-			break;
-		case O_CEIL_URL:
-			ceil_url = optarg;
-			break;
-		case O_CEIL_PID:
-			ceil.pid = atoi(optarg);
-			break;
-		case O_CEIL_OUT:
-			ceil_out = optarg;
-			break;
-		case O_ECHO:
-			b.echo = 1;
-			break;
-		case O_TOKEN:
-			b.token = optarg;
-			break;
-		case O_SUP_TOKEN:
-			b.sup_token = optarg;
-			break;
-		case O_PID:
-			b.pid = atoi(optarg);
-			break;
-		case O_OUT:
-			out = optarg;
-			break;
-		case O_LABEL:
-			b.label = optarg;
-			break;
-		case O_QUICK:
-			quick = 1;
-			break;
-		case O_AGENTS:
-			set.agents = (unsigned)atoi(optarg);
-			break;
-		case O_SMALL:
-			set.small = (unsigned)atoi(optarg);
-			break;
-		case O_IDLE:
-			set.idle = (unsigned)atoi(optarg);
-			break;
-		case O_IDLE_MAX:
-			set.idle_max = (unsigned)atoi(optarg);
-			break;
-		case O_SECS:
-			set.secs = atof(optarg);
-			break;
-		case O_WARMUP:
-			set.warmup = atof(optarg);
-			break;
-		case O_RATE:
-			set.rate = atof(optarg);
-			break;
-		case O_RELOAD_RATE:
-			set.reload_rate = atof(optarg);
-			break;
-		case O_HUP_MS:
-			set.hup_ms = atof(optarg);
-			break;
-		case O_SUBSCRIBE:
-			set.supervisors = (unsigned)atoi(optarg);
-			break;
-		case O_SRC_IPS:
-			b.target.src_ips = (unsigned)atoi(optarg);
-			break;
-		case O_PHASES:
-			set.only = optarg;
-			break;
-		case O_HTTP:
-			http = optarg;
-			break;
-		case O_RUNS:
-			runs = atoi(optarg);
-			break;
-		case O_RETRIES:
-			set.retries = (unsigned)atoi(optarg);
-			set.retries_set = 1;
-			break;
-		case O_QUIET:
-			set.quiet_cpu = atof(optarg);
-			break;
-		case O_STARTUP:
-			startup = atoi(optarg);
-			break;
-		case O_COLD:
-			cold = 1;
-			break;
-		case O_FREE_PORT:
-			return free_port();
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
+		case O_URL: url = optarg; break;
+		case O_CEIL_URL: ceil_url = optarg; break;
+		case O_CEIL_PID: ceil.pid = atoi(optarg); break;
+		case O_CEIL_OUT: ceil_out = optarg; break;
+		case O_ECHO: b.echo = 1; break;
+		case O_TOKEN: b.token = optarg; break;
+		case O_SUP_TOKEN: b.sup_token = optarg; break;
+		case O_PID: b.pid = atoi(optarg); break;
+		case O_OUT: out = optarg; break;
+		case O_LABEL: b.label = optarg; break;
+		case O_QUICK: quick = 1; break;
+		case O_AGENTS: set.agents = (unsigned)atoi(optarg); break;
+		case O_SMALL: set.small = (unsigned)atoi(optarg); break;
+		case O_IDLE: set.idle = (unsigned)atoi(optarg); break;
+		case O_IDLE_MAX: set.idle_max = (unsigned)atoi(optarg); break;
+		case O_SECS: set.secs = atof(optarg); break;
+		case O_WARMUP: set.warmup = atof(optarg); break;
+		case O_RATE: set.rate = atof(optarg); break;
+		case O_RELOAD_RATE: set.reload_rate = atof(optarg); break;
+		case O_HUP_MS: set.hup_ms = atof(optarg); break;
+		case O_SUBSCRIBE: set.supervisors = (unsigned)atoi(optarg); break;
+		case O_SRC_IPS: b.target.src_ips = (unsigned)atoi(optarg); break;
+		case O_PHASES: set.only = optarg; break;
+		case O_HTTP: http = optarg; break;
+		case O_RUNS: runs = atoi(optarg); break;
+		case O_RETRIES: set.retries = (unsigned)atoi(optarg); set.retries_set = 1; break;
+		case O_QUIET: set.quiet_cpu = atof(optarg); break;
+		case O_STARTUP: startup = atoi(optarg); break;
+		case O_COLD: cold = 1; break;
+		case O_FREE_PORT: return free_port();
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (quick)
 		p = plan_quick;
-#define TAKE(f)                                                                                    \
-	if (set.f)                                                                                 \
-	p.f = set.f
-	TAKE(agents);
-	TAKE(small);
-	TAKE(idle);
-	TAKE(idle_max);
-	TAKE(supervisors);
-	TAKE(secs);
-	TAKE(warmup);
-	TAKE(rate);
-	TAKE(reload_rate);
-	TAKE(hup_ms);
-	TAKE(only);
+#define TAKE(f) if (set.f) p.f = set.f
+	TAKE(agents); TAKE(small); TAKE(idle); TAKE(idle_max); TAKE(supervisors);
+	TAKE(secs); TAKE(warmup); TAKE(rate); TAKE(reload_rate); TAKE(hup_ms); TAKE(only);
 	TAKE(quiet_cpu);
 	if (set.retries_set)
 		p.retries = set.retries;
@@ -570,8 +463,7 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		rc = startup_main(&b, startup, cold, cold ? "startup-cold" : "startup",
-				  argv + optind);
+		rc = startup_main(&b, startup, cold, cold ? "startup-cold" : "startup", argv + optind);
 		goto done;
 	}
 	if (!b.sup_token)

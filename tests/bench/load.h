@@ -9,16 +9,7 @@
 #include "stats.h"
 #include "wsc.h"
 
-enum msg_type {
-	MT_HELLO,
-	MT_START,
-	MT_ANSWER,
-	MT_BACK,
-	MT_FINISH,
-	MT_SUBSCRIBE,
-	MT_PUSH,
-	MT_COUNT
-};
+enum msg_type { MT_HELLO, MT_START, MT_ANSWER, MT_BACK, MT_FINISH, MT_SUBSCRIBE, MT_PUSH, MT_COUNT };
 enum who { WHO_AGENT, WHO_CITIZEN, WHO_SUPERVISOR };
 
 extern const char *const msg_type_names[MT_COUNT];
@@ -49,33 +40,32 @@ struct agent {
 	struct bench *b;
 	unsigned index;
 	unsigned char who;
-	unsigned char ready; /* "welcome" received */
+	unsigned char ready;    /* "welcome" received */
 	unsigned char dead;
 	unsigned char busy;     /* a request is waiting for its reply */
 	unsigned char out_type; /* that request's type */
 	unsigned char in_setup;
 	unsigned char slot_head, slot_count;
-	unsigned short pos; /* next step of the setup or the cycle */
+	unsigned short pos;     /* next step of the setup or the cycle */
 	uint32_t out_id, next_id;
-	uint64_t out_t0; /* when the request was sent (or was due, open loop) */
+	uint64_t out_t0;        /* when the request was sent (or was due, open loop) */
 	uint32_t finishes;
 	char session[33];
-	char option[48];           /* the first option the last question offered */
+	char option[48];        /* the first option the last question offered */
 	uint64_t slots[SLOTS_MAX]; /* open loop: due times not yet sent */
-	int64_t stats_base;        /* supervisor: today's contacts when it subscribed */
-	int64_t stats_seen;        /* supervisor: contacts its pushes have covered since */
+	int64_t stats_base;     /* supervisor: today's contacts when it subscribed */
+	int64_t stats_seen;     /* supervisor: contacts its pushes have covered since */
 };
 
 /* Everything measured in one phase. */
 struct phase_stats {
 	struct lat lat[MT_COUNT];
-	uint64_t last_reply, max_gap; /* ns; between consecutive replies in the window */
-	uint64_t late_slots;          /* open loop: slots dropped, the agent owed too many */
-	uint64_t timeouts;            /* requests still unanswered when the phase drained */
-	uint64_t closed;              /* connections lost during the phase */
-	uint64_t hups;                /* SIGHUPs sent to the server */
-	uint64_t pushes,
-		pushes_ahead; /* ahead: counted a contact before its agent heard "logged" */
+	uint64_t last_reply, max_gap;   /* ns; between consecutive replies in the window */
+	uint64_t late_slots;            /* open loop: slots dropped, the agent owed too many */
+	uint64_t timeouts;              /* requests still unanswered when the phase drained */
+	uint64_t closed;                /* connections lost during the phase */
+	uint64_t hups;                  /* SIGHUPs sent to the server */
+	uint64_t pushes, pushes_ahead; /* ahead: counted a contact before its agent heard "logged" */
 	char first_error[320];
 };
 
@@ -90,10 +80,10 @@ struct logged_times {
 struct bench {
 	struct wsc_target target;
 	struct wsc_loop loop;
-	int echo;              /* the target is the echo server: replies are our messages */
-	const char *token;     /* an agent's token */
-	const char *sup_token; /* a supervisor's token */
-	int pid;               /* the server's pid, for /proc and SIGHUP; 0: unknown */
+	int echo;                /* the target is the echo server: replies are our messages */
+	const char *token;       /* an agent's token */
+	const char *sup_token;   /* a supervisor's token */
+	int pid;                 /* the server's pid, for /proc and SIGHUP; 0: unknown */
 	uint32_t runid;
 
 	struct agent **agents, **citizens, **supervisors;
@@ -101,25 +91,25 @@ struct bench {
 
 	/* The phase running now. */
 	const struct script *script;
-	unsigned active; /* agents[0 .. active-1] take part */
+	unsigned active;         /* agents[0 .. active-1] take part */
 	int open_loop;
-	int sending;     /* new requests may go out */
-	uint64_t w0, w1; /* the measurement window */
+	int sending;             /* new requests may go out */
+	uint64_t w0, w1;         /* the measurement window */
 	struct phase_stats st;
 	struct logged_times logged;
-	unsigned opening;         /* connections between connect and welcome */
+	unsigned opening;        /* connections between connect and welcome */
 	unsigned long lost_total; /* agents' connections lost, in all phases */
-	char lost_why[160];       /* why the first of them went */
+	char lost_why[160];      /* why the first of them went */
 	unsigned open_failed;
 	char open_error[160];
 
-	FILE *out; /* TSV rows */
+	FILE *out;               /* TSV rows */
 	const char *label;
 	FILE *held_tsv, *held_txt; /* rows of a phase that may be run again */
 	char *held_tsv_buf, *held_txt_buf;
 	size_t held_tsv_len, held_txt_len;
-	double last_other_cpu; /* % of a CPU other work used in the last phase */
-	int failed;            /* a phase could not run; skip the rest */
+	double last_other_cpu;   /* % of a CPU other work used in the last phase */
+	int failed;              /* a phase could not run; skip the rest */
 };
 
 /* What one run does; the defaults are the full benchmark, --quick shrinks
@@ -137,7 +127,7 @@ struct plan {
 	const char *only;     /* NULL, or the phases to run: "steps,finish" (for profiling) */
 	unsigned retries;     /* run a phase pair again while other work disturbed it */
 	int retries_set;
-	double quiet_cpu; /* "disturbed": other work used more than this % of a CPU */
+	double quiet_cpu;     /* "disturbed": other work used more than this % of a CPU */
 };
 
 extern const struct plan plan_full, plan_quick;
@@ -170,8 +160,8 @@ void bench_close_all(struct bench *b);
 void out_hold(struct bench *b);
 void out_commit(struct bench *b);
 void out_discard(struct bench *b);
-void out_row(struct bench *b, const char *phase, const char *type, unsigned conns, struct lat *l,
-	     double secs);
+void out_row(struct bench *b, const char *phase, const char *type, unsigned conns,
+	     struct lat *l, double secs);
 void out_metric(struct bench *b, const char *phase, const char *metric, double value,
 		const char *unit);
 void out_note(struct bench *b, const char *phase, const char *fmt, ...)

@@ -10,32 +10,14 @@
 #include "load.h"
 
 const struct plan plan_full = {
-	.agents = 1000,
-	.small = 100,
-	.idle = 10000,
-	.idle_max = 20000,
-	.supervisors = 0,
-	.secs = 5,
-	.warmup = 0.5,
-	.rate = 2000,
-	.reload_rate = 2000,
-	.hup_ms = 250,
-	.retries = 4,
-	.quiet_cpu = 15,
+	.agents = 1000, .small = 100, .idle = 10000, .idle_max = 20000, .supervisors = 0,
+	.secs = 5, .warmup = 0.5, .rate = 2000, .reload_rate = 2000, .hup_ms = 250,
+	.retries = 4, .quiet_cpu = 15,
 };
 const struct plan plan_quick = {
-	.agents = 20,
-	.small = 10,
-	.idle = 100,
-	.idle_max = 200,
-	.supervisors = 0,
-	.secs = 0.4,
-	.warmup = 0.1,
-	.rate = 200,
-	.reload_rate = 200,
-	.hup_ms = 100,
-	.retries = 0,
-	.quiet_cpu = 15,
+	.agents = 20, .small = 10, .idle = 100, .idle_max = 200, .supervisors = 0,
+	.secs = 0.4, .warmup = 0.1, .rate = 200, .reload_rate = 200, .hup_ms = 100,
+	.retries = 0, .quiet_cpu = 15,
 };
 
 typedef int (*plan_step)(struct bench *b, const struct plan *p);
@@ -192,8 +174,8 @@ static int plan_idle(struct bench *b, const char *name, unsigned n, long base_kb
 		out_metric(b, name, "idle_conns", (double)total, "");
 		out_metric(b, name, "per_conn", (double)(s.rss_kb - base_kb) * 1024.0 / total, "B");
 		if (n)
-			out_metric(b, name, "per_conn_step",
-				   (double)(s.rss_kb - step_kb) * 1024.0 / n, "B");
+			out_metric(b, name, "per_conn_step", (double)(s.rss_kb - step_kb) * 1024.0 / n,
+				   "B");
 	}
 	return rc;
 }
@@ -232,8 +214,7 @@ static void plan_fit(struct bench *b, struct plan *p, unsigned held)
 	fit = room > own ? room - own : 0;
 	if (fit >= p->idle_max)
 		return;
-	out_note(b, "idle",
-		 "idle connections capped at %lu instead of %u: open files are limited "
+	out_note(b, "idle", "idle connections capped at %lu instead of %u: open files are limited "
 		 "to %lu here and the hard limit cannot be raised (no CAP_SYS_RESOURCE)",
 		 fit, p->idle_max, room);
 	p->idle_max = (unsigned)fit;
@@ -266,9 +247,10 @@ int plan_run(struct bench *ceiling, struct bench *target, struct plan *p)
 		const char *name;
 		plan_step fn;
 	} steps[] = {
-		{ "steps", step_steps },     { "steps-open", step_steps_open },
-		{ "finish", step_finish },   { "words", step_words },
-		{ "contact", step_contact }, { "reload", step_reload },
+		{ "steps", step_steps },   { "steps-open", step_steps_open },
+		{ "finish", step_finish }, { "words", step_words },
+		{ "contact", step_contact },
+		{ "reload", step_reload },
 	};
 	struct bench *side[2] = { ceiling, target };
 	int rc = plan_each(side, step_connect, p);
@@ -290,8 +272,8 @@ int plan_run(struct bench *ceiling, struct bench *target, struct plan *p)
 	}
 	if (target && !target->failed && plan_wants(p, "subscribe")) {
 		if (p->supervisors)
-			rc |= bench_subscribe(target, "subscribe", p->supervisors, p->small,
-					      p->secs, p->warmup);
+			rc |= bench_subscribe(target, "subscribe", p->supervisors, p->small, p->secs,
+					      p->warmup);
 		else
 			out_note(target, "subscribe", "not run (needs --subscribe M)");
 	}

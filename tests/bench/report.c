@@ -46,17 +46,15 @@ static int report_load(struct side *s, const char *path)
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == 'R' && s->nrows < ROWS_MAX) {
 			struct row *r = &s->rows[s->nrows];
-			if (sscanf(line,
-				   "R\t%31[^\t]\t%31[^\t]\t%u\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf",
-				   r->phase, r->type, &r->conns, &r->count, &r->secs, &r->rps,
-				   &r->p50, &r->p99, &r->p999, &r->max, &r->errors,
-				   &r->bytes) == 12)
+			if (sscanf(line, "R\t%31[^\t]\t%31[^\t]\t%u\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf\t%lf",
+				   r->phase, r->type, &r->conns, &r->count, &r->secs, &r->rps, &r->p50,
+				   &r->p99, &r->p999, &r->max, &r->errors, &r->bytes) == 12)
 				s->nrows++;
 		} else if (line[0] == 'M' && s->nmetrics < ROWS_MAX) {
 			struct metric *m = &s->metrics[s->nmetrics];
 			m->unit[0] = '\0';
-			if (sscanf(line, "M\t%31[^\t]\t%31[^\t]\t%lf\t%7s", m->phase, m->name,
-				   &m->value, m->unit) >= 3)
+			if (sscanf(line, "M\t%31[^\t]\t%31[^\t]\t%lf\t%7s", m->phase, m->name, &m->value,
+				   m->unit) >= 3)
 				s->nmetrics++;
 		} else if (line[0] == 'N' && s->nnotes < 64) {
 			struct note *n = &s->notes[s->nnotes];
@@ -109,22 +107,20 @@ static void report_rows(const struct side *ceil, const struct side *res)
 			ratio(x999, sizeof(x999), r->p999, c->p999);
 		}
 		printf("%-17s %-9s %5u %9.0f %9s %6s | %8.1f %8.1f %8.1f %8.1f | %5s %5s %5s | %5.0f %6.0f\n",
-		       r->phase, r->type, r->conns, r->rps, cr, rr, r->p50, r->p99, r->p999, r->max,
-		       x50, x99, x999, r->errors, r->bytes);
+		       r->phase, r->type, r->conns, r->rps, cr, rr, r->p50, r->p99, r->p999, r->max, x50,
+		       x99, x999, r->errors, r->bytes);
 	}
 	printf("\n%-17s %-18s %12s %6s %12s %6s\n", "phase", "metric", "value", "unit", "ceiling",
 	       "ratio");
 	for (int i = 0; i < res->nmetrics; i++) {
-		const struct metric *m = &res->metrics[i],
-				    *c = find_metric(ceil, m->phase, m->name);
+		const struct metric *m = &res->metrics[i], *c = find_metric(ceil, m->phase, m->name);
 		char cv[24] = "-", rr[16] = "-";
 
 		if (c) {
 			snprintf(cv, sizeof(cv), "%.1f", c->value);
 			ratio(rr, sizeof(rr), m->value, c->value);
 		}
-		printf("%-17s %-18s %12.1f %6s %12s %6s\n", m->phase, m->name, m->value, m->unit,
-		       cv, rr);
+		printf("%-17s %-18s %12.1f %6s %12s %6s\n", m->phase, m->name, m->value, m->unit, cv, rr);
 	}
 	if (res->nnotes)
 		printf("\n");
@@ -188,8 +184,8 @@ static void report_targets(const struct side *ceil, const struct side *res)
 	c = find_row(ceil, "steps", "answer");
 	if (r && c && c->rps > 0) {
 		printf("%-52s %-8s %.0f vs %.0f answers/s = %.0f%% of the ceiling\n",
-		       "triage steps at N agents >= 60% of ceiling",
-		       verdict(r->rps / c->rps >= 0.60), r->rps, c->rps, 100 * r->rps / c->rps);
+		       "triage steps at N agents >= 60% of ceiling", verdict(r->rps / c->rps >= 0.60),
+		       r->rps, c->rps, 100 * r->rps / c->rps);
 		report_per_cpu(ceil, res, "steps");
 	}
 
@@ -222,9 +218,8 @@ static void report_targets(const struct side *ceil, const struct side *res)
 	m = find_metric(res, "idle-1", "idle_conns");
 	if (r && r2 && r2->rps > 0)
 		printf("%-52s %-8s %.0f vs %.0f answers/s = %.0f%% (with %.0f idle)\n",
-		       "agents with idle widgets >= 80% of without",
-		       verdict(r->rps / r2->rps >= 0.80), r->rps, r2->rps, 100 * r->rps / r2->rps,
-		       m ? m->value : 0);
+		       "agents with idle widgets >= 80% of without", verdict(r->rps / r2->rps >= 0.80),
+		       r->rps, r2->rps, 100 * r->rps / r2->rps, m ? m->value : 0);
 
 	m = find_metric(res, "idle-2", "per_conn");
 	m2 = find_metric(res, "idle-2", "per_conn_step");
@@ -234,8 +229,7 @@ static void report_targets(const struct side *ceil, const struct side *res)
 		printf("%-52s %-8s %.0f B per connection over %.0f idle (%.0f B for the last %.0f)\n",
 		       "idle widget memory <= 16 KiB per connection", verdict(worst <= 16384),
 		       m->value, n ? n->value : 0, m2 ? m2->value : 0,
-		       find_row(res, "idle-2", "hello") ? find_row(res, "idle-2", "hello")->conns
-							: 0.0);
+		       find_row(res, "idle-2", "hello") ? find_row(res, "idle-2", "hello")->conns : 0.0);
 	}
 
 	r = find_row(res, "subscribe", "push");
@@ -246,10 +240,10 @@ static void report_targets(const struct side *ceil, const struct side *res)
 		m = find_metric(res, "subscribe", "reached");
 		printf("%-52s %-8s p99 %.0f ms, max %.0f ms from logged to pushed; %.0f%% of "
 		       "contact x supervisor reached (%u supervisors)\n",
-		       "supervisor pushes p99 <= 100 ms",
-		       verdict(r->p99 <= 100000 && m && m->value >= 100), r->p99 / 1e3,
-		       r->max / 1e3, m ? m->value : 0, r->conns);
-	} else
+		       "supervisor pushes p99 <= 100 ms", verdict(r->p99 <= 100000 && m && m->value >= 100),
+		       r->p99 / 1e3, r->max / 1e3, m ? m->value : 0, r->conns);
+	}
+	else
 		printf("%-52s %-8s not run\n", "supervisor pushes p99 <= 100 ms", "-");
 
 	r = find_row(res, "reload", "all");
@@ -258,12 +252,9 @@ static void report_targets(const struct side *ceil, const struct side *res)
 	if (r && m)
 		printf("%-52s %-8s %.0f errors, %.0f lost, max latency %.1f ms, max gap %.1f ms, %.0f reloads\n",
 		       "SIGHUP under load: no failure, no pause > 50 ms",
-		       verdict(!r->errors && (!m2 || !m2->value) && r->max <= 50000 &&
-			       m->value <= 50000),
+		       verdict(!r->errors && (!m2 || !m2->value) && r->max <= 50000 && m->value <= 50000),
 		       r->errors, m2 ? m2->value : 0, r->max / 1e3, m->value / 1e3,
-		       find_metric(res, "reload", "hups")
-			       ? find_metric(res, "reload", "hups")->value
-			       : 0);
+		       find_metric(res, "reload", "hups") ? find_metric(res, "reload", "hups")->value : 0);
 
 	m = find_metric(res, "startup", "ready_ms_median");
 	m2 = find_metric(res, "startup-cold", "ready_ms_median");
@@ -277,9 +268,7 @@ static void report_targets(const struct side *ceil, const struct side *res)
 	if (m)
 		printf("%-52s %-8s median %.0f ms for %.0f bytes\n",
 		       "report over 1M contacts < 1 s", verdict(m->value < 1000), m->value,
-		       find_metric(res, "report", "bytes")
-			       ? find_metric(res, "report", "bytes")->value
-			       : 0);
+		       find_metric(res, "report", "bytes") ? find_metric(res, "report", "bytes")->value : 0);
 	else
 		printf("%-52s %-8s no report endpoint answered yet; harness ready\n",
 		       "report over 1M contacts < 1 s", "PENDING");

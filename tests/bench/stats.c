@@ -91,8 +91,8 @@ int proc_read(int pid, struct proc_sample *s)
 	if (fgets(line, sizeof(line), f)) {
 		/* The command name may hold spaces; the fields after it do not. */
 		char *p = strrchr(line, ')');
-		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-				&utime, &stime) == 2)
+		if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+				&stime) == 2)
 			s->cpu_s = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 	}
 	fclose(f);

@@ -13,8 +13,8 @@ struct lat {
 	uint64_t *ns;
 	size_t n, cap;
 	int sorted;
-	uint64_t errors; /* error replies and requests that got no reply */
-	uint64_t bytes;  /* reply bytes, for the average reply size */
+	uint64_t errors;   /* error replies and requests that got no reply */
+	uint64_t bytes;    /* reply bytes, for the average reply size */
 };
 
 void lat_add(struct lat *l, uint64_t ns, size_t reply_bytes);

@@ -17,9 +17,9 @@
 
 enum { WSC_CONNECTING, WSC_HANDSHAKE, WSC_OPEN, WSC_DEAD };
 
-#define WSC_RX_SIZE (256 * 1024)  /* one recv() takes everything a server sent */
-#define WSC_HANDSHAKE_MAX 8192    /* a 101 response longer than this is refused */
-#define WSC_MESSAGE_MAX (1 << 20) /* a fragmented message bigger than this is refused */
+#define WSC_RX_SIZE (256 * 1024)   /* one recv() takes everything a server sent */
+#define WSC_HANDSHAKE_MAX 8192     /* a 101 response longer than this is refused */
+#define WSC_MESSAGE_MAX (1 << 20)  /* a fragmented message bigger than this is refused */
 #define WSC_EVENTS 1024
 
 /* The server only needs a 16-byte nonce in base64; the generator does not
@@ -228,8 +228,7 @@ static int wsc_write(struct wsc *c, const char *p, size_t n)
 
 static void wsc_flush(struct wsc *c)
 {
-	ssize_t sent =
-		send(c->fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t sent = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 	if (sent < 0) {
 		if (errno != EAGAIN)
@@ -326,8 +325,8 @@ static long wsc_parse(struct wsc *c, char *buf, size_t total)
 		}
 		if (strncmp(buf, "HTTP/1.1 101", 12)) {
 			char why[128];
-			snprintf(why, sizeof(why), "upgrade refused: %.*s",
-				 (int)strcspn(buf, "\r\n"), buf);
+			snprintf(why, sizeof(why), "upgrade refused: %.*s", (int)strcspn(buf, "\r\n"),
+				 buf);
 			wsc_fail(c, why);
 			return -1;
 		}
@@ -347,8 +346,7 @@ static long wsc_parse(struct wsc *c, char *buf, size_t total)
 		if (len == 126) {
 			if (total - pos < 4)
 				break;
-			len = ((uint64_t)(unsigned char)buf[pos + 2] << 8) |
-			      (unsigned char)buf[pos + 3];
+			len = ((uint64_t)(unsigned char)buf[pos + 2] << 8) | (unsigned char)buf[pos + 3];
 			h = 4;
 		} else if (len == 127) {
 			if (total - pos < 10)

@@ -17,14 +17,14 @@ struct wsc;
 
 /* What the caller is told about a connection. */
 struct wsc_ops {
-	void (*open)(struct wsc *c);                                  /* handshake done */
+	void (*open)(struct wsc *c);                              /* handshake done */
 	void (*message)(struct wsc *c, const char *text, size_t len); /* one text message */
-	void (*closed)(struct wsc *c, const char *why);               /* gone; c is freed after */
+	void (*closed)(struct wsc *c, const char *why);           /* gone; c is freed after */
 };
 
 /* Where to connect. Every connection goes to the same server. */
 struct wsc_target {
-	char host[64]; /* an IPv4 address */
+	char host[64];     /* an IPv4 address */
 	int port;
 	char path[128];
 	char protocol[64]; /* Sec-WebSocket-Protocol */
@@ -38,9 +38,9 @@ struct wsc {
 	unsigned out_events; /* EPOLLOUT requested */
 	char *rbuf;          /* bytes of a frame (or of the handshake) not yet complete */
 	size_t rlen, rcap;
-	char *msg; /* a message arriving in fragments */
+	char *msg;           /* a message arriving in fragments */
 	size_t msg_len;
-	char *wbuf; /* bytes the socket did not take yet */
+	char *wbuf;          /* bytes the socket did not take yet */
 	size_t wlen, woff;
 	void *user;
 	struct wsc_loop *loop;
@@ -52,13 +52,13 @@ struct wsc_loop {
 	int epfd;
 	const struct wsc_ops *ops;
 	const struct wsc_target *target;
-	char *rx; /* the shared receive buffer */
+	char *rx;            /* the shared receive buffer */
 	size_t rx_size;
 	unsigned long connects;
-	uint32_t rng;      /* xorshift state for masks and keys */
-	char request[512]; /* the handshake request, the same for every connection */
+	uint32_t rng;        /* xorshift state for masks and keys */
+	char request[512];   /* the handshake request, the same for every connection */
 	size_t request_len;
-	struct wsc *dead; /* closed during this round; freed at its end */
+	struct wsc *dead;    /* closed during this round; freed at its end */
 };
 
 int wsc_loop_init(struct wsc_loop *l, const struct wsc_target *t, const struct wsc_ops *ops);
