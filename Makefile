@@ -30,8 +30,9 @@ OBJS = $(SRCS:daemon/%.c=$(BUILD)/%.o)
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
-UNIT_TESTS = rules store scrub crypto conf proto jparse search report stats handoff
+UNIT_TESTS = rules words store scrub crypto conf proto jparse search report stats handoff
 TEST_rules_OBJS = rules rules_json rules_tree rules_dest rules_check words triage jbuf log util
+TEST_words_OBJS = words
 TEST_store_OBJS = store store_schema log util
 TEST_scrub_OBJS = scrub util
 TEST_crypto_OBJS = crypto util
