@@ -487,7 +487,9 @@ static const char *words_canon(const struct words_lang *l, const char *stem)
 
 	if ((s = json_string_value(json_object_get(l->known, stem))))
 		return s;
-	if (n < WORDS_FUZZY_MIN)
+	/* A negation or age word is a known word too, not a typo ("åring"). */
+	if (n < WORDS_FUZZY_MIN || json_object_get(l->negation, stem) ||
+	    json_object_get(l->age, stem))
 		return NULL;
 	if ((s = json_string_value(json_object_get(l->typos, stem))) && *s)
 		return s; /* a letter missing */
@@ -584,9 +586,13 @@ static void words_people(const struct words *w, const struct words_lang *l,
 				  (i + 1 < ntok && json_object_get(l->age, tok[i + 1].stem));
 		int by_relation = rel && rel->value >= 0 && rel_end && i >= rel_end &&
 				  i - rel_end < WORDS_AGE_REACH;
+		/* "på 30 000": a number split into groups of three is an amount. */
+		int grouped = (i + 1 < ntok && tok[i + 1].number >= 0 &&
+			       strlen(tok[i + 1].raw) == 3) ||
+			      (i > 0 && tok[i - 1].number >= 0 && strlen(tok[i].raw) == 3);
 		int band;
 
-		if (tok[i].number < 0 || tok[i].number > WORDS_MAX_AGE ||
+		if (tok[i].number < 0 || tok[i].number > WORDS_MAX_AGE || grouped ||
 		    !(by_age_word || by_relation) || (band = words_age_band(w, tok[i].number)) < 0)
 			continue;
 		best[w->age_band] = (struct words_hit){ w->age_band, band, tok[i].start,

@@ -6,11 +6,14 @@
  * anything that is not a letter or digit, and each word reduced by the
  * language's Snowball stemmer. A phrase matches where its words stand in a
  * row; a phrase word ending in '*' matches any word it begins; a word of
- * five letters or more also matches with one letter wrong, missing or extra;
- * a phrase right after a negation word ("ikke", "not") does not count.
+ * five letters or more that is no known word also matches with one letter
+ * wrong (in the same place), missing or extra, never onto a shorter word of
+ * four letters; a phrase right after a negation word ("ikke", "not") does
+ * not count, nor one right after the "eller"/"or" of "verken … eller".
  * A relation found also means the caller acts for another person, and a
- * number beside a relation or an age word is an age. Built once per
- * rulebook; matching only reads it, on the service thread. */
+ * number beside a relation or an age word is an age (not one written in
+ * groups of three, an amount). Built once per rulebook; matching only
+ * reads it, on the service thread. */
 #ifndef VV_WORDS_H
 #define VV_WORDS_H
 

@@ -395,9 +395,6 @@ function back() {
   });
 }
 
-// Change the answer to one fact of the trail. See session.planChange for
-// why an answered fact is changed by going back and a fact given at start
-// by a jump.
 // A fact read wrongly from the caller's words: the walk starts again from
 // every fact it holds but that one (answers included), so it goes on where
 // it was, without it.
@@ -410,6 +407,22 @@ function forgetUnderstood(fact) {
     await startSession(values, rec.understood.filter((u) => u.fact !== fact));
     showStep();
   });
+}
+
+// Change the answer to one fact of the trail. See session.planChange for
+// why an answered fact is changed by going back and a fact given at start
+// by a jump. A fact given at start whose question this walk never showed
+// has no node to jump to (the engine never asks a known fact, so it is not
+// on the path): the walk starts again from the facts given at start but
+// that one, which is where backing out every move and jumping to its
+// question would have led. Not for a walk taken over from the widget or
+// another desk: that session is the one to finish, so it says so instead.
+async function restartWithout(rec, fact) {
+  const facts = { ...rec.facts };
+  delete facts[fact];
+  await startSession({ country: rec.country, channel: rec.channel, lang: rec.lang, facts },
+    (rec.understood || []).filter((u) => u.fact !== fact && u.fact in facts));
+  showStep();
 }
 
 function changeFact(fact) {
@@ -439,7 +452,8 @@ function changeFact(fact) {
       }
     }
     if (!target) {
-      notice(i18n.t('notAsked', { fact: factName(fact, i18n.lang) }), 'info');
+      if (fact in rec.facts && !rec.handover && !rec.handoff) await restartWithout(rec, fact);
+      else notice(i18n.t('notAsked', { fact: factName(fact, i18n.lang) }), 'info');
       return;
     }
     const backs = S.backsToKeep(rec, target.index);

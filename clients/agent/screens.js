@@ -331,7 +331,10 @@ export function finishDefaults(rec) {
   const facts = s.facts || {};
   const r = s.result;
   const minor = ['under_12', 'age_12', 'age_13_14', 'age_15', 'age_16_17'];
-  const relation = { guardian: 'guardian', parent_of_minor: 'parent_for_child' }[facts.authority] || '';
+  // The relation the caller's words gave ("moren min"), else the one a
+  // mandate implies.
+  const relation = (RELATIONS.includes(facts.relation) ? facts.relation : '')
+    || { guardian: 'guardian', parent_of_minor: 'parent_for_child' }[facts.authority] || '';
   return {
     outcome: r ? (r.first_line ? 'resolved' : 'referred') : '',
     referral_reason: '',

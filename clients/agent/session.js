@@ -136,6 +136,9 @@ export function reconcile(rec, step) {
 //   followed from the old value). The daemon tells which node asks a fact only
 //   when it shows that question, so a node we never saw is found by probing:
 //   jump to it, read its fact, back (a jump and its back leave no trace).
+//   The path holds only the questions asked (a prefilled fact's question is
+//   never on it), so a question seen earlier in the walk is a candidate too;
+//   with none at all, app.js starts the walk again without the fact.
 //
 // Returns {kind: 'current'} (its question is on screen), {kind: 'back',
 // count}, {kind: 'jump', candidates: [{node, index, known}]} (latest first),
@@ -159,6 +162,13 @@ export function planChange(rec, fact) {
     candidates.push({ node, index: p, known: known === fact });
   }
   candidates.sort((a, b) => Number(b.known) - Number(a.known));
+  // A fact given at start is never asked, so its question is not on the
+  // path (the path holds only the questions asked): a node seen asking it
+  // earlier in this walk is jumped to after backing out every move.
+  if (!candidates.some((c) => c.known)) {
+    const seen = Object.keys(rec.nodeFacts).find((node) => rec.nodeFacts[node] === fact);
+    if (seen !== undefined) candidates.unshift({ node: seen, index: -1, known: true });
+  }
   return candidates.length ? { kind: 'jump', candidates } : { kind: 'none' };
 }
 

@@ -665,6 +665,8 @@
     const r = e.result;
     const d = r.destination || {};
     const unverified = new Set(d.unverified || []);
+    // The note explains the badges, so only when a field shown has one.
+    const marked = ['phone', 'hours', 'web'].some((name) => d[name] && unverified.has(name));
     const field = (name, render) => {
       if (!d[name]) return null;
       return [h('dt', {}, t(name, {}, L)),
@@ -681,7 +683,7 @@
         h('h4', {}, t('whereTitle', {}, L)),
         h('p', { class: 'dest-name', lang: e.lang }, d.name),
         h('dl', { lang: e.lang }, field('phone', phone), field('hours', (v) => v), field('web', (v) => webLinks(v, L))),
-        unverified.size ? h('p', { class: 'unverified-note' }, t('unverifiedNote', {}, L)) : null,
+        marked ? h('p', { class: 'unverified-note' }, t('unverifiedNote', {}, L)) : null,
       ] : null);
   }
 
@@ -752,14 +754,17 @@
   }
 
   // Show a step: add its question or result to the log unless it is what
-  // the log already ends with (a resume), and offer its options.
+  // the log already ends with (a resume), and offer its options. After the
+  // citizen said something (their own words may lead to the question they
+  // were just asked), it is asked again below what they said.
   function present(step, { focus = false } = {}) {
     const node = step.question ? step.question.node : step.result.node;
     const last = [...S.transcript].reverse().find((e) => e.k === 'q' || e.k === 'result');
     const lastNode = last && (last.k === 'q' ? last.node : last.result.node);
+    const saidSince = [...S.transcript].reverse().find((e) => e.k !== 'note')?.k === 'me';
     const wantFocus = focus && focusIsFree();
     const active = shadow.activeElement;
-    if (!last || lastNode !== node || last.lang !== step.lang) {
+    if (!last || lastNode !== node || last.lang !== step.lang || saidSince) {
       if (step.question) {
         const q = step.question;
         add({ k: 'q', node: q.node, text: q.text, help: q.help, lang: step.lang });

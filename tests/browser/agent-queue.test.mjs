@@ -149,7 +149,7 @@ test('a citizen who asked for a person appears in the open queue; the agent take
     assert.deepEqual(await cz.next(), { type: 'taken', code });
     // And the queue is empty again.
     await page.locator('#queue[data-count="0"]').waitFor();
-    assert.match(await page.title(), /^Kva eID gjeld det\? – /);
+    assert.match(await page.title(), /^Kva for ein eID gjeld det\? – /);
     await checkScreen(page, 'queue-taken-step');
 
     // The record for resume is the take's step: every fact prefilled, no
@@ -169,12 +169,12 @@ test('a citizen who asked for a person appears in the open queue; the agent take
 
     // The agent continues the walk and finishes it.
     await page.keyboard.press(await keyFor(page, 'minid'));
-    await waitForNode(page, 'login.minid');
+    await waitForNode(page, 'login.problem');
     // What the agent answered can be undone, and only that.
     await page.keyboard.press('Backspace');
     await waitForNode(page, 'login.method');
     await page.keyboard.press(await keyFor(page, 'minid'));
-    await waitForNode(page, 'login.minid');
+    await waitForNode(page, 'login.problem');
     await page.keyboard.press(await keyFor(page, 'forgotten_password'));
     await waitForNode(page, 'login.minid.forgot');
     await page.keyboard.press('Control+Enter');

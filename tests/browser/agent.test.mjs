@@ -47,6 +47,11 @@ async function assertHeadingFocused(page, text) {
   if (text) assert.equal(f.text, text);
 }
 
+// The values of the options the question on screen offers, in order.
+function optionValues(page) {
+  return page.locator('.options .option').evaluateAll((els) => els.map((e) => e.dataset.value));
+}
+
 async function openPanel(page, d, token = d.tokens.agent) {
   await page.goto(`${d.url}/agent/#token=${token}`);
   await page.locator('form.start').waitFor();
@@ -71,9 +76,11 @@ test('a whole call by keyboard only: start, answer, back, change a fact, search 
     await page.keyboard.press('Enter');
 
     await waitForNode(page, 'who');
-    await assertHeadingFocused(page, 'Gjelder det innringeren selv eller en annen?');
+    await assertHeadingFocused(page, 'Gjelder det deg selv eller en annen?');
     assert.match(await page.locator('.question .help').textContent(), /fullmakt/);
-    assert.equal(await page.locator('.options .option').count(), 4);
+    // Only the options that can still change the outcome, and "unknown":
+    // no result of the tree depends on an organisation.
+    assert.deepEqual(await optionValues(page), ['self', 'another_person', 'unknown']);
 
     // Answer with number keys; Backspace goes back.
     await page.keyboard.press('1'); // self
@@ -87,21 +94,23 @@ test('a whole call by keyboard only: start, answer, back, change a fact, search 
     await page.keyboard.press('1'); // login
     await waitForNode(page, 'login.method');
     await page.keyboard.press('1'); // minid
-    await waitForNode(page, 'login.minid');
+    await waitForNode(page, 'login.problem');
     assert.deepEqual(await page.locator('.trail .fact').evaluateAll((els) => els.map((e) => e.dataset.fact)),
       ['on_behalf', 'topic', 'login_method']);
+    // For MinID the problems that decide a MinID result; no "lost or stolen".
+    assert.deepEqual(await optionValues(page), ['forgotten_password', 'phone_number_changed', 'unknown']);
 
     // Change an earlier answer from the trail: the panel goes back to that
     // question and the answers that followed from it are forgotten.
     await tabTo(page, 'button.fact[data-fact="on_behalf"]');
     await page.keyboard.press('Enter');
     await waitForNode(page, 'who');
-    await assertHeadingFocused(page, 'Gjelder det innringeren selv eller en annen?');
+    await assertHeadingFocused(page, 'Gjelder det deg selv eller en annen?');
     assert.equal(await page.locator('.trail .fact').count(), 0, 'no stale facts after changing on_behalf');
     await page.keyboard.press('2'); // another_person
-    await waitForNode(page, 'mandate');
-    await page.keyboard.press('3'); // guardian
     await waitForNode(page, 'topic');
+    // Giving a power of attorney oneself is no longer possible.
+    assert.ok(!(await optionValues(page)).includes('power_of_attorney'), 'no "give a power of attorney" for another person');
     await page.keyboard.press('1'); // login
     await waitForNode(page, 'login.method');
 
@@ -112,17 +121,22 @@ test('a whole call by keyboard only: start, answer, back, change a fact, search 
     await page.keyboard.type('bank');
     await page.locator('.main-search [role="listbox"]:not([hidden])').waitFor();
     const hits = await page.locator('.main-search [role="option"]').evaluateAll((els) => els.map((e) => e.dataset.node));
-    const i = hits.indexOf('login.bank');
+    const i = hits.indexOf('login.bankid');
     assert.ok(i >= 0, `the bank result is among the hits: ${JSON.stringify(hits)}`);
     for (let k = 0; k <= i; k++) await page.keyboard.press('ArrowDown');
-    assert.equal(await page.locator('.main-search [aria-selected="true"]').getAttribute('data-node'), 'login.bank');
+    assert.equal(await page.locator('.main-search [aria-selected="true"]').getAttribute('data-node'), 'login.bankid');
     await page.keyboard.press('Enter');
-    await waitForNode(page, 'login.bank');
-    await assertHeadingFocused(page, "The citizen's own bank (BankID issuer)");
+    await waitForNode(page, 'login.bankid');
+    await assertHeadingFocused(page, 'Hjelp med BankID');
+    assert.equal(await page.locator('.dest-name').textContent(), 'Banken din');
     assert.equal(await page.locator('.first-line').getAttribute('data-first-line'), 'false');
-    assert.match(await page.locator('.advice').textContent(), /Kontakt banken som utstedte BankID/);
-    assert.match(await page.locator('.advice .bring').textContent(), /Legitimasjon/);
-    assert.equal(await page.locator('.phone a[href^="tel:"]').first().getAttribute('href'), 'tel:23361699');
+    assert.match(await page.locator('.advice').textContent(), /Be innringeren kontakte banken sin/);
+    assert.match(await page.locator('.advice .bring').textContent(), /Bankkort og legitimasjon/);
+    // "Your own bank" has no one number: the text says where to find it,
+    // with nothing to dial or copy.
+    assert.match(await page.locator('.phone').textContent(), /Nummeret står på bankkortet/);
+    assert.equal(await page.locator('.phone a[href^="tel:"]').count(), 0);
+    assert.equal(await page.locator('.result button.copy').count(), 0);
 
     // Finish: Ctrl+Enter opens the form prefilled as referred to the bank.
     await page.keyboard.press('Control+Enter');
@@ -131,12 +145,16 @@ test('a whole call by keyboard only: start, answer, back, change a fact, search 
     assert.equal(await page.locator('input[name="outcome"]:checked').getAttribute('value'), 'referred');
     assert.match(await page.locator('.dest-chosen').textContent(), /no\.bank/);
     assert.equal(await page.locator('#on_behalf').inputValue(), 'another_person');
-    assert.equal(await page.locator('#relation').inputValue(), 'guardian', 'relation follows the guardian mandate');
+    assert.equal(await page.locator('#relation').inputValue(), '', 'no mandate and no words: the relation is not known');
     assert.match(await page.locator('#note-hint').textContent(), /fjernes automatisk/);
 
     await tabTo(page, '#referral_reason');
     await page.keyboard.press('ArrowDown'); // wrong_agency
     assert.equal(await page.locator('#referral_reason').inputValue(), 'wrong_agency');
+    // The caller is the guardian: said in the form, by keyboard.
+    await tabTo(page, '#relation');
+    for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowDown'); // not given → … → guardian
+    assert.equal(await page.locator('#relation').inputValue(), 'guardian');
     await tabTo(page, '#note');
     await page.keyboard.type('Datteren ringte, fnr 01017010170, tlf 912 34 567');
 
@@ -159,6 +177,10 @@ test('a whole call by keyboard only: start, answer, back, change a fact, search 
     await page.keyboard.press('Control+a');
     await page.keyboard.type('BankID');
     await page.locator('.dest-search [role="option"][data-destination="no.bank"]').waitFor();
+    // The first Enter marks the first hit, the second takes it.
+    await page.keyboard.press('Enter');
+    assert.equal(await page.locator('.dest-search [aria-selected="true"]').getAttribute('data-destination'), 'no.bank');
+    assert.match(await page.locator('.dest-chosen').textContent(), /no\.finnes\.ikke/);
     await page.keyboard.press('Enter');
     assert.match(await page.locator('.dest-chosen').textContent(), /\(no\.bank\)/);
     await page.keyboard.press('Control+Enter');
@@ -185,8 +207,8 @@ test('a whole call by keyboard only: start, answer, back, change a fact, search 
     assert.equal(row.on_behalf, 'another_person');
     assert.equal(row.relation, 'guardian');
     // The jump from search is in the path; login_method was never answered.
-    assert.deepEqual(JSON.parse(row.path), ['who', 'mandate', 'topic', 'login.method', 'login.bank']);
-    assert.deepEqual(JSON.parse(row.facts), { on_behalf: 'another_person', authority: 'guardian', topic: 'login' });
+    assert.deepEqual(JSON.parse(row.path), ['who', 'topic', 'login.bankid']);
+    assert.deepEqual(JSON.parse(row.facts), { on_behalf: 'another_person', topic: 'login' });
     assert.doesNotMatch(row.note, /01017010170|912 34 567/, 'the ID and phone numbers are removed from the note');
 
     // The survey report for today counts the contact with the fields the
@@ -222,6 +244,146 @@ test('a whole call by keyboard only: start, answer, back, change a fact, search 
   });
 });
 
+test("the caller's words: the walk skips what they say, chips show it; a chip removed by keyboard and the walk goes on without it", { timeout: 90000 }, async () => {
+  await withDaemon(async ({ d }) => {
+    const page = await newPage(browser);
+    await openPanel(page, d);
+    await assertHeadingFocused(page, 'Ny henvendelse');
+
+    // The words first: the field right after the heading.
+    await tabTo(page, 'textarea#caller-text');
+    assert.equal(await page.locator('label[for="caller-text"]').textContent(), 'Hva er problemet, med innringerens ord?');
+    const words = 'Moren min på 88 har glemt passordet til MinID';
+    await page.keyboard.type(words);
+    await page.keyboard.press('Control+Enter');
+
+    // Who it is about, the eID and the problem came from the words: the
+    // walk asks only what can still change the result.
+    await waitForNode(page, 'topic');
+    await assertHeadingFocused(page, 'Hva gjelder det?');
+    assert.deepEqual(await optionValues(page), ['deceased_estate', 'unknown']);
+    assert.equal(await page.locator('#understood-h').textContent(), 'Forstått fra ordene');
+    const chips = () => page.locator('section.understood button.chip').evaluateAll((els) =>
+      els.map((e) => [e.dataset.fact, e.dataset.value, e.querySelector('q').textContent]));
+    assert.deepEqual(await chips(), [
+      ['on_behalf', 'another_person', 'Moren min'],
+      ['relation', 'adult_child_for_parent', 'Moren min'],
+      ['login_method', 'minid', 'MinID'],
+      ['login_problem', 'forgotten_password', 'glemt passordet'],
+      ['age_band', 'adult', '88'],
+    ]);
+    assert.match(await page.locator('button.chip[data-fact="login_method"]').textContent(), /^Fjern eID: MinID/);
+    assert.deepEqual((await storage(page)).session.lastStep.path, ['topic'], 'no question about what the words said');
+    // The words themselves are kept nowhere (only the chips' phrases show).
+    assert.doesNotMatch(JSON.stringify(await storage(page)), /passordet|Moren min på/);
+    await checkScreen(page, 'understood');
+
+    // The eID was misheard: the chip goes, by keyboard (it comes before the
+    // question), and the walk starts again from the other facts.
+    await tabTo(page, 'button.chip[data-fact="login_method"]', { shift: true });
+    await page.keyboard.press('Enter');
+    await page.locator('button.chip[data-fact="login_method"]').waitFor({ state: 'detached' });
+    await waitForNode(page, 'topic');
+    await assertHeadingFocused(page, 'Hva gjelder det?');
+    assert.deepEqual((await chips()).map(([fact]) => fact), ['on_behalf', 'relation', 'login_problem', 'age_band']);
+    assert.equal((await storage(page)).session.lastStep.facts.login_method, undefined, 'the fact is gone');
+    // Without the eID, logging in matters again; then the eID is asked, and
+    // the problem (still from the words) is not.
+    assert.ok((await optionValues(page)).includes('login'));
+    await page.keyboard.press(String((await optionValues(page)).indexOf('login') + 1));
+    await waitForNode(page, 'login.method');
+    await assertHeadingFocused(page, 'Hvilken eID gjelder det?');
+    await page.keyboard.press('1'); // minid
+    await waitForNode(page, 'login.minid.forgot');
+    await assertHeadingFocused(page, 'Glemt passord til MinID');
+    assert.equal(await page.locator('.because').textContent(), 'Fordi: MinID · Glemt passord');
+
+    // The finish form knows who called from the words.
+    await page.keyboard.press('Control+Enter');
+    await page.locator('form.finish').waitFor();
+    assert.equal(await page.locator('input[name="outcome"]:checked').getAttribute('value'), 'resolved');
+    assert.equal(await page.locator('#on_behalf').inputValue(), 'another_person');
+    assert.equal(await page.locator('#relation').inputValue(), 'adult_child_for_parent', 'the relation the words gave');
+    await page.keyboard.press('Control+Enter');
+    await page.locator('section.logged').waitFor();
+    const rows = sqlite(dbOf(d), 'select * from contacts');
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].relation, 'adult_child_for_parent');
+    assert.deepEqual(JSON.parse(rows[0].path), ['topic', 'login.method', 'login.minid.forgot']);
+    assert.deepEqual(JSON.parse(rows[0].facts), { on_behalf: 'another_person', relation: 'adult_child_for_parent',
+      login_problem: 'forgotten_password', age_band: 'adult', topic: 'login', login_method: 'minid' });
+    assert.doesNotMatch(JSON.stringify(rows), /passordet|Moren/, 'the words are not stored');
+    assertNoProblems(page);
+  });
+});
+
+test('the result card: title, because, per field a dated source or a neutral badge; a number to dial is a tel: link with a copy button, "your own bank" has neither', { timeout: 90000 }, async () => {
+  await withDaemon(async ({ d }) => {
+    const page = await newPage(browser);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: d.url });
+    await openPanel(page, d);
+    await page.keyboard.press('Control+Enter');
+    await waitForNode(page, 'who');
+    // self, login, MinID, forgotten password
+    for (const node of ['topic', 'login.method', 'login.problem', 'login.minid.forgot']) {
+      await page.keyboard.press('1');
+      await waitForNode(page, node);
+    }
+    await assertHeadingFocused(page, 'Glemt passord til MinID');
+    const because = page.locator('.result .because');
+    assert.equal(await because.textContent(), 'Fordi: MinID · Glemt passord');
+    assert.deepEqual(await because.locator('[data-fact]').evaluateAll((els) => els.map((e) => `${e.dataset.fact}=${e.dataset.value}`)),
+      ['login_method=minid', 'login_problem=forgotten_password']);
+    assert.equal(await page.locator('h2.dest-name').textContent(), 'Digdir brukerstøtte (ID-porten og MinID)');
+
+    // Each field with the page that confirms it and the day it was checked,
+    // or "not confirmed" where no page does.
+    const source = (field) => page.locator(`dd[data-field="${field}"] a.source`);
+    for (const [field, url] of [['phone', 'https://www.idporten.no/kontakt'], ['web', 'https://www.idporten.no/'],
+      ['mandate', 'https://www.digdir.no/kontakt']]) {
+      assert.equal(await source(field).getAttribute('href'), url, `${field} links its source`);
+      assert.equal(await source(field).textContent(), 'sjekket 2026-12-01');
+      assert.equal(await page.locator(`dd[data-field="${field}"] .badge-unverified`).count(), 0);
+    }
+    assert.equal(await source('hours').count(), 0);
+    assert.equal(await page.locator('dd[data-field="hours"] .badge-unverified').textContent(), 'ikke bekreftet');
+    assert.match(await page.locator('dd[data-field="hours"]').textContent(), /^Hverdager 09–15/);
+
+    // One number to dial: a tel: link, and a button that copies it.
+    const tel = page.locator('dd[data-field="phone"] a[href^="tel:"]');
+    assert.equal(await tel.getAttribute('href'), 'tel:+4780030300');
+    assert.equal(await tel.textContent(), '800 30 300');
+    await tabTo(page, 'button.copy');
+    assert.equal((await focused(page)).text, 'Kopier nummeret');
+    await page.keyboard.press('Enter');
+    await page.locator('#notice:not([hidden])').waitFor();
+    assert.equal(await page.locator('#notice').textContent(), 'Kopiert: +4780030300');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), '+4780030300');
+    await checkScreen(page, 'result-card');
+
+    // "Your own bank": where to find the number, nothing to dial or copy.
+    await page.keyboard.press('Backspace');
+    await waitForNode(page, 'login.problem');
+    await page.keyboard.press('Backspace');
+    await waitForNode(page, 'login.method');
+    await page.keyboard.press('2'); // bankid
+    await waitForNode(page, 'login.problem');
+    assert.deepEqual(await optionValues(page), ['lost_or_stolen', 'unknown']);
+    await page.keyboard.press('2'); // unknown
+    await waitForNode(page, 'login.bankid');
+    await assertHeadingFocused(page, 'Hjelp med BankID');
+    assert.equal(await page.locator('.result .because').textContent(), 'Fordi: BankID');
+    assert.equal(await page.locator('h2.dest-name').textContent(), 'Banken din');
+    assert.match(await page.locator('dd[data-field="phone"]').textContent(), /^Nummeret står på bankkortet og på nettsiden til banken\./);
+    assert.equal(await page.locator('dd[data-field="phone"] a[href^="tel:"]').count(), 0, 'no tel: link');
+    assert.equal(await page.locator('button.copy').count(), 0, 'no copy button');
+    assert.equal(await source('phone').getAttribute('href'), 'https://www.bankid.no/privat/kundeservice/');
+    assert.equal(await page.locator('.result .badge-unverified').count(), 0, 'everything confirmed');
+    await axe(page, 'the bank result card');
+    assertNoProblems(page);
+  });
+});
+
 // The search UI with fixed hits and an error reply: the engine's replies are
 // stubbed at the websocket (so hits and their order do not depend on the
 // engine's ranking, and a daemon without search can be played); the jump and
@@ -230,9 +392,10 @@ test('search: results as you type, Enter jumps, destination override, degrade on
   await withDaemon(async ({ d }) => {
     const page = await newPage(browser);
     const searches = [];
+    const jumps = [];
     // The shape of daemon/search.h: destinations carry no node.
     const HITS = [
-      { kind: 'result', node: 'login.bank', destination: 'no.bank', title: 'Kontakt banken som utstedte BankID.', snippet: 'BankID' },
+      { kind: 'result', node: 'login.bankid', destination: 'no.bank', title: 'Hjelp med BankID', snippet: 'Kontakt banken din.' },
       { kind: 'question', node: 'login.method', title: 'Hvilken eID gjelder det?', snippet: 'MinID, BankID' },
       { kind: 'destination', destination: 'no.nav', title: 'NAV Kontaktsenter', snippet: '55 55 33 33' },
     ];
@@ -240,6 +403,7 @@ test('search: results as you type, Enter jumps, destination override, degrade on
       const server = ws.connectToServer();
       ws.onMessage((m) => {
         const msg = JSON.parse(m);
+        if (msg.type === 'jump') jumps.push(msg.node);
         if (msg.type !== 'search') return server.send(m);
         searches.push(msg);
         if (msg.q === 'feil') {
@@ -252,6 +416,9 @@ test('search: results as you type, Enter jumps, destination override, degrade on
       });
     });
     await openPanel(page, d);
+    // The caller is a guardian (a fact given at start).
+    await page.locator('details.known summary').click();
+    await page.locator('#fact-authority').selectOption('guardian');
     await tabTo(page, 'form.start button[type="submit"]');
     await page.keyboard.press('Enter');
     await waitForNode(page, 'who');
@@ -266,7 +433,7 @@ test('search: results as you type, Enter jumps, destination override, degrade on
     await waitForNode(page, 'who');
     await page.keyboard.press('Escape'); // clears the box
     await page.keyboard.press('Escape'); // back to the question
-    await assertHeadingFocused(page, 'Gjelder det innringeren selv eller en annen?');
+    await assertHeadingFocused(page, 'Gjelder det deg selv eller en annen?');
 
     await page.keyboard.press('/');
     await page.keyboard.type('bankid');
@@ -274,7 +441,9 @@ test('search: results as you type, Enter jumps, destination override, degrade on
     await page.locator('.main-search [role="listbox"]:not([hidden])').waitFor();
     assert.equal(await hits.count(), 2);
     assert.equal(await page.locator('.main-search .search-input').getAttribute('aria-expanded'), 'true');
-    assert.deepEqual(searches.at(-1), { type: 'search', q: 'bankid', country: 'no', lang: 'nb', id: searches.at(-1).id });
+    // Inside a walk the search names the session, so the daemon ranks by its facts.
+    assert.deepEqual(searches.at(-1), { type: 'search', q: 'bankid', country: 'no', lang: 'nb',
+      session: (await storage(page)).session.id, id: searches.at(-1).id });
 
     // Arrow down twice: the question; Enter jumps there.
     await page.keyboard.press('ArrowDown');
@@ -287,16 +456,24 @@ test('search: results as you type, Enter jumps, destination override, degrade on
     await page.keyboard.press('Alt+ArrowLeft');
     await waitForNode(page, 'who');
 
-    // Enter with no hit chosen takes the first: the bank result.
+    // A bare Enter with no hit chosen never jumps away from the walk: it
+    // marks the first hit (the bank result), and a second Enter takes it.
     await page.keyboard.press('/');
     await page.keyboard.type('bank');
     await page.locator('.main-search [role="listbox"]:not([hidden])').waitFor();
     await page.keyboard.press('Enter');
-    await waitForNode(page, 'login.bank');
+    assert.equal(await hits.nth(0).getAttribute('aria-selected'), 'true');
+    assert.equal(await page.locator('.main-search .search-input').getAttribute('aria-activedescendant'),
+      await hits.nth(0).getAttribute('id'));
+    assert.equal(await page.locator('.step-screen').getAttribute('data-node'), 'who', 'still at the question');
+    await page.keyboard.press('Enter');
+    await waitForNode(page, 'login.bankid');
+    assert.deepEqual(jumps, ['login.method', 'login.bankid'], 'one jump per second Enter, none for the first');
 
     // Override the destination in the finish form through search.
     await page.keyboard.press('Control+Enter');
     await page.locator('form.finish').waitFor();
+    assert.equal(await page.locator('#relation').inputValue(), 'guardian', 'relation follows the guardian mandate');
     await tabTo(page, '#referral_reason');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown'); // no_mandate
@@ -304,7 +481,10 @@ test('search: results as you type, Enter jumps, destination override, degrade on
     await page.keyboard.type('nav');
     await page.locator('.dest-search [role="option"][data-destination="no.nav"]').waitFor();
     assert.equal(await page.locator('.dest-search [role="option"]').count(), 1, 'only destinations are offered');
-    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter'); // marks it
+    assert.equal(await page.locator('.dest-search [role="option"]').getAttribute('aria-selected'), 'true');
+    assert.match(await page.locator('.dest-chosen').textContent(), /\(no\.bank\)/, 'not chosen yet');
+    await page.keyboard.press('Enter'); // takes it
     assert.match(await page.locator('.dest-chosen').textContent(), /NAV Kontaktsenter \(no\.nav\)/);
     assert.equal(await page.locator('form.finish').count(), 1, 'Enter in the search box must not submit');
     await page.keyboard.press('Control+Enter');
@@ -314,7 +494,8 @@ test('search: results as you type, Enter jumps, destination override, degrade on
     assert.equal(row.destination, 'no.nav');
     assert.equal(row.suggested, 'no.bank');
     assert.equal(row.referral_reason, 'no_mandate');
-    assert.deepEqual(JSON.parse(row.path), ['who', 'login.bank'], 'the jump is in the path');
+    assert.equal(row.relation, 'guardian');
+    assert.deepEqual(JSON.parse(row.path), ['login.bankid'], 'the jump is in the path');
     assertNoProblems(page);
   });
 });
@@ -354,7 +535,7 @@ test('the daemon restarts mid-session and mid-finish: the panel resumes and logs
     await page.keyboard.press('1'); // login
     await waitForNode(page, 'login.method');
     await page.keyboard.press('1'); // minid
-    await waitForNode(page, 'login.minid');
+    await waitForNode(page, 'login.problem');
 
     // Mid-session: the daemon dies and comes back with no memory of it.
     await d.kill9();
@@ -362,30 +543,32 @@ test('the daemon restarts mid-session and mid-finish: the panel resumes and logs
     ctx.d = await restartDaemon(d);
     await waitForConnection(page, 'ready');
     await ctx.d.waitForLog(/restored/, 'the session to be restored');
-    await waitForNode(page, 'login.minid');
+    await waitForNode(page, 'login.problem');
 
     // A reload keeps the walk too (the record is in sessionStorage).
     await page.reload();
     await waitForConnection(page, 'ready');
-    await waitForNode(page, 'login.minid');
+    await waitForNode(page, 'login.problem');
 
     // The rebuilt session has its history: back works as before.
     await page.keyboard.press('Backspace');
     await waitForNode(page, 'login.method');
     await page.keyboard.press('1'); // minid
-    await waitForNode(page, 'login.minid');
+    await waitForNode(page, 'login.problem');
 
-    // Changing the fact given at start jumps to its question (probing
-    // which node asks it), and keeps the later answers out.
+    // Changing the fact given at start goes to its question (the engine
+    // never asked it, so the walk starts again without it), and keeps the
+    // later answers out.
     await page.locator('button.fact[data-fact="on_behalf"]').click();
     await waitForNode(page, 'who');
-    await assertHeadingFocused(page, 'Gjelder det innringeren selv eller en annen?');
+    await assertHeadingFocused(page, 'Gjelder det deg selv eller en annen?');
+    assert.equal(await page.locator('.trail .fact').count(), 0, 'no later answers kept');
     await page.keyboard.press('1'); // self again
     await waitForNode(page, 'topic');
     await page.keyboard.press('1'); // login
     await waitForNode(page, 'login.method');
     await page.keyboard.press('1'); // minid
-    await waitForNode(page, 'login.minid');
+    await waitForNode(page, 'login.problem');
     await page.keyboard.press('2'); // phone_number_changed
     await waitForNode(page, 'login.minid.phone');
 
@@ -500,12 +683,18 @@ test('axe-core finds no violations on any screen; screenshots at 360 and 1280 px
     await assertHeadingFocused(page);
 
     await page.keyboard.press('2'); // another person
+    await waitForNode(page, 'topic');
+    await page.keyboard.press('3'); // a case at NAV or another agency
     await waitForNode(page, 'mandate');
-    await page.keyboard.press('1'); // no mandate
-    await waitForNode(page, 'poa.nav.refer');
-    // NAV's hours are marked UNVERIFIED in the directory.
+    await page.keyboard.press('1'); // written power of attorney
+    await waitForNode(page, 'case.service');
+    await page.keyboard.press('1'); // pension or benefits
+    await waitForNode(page, 'poa.nav');
+    // NAV's hours are confirmed by no public page: a neutral badge, and a
+    // dated source link for every other field.
     await page.locator('.badge-unverified[data-field="hours"]').waitFor();
-    assert.equal(await page.locator('dt .badge-unverified').count(), 1);
+    assert.equal(await page.locator('dd .badge-unverified').count(), 1);
+    assert.equal(await page.locator('dd a.source').count(), 3, 'phone, web and mandate are sourced');
     await checkScreen(page, 'result');
 
     await page.keyboard.press('Control+Enter');
@@ -546,9 +735,14 @@ test('a Danish desk: the panel speaks Danish from the browser, a dk session in d
     assert.equal(await page.locator('input[name="lang"]:checked').getAttribute('value'), 'da');
     assert.deepEqual(await page.locator('input[name="lang"]').evaluateAll((els) => els.map((e) => e.value)), ['da', 'en']);
     await page.keyboard.press('Control+Enter'); // starts from anywhere on the form
-    await waitForNode(page, 'who');
-    await assertHeadingFocused(page, 'Gælder det dig selv eller en anden?');
+    await waitForNode(page, 'topic');
+    await assertHeadingFocused(page, 'Hvad drejer det sig om?');
+    assert.deepEqual(await optionValues(page), ['login', 'digital_post', 'unknown']);
     assert.match(await page.locator('.keys-hint').textContent(), /Tast 1–3 for at svare/);
+    await page.keyboard.press('1'); // log in with MitID
+    await waitForNode(page, 'login.problem');
+    await assertHeadingFocused(page, 'Hvad er problemet med MitID?');
+    assert.equal(await page.locator('section.question').getAttribute('lang'), 'da');
     await axe(page, 'a Danish question');
     await screenshot(page, 'agent-question-da-1280');
     assertNoProblems(page);

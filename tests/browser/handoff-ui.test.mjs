@@ -363,7 +363,7 @@ test('consent is asked only for destinations with a connected desk, as the welco
   await openPanel(page, A);
   await page.keyboard.press('Control+Enter');
   await waitForNode(page, 'who');
-  for (const [key, node] of [['1', 'topic'], ['1', 'login.method'], ['1', 'login.minid'], ['2', 'login.minid.phone']]) {
+  for (const [key, node] of [['1', 'topic'], ['1', 'login.method'], ['1', 'login.problem'], ['2', 'login.minid.phone']]) {
     await page.keyboard.press(key);
     await waitForNode(page, node);
   }

@@ -26,8 +26,11 @@ function localDate(addDays = 0) {
 const PERIOD = { id: 'uke-test', from: localDate(-9), to: localDate(20) };
 const CONFIG = { periods: [PERIOD] };
 
-const NO_BANK = { on_behalf: 'self', topic: 'login', login_method: 'bankid' };
-const NO_BANK_FOR_OTHER = { on_behalf: 'another_person', authority: 'written_poa', topic: 'login', login_method: 'bankid' };
+// Facts that decide a result at once (the fixture's login.bankid, at no.bank):
+// the engine asks nothing more, so each contact has a suggestion.
+const NO_BANK = { on_behalf: 'self', topic: 'login', login_method: 'bankid', login_problem: 'unknown' };
+const NO_BANK_FOR_OTHER = { on_behalf: 'another_person', authority: 'written_poa', topic: 'login', login_method: 'bankid',
+  login_problem: 'unknown' };
 const DK_MITID = { on_behalf: 'self', topic: 'login', login_problem: 'locked_after_wrong_attempts' };
 let seq = 0;
 
@@ -35,6 +38,7 @@ let seq = 0;
 async function finish(a, { country = 'no', channel = 'phone', facts = NO_BANK, ...fields }) {
   const s = await a.request({ type: 'start', country, channel, lang: country === 'dk' ? 'da' : 'nb', facts: country === 'dk' ? DK_MITID : facts });
   assert.equal(s.type, 'step', JSON.stringify(s));
+  assert.ok(s.result, `the facts decide a result: ${JSON.stringify(s)}`);
   const r = await a.request({ type: 'finish', session: s.session, key: `sup-${process.pid}-${++seq}`, ...fields });
   assert.equal(r.type, 'logged', JSON.stringify(r));
   return Date.now();
