@@ -684,9 +684,9 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Build the index of the full trees and run every query of queries.json
- * many times; print the figures. A query must stay well under 1 ms of CPU
- * (not asserted in sanitizer builds, which are several times slower). */
+/* Build the index of the full rules and run every query of queries.json
+ * many times: each must answer, and the figures are printed for
+ * docs/performance.md (timings are judged in `make bench`, not here). */
 static void test_speed(void **state)
 {
 	enum { BUILDS = 15, ROUNDS = 200 };
@@ -739,9 +739,8 @@ static void test_speed(void **state)
 	printf("search: %zu queries x %d runs: mean %.3f ms CPU (%.3f ms wall) per query, "
 	       "slowest query %.3f ms CPU\n",
 	       n, ROUNDS, cpu / (double)n, wall / (double)n, slowest);
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-	assert_true(cpu / (double)n < 1.0);
-#endif
+	/* Printed, not judged: a timing belongs in `make bench`, where it is
+	 * compared with a baseline of the same run (docs/performance.md). */
 	search_free(s);
 	json_decref(queries);
 	rules_unref(rb);
