@@ -134,18 +134,46 @@ static void words_collapse(char *s)
 	*out = '\0';
 }
 
+/* 1 if s is digits only (not empty). */
+static int words_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+/* s without its i-th byte, into out (which holds WORDS_WORD_MAX). The
+ * typo tables are built and read with this, many thousand times: no printf. */
+static void words_delete(const char *s, size_t n, size_t i, char *out)
+{
+	memcpy(out, s, i);
+	memcpy(out + i, s + i + 1, n - i); /* with the NUL */
+}
+
+/* At most size-1 bytes of s, NUL-terminated. */
+static void words_copy(char *out, size_t size, const char *s, size_t n)
+{
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
 static void words_stem(struct sb_stemmer *st, const char *raw, char *out, size_t size)
 {
 	const sb_symbol *s;
 	int len;
 
-	if (raw[strspn(raw, "0123456789")] == '\0' ||
+	if (words_digits(raw) ||
 	    !(s = sb_stemmer_stem(st, (const sb_symbol *)raw, (int)strlen(raw)))) {
-		snprintf(out, size, "%s", raw);
+		words_copy(out, size, raw, strlen(raw));
 		return;
 	}
 	len = sb_stemmer_length(st);
-	snprintf(out, size, "%.*s", len, (const char *)s);
+	words_copy(out, size, (const char *)s, (size_t)len);
 }
 
 /* Split text into folded, stemmed words. Returns how many (at most max). */
@@ -170,8 +198,7 @@ static size_t words_split(struct sb_stemmer *st, const char *text, size_t len,
 			words_collapse(tok[n].raw);
 			words_stem(st, tok[n].raw, tok[n].stem, sizeof(tok[n].stem));
 			tok[n].canon = NULL;
-			tok[n].number = strspn(tok[n].raw, "0123456789") == strlen(tok[n].raw) &&
-							strlen(tok[n].raw) <= 3
+			tok[n].number = words_digits(tok[n].raw) && strlen(tok[n].raw) <= 3
 						? atoi(tok[n].raw)
 						: -1;
 			n++;
@@ -207,10 +234,10 @@ static void words_add_typos(struct words_lang *l, const char *stem)
 	size_t n = strlen(stem);
 	const char *had;
 
-	if (n < WORDS_FUZZY_MIN || stem[strspn(stem, "0123456789")] == '\0')
+	if (n < WORDS_FUZZY_MIN || words_digits(stem))
 		return;
 	for (size_t i = 0; i < n; i++) {
-		snprintf(del, sizeof(del), "%.*s%s", (int)i, stem, stem + i + 1);
+		words_delete(stem, n, i, del);
 		had = json_string_value(json_object_get(l->typos, del));
 		if (!had)
 			json_object_set_new(l->typos, del, json_string(stem));
@@ -294,7 +321,7 @@ static void words_add_phrase(struct words_builder *b, struct words_lang *l, cons
 			json_array_append_new(l->short_prefixed,
 					      json_integer((json_int_t)l->nphrases));
 		} else {
-			snprintf(key3, sizeof(key3), "%.*s", WORDS_PREFIX_KEY, pre);
+			words_copy(key3, sizeof(key3), pre, WORDS_PREFIX_KEY);
 			if (!(list = json_object_get(l->prefixed, key3)))
 				json_object_set_new(l->prefixed, key3, list = json_array());
 			json_array_append_new(list, json_integer((json_int_t)l->nphrases));
@@ -494,7 +521,7 @@ static const char *words_canon(const struct words_lang *l, const char *stem)
 	if ((s = json_string_value(json_object_get(l->typos, stem))) && *s)
 		return s; /* a letter missing */
 	for (size_t i = 0; i < n; i++) {
-		snprintf(del, sizeof(del), "%.*s%s", (int)i, stem, stem + i + 1);
+		words_delete(stem, n, i, del);
 		/* Not onto a shorter stem: "their" is not "heir" with a typo. */
 		if (n > WORDS_FUZZY_MIN && (s = json_string_value(json_object_get(l->known, del))))
 			return s; /* one letter extra */
@@ -587,9 +614,9 @@ static void words_people(const struct words *w, const struct words_lang *l,
 		int by_relation = rel && rel->value >= 0 && rel_end && i >= rel_end &&
 				  i - rel_end < WORDS_AGE_REACH;
 		/* "på 30 000": a number split into groups of three is an amount. */
-		int grouped = (i + 1 < ntok && tok[i + 1].number >= 0 &&
-			       strlen(tok[i + 1].raw) == 3) ||
-			      (i > 0 && tok[i - 1].number >= 0 && strlen(tok[i].raw) == 3);
+		int grouped =
+			(i + 1 < ntok && tok[i + 1].number >= 0 && strlen(tok[i + 1].raw) == 3) ||
+			(i > 0 && tok[i - 1].number >= 0 && strlen(tok[i].raw) == 3);
 		int band;
 
 		if (tok[i].number < 0 || tok[i].number > WORDS_MAX_AGE || grouped ||
@@ -623,7 +650,7 @@ size_t words_derive(const struct words *w, const char *lang, const char *text, s
 		char key3[WORDS_PREFIX_KEY + 1];
 		const json_t *lists[3] = { NULL, NULL, l->short_prefixed };
 
-		snprintf(key3, sizeof(key3), "%.*s", WORDS_PREFIX_KEY, tok[i].raw);
+		words_copy(key3, sizeof(key3), tok[i].raw, strnlen(tok[i].raw, WORDS_PREFIX_KEY));
 		if (tok[i].canon)
 			lists[0] = json_object_get(l->by_first, tok[i].canon);
 		if (strlen(key3) == WORDS_PREFIX_KEY)
