@@ -1,0 +1,108 @@
+/* triage_engine.c - where a walk goes from the facts it has.
+ *
+ * Given facts (rules_state), the engine takes the best result they decide
+ * and asks, in the authors' order, the first question whose fact a result
+ * that could still win needs, offering only the values such results name.
+ * It keeps no state: triage.c calls it after every change of a walk, and
+ * rules_check.c walks every answer with it to prove a tree sound. */
+#include "rules_internal.h"
+
+static int triage_fits(const struct rules_state *s, const struct rules_cond *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int v = s->value[c[i].fact];
+
+		if (v != RULES_NO_VALUE && !(c[i].values & (UINT64_C(1) << v)))
+			return 0;
+	}
+	return 1;
+}
+
+/* `about` is soft: an unknown or "unknown" fact fits it. */
+static int triage_about(const struct rules_tree *t, const struct rules_state *s,
+			const struct rules_node *r)
+{
+	for (size_t i = 0; i < r->nabout; i++) {
+		int f = r->about[i].fact, v = s->value[f];
+
+		if (v != RULES_NO_VALUE && v != t->rb->unknown_value[f] &&
+		    !(r->about[i].values & (UINT64_C(1) << v)))
+			return 0;
+	}
+	return 1;
+}
+
+static int triage_beats(const struct rules_tree *t, size_t a, size_t b)
+{
+	return t->beats[(a - t->questions) * t->results + (b - t->questions)];
+}
+
+size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int citizen,
+		   uint64_t *offer)
+{
+	uint64_t askable = t->askable[citizen ? 1 : 0], need = 0;
+	unsigned char contender[RULES_MAX_RESULTS];
+	size_t best = t->fallback, r, q, i;
+	const struct rules_node *n;
+
+	/* The best result the facts already decide. */
+	for (r = t->questions; r < t->nnodes; r++) {
+		n = &t->nodes[r];
+		/* A citizen's own walk never ends at a result meant for agents. */
+		contender[r - t->questions] =
+			(!citizen || n->citizen) && triage_fits(s, n->when, n->nwhen);
+		if (contender[r - t->questions] && !(n->when_facts & ~s->known)) {
+			contender[r - t->questions] = 0;
+			if (r != best && triage_beats(t, r, best))
+				best = r;
+		}
+	}
+	/* Results that could still beat it, if the caller answers. */
+	for (r = t->questions; r < t->nnodes; r++) {
+		n = &t->nodes[r];
+		if (!contender[r - t->questions] || !triage_beats(t, r, best) ||
+		    (n->when_facts & ~s->known & ~askable) || !triage_about(t, s, n)) {
+			contender[r - t->questions] = 0;
+			continue;
+		}
+		need |= n->when_facts & ~s->known;
+	}
+	*offer = 0;
+	if (!need)
+		return best;
+	for (q = 0; q < t->questions; q++)
+		if ((need & (UINT64_C(1) << t->nodes[q].findex)) &&
+		    (!citizen || t->nodes[q].citizen))
+			break;
+	for (r = t->questions; r < t->nnodes; r++) {
+		if (!contender[r - t->questions])
+			continue;
+		n = &t->nodes[r];
+		for (i = 0; i < n->nwhen; i++)
+			if (n->when[i].fact == t->nodes[q].findex)
+				*offer |= n->when[i].values;
+	}
+	return q;
+}
+
+size_t triage_best_match(const struct rules_tree *t, const json_t *facts, int citizen)
+{
+	struct rules_state st = { .known = 0 };
+	size_t best = t->fallback;
+
+	for (size_t f = 0; f < t->rb->nfacts; f++) {
+		const char *v = json_string_value(json_object_get(facts, t->rb->facts[f]));
+
+		st.value[f] = (int16_t)rules_value_index(t->rb, (int)f, v);
+		if (st.value[f] != RULES_NO_VALUE)
+			st.known |= UINT64_C(1) << f;
+	}
+	for (size_t r = t->questions; r < t->nnodes; r++) {
+		const struct rules_node *n = &t->nodes[r];
+
+		if ((!citizen || n->citizen) && !(n->when_facts & ~st.known) &&
+		    triage_fits(&st, n->when, n->nwhen) && r != best && triage_beats(t, r, best))
+			best = r;
+	}
+	return best;
+}
