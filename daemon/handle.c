@@ -294,6 +294,12 @@ static int handle_start(struct handler_ctx *h)
 	return s ? 0 : -1;
 }
 
+/* 1 if this client started (or took) session s. */
+static int handle_owns(const struct handler_ctx *h, const struct session *s)
+{
+	return s->role == h->c->role && !strcmp(s->owner, h->c->token_name);
+}
+
 /* The session named in the message, if this client may use it. */
 struct session *handle_session(struct handler_ctx *h, int allow_finished)
 {
@@ -309,7 +315,7 @@ struct session *handle_session(struct handler_ctx *h, int allow_finished)
 		fail(h, PROTO_NOT_FOUND, "no session \"%s\" (it may have expired)", id);
 		return NULL;
 	}
-	if (s->role != h->c->role || strcmp(s->owner, h->c->token_name)) {
+	if (!handle_owns(h, s)) {
 		fail(h, PROTO_FORBIDDEN, "session \"%s\" belongs to another %s", id,
 		     role_name(s->role));
 		return NULL;
@@ -452,8 +458,7 @@ static json_t *handle_search_facts(struct handler_ctx *h, const struct search_re
 	const char *id = json_string_value(json_object_get(h->msg, "session"));
 	struct session *s = id ? session_find(&h->d->sessions, id) : NULL;
 
-	if (s && s->tr && s->role == h->c->role && !strcmp(s->owner, h->c->token_name) &&
-	    !strcmp(s->country, req->country))
+	if (s && s->tr && handle_owns(h, s) && !strcmp(s->country, req->country))
 		json_object_update(facts, triage_facts(s->tr));
 	rules_understand(h->d->rules, req->lang, req->q, facts, understood);
 	json_decref(understood);

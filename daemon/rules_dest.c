@@ -22,7 +22,7 @@ static const struct rules_key rules_dest_keys[] = {
 	{ "phone", RULES_OBJECT, 0 }, { "web", RULES_OBJECT, 0 },  { "hours", RULES_OBJECT, 0 },
 	{ "other", RULES_OBJECT, 0 }, { "note", RULES_STRING, 0 }, { NULL, 0, 0 }
 };
-static const struct rules_key rules_field_keys[] = { { "text", RULES_OBJECT, 1 },
+static const struct rules_key rules_field_keys[] = { { "text", RULES_TEXT, 1 },
 						     { "dial", RULES_STRING, 0 },
 						     { "source", RULES_STRING, 0 },
 						     { "checked", RULES_STRING, 0 },
@@ -46,16 +46,11 @@ static void rules_check_field(struct rules_loader *ld, const char *where, const 
 {
 	char fwhere[320];
 	const char *source = rules_string(f, "source"), *dial = rules_string(f, "dial");
-	json_t *text = json_object_get(f, "text"), *copy;
+	json_t *text = json_object_get(f, "text");
 	int unconfirmed = json_is_true(json_object_get(f, "unconfirmed"));
 
 	snprintf(fwhere, sizeof(fwhere), "%s: %s", where, name);
-	/* The key table wants an object; a plain string is fine too. */
-	copy = json_deep_copy(f);
-	if (json_is_string(text))
-		json_object_set_new(copy, "text", json_object());
-	rules_check_keys(ld, fwhere, copy, rules_field_keys);
-	json_decref(copy);
+	rules_check_keys(ld, fwhere, f, rules_field_keys);
 	if (json_is_string(text) && !*json_string_value(text))
 		rules_problem(ld, fwhere, "\"text\" must not be empty");
 	if (unconfirmed && source)

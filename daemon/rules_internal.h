@@ -133,7 +133,8 @@ struct rules_loader {
 	enum rules_country country; /* of the tree being checked */
 };
 
-enum rules_type { RULES_STRING, RULES_OBJECT, RULES_ARRAY, RULES_BOOL, RULES_INT };
+/* RULES_TEXT: one string, or an object of one per language. */
+enum rules_type { RULES_STRING, RULES_OBJECT, RULES_ARRAY, RULES_BOOL, RULES_INT, RULES_TEXT };
 
 /* One key a JSON object may have. Tables of these end with a NULL name. */
 struct rules_key {

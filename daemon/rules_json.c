@@ -115,8 +115,8 @@ json_t *rules_read(struct rules_loader *ld, const char *name)
 
 static const char *rules_type_name(enum rules_type type)
 {
-	static const char *const names[] = { "a string", "an object", "an array", "a boolean",
-					     "a number" };
+	static const char *const names[] = { "a string",  "an object", "an array",
+					     "a boolean", "a number",  "a string or an object" };
 
 	return names[type];
 }
@@ -145,6 +145,8 @@ const char *rules_json_type(const json_t *v)
 
 static int rules_has_type(const json_t *v, enum rules_type type)
 {
+	if (type == RULES_TEXT)
+		return json_is_string(v) || json_is_object(v);
 	return !strcmp(rules_json_type(v), rules_type_name(type));
 }
 

@@ -37,26 +37,35 @@ static int triage_beats(const struct rules_tree *t, size_t a, size_t b)
 	return t->beats[(a - t->questions) * t->results + (b - t->questions)];
 }
 
+/* The best result the facts already decide (t->fallback at worst). With
+ * open, marks the results that fit the facts but are not decided yet. */
+static size_t triage_decided(const struct rules_tree *t, const struct rules_state *s, int citizen,
+			     unsigned char *open)
+{
+	size_t best = t->fallback;
+
+	for (size_t r = t->questions; r < t->nnodes; r++) {
+		const struct rules_node *n = &t->nodes[r];
+		/* A citizen's own walk never ends at a result meant for agents. */
+		int fits = (!citizen || n->citizen) && triage_fits(s, n->when, n->nwhen);
+		int decided = fits && !(n->when_facts & ~s->known);
+
+		if (open)
+			open[r - t->questions] = fits && !decided;
+		if (decided && r != best && triage_beats(t, r, best))
+			best = r;
+	}
+	return best;
+}
+
 size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int citizen,
 		   uint64_t *offer)
 {
 	uint64_t askable = t->askable[citizen ? 1 : 0], need = 0;
 	unsigned char contender[RULES_MAX_RESULTS];
-	size_t best = t->fallback, r, q, i;
+	size_t best = triage_decided(t, s, citizen, contender), r, q, i;
 	const struct rules_node *n;
 
-	/* The best result the facts already decide. */
-	for (r = t->questions; r < t->nnodes; r++) {
-		n = &t->nodes[r];
-		/* A citizen's own walk never ends at a result meant for agents. */
-		contender[r - t->questions] =
-			(!citizen || n->citizen) && triage_fits(s, n->when, n->nwhen);
-		if (contender[r - t->questions] && !(n->when_facts & ~s->known)) {
-			contender[r - t->questions] = 0;
-			if (r != best && triage_beats(t, r, best))
-				best = r;
-		}
-	}
 	/* Results that could still beat it, if the caller answers. */
 	for (r = t->questions; r < t->nnodes; r++) {
 		n = &t->nodes[r];
@@ -88,7 +97,6 @@ size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int 
 size_t triage_best_match(const struct rules_tree *t, const json_t *facts, int citizen)
 {
 	struct rules_state st = { .known = 0 };
-	size_t best = t->fallback;
 
 	for (size_t f = 0; f < t->rb->nfacts; f++) {
 		const char *v = json_string_value(json_object_get(facts, t->rb->facts[f]));
@@ -97,12 +105,5 @@ size_t triage_best_match(const struct rules_tree *t, const json_t *facts, int ci
 		if (st.value[f] != RULES_NO_VALUE)
 			st.known |= UINT64_C(1) << f;
 	}
-	for (size_t r = t->questions; r < t->nnodes; r++) {
-		const struct rules_node *n = &t->nodes[r];
-
-		if ((!citizen || n->citizen) && !(n->when_facts & ~st.known) &&
-		    triage_fits(&st, n->when, n->nwhen) && r != best && triage_beats(t, r, best))
-			best = r;
-	}
-	return best;
+	return triage_decided(t, &st, citizen, NULL);
 }
