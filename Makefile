@@ -25,8 +25,16 @@ BUILD ?= build
 VERSION = $(shell cat VERSION)
 CFLAGS += -DVV_VERSION='"$(VERSION)"'
 
-SRCS = $(wildcard daemon/*.c)
-OBJS = $(SRCS:daemon/%.c=$(BUILD)/%.o)
+# The daemon's folders, lowest layer first (docs/architecture.md): a file may
+# include headers of its own layer and those before it (make check-layers).
+LAYERS = base conf triage desk store app ws api net
+SRC_DIRS = $(addprefix daemon/,$(LAYERS)) daemon
+HDRS = $(wildcard $(addsuffix /*.h,$(SRC_DIRS)))
+INCLUDES = -iquote daemon
+CFLAGS += $(INCLUDES)
+vpath %.c $(SRC_DIRS)
+SRCS = $(wildcard $(addsuffix /*.c,$(SRC_DIRS)))
+OBJS = $(addprefix $(BUILD)/,$(notdir $(SRCS:.c=.o)))
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
@@ -44,13 +52,13 @@ TEST_report_OBJS = report report_export survey store store_schema conf conf_peer
 TEST_stats_OBJS = stats survey store store_schema conf conf_peers log crypto limits util
 TEST_handoff_OBJS = handoff survey conf conf_peers crypto limits log util
 
-.PHONY: all deps run test unit content blackbox browser install clean format
+.PHONY: all deps run test unit content blackbox browser install clean format check-layers
 all: $(BUILD)/vegvisard
 
 $(BUILD):
 	@mkdir -p $(BUILD)
 
-$(BUILD)/%.o: daemon/%.c $(wildcard daemon/*.h) VERSION | $(BUILD)
+$(BUILD)/%.o: %.c $(HDRS) VERSION | $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/vegvisard: $(OBJS)
@@ -59,7 +67,7 @@ $(BUILD)/vegvisard: $(OBJS)
 # Each test's objects come from TEST_<name>_OBJS, expanded per target.
 .SECONDEXPANSION:
 $(BUILD)/test_%: tests/unit/test_%.c tests/unit/unit.h $$(addprefix $(BUILD)/,$$(addsuffix .o,$$(TEST_$$*_OBJS)))
-	$(CC) $(CFLAGS) -Idaemon $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS) -lcmocka
 
 deps:
 	@tests/deps.sh
@@ -82,7 +90,11 @@ blackbox: all
 browser: all
 	VEGVISARD=$(abspath $(BUILD)/vegvisard) node --test --test-concurrency=1 tests/browser/
 
-test: deps all unit content blackbox browser bench-quick
+# Includes only downwards: daemon/<layer>/ may use its own and lower layers.
+check-layers:
+	@tests/check-layers.sh
+
+test: deps all check-layers unit content blackbox browser bench-quick
 	@VEGVISARD=$(abspath $(BUILD)/vegvisard) tests/check-systemd.sh
 
 # The load benchmark (tests/bench, docs/performance.md): vv-load drives
@@ -120,16 +132,16 @@ FUZZ_CFLAGS = $(filter-out -O% -fsanitize=% -Werror,$(CFLAGS)) -O1 -fno-omit-fra
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 # The daemon without main.o, as an archive: a harness links only the modules
 # it reaches, and its own stand-ins for the rest (fuzz_handle.c's lws).
-FUZZ_LIB_OBJS = $(filter-out $(FUZZ_BUILD)/main.o,$(SRCS:daemon/%.c=$(FUZZ_BUILD)/%.o))
+FUZZ_LIB_OBJS = $(filter-out $(FUZZ_BUILD)/main.o,$(addprefix $(FUZZ_BUILD)/,$(notdir $(SRCS:.c=.o))))
 .PHONY: fuzz fuzz-build
-$(FUZZ_BUILD)/%.o: daemon/%.c $(wildcard daemon/*.h) VERSION
+$(FUZZ_BUILD)/%.o: %.c $(HDRS) VERSION
 	@mkdir -p $(FUZZ_BUILD)
 	clang $(FUZZ_CFLAGS) -c -o $@ $<
 $(FUZZ_BUILD)/libvegvisar.a: $(FUZZ_LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/libvegvisar.a
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -iquote daemon -o $@ $< $(FUZZ_BUILD)/libvegvisar.a $(LDLIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libvegvisar.a $(LDLIBS)
 fuzz-build: $(FUZZERS:%=$(FUZZ_BUILD)/fuzz_%)
 fuzz: fuzz-build
 	@for f in $(FUZZERS); do \
@@ -162,7 +174,7 @@ valgrind: all
 INSTALLED_DEFS = -DVV_DEFAULT_CONF='"/etc/vegvisar/vegvisar.conf"' \
 	-DVV_DEFAULT_DB='"/var/lib/vegvisar/vegvisar.db"' \
 	-DVV_DEFAULT_RULES='"$(DATADIR)/rules"' -DVV_DEFAULT_WWW='"$(DATADIR)/www"'
-$(BUILD)/installed/%.o: daemon/%.c $(wildcard daemon/*.h) VERSION
+$(BUILD)/installed/%.o: %.c $(HDRS) VERSION
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INSTALLED_DEFS) -c -o $@ $<
 $(BUILD)/vegvisard-installed: $(BUILD)/installed/main.o $(BUILD)/installed/conf.o \
@@ -183,7 +195,7 @@ install: $(BUILD)/vegvisard-installed
 	install -m 644 systemd/vegvisard.8 $(DESTDIR)$(MANDIR)/man8/vegvisard.8
 
 format:
-	clang-format -i daemon/*.c daemon/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i $(SRCS) $(HDRS) tests/unit/*.c tests/unit/*.h
 
 clean:
 	rm -rf build build-san build-fuzz

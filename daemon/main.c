@@ -15,17 +15,17 @@
 #include <libwebsockets.h>
 #include <systemd/sd-daemon.h>
 
-#include "crypto.h"
-#include "daemon.h"
-#include "handle.h"
-#include "log.h"
-#include "outbox.h"
-#include "reload.h"
-#include "report.h"
-#include "rules.h"
-#include "search.h"
-#include "server.h"
-#include "store.h"
+#include "base/crypto.h"
+#include "app/daemon.h"
+#include "ws/handle.h"
+#include "base/log.h"
+#include "store/outbox.h"
+#include "app/reload.h"
+#include "store/report.h"
+#include "triage/rules.h"
+#include "triage/search.h"
+#include "net/server.h"
+#include "store/store.h"
 
 #define SESSION_IDLE_MS (4LL * 3600 * 1000) /* an untouched session is dropped */
 

@@ -20,16 +20,16 @@
 #include <ev.h>
 #include <libwebsockets.h>
 
-#include "client.h"
-#include "daemon.h"
-#include "handle.h"
-#include "log.h"
-#include "proto.h"
-#include "rules.h"
-#include "search.h"
-#include "session.h"
-#include "stats.h"
-#include "store.h"
+#include "net/client.h"
+#include "app/daemon.h"
+#include "ws/handle.h"
+#include "base/log.h"
+#include "ws/proto.h"
+#include "triage/rules.h"
+#include "triage/search.h"
+#include "desk/session.h"
+#include "store/stats.h"
+#include "store/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

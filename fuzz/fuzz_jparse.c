@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jparse.h"
-#include "proto.h"
+#include "base/jparse.h"
+#include "ws/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

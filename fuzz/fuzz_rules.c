@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rules.h"
+#include "triage/rules.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -395,7 +395,7 @@ test('search: results as you type, Enter jumps, destination override, degrade on
     const page = await newPage(browser);
     const searches = [];
     const jumps = [];
-    // The shape of daemon/search.h: destinations carry no node.
+    // The shape of daemon/triage/search.h: destinations carry no node.
     const HITS = [
       { kind: 'result', node: 'login.bankid', destination: 'no.bank', title: 'Hjelp med BankID', snippet: 'Kontakt banken din.' },
       { kind: 'question', node: 'login.method', title: 'Hvilken eID gjelder det?', snippet: 'MinID, BankID' },

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "crypto.h"
+#include "conf/conf.h"
+#include "base/crypto.h"
 
 static char path[64];
 

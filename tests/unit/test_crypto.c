@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto.h"
+#include "base/crypto.h"
 
 static void hex_of(const uint8_t *p, size_t n, char *out)
 {

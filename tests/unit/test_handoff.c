@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
-#include "handoff.h"
+#include "conf/conf.h"
+#include "desk/handoff.h"
 
 #define SECRET "0123456789abcdef0123456789abcdef"
 #define NOW 1795000000LL

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jparse.h"
+#include "base/jparse.h"
 
 struct jcase {
 	const char *text;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
+#include "ws/proto.h"
 
 static int parse(const char *text, struct proto_msg *m, enum proto_code *code, char *err)
 {

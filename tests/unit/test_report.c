@@ -15,10 +15,10 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "conf.h"
-#include "log.h"
-#include "report.h"
-#include "store.h"
+#include "conf/conf.h"
+#include "base/log.h"
+#include "store/report.h"
+#include "store/store.h"
 
 #define DAY_MS 86400000LL
 

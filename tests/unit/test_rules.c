@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jbuf.h"
-#include "rules.h"
+#include "base/jbuf.h"
+#include "triage/rules.h"
 
 #define FIXTURE "tests/fixtures/rules"
 #define REAL_RULES "rules"

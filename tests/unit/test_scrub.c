@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "scrub.h"
+#include "base/scrub.h"
 
 #define PER_KIND 10000
 #define FP_SAMPLES 5000

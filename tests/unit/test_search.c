@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rules.h"
-#include "search.h"
+#include "triage/rules.h"
+#include "triage/search.h"
 
 #define FIXTURE "tests/fixtures/rules"
 

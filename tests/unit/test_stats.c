@@ -14,9 +14,9 @@
 
 #include <jansson.h>
 
-#include "conf.h"
-#include "stats.h"
-#include "store.h"
+#include "conf/conf.h"
+#include "store/stats.h"
+#include "store/store.h"
 
 #define MIN (60 * 1000LL)
 #define HOUR (60 * MIN)

@@ -18,8 +18,8 @@
 
 #include <sqlite3.h>
 
-#include "log.h"
-#include "store.h"
+#include "base/log.h"
+#include "store/store.h"
 
 /* The capacity documented in docs/store.md (STORE_QUEUE_MAX in store.c). */
 #define QUEUE_MAX 65536

@@ -1,4 +1,4 @@
-/* test_words.c - the caller's words become facts (daemon/words.c): folding,
+/* test_words.c - the caller's words become facts (daemon/triage/words.c): folding,
  * Snowball stems, prefixes, one typo, negation, relations and ages, and
  * the problems a words file can have. */
 #include "unit.h"
@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "words.h"
+#include "triage/words.h"
 
 /* facts: on_behalf(0), relation(1), login_method(2), login_problem(3),
  * topic(4), age_band(5), in that order, as the vocabulary gives them. */

@@ -1,0 +1,65 @@
+/* daemon.h - the daemon's state, in one place. */
+#ifndef VV_DAEMON_H
+#define VV_DAEMON_H
+
+#include <stdint.h>
+
+#include "net/client.h"
+#include "conf/conf.h"
+#include "desk/handover.h"
+#include "base/limits.h"
+#include "metrics.h"
+#include "peers.h"
+#include "desk/session.h"
+#include "store/stats.h"
+
+struct lws_context;
+struct ev_loop;
+struct rulebook;
+struct search_index;
+struct store;
+struct client;
+struct outbox;
+struct reload;
+
+/* A finish waiting for the store's commit. Results come back in submission
+ * order, so these form a FIFO; a client that goes away only clears c. */
+struct pending_finish {
+	uint64_t ticket;
+	struct client *c; /* NULL once the client has gone */
+	json_t *re;       /* the id to echo, or NULL */
+	char session[SESSION_ID_LEN + 1];
+	char *key;
+	int64_t submitted_us;        /* monotonic, for the commit latency metric */
+	struct stats_contact stats;  /* counted in the live statistics once committed */
+	struct handoff_sent handoff; /* what peers.c does once it is committed */
+	struct pending_finish *next;
+};
+
+struct daemon {
+	struct conf conf;
+	struct lws_context *lws;
+	struct ev_loop *loop;
+	struct rulebook *rules;      /* current rules; sessions hold their own reference */
+	struct search_index *search; /* built from rules and swapped with them */
+	struct store *store;
+	struct session_table sessions;
+	struct pending_finish *pending_head, *pending_tail;
+	struct handover_list handovers;
+	struct client *subscribers[CLIENT_NLISTS]; /* pushed updates: agents' queue, stats */
+	struct limits limits;          /* per-address connection, message and sign-in limits */
+	struct stats *stats;           /* live figures for "subscribe" (stats.h) */
+	struct stats_feed *stats_feed; /* their pushes to subscribers (handle_stats.c) */
+	struct metrics metrics;        /* counters for GET /metrics */
+	struct peers *peers;           /* handoffs received, referral checks (peers.h) */
+	struct outbox *outbox;         /* the delivery thread, when this desk talks to others */
+	struct reload *reload;         /* rule reloads on SIGHUP (reload.h) */
+	json_t *own_origins;           /* the daemon's own origins, plus agent_origins */
+	uint64_t next_ticket;
+	unsigned long fd_refused; /* connections refused for want of descriptors */
+	int64_t fd_refused_logged_ms;
+	int listening; /* 1 once the listen socket is up */
+	int stopping;  /* set once on SIGTERM/SIGINT; read by the store's thread */
+};
+
+#endif

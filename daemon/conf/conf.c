@@ -1,0 +1,576 @@
+/* conf.c - defaults, the JSON config file, and validation of every key. */
+#include "conf.h"
+#include "base/util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "base/crypto.h"
+
+#ifndef VV_DEFAULT_DB
+#define VV_DEFAULT_DB "var/vegvisar.db"
+#endif
+#ifndef VV_DEFAULT_RULES
+#define VV_DEFAULT_RULES "rules"
+#endif
+#ifndef VV_DEFAULT_WWW
+#define VV_DEFAULT_WWW "clients"
+#endif
+
+static const char *const role_names[] = { "none", "agent", "supervisor", "citizen" };
+
+const char *role_name(enum role r)
+{
+	return role_names[r];
+}
+
+void conf_set_str(char **slot, const char *value)
+{
+	free(*slot);
+	*slot = value ? strdup(value) : NULL;
+}
+
+void conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	conf_set_str(&c->listen_host, "127.0.0.1");
+	c->listen_port = 8470;
+	conf_set_str(&c->db, VV_DEFAULT_DB);
+	conf_set_str(&c->rules, VV_DEFAULT_RULES);
+	conf_set_str(&c->www, VV_DEFAULT_WWW);
+	c->log_level = LOG_LVL_INFO;
+	c->agent_origins = json_array();
+	c->widget_origins = json_array();
+	limits_defaults(&c->limits);
+	c->note_retention_days = 365;
+	conf_peers_defaults(c);
+}
+
+void conf_free(struct conf *c)
+{
+	free(c->listen_host);
+	free(c->db);
+	free(c->rules);
+	free(c->www);
+	free(c->tokens);
+	json_decref(c->desk_phone);
+	json_decref(c->agent_origins);
+	json_decref(c->widget_origins);
+	free(c->periods);
+	conf_peers_free(c);
+	memset(c, 0, sizeof(*c));
+}
+
+int conf_set_listen(struct conf *c, const char *value, char *err, size_t errlen)
+{
+	const char *colon = strrchr(value, ':');
+	char *end;
+	long port;
+
+	if (!colon || colon == value)
+		return util_fail(err, errlen,
+				 "listen \"%s\": expected ADDR:PORT, e.g. 127.0.0.1:8470", value);
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || port < 1 || port > 65535)
+		return util_fail(err, errlen,
+				 "listen \"%s\": port must be a number from 1 to 65535", value);
+	free(c->listen_host);
+	c->listen_host = strndup(value, (size_t)(colon - value));
+	/* "[::1]:8470" → "::1" */
+	if (c->listen_host[0] == '[') {
+		size_t n = strlen(c->listen_host);
+		if (n < 3 || c->listen_host[n - 1] != ']')
+			return util_fail(err, errlen,
+					 "listen \"%s\": unbalanced [ ] around address", value);
+		memmove(c->listen_host, c->listen_host + 1, n - 2);
+		c->listen_host[n - 2] = '\0';
+	}
+	c->listen_port = (int)port;
+	return 0;
+}
+
+static int conf_hex32(const char *hex, uint8_t out[32])
+{
+	if (strlen(hex) != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1 ||
+		    !strchr("0123456789abcdefABCDEF", hex[2 * i]) ||
+		    !strchr("0123456789abcdefABCDEF", hex[2 * i + 1]))
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int conf_push_token(struct conf *c, const char *name, enum role role, const uint8_t hash[32])
+{
+	struct conf_token *t = realloc(c->tokens, (c->n_tokens + 1) * sizeof(*t));
+
+	if (!t)
+		return -1;
+	c->tokens = t;
+	t = &c->tokens[c->n_tokens++];
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->role = role;
+	memcpy(t->sha256, hash, 32);
+	return 0;
+}
+
+int conf_add_token(struct conf *c, const char *name, enum role role, const char *token)
+{
+	uint8_t hash[32];
+
+	crypto_sha256(token, strlen(token), hash);
+	return conf_push_token(c, name, role, hash);
+}
+
+enum role conf_check_token(const struct conf *c, const char *token, const char **name)
+{
+	enum role found = ROLE_NONE;
+	uint8_t hash[32];
+
+	crypto_sha256(token, strlen(token), hash);
+	/* No early exit: the time taken does not say which token came close. */
+	for (size_t i = 0; i < c->n_tokens; i++) {
+		if (crypto_equal(hash, c->tokens[i].sha256, 32) && found == ROLE_NONE) {
+			found = c->tokens[i].role;
+			if (name)
+				*name = c->tokens[i].name;
+		}
+	}
+	return found;
+}
+
+/* --- the config file ---------------------------------------------------- */
+
+static int conf_string(json_t *v, const char *key, const char *path, char **slot, char *err,
+		       size_t errlen)
+{
+	if (!json_is_string(v) || !json_string_length(v))
+		return util_fail(err, errlen, "%s: \"%s\" must be a non-empty string", path, key);
+	conf_set_str(slot, json_string_value(v));
+	return 0;
+}
+
+static int conf_tokens(struct conf *c, json_t *arr, const char *path, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *t;
+
+	if (!json_is_array(arr))
+		return util_fail(err, errlen, "%s: \"tokens\" must be an array", path);
+	json_array_foreach(arr, i, t) {
+		const char *k, *name = NULL, *role = NULL, *hex = NULL;
+		uint8_t hash[32];
+		enum role r;
+		json_t *v;
+
+		if (!json_is_object(t))
+			return util_fail(err, errlen, "%s: tokens[%zu] must be an object", path, i);
+		json_object_foreach(t, k, v) {
+			const char **slot = !strcmp(k, "name")     ? &name
+					    : !strcmp(k, "role")   ? &role
+					    : !strcmp(k, "sha256") ? &hex
+								   : NULL;
+			if (!slot)
+				return util_fail(
+					err, errlen,
+					"%s: tokens[%zu]: unknown key \"%s\" (allowed: name, role, sha256)",
+					path, i, k);
+			if (!json_is_string(v))
+				return util_fail(err, errlen, "%s: tokens[%zu].%s must be a string",
+						 path, i, k);
+			*slot = json_string_value(v);
+		}
+		if (!name || !*name || strlen(name) >= sizeof(c->tokens[0].name))
+			return util_fail(err, errlen,
+					 "%s: tokens[%zu].name must be 1 to 63 characters", path,
+					 i);
+		if (!role || (strcmp(role, "agent") && strcmp(role, "supervisor")))
+			return util_fail(err, errlen,
+					 "%s: tokens[%zu].role must be \"agent\" or \"supervisor\"",
+					 path, i);
+		r = !strcmp(role, "agent") ? ROLE_AGENT : ROLE_SUPERVISOR;
+		if (!hex || conf_hex32(hex, hash))
+			return util_fail(
+				err, errlen,
+				"%s: tokens[%zu].sha256 must be 64 hex digits (see vegvisard --hash-token)",
+				path, i);
+		if (conf_push_token(c, name, r, hash))
+			return util_fail(err, errlen, "out of memory");
+	}
+	return 0;
+}
+
+static int conf_key_log_level(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	static const char *const names[] = { "error", "warning", "notice", "info", "debug" };
+	const char *s = json_string_value(v);
+
+	for (int i = 0; s && i < 5; i++) {
+		if (!strcmp(s, names[i])) {
+			c->log_level = (enum log_level)i;
+			return 0;
+		}
+	}
+	return util_fail(err, errlen,
+			 "%s: \"log_level\" must be one of error, warning, notice, info, debug",
+			 path);
+}
+
+static int conf_key_listen(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	char sub[200];
+
+	if (!json_is_string(v))
+		return util_fail(err, errlen, "%s: \"listen\" must be a string ADDR:PORT", path);
+	if (conf_set_listen(c, json_string_value(v), sub, sizeof(sub)))
+		return util_fail(err, errlen, "%s: %s", path, sub);
+	return 0;
+}
+
+static int conf_key_db(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	return conf_string(v, "db", path, &c->db, err, errlen);
+}
+
+static int conf_key_rules(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	return conf_string(v, "rules", path, &c->rules, err, errlen);
+}
+
+static int conf_key_www(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	return conf_string(v, "www", path, &c->www, err, errlen);
+}
+
+/* {"no": "…", "dk": "…"}: what the widget tells a citizen to call. */
+static int conf_key_desk_phone(struct conf *c, json_t *v, const char *path, char *err,
+			       size_t errlen)
+{
+	const char *country;
+	json_t *phone;
+
+	if (!json_is_object(v))
+		return util_fail(err, errlen,
+				 "%s: \"desk_phone\" must be an object like {\"no\": \"…\"}", path);
+	json_object_foreach(v, country, phone) {
+		if (strcmp(country, "no") && strcmp(country, "dk"))
+			return util_fail(err, errlen,
+					 "%s: desk_phone: unknown country \"%s\" (no, dk)", path,
+					 country);
+		if (!json_is_string(phone) || !json_string_length(phone) ||
+		    json_string_length(phone) > 40)
+			return util_fail(
+				err, errlen,
+				"%s: desk_phone.%s must be a phone number of 1 to 40 characters",
+				path, country);
+	}
+	json_decref(c->desk_phone);
+	c->desk_phone = json_incref(v);
+	return 0;
+}
+
+/* An origin is scheme://host[:port], exactly as browsers send it. */
+static int conf_origins(json_t *v, const char *key, const char *path, json_t **slot, char *err,
+			size_t errlen)
+{
+	size_t i;
+	json_t *o;
+
+	if (!json_is_array(v))
+		return util_fail(err, errlen, "%s: \"%s\" must be an array of origins", path, key);
+	json_array_foreach(v, i, o) {
+		const char *s = json_string_value(o);
+		if (!s || (strncmp(s, "https://", 8) && strncmp(s, "http://", 7)) ||
+		    strchr(s + 8, '/') || strlen(s) > 200)
+			return util_fail(
+				err, errlen,
+				"%s: %s[%zu] must be an origin like \"https://www.nav.no\" (scheme and host, no path)",
+				path, key, i);
+	}
+	json_decref(*slot);
+	*slot = json_incref(v);
+	return 0;
+}
+
+static int conf_key_agent_origins(struct conf *c, json_t *v, const char *path, char *err,
+				  size_t errlen)
+{
+	return conf_origins(v, "agent_origins", path, &c->agent_origins, err, errlen);
+}
+
+static int conf_key_widget_origins(struct conf *c, json_t *v, const char *path, char *err,
+				   size_t errlen)
+{
+	return conf_origins(v, "widget_origins", path, &c->widget_origins, err, errlen);
+}
+
+/* {"connections_per_ip": 200, "messages_per_second": 20, "burst": 60,
+ *  "auth_failures_ban": 10, "ban_seconds": 300}; each key optional. */
+static int conf_key_limits(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	static const char *const names[] = { "connections_per_ip", "messages_per_second", "burst",
+					     "auth_failures_ban", "ban_seconds" };
+	const char *key;
+	json_t *n;
+
+	if (!json_is_object(v))
+		return util_fail(err, errlen, "%s: \"limits\" must be an object", path);
+	json_object_foreach(v, key, n) {
+		double x = json_number_value(n);
+		int k;
+		for (k = 0; k < 5 && strcmp(key, names[k]); k++)
+			;
+		if (k == 5)
+			return util_fail(
+				err, errlen,
+				"%s: limits: unknown key \"%s\" (allowed: connections_per_ip, messages_per_second, burst, auth_failures_ban, ban_seconds)",
+				path, key);
+		if (!json_is_number(n) || x < 1 || x > 10000000)
+			return util_fail(err, errlen,
+					 "%s: limits.%s must be a number from 1 to 10000000", path,
+					 key);
+		if (k == 0)
+			c->limits.connections_per_ip = (unsigned)x;
+		else if (k == 1)
+			c->limits.messages_per_second = x;
+		else if (k == 2)
+			c->limits.burst = x;
+		else if (k == 3)
+			c->limits.auth_failures_ban = (unsigned)x;
+		else
+			c->limits.ban_seconds = (unsigned)x;
+	}
+	return 0;
+}
+
+/* --- registration periods and retention --------------------------------- */
+
+int conf_date_valid(const char *s)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int y, m, d, leap;
+
+	for (int i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return 0;
+	if (s[10])
+		return 0;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] + (m == 2 && leap);
+}
+
+const struct conf_period *conf_period_find(const struct conf *c, const char *id)
+{
+	for (size_t i = 0; i < c->n_periods; i++)
+		if (!strcmp(c->periods[i].id, id))
+			return &c->periods[i];
+	return NULL;
+}
+
+const struct conf_period *conf_period_at(const struct conf *c, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	char day[16];
+	struct tm tm;
+
+	if (!c->n_periods || !localtime_r(&t, &tm) || !strftime(day, sizeof(day), "%Y-%m-%d", &tm))
+		return NULL;
+	/* YYYY-MM-DD compares as text in date order. */
+	for (size_t i = 0; i < c->n_periods; i++)
+		if (strcmp(c->periods[i].from, day) <= 0 && strcmp(day, c->periods[i].to) <= 0)
+			return &c->periods[i];
+	return NULL;
+}
+
+static int conf_period_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n >= 1 && n < sizeof(((struct conf_period *)0)->id) &&
+	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
+}
+
+/* One period object: {"id": "2026-4", "from": "2026-10-01", "to": "2026-12-31"}. */
+static int conf_period(json_t *o, size_t i, struct conf_period *p, const char *path, char *err,
+		       size_t errlen)
+{
+	const char *k, *id = NULL, *from = NULL, *to = NULL;
+	json_t *v;
+
+	if (!json_is_object(o))
+		return util_fail(
+			err, errlen,
+			"%s: periods[%zu] must be an object like {\"id\": \"2026-4\", \"from\": \"2026-10-01\", \"to\": \"2026-12-31\"}",
+			path, i);
+	json_object_foreach(o, k, v) {
+		const char **slot = !strcmp(k, "id")     ? &id
+				    : !strcmp(k, "from") ? &from
+				    : !strcmp(k, "to")   ? &to
+							 : NULL;
+		if (!slot)
+			return util_fail(
+				err, errlen,
+				"%s: periods[%zu]: unknown key \"%s\" (allowed: id, from, to)",
+				path, i, k);
+		if (!json_is_string(v))
+			return util_fail(err, errlen, "%s: periods[%zu].%s must be a string", path,
+					 i, k);
+		*slot = json_string_value(v);
+	}
+	if (!id || !conf_period_id_valid(id))
+		return util_fail(
+			err, errlen,
+			"%s: periods[%zu].id must be 1 to 31 letters, digits, '-', '_' or '.'",
+			path, i);
+	if (!from || !conf_date_valid(from))
+		return util_fail(
+			err, errlen,
+			"%s: periods[%zu].from must be a real date YYYY-MM-DD (got %s%s%s)", path,
+			i, from ? "\"" : "", from ? from : "nothing", from ? "\"" : "");
+	if (!to || !conf_date_valid(to))
+		return util_fail(err, errlen,
+				 "%s: periods[%zu].to must be a real date YYYY-MM-DD (got %s%s%s)",
+				 path, i, to ? "\"" : "", to ? to : "nothing", to ? "\"" : "");
+	if (strcmp(from, to) > 0)
+		return util_fail(err, errlen, "%s: periods[%zu] (\"%s\"): from %s is after to %s",
+				 path, i, id, from, to);
+	snprintf(p->id, sizeof(p->id), "%s", id);
+	snprintf(p->from, sizeof(p->from), "%s", from);
+	snprintf(p->to, sizeof(p->to), "%s", to);
+	return 0;
+}
+
+/* [{"id", "from", "to"}, …]: each contact records the period it finished in,
+ * and reports filter by a period's dates. Ids must be unique and periods
+ * must not overlap, so a contact belongs to at most one. */
+static int conf_key_periods(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
+{
+	struct conf_period *list;
+	size_t i, j, n;
+	json_t *o;
+
+	if (!json_is_array(v))
+		return util_fail(err, errlen, "%s: \"periods\" must be an array", path);
+	n = json_array_size(v);
+	if (!(list = calloc(n ? n : 1, sizeof(*list))))
+		return util_fail(err, errlen, "out of memory");
+	json_array_foreach(v, i, o) {
+		if (conf_period(o, i, &list[i], path, err, errlen))
+			goto fail;
+		for (j = 0; j < i; j++) {
+			if (!strcmp(list[j].id, list[i].id)) {
+				util_fail(
+					err, errlen,
+					"%s: periods[%zu].id \"%s\" is already used by periods[%zu]",
+					path, i, list[i].id, j);
+				goto fail;
+			}
+			if (strcmp(list[i].from, list[j].to) <= 0 &&
+			    strcmp(list[j].from, list[i].to) <= 0) {
+				util_fail(
+					err, errlen,
+					"%s: periods[%zu] (\"%s\", %s to %s) overlaps periods[%zu] (\"%s\", %s to %s)",
+					path, i, list[i].id, list[i].from, list[i].to, j,
+					list[j].id, list[j].from, list[j].to);
+				goto fail;
+			}
+		}
+	}
+	free(c->periods);
+	c->periods = list;
+	c->n_periods = n;
+	return 0;
+fail:
+	free(list);
+	return -1;
+}
+
+static int conf_key_note_retention_days(struct conf *c, json_t *v, const char *path, char *err,
+					size_t errlen)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 3650)
+		return util_fail(
+			err, errlen,
+			"%s: \"note_retention_days\" must be a whole number of days from 1 to 3650",
+			path);
+	c->note_retention_days = (int)json_integer_value(v);
+	return 0;
+}
+
+/* Every key the config file may hold; anything else is refused. */
+static const struct {
+	const char *key;
+	int (*apply)(struct conf *c, json_t *v, const char *path, char *err, size_t errlen);
+} conf_keys[] = {
+	{ "listen", conf_key_listen },
+	{ "db", conf_key_db },
+	{ "rules", conf_key_rules },
+	{ "www", conf_key_www },
+	{ "tokens", conf_tokens },
+	{ "log_level", conf_key_log_level },
+	{ "desk_phone", conf_key_desk_phone },
+	{ "agent_origins", conf_key_agent_origins },
+	{ "widget_origins", conf_key_widget_origins },
+	{ "limits", conf_key_limits },
+	{ "periods", conf_key_periods },
+	{ "note_retention_days", conf_key_note_retention_days },
+	{ "desk", conf_key_desk },
+	{ "peers", conf_key_peers },
+	{ "senders", conf_key_senders },
+	{ "collector", conf_key_collector },
+	{ "delivery", conf_key_delivery },
+};
+
+static int conf_apply_key(struct conf *c, const char *key, json_t *v, const char *path, char *err,
+			  size_t errlen)
+{
+	char allowed[512] = "";
+
+	for (size_t i = 0; i < sizeof(conf_keys) / sizeof(conf_keys[0]); i++) {
+		if (!strcmp(key, conf_keys[i].key))
+			return conf_keys[i].apply(c, v, path, err, errlen);
+		snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed), "%s%s",
+			 i ? ", " : "", conf_keys[i].key);
+	}
+	return util_fail(err, errlen, "%s: unknown key \"%s\" (allowed: %s)", path, key, allowed);
+}
+
+int conf_load_file(struct conf *c, const char *path, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	const char *key;
+	json_t *root, *v;
+	int rc = 0;
+
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (jerr.line < 1)
+			return util_fail(err, errlen, "%s: %s", path, jerr.text);
+		return util_fail(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+				 jerr.text);
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return util_fail(err, errlen, "%s: the config must be a JSON object", path);
+	}
+	json_object_foreach(root, key, v) {
+		if ((rc = conf_apply_key(c, key, v, path, err, errlen)))
+			break;
+	}
+	json_decref(root);
+	return rc;
+}

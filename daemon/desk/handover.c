@@ -1,0 +1,129 @@
+/* handover.c - handover codes and the list of handovers. */
+#include "handover.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/crypto.h"
+
+/* 31^6 ≈ 8.9e8 codes, and only authenticated agents can look them up. */
+static const char handover_alphabet[] = HANDOVER_ALPHABET;
+
+int handover_make_code(char out[HANDOVER_CODE_LEN + 1])
+{
+	uint8_t rnd[6];
+
+	if (crypto_random(rnd, sizeof(rnd)))
+		return -1;
+	for (int i = 0, o = 0; i < 6; i++) {
+		if (i == 3)
+			out[o++] = '-';
+		/* 256 % 31 leaves a bias of under 1%; harmless for a short-lived code. */
+		out[o++] = handover_alphabet[rnd[i] % (sizeof(handover_alphabet) - 1)];
+	}
+	out[HANDOVER_CODE_LEN] = '\0';
+	return 0;
+}
+
+struct handover *handover_create(struct handover_list *l, const char *session,
+				 struct client *citizen)
+{
+	struct handover *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	do {
+		if (handover_make_code(h->code)) {
+			free(h);
+			return NULL;
+		}
+	} while (handover_find_code(l, h->code));
+	memcpy(h->session, session, SESSION_ID_LEN);
+	h->state = HANDOVER_WAITING;
+	h->created_ms = now_ms();
+	h->expires_ms = h->created_ms + HANDOVER_TTL_MS;
+	h->citizen = citizen;
+	h->next = l->head;
+	l->head = h;
+	l->waiting++;
+	return h;
+}
+
+/* "k7m 42q", "K7M42Q" and "K7M-42Q" are the same code. */
+int handover_normalise(const char *typed, char out[HANDOVER_CODE_LEN + 1])
+{
+	int n = 0; /* characters of the code taken so far */
+
+	for (const char *p = typed; *p; p++) {
+		char ch = (char)toupper((unsigned char)*p);
+		if (ch == '-' || ch == ' ')
+			continue;
+		if (n == 6 || !strchr(handover_alphabet, ch))
+			return -1;
+		out[n < 3 ? n : n + 1] = ch;
+		n++;
+	}
+	if (n != 6)
+		return -1;
+	out[3] = '-';
+	out[HANDOVER_CODE_LEN] = '\0';
+	return 0;
+}
+
+struct handover *handover_find_code(struct handover_list *l, const char *typed)
+{
+	char code[HANDOVER_CODE_LEN + 1];
+
+	if (handover_normalise(typed, code))
+		return NULL;
+	for (struct handover *h = l->head; h; h = h->next)
+		if (!strcmp(h->code, code))
+			return h;
+	return NULL;
+}
+
+struct handover *handover_find_session(struct handover_list *l, const char *session)
+{
+	for (struct handover *h = l->head; h; h = h->next)
+		if (!strcmp(h->session, session))
+			return h;
+	return NULL;
+}
+
+size_t handover_expire(struct handover_list *l, int64_t now)
+{
+	size_t n = 0;
+
+	for (struct handover **pp = &l->head; *pp;) {
+		struct handover *h = *pp;
+		/* Taken ones are kept a while too, so a code read out late still explains itself. */
+		if (h->expires_ms < now) {
+			*pp = h->next;
+			if (h->state == HANDOVER_WAITING)
+				l->waiting--;
+			free(h);
+			n++;
+		} else {
+			pp = &h->next;
+		}
+	}
+	return n;
+}
+
+void handover_forget_client(struct handover_list *l, struct client *c)
+{
+	for (struct handover *h = l->head; h; h = h->next)
+		if (h->citizen == c)
+			h->citizen = NULL;
+}
+
+void handover_list_free(struct handover_list *l)
+{
+	while (l->head) {
+		struct handover *h = l->head;
+		l->head = h->next;
+		free(h);
+	}
+	l->waiting = 0;
+}

@@ -1,0 +1,172 @@
+/* client.c - per-client send queue and teardown. */
+#include "client.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "app/daemon.h"
+#include "desk/handover.h"
+#include "base/jbuf.h"
+#include "base/log.h"
+#include "ws/proto.h"
+
+/* Queue buf (LWS_PRE bytes of headroom, then len bytes of text), which the
+ * queue now owns; NULL buf means out of memory. Either way a reply the
+ * client waits for may be lost, so the client is closed: it reconnects and
+ * resumes instead of waiting forever. */
+static void client_enqueue(struct client *c, unsigned char *buf, size_t len)
+{
+	struct outq_item *it;
+
+	if (c->overflowed || !buf || c->outq_count == CLIENT_OUTQ_MAX) {
+		if (!c->overflowed && !buf)
+			log_err("out of memory for a reply: closing the client");
+		else if (!c->overflowed)
+			log_warn("client send queue full (%d messages): closing a slow reader",
+				 CLIENT_OUTQ_MAX);
+		free(buf);
+		c->overflowed = 1;
+		lws_callback_on_writable(c->wsi);
+		return;
+	}
+	it = &c->outq[(c->outq_head + c->outq_count) % CLIENT_OUTQ_MAX];
+	it->buf = buf;
+	it->len = len;
+	c->outq_count++;
+	lws_callback_on_writable(c->wsi);
+}
+
+void client_send_text(struct client *c, const char *text, size_t len)
+{
+	unsigned char *buf = malloc(LWS_PRE + len);
+
+	if (buf)
+		memcpy(buf + LWS_PRE, text, len);
+	client_enqueue(c, buf, len);
+}
+
+void client_reply_begin(struct jbuf *b)
+{
+	static const char headroom[LWS_PRE];
+
+	jbuf_raw(b, headroom, sizeof(headroom));
+}
+
+void client_send_jbuf(struct client *c, struct jbuf *b)
+{
+	if (b->oom) {
+		jbuf_free(b);
+		client_enqueue(c, NULL, 0);
+		return;
+	}
+	client_enqueue(c, (unsigned char *)b->p, b->len - LWS_PRE);
+	memset(b, 0, sizeof(*b)); /* the queue owns the text now */
+}
+
+/* jbuf writes what json_dumps would, at a fraction of its cost. */
+void client_send(struct client *c, json_t *msg)
+{
+	struct jbuf b = { 0 };
+
+	client_reply_begin(&b);
+	jbuf_json(&b, msg);
+	client_send_jbuf(c, &b);
+}
+
+void client_send_error(struct client *c, json_t *re, int code, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+	json_t *msg;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	metrics_error(&c->d->metrics, code);
+	msg = proto_error(re, (enum proto_code)code, message);
+	client_send(c, msg);
+	json_decref(msg);
+}
+
+int client_write_next(struct client *c)
+{
+	struct outq_item *it;
+	int n;
+
+	if (c->overflowed) {
+		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+				 (unsigned char *)"too slow", 8);
+		return -1;
+	}
+	if (!c->outq_count)
+		return 0;
+	it = &c->outq[c->outq_head];
+	n = lws_write(c->wsi, it->buf + LWS_PRE, it->len, LWS_WRITE_TEXT);
+	free(it->buf);
+	it->buf = NULL;
+	c->outq_head = (c->outq_head + 1) % CLIENT_OUTQ_MAX;
+	c->outq_count--;
+	if (n < (int)it->len)
+		return -1;
+	if (c->outq_count)
+		lws_callback_on_writable(c->wsi);
+	return 0;
+}
+
+void client_subscribe(struct client *c, enum client_list l)
+{
+	struct client **head = &c->d->subscribers[l];
+
+	if (c->subscribed[l])
+		return;
+	c->subscribed[l] = 1;
+	c->sub_prev[l] = NULL;
+	c->sub_next[l] = *head;
+	if (*head)
+		(*head)->sub_prev[l] = c;
+	*head = c;
+}
+
+static void client_unsubscribe(struct client *c, enum client_list l)
+{
+	if (!c->subscribed[l])
+		return;
+	if (c->sub_prev[l])
+		c->sub_prev[l]->sub_next[l] = c->sub_next[l];
+	else
+		c->d->subscribers[l] = c->sub_next[l];
+	if (c->sub_next[l])
+		c->sub_next[l]->sub_prev[l] = c->sub_prev[l];
+	c->subscribed[l] = 0;
+}
+
+void client_broadcast(struct daemon *d, enum client_list l, json_t *msg)
+{
+	for (struct client *c = d->subscribers[l]; c; c = c->sub_next[l])
+		client_send(c, msg);
+}
+
+void client_cleanup(struct client *c)
+{
+	metrics_disconnected(&c->d->metrics, c->role);
+	for (int l = 0; l < CLIENT_NLISTS; l++)
+		client_unsubscribe(c, (enum client_list)l);
+	handover_forget_client(&c->d->handovers, c);
+	while (c->outq_count) {
+		free(c->outq[c->outq_head].buf);
+		c->outq_head = (c->outq_head + 1) % CLIENT_OUTQ_MAX;
+		c->outq_count--;
+	}
+	free(c->rx);
+	c->rx = NULL;
+	/* Finishes still in the store's hands must not reply to a freed client. */
+	if (c->pending_finishes) {
+		for (struct pending_finish *p = c->d->pending_head; p; p = p->next)
+			if (p->c == c)
+				p->c = NULL;
+	}
+}

@@ -1,0 +1,72 @@
+/* client.h - one connected websocket client and its bounded send queue. */
+#ifndef VV_CLIENT_H
+#define VV_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "conf/conf.h"
+#include "store/stats.h"
+
+struct lws;
+struct jbuf;
+struct daemon;
+
+/* Replies waiting for LWS_CALLBACK_SERVER_WRITEABLE. A client that lets
+ * this fill up is too slow to keep: it is closed, not buffered forever. */
+#define CLIENT_OUTQ_MAX 128
+
+struct outq_item {
+	unsigned char *buf; /* LWS_PRE bytes of headroom, then the text */
+	size_t len;
+};
+
+/* Lists of clients that asked for pushed updates. */
+enum client_list { CLIENTS_QUEUE, CLIENTS_STATS, CLIENT_NLISTS };
+
+/* One of these per connected websocket client (lws allocates it). */
+struct client {
+	struct lws *wsi;
+	struct daemon *d;
+	enum role role;   /* set once by "hello" */
+	char ip[48];      /* the peer's address, for per-address limits */
+	int staff_origin; /* the page came from an origin that may sign in agents */
+	char token_name[64];
+	char lang[3];
+	struct outq_item outq[CLIENT_OUTQ_MAX];
+	unsigned outq_head, outq_count;
+	int overflowed;            /* queue overflowed: close at next WRITEABLE */
+	unsigned pending_finishes; /* finishes of ours waiting for the store */
+	unsigned char *rx;         /* a message arriving in fragments */
+	size_t rx_len;
+	struct client *sub_prev[CLIENT_NLISTS], *sub_next[CLIENT_NLISTS];
+	unsigned char subscribed[CLIENT_NLISTS];
+	struct stats_filter stats_filter; /* what "subscribe" asked to see */
+	unsigned char stats_dirty;        /* a contact it sees was logged since the last push */
+};
+
+/* Add c to list l of its daemon (once). */
+void client_subscribe(struct client *c, enum client_list l);
+/* Send msg (borrowed) to every client on list l. */
+void client_broadcast(struct daemon *d, enum client_list l, json_t *msg);
+
+/* Queue msg (borrowed) as one text frame and ask for WRITEABLE. */
+void client_send(struct client *c, json_t *msg);
+/* The same for a message already serialized (text is copied). */
+void client_send_text(struct client *c, const char *text, size_t len);
+/* A reply written by hand, queued without a copy: client_reply_begin puts
+ * the headroom lws needs in front of it, client_send_jbuf hands the buffer
+ * to the queue (b is empty afterwards). */
+void client_reply_begin(struct jbuf *b);
+void client_send_jbuf(struct client *c, struct jbuf *b);
+/* Convenience: send an error reply. */
+void client_send_error(struct client *c, json_t *re, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Write one queued message; called from WRITEABLE. -1 means close. */
+int client_write_next(struct client *c);
+/* Free everything the client owns; the one teardown path. */
+void client_cleanup(struct client *c);
+
+#endif

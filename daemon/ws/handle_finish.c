@@ -1,0 +1,292 @@
+/* handle_finish.c - finish: the contact goes to the store, and "logged"
+ * goes back only once the store has committed it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/client.h"
+#include "app/daemon.h"
+#include "handle.h"
+#include "handle_internal.h"
+#include "base/jbuf.h"
+#include "base/log.h"
+#include "triage/rules.h"
+#include "base/scrub.h"
+#include "desk/session.h"
+#include "store/store.h"
+#include "base/survey.h"
+
+#define NOTE_MAX 4000
+
+/* The category of a walk that ended before a result, from its topic fact. */
+static const char *handle_category_from_facts(json_t *facts)
+{
+	static const char *const map[][2] = {
+		{ "login", "login" },
+		{ "digital_post", "reservation" },
+		{ "power_of_attorney", "power_of_attorney" },
+		{ "case_matter", "agency" },
+		{ "deceased_estate", "estate" },
+	};
+	const char *topic = json_string_value(json_object_get(facts, "topic"));
+
+	for (size_t i = 0; topic && i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(topic, map[i][0]))
+			return map[i][1];
+	return "other";
+}
+
+/* Written by hand like the steps: one goes out per contact. The same text
+ * as {"type":"logged","re":…,"contact":…,"duplicate"?:true,
+ * "handoff"?:{"code":…}} dumped by jansson. */
+static void handle_send_logged(struct client *c, json_t *re, int64_t contact, int duplicate,
+			       const char *handoff_code)
+{
+	struct jbuf b = { 0 };
+	char num[32];
+
+	client_reply_begin(&b);
+	jbuf_lit(&b, "{\"type\":\"logged\"");
+	if (re) {
+		jbuf_lit(&b, ",\"re\":");
+		jbuf_json(&b, re);
+	}
+	snprintf(num, sizeof(num), ",\"contact\":%lld", (long long)contact);
+	jbuf_lit(&b, num);
+	if (duplicate)
+		jbuf_lit(&b, ",\"duplicate\":true");
+	/* The code the caller says at the other desk (peers.h). */
+	if (handoff_code && *handoff_code) {
+		jbuf_lit(&b, ",\"handoff\":{\"code\":");
+		jbuf_str(&b, handoff_code);
+		jbuf_raw(&b, "}", 1);
+	}
+	jbuf_raw(&b, "}", 1);
+	client_send_jbuf(c, &b);
+}
+
+/* Hand the contact to the store; "logged" goes out when it is committed. */
+static int handle_submit(struct handler_ctx *h, struct session *s, struct contact *ct,
+			 const struct handoff_sent *sent)
+{
+	struct pending_finish *p = calloc(1, sizeof(*p));
+
+	if (!p || !(p->key = strdup(ct->key))) {
+		free(p);
+		if (ct->job)
+			ct->job->free(ct->job);
+		return fail(h, PROTO_INTERNAL, "out of memory");
+	}
+	p->handoff = *sent;
+	p->ticket = ++h->d->next_ticket;
+	p->submitted_us = metrics_now_us();
+	stats_contact_set(&p->stats, ct);
+	if (store_submit(h->d->store, ct, p->ticket)) {
+		if (ct->job)
+			ct->job->free(ct->job);
+		free(p->key);
+		free(p);
+		return fail(h, PROTO_UNAVAILABLE,
+			    "the store's queue is full; nothing was logged, try again");
+	}
+	p->c = h->c;
+	p->re = h->re ? json_incref(h->re) : NULL;
+	memcpy(p->session, s->id, sizeof(p->session));
+	if (h->d->pending_tail)
+		h->d->pending_tail->next = p;
+	else
+		h->d->pending_head = p;
+	h->d->pending_tail = p;
+	h->c->pending_finishes++;
+	if (s->state == SESSION_OPEN) {
+		s->state = SESSION_FINISHING;
+		s->finish_key = strdup(ct->key);
+	}
+	return 0;
+}
+
+int handle_finish(struct handler_ctx *h)
+{
+	static const char *const keys[] = { "type",
+					    "id",
+					    "session",
+					    "key",
+					    "outcome",
+					    "destination",
+					    "referral_reason",
+					    "category",
+					    "on_behalf",
+					    "note",
+					    "relation",
+					    "age_band",
+					    "consent",
+					    "referral_check",
+					    "correct_destination",
+					    NULL };
+	const char *key, *outcome, *dest, *reason, *category, *on_behalf, *note, *relation, *age;
+	struct contact ct = { 0 };
+	struct handoff_finish hf;
+	struct handoff_sent sent;
+	const struct conf_period *period;
+	struct session *s;
+	struct jbuf path = { 0 }, facts = { 0 };
+	char *clean_note = NULL;
+	int rc;
+
+	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
+		return fail_err(h, PROTO_BAD_REQUEST);
+	if (!(s = handle_session(h, 1)))
+		return -1;
+	if (proto_get_string(h->msg, "key", 1, 128, &key, h->err, sizeof(h->err)))
+		return fail_err(h, PROTO_BAD_REQUEST);
+	if (!*key)
+		return fail(h, PROTO_BAD_REQUEST, "\"key\" must not be empty");
+	if (s->state != SESSION_OPEN && strcmp(s->finish_key, key))
+		return fail(h, PROTO_CONFLICT, "session \"%s\" was finished with another key",
+			    s->id);
+	if (s->state == SESSION_FINISHED) {
+		handle_send_logged(h->c, h->re, s->contact_id, 1, s->handoff_code);
+		return 0;
+	}
+	if (proto_get_enum(h->msg, "outcome", 1, survey_outcomes, &outcome, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "referral_reason", 0, survey_reasons, &reason, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_string(h->msg, "destination", 0, 64, &dest, h->err, sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "category", 0, survey_categories, &category, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "on_behalf", 0, survey_on_behalf, &on_behalf, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "relation", 0, survey_relations, &relation, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "age_band", 0, survey_age_bands, &age, h->err, sizeof(h->err)) ||
+	    proto_get_string(h->msg, "note", 0, PROTO_MAX_STRING, &note, h->err, sizeof(h->err)))
+		return fail_err(h, PROTO_BAD_REQUEST);
+	if (note && strlen(note) > NOTE_MAX)
+		return fail(h, PROTO_TOO_LARGE, "\"note\" is %zu bytes; at most %d are kept",
+			    strlen(note), NOTE_MAX);
+	if (!strcmp(outcome, "referred") && (!dest || !reason))
+		return fail(h, PROTO_BAD_REQUEST,
+			    "outcome \"referred\" needs \"destination\" and \"referral_reason\"");
+	if (reason && strcmp(outcome, "referred"))
+		return fail(h, PROTO_BAD_REQUEST,
+			    "\"referral_reason\" is only for outcome \"referred\"");
+	if (dest && !rules_destination(h->d->rules, dest))
+		return fail(h, PROTO_BAD_REQUEST, "\"destination\": unknown destination \"%s\"",
+			    dest);
+	if (handoff_finish_prepare(h, s, outcome, &hf))
+		return -1;
+
+	ct.started_ms = s->started_ms;
+	ct.finished_ms = now_ms();
+	ct.key = key;
+	ct.channel = s->channel;
+	ct.country = s->country;
+	ct.lang = s->lang;
+	ct.rules_version = rules_tree_version(triage_tree(s->tr));
+	triage_path_write(s->tr, &path);
+	jbuf_json(&facts, triage_facts(s->tr));
+	ct.path_json = path.p;
+	ct.facts_json = facts.p;
+	ct.suggested = triage_result_destination(s->tr);
+	ct.destination = dest ? dest : ct.suggested;
+	ct.category = category                  ? category
+		      : triage_at_result(s->tr) ? triage_result_category(s->tr)
+						: handle_category_from_facts(triage_facts(s->tr));
+	ct.outcome = outcome;
+	ct.referral_reason = reason;
+	ct.on_behalf =
+		on_behalf ? on_behalf
+			  : json_string_value(json_object_get(triage_facts(s->tr), "on_behalf"));
+	if (!ct.on_behalf)
+		ct.on_behalf = "unknown";
+	ct.relation = relation;
+	ct.age_band = age;
+	/* Informational: reports select a period by its dates, so a period
+	 * added to the config later also covers the contacts before it. */
+	period = conf_period_at(&h->d->conf, ct.finished_ms);
+	ct.period = period ? period->id : NULL;
+	/* Identifiers are removed before the note reaches the store or a log. */
+	ct.note = clean_note = note && *note ? scrub_text(note) : NULL;
+	/* A handoff, a referral check, the collector: written with the contact. */
+	if (path.oom || facts.oom || handoff_finish_job(h->d, s, &ct, &hf, &sent, &ct.job))
+		rc = fail(h, PROTO_INTERNAL, "out of memory");
+	else
+		rc = handle_submit(h, s, &ct, &sent);
+	jbuf_free(&path);
+	jbuf_free(&facts);
+	free(clean_note);
+	return rc;
+}
+
+void handle_store_results(struct daemon *d)
+{
+	struct store_result results[64];
+	size_t n;
+
+	while ((n = store_poll_results(d->store, results, 64)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct store_result *r = &results[i];
+			struct pending_finish *p = d->pending_head;
+			struct session *s;
+
+			/* One writer, so results arrive in submission order. */
+			if (!p || p->ticket != r->ticket) {
+				/* Or it answers an HTTP request of another desk (peers_routes.c). */
+				if (!peers_store_result(d, r))
+					log_err("store result %llu does not match the oldest pending finish",
+						(unsigned long long)r->ticket);
+				continue;
+			}
+			d->pending_head = p->next;
+			if (!d->pending_head)
+				d->pending_tail = NULL;
+			s = session_find(&d->sessions, p->session);
+			metrics_commit_latency(&d->metrics, p->submitted_us);
+			if (r->status == STORE_OK && r->duplicate) {
+				d->metrics.contacts_duplicate++;
+			} else if (r->status == STORE_OK) {
+				/* Durable now: it counts, once, wherever it is shown. */
+				metrics_contact(&d->metrics, p->stats.outcome, p->stats.category);
+				stats_feed_logged(d, &p->stats);
+				peers_finish_committed(d, &p->handoff);
+			} else {
+				d->metrics.contacts_not_stored++;
+			}
+			if (r->status == STORE_OK) {
+				if (s && s->state != SESSION_FINISHED) {
+					s->state = SESSION_FINISHED;
+					s->contact_id = r->contact_id;
+					if (!r->duplicate)
+						memcpy(s->handoff_code, p->handoff.code,
+						       sizeof(s->handoff_code));
+					/* Only a repeated finish can still come, and
+					 * it needs the key and the contact, not the
+					 * walk: kept for hours, walks were most of
+					 * the daemon's memory (docs/performance.md). */
+					triage_free(s->tr);
+					s->tr = NULL;
+				}
+				if (p->c)
+					handle_send_logged(p->c, p->re, r->contact_id, r->duplicate,
+							   r->duplicate ? NULL : p->handoff.code);
+			} else {
+				log_err("contact not stored: %s", r->error);
+				if (s && s->state == SESSION_FINISHING) {
+					s->state = SESSION_OPEN;
+					free(s->finish_key);
+					s->finish_key = NULL;
+				}
+				if (p->c)
+					client_send_error(
+						p->c, p->re, PROTO_UNAVAILABLE,
+						"not stored (%s); nothing was logged, try again",
+						r->error);
+			}
+			if (p->c)
+				p->c->pending_finishes--;
+			json_decref(p->re);
+			free(p->key);
+			free(p);
+		}
+	}
+}
