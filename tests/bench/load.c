@@ -343,7 +343,7 @@ static void usage(FILE *f)
 		"               [--idle-max N] [--secs S] [--warmup S] [--rate R] [--reload-rate R]\n"
 		"               [--hup-ms MS] [--subscribe M] [--src-ips K]\n"
 		"               [--phases steps,steps-open,finish,contact,reload,idle,subscribe]\n"
-		"               [--retries N] [--quiet-cpu PCT]\n"
+		"               [--repeats N] [--retries N] [--quiet-cpu PCT]\n"
 		"       vv-load --startup N [--cold] [--out FILE] [--label NAME] -- CMD ARGS...\n"
 		"       vv-load --http http://HOST:PORT/PATH [--token T] [--runs N] [--out FILE]\n"
 		"       vv-load --report CEILING.tsv RESULT.tsv... [--quick]\n"
@@ -355,7 +355,7 @@ int main(int argc, char **argv)
 	enum { O_ECHO = 256, O_TOKEN, O_SUP_TOKEN, O_PID, O_OUT, O_LABEL, O_QUICK, O_AGENTS, O_SMALL, O_IDLE,
 	       O_IDLE_MAX, O_SECS, O_WARMUP, O_RATE, O_RELOAD_RATE, O_HUP_MS, O_SUBSCRIBE,
 	       O_SRC_IPS, O_STARTUP, O_COLD, O_URL, O_FREE_PORT, O_REPORT, O_CEIL_URL,
-	       O_CEIL_PID, O_CEIL_OUT, O_PHASES, O_HTTP, O_RUNS, O_RETRIES, O_QUIET };
+	       O_CEIL_PID, O_CEIL_OUT, O_PHASES, O_HTTP, O_RUNS, O_RETRIES, O_QUIET, O_REPEATS };
 	static const struct option opts[] = {
 		{ "url", required_argument, NULL, O_URL },
 		{ "ceiling-url", required_argument, NULL, O_CEIL_URL },
@@ -383,6 +383,7 @@ int main(int argc, char **argv)
 		{ "http", required_argument, NULL, O_HTTP },
 		{ "runs", required_argument, NULL, O_RUNS },
 		{ "retries", required_argument, NULL, O_RETRIES },
+		{ "repeats", required_argument, NULL, O_REPEATS },
 		{ "quiet-cpu", required_argument, NULL, O_QUIET },
 		{ "startup", required_argument, NULL, O_STARTUP },
 		{ "cold", no_argument, NULL, O_COLD },
@@ -432,6 +433,7 @@ int main(int argc, char **argv)
 		case O_RUNS: runs = atoi(optarg); break;
 		case O_RETRIES: set.retries = (unsigned)atoi(optarg); set.retries_set = 1; break;
 		case O_QUIET: set.quiet_cpu = atof(optarg); break;
+		case O_REPEATS: set.repeats = (unsigned)atoi(optarg); break;
 		case O_STARTUP: startup = atoi(optarg); break;
 		case O_COLD: cold = 1; break;
 		case O_FREE_PORT: return free_port();
@@ -444,7 +446,11 @@ int main(int argc, char **argv)
 #define TAKE(f) if (set.f) p.f = set.f
 	TAKE(agents); TAKE(small); TAKE(idle); TAKE(idle_max); TAKE(supervisors);
 	TAKE(secs); TAKE(warmup); TAKE(rate); TAKE(reload_rate); TAKE(hup_ms); TAKE(only);
-	TAKE(quiet_cpu);
+	TAKE(quiet_cpu); TAKE(repeats);
+	if (p.repeats < 1 || p.repeats > 16) {
+		fprintf(stderr, "vv-load: --repeats must be 1 to 16\n");
+		return 2;
+	}
 	if (set.retries_set)
 		p.retries = set.retries;
 #undef TAKE

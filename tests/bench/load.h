@@ -125,6 +125,7 @@ struct plan {
 	double reload_rate;   /* open loop during the reloads */
 	double hup_ms;        /* a SIGHUP this often during the reload phase */
 	const char *only;     /* NULL, or the phases to run: "steps,finish" (for profiling) */
+	unsigned repeats;     /* runs of each timed phase, alternating with the ceiling */
 	unsigned retries;     /* run a phase pair again while other work disturbed it */
 	int retries_set;
 	double quiet_cpu;     /* "disturbed": other work used more than this % of a CPU */

@@ -12,12 +12,12 @@
 const struct plan plan_full = {
 	.agents = 1000, .small = 100, .idle = 10000, .idle_max = 20000, .supervisors = 0,
 	.secs = 5, .warmup = 0.5, .rate = 2000, .reload_rate = 2000, .hup_ms = 250,
-	.retries = 4, .quiet_cpu = 15,
+	.repeats = 3, .retries = 4, .quiet_cpu = 15,
 };
 const struct plan plan_quick = {
 	.agents = 20, .small = 10, .idle = 100, .idle_max = 200, .supervisors = 0,
 	.secs = 0.4, .warmup = 0.1, .rate = 200, .reload_rate = 200, .hup_ms = 100,
-	.retries = 0, .quiet_cpu = 15,
+	.repeats = 2, .retries = 0, .quiet_cpu = 15,
 };
 
 typedef int (*plan_step)(struct bench *b, const struct plan *p);
@@ -230,12 +230,14 @@ static int plan_idle_all(struct bench *b, const struct plan *plan, unsigned held
 	struct plan p = *plan;
 
 	plan_fit(b, &p, held);
-	plan_quiet_steps(b, &p, "steps-small", p.small);
+	for (unsigned r = 0; r < p.repeats; r++)
+		plan_quiet_steps(b, &p, "steps-small", p.small);
 	if (b->pid)
 		proc_read(b->pid, &base);
 	if (plan_idle(b, "idle-1", p.idle, base.rss_kb, base.rss_kb, p.idle))
 		return -1;
-	plan_quiet_steps(b, &p, "steps-small-idle", p.small);
+	for (unsigned r = 0; r < p.repeats; r++)
+		plan_quiet_steps(b, &p, "steps-small-idle", p.small);
 	if (b->pid)
 		proc_read(b->pid, &step);
 	return plan_idle(b, "idle-2", p.idle_max - p.idle, base.rss_kb, step.rss_kb, p.idle_max);
@@ -255,8 +257,11 @@ int plan_run(struct bench *ceiling, struct bench *target, struct plan *p)
 	struct bench *side[2] = { ceiling, target };
 	int rc = plan_each(side, step_connect, p);
 
+	/* Each phase p->repeats times, ceiling and daemon in turn: one run's
+	 * ratio swings with whatever else the machine did; the report takes
+	 * the median of the runs and shows their spread. */
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if (plan_wants(p, steps[i].name))
+		for (unsigned r = 0; plan_wants(p, steps[i].name) && r < p->repeats; r++)
 			rc |= plan_timed(side, steps[i].fn, steps[i].name, p);
 	rc |= plan_each(side, step_shrink, p);
 	for (int i = 0; plan_wants(p, "idle") && i < 2; i++) {
