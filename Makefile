@@ -53,7 +53,16 @@ TEST_stats_OBJS = stats survey store store_schema conf conf_peers log crypto lim
 TEST_handoff_OBJS = handoff survey conf conf_peers crypto limits log util
 
 .PHONY: all deps run test unit content blackbox browser install clean format check-layers
-all: $(BUILD)/vegvisard
+all: $(BUILD)/vegvisard $(WIDGET)
+
+# The chat widget is written as ES modules importing clients/shared/; host
+# pages load it as one classic script (clients/widget/src/widget.js says why),
+# so esbuild (Debian's) bundles it into the file the daemon serves.
+WIDGET = clients/widget/widget.js
+$(WIDGET): $(wildcard clients/widget/src/*.js clients/shared/*.js)
+	esbuild clients/widget/src/widget.js --bundle --format=iife --target=es2020 \
+		--charset=utf8 --log-level=warning --outfile=$@ \
+		--banner:js='// widget.js - built by make from clients/widget/src/ and clients/shared/ (esbuild); edit those.'
 
 $(BUILD):
 	@mkdir -p $(BUILD)
@@ -181,7 +190,7 @@ $(BUILD)/vegvisard-installed: $(BUILD)/installed/main.o $(BUILD)/installed/conf.
 		$(filter-out $(BUILD)/main.o $(BUILD)/conf.o,$(OBJS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-install: $(BUILD)/vegvisard-installed
+install: $(BUILD)/vegvisard-installed $(WIDGET)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/rules/destinations $(DESTDIR)$(DATADIR)/www
 	install -m 755 $(BUILD)/vegvisard-installed $(DESTDIR)$(SBINDIR)/vegvisard
 	install -m 644 rules/*.json $(DESTDIR)$(DATADIR)/rules/
@@ -198,4 +207,4 @@ format:
 	clang-format -i $(SRCS) $(HDRS) tests/unit/*.c tests/unit/*.h
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz $(WIDGET)

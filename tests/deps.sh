@@ -19,7 +19,7 @@ DEB_PKGS=(
 	libcmocka-dev libstemmer-dev
 	systemd groff-base man-db
 	clang libclang-rt-dev valgrind sqlite3
-	chromium
+	chromium esbuild
 	ca-certificates
 )
 # The black-box tests use `node --test --test-concurrency` and playwright-core

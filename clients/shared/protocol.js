@@ -13,6 +13,9 @@
 // state is one of: connecting, syncing (hello done, onReady running), ready,
 // waiting (closed; retry in retryIn ms), unauthorized (token refused; no
 // retry), stopped. "message" with detail = a message that answers no request.
+// Every state event also says whether a hello ever succeeded (everReady: a
+// page whose origin the daemon refuses never gets in) and whether the last
+// hello was refused as rate_limited (limited: then the wait is the daemon's).
 
 export class ConnectionLost extends Error {
   constructor(message = 'the connection closed before the reply arrived') {
@@ -59,6 +62,8 @@ export class ProtocolClient extends EventTarget {
     this.state = 'stopped';
     this.welcome = null;
     this.wanted = false;
+    this.everReady = false;
+    this.limited = false;
     this.onOnline = () => this.retryNow();
   }
 
@@ -92,9 +97,18 @@ export class ProtocolClient extends EventTarget {
     return this.state === 'ready' || this.state === 'syncing';
   }
 
+  get ready() {
+    return this.state === 'ready';
+  }
+
+  get open() {
+    return !!this.ws && this.ws.readyState === WebSocket.OPEN;
+  }
+
   setState(state, extra = {}) {
     this.state = state;
-    this.dispatchEvent(new CustomEvent('state', { detail: { state, ...extra } }));
+    const detail = { state, everReady: this.everReady, limited: this.limited, ...extra };
+    this.dispatchEvent(new CustomEvent('state', { detail }));
   }
 
   connect() {
@@ -126,12 +140,15 @@ export class ProtocolClient extends EventTarget {
         this.setState('unauthorized', { error: e });
         ws.close(1000, 'unauthorized');
       } else if (e instanceof ProtocolError) {
+        this.limited = e.code === 'rate_limited';
         ws.close(1000, 'hello refused');
       }
       return;
     }
     if (this.ws !== ws) return;
     this.welcome = welcome;
+    this.everReady = true;
+    this.limited = false;
     this.attempt = 0;
     this.setState('syncing', { welcome });
     try {
