@@ -39,7 +39,7 @@ function hostPage({ daemon, country = 'no', lang = 'nb', rootFontSize, title = '
 // Serve host pages from 127.0.0.1 on a free port (an origin of its own).
 // The daemon comes later (its config must name this origin first): set
 // host.daemon before loading a page. The page's CSP is what a real host
-// needs for the widget (see clients/widget/widget.js): script and style from
+// needs for the widget (see clients/widget/src/widget.js): script and style from
 // the Vegvisar host, the websocket to it, nothing else.
 // host.page({country, lang, big}) is a page's address; big=1 sets the
 // root font size to 200 %.
