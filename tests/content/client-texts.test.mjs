@@ -1,0 +1,31 @@
+// client-texts.test.mjs - every client speaks every language fully: the agent
+// panel, the supervisor dashboard and the widget have the same text keys in
+// nb, nn, da and en, with the same {placeholders}. A key missing in one
+// language shows the English text (or the key) to a reader of another.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { TEXTS as agent } from '../../clients/agent/texts.js';
+import { TEXTS as supervisor } from '../../clients/supervisor/texts.js';
+import { TEXTS as widget } from '../../clients/widget/src/texts.js';
+
+const LANGS = ['nb', 'nn', 'da', 'en'];
+const placeholders = (text) => [...String(text).matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+for (const [client, texts] of Object.entries({ agent, supervisor, widget })) {
+  test(`${client}: every language has the same keys as English, none empty`, () => {
+    assert.deepEqual(Object.keys(texts).sort(), [...LANGS].sort(), `${client}: languages`);
+    const keys = Object.keys(texts.en).sort();
+    for (const lang of LANGS) {
+      const have = Object.keys(texts[lang]);
+      assert.deepEqual(keys.filter((k) => !have.includes(k)), [], `${client}/${lang}: keys missing`);
+      assert.deepEqual(have.filter((k) => !keys.includes(k)), [], `${client}/${lang}: keys English lacks`);
+      for (const k of have) {
+        const v = texts[lang][k];
+        if (typeof v !== 'string') continue; // plural forms and functions are checked by their tests
+        assert.ok(v.trim(), `${client}/${lang}.${k} is empty`);
+        assert.deepEqual(placeholders(v), placeholders(texts.en[k]), `${client}/${lang}.${k}: placeholders`);
+      }
+    }
+  });
+}
