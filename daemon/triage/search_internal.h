@@ -1,8 +1,26 @@
-/* search_internal.h - what search.c and search_fts.c share. */
+/* search_internal.h - what search.c (querying), search_build.c (building the
+ * index) and search_fts.c (tokenizer, ranking functions) share. */
 #ifndef VV_SEARCH_INTERNAL_H
 #define VV_SEARCH_INTERNAL_H
 
 #include <sqlite3.h>
+
+#include "rules_internal.h"
+
+/* One FTS5 table per tree: a search never reads the other country's texts. */
+struct search_country {
+	char name[8];          /* "no", "dk"; empty if the rulebook has no such tree */
+	sqlite3_stmt *rank;    /* best entities for a MATCH expression */
+	sqlite3_stmt *snippet; /* where up to SEARCH_MAX_ITEMS documents matched */
+};
+
+struct search_index {
+	sqlite3 *db;
+	sqlite3_stmt *item;    /* an entity's texts in one language */
+	sqlite3_stmt *by_node; /* the entity of a result, by node id and country */
+	struct search_country countries[RULES_NCOUNTRIES];
+	size_t docs;
+};
 
 /* The FTS5 columns of a country's table: head is what names a node (its
  * question, the labels of the options that lead to it, a destination's
