@@ -35,6 +35,7 @@ const FACTS = [
   ['service', ['Tjeneste', 'Teneste', 'Tjeneste', 'Service'], [
     ['general', 'Ingen bestemt (eID, post generelt)', 'Ingen bestemd (eID, post generelt)', 'Ingen bestemt (eID, post generelt)', 'None in particular (eID, post in general)'],
     ['tax', 'Skatt', 'Skatt', 'Skat', 'Tax'],
+    ['population_register', 'Folkeregisteret (flytting, adresse)', 'Folkeregisteret (flytting, adresse)', 'Folkeregistrering (flytning, adresse)', 'Population register (moving, address)'],
     ['welfare_benefit', 'Pensjon og trygd', 'Pensjon og trygd', 'Pension og ydelser', 'Pension and welfare benefits'],
     ['housing_benefit', 'Bostøtte', 'Bustøtte', 'Boligstøtte', 'Housing benefit'],
     ['social_assistance', 'Økonomisk sosialhjelp', 'Økonomisk sosialhjelp', 'Økonomisk hjælp', 'Social assistance'],
@@ -81,11 +82,17 @@ const FACTS = [
     ['needs_accessible_login', 'Trenger tilgjengelig innlogging (syn, hørsel)', 'Treng tilgjengeleg innlogging (syn, høyrsel)', 'Har brug for tilgængeligt log-in (syn, hørelse)', 'Needs an accessible login (sight, hearing)'],
     ['no_smartphone', 'Har ikke smarttelefon', 'Har ikkje smarttelefon', 'Har ikke smartphone', 'Has no smartphone'],
     ['forgotten_user_id', 'Glemt brukernavn', 'Gløymt brukarnamn', 'Glemt bruger-ID', 'Forgotten user ID'],
+    ['activation_code_problem', 'Aktiveringskode mangler, er utløpt eller virker ikke', 'Aktiveringskode manglar, er gått ut eller verkar ikkje', 'Aktiveringskode mangler, er udløbet eller virker ikke', 'Activation code missing, expired or refused'],
+  ]],
+  ['other_access', ['Annen måte å bekrefte hvem man er', 'Anna måte å stadfeste kven ein er', 'Anden måde at bekræfte identitet', 'Another way to confirm identity'], [
+    ['has_other_access', 'Har en annen måte (gammel telefon, kodebrikke, annen eID, pass)', 'Har ein annan måte (gammal telefon, kodebrikke, anna eID, pass)', 'Har en anden måde (gammel telefon, kodeviser, anden eID, pas)', 'Has another way (old phone, code token, another eID, passport)'],
+    ['no_other_access', 'Har ingen annen måte', 'Har ingen annan måte', 'Har ingen anden måde', 'Has no other way'],
   ]],
   ['need', ['Behov', 'Behov', 'Behov', 'Need'], [
     ['wants_paper_letters', 'Vil ha brev på papir', 'Vil ha brev på papir', 'Vil have breve på papir', 'Wants letters on paper'],
     ['asks_about_digital_post_rules', 'Spør om reglene for digital post', 'Spør om reglane for digital post', 'Spørger om reglerne for Digital Post', 'Asks about digital post rules'],
     ['wants_contact_details_changed', 'Vil endre kontaktopplysninger', 'Vil endre kontaktopplysningar', 'Vil ændre kontaktoplysninger', 'Wants contact details changed'],
+    ['wants_contact_details_deleted', 'Vil slette kontaktopplysninger', 'Vil slette kontaktopplysningar', 'Vil slette kontaktoplysninger', 'Wants contact details deleted'],
     ['letter_missing', 'Brev har ikke kommet', 'Brev har ikkje kome', 'Brev er ikke kommet', 'Letter missing'],
     ['needs_usage_help', 'Trenger hjelp til å bruke en tjeneste', 'Treng hjelp til å bruke ei teneste', 'Har brug for hjælp til en selvbetjening', 'Needs help using a service'],
     ['wants_to_give_access', 'Vil gi andre tilgang', 'Vil gi andre tilgang', 'Vil give andre adgang', 'Wants to give someone access'],
