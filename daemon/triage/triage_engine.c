@@ -2,7 +2,8 @@
  *
  * Given facts (rules_state), the engine takes the best result they decide
  * and asks, in the authors' order, the first question whose fact a result
- * that could still win needs, offering only the values such results name.
+ * that could still win needs, offering only the values such results name
+ * (all of them when one of those results takes "unknown").
  * It keeps no state: triage.c calls it after every change of a walk, and
  * rules_check.c walks every answer with it to prove a tree sound. */
 #include "rules_internal.h"
@@ -64,6 +65,7 @@ size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int 
 	uint64_t askable = t->askable[citizen ? 1 : 0], need = 0;
 	unsigned char contender[RULES_MAX_RESULTS];
 	size_t best = triage_decided(t, s, citizen, contender), r, q, i;
+	int u;
 	const struct rules_node *n;
 
 	/* Results that could still beat it, if the caller answers. */
@@ -91,6 +93,13 @@ size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int 
 			if (n->when[i].fact == t->nodes[q].findex)
 				*offer |= n->when[i].values;
 	}
+	/* A result that takes "unknown" for this fact must not catch a caller
+	 * whose value is merely not on the list: "don't know" would be their
+	 * only answer, and the walk would end where the same facts given at
+	 * once do not. So then every option is offered. */
+	u = t->rb->unknown_value[t->nodes[q].findex];
+	if (u >= 0 && (*offer & (UINT64_C(1) << u)))
+		*offer = ~UINT64_C(0);
 	return q;
 }
 

@@ -513,7 +513,7 @@ static void test_summary(void **state)
 
 	(void)state;
 	assert_json(summary, "{\"no\": {\"version\": \"fixture-1\", \"questions\": 6,"
-			     " \"results\": 13, \"depth\": 6, \"walks\": 98},"
+			     " \"results\": 13, \"depth\": 6, \"walks\": 103},"
 			     " \"dk\": {\"version\": \"fixture-1\", \"questions\": 2,"
 			     " \"results\": 5, \"depth\": 2, \"walks\": 7}}");
 	json_decref(summary);
@@ -1415,7 +1415,15 @@ static void test_question_skipped(void **state)
 	assert_at(tr, "mandate");
 	answer(tr, "unknown"); /* poa.nav is out; the service still matters */
 	assert_at(tr, "case.service");
-	assert_string_equal(offered(tr), "welfare_benefit, social_assistance, unknown");
+	/* case.general takes "unknown": a caller about tax must be able to say
+	 * so, or "don't know" would send them where {service: tax} does not. */
+	assert_string_equal(offered(tr), "welfare_benefit, social_assistance, tax, unknown");
+	answer(tr, "tax");
+	assert_at(tr, "general.kommune");
+	triage_free(tr);
+	tr = start("no", "{\"on_behalf\": \"another_person\", \"topic\": \"case_matter\", "
+			 "\"authority\": \"unknown\", \"service\": \"tax\"}");
+	assert_at(tr, "general.kommune"); /* the same facts at once: the same place */
 	triage_free(tr);
 	/* digital_post decides it: nothing that could beat dp.reserve is about
 	 * digital post. */
@@ -1980,7 +1988,7 @@ static void test_every_walk(void **state)
 			json_array_append_new(w.langs, json_string("xx"));
 			check_walks(&w, tr, 0);
 			if (!c && !citizen) {
-				assert_int_equal(w.results, 98); /* as the summary says */
+				assert_int_equal(w.results, 103); /* as the summary says */
 				assert_true(w.agent_questions > 0);
 			}
 			if (citizen)
