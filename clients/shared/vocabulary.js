@@ -117,6 +117,7 @@ const FACTS = [
     ['business_use', 'Gjelder en virksomhet', 'Gjeld ei verksemd', 'Gælder en virksomhed', 'For a business'],
     ['estate_status_unknown', 'Vet ikke hvordan det står til med dødsboet', 'Veit ikkje korleis det står til med dødsbuet', 'Ved ikke, hvordan det står til med dødsboet', 'Does not know the state of the estate'],
     ['needs_id_document', 'Trenger pass, ID-kort eller førerkort', 'Treng pass, ID-kort eller førarkort', 'Har brug for pas, ID-kort eller kørekort', 'Needs a passport, ID card or driving licence'],
+    ['suspicious_message', 'Lurer på om en melding eller oppringning er ekte', 'Lurer på om ei melding eller oppringing er ekte', 'Er i tvivl om en besked eller et opkald er ægte', 'Unsure whether a message or call is genuine'],
   ]],
   ['eid_status', ['eID-nivå', 'eID-nivå', 'eID-niveau', 'eID level'], [
     ['high_level', 'Har eID på høyt nivå', 'Har eID på høgt nivå', 'Har eID på højt niveau', 'Has a high-level eID'],
