@@ -24,10 +24,10 @@
 #include "store/report.h"
 #include "triage/rules.h"
 #include "triage/search.h"
+#include "net/http.h"
 #include "net/server.h"
 #include "store/store.h"
 
-#define SESSION_IDLE_MS (4LL * 3600 * 1000) /* an untouched session is dropped */
 
 static void usage(FILE *f)
 {
@@ -83,6 +83,8 @@ static int check_rules(const char *dir)
 		       json_integer_value(json_object_get(t, "depth")));
 	}
 	json_decref(summary);
+	printf("barriers: %zu codes, each with its texts in nb, nn, en and da\n",
+	       json_array_size(rules_barriers(rb)));
 	rules_unref(rb);
 	return 0;
 }
@@ -138,13 +140,16 @@ static void on_reload_signal(struct ev_loop *loop, ev_signal *w, int revents)
 static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
-	size_t n = session_expire(&d->sessions, now_ms() - SESSION_IDLE_MS);
+	size_t n = session_expire(&d->sessions,
+				  now_ms() - (int64_t)d->conf.bounds.session_idle_seconds * 1000);
 
 	(void)loop;
 	(void)revents;
+	d->metrics.sessions_expired += n;
 	if (n)
 		log_info("%zu idle session%s expired", n, n == 1 ? "" : "s");
-	if (handover_expire(&d->handovers, now_ms()) | peers_sweep(d, now_ms()))
+	handover_queue_sweep(d); /* expired handovers, and those whose session went */
+	if (peers_sweep(d, now_ms()))
 		handover_queue_changed(d);
 	limits_sweep(&d->limits, now_ms());
 }
@@ -410,6 +415,8 @@ static void daemon_close(struct daemon *d)
 	 * wake the loop, so the lws context must outlive it. */
 	if (d->store)
 		store_close(d->store);
+	/* Export workers wake the loop through the context: join them first. */
+	http_stop_workers();
 	if (d->lws)
 		lws_context_destroy(d->lws);
 	stats_feed_stop(d->stats_feed);
@@ -441,11 +448,15 @@ static void daemon_close(struct daemon *d)
 static void loop_watch(struct daemon *d)
 {
 	uint64_t watchdog_usec = 0;
+	double every;
 
 	ev_signal_init(&loopw.sig_int, on_stop_signal, SIGINT);
 	ev_signal_init(&loopw.sig_term, on_stop_signal, SIGTERM);
 	ev_signal_init(&loopw.sig_hup, on_reload_signal, SIGHUP);
-	ev_timer_init(&loopw.housekeeping, on_housekeeping, 60., 60.);
+	/* Each minute, or often enough that an idle session goes within a
+	 * quarter of its time (bounds.session_idle_seconds). */
+	every = d->conf.bounds.session_idle_seconds < 240 ? d->conf.bounds.session_idle_seconds / 4. : 60.;
+	ev_timer_init(&loopw.housekeeping, on_housekeeping, every, every);
 	loopw.sig_int.data = loopw.sig_term.data = loopw.sig_hup.data = d;
 	loopw.housekeeping.data = d;
 	ev_signal_start(d->loop, &loopw.sig_int);

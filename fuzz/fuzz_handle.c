@@ -172,6 +172,7 @@ static void drain(struct client *c, char *session, char *code)
 		json_decref(reply);
 		free(it->buf);
 		it->buf = NULL;
+		c->outq_bytes -= it->len; /* the queue is bounded in bytes too */
 		c->outq_head = (c->outq_head + 1) % CLIENT_OUTQ_MAX;
 		c->outq_count--;
 	}

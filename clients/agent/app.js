@@ -13,7 +13,8 @@
 // field for the code a caller reads out.
 //
 // Handovers (queue.js): after every welcome the panel subscribes to the
-// queue; the daemon then pushes the whole queue whenever it changes. Taking
+// queue; the daemon then pushes each change (an item added or removed), not
+// the whole queue. Taking
 // one gives the citizen's own session as a step, which from then on is this
 // panel's session like any other (see session.createTakenRecord for what the
 // record holds and why back stops at the citizen's answers).
@@ -40,6 +41,7 @@ import * as screens from './screens.js';
 import { createSearch } from './search.js';
 import { createQueue } from './queue.js';
 import { FinishSender } from './sender.js';
+import * as K from './keys.js';
 
 const $ = (id) => document.getElementById(id);
 const main = $('screen'); // what each screen replaces; inside <main>
@@ -66,6 +68,10 @@ const app = {
 };
 
 const prefs = store.prefs.get();
+// The single-key shortcuts as the agent set them (keys.js).
+let keys = K.normalize(prefs.keys);
+// A narrow panel (beside the phone software): the queue folds during a walk.
+const narrow = window.matchMedia('(max-width: 40rem)');
 const i18n = new I18n(TEXTS, prefs.uiLang || (app.rec && UI_LANGS.includes(app.rec.lang) ? app.rec.lang : browserLang()));
 
 const client = new ProtocolClient({
@@ -150,8 +156,16 @@ function render({ focus = false } = {}) {
   queue.root.hidden = out;
   $('queue-button').hidden = out;
   $('sign-out').hidden = !store.token.get();
+  foldQueue();
   if (focus) focusHeading();
   else if (keep) main.querySelector(keep)?.focus();
+}
+
+// In a narrow panel the queue folds to one line while a walk or a finish is
+// on screen. Only the queue: a resize must not rebuild the screen under the
+// agent's typing.
+function foldQueue() {
+  queue.setFolded((app.screen === 'step' || app.screen === 'finish') && narrow.matches);
 }
 
 function show(screen) {
@@ -178,6 +192,7 @@ function build() {
     });
   case 'step':
     return screens.step(i18n, app.rec, {
+      optionKeys: keys.on ? K.optionKeys(keys) : null,
       onAnswer: answer, onBack: back, onFinish: openFinish, onChangeFact: changeFact, onCopy: copy,
       onForget: forgetUnderstood,
     });
@@ -202,7 +217,8 @@ function onConnState(detail) {
   if (detail.state === 'waiting' && app.finish?.state === 'sending') setFinishState('waiting');
   if (detail.state === 'unauthorized') {
     store.token.clear();
-    app.signInError = i18n.t('tokenRefused', { msg: detail.error?.message || i18n.t('connUnauthorized') });
+    // The daemon's reason is in English: the panel says it in its own words.
+    app.signInError = i18n.t('tokenNotAccepted');
     show('signin');
   }
 }
@@ -235,6 +251,9 @@ function renderConn() {
 // progress back.
 async function sync(welcome) {
   app.welcome = welcome;
+  // The barriers' texts come with the welcome: a finish form shown before
+  // it (restored at start) gets its check boxes now.
+  if (app.screen === 'finish' && !main.querySelector('input[name="barriers"]')) render();
   await subscribeQueue();
   await sender.flush(true);
   if (app.rec) await resumeSession();
@@ -339,15 +358,25 @@ function startContact(values) {
 
 // --- the walk ---------------------------------------------------------------
 
-function showStep({ taken } = {}) {
+function showStep({ taken, back: wentBack } = {}) {
   app.screen = 'step';
   setConfirmTake(null);
   notice('');
   render({ focus: true });
   const s = app.rec.lastStep;
-  const text = s.question ? i18n.t('newStep', { text: s.question.text })
-    : i18n.t('resultAnnounce', { name: s.result.destination?.name || s.result.node });
+  const what = s.question ? s.question.text : s.result.destination?.name || s.result.node;
+  const text = wentBack ? i18n.t('backTo', { text: what })
+    : s.question ? i18n.t('newStep', { text: what }) : i18n.t('resultAnnounce', { name: what });
   say(taken ? i18n.t('takenAnnounce', { code: taken, text }) : text);
+  // A case taken over: its heading to the top, under the bar.
+  if (taken) scrollToHeading();
+}
+
+function scrollToHeading() {
+  const h1 = main.querySelector('h1');
+  if (!h1) return;
+  const bar = document.querySelector('.topbar').getBoundingClientRect().bottom;
+  window.scrollTo({ top: Math.max(0, window.scrollY + h1.getBoundingClientRect().top - bar - 8), behavior: 'instant' });
 }
 
 // Send one move and record it once the daemon confirmed it. A move whose
@@ -391,7 +420,7 @@ function back() {
   }
   act(async () => {
     await move({ kind: 'back' });
-    showStep();
+    showStep({ back: true });
   });
 }
 
@@ -584,6 +613,8 @@ function buildFinish() {
     destinationSearch,
     correctSearch,
     peers: peerDestinations(),
+    barriers: app.welcome?.barriers || [],
+    channel: app.rec?.channel || store.outbox.get(app.finish.key)?.record?.channel || 'phone',
     onSubmit: submitFinish,
     onBackToWalk: backToWalk,
   });
@@ -613,6 +644,8 @@ function submitFinish(values) {
     return finishError('correct_destination', i18n.t('needCorrect'), '.correct-search input');
   const bytes = new TextEncoder().encode(v.note || '').length;
   if (bytes > NOTE_MAX_BYTES) return finishError('note', i18n.t('noteTooLong', { n: bytes }), '#note');
+  const storyBytes = new TextEncoder().encode(v.story || '').length;
+  if (storyBytes > NOTE_MAX_BYTES) return finishError('story', i18n.t('storyTooLong', { n: storyBytes }), '#story');
 
   const finish = { outcome: v.outcome };
   if (v.outcome === 'referred') {
@@ -626,6 +659,9 @@ function submitFinish(values) {
     if (v.referral_check === 'misrouted') finish.correct_destination = v.correct_destination.id;
   }
   for (const k of ['on_behalf', 'relation', 'age_band', 'note']) if (v[k]) finish[k] = v[k];
+  // The survey's second half: barriers as codes, a story kept apart.
+  if (v.barriers?.length) finish.barriers = v.barriers;
+  if (v.story?.trim()) finish.story = v.story;
 
   let entry = f.key ? store.outbox.get(f.key) : null;
   if (!entry && !app.rec) {
@@ -714,13 +750,23 @@ function logged(entry, reply) {
     app.finish = null;
     // With a handoff the caller needs its code, so the screen says it.
     app.logged = { contact: reply.contact, key: entry.key, handoff, consent: !!entry.finish.consent,
-      duplicate: !!reply.duplicate, destination: entry.values?.destination || null };
+      duplicate: !!reply.duplicate, destination: entry.values?.destination || null,
+      stored: { ...entry.finish }, barrierLabels: barrierLabels(entry.finish.barriers) };
     show('logged');
     const about = screens.loggedHandoffText(i18n, app.logged);
-    say(`${i18n.t('loggedText', { id: reply.contact })}${about ? ` ${about}` : ''}`);
+    say(`${i18n.t('loggedText', { id: reply.contact })} ${screens.storedLine(i18n, app.logged)}${about ? ` ${about}` : ''}`);
   } else if (app.screen === 'start') {
     render();
   }
+}
+
+// The barriers' texts in the interface's language, for the logged summary.
+function barrierLabels(codes) {
+  const all = app.welcome?.barriers || [];
+  return (codes || []).map((c) => {
+    const b = all.find((x) => x.code === c);
+    return b?.label?.[i18n.lang] || b?.label?.en || c;
+  });
 }
 
 function updateOutboxStatus() {
@@ -780,13 +826,19 @@ async function subscribeQueue() {
     queue.setUnavailable(i18n.t('queueUnavailable', { msg: e.message }));
     return;
   }
-  queue.setItems(reply.items);
+  queue.setItems(reply.items, reply.total);
 }
 
-// Pushes: the whole queue again, whenever it changes.
+// Pushes: each change as it happens ("queue_changed"), and now and then the
+// first page again ("queue", a resync). A page that empties while more wait
+// past it asks for the next.
 function onPush(ev) {
   const msg = ev.detail;
-  if (msg?.type === 'queue' && Array.isArray(msg.items)) queue.setItems(msg.items);
+  if (msg?.type === 'queue' && Array.isArray(msg.items)) queue.setItems(msg.items, msg.total);
+  else if (msg?.type === 'queue_changed') {
+    queue.applyChanges(msg);
+    if (queue.wantsPage) subscribeQueue();
+  }
 }
 
 // Look a code up as typed; the daemon ignores case, spaces and the dash.
@@ -896,29 +948,43 @@ function onKey(ev) {
     return;
   }
   if (isTyping(ev.target)) return;
-  if (ev.key === '/' && plain && !$('search-region').hidden) {
+  // Single keys only when the agent has them on (keys.js, WCAG 2.1.4);
+  // Ctrl+Enter and Alt+← above and below always work.
+  const single = plain && keys.on && !ev.target.closest?.('#keys-settings');
+  const key = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
+  if (app.screen === 'finish' && single && finishForm) {
+    const index = screens.BARRIER_KEYS.indexOf(ev.key.toLowerCase());
+    const box = index >= 0 ? finishForm.toggleBarrier(index) : null;
+    if (box) {
+      ev.preventDefault();
+      say(`${box.labels[0]?.textContent.replace(/^\S+ /, '') || box.value}: ${i18n.t(box.checked ? 'ticked' : 'unticked')}`);
+      return;
+    }
+  }
+  if (key === keys.search && single && !$('search-region').hidden) {
     ev.preventDefault();
     mainSearch.focus();
     return;
   }
-  if ((ev.key === 'q' || ev.key === 'Q') && plain && !queue.root.hidden) {
+  if (key === keys.queue && single && !queue.root.hidden) {
     ev.preventDefault();
     queue.focus();
     return;
   }
-  if ((ev.key === 'c' || ev.key === 'C') && plain && !queue.root.hidden) {
+  if (key === keys.code && single && !queue.root.hidden) {
     ev.preventDefault();
     queue.focusLookup();
     return;
   }
   if (app.screen !== 'step') return;
-  if ((ev.key === 'Backspace' && plain) || (ev.key === 'ArrowLeft' && ev.altKey && !ev.ctrlKey && !ev.metaKey)) {
+  if ((ev.key === 'Backspace' && single) || (ev.key === 'ArrowLeft' && ev.altKey && !ev.ctrlKey && !ev.metaKey)) {
     ev.preventDefault(); // also keeps Alt+← from leaving the page
     back();
     return;
   }
-  if (plain && /^[1-9]$/.test(ev.key)) {
-    const option = app.rec?.lastStep?.question?.options[Number(ev.key) - 1];
+  if (single) {
+    const index = K.optionKeys(keys).indexOf(key);
+    const option = index >= 0 ? app.rec?.lastStep?.question?.options[index] : null;
     if (option) {
       ev.preventDefault();
       answer(option.value);
@@ -934,9 +1000,35 @@ function setUiLang(lang, chosen) {
   i18n.setLang(lang);
 }
 
+// The shortcut settings in the top bar, rebuilt in a new language (open
+// stays open).
+function renderKeySettings() {
+  const slot = $('keys-slot');
+  const wasOpen = !!slot.querySelector('details')?.open;
+  const view = K.settingsView(i18n, keys, (next) => {
+    keys = next;
+    store.prefs.update({ keys });
+    $('queue-button').querySelector('kbd').textContent = keys.queue.toUpperCase();
+    if (app.screen === 'step') render();
+    renderQueueKey();
+  });
+  view.open = wasOpen;
+  slot.replaceChildren(view);
+  renderQueueKey();
+}
+
+function renderQueueKey() {
+  const button = $('queue-button');
+  button.querySelector('kbd').textContent = keys.queue.toUpperCase();
+  button.querySelector('kbd').hidden = !keys.on;
+  if (keys.on) button.setAttribute('aria-keyshortcuts', keys.queue);
+  else button.removeAttribute('aria-keyshortcuts');
+}
+
 function applyChrome() {
   document.documentElement.lang = i18n.lang;
   i18n.apply(document);
+  renderKeySettings();
   mainSearch.relabel();
   queue.relabel();
   renderConn();
@@ -964,6 +1056,7 @@ function boot() {
   client.addEventListener('state', (ev) => onConnState(ev.detail));
   client.addEventListener('message', onPush);
   document.addEventListener('keydown', onKey);
+  narrow.addEventListener('change', foldQueue);
   applyChrome();
 
   if (!store.token.get()) {

@@ -2,8 +2,11 @@
 // widget for a person, and the field for the code a caller reads out.
 //
 // The daemon (docs/protocol.md, "Talk to a person: handovers"):
-//   → {"type":"queue"}   ← {"type":"queue","items":[…]}, then the same
-//                           message again, without "re", whenever it changes
+//   → {"type":"queue"}   ← {"type":"queue","items":[…],"total":n}: the first
+//                           page (longest waiting first) and how many wait;
+//   then, without "re", each change as it happens:
+//     {"type":"queue_changed","added":[item…]} or {…,"removed":["CODE"…]},
+//   and now and then the first page again (a resync: "queue" without "re")
 //   → {"type":"lookup","code":"k7m 42q"}  ← {"type":"handover", …item}
 //   → {"type":"take","code":"K7M-42Q"}    ← step (app.js)
 // An item: {code, state, country, lang, created, expires, taken_by?,
@@ -33,8 +36,12 @@ const TICK_MS = 15000;
 export function createQueue(opts) {
   const { i18n } = opts;
   let items = [];
+  let beyond = 0; // waiting past the page the daemon sent: counted, not listed
   let known = null; // codes seen so far; null until the first list arrived
   let collapsed = !!opts.collapsed;
+  // Folded to its one line (title, count, Show) while a walk is on screen in
+  // a narrow panel, so the question stays in view; q, c or Show open it.
+  let folded = false;
   let stale = false;
   let unavailable = '';
   let feedback = null; // {key, vars}: a take from the list that failed
@@ -47,7 +54,7 @@ export function createQueue(opts) {
   const badge = h('span', { class: 'count-badge', 'aria-hidden': 'true' });
   const countText = h('span', { class: 'visually-hidden' });
   const toggle = h('button', { type: 'button', class: 'link queue-toggle', 'aria-controls': 'queue-body',
-    onclick: () => setCollapsed(!collapsed, true) });
+    onclick: () => setCollapsed(!(collapsed || folded), true) });
   const live = h('div', { class: 'visually-hidden', 'aria-live': 'polite', 'aria-atomic': 'true' });
 
   const input = h('input', { id: 'lookup-code', name: 'code', type: 'text', class: 'lookup-input',
@@ -170,14 +177,16 @@ export function createQueue(opts) {
   }
 
   function renderHead() {
-    const n = items.length;
+    const n = items.length + beyond;
     heading.replaceChildren(i18n.t('queueTitle'), ' ', badge, countText);
     badge.textContent = String(n);
     badge.dataset.count = String(n);
     countText.textContent = ` (${i18n.t('queueCountN', { n })})`;
-    toggle.textContent = i18n.t(collapsed ? 'queueShow' : 'queueHide');
-    toggle.setAttribute('aria-expanded', String(!collapsed));
-    body.hidden = collapsed;
+    const shut = collapsed || folded;
+    toggle.textContent = i18n.t(shut ? 'queueShow' : 'queueHide');
+    toggle.setAttribute('aria-expanded', String(!shut));
+    body.hidden = shut;
+    root.dataset.folded = String(folded && !collapsed);
     root.dataset.count = String(n);
     opts.onCount?.(n);
   }
@@ -235,15 +244,17 @@ export function createQueue(opts) {
 
   // --- the API ------------------------------------------------------------
 
-  // A new list from the daemon (the reply to `queue` or a push). Codes not
-  // seen before are announced, except in the very first list.
-  function setItems(next) {
+  // A new list from the daemon (the reply to `queue` or a resync), with the
+  // total waiting when it is more than the page. Codes not seen before are
+  // announced, except in the very first list.
+  function setItems(next, total) {
     const fresh = Array.isArray(next) ? next.filter((i) => i && i.code) : [];
     // The longest waiting first.
     fresh.sort((a, b) => (a.created || 0) - (b.created || 0));
     const arrived = known ? fresh.filter((i) => !known.has(i.code)) : [];
     known = new Set([...(known || []), ...fresh.map((i) => i.code)]);
     items = fresh;
+    beyond = Number.isInteger(total) ? Math.max(0, total - fresh.length) : 0;
     unavailable = '';
     root.dataset.subscribed = 'true';
     renderHead();
@@ -254,9 +265,22 @@ export function createQueue(opts) {
         code: i.code,
         country: i18n.has(`country_${i.country}`) ? i18n.t(`country_${i.country}`) : i.country,
         lang: LANG_NAMES[i.lang] || i.lang,
-        n: items.length,
+        n: items.length + beyond,
       })).join(' '));
     }
+  }
+
+  // A change the daemon pushed: items that arrived, codes that left (taken,
+  // given up, expired). One past the page leaves the hidden count.
+  function applyChanges({ added, removed } = {}) {
+    const gone = new Set(Array.isArray(removed) ? removed : []);
+    const listed = new Set(items.map((i) => i.code));
+    const hiddenGone = [...gone].filter((c) => !listed.has(c)).length;
+    const kept = items.filter((i) => !gone.has(i.code));
+    const keptCodes = new Set(kept.map((i) => i.code));
+    const fresh = (Array.isArray(added) ? added : []).filter((i) => i && i.code && !keptCodes.has(i.code));
+    const next = [...kept, ...fresh];
+    setItems(next, next.length + Math.max(0, beyond - hiddenGone));
   }
 
   function say(text) {
@@ -266,6 +290,7 @@ export function createQueue(opts) {
 
   function setCollapsed(value, byUser) {
     collapsed = value;
+    if (byUser) folded = false;
     renderHead();
     if (byUser) opts.onToggle?.(collapsed);
   }
@@ -296,10 +321,13 @@ export function createQueue(opts) {
     root,
     relabel,
     setItems,
+    applyChanges,
     setLookup,
+    // Items wait past the page but none is listed: time to ask for the page.
+    get wantsPage() { return items.length === 0 && beyond > 0; },
     get items() { return items; },
     get lookupItem() { return lookup.item || null; },
-    count: () => items.length,
+    count: () => items.length + beyond,
     setStale(value) {
       if (stale === value) return;
       stale = value;
@@ -331,15 +359,21 @@ export function createQueue(opts) {
     // `q`: to the longest-waiting handover's Take button (opening the list
     // if it was hidden), else to the queue's heading, which says it is empty.
     focus() {
-      if (collapsed) setCollapsed(false, true);
+      if (collapsed || folded) setCollapsed(false, true);
       const first = list.querySelector('.qi-take');
       (first || heading).focus();
       (first || heading).scrollIntoView({ block: 'nearest' });
     },
     focusLookup() {
-      if (collapsed) setCollapsed(false, true);
+      if (collapsed || folded) setCollapsed(false, true);
       input.focus();
       input.select();
+    },
+    // app.js: fold (true) for a walk in a narrow panel, unfold (false) after.
+    setFolded(value) {
+      if (folded === !!value) return;
+      folded = !!value;
+      renderHead();
     },
     stop() { clearInterval(timer); },
   };

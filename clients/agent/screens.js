@@ -233,20 +233,33 @@ export function step(i18n, rec, handlers) {
     understoodView(i18n, rec, handlers.onForget), main, trailView(i18n, rec, handlers.onChangeFact));
 }
 
+// A text for the session's channel when there is one ("bring_chat"), else
+// the general one: a chat has no caller.
+export function channelText(i18n, key, channel, vars) {
+  return i18n.has(`${key}_${channel}`) ? i18n.t(`${key}_${channel}`, vars) : i18n.t(key, vars);
+}
+
+// How to answer by keyboard, with the keys this question has (or none).
+function keysHint(i18n, keys, count) {
+  if (!keys) return i18n.t('keysHintOff');
+  if (count <= 9) return i18n.t('keysHint', { n: count });
+  return i18n.t('keysHintLetters', { last: keys[Math.min(count, keys.length) - 1] });
+}
+
 function question(i18n, rec, q, handlers) {
   const asked = rec.steps.filter((x) => x.answer !== undefined).length + 1;
-  const n = Math.min(q.options.length, 9);
+  const keys = handlers.optionKeys || null;
   return h('section', { class: 'question', 'aria-labelledby': 'q-h', lang: rec.lang },
     h('p', { class: 'step-meta', lang: i18n.lang }, `${i18n.t('questionN', { n: asked })} · ${meta(i18n, rec)}`),
     Object.assign(heading(q.text), { id: 'q-h' }),
     q.help ? h('p', { class: 'help' }, q.help) : null,
     h('ol', { class: 'options' }, q.options.map((o, i) => h('li', {},
-      h('button', { type: 'button', class: 'option', dataset: { value: o.value },
-        'aria-keyshortcuts': i < 9 ? String(i + 1) : undefined,
+      h('button', { type: 'button', class: 'option', dataset: { value: o.value, key: keys?.[i] },
+        'aria-keyshortcuts': keys?.[i],
         onclick: () => handlers.onAnswer(o.value) },
-      i < 9 ? h('span', { class: 'num', 'aria-hidden': 'true' }, String(i + 1)) : null,
+      keys?.[i] ? h('span', { class: 'num', 'aria-hidden': 'true' }, keys[i].toUpperCase()) : null,
       h('span', { class: 'option-label' }, o.label))))),
-    h('p', { class: 'hint keys-hint', lang: i18n.lang }, i18n.t('keysHint', { n })),
+    h('p', { class: 'hint keys-hint', lang: i18n.lang }, keysHint(i18n, keys, q.options.length)),
     h('div', { lang: i18n.lang }, stepActions(i18n, rec, handlers)));
 }
 
@@ -314,7 +327,7 @@ function result(i18n, rec, r, handlers) {
     h('section', { class: 'advice', 'aria-labelledby': 'advice-h' },
       h('h2', { id: 'advice-h' }, i18n.t('advice')),
       h('p', { lang: rec.lang }, r.advice),
-      r.bring ? [h('h3', {}, i18n.t('bring')), h('p', { lang: rec.lang, class: 'bring' }, r.bring)] : null),
+      r.bring ? [h('h3', {}, channelText(i18n, 'bring', rec.channel)), h('p', { lang: rec.lang, class: 'bring' }, r.bring)] : null),
     h('h2', { class: 'dest-name', lang: rec.lang }, d.name || d.id),
     h('dl', { class: 'destination' }, fields),
     anyUnverified ? h('p', { class: 'hint', 'aria-hidden': 'true' },
@@ -343,6 +356,9 @@ export function finishDefaults(rec) {
     relation,
     age_band: minor.includes(facts.age_band) ? 'under_18' : '',
     note: '',
+    // Why the person could not help themselves (issue 21): never required.
+    barriers: [],
+    story: '',
     // Never ticked for the agent: the caller has to be asked.
     consent: false,
     // Only for a session taken from another desk's handoff.
@@ -352,6 +368,29 @@ export function finishDefaults(rec) {
 }
 
 export const CHECKS = ['accepted', 'misrouted', 'unsure'];
+
+// One key per barrier, in the stored codes' order (rules/barriers.json):
+// digits first, then letters that no other key of the panel uses (c opens
+// the code lookup, q the queue).
+export const BARRIER_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', 'a', 'b', 'd', 'e', 'f', 'g'];
+
+// The barrier check boxes, labelled in the interface's language; each
+// shows its key. barriers: the welcome's list ({code, label}).
+function barriersView(i18n, values, barriers) {
+  const chosen = new Set(values.barriers || []);
+  return h('fieldset', { class: 'choice barriers', 'aria-describedby': 'barriers-hint' },
+    h('legend', {}, i18n.t('barriersLegend')),
+    h('p', { id: 'barriers-hint', class: 'hint' }, i18n.t('barriersHint')),
+    h('div', { class: 'choice-row choice-col barrier-list' }, (barriers || []).map((b, i) => {
+      const id = `barrier-${b.code}`;
+      const key = BARRIER_KEYS[i];
+      return h('div', { class: 'check-item' },
+        h('input', { type: 'checkbox', id, name: 'barriers', value: b.code, checked: chosen.has(b.code),
+          'aria-keyshortcuts': key }),
+        h('label', { for: id }, key ? h('kbd', { 'aria-hidden': 'true' }, key) : null, key ? ' ' : '',
+          b.label?.[i18n.lang] || b.label?.en || b.code));
+    })));
+}
 
 // Whether the consent question applies to destination id. peers: the
 // destination ids that have a peer desk, when the daemon says so (welcome
@@ -368,12 +407,12 @@ function destText(i18n, d) {
 
 // "The caller agrees that their case is sent on": unticked until the agent
 // has asked; what is sent is said in plain words under it.
-function consentView(i18n, values, peers) {
+function consentView(i18n, values, peers, channel) {
   return h('div', { class: 'consent', id: 'consent-block', hidden: !consentApplies(peers, values.destination?.id) },
     h('div', { class: 'check-item' },
       h('input', { type: 'checkbox', id: 'consent', name: 'consent', checked: !!values.consent,
         'aria-describedby': 'consent-hint consent-what' }),
-      h('label', { for: 'consent' }, i18n.t('consentLabel'))),
+      h('label', { for: 'consent' }, channelText(i18n, 'consentLabel', channel))),
     h('p', { id: 'consent-hint', class: 'hint' }, i18n.t('consentAsk')),
     h('p', { id: 'consent-what', class: 'hint' }, i18n.t(peers ? 'consentWhat' : 'consentWhatUnknown')));
 }
@@ -441,7 +480,7 @@ export function finish(i18n, { values, state, error, summary, fieldError, retryM
         chosen,
         fe('destination') ? h('p', { class: 'field-error', id: 'destination-error' }, fe('destination')) : null,
         handlers.destinationSearch.root),
-      consentView(i18n, values, handlers.peers)),
+      consentView(i18n, values, handlers.peers, handlers.channel)),
     select('on_behalf', i18n.t('onBehalf'), ON_BEHALF.map((v) => [v, valueLabel('on_behalf', v, i18n.lang)]),
       values.on_behalf, i18n.t('notGiven')),
     select('relation', i18n.t('relation'), RELATIONS.map((r) => [r, i18n.t(`relation_${r}`)]), values.relation,
@@ -454,14 +493,32 @@ export function finish(i18n, { values, state, error, summary, fieldError, retryM
       h('textarea', { id: 'note', name: 'note', rows: '4', value: values.note,
         'aria-describedby': fe('note') ? 'note-hint note-error' : 'note-hint',
         'aria-invalid': fe('note') ? 'true' : undefined }),
-      fe('note') ? h('p', { id: 'note-error', class: 'field-error' }, fe('note')) : null)),
+      fe('note') ? h('p', { id: 'note-error', class: 'field-error' }, fe('note')) : null),
+    barriersView(i18n, values, handlers.barriers),
+    h('div', { class: 'field' },
+      h('label', { for: 'story' }, i18n.t('story')),
+      h('p', { id: 'story-hint', class: 'hint' }, i18n.t('storyHint')),
+      h('textarea', { id: 'story', name: 'story', rows: '3',
+        'aria-describedby': fe('story') ? 'story-hint story-error' : 'story-hint',
+        'aria-invalid': fe('story') ? 'true' : undefined }),
+      fe('story') ? h('p', { id: 'story-error', class: 'field-error' }, fe('story')) : null)),
   h('div', { class: 'actions' },
     h('button', { type: 'submit', class: 'primary', disabled: locked, 'aria-keyshortcuts': 'Control+Enter' },
       i18n.t('submit'), ' ', h('kbd', { 'aria-hidden': 'true' }, i18n.t('submitKeys'))),
     locked ? null : h('button', { type: 'button', class: 'secondary', onclick: handlers.onBackToWalk },
       i18n.t('backToWalk'))));
 
-  form.querySelector('textarea').value = values.note || '';
+  form.querySelector('#note').value = values.note || '';
+  form.querySelector('#story').value = values.story || '';
+  // A barrier's key ticks or unticks it, wherever focus is in the panel
+  // (app.js calls this when nobody is typing); said, as a click would be.
+  form.toggleBarrier = (index) => {
+    const box = form.querySelectorAll('input[name="barriers"]')[index];
+    if (!box || box.disabled || box.closest('fieldset[disabled]')) return null;
+    box.checked = !box.checked;
+    box.dispatchEvent(new Event('change', { bubbles: true }));
+    return box;
+  };
   if (handlers.correctSearch) {
     // The search box is labelled by its own label; the question above it
     // and the choice so far are read with it.
@@ -511,6 +568,10 @@ export function readFinish(form) {
     relation: v('#relation'),
     age_band: v('#age_band'),
     note: v('#note'),
+    story: v('#story'),
+    // Only once the boxes are there (the welcome brings their texts).
+    ...(form.querySelector('input[name="barriers"]')
+      ? { barriers: [...form.querySelectorAll('input[name="barriers"]:checked')].map((b) => b.value) } : {}),
     consent: !!consent && consent.checked && !consent.closest('[hidden]'),
     referral_check: check, // 'unsure' is sent as no check at all
   };
@@ -528,11 +589,44 @@ export function loggedHandoffText(i18n, { handoff, consent, duplicate, destinati
   return i18n.t(duplicate ? 'handoffUnknown' : 'handoffNone', { name });
 }
 
-export function logged(i18n, { contact, handoff, consent, duplicate, destination }, { onNew }) {
+// What was stored, in a line for the announcement: "Henvist til NAV
+// Kontaktsenter (Feil etat)" or "Løst".
+export function storedLine(i18n, { stored, destination }) {
+  if (!stored) return '';
+  if (stored.outcome === 'referred')
+    return i18n.t('storedReferred', { name: destination ? destText(i18n, destination) : stored.destination,
+      reason: reasonLabel(i18n, stored.referral_reason) });
+  return i18n.t(`outcome_${stored.outcome}`);
+}
+
+// The stored fields as a list, so the agent sees what went in before the
+// next call (never the note's or the story's text, only whether there was one).
+function storedView(i18n, { stored, destination, barrierLabels }) {
+  if (!stored) return null;
+  const none = i18n.t('storedNone');
+  const rows = [
+    ['outcome', i18n.t('outcome'), i18n.t(`outcome_${stored.outcome}`)],
+    stored.outcome === 'referred' ? ['destination', i18n.t('destination'),
+      destination ? destText(i18n, destination) : stored.destination] : null,
+    stored.outcome === 'referred' ? ['referral_reason', i18n.t('referralReason'), reasonLabel(i18n, stored.referral_reason)] : null,
+    ['on_behalf', i18n.t('onBehalf'), stored.on_behalf ? valueLabel('on_behalf', stored.on_behalf, i18n.lang) : none],
+    ['relation', i18n.t('relation'), stored.relation ? i18n.t(`relation_${stored.relation}`) : none],
+    ['age_band', i18n.t('ageBand'), stored.age_band ? i18n.t(`age_${stored.age_band}`) : none],
+    ['barriers', i18n.t('barriersLegend'), barrierLabels?.length ? barrierLabels.join(', ') : none],
+    ['note', i18n.t('note'), i18n.t(stored.note ? 'storedYes' : 'storedNo')],
+    ['story', i18n.t('story'), i18n.t(stored.story ? 'storedYes' : 'storedNo')],
+  ].filter(Boolean);
+  return h('section', { class: 'stored', 'aria-labelledby': 'stored-h' },
+    h('h2', { id: 'stored-h' }, i18n.t('storedTitle')),
+    h('dl', { class: 'stored-list' }, rows.map(([k, dt, dd]) => h('div', { dataset: { field: k } }, h('dt', {}, dt), h('dd', {}, dd)))));
+}
+
+export function logged(i18n, { contact, handoff, consent, duplicate, destination, stored, barrierLabels }, { onNew }) {
   const about = loggedHandoffText(i18n, { handoff, consent, duplicate, destination });
   return h('section', { class: 'screen logged', 'aria-labelledby': 'logged-h', dataset: { contact: String(contact) } },
     Object.assign(heading(i18n.t('loggedTitle')), { id: 'logged-h' }),
     h('p', { class: 'logged-text' }, i18n.t('loggedText', { id: contact })),
+    storedView(i18n, { stored, destination, barrierLabels }),
     handoff ? h('section', { class: 'handoff-code', 'aria-labelledby': 'code-h', dataset: { code: handoff } },
       h('h2', { id: 'code-h' }, i18n.t('handoffCodeTitle')),
       h('p', { class: 'code big-code' }, handoff),

@@ -5,6 +5,9 @@
 // missing translation is visible rather than blank. Texts may hold {name}
 // placeholders. Elements with data-i18n="key" get their text set by apply();
 // data-i18n-attr="aria-label=key;placeholder=key" sets attributes.
+// A text may also be plural forms, {one: '…', other: '…'} (Intl.PluralRules
+// categories): t() picks the form for vars.n, so "1 henvendelse" and
+// "2 henvendelser" come from one key instead of "henvendelse(r)".
 
 export const UI_LANGS = ['nb', 'nn', 'da', 'en'];
 
@@ -34,6 +37,9 @@ export function browserLang(nav = navigator, supported = UI_LANGS, fallback = 'e
   return fallback;
 }
 
+// nb and nn have their own plural data in ICU; both are one/other.
+const PLURAL_LOCALES = { nb: 'nb', nn: 'nn', da: 'da', en: 'en' };
+
 export class I18n extends EventTarget {
   constructor(dicts, lang = 'en') {
     super();
@@ -53,8 +59,13 @@ export class I18n extends EventTarget {
   }
 
   t(key, vars = {}) {
-    const text = this.dicts[this.lang]?.[key] ?? this.dicts.en?.[key] ?? key;
-    return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+    let text = this.dicts[this.lang]?.[key] ?? this.dicts.en?.[key] ?? key;
+    if (typeof text === 'object') {
+      const n = Number(vars.n);
+      const form = Number.isFinite(n) ? new Intl.PluralRules(PLURAL_LOCALES[this.lang] || this.lang).select(n) : 'other';
+      text = text[form] ?? text.other;
+    }
+    return String(text).replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
   }
 
   apply(root = document) {

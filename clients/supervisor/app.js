@@ -18,6 +18,9 @@ import { h, uniqueId } from '/shared/dom.js';
 import { TEXTS, LOCALES } from './texts.js';
 import { rateChart, bar } from './chart.js';
 import { read, write } from '/shared/storage.js';
+import { formatter, periodName, destinationName } from './format.js';
+import { createReport } from './report.js';
+import { spreadsheetCsv, parseNdjson, sheetSeparator } from './csv.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -53,6 +56,8 @@ function takeTokenFromUrl(loc = window.location) {
 const COUNTRIES = ['no', 'dk'];
 const CHANNELS = ['phone', 'chat', 'widget', 'desk'];
 const RANGES = ['today', 'hour', 'period'];
+// Until a desk lead sets one: the referral rate the survey's desks aimed at.
+const DEFAULT_TARGET = 0.3;
 
 const saved = prefs.get();
 const app = {
@@ -63,7 +68,11 @@ const app = {
     channel: CHANNELS.includes(saved.channel) ? saved.channel : '',
   },
   range: RANGES.includes(saved.range) ? saved.range : 'today',
+  // The referral rate a desk aims to stay under, as a share (0.3), or null.
+  target: 'target' in saved ? (Number.isFinite(saved.target) ? saved.target : null) : DEFAULT_TARGET,
   downloading: false,
+  barriers: [], // [{code, label: {lang: text}}] from the welcome
+  crossDim: 'outcome', // what the barriers are crossed with on screen
 };
 
 const i18n = new I18n(TEXTS, saved.uiLang || browserLang());
@@ -71,25 +80,16 @@ const t = (key, vars) => i18n.t(key, vars);
 
 const client = new ProtocolClient({
   hello: () => ({ type: 'hello', role: 'supervisor', token: token.get() || '', lang: i18n.lang }),
-  onReady: subscribe,
+  // The welcome brings the barriers' texts (rules/barriers.json).
+  onReady: async (welcome) => {
+    if (Array.isArray(welcome?.barriers)) app.barriers = welcome.barriers;
+    await subscribe();
+  },
 });
 
 // --- formatting ---------------------------------------------------------------
 
-const locale = () => LOCALES[i18n.lang] || 'en-GB';
-const fmt = {
-  int: (n) => new Intl.NumberFormat(locale()).format(n),
-  dec: (n) => new Intl.NumberFormat(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(n),
-  pct: (r, digits = 1) => (r === null || r === undefined ? t('none')
-    : new Intl.NumberFormat(locale(), { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(r)),
-  time: (d) => new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit' }).format(d),
-  clock: (d) => new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(d),
-  when: (ms) => new Intl.DateTimeFormat(locale(), { dateStyle: 'short', timeStyle: 'short' }).format(new Date(ms)),
-  date: (ymd) => new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'long', year: 'numeric' })
-    .format(new Date(`${ymd}T12:00:00`)),
-  size: (bytes) => (bytes < 1024 ? `${fmt.int(bytes)} B` : bytes < 1048576 ? `${fmt.dec(bytes / 1024)} KB`
-    : `${fmt.dec(bytes / 1048576)} MB`),
-};
+const fmt = formatter(i18n);
 
 // --- the daemon ---------------------------------------------------------------
 
@@ -124,7 +124,8 @@ function onConnState(detail) {
   renderConn();
   if (detail.state === 'unauthorized') {
     token.clear();
-    showSignIn(t('tokenRefused', { msg: detail.error?.message || t('connUnauthorized') }));
+    // The daemon's reason is in English: said in the page's own words.
+    showSignIn(t('tokenNotAccepted'));
   }
 }
 
@@ -156,6 +157,7 @@ function showSignIn(error = '') {
   app.view = 'signin';
   client.stop();
   $('dash-view').hidden = true;
+  $('report-view').hidden = true;
   $('signin-view').hidden = false;
   $('sign-out').hidden = true;
   $('updated-line').hidden = true;
@@ -171,6 +173,7 @@ function showSignIn(error = '') {
 function showDashboard({ focus = true } = {}) {
   app.view = 'dash';
   $('signin-view').hidden = true;
+  $('report-view').hidden = true;
   $('dash-view').hidden = false;
   $('sign-out').hidden = false;
   $('updated-line').hidden = false;
@@ -216,6 +219,8 @@ function renderFilters() {
     h('input', { type: 'radio', name: 'range', id: `range-${r}`, value: r }),
     h('label', { for: `range-${r}` }))));
   renderRange();
+  const target = $('f-target');
+  if (document.activeElement !== target) target.value = app.target === null ? '' : String(Math.round(app.target * 1000) / 10);
 }
 
 // Updated in place, never rebuilt, so that a push arriving while someone
@@ -228,7 +233,7 @@ function renderRange() {
     if (!input) continue;
     input.checked = r === shownRange();
     input.disabled = r === 'period' && !period;
-    input.labels[0].textContent = r === 'period' && period ? `${t(keys[r])} ${period.id}` : t(keys[r]);
+    input.labels[0].textContent = r === 'period' && period ? `${t(keys[r])}: ${periodName(i18n, period)}` : t(keys[r]);
   }
 }
 
@@ -237,8 +242,24 @@ function shownRange() {
   return app.range === 'period' && app.snap && !app.snap.period ? 'today' : app.range;
 }
 
+// The target is typed as a whole percentage; empty means none.
+function onTargetInput() {
+  const input = $('f-target');
+  const raw = input.value.trim();
+  const n = Number(raw);
+  const ok = raw === '' || (Number.isFinite(n) && n >= 0 && n <= 100);
+  $('f-target-error').textContent = ok ? '' : t('targetInvalid');
+  if (ok) input.removeAttribute('aria-invalid');
+  else input.setAttribute('aria-invalid', 'true');
+  if (!ok) return;
+  app.target = raw === '' ? null : Math.round(n * 10) / 1000;
+  prefs.update({ target: app.target });
+  if (app.snap) renderTiles(app.snap);
+}
+
 async function onFilterChange(ev) {
   const el = ev.target;
+  if (el.name === 'target') return;
   if (el.name === 'range') {
     app.range = el.value;
     prefs.update({ range: app.range });
@@ -273,12 +294,25 @@ function rateChange(today, period) {
   return changeLine(d > 0 ? 'up' : 'down', t(d > 0 ? 'pointsUp' : 'pointsDown', { d: fmt.dec(Math.abs(d)), p }));
 }
 
-function tile(key, label, value, ...lines) {
+// A tile: what it is, the figure, one line saying what it counts, then
+// the volumes and the comparison.
+function tile(key, label, value, what, ...lines) {
   const id = uniqueId('tile');
   return h('section', { class: 'tile', dataset: { tile: key }, 'aria-labelledby': id },
     h('h3', { id, class: 'tile-label' }, label),
     h('p', { class: 'tile-value' }, value),
+    h('p', { class: 'tile-what' }, what),
     ...lines);
+}
+
+// The referral rate held against the desk's target, in words and colour
+// (the words alone say it; the colour only repeats them).
+function targetLine(rate) {
+  if (app.target === null) return { status: 'none', text: t('targetNone') };
+  const target = fmt.pct(app.target, 0);
+  if (rate === null || rate === undefined) return { status: 'none', text: t('targetNoRate', { target }) };
+  return rate <= app.target + 1e-9 ? { status: 'on', text: t('targetOn', { target }) }
+    : { status: 'over', text: t('targetOver', { target }) };
 }
 
 function renderTiles(snap) {
@@ -289,28 +323,39 @@ function renderTiles(snap) {
 
   let contactsChange = h('p', { class: 'tile-change change-none' }, t('noCompare'));
   if (period && period.days > 0) {
-    const avg = period.contacts / period.days;
-    const d = today.contacts - avg;
-    contactsChange = Math.abs(d) < 0.05 ? changeLine('same', t('sameAsAvg'))
-      : changeLine(d > 0 ? 'up' : 'down', t(d > 0 ? 'moreThanAvg' : 'fewerThanAvg', { d: fmt.dec(Math.abs(d)) }));
+    // People are whole: 42.9 more than the average is 43 more.
+    const d = Math.round(today.contacts - period.contacts / period.days);
+    contactsChange = d === 0 ? changeLine('same', t('sameAsAvg'))
+      : changeLine(d > 0 ? 'up' : 'down', t(d > 0 ? 'moreThanAvg' : 'fewerThanAvg', { d: fmt.int(Math.abs(d)) }));
   }
   const onBehalf = today.on_behalf.another_person + today.on_behalf.organisation;
+  const target = targetLine(today.referral_rate);
+  const self = today.channel.widget || 0;
+  const hour = snap.hour;
+  const referral = tile('referral', t('tileReferral'), fmt.pct(today.referral_rate), t('whatReferral'),
+    h('p', { class: `target target-${target.status}`, dataset: { target: target.status } }, target.text),
+    sub(t('referralOf', { n: fmt.int(o.referred), m: fmt.int(o.resolved + o.referred) })),
+    rateChange(today.referral_rate, period?.referral_rate));
+  referral.dataset.target = target.status;
   $('tiles').replaceChildren(
-    tile('contacts', t('tileContacts'), fmt.int(today.contacts),
-      period ? sub(t('periodAvg', { avg: fmt.dec(period.contacts / Math.max(1, period.days)) })) : null, contactsChange),
-    tile('referral', t('tileReferral'), fmt.pct(today.referral_rate),
-      sub(t('referralOf', { n: fmt.int(o.referred), m: fmt.int(o.resolved + o.referred) })),
-      rateChange(today.referral_rate, period?.referral_rate)),
-    tile('followed', t('tileFollowed'), fmt.pct(today.suggested.share),
+    tile('contacts', t('tileContacts'), fmt.int(today.contacts), t('whatContacts'),
+      period ? sub(t('periodAvg', { avg: fmt.avg(period.contacts / Math.max(1, period.days)) })) : null, contactsChange),
+    referral,
+    tile('self-service', t('tileSelf'), fmt.int(self), t('whatSelf'),
+      sub(t('selfSub', { n: fmt.int(self), m: fmt.int(today.contacts - self) })),
+      sub(t('selfOf', { p: fmt.pct(today.contacts ? self / today.contacts : null) }))),
+    tile('followed', t('tileFollowed'), fmt.pct(today.suggested.share), t('whatFollowed'),
       sub(t('followedOf', { n: fmt.int(today.suggested.followed), m: fmt.int(today.suggested.contacts) })),
       rateChange(today.suggested.share, period?.suggested.share)),
-    tile('on-behalf', t('tileOnBehalf'), fmt.pct(today.on_behalf_share),
+    tile('on-behalf', t('tileOnBehalf'), fmt.pct(today.on_behalf_share), t('whatOnBehalf'),
       sub(t('onBehalfOf', { n: fmt.int(onBehalf), m: fmt.int(today.contacts) })),
       rateChange(today.on_behalf_share, period?.on_behalf_share)),
-    tile('hour', t('tileHour'), fmt.int(snap.hour.contacts), sub(t('hourSub', { p: fmt.pct(snap.hour.referral_rate) }))),
+    tile('hour', t('tileHour'), fmt.int(hour.contacts), t('whatHour', { time: fmt.time(new Date(hour.from ?? snap.at - 3600000)) }),
+      sub(t('hourSub', { p: fmt.pct(hour.referral_rate), n: fmt.int(hour.outcome.referred),
+        m: fmt.int(hour.outcome.resolved + hour.outcome.referred) }))),
   );
   $('period-line').textContent = period
-    ? t('periodLine', { id: period.id, from: fmt.date(period.from), to: fmt.date(period.to), days: fmt.int(period.days) })
+    ? t('periodLine', { name: periodName(i18n, period), from: fmt.date(period.from), to: fmt.date(period.to), days: fmt.int(period.days) })
     : t('noPeriod');
 }
 
@@ -325,8 +370,11 @@ function renderChart(snap) {
   });
   $('chart').replaceChildren(rateChart(series, {
     title: t('chartHeading'), desc, ids: { title: 'chart-title', desc: 'chart-desc' },
-    fmt: { pct: fmt.pct, time: fmt.time }, width: $('chart').clientWidth - 16,
+    fmt: { pct: fmt.pct, time: fmt.time, int: fmt.int }, width: $('chart').clientWidth - 16,
+    volumeLabel: t('chartVolumeAxis'),
   }));
+  const max = Math.max(0, ...series.points.map((p) => (p.resolved || 0) + (p.referred || 0)));
+  $('chart-volumes').textContent = t('chartVolumes', { max: fmt.int(max) });
   // The same figures as a table, for screen readers.
   if (!withRate.length) {
     $('chart-table').replaceChildren(h('p', {}, t('chartTableEmpty')));
@@ -363,16 +411,20 @@ function dimRows(obj, prefix) {
   return Object.entries(obj).map(([k, count]) => ({ key: k, label: i18n.has(`${prefix}.${k}`) ? t(`${prefix}.${k}`) : k, count }));
 }
 
+function rangeLabel(snap, range = shownRange()) {
+  return range === 'period' ? `${t('rangePeriod')}: ${periodName(i18n, snap.period)}` : t(range === 'hour' ? 'rangeHour' : 'rangeToday');
+}
+
 function renderBreakdown(snap) {
   const range = shownRange();
   const fig = snap[range];
-  const rangeName = range === 'period' ? `${t('rangePeriod')} ${snap.period.id}` : t(range === 'hour' ? 'rangeHour' : 'rangeToday');
+  const rangeName = rangeLabel(snap, range);
   $('breakdown-h').textContent = t('breakdownHeading', { range: rangeName });
   const referred = fig.outcome.referred;
   $('breakdown').replaceChildren(
     barTable('reasons', t('reasonsHeading'), t('colReason'), referred ? dimRows(fig.reasons, 'reason') : [], referred, t('noReferrals')),
     barTable('destinations', t('destinationsHeading'), t('colDestination'),
-      fig.destinations.map((d) => ({ key: d.id, label: d.name || d.id, count: d.count })), referred, t('noReferrals')),
+      fig.destinations.map((d) => ({ key: d.id, label: destinationName(i18n, d), count: d.count })), referred, t('noReferrals')),
     barTable('category', t('categoryHeading'), t('colCategory'), dimRows(fig.category, 'category'), fig.contacts, ''),
     barTable('channel', t('channelHeading'), t('colChannel'), dimRows(fig.channel, 'channel'), fig.contacts, ''),
     barTable('on-behalf', t('onBehalfHeading'), t('colOnBehalf'), dimRows(fig.on_behalf, 'on_behalf'), fig.contacts, ''),
@@ -394,7 +446,7 @@ const DELIVERY_COLS = ['pending', 'failed', 'dead_letters', 'delivered'];
 // Destination names as the figures of the windows know them.
 function destinationNames(snap) {
   const names = new Map();
-  for (const w of RANGES) for (const d of snap[w]?.destinations || []) if (d.name) names.set(d.id, d.name);
+  for (const w of RANGES) for (const d of snap[w]?.destinations || []) if (d.name) names.set(d.id, destinationName(i18n, d));
   return names;
 }
 
@@ -500,7 +552,7 @@ function renderHandoffs(snap) {
 }
 
 function renderStats() {
-  if (app.view !== 'dash') return;
+  if (app.view !== 'dash' && app.view !== 'report') return;
   const snap = app.snap;
   const stamp = $('updated');
   $('dash-view').dataset.state = snap ? 'shown' : 'waiting';
@@ -523,6 +575,104 @@ function renderStats() {
   renderTiles(snap);
   renderChart(snap);
   renderBreakdown(snap);
+  renderBarriers(snap);
+}
+
+// --- barriers (issue 21) -------------------------------------------------------
+// The snapshot's "barrier" ({code: count}) and "barrier_by" ({dim: {value:
+// {contacts, barrier: {code: count}}}}); a count below the desk's threshold
+// is the string "< 5", shown as it is and never turned into a share.
+
+const CROSS_DIMS = ['outcome', 'category', 'on_behalf', 'channel'];
+
+function barrierLabel(code) {
+  const b = app.barriers.find((x) => x.code === code);
+  if (b) return b.label?.[i18n.lang] || b.label?.en || code;
+  return i18n.has(`barrier.${code}`) ? t(`barrier.${code}`) : code;
+}
+
+// A count, or a hidden one read out in words ("< 5", "fewer than 5").
+function countCell(n, cls = 'num') {
+  if (typeof n === 'string') {
+    const below = n.replace(/^<\s*/, '');
+    return h('td', { class: `${cls} hidden-count` }, h('span', { 'aria-hidden': 'true' }, n),
+      h('span', { class: 'visually-hidden' }, t('hidden', { n: below })));
+  }
+  return h('td', { class: cls }, fmt.int(n ?? 0));
+}
+
+function renderBarriers(snap) {
+  const fig = snap[shownRange()];
+  if (!fig?.barrier) return;
+  const rows = Object.entries(fig.barrier).map(([code, count]) => ({ key: code, label: barrierLabel(code), count }));
+  const id = 'barrier-h';
+  $('barriers').replaceChildren(h('section', { class: 'breakdown-card wide', 'aria-labelledby': id },
+    h('h3', { id }, t('barrierHeading')),
+    h('table', { class: 'bars', 'aria-labelledby': id, dataset: { breakdown: 'barrier' } },
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col' }, t('colBarrier')),
+        h('th', { scope: 'col', class: 'num' }, t('colCount')),
+        h('th', { scope: 'col', class: 'num' }, t('colShare')),
+        h('th', { scope: 'col', class: 'bar-col' }, h('span', { class: 'visually-hidden' }, t('colBar'))))),
+      h('tbody', {}, ...rows.map((r) => {
+        const share = typeof r.count === 'number' && fig.contacts ? r.count / fig.contacts : null;
+        return h('tr', { dataset: { key: r.key } },
+          h('th', { scope: 'row' }, r.label),
+          countCell(r.count),
+          h('td', { class: 'num' }, share === null ? t('none') : fmt.pct(share)),
+          h('td', { class: 'bar-cell' }, bar(share || 0)));
+      })))));
+  renderCross(fig);
+}
+
+// One table: a row per barrier, a column per value of the chosen dimension.
+function renderCross(fig) {
+  const sel = $('cross-dim');
+  if (sel.options.length !== CROSS_DIMS.length || sel.dataset.lang !== i18n.lang) {
+    sel.replaceChildren(...CROSS_DIMS.map((d) => h('option', { value: d }, t(`dim.${d}`))));
+    sel.dataset.lang = i18n.lang;
+  }
+  sel.value = app.crossDim;
+  const by = fig.barrier_by?.[app.crossDim] || {};
+  const values = Object.keys(by);
+  const codes = Object.keys(fig.barrier).filter((c) => c !== 'not_recorded');
+  const name = (v) => (i18n.has(`${app.crossDim}.${v}`) ? t(`${app.crossDim}.${v}`) : v);
+  $('barriers-cross').replaceChildren(scroller('cross-caption', h('table', { class: 'figures cross', dataset: { cross: app.crossDim } },
+    h('caption', { id: 'cross-caption' }, t('crossCaption', { dim: t(`dim.${app.crossDim}`) })),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('colBarrier')),
+      ...values.map((v) => h('th', { scope: 'col', class: 'num' }, name(v))))),
+    h('tbody', {},
+      h('tr', { class: 'cross-total', dataset: { key: 'contacts' } }, h('th', { scope: 'row' }, t('crossContacts')),
+        ...values.map((v) => countCell(by[v].contacts))),
+      ...codes.map((code) => h('tr', { dataset: { key: code } }, h('th', { scope: 'row' }, barrierLabel(code)),
+        ...values.map((v) => countCell(by[v].barrier[code]))))))));
+}
+
+// --- the period report ------------------------------------------------------------
+
+const report = createReport({
+  i18n, fmt, root: $('report-view'),
+  token: () => token.get(),
+  target: () => app.target,
+  barrierLabel,
+  destinationLabel: (id) => destinationNames(app.snap || {}).get(id) || id,
+  onBack: closeReport,
+});
+
+function openReport() {
+  if (!app.snap) return;
+  app.view = 'report';
+  $('dash-view').hidden = true;
+  $('report-view').hidden = false;
+  report.show(downloadQuery(), rangeLabel(app.snap));
+}
+
+function closeReport() {
+  app.view = 'dash';
+  $('report-view').hidden = true;
+  $('dash-view').hidden = false;
+  renderStats();
+  $('open-report').focus();
 }
 
 // --- downloads ----------------------------------------------------------------
@@ -547,7 +697,8 @@ function downloadQuery() {
 function downloadName(kind, q) {
   const parts = [q.get('period') || (q.get('from') === q.get('to') ? q.get('from') : `${q.get('from')}_${q.get('to')}`),
     q.get('country'), q.get('channel')].filter(Boolean);
-  return `vegvisar-${kind === 'csv' ? 'contacts' : 'report'}-${parts.join('-')}.${kind === 'csv' ? 'csv' : 'json'}`;
+  const what = { csv: 'contacts', stories: 'stories' }[kind] || 'report';
+  return `vegvisar-${what}-${parts.join('-')}.${kind === 'report' ? 'json' : 'csv'}`;
 }
 
 // fetch with the token in the header, then a blob URL the browser saves.
@@ -561,18 +712,22 @@ async function download(kind) {
   if (app.downloading) return;
   const q = downloadQuery();
   const name = downloadName(kind, q);
-  const path = kind === 'csv' ? '/api/v1/contacts.csv' : '/api/v1/report';
+  // The CSVs are made here from the NDJSON export, for a spreadsheet (csv.js).
+  const path = { csv: '/api/v1/contacts.ndjson', stories: '/api/v1/stories.ndjson' }[kind] || '/api/v1/report';
+  const sep = sheetSeparator(LOCALES[i18n.lang] || 'en-GB');
   app.downloading = true;
-  $('dl-report').disabled = $('dl-csv').disabled = true;
+  $('dl-report').disabled = $('dl-csv').disabled = $('dl-stories').disabled = true;
   status.textContent = t('dlBusy', { name });
   try {
-    const r = await fetch(`${path}?${q}`, { headers: { Authorization: `Bearer ${tok}` }, cache: 'no-store', credentials: 'omit' });
+    const r = await fetch(q ? `${path}?${q}` : path, { headers: { Authorization: `Bearer ${tok}` }, cache: 'no-store', credentials: 'omit' });
     if (!r.ok) {
       let msg = `HTTP ${r.status}`;
       try { msg = (await r.json()).error || msg; } catch { /* not JSON */ }
       throw new Error(msg);
     }
-    const blob = await r.blob();
+    const blob = kind === 'report' ? await r.blob()
+      : new Blob([spreadsheetCsv(parseNdjson(await r.text()), { sep, barrierCodes: app.barriers.map((b) => b.code) })],
+        { type: 'text/csv;charset=utf-8' });
     const href = URL.createObjectURL(blob);
     const a = h('a', { href, download: name, class: 'visually-hidden' });
     document.body.append(a);
@@ -580,12 +735,13 @@ async function download(kind) {
     a.remove();
     // Revoked later: the browser may still be reading it after click().
     setTimeout(() => URL.revokeObjectURL(href), 60000);
-    status.textContent = t('dlDone', { name, size: fmt.size(blob.size) });
+    status.textContent = kind === 'report' ? t('dlDone', { name, size: fmt.size(blob.size) })
+      : t('dlCsvDone', { name, size: fmt.size(blob.size), sep });
   } catch (e) {
     status.textContent = t('dlFailed', { msg: e.message });
   } finally {
     app.downloading = false;
-    $('dl-report').disabled = $('dl-csv').disabled = false;
+    $('dl-report').disabled = $('dl-csv').disabled = $('dl-stories').disabled = false;
   }
 }
 
@@ -596,10 +752,11 @@ function applyChrome() {
   i18n.apply(document);
   document.title = `${t(app.view === 'dash' ? 'title' : 'signInTitle')} – Vegvisar`;
   renderConn();
-  if (app.view === 'dash') {
+  if (app.view === 'dash' || app.view === 'report') {
     renderFilters();
     renderStats();
   }
+  if (app.view === 'report') report.relabel(app.snap ? rangeLabel(app.snap) : undefined);
 }
 
 function boot() {
@@ -620,7 +777,14 @@ function boot() {
   $('filters').addEventListener('change', onFilterChange);
   $('filters').addEventListener('submit', (ev) => ev.preventDefault());
   $('dl-report').addEventListener('click', () => download('report'));
+  $('open-report').addEventListener('click', openReport);
+  $('f-target').addEventListener('input', onTargetInput);
   $('dl-csv').addEventListener('click', () => download('csv'));
+  $('dl-stories').addEventListener('click', () => download('stories'));
+  $('cross-dim').addEventListener('change', (ev) => {
+    app.crossDim = CROSS_DIMS.includes(ev.target.value) ? ev.target.value : 'outcome';
+    if (app.snap) renderCross(app.snap[shownRange()]);
+  });
   client.addEventListener('state', (ev) => onConnState(ev.detail));
   client.addEventListener('message', (ev) => onPush(ev.detail));
   applyChrome();

@@ -24,7 +24,10 @@ const M = { left: 64, right: 16, top: 16, bottom: 44 };
 // time}. ids: {title, desc} for aria-labelledby/aria-describedby. width:
 // the room it gets, in CSS pixels: the drawing is made that wide, so that
 // its text stays readable on a phone instead of being scaled down.
-export function rateChart(series, { title, desc, ids, fmt, width = 960 }) {
+// Under the line, a bar per quarter hour for its volume (resolved +
+// referred), scaled to the busiest one (a third of the height), so that a
+// rate of 100 % from one contact is not read as a trend.
+export function rateChart(series, { title, desc, ids, fmt, width = 960, volumeLabel = '' }) {
   const W = Math.max(300, Math.min(1600, Math.round(width)));
   const H = W < 600 ? 240 : 300;
   const everyHours = W < 600 ? 6 : 3;
@@ -51,6 +54,22 @@ export function rateChart(series, { title, desc, ids, fmt, width = 960 }) {
     grid.append(s('text', { x: x(i), y: H - 14, 'text-anchor': 'middle' }, fmt.time(t)));
   }
   svg.append(grid);
+
+  const volumes = series.points.map((p) => (p.resolved || 0) + (p.referred || 0));
+  const most = Math.max(0, ...volumes);
+  if (most > 0) {
+    const band = ih / 3;
+    const bw = Math.max(1, (n > 1 ? iw / (n - 1) : iw) * 0.7);
+    const vols = s('g', { class: 'volumes' });
+    volumes.forEach((v, i) => {
+      if (!v) return;
+      const hgt = Math.max(1, (v / most) * band);
+      vols.append(s('rect', { x: (x(i) - bw / 2).toFixed(1), y: (M.top + ih - hgt).toFixed(1), width: bw.toFixed(1), height: hgt.toFixed(1) }));
+    });
+    vols.append(s('text', { class: 'vol-label', x: W - M.right, y: M.top + ih - band - 4, 'text-anchor': 'end' },
+      `${fmt.int ? fmt.int(most) : most} ${volumeLabel}`.trim()));
+    svg.append(vols);
+  }
 
   let d = '';
   let pen = false;

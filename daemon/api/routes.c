@@ -6,16 +6,22 @@
 #include "app/metrics.h"
 #include "store/store.h"
 
+static const char *const no_params[] = { NULL };
+
 const struct http_route routes[] = {
-	{ "GET", "/healthz", ROLE_NONE, route_healthz },
-	{ "GET", "/metrics", ROLE_NONE, route_metrics },
-	{ "GET", "/api/v1/report", ROLE_SUPERVISOR, route_report },
-	{ "GET", "/api/v1/contacts.csv", ROLE_SUPERVISOR, route_contacts_csv },
-	{ "GET", "/api/v1/contacts.ndjson", ROLE_SUPERVISOR, route_contacts_ndjson },
+	{ "GET", "/healthz", ROLE_NONE, route_healthz, no_params },
+	{ "GET", "/metrics", ROLE_NONE, route_metrics, no_params },
+	{ "GET", "/api/v1/report", ROLE_SUPERVISOR, route_report, route_report_params },
+	{ "GET", "/api/v1/contacts.csv", ROLE_SUPERVISOR, route_contacts_csv, route_report_params },
+	{ "GET", "/api/v1/contacts.ndjson", ROLE_SUPERVISOR, route_contacts_ndjson,
+	  route_report_params },
+	{ "GET", "/api/v1/stories.csv", ROLE_SUPERVISOR, route_stories_csv, route_report_params },
+	{ "GET", "/api/v1/stories.ndjson", ROLE_SUPERVISOR, route_stories_ndjson,
+	  route_report_params },
 	/* From other desks: authenticated by signature, not by token (peers.h). */
-	{ "POST", "/api/v1/handoffs", ROLE_NONE, route_handoffs },
-	{ "POST", "/api/v1/handoffs/feedback", ROLE_NONE, route_handoffs_feedback },
-	{ "POST", "/api/v1/ingest", ROLE_NONE, route_ingest },
+	{ "POST", "/api/v1/handoffs", ROLE_NONE, route_handoffs, no_params },
+	{ "POST", "/api/v1/handoffs/feedback", ROLE_NONE, route_handoffs_feedback, no_params },
+	{ "POST", "/api/v1/ingest", ROLE_NONE, route_ingest, no_params },
 };
 const size_t n_routes = sizeof(routes) / sizeof(routes[0]);
 

@@ -13,6 +13,9 @@ struct http_route {
 	const char *path;
 	enum role role; /* ROLE_NONE: open to anyone */
 	int (*fn)(struct http_req *r);
+	/* The query parameters it takes (NULL-ended); any other, a repeated
+	 * one or one without a value is refused with 400 before fn runs. */
+	const char *const *params;
 };
 
 extern const struct http_route routes[];
@@ -21,7 +24,12 @@ extern const size_t n_routes;
 int route_healthz(struct http_req *r);
 /* routes_report.c: survey figures and exports, see docs/protocol.md. */
 int route_report(struct http_req *r);
+/* The filters every report and export takes. */
+extern const char *const route_report_params[];
 int route_contacts_csv(struct http_req *r);
 int route_contacts_ndjson(struct http_req *r);
+/* The stories for the survey's qualitative part, by period (issue 21). */
+int route_stories_csv(struct http_req *r);
+int route_stories_ndjson(struct http_req *r);
 
 #endif

@@ -116,9 +116,82 @@ static void metrics_sessions(FILE *f, struct daemon *d)
 			if (s->state != SESSION_FINISHED && s->role < 4)
 				n[s->role]++;
 	metrics_head(f, "vegvisar_sessions_in_progress", "gauge",
-		     "Triage sessions started and not finished yet (idle ones expire after 4 h).");
+		     "Triage sessions started and not finished yet (idle ones expire after "
+		     "bounds.session_idle_seconds).");
 	fprintf(f, "vegvisar_sessions_in_progress{role=\"agent\"} %lu\n", n[ROLE_AGENT]);
 	fprintf(f, "vegvisar_sessions_in_progress{role=\"citizen\"} %lu\n", n[ROLE_CITIZEN]);
+}
+
+/* Distinct rulebooks the open sessions hold (each session keeps the rules it
+ * started on across reloads), counted by their trees: a reload makes new
+ * ones. Capped, since it only has to show growth. */
+static size_t metrics_pinned_trees(struct daemon *d)
+{
+	const void *seen[64];
+	size_t n = 0;
+	const struct session_table *t = &d->sessions;
+
+	for (size_t i = 0; i < t->n_buckets && n < 64; i++)
+		for (const struct session *s = t->buckets[i]; s && n < 64; s = s->next) {
+			const void *tree = s->tr ? (const void *)triage_tree(s->tr) : NULL;
+			size_t k;
+			for (k = 0; tree && k < n && seen[k] != tree; k++)
+				;
+			if (tree && k == n)
+				seen[n++] = tree;
+		}
+	return n;
+}
+
+/* The bounds of docs/security.md, "Bounds": what is held, what was refused. */
+static void metrics_bounds(FILE *f, struct daemon *d)
+{
+	static const char *const bounds[METRICS_BOUNDS] = {
+		"sessions_per_connection", "sessions_per_token",    "sessions_per_address",
+		"sessions_total",	   "handovers_per_address", "handovers_total",
+		"handovers_per_minute",
+	};
+	const struct metrics *m = &d->metrics;
+
+	metrics_head(f, "vegvisar_bounds_refused_total", "counter",
+		     "Requests refused by a bound, by its config key (bounds.*).");
+	for (int i = 0; i < METRICS_BOUNDS; i++)
+		fprintf(f, "vegvisar_bounds_refused_total{bound=\"%s\"} %llu\n", bounds[i],
+			m->bounds_refused[i]);
+	metrics_head(f, "vegvisar_sessions_finished_kept", "gauge",
+		     "Finished sessions kept so that a repeated finish gets its answer.");
+	fprintf(f, "vegvisar_sessions_finished_kept %zu\n", d->sessions.finished);
+	metrics_head(f, "vegvisar_sessions_evicted_total", "counter",
+		     "Finished sessions dropped to keep bounds.sessions_finished_kept.");
+	fprintf(f, "vegvisar_sessions_evicted_total %llu\n", d->sessions.evicted);
+	metrics_head(f, "vegvisar_sessions_expired_total", "counter",
+		     "Sessions dropped after bounds.session_idle_seconds untouched.");
+	fprintf(f, "vegvisar_sessions_expired_total %llu\n", m->sessions_expired);
+	metrics_head(f, "vegvisar_rule_trees_pinned", "gauge",
+		     "Rule trees held by sessions in progress (older rules stay while a session "
+		     "started on them is open; at most 64 counted).");
+	fprintf(f, "vegvisar_rule_trees_pinned %zu\n", metrics_pinned_trees(d));
+	metrics_head(f, "vegvisar_handovers_waiting", "gauge",
+		     "Citizens' handovers waiting for an agent.");
+	fprintf(f, "vegvisar_handovers_waiting %zu\n", d->handovers.waiting);
+	metrics_head(f, "vegvisar_queue_pushes_total", "counter",
+		     "Queue changes and pages pushed to agents.");
+	fprintf(f, "vegvisar_queue_pushes_total %llu\n", m->queue_pushes);
+	metrics_head(f, "vegvisar_queue_push_bytes_total", "counter",
+		     "Bytes of those pushes.");
+	fprintf(f, "vegvisar_queue_push_bytes_total %llu\n", m->queue_push_bytes);
+	metrics_head(f, "vegvisar_send_queue_bytes", "gauge",
+		     "Replies queued for all websocket clients, in bytes.");
+	fprintf(f, "vegvisar_send_queue_bytes %lld\n", m->outq_bytes);
+	metrics_head(f, "vegvisar_client_reads_paused_total", "counter",
+		     "Times reading from a client paused until its replies drained.");
+	fprintf(f, "vegvisar_client_reads_paused_total %llu\n", m->rx_paused);
+	metrics_head(f, "vegvisar_clients_closed_slow_total", "counter",
+		     "Clients closed (1008) because their send queue passed its bound.");
+	fprintf(f, "vegvisar_clients_closed_slow_total %llu\n", m->slow_closed);
+	metrics_head(f, "vegvisar_finish_key_conflicts_total", "counter",
+		     "Finishes refused because their key stands for another contact.");
+	fprintf(f, "vegvisar_finish_key_conflicts_total %llu\n", m->finish_key_conflicts);
 }
 
 static void metrics_traffic(FILE *f, struct daemon *d)
@@ -215,6 +288,20 @@ static void metrics_rules(FILE *f, struct daemon *d)
 	fprintf(f, "vegvisar_start_time_seconds %lld\n", (long long)(m->started_ms / 1000));
 }
 
+/* HTTP requests the daemon refused before a route ran (net/http.c). */
+static void metrics_http(FILE *f, const struct metrics *m)
+{
+	static const char *const reasons[METRICS_HTTP_REFUSALS] = {
+		"method", "query", "uri_too_long", "token", "banned",
+	};
+
+	metrics_head(f, "vegvisar_http_refused_total", "counter",
+		     "HTTP requests refused before their route ran, by reason.");
+	for (int i = 0; i < METRICS_HTTP_REFUSALS; i++)
+		fprintf(f, "vegvisar_http_refused_total{reason=\"%s\"} %llu\n", reasons[i],
+			m->http_refused[i]);
+}
+
 int route_metrics(struct http_req *r)
 {
 	struct daemon *d = http_daemon(r);
@@ -229,6 +316,8 @@ int route_metrics(struct http_req *r)
 	metrics_sessions(f, d);
 	metrics_store(f, d);
 	metrics_rules(f, d);
+	metrics_bounds(f, d);
+	metrics_http(f, &d->metrics);
 	peers_metrics(d, f); /* deliveries and handoffs, when this desk talks to others */
 	if (fclose(f)) {
 		free(text);

@@ -18,6 +18,30 @@
 
 struct http_req;
 
+/* The bounds of conf.h's struct conf_bounds a request can be refused by;
+ * the label is the config key. */
+enum metrics_bound {
+	METRICS_BOUND_SESSIONS_PER_CONNECTION,
+	METRICS_BOUND_SESSIONS_PER_TOKEN,
+	METRICS_BOUND_SESSIONS_PER_ADDRESS,
+	METRICS_BOUND_SESSIONS_TOTAL,
+	METRICS_BOUND_HANDOVERS_PER_ADDRESS,
+	METRICS_BOUND_HANDOVERS_TOTAL,
+	METRICS_BOUND_HANDOVERS_PER_MINUTE,
+	METRICS_BOUNDS
+};
+
+/* HTTP requests refused before their route ran (docs/security.md, "HTTP
+ * hygiene"); the label is the reason. */
+enum metrics_http_refusal {
+	METRICS_HTTP_METHOD,   /* 405: a method the path does not answer */
+	METRICS_HTTP_QUERY,    /* 400: an empty, unknown, repeated or valueless parameter */
+	METRICS_HTTP_URI_LONG, /* 414: path and query over HTTP_URI_MAX */
+	METRICS_HTTP_TOKEN,    /* 401: a missing or wrong bearer token */
+	METRICS_HTTP_BANNED,   /* 429: the address waits after failed tokens */
+	METRICS_HTTP_REFUSALS
+};
+
 struct metrics {
 	int64_t started_ms;
 	long connections[4];                            /* open websockets by enum role */
@@ -32,6 +56,14 @@ struct metrics {
 	unsigned long long commit_count;
 	double commit_sum;                           /* seconds */
 	unsigned long long reloads, reload_failures; /* rule reloads after start */
+	unsigned long long finish_key_conflicts;     /* a key used for another contact */
+	unsigned long long bounds_refused[METRICS_BOUNDS];
+	unsigned long long sessions_expired; /* idle ones dropped */
+	unsigned long long rx_paused;        /* reading paused while replies backed up */
+	unsigned long long slow_closed;      /* clients closed for a full send queue */
+	unsigned long long queue_pushes, queue_push_bytes; /* queue changes sent to agents */
+	long long outq_bytes;                /* replies queued for all clients, bytes */
+	unsigned long long http_refused[METRICS_HTTP_REFUSALS]; /* by enum metrics_http_refusal */
 };
 
 /* A clock for latencies: monotonic microseconds. */

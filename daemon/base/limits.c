@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 struct limits_peer {
 	char ip[48];
 	unsigned connections;
@@ -123,20 +125,26 @@ unsigned limits_auth_wait(struct limits *l, const char *ip, int64_t now)
 }
 
 /* Each failure doubles the wait before the next try (0.25 s, 0.5 s, 1 s …);
- * after auth_failures_ban of them the address waits ban_seconds. */
-void limits_auth_failed(struct limits *l, const char *ip, int64_t now)
+ * after auth_failures_ban of them the address waits ban_seconds. No try is
+ * let through while an address waits, so each failure past the threshold
+ * starts a new ban: the log gets one line per ban, never one per guess. */
+int limits_auth_failed(struct limits *l, const char *ip, int64_t now)
 {
 	struct limits_peer *p = limits_peer(l, ip, 1);
 	int64_t wait;
 
 	if (!p)
-		return;
+		return 0;
 	p->failures++;
-	if (p->failures >= l->conf.auth_failures_ban)
-		wait = (int64_t)l->conf.ban_seconds * 1000;
-	else
+	if (p->failures < l->conf.auth_failures_ban) {
 		wait = 125LL << (p->failures < 12 ? p->failures : 12);
-	p->retry_after_ms = now + wait;
+		p->retry_after_ms = now + wait;
+		return 0;
+	}
+	p->retry_after_ms = now + (int64_t)l->conf.ban_seconds * 1000;
+	log_warn("sign-in: %s banned for %u s after %u failed tokens", ip, l->conf.ban_seconds,
+		 p->failures);
+	return 1;
 }
 
 void limits_auth_ok(struct limits *l, const char *ip)

@@ -35,7 +35,9 @@ void limits_disconnected(struct limits *l, const char *ip);
 int limits_may_send(struct limits *l, const char *ip, int64_t now_ms);
 /* Sign-in: 0 if ip may try now, else the seconds to wait. */
 unsigned limits_auth_wait(struct limits *l, const char *ip, int64_t now_ms);
-void limits_auth_failed(struct limits *l, const char *ip, int64_t now_ms);
+/* A failed sign-in (websocket hello or HTTP bearer token). 1 when this
+ * failure starts a ban (then one warning line names the address), else 0. */
+int limits_auth_failed(struct limits *l, const char *ip, int64_t now_ms);
 void limits_auth_ok(struct limits *l, const char *ip);
 /* Forget idle addresses with nothing to remember (called now and then). */
 void limits_sweep(struct limits *l, int64_t now_ms);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libwebsockets.h>
@@ -39,10 +40,57 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		fprintf(stderr, "<%d>%s\n", log_syslog_prio[lvl], line);
 }
 
+/* lws logs some refusals itself, once or more per request ("Ran out of
+ * header data space" for headers over max_http_header_data), so a client
+ * sending such requests in a loop could fill the journal. Each distinct
+ * lws line is written at most once per LWS_REPEAT_SECS; the next one after
+ * that says how many were left out. The table is small: lws has few lines
+ * at warning and error level, and an evicted one only logs again. */
+#define LWS_REPEAT_SECS 10
+#define LWS_REPEAT_SLOTS 8
+
+struct log_repeat {
+	char text[96];
+	time_t since;
+	unsigned long skipped;
+};
+
+static struct log_repeat log_repeats[LWS_REPEAT_SLOTS];
+
+/* 1 if the line may be written now; *skipped gets how many were not. */
+static int log_lws_allowed(const char *line, size_t n, unsigned long *skipped)
+{
+	struct timespec now;
+	struct log_repeat *slot = &log_repeats[0];
+	size_t len = n < sizeof(slot->text) - 1 ? n : sizeof(slot->text) - 1;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (int i = 0; i < LWS_REPEAT_SLOTS; i++) {
+		struct log_repeat *r = &log_repeats[i];
+		if (strlen(r->text) == len && !memcmp(r->text, line, len)) {
+			if (now.tv_sec - r->since < LWS_REPEAT_SECS) {
+				r->skipped++;
+				return 0;
+			}
+			slot = r;
+			break;
+		}
+		if (r->since < slot->since)
+			slot = r; /* the oldest, if the line is new */
+	}
+	*skipped = slot->skipped;
+	memcpy(slot->text, line, len);
+	slot->text[len] = '\0';
+	slot->since = now.tv_sec;
+	slot->skipped = 0;
+	return 1;
+}
+
 void log_lws_emit(int lws_level, const char *line)
 {
 	enum log_level lvl = LOG_LVL_DEBUG;
 	size_t n = strlen(line);
+	unsigned long skipped = 0;
 
 	if (lws_level & LLL_ERR)
 		lvl = LOG_LVL_ERR;
@@ -53,5 +101,11 @@ void log_lws_emit(int lws_level, const char *line)
 	/* lws lines end in a newline; ours add one. */
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	log_at(lvl, "lws: %.*s", (int)n, line);
+	if (lvl > log_max_level || !log_lws_allowed(line, n, &skipped))
+		return;
+	if (skipped)
+		log_at(lvl, "lws: %.*s (%lu more like it not logged, at most one per %d s)", (int)n,
+		       line, skipped, LWS_REPEAT_SECS);
+	else
+		log_at(lvl, "lws: %.*s", (int)n, line);
 }

@@ -48,7 +48,9 @@ void conf_defaults(struct conf *c)
 	c->agent_origins = json_array();
 	c->widget_origins = json_array();
 	limits_defaults(&c->limits);
+	conf_bounds_defaults(&c->bounds);
 	c->note_retention_days = 365;
+	c->suppress_below = 5; /* small cells, see docs/store.md */
 	conf_peers_defaults(c);
 }
 
@@ -161,8 +163,35 @@ static int conf_string(json_t *v, const char *key, const char *path, char **slot
 	return 0;
 }
 
+/* One hash under two entries would sign in with whichever role came first,
+ * and two entries with one name cannot be told apart in the log or in
+ * sessions_per_token: both are mistakes, refused naming both entries.
+ * base is where this file's "tokens" start in c->tokens. */
+static int conf_token_unique(const struct conf *c, size_t base, const char *name,
+			     const uint8_t hash[32], const char *path, char *err, size_t errlen)
+{
+	size_t i = c->n_tokens - base;
+
+	for (size_t j = base; j < c->n_tokens; j++) {
+		const struct conf_token *t = &c->tokens[j];
+		if (!memcmp(t->sha256, hash, 32))
+			return util_fail(err, errlen,
+					 "%s: tokens[%zu] (\"%s\") has the same sha256 as tokens[%zu] "
+					 "(\"%s\"); give each its own token",
+					 path, i, name, j - base, t->name);
+		if (!strcmp(t->name, name))
+			return util_fail(err, errlen,
+					 "%s: tokens[%zu] has the same name \"%s\" as tokens[%zu]; "
+					 "names must be unique",
+					 path, i, name, j - base);
+	}
+	return 0;
+}
+
 static int conf_tokens(struct conf *c, json_t *arr, const char *path, char *err, size_t errlen)
 {
+	size_t base = c->n_tokens;
+
 	size_t i;
 	json_t *t;
 
@@ -205,6 +234,8 @@ static int conf_tokens(struct conf *c, json_t *arr, const char *path, char *err,
 				err, errlen,
 				"%s: tokens[%zu].sha256 must be 64 hex digits (see vegvisard --hash-token)",
 				path, i);
+		if (conf_token_unique(c, base, name, hash, path, err, errlen))
+			return -1;
 		if (conf_push_token(c, name, r, hash))
 			return util_fail(err, errlen, "out of memory");
 	}
@@ -511,6 +542,20 @@ static int conf_key_note_retention_days(struct conf *c, json_t *v, const char *p
 	return 0;
 }
 
+/* Reports and exports of figures show a count from 1 to this minus one as
+ * "< N", so that a rare combination cannot single a person out. 1 turns it
+ * off (no count is below 1 but 0, which is never hidden). */
+static int conf_key_suppress_below(struct conf *c, json_t *v, const char *path, char *err,
+				   size_t errlen)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000)
+		return util_fail(err, errlen,
+				 "%s: \"suppress_below\" must be a whole number from 1 to 1000",
+				 path);
+	c->suppress_below = (int)json_integer_value(v);
+	return 0;
+}
+
 /* Every key the config file may hold; anything else is refused. */
 static const struct {
 	const char *key;
@@ -526,8 +571,10 @@ static const struct {
 	{ "agent_origins", conf_key_agent_origins },
 	{ "widget_origins", conf_key_widget_origins },
 	{ "limits", conf_key_limits },
+	{ "bounds", conf_key_bounds },
 	{ "periods", conf_key_periods },
 	{ "note_retention_days", conf_key_note_retention_days },
+	{ "suppress_below", conf_key_suppress_below },
 	{ "desk", conf_key_desk },
 	{ "peers", conf_key_peers },
 	{ "senders", conf_key_senders },

@@ -56,6 +56,23 @@ struct conf_delivery {
 	int timeout_ms; /* one whole attempt */
 };
 
+/* How much one connection, token or address may hold (conf_bounds.c;
+ * docs/security.md, "Bounds"). Every bound is refused with a clear error
+ * and counted in /metrics. */
+struct conf_bounds {
+	unsigned sessions_per_connection; /* open sessions started over one websocket */
+	unsigned sessions_per_token;      /* open sessions of one staff token */
+	unsigned sessions_per_address;    /* open citizen sessions of one address */
+	unsigned sessions_total;          /* open sessions in all */
+	unsigned sessions_finished_kept;  /* finished sessions kept for repeated finishes */
+	unsigned session_idle_seconds;    /* an untouched session is dropped after this */
+	unsigned handovers_per_address;   /* handovers waiting for an agent, per address */
+	unsigned handovers_total;         /* handovers waiting in all */
+	unsigned handovers_per_minute;    /* new handovers per address (token bucket) */
+	unsigned queue_page;              /* items in a "queue" reply */
+	unsigned send_queue_bytes;        /* replies waiting for one client, in bytes */
+};
+
 struct conf {
 	char *listen_host; /* "127.0.0.1" */
 	int listen_port;   /* 8470 */
@@ -70,9 +87,11 @@ struct conf {
 	json_t *agent_origins;  /* extra origins whose pages may sign in agents (array) */
 	json_t *widget_origins; /* origins whose pages may embed the chat widget (array) */
 	struct limits_conf limits;
+	struct conf_bounds bounds;
 	struct conf_period *periods; /* validated: real dates, unique ids, no overlaps */
 	size_t n_periods;
 	int note_retention_days; /* notes of older contacts are erased; 1..3650, 365 */
+	int suppress_below; /* aggregate counts from 1 to this − 1 are shown as "< N"; 1..1000, 5 */
 	/* Desks handing contacts to each other, and the collector (conf_peers.c). */
 	char desk[64];           /* this desk's name: "desk", else the host name */
 	struct conf_peer *peers; /* where referrals with consent are handed off */
@@ -106,6 +125,10 @@ int conf_date_valid(const char *s);
 const struct conf_period *conf_period_find(const struct conf *c, const char *id);
 /* The period holding the local date of the Unix time ms, or NULL. */
 const struct conf_period *conf_period_at(const struct conf *c, int64_t ms);
+
+/* conf_bounds.c: the "bounds" key. */
+void conf_bounds_defaults(struct conf_bounds *b);
+int conf_key_bounds(struct conf *c, json_t *v, const char *path, char *err, size_t errlen);
 
 /* conf_peers.c: desk, peers, senders, collector and delivery. */
 void conf_peers_defaults(struct conf *c);

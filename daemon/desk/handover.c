@@ -2,6 +2,7 @@
 #include "handover.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,15 +27,42 @@ int handover_make_code(char out[HANDOVER_CODE_LEN + 1])
 	return 0;
 }
 
-struct handover *handover_create(struct handover_list *l, const char *session,
-				 struct client *citizen)
+/* The quotas are made at first use, so a zeroed list is a valid one. */
+static int handover_quotas(struct handover_list *l)
 {
-	struct handover *h = calloc(1, sizeof(*h));
+	if (!l->by_address.buckets && quota_init(&l->by_address))
+		return -1;
+	if (!l->rate.buckets && quota_init(&l->rate))
+		return -1;
+	return 0;
+}
 
-	if (!h)
+unsigned handover_waiting_from(struct handover_list *l, const char *address)
+{
+	return l->by_address.buckets ? quota_count(&l->by_address, address) : 0;
+}
+
+int handover_may_create(struct handover_list *l, const char *address, unsigned per_minute,
+			unsigned burst, int64_t now)
+{
+	return !handover_quotas(l) && quota_take(&l->rate, address, per_minute, burst, now);
+}
+
+struct handover *handover_create(struct handover_list *l, const char *session,
+				 struct client *citizen, const char *address)
+{
+	struct handover *h;
+
+	if (handover_quotas(l) || !(h = calloc(1, sizeof(*h))))
 		return NULL;
+	snprintf(h->address, sizeof(h->address), "%s", address);
+	if (quota_add(&l->by_address, h->address, 1)) {
+		free(h);
+		return NULL;
+	}
 	do {
 		if (handover_make_code(h->code)) {
+			quota_add(&l->by_address, h->address, -1);
 			free(h);
 			return NULL;
 		}
@@ -91,6 +119,34 @@ struct handover *handover_find_session(struct handover_list *l, const char *sess
 	return NULL;
 }
 
+/* ho stops waiting: it no longer counts against its address. */
+static void handover_unwait(struct handover_list *l, struct handover *ho)
+{
+	if (ho->state != HANDOVER_WAITING)
+		return;
+	l->waiting--;
+	quota_add(&l->by_address, ho->address, -1);
+}
+
+void handover_set_taken(struct handover_list *l, struct handover *ho, const char *by)
+{
+	handover_unwait(l, ho);
+	ho->state = HANDOVER_TAKEN;
+	snprintf(ho->taken_by, sizeof(ho->taken_by), "%s", by);
+}
+
+void handover_remove(struct handover_list *l, struct handover *ho)
+{
+	for (struct handover **pp = &l->head; *pp; pp = &(*pp)->next) {
+		if (*pp == ho) {
+			*pp = ho->next;
+			handover_unwait(l, ho);
+			free(ho);
+			return;
+		}
+	}
+}
+
 size_t handover_expire(struct handover_list *l, int64_t now)
 {
 	size_t n = 0;
@@ -100,8 +156,7 @@ size_t handover_expire(struct handover_list *l, int64_t now)
 		/* Taken ones are kept a while too, so a code read out late still explains itself. */
 		if (h->expires_ms < now) {
 			*pp = h->next;
-			if (h->state == HANDOVER_WAITING)
-				l->waiting--;
+			handover_unwait(l, h);
 			free(h);
 			n++;
 		} else {
@@ -126,4 +181,6 @@ void handover_list_free(struct handover_list *l)
 		free(h);
 	}
 	l->waiting = 0;
+	quota_free(&l->by_address);
+	quota_free(&l->rate);
 }

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "quota.h"
 #include "session.h"
 
 #define HANDOVER_CODE_LEN 7 /* "K7M-42Q" */
@@ -30,6 +31,7 @@ struct handover {
 	int64_t created_ms;
 	int64_t expires_ms;
 	struct client *citizen; /* NULL once the citizen's connection has gone */
+	char address[48];       /* the citizen's, for the per-address bounds */
 	char taken_by[64];
 	struct handover *next;
 };
@@ -37,11 +39,23 @@ struct handover {
 struct handover_list {
 	struct handover *head;
 	size_t waiting;
+	struct quota by_address; /* waiting handovers per address */
+	struct quota rate;       /* new handovers per address (token buckets) */
 };
 
-/* A new waiting handover for session, with a fresh code. NULL on failure. */
+/* A new waiting handover for session, with a fresh code, counted against
+ * the citizen's address. NULL on failure. */
 struct handover *handover_create(struct handover_list *l, const char *session,
-				 struct client *citizen);
+				 struct client *citizen, const char *address);
+/* Waiting handovers of address. */
+unsigned handover_waiting_from(struct handover_list *l, const char *address);
+/* 1 if address may make a new handover now (takes a token of its bucket). */
+int handover_may_create(struct handover_list *l, const char *address, unsigned per_minute,
+			unsigned burst, int64_t now);
+/* An agent took ho: it no longer waits. */
+void handover_set_taken(struct handover_list *l, struct handover *ho, const char *by);
+/* Remove ho from the list and free it. */
+void handover_remove(struct handover_list *l, struct handover *ho);
 /* A fresh random code (also for handoffs to other desks). 0 or -1. */
 int handover_make_code(char out[HANDOVER_CODE_LEN + 1]);
 /* A code as a person typed it ("k7m 42q") as the daemon writes it. 0 or -1. */

@@ -14,6 +14,23 @@
 #include "base/log.h"
 #include "ws/proto.h"
 
+/* 1 while the client has so many replies queued or owed that reading more
+ * of its messages would only make the queue longer. */
+static int client_backlogged(const struct client *c, unsigned count_at, size_t bytes_div)
+{
+	return c->outq_count + c->pending_finishes >= count_at ||
+	       c->outq_bytes >= c->d->conf.bounds.send_queue_bytes / bytes_div;
+}
+
+void client_flow_check(struct client *c)
+{
+	if (c->rx_paused || c->overflowed || !client_backlogged(c, CLIENT_RX_PAUSE_AT, 4))
+		return;
+	c->rx_paused = 1;
+	c->d->metrics.rx_paused++;
+	lws_rx_flow_control(c->wsi, 0);
+}
+
 /* Queue buf (LWS_PRE bytes of headroom, then len bytes of text), which the
  * queue now owns; NULL buf means out of memory. Either way a reply the
  * client waits for may be lost, so the client is closed: it reconnects and
@@ -21,13 +38,18 @@
 static void client_enqueue(struct client *c, unsigned char *buf, size_t len)
 {
 	struct outq_item *it;
+	size_t bound = c->d->conf.bounds.send_queue_bytes;
 
-	if (c->overflowed || !buf || c->outq_count == CLIENT_OUTQ_MAX) {
-		if (!c->overflowed && !buf)
+	if (c->overflowed || !buf || c->outq_count == CLIENT_OUTQ_MAX ||
+	    c->outq_bytes + len > bound) {
+		if (!c->overflowed && !buf) {
 			log_err("out of memory for a reply: closing the client");
-		else if (!c->overflowed)
-			log_warn("client send queue full (%d messages): closing a slow reader",
-				 CLIENT_OUTQ_MAX);
+		} else if (!c->overflowed) {
+			log_warn("client send queue full (%u messages, %zu bytes; bound %d messages, "
+				 "%zu bytes): closing a slow reader",
+				 c->outq_count, c->outq_bytes, CLIENT_OUTQ_MAX, bound);
+			c->d->metrics.slow_closed++;
+		}
 		free(buf);
 		c->overflowed = 1;
 		lws_callback_on_writable(c->wsi);
@@ -37,6 +59,8 @@ static void client_enqueue(struct client *c, unsigned char *buf, size_t len)
 	it->buf = buf;
 	it->len = len;
 	c->outq_count++;
+	c->outq_bytes += len;
+	c->d->metrics.outq_bytes += (long long)len;
 	lws_callback_on_writable(c->wsi);
 }
 
@@ -92,26 +116,46 @@ void client_send_error(struct client *c, json_t *re, int code, const char *fmt, 
 	json_decref(msg);
 }
 
+/* Drop the oldest queued message (written or not). */
+static void client_dequeue(struct client *c)
+{
+	struct outq_item *it = &c->outq[c->outq_head];
+
+	c->outq_bytes -= it->len;
+	c->d->metrics.outq_bytes -= (long long)it->len;
+	free(it->buf);
+	it->buf = NULL;
+	c->outq_head = (c->outq_head + 1) % CLIENT_OUTQ_MAX;
+	c->outq_count--;
+}
+
+/* Several messages per WRITEABLE while the kernel takes them: one per
+ * callback let a burst of small requests (about 50 per 4 KiB read) queue
+ * replies faster than they left. */
 int client_write_next(struct client *c)
 {
-	struct outq_item *it;
-	int n;
+	int budget = 16;
 
 	if (c->overflowed) {
 		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
 				 (unsigned char *)"too slow", 8);
 		return -1;
 	}
-	if (!c->outq_count)
-		return 0;
-	it = &c->outq[c->outq_head];
-	n = lws_write(c->wsi, it->buf + LWS_PRE, it->len, LWS_WRITE_TEXT);
-	free(it->buf);
-	it->buf = NULL;
-	c->outq_head = (c->outq_head + 1) % CLIENT_OUTQ_MAX;
-	c->outq_count--;
-	if (n < (int)it->len)
-		return -1;
+	while (c->outq_count && budget--) {
+		struct outq_item *it = &c->outq[c->outq_head];
+		int n = lws_write(c->wsi, it->buf + LWS_PRE, it->len, LWS_WRITE_TEXT);
+		size_t len = it->len;
+
+		client_dequeue(c);
+		if (n < (int)len)
+			return -1;
+		if (lws_send_pipe_choked(c->wsi))
+			break;
+	}
+	if (c->rx_paused && !client_backlogged(c, CLIENT_RX_RESUME_AT + 1, 8)) {
+		c->rx_paused = 0;
+		lws_rx_flow_control(c->wsi, 1);
+	}
 	if (c->outq_count)
 		lws_callback_on_writable(c->wsi);
 	return 0;
@@ -156,11 +200,9 @@ void client_cleanup(struct client *c)
 	for (int l = 0; l < CLIENT_NLISTS; l++)
 		client_unsubscribe(c, (enum client_list)l);
 	handover_forget_client(&c->d->handovers, c);
-	while (c->outq_count) {
-		free(c->outq[c->outq_head].buf);
-		c->outq_head = (c->outq_head + 1) % CLIENT_OUTQ_MAX;
-		c->outq_count--;
-	}
+	session_group_release(&c->sessions);
+	while (c->outq_count)
+		client_dequeue(c);
 	free(c->rx);
 	c->rx = NULL;
 	/* Finishes still in the store's hands must not reply to a freed client. */

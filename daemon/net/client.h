@@ -8,15 +8,26 @@
 #include <jansson.h>
 
 #include "conf/conf.h"
+#include "desk/session.h"
 #include "store/stats.h"
 
 struct lws;
 struct jbuf;
 struct daemon;
 
-/* Replies waiting for LWS_CALLBACK_SERVER_WRITEABLE. A client that lets
- * this fill up is too slow to keep: it is closed, not buffered forever. */
+/* Replies waiting for LWS_CALLBACK_SERVER_WRITEABLE, bounded in messages
+ * and in bytes (bounds.send_queue_bytes). A client's own messages cannot
+ * fill it: reading from a client pauses while its replies back up (see
+ * CLIENT_RX_PAUSE_AT), so a burst is answered at the pace the client reads.
+ * Only pushed updates (the agents' queue, statistics) to a client that does
+ * not read can fill it; that client is closed (1008 "too slow"), not
+ * buffered forever. */
 #define CLIENT_OUTQ_MAX 128
+/* Stop reading a client's messages once this many replies are queued or
+ * owed (finishes waiting for the store), or a quarter of the byte bound is
+ * queued; read again once it is down to CLIENT_RX_RESUME_AT. */
+#define CLIENT_RX_PAUSE_AT 32
+#define CLIENT_RX_RESUME_AT 8
 
 struct outq_item {
 	unsigned char *buf; /* LWS_PRE bytes of headroom, then the text */
@@ -37,8 +48,11 @@ struct client {
 	char lang[3];
 	struct outq_item outq[CLIENT_OUTQ_MAX];
 	unsigned outq_head, outq_count;
+	size_t outq_bytes;         /* text bytes in outq */
 	int overflowed;            /* queue overflowed: close at next WRITEABLE */
+	int rx_paused;             /* reading paused until the replies drain */
 	unsigned pending_finishes; /* finishes of ours waiting for the store */
+	struct session_group sessions; /* open sessions started over this connection */
 	unsigned char *rx;         /* a message arriving in fragments */
 	size_t rx_len;
 	struct client *sub_prev[CLIENT_NLISTS], *sub_next[CLIENT_NLISTS];
@@ -64,7 +78,10 @@ void client_send_jbuf(struct client *c, struct jbuf *b);
 /* Convenience: send an error reply. */
 void client_send_error(struct client *c, json_t *re, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-/* Write one queued message; called from WRITEABLE. -1 means close. */
+/* After a message was handled: pause reading while its replies back up. */
+void client_flow_check(struct client *c);
+/* Write queued messages while the socket takes them; called from
+ * WRITEABLE. -1 means close. */
 int client_write_next(struct client *c);
 /* Free everything the client owns; the one teardown path. */
 void client_cleanup(struct client *c);

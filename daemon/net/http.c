@@ -1,253 +1,21 @@
-/* http.c - routing, replies and worker-fed streams for the HTTP API. */
-#include "http.h"
+/* http.c - requests: routing, the checks every request passes (method,
+ * query, size, bearer token), and the lws protocol for the API mounts.
+ * Response bodies are http_stream.c's. */
+#include "http_internal.h"
 
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libwebsockets.h>
-
 #include "app/daemon.h"
 #include "base/log.h"
 #include "api/routes.h"
 
-#define STREAM_CHUNK (16 * 1024)    /* one lws_write */
-#define STREAM_QUEUE 8              /* chunks in flight per response: the memory bound */
-#define STREAM_WORKERS_MAX 4        /* concurrent worker threads; more get 503 */
 #define HTTP_BODY_MAX (1024 * 1024) /* POST bodies: handoffs and ingest batches */
-/* A stream may run far longer than the server's timeout_secs (an export of
- * a million rows); it is closed only when a client takes none of the data
- * waiting for it for this long. */
-#define STREAM_STALL_SECS 60
-
-/* A response body in pieces. Shared by the worker (producer) and the
- * service thread (consumer); freed when both have let go. */
-struct http_stream {
-	pthread_mutex_t lock;
-	pthread_cond_t space;
-	struct {
-		unsigned char *buf; /* LWS_PRE headroom, then data */
-		size_t len;
-	} q[STREAM_QUEUE];
-	unsigned head, count;
-	int done;    /* the producer has finished */
-	int aborted; /* the client has gone */
-	int refs;
-	unsigned char *fill; /* the worker's chunk being filled */
-	size_t fill_len;
-	struct lws_context *ctx;
-	struct lws *wsi;          /* service thread only; NULL once closed */
-	struct http_stream *next; /* service thread only: the daemon's list */
-	int stall_armed;          /* service thread only: the stall timeout runs */
-	http_producer_fn producer;
-	void *arg;
-	void (*free_arg)(void *);
-};
-
-/* One of these per HTTP connection (lws allocates it). */
-struct http_req {
-	struct lws *wsi;
-	struct daemon *d;
-	struct http_stream *st;
-	char path[256];
-	const struct http_route *post; /* a POST route waiting for its body */
-	unsigned char *body;           /* the request body so far, NUL-terminated */
-	size_t body_len;
-	int body_too_large;
-	void (*gone)(void *arg); /* a deferred answer's owner, told if we close first */
-	void *gone_arg;
-};
-
-static struct http_stream *active_streams; /* service thread only */
-static size_t n_active, n_workers;
-
-/* --- the stream --------------------------------------------------------- */
-
-static void stream_unref(struct http_stream *st)
-{
-	int last;
-
-	pthread_mutex_lock(&st->lock);
-	last = --st->refs == 0;
-	pthread_mutex_unlock(&st->lock);
-	if (!last)
-		return;
-	for (unsigned i = 0; i < st->count; i++)
-		free(st->q[(st->head + i) % STREAM_QUEUE].buf);
-	free(st->fill);
-	pthread_mutex_destroy(&st->lock);
-	pthread_cond_destroy(&st->space);
-	free(st);
-}
-
-/* Queue the chunk being filled; waits (on the worker) while the queue is full. */
-static int stream_push(struct http_stream *st)
-{
-	int rc = 0;
-
-	pthread_mutex_lock(&st->lock);
-	while (st->count == STREAM_QUEUE && !st->aborted)
-		pthread_cond_wait(&st->space, &st->lock);
-	if (st->aborted) {
-		rc = -1;
-	} else if (st->fill) {
-		unsigned slot = (st->head + st->count) % STREAM_QUEUE;
-		st->q[slot].buf = st->fill;
-		st->q[slot].len = st->fill_len;
-		st->count++;
-		st->fill = NULL;
-		st->fill_len = 0;
-	}
-	pthread_mutex_unlock(&st->lock);
-	lws_cancel_service(st->ctx);
-	return rc;
-}
-
-int http_stream_write(struct http_stream *st, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	while (len) {
-		size_t n;
-		if (!st->fill && !(st->fill = malloc(LWS_PRE + STREAM_CHUNK)))
-			return -1;
-		n = STREAM_CHUNK - st->fill_len;
-		if (n > len)
-			n = len;
-		memcpy(st->fill + LWS_PRE + st->fill_len, p, n);
-		st->fill_len += n;
-		p += n;
-		len -= n;
-		if (st->fill_len == STREAM_CHUNK && stream_push(st))
-			return -1;
-	}
-	return 0;
-}
-
-int http_stream_printf(struct http_stream *st, const char *fmt, ...)
-{
-	char small[1024], *text = small;
-	va_list ap;
-	int n, rc;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	if ((size_t)n >= sizeof(small)) {
-		if (!(text = malloc((size_t)n + 1)))
-			return -1;
-		va_start(ap, fmt);
-		vsnprintf(text, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	rc = http_stream_write(st, text, (size_t)n);
-	if (text != small)
-		free(text);
-	return rc;
-}
-
-static void *stream_worker(void *arg)
-{
-	struct http_stream *st = arg;
-
-	st->producer(st, st->arg);
-	if (st->free_arg)
-		st->free_arg(st->arg);
-	stream_push(st); /* the last partial chunk, if any */
-	pthread_mutex_lock(&st->lock);
-	st->done = 1;
-	pthread_mutex_unlock(&st->lock);
-	lws_cancel_service(st->ctx);
-	stream_unref(st);
-	return NULL;
-}
-
-static struct http_stream *stream_new(struct http_req *r)
-{
-	struct http_stream *st = calloc(1, sizeof(*st));
-
-	if (!st)
-		return NULL;
-	pthread_mutex_init(&st->lock, NULL);
-	pthread_cond_init(&st->space, NULL);
-	st->refs = 1;
-	st->ctx = lws_get_context(r->wsi);
-	st->wsi = r->wsi;
-	st->next = active_streams;
-	active_streams = st;
-	n_active++;
-	r->st = st;
-	return st;
-}
-
-/* The service thread lets go of a stream: its connection closed or finished. */
-static void stream_detach(struct http_req *r)
-{
-	struct http_stream *st = r->st, **pp;
-
-	if (!st)
-		return;
-	for (pp = &active_streams; *pp; pp = &(*pp)->next) {
-		if (*pp == st) {
-			*pp = st->next;
-			n_active--;
-			break;
-		}
-	}
-	pthread_mutex_lock(&st->lock);
-	st->aborted = 1;
-	st->wsi = NULL;
-	pthread_cond_broadcast(&st->space);
-	pthread_mutex_unlock(&st->lock);
-	r->st = NULL;
-	stream_unref(st);
-}
-
-size_t http_active_streams(void)
-{
-	return n_active;
-}
-
-/* --- replies ------------------------------------------------------------ */
-
-static int http_headers(struct http_req *r, unsigned status, const char *content_type,
-			const char *disposition, lws_filepos_t length)
-{
-	unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
-					   *end = buf + sizeof(buf) - 1;
-
-	if (lws_add_http_common_headers(r->wsi, status, content_type, length, &p, end) ||
-	    lws_add_http_header_by_name(r->wsi, (const unsigned char *)"cache-control:",
-					(const unsigned char *)"no-store", 8, &p, end))
-		return -1;
-	if (disposition &&
-	    lws_add_http_header_by_name(r->wsi, (const unsigned char *)"content-disposition:",
-					(const unsigned char *)disposition,
-					(int)strlen(disposition), &p, end))
-		return -1;
-	return lws_finalize_write_http_header(r->wsi, start, &p, end) ? -1 : 0;
-}
-
-int http_reply(struct http_req *r, unsigned status, const char *content_type, const char *body,
-	       size_t len)
-{
-	struct http_stream *st;
-
-	r->gone = NULL; /* answered: nobody waits for it any more */
-	st = stream_new(r);
-
-	if (!st || http_headers(r, status, content_type, NULL, len))
-		return -1;
-	if (len && (http_stream_write(st, body, len) || stream_push(st)))
-		return -1;
-	st->done = 1; /* no worker: the service thread owns it alone */
-	lws_callback_on_writable(r->wsi);
-	return 0;
-}
+/* A request's path and query together: no route needs a tenth of it, and
+ * lws holds a request's headers in HTTP_HEADER_DATA bytes (http.h). */
+#define HTTP_URI_MAX 2048
 
 int http_error(struct http_req *r, unsigned status, const char *fmt, ...)
 {
@@ -260,109 +28,15 @@ int http_error(struct http_req *r, unsigned status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	o = json_pack("{s:s}", "error", message);
+	/* A message quoting a client's bytes may not be UTF-8; callers quote
+	 * with http_quote, and this is the last line of defence. */
+	if (!(o = json_pack("{s:s}", "error", message)))
+		o = json_pack("{s:s}", "error", "the request was refused");
 	body = json_dumps(o, JSON_COMPACT);
 	rc = http_reply(r, status, "application/json", body, strlen(body));
 	free(body);
 	json_decref(o);
 	return rc;
-}
-
-int http_stream(struct http_req *r, unsigned status, const char *content_type,
-		const char *disposition, http_producer_fn producer, void *arg,
-		void (*free_arg)(void *))
-{
-	struct http_stream *st;
-	pthread_t tid;
-
-	if (n_workers >= STREAM_WORKERS_MAX) {
-		if (free_arg)
-			free_arg(arg);
-		return http_error(r, 503, "busy: %d exports are already running; try again",
-				  STREAM_WORKERS_MAX);
-	}
-	if (!(st = stream_new(r)) ||
-	    http_headers(r, status, content_type, disposition, LWS_ILLEGAL_HTTP_CONTENT_LEN))
-		goto fail;
-	st->producer = producer;
-	st->arg = arg;
-	st->free_arg = free_arg;
-	st->refs++; /* the worker's */
-	if (pthread_create(&tid, NULL, stream_worker, st)) {
-		st->refs--;
-		goto fail;
-	}
-	pthread_detach(tid);
-	n_workers++;
-	/* The producer may think longer than timeout_secs before its first byte. */
-	lws_set_timeout(r->wsi, NO_PENDING_TIMEOUT, 0);
-	return 0;
-fail:
-	if (free_arg)
-		free_arg(arg);
-	return -1;
-}
-
-/* Send the next queued chunk; finish the transaction when all is sent. */
-static int http_write_next(struct http_req *r)
-{
-	struct http_stream *st = r->st;
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	int done, more;
-
-	if (!st)
-		return 0;
-	pthread_mutex_lock(&st->lock);
-	if (st->count) {
-		buf = st->q[st->head].buf;
-		len = st->q[st->head].len;
-		st->head = (st->head + 1) % STREAM_QUEUE;
-		st->count--;
-		pthread_cond_signal(&st->space);
-	}
-	done = st->done && !st->count;
-	more = st->count > 0;
-	pthread_mutex_unlock(&st->lock);
-	if (buf) {
-		int n = lws_write(r->wsi, buf + LWS_PRE, len,
-				  done ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
-		free(buf);
-		if (n < (int)len)
-			return -1;
-	}
-	if (done) {
-		if (st->producer)
-			n_workers--;
-		stream_detach(r);
-		return lws_http_transaction_completed(r->wsi) ? -1 : 0;
-	}
-	/* Progress: data still waiting restarts the stall clock; none waiting
-	 * means we wait for the producer, which is no fault of the client. */
-	st->stall_armed = more;
-	lws_set_timeout(r->wsi, more ? PENDING_TIMEOUT_HTTP_CONTENT : NO_PENDING_TIMEOUT,
-			more ? STREAM_STALL_SECS : 0);
-	if (more)
-		lws_callback_on_writable(r->wsi);
-	return 0;
-}
-
-/* Workers woke the loop: ask to write wherever a chunk is waiting. */
-static void http_wake_writers(void)
-{
-	for (struct http_stream *st = active_streams; st; st = st->next) {
-		int ready;
-		pthread_mutex_lock(&st->lock);
-		ready = st->count || st->done;
-		pthread_mutex_unlock(&st->lock);
-		if (!ready || !st->wsi)
-			continue;
-		if (!st->stall_armed) {
-			st->stall_armed = 1;
-			lws_set_timeout(st->wsi, PENDING_TIMEOUT_HTTP_CONTENT, STREAM_STALL_SECS);
-		}
-		lws_callback_on_writable(st->wsi);
-	}
 }
 
 /* --- requests ----------------------------------------------------------- */
@@ -378,24 +52,6 @@ const char *http_arg(struct http_req *r, const char *name, char *buf, size_t len
 
 	snprintf(key, sizeof(key), "%s=", name);
 	return lws_get_urlarg_by_name(r->wsi, key, buf, (int)len);
-}
-
-int http_check_args(struct http_req *r, const char *const *allowed)
-{
-	char arg[512];
-
-	for (int i = 0;
-	     lws_hdr_copy_fragment(r->wsi, arg, sizeof(arg), WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
-		size_t klen = strcspn(arg, "="), k;
-		for (k = 0; allowed[k]; k++)
-			if (strlen(allowed[k]) == klen && !strncmp(arg, allowed[k], klen))
-				break;
-		if (!allowed[k]) {
-			http_error(r, 400, "unknown parameter \"%.*s\"", (int)klen, arg);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 enum role http_bearer_role(struct http_req *r)
@@ -449,37 +105,221 @@ int http_header(struct http_req *r, const char *name, char *buf, size_t len)
 	return lws_hdr_custom_copy(r->wsi, buf, (int)len, name, (int)strlen(name));
 }
 
-static int http_route(struct http_req *r)
-{
-	int method_get = lws_hdr_total_length(r->wsi, WSI_TOKEN_GET_URI) > 0;
-	int method_post = lws_hdr_total_length(r->wsi, WSI_TOKEN_POST_URI) > 0;
-	const char *method = method_get ? "GET" : method_post ? "POST" : "?";
-	int path_known = 0;
+/* --- the checks every request passes ------------------------------------ */
 
-	if (lws_hdr_copy(r->wsi, r->path, sizeof(r->path),
-			 method_get ? WSI_TOKEN_GET_URI : WSI_TOKEN_POST_URI) < 0)
-		return http_error(r, 414, "the path is too long");
-	for (size_t i = 0; i < n_routes; i++) {
-		const struct http_route *rt = &routes[i];
-		if (strcmp(rt->path, r->path))
-			continue;
-		path_known = 1;
-		if (strcmp(rt->method, method))
-			continue;
-		if (rt->role != ROLE_NONE && http_bearer_role(r) != rt->role)
-			return http_error(r, 401, "this needs a %s token: Authorization: Bearer …",
-					  role_name(rt->role));
-		if (method_post) {
-			r->post = rt; /* answered once the body is in */
-			return 0;
-		}
-		return rt->fn(r);
-	}
-	if (path_known)
-		return http_error(r, 405, "%s is not allowed on %s", method, r->path);
-	return http_error(r, 404, "no such path: %s", r->path);
+static const char *const http_methods[] = {
+	[LWSHUMETH_GET] = "GET",	 [LWSHUMETH_POST] = "POST",   [LWSHUMETH_OPTIONS] = "OPTIONS",
+	[LWSHUMETH_PUT] = "PUT",	 [LWSHUMETH_PATCH] = "PATCH", [LWSHUMETH_DELETE] = "DELETE",
+	[LWSHUMETH_CONNECT] = "CONNECT", [LWSHUMETH_HEAD] = "HEAD",
+};
+
+static const char *http_method_name(int meth)
+{
+	if (meth < 0 || (size_t)meth >= sizeof(http_methods) / sizeof(http_methods[0]) ||
+	    !http_methods[meth])
+		return "?";
+	return http_methods[meth];
 }
 
+static void http_count(struct daemon *d, enum metrics_http_refusal why)
+{
+	d->metrics.http_refused[why]++;
+}
+
+/* A client's bytes quoted in an error: at most 64, printable ASCII, so the
+ * reply is valid JSON whatever was sent ("%ff" decodes to a lone byte). */
+static const char *http_quote(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i < 64 && i + 1 < size; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+/* The API's mount points (http_mounts); every other path is a static file. */
+static const char *const http_mount_points[] = { "/api", "/metrics", "/healthz" };
+
+static int http_is_api(const char *uri)
+{
+	for (size_t i = 0; i < sizeof(http_mount_points) / sizeof(http_mount_points[0]); i++) {
+		size_t n = strlen(http_mount_points[i]);
+		if (!strncmp(uri, http_mount_points[i], n) && (uri[n] == '\0' || uri[n] == '/'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Answer before lws has picked a mount, so without a struct http_req: the
+ * head and {"error": message} at once; the caller's -1 then closes the
+ * connection (a request body, if any, is not wanted). */
+static int http_refuse(struct lws *wsi, int head_only, unsigned status, const char *allow,
+		       const char *message)
+{
+	unsigned char buf[LWS_PRE + 512];
+	struct http_head h = { status, "application/json", NULL, allow, 0 };
+	json_t *o = json_pack("{s:s}", "error", message);
+	char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	size_t len = body ? strlen(body) : 0;
+
+	json_decref(o);
+	if (body && len < sizeof(buf) - LWS_PRE && !http_stream_head(wsi, &h, len) && !head_only) {
+		memcpy(buf + LWS_PRE, body, len);
+		lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
+	}
+	free(body);
+	return -1;
+}
+
+int http_filter(struct lws *wsi, const char *uri)
+{
+	struct daemon *d = lws_context_user(lws_get_context(wsi));
+	char *u = NULL, msg[128];
+	int ulen = 0, meth = lws_http_get_uri_and_method(wsi, &u, &ulen);
+	size_t total = strlen(uri) + (size_t)lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+
+	if (total > HTTP_URI_MAX) {
+		http_count(d, METRICS_HTTP_URI_LONG);
+		snprintf(msg, sizeof(msg), "the path and query are over %d bytes", HTTP_URI_MAX);
+		return http_refuse(wsi, meth == LWSHUMETH_HEAD, 414, NULL, msg);
+	}
+	if (!http_is_api(uri) && meth != LWSHUMETH_GET && meth != LWSHUMETH_HEAD) {
+		http_count(d, METRICS_HTTP_METHOD);
+		snprintf(msg, sizeof(msg), "%s is not allowed on files (allowed: GET, HEAD)",
+			 http_method_name(meth));
+		return http_refuse(wsi, 0, 405, "GET, HEAD", msg);
+	}
+	return 0;
+}
+
+static int http_query_refused(struct http_req *r, const char *message)
+{
+	http_count(r->d, METRICS_HTTP_QUERY);
+	http_error(r, 400, "%s", message);
+	return -1;
+}
+
+/* Every parameter must be one the route takes, given once, with a value: a
+ * misspelt or repeated filter would otherwise be ignored, and a report
+ * would answer a question nobody asked. lws has split the query at '&' and
+ * decoded it; an empty query or parameter reaches us as "/" (lws starts
+ * every empty URI part with one). */
+static int http_check_query(struct http_req *r, const char *const *allowed)
+{
+	char arg[HTTP_URI_MAX + 1], name[72], msg[160];
+	unsigned seen = 0;
+	int n;
+
+	for (int i = 0; (n = lws_hdr_copy_fragment(r->wsi, arg, sizeof(arg),
+						   WSI_TOKEN_HTTP_URI_ARGS, i)) >= 0; i++) {
+		size_t klen = strcspn(arg, "="), k;
+
+		if (!n || !strcmp(arg, "/"))
+			return http_query_refused(r, "an empty query parameter: nothing after "
+						     "\"?\" or between two \"&\"");
+		for (k = 0; allowed[k] && (strlen(allowed[k]) != klen ||
+					   strncmp(arg, allowed[k], klen)); k++)
+			;
+		http_quote(name, sizeof(name), arg, klen);
+		if (!allowed[k])
+			snprintf(msg, sizeof(msg), "unknown parameter \"%s\"", name);
+		else if (!arg[klen] || !arg[klen + 1])
+			snprintf(msg, sizeof(msg), "parameter \"%s\" has no value (%s=…)", name,
+				 name);
+		else if (seen & (1u << k))
+			snprintf(msg, sizeof(msg), "parameter \"%s\" is given twice", name);
+		else {
+			seen |= 1u << k;
+			continue;
+		}
+		return http_query_refused(r, msg);
+	}
+	return 0;
+}
+
+/* Bearer tokens can be guessed like sign-ins, so they share the websocket
+ * hello's back-off and ban per address (limits.c): while an address waits,
+ * its tries get 429 with Retry-After and are not even hashed, so a flood
+ * of guesses tests a handful of tokens. A missing token is no guess. */
+static int http_authorize(struct http_req *r, enum role want)
+{
+	struct limits *l = &r->d->limits;
+	char ip[48];
+	unsigned wait;
+	enum role got;
+
+	lws_get_peer_simple(r->wsi, ip, sizeof(ip));
+	if ((wait = limits_auth_wait(l, ip, now_ms()))) {
+		http_count(r->d, METRICS_HTTP_BANNED);
+		r->retry_after = wait;
+		http_error(r, 429, "too many wrong tokens from your address; try again in %u s", wait);
+		return -1;
+	}
+	if ((got = http_bearer_role(r)) == want) {
+		limits_auth_ok(l, ip);
+		return 0;
+	}
+	if (lws_hdr_total_length(r->wsi, WSI_TOKEN_HTTP_AUTHORIZATION))
+		limits_auth_failed(l, ip, now_ms()); /* logs the ban, once */
+	http_count(r->d, METRICS_HTTP_TOKEN);
+	http_error(r, 401, "this needs a %s token: Authorization: Bearer …", role_name(want));
+	return -1;
+}
+
+/* The route for r->path and method; NULL when there is none, with r->allow
+ * listing the methods the path does answer (empty: no such path). */
+static const struct http_route *http_route_find(struct http_req *r, const char *method)
+{
+	for (size_t i = 0; i < n_routes; i++) {
+		const struct http_route *rt = &routes[i];
+		size_t used = strlen(r->allow);
+		if (strcmp(rt->path, r->path))
+			continue;
+		if (!strcmp(rt->method, method))
+			return rt;
+		snprintf(r->allow + used, sizeof(r->allow) - used, "%s%s", used ? ", " : "",
+			 rt->method);
+	}
+	return NULL;
+}
+
+static int http_route(struct http_req *r)
+{
+	char *uri = NULL, quoted[72];
+	int ulen = 0, meth = lws_http_get_uri_and_method(r->wsi, &uri, &ulen);
+	const char *method = http_method_name(meth);
+	const struct http_route *rt;
+
+	r->head = meth == LWSHUMETH_HEAD;
+	/* Until a POST route takes it, a body that may follow is not read:
+	 * a refusal then closes the connection rather than parse the body
+	 * as the next request (or wait for it until the timeout). */
+	r->close_after = meth == LWSHUMETH_POST || meth == LWSHUMETH_PUT || meth == LWSHUMETH_PATCH;
+	if (!uri || ulen < 0 || (size_t)ulen >= sizeof(r->path)) {
+		http_count(r->d, METRICS_HTTP_URI_LONG);
+		return http_error(r, 414, "the path is over %zu bytes", sizeof(r->path) - 1);
+	}
+	memcpy(r->path, uri, (size_t)ulen);
+	r->path[ulen] = '\0';
+	http_quote(quoted, sizeof(quoted), r->path, (size_t)ulen);
+	if (!(rt = http_route_find(r, method))) {
+		if (!*r->allow)
+			return http_error(r, 404, "no such path: %s", quoted);
+		http_count(r->d, METRICS_HTTP_METHOD);
+		return http_error(r, 405, "%s is not allowed on %s (allowed: %s)", method, quoted,
+				  r->allow);
+	}
+	if (http_check_query(r, rt->params) ||
+	    (rt->role != ROLE_NONE && http_authorize(r, rt->role)))
+		return 0; /* answered */
+	if (meth == LWSHUMETH_POST) {
+		r->post = rt; /* answered once the body is in */
+		r->close_after = 0;
+		return 0;
+	}
+	return rt->fn(r);
+}
 static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 			 size_t len)
 {
@@ -508,22 +348,22 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 		r->body_len = 0;
 		return rc ? -1 : 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
-		return http_write_next(r);
+		return http_stream_writeable(r);
 	case LWS_CALLBACK_CLOSED_HTTP:
-		if (r && r->st && r->st->producer)
-			n_workers--;
+		/* A worker's slot is freed when it is joined, which is soon: it
+		 * sees aborted at its next write (http_stream_room says 0). */
 		if (r && r->gone) {
 			r->gone(r->gone_arg);
 			r->gone = NULL;
 		}
 		if (r) {
-			stream_detach(r);
+			http_stream_detach(r);
 			free(r->body);
 			r->body = NULL;
 		}
 		break;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		http_wake_writers();
+		http_stream_wake();
 		break;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return -1; /* a websocket asking for this protocol by name */

@@ -127,12 +127,19 @@ static int client_receive(struct client *c, const void *in, size_t len)
 		return -1;
 	}
 	if (c->rx_len + len > PROTO_MAX_MESSAGE) {
-		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-				 (unsigned char *)"message over 64 KiB", 19);
+		/* With a close reason lws sends a close frame and waits 5 s for
+		 * the peer's; a peer in the middle of a frame cannot answer before
+		 * the frame ends. One that will end soon (at most another 64 KiB)
+		 * gets 1009; one claiming far more (2^62 bytes) would hang on for
+		 * the 5 s, so it is cut off at once (issue 19, item 7). */
+		if (lws_remaining_packet_payload(c->wsi) <= PROTO_MAX_MESSAGE)
+			lws_close_reason(c->wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+					 (unsigned char *)"message over 64 KiB", 19);
 		return -1;
 	}
 	if (final && !c->rx) {
 		handle_message(c, in, len); /* the common case: no copy */
+		client_flow_check(c);
 		return 0;
 	}
 	grown = realloc(c->rx, c->rx_len + len + 1);
@@ -143,6 +150,7 @@ static int client_receive(struct client *c, const void *in, size_t len)
 	c->rx_len += len;
 	if (final) {
 		handle_message(c, (const char *)c->rx, c->rx_len);
+		client_flow_check(c);
 		free(c->rx);
 		c->rx = NULL;
 		c->rx_len = 0;
@@ -206,6 +214,8 @@ static int server_http_callback(struct lws *wsi, enum lws_callback_reasons reaso
 						 (int)(intptr_t)in);
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return server_confirm_upgrade(wsi);
+	case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+		return http_filter(wsi, in); /* method and size, before a mount (http.c) */
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return -1; /* a websocket without "vegvisar.v1" */
 	default:
@@ -304,6 +314,7 @@ int server_start(struct daemon *d)
 	info.timeout_secs_ah_idle = 5;
 	info.keepalive_timeout = 5;
 	info.retry_and_idle_policy = &ws_idle_policy;
+	info.max_http_header_data = HTTP_HEADER_DATA; /* room for a 414 of our own (http.h) */
 	info.vhost_name = "vegvisard";
 	info.server_string = "vegvisard";
 

@@ -4,8 +4,6 @@
 #include "report.h"
 #include "base/util.h"
 
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 
 #include "conf/conf.h"
 #include "report_internal.h"
+#include "barrier_tab.h"
 #include "base/survey.h"
 
 /* Every report lists the survey's values (survey.h) also at zero, so that
@@ -90,6 +89,7 @@ int report_filter_init(struct report_filter *f, const struct conf *c, const char
 	if (country)
 		snprintf(f->country, sizeof(f->country), "%s", country);
 	f->referral_checks = c && c->n_peers > 0;
+	f->suppress_below = c ? c->suppress_below : 5;
 	f->from_ms = from ? util_local_midnight_ms(from, 0) : INT64_MIN;
 	f->to_ms = to ? util_local_midnight_ms(to, 1) : INT64_MAX;
 	return 0;
@@ -277,7 +277,8 @@ static int64_t tally_count(const struct tally *t, const char *value)
 }
 
 static json_t *report_json(struct tally *t, int64_t total, const struct followed *all,
-			   const struct followed *referred, const struct report_filter *f)
+			   const struct followed *referred, const struct btab *bt,
+			   const struct report_filter *f)
 {
 	int64_t resolved = tally_count(&t[T_OUTCOME], "resolved");
 	int64_t n_referred = tally_count(&t[T_OUTCOME], "referred");
@@ -295,25 +296,83 @@ static json_t *report_json(struct tally *t, int64_t total, const struct followed
 	json_object_set_new(rep, "referral", referral);
 	json_object_set_new(rep, "suggested", followed_json(all));
 	json_object_set_new(json_object_get(rep, "suggested"), "referred", followed_json(referred));
+	btab_json(bt, 1, 0, rep); /* suppressed with the rest, in report_compute */
 	return rep;
+}
+
+/* The barriers of the row q is on (its columns in report_dims order, then
+ * destination, suggested, barriers), alone and crossed. */
+static void report_count_barriers(struct btab *bt, sqlite3_stmt *q)
+{
+	struct btab_key k;
+
+	btab_key_set(&k, (const char *)sqlite3_column_text(q, T_CATEGORY),
+		     (const char *)sqlite3_column_text(q, T_CHANNEL),
+		     (const char *)sqlite3_column_text(q, T_ON_BEHALF),
+		     (const char *)sqlite3_column_text(q, T_OUTCOME));
+	btab_add(bt, survey_barriers_parse((const char *)sqlite3_column_text(q, T_DESTINATION + 2),
+					   NULL),
+		 &k, 1);
+}
+
+/* The counts small cells are looked for in, and what is beside them. */
+static const char *const suppress_counts[] = { "count",	   "contacts", "followed",
+					       "resolved", "referred", "sent",
+					       "accepted", "misrouted", "unanswered",
+					       NULL };
+
+void report_suppress(json_t *rep, int below)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	int hidden = 0;
+
+	if (below <= 1)
+		return;
+	if (json_is_array(rep)) {
+		json_array_foreach(rep, i, v)
+			report_suppress(v, below);
+		return;
+	}
+	if (!json_is_object(rep))
+		return;
+	for (i = 0; suppress_counts[i]; i++) {
+		json_int_t n;
+		v = json_object_get(rep, suppress_counts[i]);
+		if (!json_is_integer(v) || (n = json_integer_value(v)) < 1 || n >= below)
+			continue;
+		json_object_set_new(rep, suppress_counts[i], btab_count(n, below));
+		hidden = 1;
+	}
+	/* A share or a rate would give the hidden count back. */
+	if (hidden && json_object_get(rep, "share"))
+		json_object_set_new(rep, "share", json_null());
+	if (hidden && json_object_get(rep, "rate"))
+		json_object_set_new(rep, "rate", json_null());
+	json_object_foreach(rep, key, v)
+		report_suppress(v, below);
 }
 
 json_t *report_compute(sqlite3 *db, const struct report_filter *f, char *err, size_t errlen)
 {
 	struct tally t[T_COUNT];
 	struct followed all = { 0 }, referred = { 0 };
+	struct btab *bt = calloc(1, sizeof(*bt));
 	sqlite3_stmt *q = NULL;
 	json_t *rep = NULL;
 	int64_t total = 0;
 	int i, rc, ok = 1;
 
 	memset(t, 0, sizeof(t));
+	if (!bt)
+		goto oom;
 	for (i = 0; i < T_COUNT; i++)
 		if (tally_init(&t[i], report_dims[i].known))
 			goto oom;
 	if (report_prepare(db, f,
 			   "category, on_behalf, relation, age_band, outcome, channel,"
-			   " referral_reason, destination, suggested",
+			   " referral_reason, destination, suggested, barriers",
 			   "", &q, err, errlen))
 		goto out;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -337,6 +396,7 @@ json_t *report_compute(sqlite3 *db, const struct report_filter *f, char *err, si
 			referred.contacts += is_referred;
 			referred.followed += is_referred && is_followed;
 		}
+		report_count_barriers(bt, q);
 		if (!ok)
 			goto oom;
 	}
@@ -344,7 +404,7 @@ json_t *report_compute(sqlite3 *db, const struct report_filter *f, char *err, si
 		util_fail(err, errlen, "reading the contacts failed: %s", sqlite3_errmsg(db));
 		goto out;
 	}
-	if (!(rep = report_json(t, total, &all, &referred, f)))
+	if (!(rep = report_json(t, total, &all, &referred, bt, f)))
 		goto oom;
 	if (f->referral_checks) {
 		json_t *checks = report_referral_checks(db, f, err, errlen);
@@ -355,298 +415,15 @@ json_t *report_compute(sqlite3 *db, const struct report_filter *f, char *err, si
 		}
 		json_object_set_new(rep, "referral_checks", checks);
 	}
+	report_suppress(rep, f->suppress_below);
 	goto out;
 oom:
 	util_fail(err, errlen, "out of memory");
 out:
 	sqlite3_finalize(q);
+	free(bt);
 	for (i = 0; i < T_COUNT; i++)
 		if (t[i].v)
 			tally_free(&t[i]);
 	return rep;
-}
-
-/* ---- printing ---- */
-
-/* Percent with one decimal, rounded half up in integers so that every
- * reader of the same counts prints the same figure; "-" when of is 0. */
-static const char *report_percent(int64_t count, int64_t of, char buf[24])
-{
-	int64_t permille;
-
-	if (!of)
-		return "-";
-	permille = (2000 * count + of) / (2 * of);
-	snprintf(buf, 24, "%lld.%lld", (long long)(permille / 10), (long long)(permille % 10));
-	return buf;
-}
-
-static int64_t jint(const json_t *o, const char *key)
-{
-	return (int64_t)json_integer_value(json_object_get(o, key));
-}
-
-/* One table: a heading, then value, count and percent of `of` per row. In
- * CSV every row is section,value,count,of,percent. of_what says what the
- * percentages are of, when that is not all the contacts. */
-static void print_section(struct report_buf *b, enum report_format fmt, const char *section,
-			  const char *title, const char *of_what, int64_t of, const json_t *rows)
-{
-	const char *value;
-	const json_t *e;
-	char pct[24];
-
-	if (fmt == REPORT_TEXT) {
-		rbuf_printf(b, "\n%-38s %8s %7s\n", title, "count", "%");
-		if (of_what)
-			rbuf_printf(b, "  (of %lld %s)\n", (long long)of, of_what);
-	}
-	json_object_foreach((json_t *)rows, value, e) {
-		int64_t count = jint(e, "count");
-		if (fmt == REPORT_TEXT) {
-			rbuf_printf(b, "  %-36s %8lld %7s\n", value, (long long)count,
-				    report_percent(count, of, pct));
-			continue;
-		}
-		rbuf_csv_cell(b, section);
-		rbuf_put(b, ",", 1);
-		rbuf_csv_cell(b, value);
-		rbuf_printf(b, ",%lld,%lld,%s\r\n", (long long)count, (long long)of,
-			    of ? report_percent(count, of, pct) : "");
-	}
-}
-
-/* A one-row section made on the spot: {"value": {"count": n}}. */
-static void print_single(struct report_buf *b, enum report_format fmt, const char *section,
-			 const char *title, const char *of_what, const char *value, int64_t count,
-			 int64_t of)
-{
-	json_t *rows = json_pack("{s:{s:I}}", value, "count", (json_int_t)count);
-
-	if (rows)
-		print_section(b, fmt, section, title, of_what, of, rows);
-	json_decref(rows);
-}
-
-static void print_heading(struct report_buf *b, const json_t *rep)
-{
-	const json_t *f = json_object_get(rep, "filter");
-	const char *from = json_string_value(json_object_get(f, "from"));
-	const char *to = json_string_value(json_object_get(f, "to"));
-	const char *period = json_string_value(json_object_get(f, "period"));
-	const char *country = json_string_value(json_object_get(f, "country"));
-	const char *channel = json_string_value(json_object_get(f, "channel"));
-
-	rbuf_puts(b, "Vegvisar survey report\n  Finished  ");
-	if (from && to)
-		rbuf_printf(b, "%s to %s", from, to);
-	else if (from || to)
-		rbuf_printf(b, "%s %s", from ? "from" : "until", from ? from : to);
-	else
-		rbuf_puts(b, "any day");
-	if (period)
-		rbuf_printf(b, " (period %s)", period);
-	rbuf_printf(b, "\n  Country   %s\n", country ? country : "all");
-	rbuf_printf(b, "  Channel   %s\n", channel ? channel : "all");
-	rbuf_printf(b, "\n%-38s %8lld\n", "Contacts", (long long)jint(rep, "total"));
-}
-
-/* The sections over all contacts, in the order the survey asks. */
-static const struct {
-	const char *key, *title;
-} report_tables[] = {
-	{ "category", "Category" },
-	{ "on_behalf", "On whose behalf" },
-	{ "relation", "Relation to the person helped" },
-	{ "age_band", "Age band" },
-	{ "channel", "Channel" },
-	{ "outcome", "Outcome" },
-};
-
-static void print_table(struct report_buf *b, const json_t *rep, enum report_format fmt)
-{
-	const json_t *referral = json_object_get(rep, "referral");
-	const json_t *sugg = json_object_get(rep, "suggested");
-	const json_t *sugg_ref = json_object_get(sugg, "referred");
-	int64_t total = jint(rep, "total"), referred = jint(referral, "referred");
-	int64_t decided = jint(referral, "resolved") + referred;
-
-	if (fmt == REPORT_CSV) {
-		rbuf_puts(b, "section,value,count,of,percent\r\n");
-		rbuf_printf(b, "contacts,total,%lld,,\r\n", (long long)total);
-	} else {
-		print_heading(b, rep);
-	}
-	for (size_t i = 0; i < sizeof(report_tables) / sizeof(report_tables[0]); i++)
-		print_section(b, fmt, report_tables[i].key, report_tables[i].title, NULL, total,
-			      json_object_get(rep, report_tables[i].key));
-	/* The survey's "one in three is sent onward", and why, and where. */
-	print_single(b, fmt, "referral_rate", "Referral rate", "resolved or referred", "referred",
-		     referred, decided);
-	print_section(b, fmt, "referral_reason", "Referral reason", "referred", referred,
-		      json_object_get(referral, "reason"));
-	print_section(b, fmt, "referral_destination", "Referred to", "referred", referred,
-		      json_object_get(referral, "destination"));
-	print_single(b, fmt, "suggested", "Final destination as suggested", "with a suggestion",
-		     "followed", jint(sugg, "followed"), jint(sugg, "contacts"));
-	print_single(b, fmt, "suggested_referred", "Referred where suggested",
-		     "referrals with a suggestion", "followed", jint(sugg_ref, "followed"),
-		     jint(sugg_ref, "contacts"));
-}
-
-int report_format_parse(const char *s, enum report_format *out)
-{
-	if (!strcmp(s, "text"))
-		*out = REPORT_TEXT;
-	else if (!strcmp(s, "json"))
-		*out = REPORT_JSON;
-	else if (!strcmp(s, "csv"))
-		*out = REPORT_CSV;
-	else
-		return -1;
-	return 0;
-}
-
-int report_print(const json_t *rep, enum report_format fmt, report_write_fn w, void *ctx)
-{
-	struct report_buf b = { .w = w, .ctx = ctx };
-	char *text;
-	int rc;
-
-	if (fmt == REPORT_JSON) {
-		if (!(text = json_dumps(rep, JSON_INDENT(2))))
-			return -1;
-		rc = rbuf_puts(&b, text) || rbuf_put(&b, "\n", 1);
-		free(text);
-	} else {
-		print_table(&b, rep, fmt);
-	}
-	rc = rbuf_flush(&b);
-	rbuf_free(&b);
-	return rc;
-}
-
-/* ---- vegvisard report ---- */
-
-static void report_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: vegvisard report [--db FILE] [--config FILE] [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
-		"                        [--period ID] [--country CC] [--channel CH] [--format text|json|csv]\n"
-		"\n"
-		"  Prints the survey figures for the contacts finished from --from to --to (local\n"
-		"  days, both inclusive), or in a registration period of the config (--period,\n"
-		"  which needs --config). The database is opened read-only; the daemon may run.\n"
-		"\n"
-		"  --db FILE        the store (default: \"db\" of --config, else var/vegvisar.db)\n"
-		"  --config FILE    the daemon's config, for its periods and db\n"
-		"  --country CC     only this country (no, dk)\n"
-		"  --channel CH     only this channel (phone, chat, widget, desk)\n"
-		"  --desk NAME      only this desk's contacts (a collector's store)\n"
-		"  --format F       text (a table, the default), json or csv\n");
-}
-
-static int report_write_file(void *ctx, const void *data, size_t len)
-{
-	return fwrite(data, 1, len, ctx) == len ? 0 : -1;
-}
-
-int report_cli(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "period", required_argument, NULL, 'p' },
-		{ "country", required_argument, NULL, 'C' },
-		{ "channel", required_argument, NULL, 'H' },
-		{ "format", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "desk", required_argument, NULL, 'K' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db_path = NULL, *config = NULL, *from = NULL, *to = NULL, *period = NULL,
-		   *country = NULL, *channel = NULL, *desk = NULL;
-	enum report_format fmt = REPORT_TEXT;
-	struct report_filter f;
-	struct conf c;
-	char err[512];
-	sqlite3 *db = NULL;
-	json_t *rep = NULL;
-	int o, rc = 1;
-
-	conf_defaults(&c);
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (o) {
-		case 'd':
-			db_path = optarg;
-			break;
-		case 'c':
-			config = optarg;
-			break;
-		case 'f':
-			from = optarg;
-			break;
-		case 't':
-			to = optarg;
-			break;
-		case 'p':
-			period = optarg;
-			break;
-		case 'C':
-			country = optarg;
-			break;
-		case 'H':
-			channel = optarg;
-			break;
-		case 'K':
-			desk = optarg;
-			break;
-		case 'F':
-			if (report_format_parse(optarg, &fmt)) {
-				fprintf(stderr,
-					"vegvisard report: --format must be text, json or csv, not \"%s\"\n",
-					optarg);
-				goto out;
-			}
-			break;
-		case 'h':
-			report_usage(stdout);
-			rc = 0;
-			goto out;
-		default:
-			report_usage(stderr);
-			goto out;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "vegvisard report: unexpected argument \"%s\"\n", argv[optind]);
-		goto out;
-	}
-	if (config && conf_load_file(&c, config, err, sizeof(err)))
-		goto fail;
-	if (period && !config) {
-		fprintf(stderr,
-			"vegvisard report: --period needs --config FILE (the periods are there)\n");
-		goto out;
-	}
-	if (report_filter_init(&f, &c, from, to, period, country, channel, 1, err, sizeof(err)) ||
-	    (desk && report_filter_desk(&f, desk, c.desk, 1, err, sizeof(err))) ||
-	    !(db = report_open(db_path ? db_path : c.db, err, sizeof(err))) ||
-	    !(rep = report_compute(db, &f, err, sizeof(err))))
-		goto fail;
-	if (report_print(rep, fmt, report_write_file, stdout) || fflush(stdout)) {
-		fprintf(stderr, "vegvisard report: cannot write the report\n");
-		goto out;
-	}
-	rc = 0;
-	goto out;
-fail:
-	fprintf(stderr, "vegvisard report: %s\n", err);
-out:
-	json_decref(rep);
-	report_close(db);
-	conf_free(&c);
-	return rc;
 }

@@ -29,6 +29,7 @@ struct report_filter {
 	char desk[64];   /* "" for all desks; else one desk of a collector (report_filter_desk) */
 	int desk_own;    /* desk is this daemon's own: its contacts have desk NULL */
 	int referral_checks; /* add "referral_checks": the config has peers (report_referrals.c) */
+	int suppress_below;  /* counts from 1 to this − 1 are shown as "< N" (conf suppress_below) */
 };
 
 /* Fill f from the parameters, each NULL when not given. A period (which
@@ -76,6 +77,18 @@ enum export_format { EXPORT_CSV, EXPORT_NDJSON };
  * reason in err (also when w failed: the client went away). */
 int64_t report_export(struct sqlite3 *db, const struct report_filter *f, enum export_format fmt,
 		      report_write_fn w, void *ctx, char *err, size_t errlen);
+
+/* The stories for the survey's qualitative part (stories.h) that f selects,
+ * oldest first: id, finished, country, channel, lang, category, outcome,
+ * on_behalf, barriers, story. As report_export. */
+int64_t report_export_stories(struct sqlite3 *db, const struct report_filter *f,
+			      enum export_format fmt, report_write_fn w, void *ctx, char *err,
+			      size_t errlen);
+
+/* Replace every count of rep from 1 to below − 1 by the string "< below"
+ * and the share or rate beside it by null (docs/store.md, "Small cells");
+ * "total" stays. A threshold of 1 or less changes nothing. */
+void report_suppress(json_t *rep, int below);
 
 /* `vegvisard report …`: argv[0] is "report". Returns the exit status. */
 int report_cli(int argc, char **argv);

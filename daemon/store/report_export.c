@@ -210,18 +210,25 @@ static int rbuf_time(struct report_buf *b, int64_t ms)
 int report_prepare(sqlite3 *db, const struct report_filter *f, const char *columns,
 		   const char *tail, sqlite3_stmt **out, char *err, size_t errlen)
 {
+	return report_prepare_from(db, "contacts", f, columns, tail, out, err, errlen);
+}
+
+int report_prepare_from(sqlite3 *db, const char *table, const struct report_filter *f,
+			const char *columns, const char *tail, sqlite3_stmt **out, char *err,
+			size_t errlen)
+{
 	char sql[1024];
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT %s FROM contacts WHERE finished_ms >= ?1 AND finished_ms < ?2%s%s%s%s",
-		 columns, f->country[0] ? " AND country = ?3" : "",
+		 "SELECT %s FROM %s WHERE finished_ms >= ?1 AND finished_ms < ?2%s%s%s%s", columns,
+		 table, f->country[0] ? " AND country = ?3" : "",
 		 f->channel[0] ? " AND channel = ?4" : "",
 		 !f->desk[0]   ? ""
 		 : f->desk_own ? " AND (desk IS NULL OR desk = ?5)"
 			       : " AND desk = ?5",
 		 tail);
 	if (sqlite3_prepare_v2(db, sql, -1, out, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "cannot read the contacts: %s", sqlite3_errmsg(db));
+		snprintf(err, errlen, "cannot read the %s: %s", table, sqlite3_errmsg(db));
 		return -1;
 	}
 	sqlite3_bind_int64(*out, 1, f->from_ms);
@@ -239,12 +246,15 @@ int report_prepare(sqlite3 *db, const struct report_filter *f, const char *colum
 
 enum col_kind { COL_INT, COL_TIME, COL_TEXT, COL_JSON };
 
-/* The export's columns, in order: the CSV header and the NDJSON keys. */
-static const struct {
+struct export_col {
 	const char *name;
 	const char *sql;
 	enum col_kind kind;
-} export_cols[] = {
+};
+
+/* The export's columns, in order: the CSV header and the NDJSON keys.
+ * New columns go at the end, so that readers by position keep working. */
+static const struct export_col export_cols[] = {
 	{ "id", "id", COL_INT },
 	{ "started", "started_ms", COL_TIME },
 	{ "finished", "finished_ms", COL_TIME },
@@ -265,19 +275,37 @@ static const struct {
 	{ "path", "json(path)", COL_JSON },
 	{ "facts", "json(facts)", COL_JSON },
 	{ "note", "note", COL_TEXT },
+	{ "barriers", "json(barriers)", COL_JSON },
 };
 #define EXPORT_NCOLS (sizeof(export_cols) / sizeof(export_cols[0]))
 
-static void export_csv_row(struct report_buf *b, sqlite3_stmt *q)
+/* The stories of the survey's qualitative part: never with the contact's
+ * id or note, only the survey fields a reader needs to place them. */
+static const struct export_col story_cols[] = {
+	{ "id", "id", COL_INT },
+	{ "finished", "finished_ms", COL_TIME },
+	{ "country", "country", COL_TEXT },
+	{ "channel", "channel", COL_TEXT },
+	{ "lang", "lang", COL_TEXT },
+	{ "category", "category", COL_TEXT },
+	{ "outcome", "outcome", COL_TEXT },
+	{ "on_behalf", "on_behalf", COL_TEXT },
+	{ "barriers", "json(barriers)", COL_JSON },
+	{ "story", "text", COL_TEXT },
+};
+#define STORY_NCOLS (sizeof(story_cols) / sizeof(story_cols[0]))
+
+static void export_csv_row(struct report_buf *b, sqlite3_stmt *q, const struct export_col *cols,
+			   size_t ncols)
 {
-	for (size_t i = 0; i < EXPORT_NCOLS; i++) {
+	for (size_t i = 0; i < ncols; i++) {
 		if (i)
 			rbuf_put(b, ",", 1);
 		if (sqlite3_column_type(q, (int)i) == SQLITE_NULL)
 			continue;
-		if (export_cols[i].kind == COL_INT)
+		if (cols[i].kind == COL_INT)
 			rbuf_printf(b, "%lld", (long long)sqlite3_column_int64(q, (int)i));
-		else if (export_cols[i].kind == COL_TIME)
+		else if (cols[i].kind == COL_TIME)
 			rbuf_time(b, sqlite3_column_int64(q, (int)i));
 		else
 			rbuf_csv_cell(b, (const char *)sqlite3_column_text(q, (int)i));
@@ -285,16 +313,17 @@ static void export_csv_row(struct report_buf *b, sqlite3_stmt *q)
 	rbuf_put(b, "\r\n", 2);
 }
 
-static void export_json_row(struct report_buf *b, sqlite3_stmt *q)
+static void export_json_row(struct report_buf *b, sqlite3_stmt *q, const struct export_col *cols,
+			    size_t ncols)
 {
-	for (size_t i = 0; i < EXPORT_NCOLS; i++) {
+	for (size_t i = 0; i < ncols; i++) {
 		const char *text;
-		rbuf_printf(b, "%s\"%s\":", i ? "," : "{", export_cols[i].name);
+		rbuf_printf(b, "%s\"%s\":", i ? "," : "{", cols[i].name);
 		if (sqlite3_column_type(q, (int)i) == SQLITE_NULL) {
 			rbuf_put(b, "null", 4);
 			continue;
 		}
-		switch (export_cols[i].kind) {
+		switch (cols[i].kind) {
 		case COL_INT:
 			rbuf_printf(b, "%lld", (long long)sqlite3_column_int64(q, (int)i));
 			break;
@@ -316,8 +345,10 @@ static void export_json_row(struct report_buf *b, sqlite3_stmt *q)
 	rbuf_put(b, "}\n", 2);
 }
 
-int64_t report_export(sqlite3 *db, const struct report_filter *f, enum export_format fmt,
-		      report_write_fn w, void *ctx, char *err, size_t errlen)
+/* The rows of table that f selects, oldest first, in cols. */
+static int64_t export_rows(sqlite3 *db, const char *table, const struct report_filter *f,
+			   const struct export_col *cols, size_t ncols, enum export_format fmt,
+			   report_write_fn w, void *ctx, char *err, size_t errlen)
 {
 	struct report_buf b = { .w = w, .ctx = ctx };
 	char columns[512] = "";
@@ -325,28 +356,29 @@ int64_t report_export(sqlite3 *db, const struct report_filter *f, enum export_fo
 	int64_t rows = 0;
 	int rc;
 
-	for (size_t i = 0; i < EXPORT_NCOLS; i++)
+	for (size_t i = 0; i < ncols; i++)
 		snprintf(columns + strlen(columns), sizeof(columns) - strlen(columns), "%s%s",
-			 i ? ", " : "", export_cols[i].sql);
-	/* finished_ms, id is the order of both indexes: no sort, no temp b-tree. */
-	if (report_prepare(db, f, columns, " ORDER BY finished_ms, id", &q, err, errlen))
+			 i ? ", " : "", cols[i].sql);
+	/* finished_ms, id is the order of the indexes: no sort, no temp b-tree. */
+	if (report_prepare_from(db, table, f, columns, " ORDER BY finished_ms, id", &q, err,
+				errlen))
 		return -1;
 	if (fmt == EXPORT_CSV) {
-		for (size_t i = 0; i < EXPORT_NCOLS; i++)
-			rbuf_printf(&b, "%s%s", i ? "," : "", export_cols[i].name);
+		for (size_t i = 0; i < ncols; i++)
+			rbuf_printf(&b, "%s%s", i ? "," : "", cols[i].name);
 		rbuf_put(&b, "\r\n", 2);
 	}
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (fmt == EXPORT_CSV)
-			export_csv_row(&b, q);
+			export_csv_row(&b, q, cols, ncols);
 		else
-			export_json_row(&b, q);
+			export_json_row(&b, q, cols, ncols);
 		rows++;
 		if (rbuf_row_done(&b))
 			break;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		snprintf(err, errlen, "reading the contacts failed after %lld rows: %s",
+		snprintf(err, errlen, "reading the %s failed after %lld rows: %s", table,
 			 (long long)rows, sqlite3_errmsg(db));
 	else if (rbuf_flush(&b))
 		snprintf(err, errlen, "the export stopped after %lld rows: the reader went away",
@@ -354,4 +386,16 @@ int64_t report_export(sqlite3 *db, const struct report_filter *f, enum export_fo
 	sqlite3_finalize(q);
 	rbuf_free(&b);
 	return rc == SQLITE_DONE && !b.failed ? rows : -1;
+}
+
+int64_t report_export(sqlite3 *db, const struct report_filter *f, enum export_format fmt,
+		      report_write_fn w, void *ctx, char *err, size_t errlen)
+{
+	return export_rows(db, "contacts", f, export_cols, EXPORT_NCOLS, fmt, w, ctx, err, errlen);
+}
+
+int64_t report_export_stories(sqlite3 *db, const struct report_filter *f, enum export_format fmt,
+			      report_write_fn w, void *ctx, char *err, size_t errlen)
+{
+	return export_rows(db, "stories", f, story_cols, STORY_NCOLS, fmt, w, ctx, err, errlen);
 }

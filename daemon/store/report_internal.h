@@ -40,5 +40,10 @@ int rbuf_json_string(struct report_buf *b, const char *s);
 /* SELECT columns FROM contacts WHERE <f> tail, with f's values bound. */
 int report_prepare(sqlite3 *db, const struct report_filter *f, const char *columns,
 		   const char *tail, sqlite3_stmt **out, char *err, size_t errlen);
+/* The same from another table with finished_ms, country, channel and desk
+ * (stories). */
+int report_prepare_from(sqlite3 *db, const char *table, const struct report_filter *f,
+			const char *columns, const char *tail, sqlite3_stmt **out, char *err,
+			size_t errlen);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "conf/conf.h"
 #include "store.h"
+#include "barrier_tab.h"
 #include "base/survey.h"
 
 #define STATS_MAX_CELLS 32 /* country × channel pairs; the daemon knows 2 × 4 */
@@ -48,6 +49,8 @@ struct rec {
 	unsigned char v[DIM_N]; /* index into dims[i].names; v[DIM_REASON] only if referred */
 	unsigned char has_suggestion, followed;
 	int dest; /* interned destination of a referred contact, or -1 */
+	uint32_t barriers;
+	struct btab_key bkey;
 };
 
 struct agg {
@@ -56,6 +59,7 @@ struct agg {
 	int64_t suggested, followed;
 	int64_t *dest; /* referred contacts by interned destination */
 	size_t n_dest;
+	struct btab bt; /* the survey's barriers, alone and crossed */
 };
 
 struct cell {
@@ -151,6 +155,7 @@ static void agg_add(struct agg *a, const struct rec *r, int sign)
 	}
 	if (r->dest >= 0 && !agg_dest_room(a, (size_t)r->dest + 1))
 		a->dest[r->dest] += n;
+	btab_add(&a->bt, r->barriers, &r->bkey, sign);
 }
 
 static void agg_merge(struct agg *into, const struct agg *a)
@@ -163,6 +168,7 @@ static void agg_merge(struct agg *into, const struct agg *a)
 	into->followed += a->followed;
 	for (size_t k = 0; k < a->n_dest && k < into->n_dest; k++)
 		into->dest[k] += a->dest[k];
+	btab_merge(&into->bt, &a->bt);
 }
 
 static int stats_cell_matches(const struct stats *st, int cell, const struct stats_filter *f)
@@ -248,6 +254,7 @@ static int stats_rec(struct stats *st, struct rec *r, int64_t finished_ms, const
 	r->has_suggestion = has_suggestion != 0;
 	r->followed = has_suggestion && followed;
 	r->dest = -1;
+	btab_key_set(&r->bkey, category, channel, on_behalf, outcome);
 	if (r->v[DIM_OUTCOME] == OUT_REFERRED && destination && *destination)
 		r->dest = stats_intern(st, destination);
 	if ((r->cell = stats_cell(st, country, r->v[DIM_CHANNEL])) < 0) {
@@ -270,6 +277,7 @@ void stats_contact_set(struct stats_contact *sc, const struct contact *ct)
 	STATS_COPY(on_behalf, ct->on_behalf);
 	STATS_COPY(destination, ct->destination);
 	STATS_COPY(suggested, ct->suggested);
+	sc->barriers = survey_barriers_parse(ct->barriers, NULL);
 #undef STATS_COPY
 }
 
@@ -364,6 +372,7 @@ void stats_add(struct stats *st, const struct stats_contact *sc, int64_t now)
 		      sc->category, sc->on_behalf, sc->destination, sc->suggested[0],
 		      sc->suggested[0] && !strcmp(sc->destination, sc->suggested)))
 		return;
+	r.barriers = sc->barriers;
 	stats_count(st, &r, now);
 }
 
@@ -418,7 +427,7 @@ static int stats_load_rows(struct stats *st, sqlite3 *db, int64_t from, int64_t 
 {
 	static const char sql[] =
 		"SELECT finished_ms, country, channel, outcome, referral_reason, category,"
-		" on_behalf, destination, suggested FROM contacts"
+		" on_behalf, destination, suggested, barriers FROM contacts"
 		" WHERE finished_ms >= ?1 AND finished_ms < ?2 ORDER BY finished_ms";
 	sqlite3_stmt *q;
 	struct rec r;
@@ -433,8 +442,10 @@ static int stats_load_rows(struct stats *st, sqlite3 *db, int64_t from, int64_t 
 		int followed = sugg && dest && !strcmp(dest, sugg);
 		(*rows)++;
 		if (!stats_rec(st, &r, sqlite3_column_int64(q, 0), col(q, 1), col(q, 2), col(q, 3),
-			       col(q, 4), col(q, 5), col(q, 6), dest, sugg != NULL, followed))
+			       col(q, 4), col(q, 5), col(q, 6), dest, sugg != NULL, followed)) {
+			r.barriers = survey_barriers_parse(col(q, 9), NULL);
 			stats_count(st, &r, now);
+		}
 	}
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -556,6 +567,9 @@ static void stats_figures(const struct stats *st, const struct agg *a, json_t *o
 	json_object_set_new(o, "on_behalf_share",
 			    stats_ratio(ob[OB_ANOTHER_PERSON] + ob[OB_ORGANISATION], a->contacts));
 	json_object_set_new(o, "channel", stats_dim_json(a, DIM_CHANNEL));
+	/* Barriers say things about health and abilities: shown like the
+	 * report's small cells, even live (docs/protocol.md, "subscribe"). */
+	btab_json(&a->bt, 0, st->conf ? st->conf->suppress_below : 5, o);
 }
 
 static json_t *stats_window(const struct stats *st, const struct agg *cells,

@@ -42,6 +42,7 @@ struct stats_contact {
 	char on_behalf[24];
 	char destination[64]; /* "" when none */
 	char suggested[64];   /* "" when the tree suggested none */
+	uint32_t barriers;    /* survey barrier codes as bits (base/survey.h) */
 };
 
 /* Which contacts a subscriber sees; "" matches all. */
@@ -87,8 +88,10 @@ void stats_add(struct stats *st, const struct stats_contact *sc, int64_t now);
  * where FIGURES are "contacts", "outcome":{resolved,referred,abandoned},
  * "referral_rate", "reasons":{…}, "destinations":[{"id","count"}…top 10],
  * "suggested":{"contacts","followed","share"}, "category":{…},
- * "on_behalf":{…}, "on_behalf_share", "channel":{…}. A rate or share with
- * nothing to divide by is null. */
+ * "on_behalf":{…}, "on_behalf_share", "channel":{…}, "barrier":{code:n…},
+ * "barrier_by":{dim:{value:{"contacts":n,"barrier":{code:n}}}} (barrier_tab.h;
+ * these two with counts below conf suppress_below shown as "< N"). A rate or
+ * share with nothing to divide by is null. */
 json_t *stats_snapshot(struct stats *st, const struct stats_filter *f, int64_t now);
 
 #endif

@@ -23,6 +23,11 @@ struct contact {
 	int64_t started_ms;
 	int64_t finished_ms;
 	const char *key;     /* client idempotency key, unique */
+	/* What the key stands for (docs/protocol.md, "finish"): hex SHA-256 of
+	 * the finishing session, its owner and the finish's fields, or NULL
+	 * (contacts from other desks). A key stored with another digest is a
+	 * conflict: nothing is written and the first contact's id is not told. */
+	const char *key_digest;
 	const char *channel; /* phone, chat, widget, desk */
 	const char *country; /* no, dk */
 	const char *lang;
@@ -40,6 +45,7 @@ struct contact {
 	const char *period;          /* registration period id, or NULL */
 	const char *note;            /* already scrubbed free text, or NULL */
 	const char *desk;      /* NULL: this desk's own; else the desk that sent it (collector) */
+	const char *barriers;  /* survey barrier codes as a JSON array (base/survey.h), or NULL */
 	struct store_job *job; /* more writes with the contact (outbox, handoffs), or NULL */
 };
 
@@ -63,6 +69,7 @@ enum store_status {
 	STORE_OK = 0,
 	STORE_FULL,   /* the disk or the database is full: nothing was written */
 	STORE_FAILED, /* any other SQLite error: nothing was written */
+	STORE_KEY_CONFLICT, /* the key is stored for another contact: nothing written */
 };
 
 struct store_result {

@@ -130,6 +130,39 @@ static const char *const store_migrations[] = {
 	" FROM contacts;"
 	"DROP TABLE contacts;"
 	"ALTER TABLE contacts_new RENAME TO contacts;",
+	/* 4: what a finish key stands for (docs/protocol.md, "finish"): the
+	 * SHA-256 of the session, its owner and the finish's fields, so that
+	 * the same key from another session or with another payload is a
+	 * conflict, not a "logged" for a contact never stored. NULL for rows
+	 * stored before and for contacts from other desks. */
+	"ALTER TABLE contacts ADD COLUMN key_digest TEXT"
+	" CHECK (key_digest IS NULL OR length(key_digest) = 64);",
+	/* 5: the survey's second half (issue 21). contacts.barriers holds
+	 * why the person could not help themselves: a JSON array of the codes
+	 * in base/survey.c, or NULL when none was recorded (every older row).
+	 * Adding a column is instant at any size and leaves old rows as they
+	 * were. stories are the agents' accounts for the qualitative part:
+	 * scrubbed like notes but kept apart from the contact's operational
+	 * note, exported on their own by period (finished_ms, as reports
+	 * select), with the survey fields a reader needs copied in beside
+	 * them, so that the story export never joins back to a note. */
+	"ALTER TABLE contacts ADD COLUMN barriers TEXT"
+	" CHECK (barriers IS NULL OR (json_valid(barriers) AND json_type(barriers) = 'array'));"
+	"CREATE TABLE stories ("
+	" id INTEGER PRIMARY KEY,"
+	" contact_id INTEGER NOT NULL UNIQUE,"
+	" finished_ms INTEGER NOT NULL,"
+	" country TEXT NOT NULL,"
+	" channel TEXT NOT NULL,"
+	" lang TEXT NOT NULL,"
+	" category TEXT,"
+	" outcome TEXT NOT NULL,"
+	" on_behalf TEXT,"
+	" barriers TEXT CHECK (barriers IS NULL OR json_valid(barriers)),"
+	" desk TEXT,"
+	" text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 4000)"
+	");"
+	"CREATE INDEX stories_finished ON stories (finished_ms);",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
@@ -208,6 +241,15 @@ static int store_configure(sqlite3 *db, const char *path, char *err, size_t errl
 	 * cut. NORMAL would lose the last batches we already acknowledged. */
 	if (store_exec(db, "PRAGMA synchronous = FULL", why, sizeof(why)) != SQLITE_OK) {
 		util_fail(err, errlen, "%s: cannot set synchronous=FULL: %s", path, why);
+		return -1;
+	}
+	/* Notes erased by retention must leave the file, not only the table:
+	 * without this SQLite just unlinks a freed cell and its bytes stay in
+	 * the page (and so in the file) until the space happens to be reused.
+	 * ON also zeroes freed overflow pages (long notes); the cost is writing
+	 * those zeros, which only erasing and updating rows do. */
+	if (store_exec(db, "PRAGMA secure_delete = ON", why, sizeof(why)) != SQLITE_OK) {
+		util_fail(err, errlen, "%s: cannot set secure_delete: %s", path, why);
 		return -1;
 	}
 	return 0;

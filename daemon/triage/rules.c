@@ -128,6 +128,7 @@ struct rulebook *rules_load(const char *dir, rules_report_fn report, void *ctx)
 			rb->nfacts++;
 		}
 	rb->words = rules_load_words(&ld);
+	rb->barriers = rules_load_barriers(&ld);
 	for (c = 0; c < RULES_NCOUNTRIES; c++)
 		rb->destinations[c] = rules_load_destinations(&ld, c);
 	for (c = 0; c < RULES_NCOUNTRIES; c++)
@@ -158,6 +159,7 @@ void rules_unref(struct rulebook *rb)
 	}
 	json_decref(rb->vocabulary);
 	words_free(rb->words);
+	json_decref(rb->barriers);
 	free(rb);
 }
 

@@ -19,7 +19,8 @@ struct rules_tree;
  * points to unknown node "bank.lost"`. */
 typedef void (*rules_report_fn)(void *ctx, const char *problem);
 
-/* Load vocabulary.json, destinations/{no,dk}.json and {no,dk}.json from dir.
+/* Load vocabulary.json, words.json, barriers.json, destinations/{no,dk}.json
+ * and {no,dk}.json from dir.
  * Returns NULL when anything is wrong, after reporting every problem found
  * (not just the first). The result starts with one reference. */
 struct rulebook *rules_load(const char *dir, rules_report_fn report, void *ctx);
@@ -50,6 +51,10 @@ json_t *rules_destination_json(const struct rulebook *rb, const char *id);
 const json_t *rules_destination(const struct rulebook *rb, const char *id);
 /* Its name in lang (or the first language written), borrowed. */
 const char *rules_destination_name(const struct rulebook *rb, const char *id, const char *lang);
+/* The survey's barrier codes with their texts (barriers.json), borrowed:
+ * [{"code","label":{lang→text},"citizen":{lang→text}}] in the stored
+ * codes' order. The welcome sends it, so every client words them alike. */
+const json_t *rules_barriers(const struct rulebook *rb);
 /* 1 if the vocabulary defines fact, and value (if not NULL) for it. */
 int rules_fact_valid(const struct rulebook *rb, const char *fact, const char *value);
 

@@ -120,6 +120,7 @@ struct rulebook {
 	json_t *destinations[RULES_NCOUNTRIES];
 	struct rules_tree *trees[RULES_NCOUNTRIES];
 	struct words *words; /* the caller's words → facts (words.json) */
+	json_t *barriers;    /* [{"code","label","citizen"}] (barriers.json) */
 };
 
 /* State of one rules_load call, shared by the loading modules. */
@@ -164,6 +165,8 @@ void rules_check_texts(struct rules_loader *ld, const json_t *langs, const char 
 		       const char *key, const json_t *texts);
 
 /* One country's questions and results (rules_tree.c). */
+/* barriers.json (rules_barriers.c): the texts of the stored barrier codes. */
+json_t *rules_load_barriers(struct rules_loader *ld);
 struct rules_tree *rules_load_tree(struct rules_loader *ld, enum rules_country c);
 void rules_tree_free(struct rules_tree *t);
 

@@ -126,6 +126,9 @@ static int handle_hello(struct handler_ctx *h)
 	json_object_set_new(reply, "countries", handle_countries(h->d));
 	json_object_set_new(reply, "langs", json_pack("[ssss]", "nb", "nn", "da", "en"));
 	json_object_set_new(reply, "handoff_destinations", handle_handoff_destinations(h->d));
+	/* The survey's barrier codes and their texts (rules/barriers.json). */
+	if (rules_barriers(h->d->rules))
+		json_object_set(reply, "barriers", (json_t *)rules_barriers(h->d->rules));
 	client_send(h->c, reply);
 	json_decref(reply);
 	return 0;
@@ -195,9 +198,73 @@ static const struct rules_tree *handle_tree(struct handler_ctx *h, const char *c
 	return t;
 }
 
+void handle_bound_key(const struct handler_ctx *h, char *out, size_t outlen)
+{
+	if (h->c->role == ROLE_CITIZEN)
+		snprintf(out, outlen, "address:%s", h->c->ip);
+	else
+		snprintf(out, outlen, "token:%s", h->c->token_name);
+}
+
+/* Refuse a session over one of the bounds on open sessions, naming the
+ * bound and its config key; counted in /metrics. Returns NULL. */
+static struct session *handle_session_refused(struct handler_ctx *h, enum session_bound bound)
+{
+	const struct conf_bounds *b = &h->d->conf.bounds;
+	unsigned long long *refused = h->d->metrics.bounds_refused;
+
+	if (bound == SESSION_BOUND_CONNECTION) {
+		refused[METRICS_BOUND_SESSIONS_PER_CONNECTION]++;
+		fail(h, PROTO_RATE_LIMITED,
+		     "too many open sessions: %u on this connection "
+		     "(bounds.sessions_per_connection); finish one first",
+		     b->sessions_per_connection);
+	} else if (bound == SESSION_BOUND_OWNER && h->c->role == ROLE_CITIZEN) {
+		refused[METRICS_BOUND_SESSIONS_PER_ADDRESS]++;
+		fail(h, PROTO_RATE_LIMITED,
+		     "too many open sessions: %u from your address "
+		     "(bounds.sessions_per_address); finish one first",
+		     b->sessions_per_address);
+	} else if (bound == SESSION_BOUND_OWNER) {
+		refused[METRICS_BOUND_SESSIONS_PER_TOKEN]++;
+		fail(h, PROTO_RATE_LIMITED,
+		     "too many open sessions: %u for your token (bounds.sessions_per_token); "
+		     "finish one first",
+		     b->sessions_per_token);
+	} else {
+		refused[METRICS_BOUND_SESSIONS_TOTAL]++;
+		fail(h, PROTO_RATE_LIMITED,
+		     "too many open sessions: the daemon holds %u (bounds.sessions_total); "
+		     "try again later",
+		     b->sessions_total);
+	}
+	return NULL;
+}
+
+/* A new session within the bounds on open sessions (per connection, per
+ * token or citizen address, in total), counted against them; NULL after
+ * replying. */
+static struct session *handle_new_session(struct handler_ctx *h, const char *id)
+{
+	char key[QUOTA_KEY_MAX];
+	enum session_bound bound;
+	struct session *s;
+
+	handle_bound_key(h, key, sizeof(key));
+	bound = session_may_open(&h->d->sessions, key, &h->c->sessions, &h->d->conf.bounds);
+	if (bound != SESSION_BOUND_OK)
+		return handle_session_refused(h, bound);
+	if (!(s = session_create(&h->d->sessions, id))) {
+		fail(h, PROTO_INTERNAL, "could not create a session");
+		return NULL;
+	}
+	session_admit(&h->d->sessions, s, key, &h->c->sessions);
+	return s;
+}
+
 /* Validate a start (or a restore, from obj) and create its session, with a
  * fresh id or the given one. NULL after replying with the error. */
-static struct session *handle_begin(struct handler_ctx *h, json_t *obj, const char *id)
+struct session *handle_begin(struct handler_ctx *h, json_t *obj, const char *id)
 {
 	static const char *const staff_channels[] = { "phone", "chat", "desk", NULL };
 	/* A restored session may be a widget session an agent took over. */
@@ -231,10 +298,9 @@ static struct session *handle_begin(struct handler_ctx *h, json_t *obj, const ch
 		fail_err(h, PROTO_BAD_REQUEST);
 		return NULL;
 	}
-	s = session_create(&h->d->sessions, id);
+	s = handle_new_session(h, id);
 	if (!s) {
 		triage_free(tr);
-		fail(h, PROTO_INTERNAL, "could not create a session");
 		return NULL;
 	}
 	s->tr = tr;
@@ -375,72 +441,6 @@ static int handle_jump(struct handler_ctx *h)
 		return fail_err(h, PROTO_BAD_REQUEST);
 	if (triage_jump(s->tr, node, h->err, sizeof(h->err)))
 		return fail_err(h, PROTO_NOT_FOUND);
-	handle_send_step(h, s);
-	return 0;
-}
-
-/* Rebuild a session the daemon lost (it was restarted) from the client's
- * record of it: the start, then every answer and jump in order, so that the
- * walk, its path and its back history are as they were. */
-static int handle_restore(struct handler_ctx *h, const char *id, json_t *restore)
-{
-	static const char *const keys[] = { "country", "channel", "lang", "facts",
-					    "steps",   "started", NULL };
-	json_t *steps = json_object_get(restore, "steps"), *step, *started;
-	struct session *s;
-	size_t i;
-
-	if (!json_is_object(restore))
-		return fail(h, PROTO_BAD_REQUEST, "\"restore\" must be an object");
-	if (proto_check_keys(restore, keys, h->err, sizeof(h->err)))
-		return fail(h, PROTO_BAD_REQUEST, "\"restore\": %s", h->err);
-	if (steps && !json_is_array(steps))
-		return fail(h, PROTO_BAD_REQUEST, "\"restore.steps\" must be an array");
-	if (strlen(id) != SESSION_ID_LEN || strspn(id, "0123456789abcdef") != SESSION_ID_LEN)
-		return fail(h, PROTO_BAD_REQUEST, "\"session\" is not a session id");
-	if (!(s = handle_begin(h, restore, id)))
-		return -1;
-	json_array_foreach(steps, i, step) {
-		const char *answer = json_string_value(json_object_get(step, "answer"));
-		const char *jump = json_string_value(json_object_get(step, "jump"));
-		int rc = answer ? triage_answer(s->tr, answer, h->err, sizeof(h->err))
-			 : jump ? triage_jump(s->tr, jump, h->err, sizeof(h->err))
-				: (snprintf(h->err, sizeof(h->err), "need \"answer\" or \"jump\""),
-				   -1);
-		if (rc) {
-			session_destroy(&h->d->sessions, s);
-			return fail(h, PROTO_CONFLICT, "cannot restore the session: steps[%zu]: %s",
-				    i, h->err);
-		}
-	}
-	started = json_object_get(restore, "started");
-	if (json_is_integer(started) && json_integer_value(started) < s->started_ms &&
-	    json_integer_value(started) > s->started_ms - 24 * 3600 * 1000LL)
-		s->started_ms = json_integer_value(started);
-	log_info("session restored from the client's record after a reconnect");
-	handle_send_step(h, s);
-	return 0;
-}
-
-/* A session in progress, again: after a reconnect the client asks for the
- * current step; if the daemon lost the session, "restore" rebuilds it. */
-static int handle_resume(struct handler_ctx *h)
-{
-	static const char *const keys[] = { "type", "id", "session", "restore", NULL };
-	json_t *restore = json_object_get(h->msg, "restore");
-	struct session *s;
-	const char *id;
-
-	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)) ||
-	    proto_get_string(h->msg, "session", 1, 64, &id, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
-	if (restore && !session_find(&h->d->sessions, id))
-		return handle_restore(h, id, restore);
-	if (!(s = handle_session(h, 1)))
-		return -1;
-	if (!s->tr) /* finished: the walk is gone, the contact is what counts */
-		return fail(h, PROTO_CONFLICT, "session \"%s\" is finished (contact %lld)", s->id,
-			    (long long)s->contact_id);
 	handle_send_step(h, s);
 	return 0;
 }

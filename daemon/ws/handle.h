@@ -11,6 +11,11 @@ struct daemon;
 void handle_message(struct client *c, const char *text, size_t len);
 /* Push the agents' queue of waiting handovers to every agent watching it. */
 void handover_queue_changed(struct daemon *d);
+/* Housekeeping: drop waiting handovers past their time or without their
+ * session, pushing each removal to the agents. */
+void handover_queue_sweep(struct daemon *d);
+/* A session ended (finished or dropped): its waiting handover leaves the queue. */
+void handover_session_ended(struct daemon *d, const char *session);
 /* Deliver the store's commit results: "logged" or an error per finish. */
 void handle_store_results(struct daemon *d);
 /* The i-th message type of the dispatch table, NULL past the end (metrics). */

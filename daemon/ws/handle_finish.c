@@ -3,19 +3,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/util.h"
+
 #include "net/client.h"
 #include "app/daemon.h"
 #include "handle.h"
 #include "handle_internal.h"
+#include "finish_key.h"
 #include "base/jbuf.h"
 #include "base/log.h"
 #include "triage/rules.h"
 #include "base/scrub.h"
 #include "desk/session.h"
 #include "store/store.h"
+#include "store/stories.h"
 #include "base/survey.h"
 
 #define NOTE_MAX 4000
+
+/* "no_eid, cannot_get_eid, …" for the error that lists them. */
+static const char *handle_barrier_list(void)
+{
+	static char list[512];
+
+	if (!list[0])
+		for (int i = 0; survey_barriers[i]; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 i ? ", " : "", survey_barriers[i]);
+	return list;
+}
 
 /* The category of a walk that ended before a result, from its topic fact. */
 static const char *handle_category_from_facts(json_t *facts)
@@ -64,6 +80,30 @@ static void handle_send_logged(struct client *c, json_t *re, int64_t contact, in
 	client_send_jbuf(c, &b);
 }
 
+/* The message's key, checked, and in digest what it stands for
+ * (finish_key.h). A session already finishing or finished takes only its
+ * own key, with the same fields again. -1 after replying. */
+static int handle_finish_key(struct handler_ctx *h, const struct session *s, const char **key,
+			     char digest[FINISH_DIGEST_LEN + 1])
+{
+	if (proto_get_string(h->msg, "key", 1, FINISH_KEY_MAX, key, h->err, sizeof(h->err)) ||
+	    finish_key_valid(*key, h->err, sizeof(h->err)))
+		return fail_err(h, PROTO_BAD_REQUEST);
+	if (finish_key_digest(s, h->msg, digest))
+		return fail(h, PROTO_INTERNAL, "out of memory");
+	if (s->state == SESSION_OPEN)
+		return 0;
+	if (strcmp(s->finish_key, *key))
+		return fail(h, PROTO_CONFLICT, "session \"%s\" was finished with another key",
+			    s->id);
+	if (strcmp(s->finish_digest, digest))
+		return fail(h, PROTO_CONFLICT,
+			    "key \"%s\" was used for this session with other fields; repeat them "
+			    "to get the same answer",
+			    *key);
+	return 0;
+}
+
 /* Hand the contact to the store; "logged" goes out when it is committed. */
 static int handle_submit(struct handler_ctx *h, struct session *s, struct contact *ct,
 			 const struct handoff_sent *sent)
@@ -100,6 +140,41 @@ static int handle_submit(struct handler_ctx *h, struct session *s, struct contac
 	if (s->state == SESSION_OPEN) {
 		s->state = SESSION_FINISHING;
 		s->finish_key = strdup(ct->key);
+		util_copy(s->finish_digest, sizeof(s->finish_digest), ct->key_digest);
+	}
+	return 0;
+}
+
+/* "barriers": each a code of the survey's list (base/survey.h), at most
+ * once, so the array is bounded by the list; never required. "story": a
+ * note for the survey's qualitative part, as long as a note may be. */
+static int handle_finish_survey(struct handler_ctx *h, uint32_t *bits, const char **story)
+{
+	json_t *list = json_object_get(h->msg, "barriers"), *v;
+	size_t i;
+	int k;
+
+	*bits = 0;
+	if (proto_get_string(h->msg, "story", 0, PROTO_MAX_STRING, story, h->err, sizeof(h->err)))
+		return fail_err(h, PROTO_BAD_REQUEST);
+	if (*story && strlen(*story) > SURVEY_STORY_MAX)
+		return fail(h, PROTO_TOO_LARGE, "\"story\" is %zu bytes; at most %d are kept",
+			    strlen(*story), SURVEY_STORY_MAX);
+	if (!list)
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) > (size_t)survey_barrier_count())
+		return fail(h, PROTO_BAD_REQUEST,
+			    "\"barriers\" must be an array of at most %d barrier codes",
+			    survey_barrier_count());
+	json_array_foreach(list, i, v) {
+		if ((k = survey_barrier_index(json_string_value(v))) < 0)
+			return fail(h, PROTO_BAD_REQUEST,
+				    "\"barriers\"[%zu] is not a barrier code; allowed: %s", i,
+				    handle_barrier_list());
+		if (*bits & ((uint32_t)1 << k))
+			return fail(h, PROTO_BAD_REQUEST, "\"barriers\": \"%s\" is listed twice",
+				    survey_barriers[k]);
+		*bits |= (uint32_t)1 << k;
 	}
 	return 0;
 }
@@ -121,6 +196,8 @@ int handle_finish(struct handler_ctx *h)
 					    "consent",
 					    "referral_check",
 					    "correct_destination",
+					    "barriers",
+					    "story",
 					    NULL };
 	const char *key, *outcome, *dest, *reason, *category, *on_behalf, *note, *relation, *age;
 	struct contact ct = { 0 };
@@ -129,20 +206,18 @@ int handle_finish(struct handler_ctx *h)
 	const struct conf_period *period;
 	struct session *s;
 	struct jbuf path = { 0 }, facts = { 0 };
-	char *clean_note = NULL;
+	char barriers_text[SURVEY_BARRIERS_TEXT_MAX], *clean_story = NULL;
+	const char *story;
+	uint32_t barriers;
+	char *clean_note = NULL, digest[FINISH_DIGEST_LEN + 1];
 	int rc;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
 		return fail_err(h, PROTO_BAD_REQUEST);
 	if (!(s = handle_session(h, 1)))
 		return -1;
-	if (proto_get_string(h->msg, "key", 1, 128, &key, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
-	if (!*key)
-		return fail(h, PROTO_BAD_REQUEST, "\"key\" must not be empty");
-	if (s->state != SESSION_OPEN && strcmp(s->finish_key, key))
-		return fail(h, PROTO_CONFLICT, "session \"%s\" was finished with another key",
-			    s->id);
+	if (handle_finish_key(h, s, &key, digest))
+		return -1;
 	if (s->state == SESSION_FINISHED) {
 		handle_send_logged(h->c, h->re, s->contact_id, 1, s->handoff_code);
 		return 0;
@@ -164,6 +239,8 @@ int handle_finish(struct handler_ctx *h)
 	if (note && strlen(note) > NOTE_MAX)
 		return fail(h, PROTO_TOO_LARGE, "\"note\" is %zu bytes; at most %d are kept",
 			    strlen(note), NOTE_MAX);
+	if (handle_finish_survey(h, &barriers, &story))
+		return -1;
 	if (!strcmp(outcome, "referred") && (!dest || !reason))
 		return fail(h, PROTO_BAD_REQUEST,
 			    "outcome \"referred\" needs \"destination\" and \"referral_reason\"");
@@ -179,6 +256,7 @@ int handle_finish(struct handler_ctx *h)
 	ct.started_ms = s->started_ms;
 	ct.finished_ms = now_ms();
 	ct.key = key;
+	ct.key_digest = digest;
 	ct.channel = s->channel;
 	ct.country = s->country;
 	ct.lang = s->lang;
@@ -207,15 +285,51 @@ int handle_finish(struct handler_ctx *h)
 	ct.period = period ? period->id : NULL;
 	/* Identifiers are removed before the note reaches the store or a log. */
 	ct.note = clean_note = note && *note ? scrub_text(note) : NULL;
+	/* The survey's second half: barriers as codes, a story kept apart. */
+	survey_barriers_write(barriers, barriers_text, sizeof(barriers_text));
+	ct.barriers = barriers ? barriers_text : NULL;
+	clean_story = story && *story ? scrub_text(story) : NULL;
 	/* A handoff, a referral check, the collector: written with the contact. */
-	if (path.oom || facts.oom || handoff_finish_job(h->d, s, &ct, &hf, &sent, &ct.job))
+	if (path.oom || facts.oom || handoff_finish_job(h->d, s, &ct, &hf, &sent, &ct.job) ||
+	    (clean_story && stories_job_wrap(&ct, clean_story, &ct.job)))
 		rc = fail(h, PROTO_INTERNAL, "out of memory");
 	else
 		rc = handle_submit(h, s, &ct, &sent);
 	jbuf_free(&path);
 	jbuf_free(&facts);
 	free(clean_note);
+	free(clean_story);
 	return rc;
+}
+
+/* The store did not log p: the session may be finished again, and the
+ * client hears why. A key that stands for another contact is a conflict
+ * that names none (finish_key.h); anything else is "try again". */
+static void handle_finish_refused(struct daemon *d, struct pending_finish *p, struct session *s,
+				  const struct store_result *r)
+{
+	if (s && s->state == SESSION_FINISHING) {
+		s->state = SESSION_OPEN;
+		free(s->finish_key);
+		s->finish_key = NULL;
+		s->finish_digest[0] = '\0';
+	}
+	if (r->status == STORE_KEY_CONFLICT) {
+		d->metrics.finish_key_conflicts++;
+		if (p->c)
+			client_send_error(p->c, p->re, PROTO_CONFLICT,
+					  "key \"%s\" was already used for another contact; nothing "
+					  "was logged: finish with a new key",
+					  p->key);
+		return;
+	}
+	d->metrics.contacts_not_stored++;
+	/* Not logged per finish: a full disk or a lost file refuses thousands.
+	 * The store logs each change of its state once (docs/store.md,
+	 * Failures); the count is vegvisar_contacts_not_stored_total. */
+	if (p->c)
+		client_send_error(p->c, p->re, PROTO_UNAVAILABLE,
+				  "not stored (%s); nothing was logged, try again", r->error);
 }
 
 void handle_store_results(struct daemon *d)
@@ -249,12 +363,12 @@ void handle_store_results(struct daemon *d)
 				metrics_contact(&d->metrics, p->stats.outcome, p->stats.category);
 				stats_feed_logged(d, &p->stats);
 				peers_finish_committed(d, &p->handoff);
-			} else {
-				d->metrics.contacts_not_stored++;
 			}
 			if (r->status == STORE_OK) {
 				if (s && s->state != SESSION_FINISHED) {
-					s->state = SESSION_FINISHED;
+					session_finished(&d->sessions, s,
+							 d->conf.bounds.sessions_finished_kept);
+					handover_session_ended(d, s->id);
 					s->contact_id = r->contact_id;
 					if (!r->duplicate)
 						memcpy(s->handoff_code, p->handoff.code,
@@ -270,17 +384,7 @@ void handle_store_results(struct daemon *d)
 					handle_send_logged(p->c, p->re, r->contact_id, r->duplicate,
 							   r->duplicate ? NULL : p->handoff.code);
 			} else {
-				log_err("contact not stored: %s", r->error);
-				if (s && s->state == SESSION_FINISHING) {
-					s->state = SESSION_OPEN;
-					free(s->finish_key);
-					s->finish_key = NULL;
-				}
-				if (p->c)
-					client_send_error(
-						p->c, p->re, PROTO_UNAVAILABLE,
-						"not stored (%s); nothing was logged, try again",
-						r->error);
+				handle_finish_refused(d, p, s, r);
 			}
 			if (p->c)
 				p->c->pending_finishes--;

@@ -1,6 +1,7 @@
 /* handle_handover.c - "talk to a person": the citizen's handover, the
  * agents' queue, looking a code up, and taking a handover over. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "handle.h"
@@ -42,21 +43,46 @@ static json_t *handover_item(struct daemon *d, const struct handover *ho)
 	return item;
 }
 
+/* The first page of the queue, longest waiting first: at most queue_page
+ * items, with "total" saying how many wait in all. A page, not the whole
+ * queue: its size no longer grows with what citizens put in. */
 static json_t *handover_queue_msg(struct daemon *d, json_t *re)
 {
-	json_t *msg = proto_reply("queue", re), *items = json_array();
+	json_t *msg = proto_reply("queue", re), *items = json_array(), *all = json_array();
+	size_t page = d->conf.bounds.queue_page, total;
 
 	for (struct handover *ho = d->handovers.head; ho; ho = ho->next) {
 		json_t *item;
 		if (ho->state == HANDOVER_WAITING && (item = handover_item(d, ho)))
-			json_array_append_new(items, item);
+			json_array_insert_new(all, 0, item); /* the list is newest first */
 	}
-	peers_queue_items(d, items); /* handoffs from other desks */
+	peers_queue_items(d, all); /* handoffs from other desks */
+	total = json_array_size(all);
+	for (size_t i = 0; i < total && i < page; i++)
+		json_array_append(items, json_array_get(all, i));
+	json_decref(all);
 	json_object_set_new(msg, "items", items);
+	json_object_set_new(msg, "total", json_integer((json_int_t)total));
 	return msg;
 }
 
-/* Every agent watching the queue gets the new queue. */
+/* Send msg to every agent watching the queue, counted for /metrics. */
+static void handover_push(struct daemon *d, json_t *msg)
+{
+	char *text = json_dumps(msg, JSON_COMPACT);
+	size_t len = text ? strlen(text) : 0;
+
+	for (struct client *c = d->subscribers[CLIENTS_QUEUE]; c && text;
+	     c = c->sub_next[CLIENTS_QUEUE]) {
+		client_send_text(c, text, len);
+		d->metrics.queue_pushes++;
+		d->metrics.queue_push_bytes += len;
+	}
+	free(text);
+}
+
+/* A resync: every agent watching gets the first page again. For changes
+ * that are not one item (handoffs from other desks, peers.c). */
 void handover_queue_changed(struct daemon *d)
 {
 	json_t *msg;
@@ -64,8 +90,95 @@ void handover_queue_changed(struct daemon *d)
 	if (!d->subscribers[CLIENTS_QUEUE])
 		return;
 	msg = handover_queue_msg(d, NULL);
-	client_broadcast(d, CLIENTS_QUEUE, msg);
+	handover_push(d, msg);
 	json_decref(msg);
+}
+
+/* One change, pushed as itself: {"type":"queue_changed","added":[item]}
+ * or {"type":"queue_changed","removed":["CODE"]}. */
+static void handover_push_change(struct daemon *d, json_t *added, const char *removed)
+{
+	json_t *msg;
+
+	if (!d->subscribers[CLIENTS_QUEUE]) {
+		json_decref(added);
+		return;
+	}
+	msg = json_pack("{s:s}", "type", "queue_changed");
+	if (added)
+		json_object_set_new(msg, "added", json_pack("[o]", added));
+	if (removed)
+		json_object_set_new(msg, "removed", json_pack("[s]", removed));
+	handover_push(d, msg);
+	json_decref(msg);
+}
+
+void handover_session_ended(struct daemon *d, const char *session)
+{
+	struct handover *ho = handover_find_session(&d->handovers, session);
+
+	if (!ho || ho->state != HANDOVER_WAITING)
+		return;
+	handover_push_change(d, NULL, ho->code);
+	handover_remove(&d->handovers, ho);
+}
+
+/* Housekeeping: waiting handovers past their time or whose session went
+ * (expired, finished) leave the queue, each pushed as a removal. */
+void handover_queue_sweep(struct daemon *d)
+{
+	const struct conf_bounds *b = &d->conf.bounds;
+	int64_t now = now_ms();
+
+	for (struct handover *ho = d->handovers.head, *next; ho; ho = next) {
+		next = ho->next;
+		if (ho->state == HANDOVER_WAITING &&
+		    (ho->expires_ms < now || !handover_session(d, ho))) {
+			handover_push_change(d, NULL, ho->code);
+			handover_remove(&d->handovers, ho);
+		}
+	}
+	handover_expire(&d->handovers, now); /* the taken ones, kept a while */
+	quota_sweep(&d->handovers.rate, now, b->handovers_per_minute, b->handovers_per_address);
+}
+
+/* A new handover within the bounds: waiting ones per address and in all,
+ * and the rate per address. NULL after replying. */
+static struct handover *handover_admit(struct handler_ctx *h, struct session *s)
+{
+	const struct conf_bounds *b = &h->d->conf.bounds;
+	struct handover_list *l = &h->d->handovers;
+	unsigned long long *refused = h->d->metrics.bounds_refused;
+	struct handover *ho;
+
+	if (handover_waiting_from(l, h->c->ip) >= b->handovers_per_address) {
+		refused[METRICS_BOUND_HANDOVERS_PER_ADDRESS]++;
+		fail(h, PROTO_RATE_LIMITED,
+		     "%u handovers from your address are already waiting "
+		     "(bounds.handovers_per_address)",
+		     b->handovers_per_address);
+		return NULL;
+	}
+	if (l->waiting >= b->handovers_total) {
+		refused[METRICS_BOUND_HANDOVERS_TOTAL]++;
+		fail(h, PROTO_RATE_LIMITED,
+		     "the agents' queue is full (%u waiting, bounds.handovers_total); "
+		     "call the desk instead",
+		     b->handovers_total);
+		return NULL;
+	}
+	if (!handover_may_create(l, h->c->ip, b->handovers_per_minute, b->handovers_per_address,
+				 now_ms())) {
+		refused[METRICS_BOUND_HANDOVERS_PER_MINUTE]++;
+		fail(h, PROTO_RATE_LIMITED,
+		     "too many handovers from your address (%u a minute, "
+		     "bounds.handovers_per_minute); try again in a minute",
+		     b->handovers_per_minute);
+		return NULL;
+	}
+	if (!(ho = handover_create(l, s->id, h->c, h->c->ip)))
+		fail(h, PROTO_INTERNAL, "could not create a handover");
+	return ho;
 }
 
 int handle_handover(struct handler_ctx *h)
@@ -83,10 +196,10 @@ int handle_handover(struct handler_ctx *h)
 	if (ho)
 		ho->citizen = h->c; /* after a reconnect, "taken" goes to the new connection */
 	if (!ho) {
-		if (!(ho = handover_create(&h->d->handovers, s->id, h->c)))
-			return fail(h, PROTO_INTERNAL, "could not create a handover");
+		if (!(ho = handover_admit(h, s)))
+			return -1;
 		log_info("handover %s created (%s, %s)", ho->code, s->country, s->lang);
-		handover_queue_changed(h->d);
+		handover_push_change(h->d, handover_item(h->d, ho), NULL);
 	}
 	reply = proto_reply("handover", h->re);
 	json_object_set_new(reply, "code", json_string(ho->code));
@@ -163,6 +276,7 @@ int handle_take(struct handler_ctx *h)
 	struct handoff_in *hi;
 	struct handover *ho;
 	struct session *s;
+	char key[QUOTA_KEY_MAX];
 	json_t *note;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
@@ -185,16 +299,17 @@ int handle_take(struct handler_ctx *h)
 	triage_set_citizen(s->tr, 0);
 	snprintf(s->owner, sizeof(s->owner), "%s", h->c->token_name);
 	s->touched_ms = now_ms();
-	ho->state = HANDOVER_TAKEN;
-	snprintf(ho->taken_by, sizeof(ho->taken_by), "%s", h->c->token_name);
-	h->d->handovers.waiting--;
+	/* It counts against the agent now; taking is never refused for that. */
+	handle_bound_key(h, key, sizeof(key));
+	session_admit(&h->d->sessions, s, key, &h->c->sessions);
+	handover_set_taken(&h->d->handovers, ho, h->c->token_name);
 	log_info("handover %s taken by %s", ho->code, ho->taken_by);
 	if (ho->citizen) {
 		note = json_pack("{s:s,s:s}", "type", "taken", "code", ho->code);
 		client_send(ho->citizen, note);
 		json_decref(note);
 	}
-	handover_queue_changed(h->d);
+	handover_push_change(h->d, NULL, ho->code);
 	handle_send_step(h, s);
 	return 0;
 }

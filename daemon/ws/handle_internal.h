@@ -37,6 +37,15 @@ void handle_send_step_understood(struct handler_ctx *h, struct session *s,
  * use it (and it is open, unless allow_finished); NULL after replying. */
 struct session *handle_session(struct handler_ctx *h, int allow_finished);
 
+/* Whose bound a session of this client counts against: "token:NAME" for
+ * staff, "address:IP" for citizens (conf.h, struct conf_bounds). */
+void handle_bound_key(const struct handler_ctx *h, char *out, size_t outlen);
+
+/* Validate a start (or a restore, from obj) and create its session within
+ * the bounds, with a fresh id or the given one; NULL after replying. */
+struct session *handle_begin(struct handler_ctx *h, json_t *obj, const char *id);
+
+int handle_resume(struct handler_ctx *h);
 int handle_finish(struct handler_ctx *h);
 int handle_handover(struct handler_ctx *h);
 int handle_queue(struct handler_ctx *h);

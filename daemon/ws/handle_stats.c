@@ -40,7 +40,9 @@ static const char *const streams[] = { "stats", NULL };
 static const char *const countries[] = { "no", "dk", NULL };
 static const char *const channels[] = { "phone", "chat", "widget", "desk", NULL };
 
-/* Destination ids with their names from the current rules, for people. */
+/* Destination ids with their names from the current rules, for people:
+ * "name" in the rules' first language and "names" in every language the
+ * rules give, so that a dashboard shows each reader their own. */
 static void stats_name_destinations(struct daemon *d, json_t *snap)
 {
 	static const char *const windows[] = { "today", "hour", "period" };
@@ -54,8 +56,13 @@ static void stats_name_destinations(struct daemon *d, json_t *snap)
 			const char *id = json_string_value(json_object_get(item, "id"));
 			const char *name = rules_destination_name(d->rules, id, NULL);
 
+			const json_t *text = json_object_get(
+				json_object_get(rules_destination(d->rules, id), "name"), "text");
+
 			if (name)
 				json_object_set_new(item, "name", json_string(name));
+			if (json_is_object(text))
+				json_object_set_new(item, "names", json_deep_copy(text));
 		}
 	}
 }

@@ -60,7 +60,8 @@ bench_setup()
 	cat >"$tmp/vegvisar.conf" <<EOF
 {"tokens": [{"name": "bench-agent", "role": "agent", "sha256": "$sha_agent"},
             {"name": "bench-lead", "role": "supervisor", "sha256": "$sha_lead"}],
- "limits": {"connections_per_ip": 1000000, "messages_per_second": 1000000, "burst": 1000000}}
+ "limits": {"connections_per_ip": 1000000, "messages_per_second": 1000000, "burst": 1000000},
+ "bounds": {"sessions_per_token": 10000000, "sessions_per_address": 10000000, "sessions_total": 10000000}}
 EOF
 }
 

@@ -33,8 +33,11 @@ before(async () => {
   symlinkSync('index.html', join(www, 'alias.html'));
   d = await startDaemon({
     args: ['--www', www],
-    // The injection test sends hundreds of messages as a citizen too.
-    config: { limits: { messages_per_second: 10000, burst: 10000 } },
+    // The injection test sends hundreds of messages as a citizen too, and
+    // starts a fresh session for each message it sends (bounds.test.mjs
+    // tests the bounds on open sessions).
+    config: { limits: { messages_per_second: 10000, burst: 10000 },
+      bounds: { sessions_per_connection: 100000, sessions_per_token: 100000, sessions_per_address: 100000 } },
   });
 });
 after(async () => {
@@ -116,7 +119,7 @@ function textFrames(ws, chunks) {
   chunks.forEach((c, i) => ws.send(c, { binary: false, fin: i === chunks.length - 1 }));
 }
 
-test('oversized messages in many fragments close with 1009; so does a frame claiming 2^62 bytes', async () => {
+test('oversized messages in many fragments close with 1009; a frame claiming 2^62 bytes is cut off at once', async () => {
   const floods = [];
   for (let i = 0; i < 20; i++) {
     const c = await Client.open(d);
@@ -127,13 +130,20 @@ test('oversized messages in many fragments close with 1009; so does a frame clai
   // 1009, or 1006 when the daemon's close raced the fragments still coming.
   for (const closed of await Promise.all(floods)) assert.ok([1009, 1006].includes(closed.code), `closed with ${closed.code}`);
 
-  const up = upgradeRequest('/ws', 'Sec-WebSocket-Protocol: vegvisar.v1\r\n');
-  const r = await raw(Buffer.concat([Buffer.from(up), frame(1, 'x'.repeat(64 * 1024 + 1), { len: 2 ** 62 })]));
-  assert.match(r.text, /^HTTP\/1\.1 101/);
-  // Closed once 64 KiB have come, without waiting for the rest; lws sends
-  // no close frame in the middle of a frame, so there may be no 1009.
-  assert.ok(r.closed, 'the daemon closes the connection');
-  assert.ok([0, 1009].includes(closeCode(r.text)), `close code ${closeCode(r.text)}`);
+  // Closed once 64 KiB have come, without waiting for the rest, and at once:
+  // a close frame would make lws wait 5 s for an answer that a client in the
+  // middle of a 2^62-byte frame cannot send (issue 19, item 7: this used to
+  // fail now and then under load, when the close frame went out). Repeated,
+  // because which way lws went depended on how the bytes were read.
+  for (let i = 0; i < 20; i++) {
+    const up = upgradeRequest('/ws', 'Sec-WebSocket-Protocol: vegvisar.v1\r\n');
+    const t0 = Date.now();
+    const r = await raw(Buffer.concat([Buffer.from(up), frame(1, 'x'.repeat(64 * 1024 + 1), { len: 2 ** 62 })]), { ms: 4000 });
+    assert.match(r.text, /^HTTP\/1\.1 101/);
+    assert.ok(r.closed, `try ${i}: the daemon closes the connection`);
+    assert.ok(Date.now() - t0 < 2500, `try ${i}: closed after ${Date.now() - t0} ms`);
+    assert.equal(closeCode(r.text), 0, `try ${i}: close code ${closeCode(r.text)}`);
+  }
   await stillServes();
 });
 
@@ -214,21 +224,36 @@ test('h2c, HTTP/2 prior knowledge and unknown upgrades are refused; websockets o
   await stillServes();
 });
 
-test('a client that sends but never reads is closed when its replies back up, not buffered forever', async () => {
+// Issue 19, item 6: the daemon reads a client's messages only as fast as
+// its replies leave, so a client that stops reading is not fed: its
+// messages wait (in its own buffers and the kernel's), the daemon holds a
+// few replies, and everything is answered once it reads again. (One that
+// never reads again is hung up on by the ping: see "an idle websocket".)
+test('a client that sends but never reads is read no further: the daemon holds a bounded queue, and answers all once it reads', async () => {
   const a = await agent(d);
-  a.ws._socket.pause(); // stop reading: replies pile up in the kernel, then in the daemon
-  const req = JSON.stringify({ type: 'search', q: 'bankid minid passord', country: 'no', lang: 'nb' });
-  let sent = 0;
-  while (a.ws.readyState === WebSocket.OPEN && sent < 200000) {
+  const N = 20000;
+  let answered = 0;
+  a.ws.on('message', () => { answered++; });
+  a.ws._socket.pause(); // stop reading: replies pile up in the kernel, then the daemon stops reading
+  const req = JSON.stringify({ type: 'back', session: '0'.repeat(32) }); // cheap: not_found
+  for (let sent = 0; sent < N; sent++) {
     a.ws.send(req);
-    if (++sent % 500 === 0) await sleep(5); // let the daemon read and answer
+    if (sent % 500 === 0) await sleep(5); // let the daemon read and answer
   }
-  a.ws._socket.resume();
-  const closed = await a.closed;
-  assert.ok(sent < 200000, 'the daemon closed the connection');
-  assert.ok([1008, 1006].includes(closed.code), `closed with ${closed.code}`);
-  assert.ok(d.log.some((l) => /send queue full/.test(l)), 'the daemon says why');
+  await sleep(1000);
+  const m = await (await fetch(`${d.url}/metrics`)).text();
+  const value = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(m)[1]);
+  assert.ok(value('vegvisar_client_reads_paused_total') > 0, 'reading paused');
+  assert.ok(value('vegvisar_send_queue_bytes') < 1 << 20, `queued ${value('vegvisar_send_queue_bytes')} bytes`);
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${d.proc.pid}/status`, 'utf8'))[1]);
+  assert.ok(rss < 200 * 1024, `daemon RSS ${rss} kB`);
   await stillServes();
+  a.ws._socket.resume();
+  const deadline = Date.now() + 60000;
+  while (answered < N && Date.now() < deadline && a.ws.readyState === WebSocket.OPEN) await sleep(50);
+  assert.equal(answered, N, 'every message answered once the client read again');
+  assert.ok(!d.log.some((l) => /send queue full/.test(l)), 'not taken for a slow reader');
+  await a.close();
 });
 
 // These wait on the daemon's clocks, so they run side by side.
@@ -443,7 +468,10 @@ test('injection payloads in every field of every message get a proper reply; the
   assert.equal(a.ws.readyState, WebSocket.OPEN, 'no payload closed the connection');
 
   // Stored verbatim through bound parameters: no statement was altered.
-  const key = "k'); DROP TABLE contacts;--";
+  // (Keys are ids, so a key like this one is refused before it gets there.)
+  const refused = await a.request({ type: 'finish', session: await freshSession(a, 'phone'), key: "k'); DROP TABLE contacts;--", outcome: 'resolved' });
+  assert.equal(refused.code, 'bad_request', JSON.stringify(refused));
+  const key = "k-');DROP:TABLE.contacts;--".replace(/[^A-Za-z0-9._:-]/g, '-');
   const note = "O'Brien said \"%n%s\"; DROP TABLE contacts;-- {\"type\":\"x\"} 😀";
   const s = await freshSession(a, 'phone');
   const r = await a.request({ type: 'finish', session: s, key, outcome: 'resolved', note });

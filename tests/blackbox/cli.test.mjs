@@ -51,6 +51,13 @@ test('a config error names the key and nothing starts', () => {
     [{ listen: '127.0.0.1:8470', colour: 'red' }, /unknown key "colour"/],
     [{ listen: 8470 }, /"listen" must be a string/],
     [{ tokens: [{ name: 'x', role: 'root', sha256: sha256('x') }] }, /tokens\[0\]\.role/],
+    // Issue 19: one hash for an agent and a supervisor, or one name twice.
+    [{ tokens: [{ name: 'desk-1', role: 'agent', sha256: sha256('x') },
+      { name: 'lead', role: 'supervisor', sha256: sha256('x') }] },
+    /tokens\[1\] \("lead"\) has the same sha256 as tokens\[0\] \("desk-1"\)/],
+    [{ tokens: [{ name: 'desk-1', role: 'agent', sha256: sha256('x') },
+      { name: 'desk-1', role: 'agent', sha256: sha256('y') }] },
+    /tokens\[1\] has the same name "desk-1" as tokens\[0\]/],
   ];
   for (const [conf, re] of cases) {
     writeFileSync(join(dir, 'c.json'), JSON.stringify(conf));

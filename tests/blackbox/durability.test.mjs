@@ -10,13 +10,14 @@ const PER_CLIENT = 40;
 
 // One agent connection finishing contacts back to back, without waiting
 // for each "logged" before sending the next finish.
-async function finishMany(d, n, prefix, acked, stopAt) {
+async function finishMany(d, n, prefix, acked, stopAt, sessions) {
   const a = await agent(d);
   const inflight = [];
   for (let i = 0; i < n; i++) {
     const s = await a.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb', facts: { on_behalf: 'self', topic: 'digital_post' } }).catch(() => null);
     if (!s || s.type !== 'step') break;
     const key = `${prefix}-${i}`;
+    sessions.set(key, s.session);
     inflight.push(a.request({ type: 'finish', session: s.session, key, outcome: 'resolved' }).then((r) => {
       if (r.type === 'logged') {
         acked.set(key, r.contact);
@@ -30,9 +31,10 @@ async function finishMany(d, n, prefix, acked, stopAt) {
 test('kill -9 during concurrent finishes loses no acknowledged contact and doubles none', async () => {
   const d = await startDaemon();
   const acked = new Map();
+  const sessions = new Map(); // key → the session it finished
   const total = CLIENTS * PER_CLIENT;
   const workers = [];
-  for (let c = 0; c < CLIENTS; c++) workers.push(finishMany(d, PER_CLIENT, `c${c}`, acked, Math.floor(total / 2)));
+  for (let c = 0; c < CLIENTS; c++) workers.push(finishMany(d, PER_CLIENT, `c${c}`, acked, Math.floor(total / 2), sessions));
   await Promise.race([Promise.all(workers), d.exited]);
   const { signal } = await d.exited;
   assert.equal(signal, 'SIGKILL', 'the daemon was killed mid-run');
@@ -52,13 +54,23 @@ test('kill -9 during concurrent finishes loses no acknowledged contact and doubl
   }
   assert.equal(sqlite(db, 'pragma integrity_check')[0].integrity_check, 'ok');
 
-  // The restarted daemon keeps logging, and an old key is recognised.
+  // The restarted daemon keeps logging, and an old key is recognised: the
+  // session that used it, restored from the client's record, gets the same
+  // contact; any other session gets a conflict that does not name it.
   const a = await agent(d2);
-  const s = await a.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb' });
   const [firstKey, firstId] = acked.entries().next().value;
-  const r = await a.request({ type: 'finish', session: s.session, key: firstKey, outcome: 'abandoned' });
+  const restored = await a.request({ type: 'resume', session: sessions.get(firstKey),
+    restore: { country: 'no', channel: 'phone', lang: 'nb', facts: { on_behalf: 'self', topic: 'digital_post' }, steps: [] } });
+  assert.equal(restored.type, 'step', JSON.stringify(restored));
+  let r = await a.request({ type: 'finish', session: restored.session, key: firstKey, outcome: 'resolved' });
   assert.equal(r.contact, firstId, 'the same key after a restart returns the first contact');
   assert.equal(r.duplicate, true);
+  const s = await a.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb' });
+  r = await a.request({ type: 'finish', session: s.session, key: firstKey, outcome: 'resolved' });
+  assert.equal(r.code, 'conflict', JSON.stringify(r));
+  assert.ok(!r.message.includes(String(firstId)), r.message);
+  r = await a.request({ type: 'finish', session: s.session, key: 'after-restart-1', outcome: 'resolved' });
+  assert.equal(r.type, 'logged', 'the other session finishes with a new key');
   await a.close();
   await d2.stop();
   d2.cleanup();

@@ -156,8 +156,9 @@ test('a referral with consent appears in B\'s queue with the same facts; B confi
     { key: 'ref-accepted-1', destination: 'no.nav' });
   assert.match(logged.handoff?.code ?? '', /^[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}$/, 'logged names the code the caller says at B');
   const code = logged.handoff.code;
+  // A repeated finish repeats its fields: the same key with others is a conflict (issue 19).
   const again = await a.request({ type: 'finish', session: step.session, key: 'ref-accepted-1', outcome: 'referred',
-    destination: 'no.nav', referral_reason: 'wrong_agency', consent: true });
+    destination: 'no.nav', referral_reason: 'wrong_agency', consent: true, note: 'Ring 912 34 567 etter kl 12' });
   assert.equal(again.duplicate, true);
   assert.equal(again.handoff.code, code, 'a repeated finish repeats the code');
 

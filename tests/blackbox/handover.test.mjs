@@ -35,11 +35,13 @@ test('a citizen hands over; the agent sees it queued, looks it up by code, takes
   const again = await cz.request({ type: 'handover', session: s.session });
   assert.equal(again.code, ho.code, 'asking twice gives the same code');
 
-  // The watching agent is told without asking.
+  // The watching agent is told without asking: the one new item, not the queue.
   const pushed = await watcher.next();
-  assert.equal(pushed.type, 'queue');
-  assert.equal(pushed.items.length, before + 1);
-  const item = pushed.items.find((i) => i.code === ho.code);
+  assert.equal(pushed.type, 'queue_changed');
+  assert.equal(pushed.added.length, 1);
+  assert.equal(pushed.removed, undefined);
+  const item = pushed.added.find((i) => i.code === ho.code);
+  assert.equal((await watcher.request({ type: 'queue' })).total, before + 1);
   assert.equal(item.lang, 'nn', "the citizen's language follows the handover");
   assert.deepEqual(item.step.facts, s.facts);
   assert.equal(item.step.question.node, 'login.method');
@@ -61,7 +63,7 @@ test('a citizen hands over; the agent sees it queued, looks it up by code, takes
   const told = await cz.next();
   assert.deepEqual(told, { type: 'taken', code: ho.code });
   const emptied = await watcher.next();
-  assert.ok(!emptied.items.some((i) => i.code === ho.code), 'taken handovers leave the queue');
+  assert.deepEqual(emptied, { type: 'queue_changed', removed: [ho.code] }, 'taken handovers leave the queue');
 
   let r = await watcher.request({ type: 'take', code: ho.code });
   assert.equal(r.code, 'conflict');

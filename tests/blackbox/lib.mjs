@@ -83,6 +83,10 @@ export async function startDaemon(opts = {}) {
       { name: 'desk-2', role: 'agent', sha256: sha256(tokens.agent2) },
       { name: 'lead', role: 'supervisor', sha256: sha256(tokens.supervisor) },
     ],
+    // Reports hide counts below 5 by default (small cells, docs/store.md);
+    // tests of other figures compare exact counts, so they see every count
+    // unless they ask for the default (barriers.test.mjs does).
+    suppress_below: 1,
     ...(opts.config || {}),
   };
   writeFileSync(join(dir, 'vegvisar.conf'), JSON.stringify(config));

@@ -223,6 +223,61 @@ test('finish: the same key again returns the same contact and writes nothing', a
   await a.close();
 });
 
+// Issue 19, item 1: a key is scoped to what it was used for.
+test('finish keys: another payload or another session with the same key is a conflict that reveals nothing and loses nothing', async () => {
+  const a = await agent(d);
+  const b = await agent(d, d.tokens.agent2);
+  const sa = await startNo(a);
+  const first = await a.request({ type: 'finish', session: sa.session, key: 'k-scoped', outcome: 'resolved', note: 'ring 912 34 567' });
+  assert.equal(first.type, 'logged', JSON.stringify(first));
+  // The same session, the same fields: the same answer.
+  const same = await a.request({ type: 'finish', session: sa.session, key: 'k-scoped', outcome: 'resolved', note: 'ring 912 34 567' });
+  assert.deepEqual([same.type, same.contact, same.duplicate], ['logged', first.contact, true]);
+  // The same session, other fields: a conflict.
+  let r = await a.request({ type: 'finish', session: sa.session, key: 'k-scoped', outcome: 'abandoned' });
+  assert.equal(r.code, 'conflict', JSON.stringify(r));
+  // Another agent, another session, another country: conflict, no contact id.
+  const sb = await b.request({ type: 'start', country: 'dk', channel: 'phone', lang: 'da' });
+  r = await b.request({ type: 'finish', session: sb.session, key: 'k-scoped', outcome: 'referred', destination: 'no.bank', referral_reason: 'other' });
+  assert.equal(r.code, 'conflict', JSON.stringify(r));
+  assert.ok(!r.message.includes(String(first.contact)) && r.contact === undefined, `nothing revealed: ${r.message}`);
+  // Nothing lost: B's session finishes with a fresh key.
+  const fresh = await b.request({ type: 'finish', session: sb.session, key: 'k-scoped-b', outcome: 'referred', destination: 'no.bank', referral_reason: 'other' });
+  assert.equal(fresh.type, 'logged', JSON.stringify(fresh));
+  assert.notEqual(fresh.contact, first.contact);
+  const rows = sqlite(`${d.dir}/vegvisar.db`, "select key, country, outcome from contacts where key like 'k-scoped%' order by key");
+  assert.deepEqual(rows, [{ key: 'k-scoped', country: 'no', outcome: 'resolved' }, { key: 'k-scoped-b', country: 'dk', outcome: 'referred' }]);
+  // The same token, another session, the same fields: still another contact.
+  const sa2 = await startNo(a);
+  r = await a.request({ type: 'finish', session: sa2.session, key: 'k-scoped', outcome: 'resolved', note: 'ring 912 34 567' });
+  assert.equal(r.code, 'conflict');
+  // A citizen probing keys learns nothing.
+  const cz = await Client.open(d, { from: '127.0.0.31' });
+  await cz.request({ type: 'hello', role: 'citizen', lang: 'nb' });
+  const sc = await cz.request({ type: 'start', country: 'no', channel: 'widget', lang: 'nb' });
+  r = await cz.request({ type: 'finish', session: sc.session, key: 'k-scoped', outcome: 'abandoned' });
+  assert.equal(r.code, 'conflict');
+  assert.doesNotMatch(r.message, /\d{1,}/, 'no number in the message');
+  const m = await (await fetch(`${d.url}/metrics`)).text();
+  assert.match(m, /^vegvisar_finish_key_conflicts_total [3-9]/m);
+  await Promise.all([a.close(), b.close(), cz.close()]);
+});
+
+test('finish keys are ids, not text: other characters, empty or over 128 bytes are refused', async () => {
+  const a = await agent(d);
+  const s = await startNo(a);
+  for (const key of ['kari nordmann', 'k/1', "k'); DROP TABLE contacts;--", '15076500565 ola', 'æøå', 'k'.repeat(129), 'k\u200b',
+    // ids that are personal: a fødselsnummer, a phone number
+    '15076500565', 'ring-98765432']) {
+    const r = await a.request({ type: 'finish', session: s.session, key, outcome: 'abandoned' });
+    assert.equal(r.code, 'bad_request', `${JSON.stringify(key)}: ${JSON.stringify(r)}`);
+    assert.match(r.message, /"key"/);
+  }
+  const ok = await a.request({ type: 'finish', session: s.session, key: 'Aa0._:-'.repeat(18).slice(0, 128), outcome: 'abandoned' });
+  assert.equal(ok.type, 'logged', JSON.stringify(ok));
+  await a.close();
+});
+
 test('finish: referred needs destination and reason; values are checked', async () => {
   const a = await agent(d);
   const s = await startNo(a);

@@ -8,10 +8,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon, Client, agent, run } from './lib.mjs';
+import { expectedBarriers, barrierRows, planBarriers } from './barriers-lib.mjs';
 
 const N = 1200;
 const DAY = 86400000;
@@ -55,6 +57,20 @@ async function get(d, path, token = d.tokens.supervisor) {
   const headers = token ? { Authorization: `Bearer ${token}` } : {};
   const res = await fetch(`${d.url}${path}`, { headers });
   return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
+}
+
+// get() from a given loopback source address.
+let sourceAddresses = 0;
+function getFrom(d, path, token, localAddress) {
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  return new Promise((ok, fail) => {
+    http.get(`${d.url}${path}`, { headers, localAddress }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => ok({ status: res.statusCode, type: res.headers['content-type'], body }));
+    }).on('error', fail);
+  });
 }
 
 async function getJson(d, path) {
@@ -199,6 +215,8 @@ function finishFor(c, step) {
   if (c.relation) msg.relation = c.relation;
   if (c.age_band) msg.age_band = c.age_band;
   if (c.note) msg.note = c.note;
+  c.barriers = planBarriers(rand);
+  if (c.barriers.length || rand() < 0.5) msg.barriers = c.barriers;
   return msg;
 }
 
@@ -246,6 +264,7 @@ function expectedReport(cs, filter) {
     destination: table([], referred.map((c) => c.destination), referred.length),
   };
   rep.suggested = { ...followed(cs), referred: followed(referred) };
+  Object.assign(rep, expectedBarriers(cs));
   return rep;
 }
 
@@ -262,7 +281,7 @@ function reportRows(rep) {
   for (const [v, e] of Object.entries(r.destination)) rows.push(['referral_destination', v, e.count, r.referred]);
   rows.push(['suggested', 'followed', rep.suggested.followed, rep.suggested.contacts]);
   rows.push(['suggested_referred', 'followed', rep.suggested.referred.followed, rep.suggested.referred.contacts]);
-  return rows;
+  return rows.concat(barrierRows(rep));
 }
 const rowKey = (r) => `${r[0]}/${r[1]}`;
 function assertRows(actual, expected, what) {
@@ -293,7 +312,8 @@ function parseText(text) {
     let m;
     if ((m = /^Contacts\s+(\d+)$/.exec(line))) { total = Number(m[1]); rows.push(['contacts', 'total', total, '']); continue; }
     if ((m = /^(\S.*?)\s+count\s+%$/.exec(line))) {
-      section = TITLES[m[1]];
+      const by = /^Barriers, (\S+) (\S+)$/.exec(m[1]);
+      section = by ? `barrier_by_${by[1]}.${by[2]}` : m[1] === 'Barriers (several per contact)' ? 'barrier' : TITLES[m[1]];
       assert.ok(section, `known section "${m[1]}"`);
       of = total;
       continue;
@@ -360,17 +380,17 @@ test('GET /api/v1/report reproduces every figure', async () => {
 test('vegvisard report: json, csv and the text table reproduce every figure', () => {
   const db = join(d.dir, 'vegvisar.db');
   const expected = expectedReport(contacts, {});
-  const json = run(['report', '--db', db, '--format', 'json']);
+  const json = run(['report', '--db', db, '--suppress-below', '1', '--format', 'json']);
   assert.equal(json.status, 0, json.stderr);
   assert.deepEqual(JSON.parse(json.stdout), expected);
 
-  const csv = run(['report', '--db', db, '--format', 'csv']);
+  const csv = run(['report', '--db', db, '--suppress-below', '1', '--format', 'csv']);
   assert.equal(csv.status, 0, csv.stderr);
   const rows = parseCsv(csv.stdout);
   assert.deepEqual(rows[0], ['section', 'value', 'count', 'of', 'percent']);
   assertRows(rows.slice(1), reportRows(expected), 'csv');
 
-  const text = run(['report', '--db', db]);
+  const text = run(['report', '--db', db, '--suppress-below', '1']);
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /^Vegvisar survey report\n {2}Finished {2}any day\n {2}Country {3}all\n {2}Channel {3}all\n/);
   assertRows(parseText(text.stdout), reportRows(expected), 'text');
@@ -384,7 +404,7 @@ test('the CSV export: a header and one RFC 4180 row per contact that reproduce e
   assert.equal(r.type, 'text/csv; charset=utf-8; header=present');
   const rows = parseCsv(r.body);
   const header = ['id', 'started', 'finished', 'channel', 'country', 'lang', 'rules_version', 'category', 'outcome',
-    'referral_reason', 'suggested', 'destination', 'on_behalf', 'relation', 'age_band', 'period', 'path', 'facts', 'note'];
+    'referral_reason', 'suggested', 'destination', 'on_behalf', 'relation', 'age_band', 'period', 'path', 'facts', 'note', 'barriers'];
   assert.deepEqual(rows[0], header);
   assert.equal(rows.length, N + 1);
   const byId = new Map(contacts.map((c) => [c.id, c]));
@@ -406,7 +426,9 @@ test('the CSV export: a header and one RFC 4180 row per contact that reproduce e
     const finished = Date.parse(row.finished);
     assert.ok(finished >= today - 600000 && finished <= Date.now(), 'finished during this test');
     assert.ok(Date.parse(row.started) <= finished);
-    return { ...row, referral_reason: row.referral_reason || null, relation: row.relation || null,
+    // Barriers are the stored JSON array, or an empty cell when none were recorded.
+    assert.equal(row.barriers, c.barriers.length ? JSON.stringify(c.barriers) : '', `${c.key}.barriers`);
+    return { ...row, barriers: row.barriers ? JSON.parse(row.barriers) : [], referral_reason: row.referral_reason || null, relation: row.relation || null,
       age_band: row.age_band || null, destination: row.destination || null, suggested: row.suggested || null };
   });
   // Oldest first.
@@ -429,6 +451,7 @@ test('the NDJSON export: one JSON object per line that reproduces every figure',
     assert.deepEqual(row.path, c.path);
     assert.deepEqual(row.facts, c.factsAtEnd);
     assert.equal(row.period, 'current');
+    assert.deepEqual(row.barriers, c.barriers.length ? c.barriers : null, `${c.key}.barriers`);
   }
   assert.deepEqual(expectedReport(fromExport(rows), {}), expectedReport(contacts, {}));
 });
@@ -439,7 +462,7 @@ test('filters: period, dates, country and channel, in the report, the exports an
   const cur = periods[0];
   let rep = await getJson(d, '/api/v1/report?period=current');
   assert.deepEqual(rep, expectedReport(contacts, { period: 'current', from: cur.from, to: cur.to }));
-  const cli = run(['report', '--db', db, '--config', conf, '--period', 'current', '--format', 'json']);
+  const cli = run(['report', '--db', db, '--config', conf, '--suppress-below', '1', '--period', 'current', '--format', 'json']);
   assert.equal(cli.status, 0, cli.stderr);
   assert.deepEqual(JSON.parse(cli.stdout), rep);
 
@@ -459,7 +482,7 @@ test('filters: period, dates, country and channel, in the report, the exports an
     const filter = Object.fromEntries(new URLSearchParams(q));
     const expected = expectedReport(subset, filter);
     assert.deepEqual(await getJson(d, `/api/v1/report?${q}`), expected, q);
-    const out = run(['report', '--db', db, '--format', 'json', ...flags]);
+    const out = run(['report', '--db', db, '--suppress-below', '1', '--format', 'json', ...flags]);
     assert.deepEqual(JSON.parse(out.stdout), expected, flags.join(' '));
     const csv = parseCsv((await get(d, `/api/v1/contacts.csv?${q}`)).body);
     assert.equal(csv.length - 1, subset.length, `${q}: CSV rows`);
@@ -491,7 +514,9 @@ test('a period added later covers older contacts: reports select by its dates', 
 test('without a supervisor token: 401; bad parameters: 400 naming the parameter', async () => {
   for (const path of ['/api/v1/report', '/api/v1/contacts.csv', '/api/v1/contacts.ndjson']) {
     for (const token of [null, 'not-a-token', d.tokens.agent]) {
-      const r = await get(d, path, token);
+      // Each wrong token from an address of its own: a wrong token is a failed
+      // sign-in, and the address then waits (429, http.test.mjs) before its next.
+      const r = await getFrom(d, path, token, `127.0.0.${20 + sourceAddresses++}`);
       assert.equal(r.status, 401, `${path} with ${token ? 'a wrong' : 'no'} token`);
       assert.match(JSON.parse(r.body).error, /supervisor token/);
     }

@@ -338,3 +338,57 @@ test('the queue can be hidden to make room; taking over while a walk is in progr
     assertNoProblems(page);
   });
 });
+
+// Issue 19, item 2: the daemon sends the first page of the queue and then
+// each change, not the whole queue on every change; the panel applies them.
+test('the queue is a page plus its total, then each change: arrivals are added, departures removed, the rest counted', { timeout: 90000 }, async () => {
+  const d = await startDaemon({ config: { bounds: { queue_page: 2 } } });
+  const closers = [];
+  try {
+    const handOver = async (from) => {
+      const cz = await Client.open(d, { from });
+      closers.push(() => cz.close());
+      await cz.request({ type: 'hello', role: 'citizen', lang: 'nb' });
+      const s = await cz.request({ type: 'start', country: 'no', channel: 'widget', lang: 'nb' });
+      const ho = await cz.request({ type: 'handover', session: s.session });
+      assert.equal(ho.type, 'handover', JSON.stringify(ho));
+      return { cz, session: s.session, code: ho.code };
+    };
+    const first = [];
+    for (const ip of ['127.0.0.81', '127.0.0.82', '127.0.0.83']) first.push(await handOver(ip));
+    const page = await newPage(browser);
+    await openPanel(page, d);
+    // Three wait; the page lists the two longest waiting and counts all three.
+    await page.locator('#queue[data-count="3"]').waitFor();
+    const listed = () => page.locator('#queue .queue-list .qi').evaluateAll((els) => els.map((e) => e.dataset.code));
+    assert.deepEqual(await listed(), [first[0].code, first[1].code]);
+    assert.equal(await page.locator('#queue-badge').textContent(), '3');
+
+    // An arrival is pushed as itself and added.
+    const late = await handOver('127.0.0.84');
+    await page.locator(`#queue .qi[data-code="${late.code}"]`).waitFor();
+    await page.locator('#queue[data-count="4"]').waitFor();
+
+    // Another agent takes one: it leaves this panel's list.
+    const other = await Client.open(d);
+    closers.push(() => other.close());
+    await other.request({ type: 'hello', role: 'agent', token: d.tokens.agent2 });
+    assert.equal((await other.request({ type: 'take', code: first[0].code })).type, 'step');
+    await page.locator(`#queue .qi[data-code="${first[0].code}"]`).waitFor({ state: 'detached' });
+    await page.locator('#queue[data-count="3"]').waitFor();
+
+    // A citizen who gives up (finishes the walk) leaves it too.
+    const gaveUp = await first[1].cz.request({ type: 'finish', session: first[1].session, key: 'gave-up-1', outcome: 'abandoned' });
+    assert.equal(gaveUp.type, 'logged', JSON.stringify(gaveUp));
+    await page.locator(`#queue .qi[data-code="${first[1].code}"]`).waitFor({ state: 'detached' });
+    await page.locator('#queue[data-count="2"]').waitFor();
+    // The one past the first page is still counted; the arrival is listed.
+    assert.deepEqual(await listed(), [late.code]);
+    assertNoProblems(page);
+    await page.close();
+  } finally {
+    for (const c of closers) await c().catch(() => {});
+    await d.stop();
+    d.cleanup();
+  }
+});

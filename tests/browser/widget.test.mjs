@@ -346,9 +346,10 @@ test('talk to a person: code and phone in the widget; in the agent panel (a seco
     await assertAxe(page, 'widget-handover', 'the handover');
     await screenshot(page, 'widget-handover');
 
-    // The daemon pushes the queue with the citizen's step and language.
+    // The daemon pushes the new item with the citizen's step and language.
     const pushed = await watcher.next();
-    const item = pushed.items.find((i) => i.code === code);
+    assert.equal(pushed.type, 'queue_changed');
+    const item = (pushed.added || []).find((i) => i.code === code);
     assert.ok(item, `the queue has ${code}: ${JSON.stringify(pushed)}`);
     assert.equal(item.lang, 'nb', "the citizen's language follows into the handover");
     assert.equal(item.country, 'no');

@@ -99,6 +99,46 @@ static void test_errors_name_the_key(void **state)
 	expect_error("[]", "must be a JSON object");
 }
 
+/* Issue 19: every bound is configurable, checked and named in errors. */
+static void test_bounds(void **state)
+{
+	struct conf c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load(&c, "{\"bounds\": {\"sessions_per_connection\": 7, \"queue_page\": 3}}", err), 0);
+	assert_int_equal(c.bounds.sessions_per_connection, 7);
+	assert_int_equal(c.bounds.queue_page, 3);
+	assert_int_equal(c.bounds.handovers_total, 300); /* the rest keep their defaults */
+	conf_free(&c);
+	expect_error("{\"bounds\": {\"sessions\": 1}}", "bounds: unknown key \"sessions\" (allowed: sessions_per_connection");
+	expect_error("{\"bounds\": {\"queue_page\": 0}}", "bounds.queue_page must be a whole number from 1 to 1000");
+	expect_error("{\"bounds\": {\"send_queue_bytes\": 1.5}}", "bounds.send_queue_bytes must be a whole number");
+	expect_error("{\"bounds\": []}", "\"bounds\" must be an object");
+}
+
+/* Issue 19: one hash under two tokens would sign in with the role of
+ * whichever came first, and two tokens with one name cannot be told apart
+ * in the log; both are refused, naming both entries. */
+static void test_duplicate_tokens(void **state)
+{
+	char hex[65], hex2[65], json[1024];
+
+	(void)state;
+	crypto_sha256_hex("shared-token-123456", 19, hex);
+	crypto_sha256_hex("other-token-1234567", 19, hex2);
+	snprintf(json, sizeof(json),
+		 "{\"tokens\":[{\"name\":\"desk-1\",\"role\":\"agent\",\"sha256\":\"%s\"},"
+		 "{\"name\":\"lead\",\"role\":\"supervisor\",\"sha256\":\"%s\"}]}",
+		 hex, hex);
+	expect_error(json, "tokens[1] (\"lead\") has the same sha256 as tokens[0] (\"desk-1\")");
+	snprintf(json, sizeof(json),
+		 "{\"tokens\":[{\"name\":\"desk-1\",\"role\":\"agent\",\"sha256\":\"%s\"},"
+		 "{\"name\":\"desk-1\",\"role\":\"supervisor\",\"sha256\":\"%s\"}]}",
+		 hex, hex2);
+	expect_error(json, "tokens[1] has the same name \"desk-1\" as tokens[0]");
+}
+
 static void test_listen_forms(void **state)
 {
 	struct conf c;
@@ -121,6 +161,8 @@ int main(void)
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_errors_name_the_key),
 		cmocka_unit_test(test_listen_forms),
+		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_duplicate_tokens),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

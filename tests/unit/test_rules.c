@@ -26,7 +26,7 @@
 #define REAL_RULES "rules"
 
 static const char *const rule_files[] = {
-	"vocabulary.json", "words.json", "destinations/no.json", "destinations/dk.json", "no.json",
+	"vocabulary.json", "words.json", "barriers.json", "destinations/no.json", "destinations/dk.json", "no.json",
 	"dk.json",         NULL,
 };
 

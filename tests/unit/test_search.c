@@ -21,7 +21,7 @@
 #define FIXTURE "tests/fixtures/rules"
 
 static const char *const rule_files[] = {
-	"vocabulary.json", "words.json", "destinations/no.json", "destinations/dk.json", "no.json",
+	"vocabulary.json", "words.json", "barriers.json", "destinations/no.json", "destinations/dk.json", "no.json",
 	"dk.json",         NULL,
 };
 

@@ -24,7 +24,7 @@
 /* The capacity documented in docs/store.md (STORE_QUEUE_MAX in store.c). */
 #define QUEUE_MAX 65536
 /* The number of migration steps in store.c. */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 5
 #define WAIT_SECONDS 60
 
 /* One temp dir and database path per test. */
@@ -520,6 +520,45 @@ static void test_duplicate_within_batch(void **state)
 	assert_true(r[2].contact_id != r[0].contact_id);
 	assert_int_equal(count_key(f->db, "dup-within"), 1);
 	assert_int_equal(count_rows(f->db), 2);
+}
+
+/* A key stands for one contact (issue 19): the same digest is a duplicate,
+ * another digest a conflict that neither writes nor tells the first id,
+ * within a batch and across batches; rows without a digest keep the old
+ * rule. */
+static void test_key_digest_conflict(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_ok(f->db);
+	struct contact a = sample("k-digest"), same = sample("k-digest"), other = sample("k-digest"),
+		       legacy = sample("k-digest");
+	struct store_result r[4];
+
+	a.key_digest = same.key_digest = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	other.key_digest = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+	other.outcome = "abandoned";
+	submit_ok(st, &a, 0);
+	submit_ok(st, &other, 1);
+	submit_ok(st, &same, 2);
+	submit_ok(st, &legacy, 3);
+	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	collect(st, r, 4);
+	assert_int_equal(r[0].status, STORE_OK);
+	assert_int_equal(r[0].duplicate, 0);
+	assert_int_equal(r[1].status, STORE_KEY_CONFLICT);
+	assert_int_equal(r[1].contact_id, 0);
+	assert_int_equal(r[2].status, STORE_OK);
+	assert_int_equal(r[2].duplicate, 1);
+	assert_int_equal(r[2].contact_id, r[0].contact_id);
+	assert_int_equal(r[3].status, STORE_OK); /* no digest: the old rule */
+	assert_int_equal(r[3].duplicate, 1);
+	/* Across batches: the conflict again. */
+	submit_ok(st, &other, 0);
+	collect(st, r, 1);
+	assert_int_equal(r[0].status, STORE_KEY_CONFLICT);
+	store_close(st);
+	assert_int_equal(count_key(f->db, "k-digest"), 1);
+	assert_int_equal(count_rows(f->db), 1);
 }
 
 /* A contact the schema rejects fails alone; the rest of its batch commits. */
@@ -1080,9 +1119,9 @@ static void test_migrates_version_2(void **state)
 	free(text);
 
 	/* The refusal an older daemon makes, one version up. */
-	peek_exec(f->db, "PRAGMA user_version = 4");
+	peek_exec(f->db, "PRAGMA user_version = 6");
 	assert_null(store_open(f->db, err, sizeof(err)));
-	if (!strstr(err, "schema version 4 is newer than this vegvisard knows (3)"))
+	if (!strstr(err, "schema version 6 is newer than this vegvisard knows (5)"))
 		fail_msg("unexpected reason: %s", err);
 	free(rows);
 	free(outbox);
@@ -1241,6 +1280,10 @@ static void test_insert_needs_no_ephemeral_table(void **state)
 
 	snprintf(old_path, sizeof(old_path), "%s/v2.db", f->dir);
 	peek_exec(old_path, v2_store);
+	/* The columns added after version 3, without their checks, so that
+	 * the same INSERT compiles there; the IN (...) checks stay. */
+	peek_exec(old_path, "ALTER TABLE contacts ADD COLUMN key_digest TEXT;"
+			    "ALTER TABLE contacts ADD COLUMN barriers TEXT;");
 	db = peek_open(old_path);
 	assert_int_equal(count_ephemeral(db, insert), 3);
 	sqlite3_close(db);
@@ -1362,6 +1405,7 @@ int main(void)
 		T(test_submit_and_verify_rows),
 		T(test_duplicate_across_batches),
 		T(test_duplicate_within_batch),
+		T(test_key_digest_conflict),
 		T(test_bad_row_fails_alone),
 		T(test_submit_without_key_refused),
 		T(test_queue_full),
