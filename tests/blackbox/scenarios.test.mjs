@@ -20,10 +20,14 @@ const SOURCED = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/sourced/${c}
 // nor the other scenarios: the measure of callers the rules were not fitted to.
 const FRESH = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh/${c}.json`));
 const OURS = join(ROOT, 'tests/scenarios/scenarios.json');
+// Written blind in session 4; the rules were tuned on its odd ids only, the
+// even ids are still unseen (docs/accuracy.md): the honest floor is lower.
+const FRESH2 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh2/${c}.json`));
 // The floors in docs/accuracy.md: right destination and first-line verdict
 // from facts; from the caller's sentence alone, the right place and the
 // facts read (precision, recall).
-const FLOOR = { sourced: 0.9, fresh: 0.75, ours: 0.65, sentence: 0.78, precision: 0.75, recall: 0.5 };
+const FLOOR = { sourced: 0.9, fresh: 0.75, ours: 0.65, sentence: 0.78, precision: 0.75, recall: 0.5,
+  fresh2: 0.65, fresh2Sentence: 0.55 };
 
 let d;
 // The runner walks every scenario over one connection and finishes none, so
@@ -70,6 +74,17 @@ test('fresh scenarios, unseen by the rules\' authors: the right place, in any or
   assert.ok(r.passed / r.total >= FLOOR.fresh, `${r.passed}/${r.total} right, below the floor of ${FLOOR.fresh}`);
   assert.equal(r.inconsistent, 0, 'the same facts in another order gave another result');
   assert.ok(r.asked.median <= 3 && r.asked.max <= 6, `questions asked: median ${r.asked.median}, max ${r.asked.max}`);
+});
+
+test('fresh2, written blind (half of it still unseen): the floor of the honest measure', async () => {
+  const r = await run(FRESH2, 11);
+  assert.ok(r.total >= 200, `${r.total} fresh2 scenarios`);
+  assert.ok(r.passed / r.total >= FLOOR.fresh2, `${r.passed}/${r.total} right, below the floor of ${FLOOR.fresh2}`);
+  // One walk still differs (NF2-038: a result whose questions another topic
+  // does not ask; docs/accuracy.md says why it is kept): no more may.
+  assert.ok(r.inconsistent <= 1, `${r.inconsistent} inconsistent walks`);
+  const w = await runSentences({ url: `ws://127.0.0.1:${d.port}/ws`, token: d.tokens.agent, files: FRESH2, log: () => {} });
+  assert.ok(w.right / w.total >= FLOOR.fresh2Sentence, `from the words: ${w.right}/${w.total}, floor ${FLOOR.fresh2Sentence}`);
 });
 
 test('our own scenarios, and together every result is reached', async () => {
