@@ -71,18 +71,20 @@ export function createReport(opts) {
       note ? h('p', { class: 'rep-note' }, note) : null);
   }
 
-  // The barriers crossed with the outcome: a column per outcome that had
-  // contacts, a row per barrier that was recorded.
-  function barriersByOutcome(rep) {
-    const by = rep.barrier_by?.outcome || {};
-    const cols = ORDER.outcome.filter((o) => by[o] && by[o].contacts !== 0);
+  // The barriers crossed with one dimension (outcome, category, channel,
+  // on whose behalf): a column per value that had contacts, a row per
+  // barrier that was recorded. "Of those referred, how many lacked an eID".
+  function barriersBy(rep, dim, heading) {
+    const by = rep.barrier_by?.[dim] || {};
+    const cols = (ORDER[dim] || Object.keys(by)).filter((o) => by[o] && by[o].contacts !== 0);
     const codes = rowsOf(rep.barrier).map(([c]) => c).filter((c) => c !== 'not_recorded');
     if (!cols.length || !codes.length) return null;
-    return h('section', { class: 'rep-block rep-wide', 'aria-labelledby': 'rep-barrier-by-h', dataset: { block: 'barrier_by' } },
-      h('h3', { id: 'rep-barrier-by-h' }, t('reportBarriersBy')),
-      h('table', { class: 'rep-table', dataset: { report: 'barrier_by_outcome' } },
+    const id = `rep-barrier-by-${dim}-h`;
+    return h('section', { class: 'rep-block rep-wide', 'aria-labelledby': id, dataset: { block: `barrier_by_${dim}` } },
+      h('h3', { id }, heading),
+      h('table', { class: 'rep-table', dataset: { report: `barrier_by_${dim}` } },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('colBarrier')),
-          cols.map((o) => h('th', { scope: 'col', class: 'num' }, label('outcome', o))))),
+          cols.map((o) => h('th', { scope: 'col', class: 'num' }, label(dim, o))))),
         h('tbody', {},
           h('tr', { dataset: { key: 'contacts' } }, h('th', { scope: 'row' }, t('crossContacts')),
             cols.map((o) => h('td', { class: 'num' }, fmt.count(by[o].contacts)))),
@@ -164,7 +166,10 @@ export function createReport(opts) {
         table('reason', t('reportWhyReferred'), rep.referral?.reason, { note: t('reportOfReferred') }),
         table('destination', t('reportWhere'), rep.referral?.destination, { note: t('reportOfReferred') }),
         table('barrier', t('reportBarriers'), rep.barrier, { note: t('reportOfContacts') }),
-        barriersByOutcome(rep)),
+        barriersBy(rep, 'outcome', t('reportBarriersBy')),
+        barriersBy(rep, 'category', t('reportBarriersByCategory')),
+        barriersBy(rep, 'on_behalf', t('reportBarriersByOnBehalf')),
+        barriersBy(rep, 'channel', t('reportBarriersByChannel'))),
       lt ? h('p', { class: 'rep-note', dataset: { note: 'small' } }, t('reportSmall', { lt })) : null,
     ].filter(Boolean));
     root.dataset.state = 'shown';

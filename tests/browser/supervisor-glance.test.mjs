@@ -209,6 +209,11 @@ test('the period report: the survey\'s figures on one printable page, small cell
     const byOutcome = await rows('barrier_by_outcome');
     assert.deepEqual(byOutcome[0], ['Henvendelser', '9', '6']);
     assert.deepEqual(byOutcome.find((r) => r[0] === 'Språkbarriere'), ['Språkbarriere', '0', '< 5']);
+    // … and by on whose behalf, by reason and by channel (issue 21).
+    const byWho = await rows('barrier_by_on_behalf');
+    assert.deepEqual(byWho[0], ['Henvendelser', '9', '6']);
+    assert.deepEqual(byWho.find((r) => r[0] === 'Har ikke eID (BankID, MinID)'), ['Har ikke eID (BankID, MinID)', '0', '6']);
+    for (const dim of ['category', 'channel']) assert.equal((await rows(`barrier_by_${dim}`))[0][0], 'Henvendelser', dim);
     assert.match(await text(page, '[data-note="small"]'), /Tall vist som «< 5» er for små til å vises/);
     await checkWidths(page, 'report');
 
