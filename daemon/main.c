@@ -140,8 +140,13 @@ static void on_reload_signal(struct ev_loop *loop, ev_signal *w, int revents)
 static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
-	size_t n = session_expire(&d->sessions,
-				  now_ms() - (int64_t)d->conf.bounds.session_idle_seconds * 1000);
+	int64_t cutoff = now_ms() - (int64_t)d->conf.bounds.session_idle_seconds * 1000;
+	size_t n;
+
+	/* A citizen's conversation left idle still counts: it is logged first
+	 * (and kept until its commit), then the idle ones go. */
+	feedback_log_idle(d, cutoff);
+	n = session_expire(&d->sessions, cutoff);
 
 	(void)loop;
 	(void)revents;
@@ -432,6 +437,7 @@ static void daemon_close(struct daemon *d)
 		d->pending_head = p->next;
 		json_decref(p->re);
 		free(p->key);
+		free(p->correct); /* the writer is joined: it no longer writes into it */
 		free(p);
 	}
 	handover_list_free(&d->handovers);
@@ -456,6 +462,10 @@ static void loop_watch(struct daemon *d)
 	/* Each minute, or often enough that an idle session goes within a
 	 * quarter of its time (bounds.session_idle_seconds). */
 	every = d->conf.bounds.session_idle_seconds < 240 ? d->conf.bounds.session_idle_seconds / 4. : 60.;
+	/* And so that a citizen who left a handover leaves the agents' queue
+	 * within a quarter of bounds.handover_grace_seconds after it. */
+	if (d->conf.bounds.handover_grace_seconds / 4. < every)
+		every = d->conf.bounds.handover_grace_seconds / 4.;
 	ev_timer_init(&loopw.housekeeping, on_housekeeping, every, every);
 	loopw.sig_int.data = loopw.sig_term.data = loopw.sig_hup.data = d;
 	loopw.housekeeping.data = d;

@@ -199,7 +199,7 @@ function build() {
   case 'finish':
     return buildFinish();
   case 'logged':
-    return screens.logged(i18n, app.logged, { onNew: newContact });
+    return screens.logged(i18n, { ...app.logged, canCorrect: canCorrect() }, { onNew: newContact, onCorrect: openCorrect });
   default:
     return screens.connecting(i18n);
   }
@@ -612,7 +612,7 @@ function buildFinish() {
   finishForm = screens.finish(i18n, app.finish, {
     destinationSearch,
     correctSearch,
-    peers: peerDestinations(),
+    peers: app.finish.correcting ? new Set() : peerDestinations(),
     barriers: app.welcome?.barriers || [],
     channel: app.rec?.channel || store.outbox.get(app.finish.key)?.record?.channel || 'phone',
     onSubmit: submitFinish,
@@ -632,6 +632,7 @@ function finishError(field, text, selector) {
 function submitFinish(values) {
   const f = app.finish;
   if (!f || f.state !== 'editing') return;
+  if (f.correcting) return submitCorrect(values);
   f.values = { ...f.values, ...values };
   f.fieldError = null;
   const v = f.values;
@@ -700,6 +701,11 @@ function setFinishState(state, error = '') {
 // (nothing stored) goes back to being the session in progress.
 function backToWalk() {
   const f = app.finish;
+  if (f?.correcting) {
+    app.finish = null;
+    show('logged');
+    return;
+  }
   if (f?.key) {
     const entry = store.outbox.get(f.key);
     if (entry?.status !== 'error') return;
@@ -751,13 +757,103 @@ function logged(entry, reply) {
     // With a handoff the caller needs its code, so the screen says it.
     app.logged = { contact: reply.contact, key: entry.key, handoff, consent: !!entry.finish.consent,
       duplicate: !!reply.duplicate, destination: entry.values?.destination || null,
-      stored: { ...entry.finish }, barrierLabels: barrierLabels(entry.finish.barriers) };
+      stored: { ...entry.finish }, barrierLabels: barrierLabels(entry.finish.barriers),
+      values: { ...entry.values, story: '' }, version: 1,
+      correctUntil: Date.now() + (app.welcome?.correct_window_seconds || 0) * 1000 };
+    watchCorrectWindow();
     show('logged');
     const about = screens.loggedHandoffText(i18n, app.logged);
     say(`${i18n.t('loggedText', { id: reply.contact })} ${screens.storedLine(i18n, app.logged)}${about ? ` ${about}` : ''}`);
   } else if (app.screen === 'start') {
     render();
   }
+}
+
+// --- correcting a logged contact (issue 20) ---------------------------------
+// Within the daemon's window (welcome "correct_window_seconds") the logged
+// screen offers to correct the contact: the finish form again, with what was
+// stored, sent as "correct". The daemon keeps the old version; the screen
+// shows the new one. The action goes when the window does.
+
+let correctTimer = null;
+
+function canCorrect() {
+  const l = app.logged;
+  return !!l && !l.duplicate && !l.handoff && Date.now() < (l.correctUntil || 0);
+}
+
+function watchCorrectWindow() {
+  clearTimeout(correctTimer);
+  const left = (app.logged?.correctUntil || 0) - Date.now();
+  if (left <= 0) return;
+  correctTimer = setTimeout(() => {
+    if (app.screen !== 'logged') return;
+    // Without the button under it, focus goes to the heading, not the page.
+    const had = document.activeElement?.id === 'correct-contact';
+    render();
+    if (had) main.querySelector('#new-contact')?.focus();
+  }, left + 50);
+}
+
+function openCorrect() {
+  const l = app.logged;
+  if (!canCorrect()) return;
+  app.finish = { key: null, values: { ...l.values }, state: 'editing', error: '',
+    summary: i18n.t('fixTitle', { id: l.contact }), handoff: null,
+    correcting: { contact: l.contact, key: randomHex(16) } };
+  show('finish');
+  say(i18n.t('fixTitle', { id: l.contact }));
+}
+
+// The fields as "correct" takes them: every one said, so that what the
+// agent sees is what is stored ("null" clears, a left-out field is kept).
+function correctMessage(f, v) {
+  const msg = { type: 'correct', contact: f.correcting.contact, key: f.correcting.key, outcome: v.outcome };
+  if (v.outcome === 'referred') {
+    msg.destination = v.destination.id;
+    msg.referral_reason = v.referral_reason;
+  }
+  if (v.on_behalf) msg.on_behalf = v.on_behalf;
+  msg.relation = v.relation || null;
+  msg.age_band = v.age_band || null;
+  msg.note = v.note || null;
+  msg.barriers = v.barriers || [];
+  return msg;
+}
+
+async function submitCorrect(values) {
+  const f = app.finish;
+  f.values = { ...f.values, ...values, story: '' };
+  f.fieldError = null;
+  const v = f.values;
+  if (!v.outcome) return finishError('outcome', i18n.t('needOutcome'), 'input[name="outcome"]');
+  if (v.outcome === 'referred' && !v.referral_reason)
+    return finishError('referral_reason', i18n.t('needReason'), '#referral_reason');
+  if (v.outcome === 'referred' && !v.destination)
+    return finishError('destination', i18n.t('needDestination'), '.dest-search input');
+  const bytes = new TextEncoder().encode(v.note || '').length;
+  if (bytes > NOTE_MAX_BYTES) return finishError('note', i18n.t('noteTooLong', { n: bytes }), '#note');
+  const msg = correctMessage(f, v);
+  setFinishState('sending');
+  let reply;
+  try {
+    reply = await client.request(msg);
+  } catch (e) {
+    // Nothing changed, or the reply was lost: sending again with the same
+    // key is safe either way.
+    if (app.finish !== f) return;
+    if (e.code === 'forbidden' && app.logged) app.logged.correctUntil = 0;
+    setFinishState('editing', i18n.t('fixRefused', { msg: e.message }));
+    return;
+  }
+  if (app.finish !== f) return;
+  const stored = { ...msg };
+  delete stored.type;
+  app.logged = { ...app.logged, version: reply.version, stored, destination: v.destination || null,
+    barrierLabels: barrierLabels(msg.barriers), values: { ...v } };
+  app.finish = null;
+  show('logged');
+  say(`${i18n.t('fixedText', { id: reply.contact, version: reply.version })} ${screens.storedLine(i18n, app.logged)}`);
 }
 
 // The barriers' texts in the interface's language, for the logged summary.
@@ -783,6 +879,7 @@ function updateOutboxStatus() {
 }
 
 function newContact() {
+  clearTimeout(correctTimer);
   app.pendingDestination = null;
   app.finish = null;
   app.logged = null;

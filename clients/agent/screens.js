@@ -446,7 +446,9 @@ function referralCheckView(i18n, { values, handoff, fe }, correctSearch) {
 
 // handlers: destinationSearch and correctSearch (search.js boxes), peers
 // (see consentApplies), onSubmit(values), onBackToWalk().
-export function finish(i18n, { values, state, error, summary, fieldError, retryMessage, handoff }, handlers) {
+// correcting: {contact, key} when the form corrects a logged contact
+// (app.js, openCorrect): its own heading, no story, back to "logged".
+export function finish(i18n, { values, state, error, summary, fieldError, retryMessage, handoff, correcting }, handlers) {
   const fe = (name) => (fieldError?.field === name ? fieldError.text : undefined);
   const noteHint = h('p', { id: 'note-hint', class: 'hint' }, i18n.t('noteHint'));
   const chosen = h('p', { class: 'dest-chosen', id: 'dest-chosen', 'aria-live': 'polite' });
@@ -459,8 +461,8 @@ export function finish(i18n, { values, state, error, summary, fieldError, retryM
 
   const form = h('form', { class: 'screen finish', 'aria-labelledby': 'finish-h', novalidate: true,
     dataset: { state: state || 'editing' } },
-  Object.assign(heading(i18n.t('finishTitle')), { id: 'finish-h' }),
-  summary ? h('p', { class: 'summary' }, summary) : null,
+  Object.assign(heading(correcting ? i18n.t('fixTitle', { id: correcting.contact }) : i18n.t('finishTitle')), { id: 'finish-h' }),
+  summary && !correcting ? h('p', { class: 'summary' }, summary) : null,
   // Where the contact stands and why it was refused: at the top, seen
   // without scrolling on a phone-sized screen.
   h('p', { class: 'form-error', role: 'alert' }, error || ''),
@@ -495,7 +497,7 @@ export function finish(i18n, { values, state, error, summary, fieldError, retryM
         'aria-invalid': fe('note') ? 'true' : undefined }),
       fe('note') ? h('p', { id: 'note-error', class: 'field-error' }, fe('note')) : null),
     barriersView(i18n, values, handlers.barriers),
-    h('div', { class: 'field' },
+    h('div', { class: 'field', hidden: !!correcting },
       h('label', { for: 'story' }, i18n.t('story')),
       h('p', { id: 'story-hint', class: 'hint' }, i18n.t('storyHint')),
       h('textarea', { id: 'story', name: 'story', rows: '3',
@@ -506,7 +508,7 @@ export function finish(i18n, { values, state, error, summary, fieldError, retryM
     h('button', { type: 'submit', class: 'primary', disabled: locked, 'aria-keyshortcuts': 'Control+Enter' },
       i18n.t('submit'), ' ', h('kbd', { 'aria-hidden': 'true' }, i18n.t('submitKeys'))),
     locked ? null : h('button', { type: 'button', class: 'secondary', onclick: handlers.onBackToWalk },
-      i18n.t('backToWalk'))));
+      i18n.t(correcting ? 'fixCancel' : 'backToWalk'))));
 
   form.querySelector('#note').value = values.note || '';
   form.querySelector('#story').value = values.story || '';
@@ -621,11 +623,16 @@ function storedView(i18n, { stored, destination, barrierLabels }) {
     h('dl', { class: 'stored-list' }, rows.map(([k, dt, dd]) => h('div', { dataset: { field: k } }, h('dt', {}, dt), h('dd', {}, dd)))));
 }
 
-export function logged(i18n, { contact, handoff, consent, duplicate, destination, stored, barrierLabels }, { onNew }) {
+// canCorrect: the daemon still takes a correction (until correctUntil, ms);
+// version: 2 and up once corrected.
+export function logged(i18n, { contact, handoff, consent, duplicate, destination, stored, barrierLabels, canCorrect,
+  correctUntil, version }, { onNew, onCorrect }) {
   const about = loggedHandoffText(i18n, { handoff, consent, duplicate, destination });
+  const until = canCorrect ? new Date(correctUntil).toLocaleTimeString(i18n.lang, { hour: '2-digit', minute: '2-digit' }) : '';
   return h('section', { class: 'screen logged', 'aria-labelledby': 'logged-h', dataset: { contact: String(contact) } },
     Object.assign(heading(i18n.t('loggedTitle')), { id: 'logged-h' }),
-    h('p', { class: 'logged-text' }, i18n.t('loggedText', { id: contact })),
+    h('p', { class: 'logged-text' }, version > 1 ? i18n.t('fixedText', { id: contact, version })
+      : i18n.t('loggedText', { id: contact })),
     storedView(i18n, { stored, destination, barrierLabels }),
     handoff ? h('section', { class: 'handoff-code', 'aria-labelledby': 'code-h', dataset: { code: handoff } },
       h('h2', { id: 'code-h' }, i18n.t('handoffCodeTitle')),
@@ -633,7 +640,10 @@ export function logged(i18n, { contact, handoff, consent, duplicate, destination
       h('p', {}, about))
       : about ? h('p', { class: 'notice notice-error handoff-none' }, about) : null,
     h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', id: 'new-contact', onclick: onNew },
-      i18n.t('newContact'))));
+      i18n.t('newContact')),
+    canCorrect ? h('button', { type: 'button', class: 'secondary', id: 'correct-contact', onclick: onCorrect,
+      'aria-describedby': 'correct-until' }, i18n.t('fixAction')) : null),
+    canCorrect ? h('p', { class: 'hint', id: 'correct-until' }, i18n.t('fixUntil', { time: until })) : null);
 }
 
 export function connecting(i18n) {

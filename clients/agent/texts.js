@@ -828,6 +828,12 @@ export const TEXTS = {
 // Issue 20: keys for every option and settings for the shortcuts, the
 // logged summary, one language per screen, texts for the session's channel.
 Object.assign(TEXTS.nb, {
+  fixAction: 'Rett opp denne henvendelsen',
+  fixUntil: 'Du kan rette den opp til kl. {time}. Den gamle versjonen blir tatt vare på.',
+  fixTitle: 'Rett opp henvendelse nr. {id}',
+  fixCancel: 'Avbryt rettingen',
+  fixedText: 'Henvendelse nr. {id} er rettet opp (versjon {version}).',
+  fixRefused: 'Ikke rettet: {msg}',
   tokenNotAccepted: 'Nøkkelen ble ikke godtatt. Sjekk at det er en veiledernøkkel som fortsatt gjelder.',
   keysHintLetters: 'Tast 1–9 eller a–{last} for å svare. Backspace eller Alt+← går tilbake.',
   keysHintOff: 'Hurtigtastene er slått av: bruk Tab og Enter. Alt+← går tilbake.',
@@ -854,6 +860,12 @@ Object.assign(TEXTS.nb, {
 });
 
 Object.assign(TEXTS.nn, {
+  fixAction: 'Rett opp denne førespurnaden',
+  fixUntil: 'Du kan rette henne opp til kl. {time}. Den gamle versjonen blir teken vare på.',
+  fixTitle: 'Rett opp førespurnad nr. {id}',
+  fixCancel: 'Avbryt rettinga',
+  fixedText: 'Førespurnad nr. {id} er retta opp (versjon {version}).',
+  fixRefused: 'Ikkje retta: {msg}',
   tokenNotAccepted: 'Nøkkelen vart ikkje godteken. Sjekk at det er ein rettleiarnøkkel som framleis gjeld.',
   keysHintLetters: 'Tast 1–9 eller a–{last} for å svare. Backspace eller Alt+← går tilbake.',
   keysHintOff: 'Snarvegstastane er slått av: bruk Tab og Enter. Alt+← går tilbake.',
@@ -880,6 +892,12 @@ Object.assign(TEXTS.nn, {
 });
 
 Object.assign(TEXTS.da, {
+  fixAction: 'Ret denne henvendelse',
+  fixUntil: 'Du kan rette den indtil kl. {time}. Den gamle version bliver gemt.',
+  fixTitle: 'Ret henvendelse nr. {id}',
+  fixCancel: 'Annullér rettelsen',
+  fixedText: 'Henvendelse nr. {id} er rettet (version {version}).',
+  fixRefused: 'Ikke rettet: {msg}',
   tokenNotAccepted: 'Nøglen blev ikke godkendt. Tjek, at det er en medarbejdernøgle, som stadig gælder.',
   keysHintLetters: 'Tast 1–9 eller a–{last} for at svare. Backspace eller Alt+← går tilbage.',
   keysHintOff: 'Genvejstasterne er slået fra: brug Tab og Enter. Alt+← går tilbage.',
@@ -906,6 +924,12 @@ Object.assign(TEXTS.da, {
 });
 
 Object.assign(TEXTS.en, {
+  fixAction: 'Correct this contact',
+  fixUntil: 'You can correct it until {time}. The old version is kept.',
+  fixTitle: 'Correct contact no. {id}',
+  fixCancel: 'Cancel the correction',
+  fixedText: 'Contact no. {id} is corrected (version {version}).',
+  fixRefused: 'Not corrected: {msg}',
   tokenNotAccepted: 'The key was not accepted. Check that it is an agent key that is still valid.',
   keysHintLetters: 'Press 1–9 or a–{last} to answer. Backspace or Alt+← goes back.',
   keysHintOff: 'Shortcut keys are off: use Tab and Enter. Alt+← goes back.',

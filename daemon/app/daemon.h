@@ -21,6 +21,7 @@ struct store;
 struct client;
 struct outbox;
 struct reload;
+struct correction;
 
 /* A finish waiting for the store's commit. Results come back in submission
  * order, so these form a FIFO; a client that goes away only clears c. */
@@ -33,6 +34,7 @@ struct pending_finish {
 	int64_t submitted_us;        /* monotonic, for the commit latency metric */
 	struct stats_contact stats;  /* counted in the live statistics once committed */
 	struct handoff_sent handoff; /* what peers.c does once it is committed */
+	struct correction *correct;  /* a "correct", not a finish (handle_correct.c), or NULL */
 	struct pending_finish *next;
 };
 

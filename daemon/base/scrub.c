@@ -5,16 +5,18 @@
  * scanner is hand-written, single pass and linear in the input, and it never
  * looks past the terminating NUL whatever the bytes are (invalid UTF-8
  * included). scrub_text() takes any NUL-terminated string, so a fuzzer can
- * call it directly.
+ * call it directly. E-mail addresses are found by scrub_email.c, and what
+ * the words next to a number say about it is read by scrub_words.c.
  *
  * What is replaced, and by which placeholder (plain ASCII, language-neutral):
  *
- *   [national-id removed]  Norwegian fødselsnummer or D-number: 11 digits,
- *                          DDMMYY (D-number: DD+40) and both check digits.
- *                          K2 as always; K1 under the rule from 2032, where
- *                          the weighted sum mod 11 may be 0, 1, 2 or 3 (today's
- *                          numbers are the 0 case). Source: Skatteetaten,
- *                          "Nye fødselsnummer og d-nummer fra 2032".
+ *   [national-id removed]  Norwegian fødselsnummer, D-number (DD+40) or
+ *                          H-number (MM+40): 11 digits, DDMMYY and both check
+ *                          digits. K2 as always; K1 under the rule from 2032,
+ *                          where the weighted sum mod 11 may be 0, 1, 2 or 3
+ *                          (today's numbers are the 0 case). Source:
+ *                          Skatteetaten, "Nye fødselsnummer og d-nummer fra
+ *                          2032".
  *   [cpr removed]          Danish CPR number: DDMMYY + 4 digits. No modulus 11
  *                          check, since CPR has issued numbers that fail it
  *                          from 1 October 2007.
@@ -22,32 +24,40 @@
  *                          +47/+45, 0047/0045 or (+47)/(+45) in front and any
  *                          grouping; without a country code only in the usual
  *                          groupings 12345678, 12 34 56 78, 123 45 678,
- *                          1234 5678, and first digit 2-9.
- *   [email removed]        e-mail address, UTF-8 letters allowed.
+ *                          1234 5678 (also with '.', '-' or '/' where the
+ *                          shape allows), and first digit 2-9.
+ *   [email removed]        e-mail address (scrub_email.c).
  *
- * Digits are read as chains of groups joined by one separator: space, '.',
- * '-', no-break or thin space, a Unicode hyphen or en dash, or " - " / " – ".
- * Identifiers are looked for at group boundaries only, so "kr 12 500",
- * "1 234 567" or a digit run inside a longer number is never cut apart.
+ * Digits are ASCII, full-width (U+FF10-FF19) or Arabic-Indic, and invisible
+ * characters between them (zero-width space, soft hyphen, …; see
+ * scrub_invisible_at) are read through. Digits are read as chains of groups
+ * joined by one separator: space, '.', '-', '/', no-break or thin space, a
+ * Unicode hyphen or en dash, or " - " / " – ". Identifiers are looked for at
+ * group boundaries only, so "kr 12 500", "1 234 567" or a digit run inside a
+ * longer number is never cut apart.
  *
  * Things deliberately left alone, to keep false positives down:
  *   - dates, amounts and times: groupings such as 01.01.2024, 2024-01-01,
  *     12 345 678 (thousands) and 20.00-22.00 (mixed separators) are not phone
  *     shapes, and 1234 5678 counts only with a space, so 1990-2024 is a range;
+ *   - eight digits that read as a date from 1900 to 2039, 20240131 or
+ *     31012024, unless a phone word ("tlf", "mob", …) comes just before;
+ *   - a phone-shaped number after a reference word: "ref 40012345",
+ *     "saksnr. 4001 2345";
+ *   - digits glued to an ASCII letter on either side, as in the hex string
+ *     "bfbe58165266de56", unless the letters are a phone or ID word:
+ *     "tlf91234567" and "fnr31129956715" still go;
  *   - an 11-digit number written as a Norwegian account number, 1234.56.78903
  *     or 1234 56 78903, even when it would pass as a fødselsnummer.
- * Known false positives, measured in tests/unit/test_scrub.c: unformatted
- * 11-digit account numbers that happen to pass the fødselsnummer checks,
- * 10-digit Danish account numbers that start with a plausible DDMM, and any
- * bare 8-digit number starting with 2-9 (compact dates, CVR numbers), which
- * cannot be told from a Danish mobile number.
- * Known misses: a phone number grouped 98 765 432 without country code (the
- * shape of the amount 12 345 678), and digits glued to other digits. */
+ * Known false positives and misses are listed, with their measured rates, in
+ * docs/security.md, *The scrubber*; tests/unit/test_scrub.c measures them. */
 #include "scrub.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "scrub_parts.h"
 
 enum found { FOUND_NATIONAL_ID, FOUND_CPR, FOUND_PHONE, FOUND_EMAIL };
 
@@ -65,8 +75,10 @@ static const char *const scrub_tags[] = {
 
 /* One run of digits in a chain such as "01.01.90-12345". */
 struct group {
-	size_t start, end; /* the digits are text[start..end) */
-	char sep;          /* separator before it: ' ', '.', '-', or 0 for the first */
+	size_t start, end; /* text[start..end), first digit to last */
+	size_t ndigits;
+	char head[4]; /* the first digits, for "0047" and "+47" */
+	char sep;     /* separator before it: ' ', '.', '-', '/', or 0 for the first */
 };
 
 /* Reads the groups of one chain in order, never starting one at limit. */
@@ -87,157 +99,33 @@ struct scrub {
 	int oom;
 };
 
-struct span {
-	size_t start, end;
-};
-
 static int is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-static int is_ascii_alnum(char c)
-{
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* Decodes the UTF-8 character at p. Invalid or truncated sequences come back
- * as one byte with code point -1, so callers always make progress. */
-static long utf8_at(const char *t, size_t n, size_t p, size_t *len)
+/* The digit at p, 0-9, or -1; *len gets its length in bytes. ASCII,
+ * full-width (U+FF10-FF19), Arabic-Indic (U+0660-0669) and Persian/Urdu
+ * (U+06F0-06F9) digits: a number typed on another keyboard is the same
+ * number. */
+static int digit_at(const char *t, size_t n, size_t p, size_t *len)
 {
 	const unsigned char *u = (const unsigned char *)t + p;
-	size_t need, i;
-	long cp;
 
+	if (p >= n)
+		return -1;
 	*len = 1;
-	if (u[0] < 0x80)
-		return u[0];
-	if (u[0] >= 0xc2 && u[0] <= 0xdf)
-		need = 1, cp = u[0] & 0x1f;
-	else if (u[0] >= 0xe0 && u[0] <= 0xef)
-		need = 2, cp = u[0] & 0x0f;
-	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
-		need = 3, cp = u[0] & 0x07;
-	else
-		return -1;
-	if (n - p <= need)
-		return -1;
-	for (i = 1; i <= need; i++) {
-		if ((u[i] & 0xc0) != 0x80)
-			return -1;
-		cp = cp << 6 | (u[i] & 0x3f);
-	}
-	*len = need + 1;
-	return cp;
-}
-
-/* A letter outside ASCII, roughly: Latin-1 letters and up, minus the
- * punctuation and symbol blocks (quotes, dashes, spaces, arrows, «» …). */
-static int is_wide_letter(long cp)
-{
-	if (cp < 0xc0 || cp == 0xd7 || cp == 0xf7)
-		return 0;
-	if ((cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x3000 && cp <= 0x303f) || cp == 0xfeff)
-		return 0;
-	return 1;
-}
-
-/* Invalid bytes count as local-part characters: "\xe5se@x.no" (Latin-1
- * "åse") is still an address. */
-static int email_local_char(const char *t, size_t n, size_t p, size_t *len)
-{
-	long cp = utf8_at(t, n, p, len);
-
-	if (cp >= 0 && cp < 0x80)
-		return is_ascii_alnum((char)cp) || (cp && strchr("._%+-", (int)cp));
-	return cp < 0 || is_wide_letter(cp);
-}
-
-static int domain_char(const char *t, size_t n, size_t p, size_t *len, int *letter)
-{
-	long cp = utf8_at(t, n, p, len);
-
-	if (cp >= 0 && cp < 0x80) {
-		*letter = is_ascii_alnum((char)cp) && !is_digit((char)cp);
-		return is_ascii_alnum((char)cp) || cp == '-';
-	}
-	*letter = is_wide_letter(cp);
-	return *letter;
-}
-
-/* The end of the longest domain at p that has at least two labels and ends
- * in a label of two or more letters; 0 if there is none. "x.no.", "x.no.123",
- * "x.no-" and "x.no98765432" all give "x.no", so an address glued to a number
- * still goes. Deciding by a label's leading letters only, which digit
- * scrubbing never touches, keeps scrub_text(scrub_text(x)) == scrub_text(x). */
-static size_t email_domain_end(const char *t, size_t n, size_t p)
-{
-	size_t best = 0, len;
-	int labels = 0, letter;
-
-	while (p < n) {
-		size_t label_start = p, word_end = p; /* word_end: label less trailing '-' */
-		size_t lead_end = p;                  /* end of the label's leading letters */
-		int letters = 0, others = 0, lead = 0;
-
-		while (p < n && domain_char(t, n, p, &len, &letter)) {
-			if (t[p] != '-') {
-				others += word_end != p; /* a '-' before it: not a TLD */
-				letters += letter;
-				others += !letter;
-				word_end = p + len;
-				if (letter && lead_end == p)
-					lead_end = p + len, lead++;
-			}
-			p += len;
-		}
-		if (p == label_start)
-			break;
-		if (++labels >= 2) {
-			if (!others && letters >= 2)
-				best = word_end;
-			else if (lead >= 2) /* the letters are the TLD, the rest is glued on */
-				best = lead_end;
-		}
-		if (p + 1 < n && t[p] == '.' && t[p + 1] != '-' &&
-		    domain_char(t, n, p + 1, &len, &letter))
-			p++;
-		else
-			break;
-	}
-	return best;
-}
-
-/* The next e-mail address at or after from, or {n, n}. An address starts
- * where a run of local-part characters starts, so "tlf:ole@x.no" gives
- * "ole@x.no". from is 0 or the end of the last address, and counts as a
- * start too: in "ole@x.no_kari@y.no" the second address goes as well. */
-static struct span next_email(const char *t, size_t n, size_t from)
-{
-	struct span none = { n, n };
-	int prev_local = 0;
-	size_t p = from, len;
-
-	while (p < n) {
-		int local = email_local_char(t, n, p, &len);
-
-		if (local && !prev_local) {
-			size_t q = p, end;
-
-			while (q < n && email_local_char(t, n, q, &len))
-				q += len;
-			if (q < n && t[q] == '@' && (end = email_domain_end(t, n, q + 1))) {
-				struct span found = { p, end };
-				return found;
-			}
-			p = q;
-			prev_local = 1;
-			continue;
-		}
-		prev_local = local;
-		p += len;
-	}
-	return none;
+	if (u[0] >= '0' && u[0] <= '9')
+		return u[0] - '0';
+	*len = 2;
+	if (u[0] == 0xd9 && u[1] >= 0xa0 && u[1] <= 0xa9)
+		return u[1] - 0xa0;
+	if (u[0] == 0xdb && u[1] >= 0xb0 && u[1] <= 0xb9)
+		return u[1] - 0xb0;
+	*len = 3;
+	if (u[0] == 0xef && u[1] == 0xbc && u[2] >= 0x90 && u[2] <= 0x99)
+		return u[2] - 0x90;
+	return -1;
 }
 
 /* The length of a digit-group separator at p (0 if none) and its class. */
@@ -256,7 +144,7 @@ static size_t sep_at(const char *t, size_t n, size_t p, char *cls)
 		*cls = '-';
 		return 5;
 	}
-	if (u[0] == ' ' || u[0] == '.' || u[0] == '-') {
+	if (u[0] == ' ' || u[0] == '.' || u[0] == '-' || u[0] == '/') {
 		*cls = (char)u[0];
 		return 1;
 	}
@@ -278,21 +166,35 @@ static size_t sep_at(const char *t, size_t n, size_t p, char *cls)
 	return 0;
 }
 
+/* A group is digits with nothing but invisible characters between them. */
 static int chain_read(struct chain *c, struct group *g)
 {
-	size_t e, seplen;
+	size_t p, q, len, seplen;
 	char cls = 0;
+	int v;
 
 	if (c->next == NO_POS)
 		return 0;
-	g->start = c->next;
+	g->start = p = c->next;
 	g->sep = c->next_sep;
-	for (e = g->start; e < c->n && is_digit(c->t[e]); e++)
-		;
-	g->end = c->end = e;
-	seplen = sep_at(c->t, c->n, e, &cls);
-	if (seplen && e + seplen < c->limit && is_digit(c->t[e + seplen])) {
-		c->next = e + seplen;
+	g->ndigits = 0;
+	for (;;) {
+		while ((v = digit_at(c->t, c->n, p, &len)) >= 0) {
+			if (g->ndigits < sizeof(g->head))
+				g->head[g->ndigits] = (char)('0' + v);
+			g->ndigits++;
+			p += len;
+		}
+		q = scrub_skip_invisible(c->t, c->n, p, c->limit);
+		if (q == p || q >= c->limit || digit_at(c->t, c->n, q, &len) < 0)
+			break;
+		p = q;
+	}
+	g->end = c->end = p;
+	seplen = sep_at(c->t, c->n, q, &cls);
+	q = scrub_skip_invisible(c->t, c->n, q + seplen, c->limit);
+	if (seplen && q < c->limit && digit_at(c->t, c->n, q, &len) >= 0) {
+		c->next = q;
 		c->next_sep = cls;
 	} else {
 		c->next = NO_POS;
@@ -300,21 +202,42 @@ static int chain_read(struct chain *c, struct group *g)
 	return 1;
 }
 
+/* The digits of g, less the first skip, into d. */
+static void copy_digits(const char *t, size_t n, const struct group *g, size_t skip, char *d)
+{
+	size_t p = g->start, len;
+
+	if (g->end - g->start == g->ndigits) { /* ASCII digits only, the usual case */
+		memcpy(d, t + p + skip, g->ndigits - skip);
+		return;
+	}
+	while (p < g->end) {
+		int v = digit_at(t, n, p, &len);
+
+		if (v < 0)
+			len = scrub_invisible_at(t, n, p);
+		else if (skip)
+			skip--;
+		else
+			*d++ = (char)('0' + v);
+		p += len ? len : 1;
+	}
+}
+
 /* Copies exactly want digits from w[0..cnt), skipping skip digits of w[0],
  * ending exactly at the end of a group. Returns the groups used (0 when the
  * count falls inside a group); ends[k] is the digit count after group k. */
-static int gather(const char *t, const struct group *w, int cnt, size_t skip, size_t want, char *d,
-		  size_t *ends)
+static int gather(const char *t, size_t n, const struct group *w, int cnt, size_t skip, size_t want,
+		  char *d, size_t *ends)
 {
 	size_t have = 0;
 
 	for (int k = 0; k < cnt; k++) {
-		size_t from = w[k].start + (k == 0 ? skip : 0);
-		size_t len = w[k].end - from;
+		size_t from = k == 0 ? skip : 0, len = w[k].ndigits - from;
 
 		if (len > want - have)
 			return 0;
-		memcpy(d + have, t + from, len);
+		copy_digits(t, n, &w[k], from, d + have);
 		have += len;
 		ends[k] = have;
 		if (have == want)
@@ -333,6 +256,28 @@ static int date_ok(int day, int month)
 	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
 	return month >= 1 && month <= 12 && day >= 1 && day <= mdays[month - 1];
+}
+
+/* 20240131 or 31012024: a date from 1900 to 2039. */
+static int compact_date(const char *d)
+{
+	int head = two_digits(d), tail = two_digits(d + 4);
+
+	if ((head == 19 || (head == 20 && two_digits(d + 2) <= 39)) &&
+	    date_ok(two_digits(d + 6), two_digits(d + 4)))
+		return 1;
+	return (tail == 19 || (tail == 20 && two_digits(d + 6) <= 39)) &&
+	       date_ok(two_digits(d), two_digits(d + 2));
+}
+
+/* '/' joins only phone numbers: 912/34/567, but 31/12/99-56715 is no
+ * fødselsnummer and 2024/123456 no CPR. */
+static int has_slash(const struct group *w, int used)
+{
+	for (int k = 1; k < used; k++)
+		if (w[k].sep == '/')
+			return 1;
+	return 0;
 }
 
 /* Split identifiers are written DDMMYY-rest or DD.MM.YY-rest: every group
@@ -363,6 +308,8 @@ static int national_id_valid(const char *d)
 
 	if (day > 40) /* D-number */
 		day -= 40;
+	else if (month > 40) /* H-number, the health service's stand-in */
+		month -= 40;
 	if (!date_ok(day, month))
 		return 0;
 	for (int i = 0; i < 9; i++)
@@ -373,15 +320,19 @@ static int national_id_valid(const char *d)
 	return s1 % 11 <= 3 && s2 % 11 == 0;
 }
 
-static int match_national_id(const char *t, const struct group *w, int cnt)
+static int match_national_id(const struct scrub *s, const struct group *w, int cnt)
 {
 	static const size_t allowed[] = { 2, 4, 6, 9, 11 };
 	size_t ends[WINDOW];
 	char d[11];
-	int used = gather(t, w, cnt, 0, sizeof(d), d, ends);
+	int used = gather(s->t, s->n, w, cnt, 0, sizeof(d), d, ends);
 
-	/* The check digits are strong enough to accept 01 12 9956715 too. */
-	if (!used || !boundaries_ok(ends, used, allowed, 5, 0))
+	if (!used || has_slash(w, used))
+		return 0;
+	/* The check digits are strong enough to accept 01 12 9956715 too, and
+	 * 150 765 005 65, grouped like an organisation number. */
+	if (!boundaries_ok(ends, used, allowed, 5, 0) &&
+	    !(used == 4 && ends[0] == 3 && ends[1] == 6 && ends[2] == 9))
 		return 0;
 	/* 1234.56.78903 is how Norwegian account numbers are written. */
 	if (used == 3 && ends[0] == 4 && ends[1] == 6 && w[1].sep == w[2].sep && w[1].sep != '-')
@@ -389,43 +340,54 @@ static int match_national_id(const char *t, const struct group *w, int cnt)
 	return national_id_valid(d) ? used : 0;
 }
 
-static int match_cpr(const char *t, const struct group *w, int cnt)
+static int match_cpr(const struct scrub *s, const struct group *w, int cnt)
 {
 	static const size_t allowed[] = { 2, 4, 6, 10 };
 	size_t ends[WINDOW];
 	char d[10];
-	int used = gather(t, w, cnt, 0, sizeof(d), d, ends);
+	int used = gather(s->t, s->n, w, cnt, 0, sizeof(d), d, ends);
 
 	/* No check digit: 1234 567890 (reg. + account) must not pass. */
-	if (!used || !boundaries_ok(ends, used, allowed, 4, 1))
+	if (!used || has_slash(w, used) || !boundaries_ok(ends, used, allowed, 4, 1))
 		return 0;
 	return date_ok(two_digits(d), two_digits(d + 2)) ? used : 0;
 }
 
 /* A phone number without country code, in one of the usual groupings. */
-static int match_phone(const char *t, const struct group *w, int cnt)
+static int phone_shape(const struct group *w, int used, const size_t *ends)
 {
-	size_t ends[WINDOW];
-	char d[8];
-	int used = gather(t, w, cnt, 0, sizeof(d), d, ends);
-
-	if (!used || d[0] < '2')
-		return 0;
 	for (int k = 2; k < used; k++)
 		if (w[k].sep != w[1].sep) /* 20.00-22.00 is a time range */
 			return 0;
 	switch (used) {
 	case 1: /* 12345678 */
-		return used;
-	case 2: /* 1234 5678; 2019-2024 is a year range */
-		return ends[0] == 4 && w[1].sep == ' ' ? used : 0;
-	case 3: /* 123 45 678 */
-		return ends[0] == 3 && ends[1] == 5 ? used : 0;
+		return 1;
+	case 2: /* 1234 5678; 2019-2024 is a year range, 2024/2025 a case number */
+		return ends[0] == 4 && w[1].sep == ' ';
+	case 3: /* 123 45 678, 912/34/567 */
+		return ends[0] == 3 && ends[1] == 5;
 	case 4: /* 12 34 56 78 */
-		return ends[0] == 2 && ends[1] == 4 && ends[2] == 6 ? used : 0;
+		return ends[0] == 2 && ends[1] == 4 && ends[2] == 6;
 	default:
 		return 0;
 	}
+}
+
+static int match_phone(const struct scrub *s, const struct group *w, int cnt)
+{
+	size_t ends[WINDOW];
+	char d[8];
+	int used = gather(s->t, s->n, w, cnt, 0, sizeof(d), d, ends);
+	enum scrub_cue cue;
+
+	if (!used || d[0] < '2' || !phone_shape(w, used, ends))
+		return 0;
+	cue = scrub_cue_before(s->t, s->n, s->done, w[0].start);
+	if (cue == CUE_REFERENCE)
+		return 0;
+	if (used == 1 && cue != CUE_PHONE && compact_date(d))
+		return 0;
+	return used;
 }
 
 static int is_country_code(const char *d)
@@ -463,8 +425,8 @@ static size_t paren_prefix(const char *t, size_t pos, size_t done)
 static int match_cc_phone(const struct scrub *s, const struct group *w, int cnt, int first,
 			  size_t *from)
 {
-	const char *g = s->t + w[0].start;
-	size_t glen = w[0].end - w[0].start, skip, start, ends[WINDOW];
+	const char *g = w[0].head;
+	size_t glen = w[0].ndigits, skip, start, ends[WINDOW];
 	char d[8];
 	int used;
 
@@ -477,7 +439,7 @@ static int match_cc_phone(const struct scrub *s, const struct group *w, int cnt,
 		skip = 4, start = w[0].start;
 	else
 		return 0;
-	used = gather(s->t, w, cnt, skip, sizeof(d), d, ends);
+	used = gather(s->t, s->n, w, cnt, skip, sizeof(d), d, ends);
 	if (used)
 		*from = start;
 	return used;
@@ -485,20 +447,22 @@ static int match_cc_phone(const struct scrub *s, const struct group *w, int cnt,
 
 /* The identifier starting at group w[0], longest kind first: how many groups
  * it takes (0 for none), where it starts and what it is. */
-static int match_at(const struct scrub *s, const struct group *w, int cnt, int first, size_t *from,
-		    enum found *kind)
+static int match_at(const struct scrub *s, const struct group *w, int cnt, int first, size_t limit,
+		    size_t *from, enum found *kind)
 {
 	int used;
 
 	*from = w[0].start;
 	if ((used = match_cc_phone(s, w, cnt, first, from)))
 		*kind = FOUND_PHONE;
-	else if ((used = match_national_id(s->t, w, cnt)))
+	else if ((used = match_national_id(s, w, cnt)))
 		*kind = FOUND_NATIONAL_ID;
-	else if ((used = match_cpr(s->t, w, cnt)))
+	else if ((used = match_cpr(s, w, cnt)))
 		*kind = FOUND_CPR;
-	else if ((used = match_phone(s->t, w, cnt)))
+	else if ((used = match_phone(s, w, cnt)))
 		*kind = FOUND_PHONE;
+	if (used && scrub_glued_to_letter(s->t, s->n, s->done, *from, w[used - 1].end, limit))
+		return 0;
 	return used;
 }
 
@@ -545,7 +509,7 @@ static size_t scrub_chain(struct scrub *s, size_t pos, size_t limit)
 			cnt++;
 		if (!cnt)
 			break;
-		used = match_at(s, w, cnt, first, &from, &kind);
+		used = match_at(s, w, cnt, first, limit, &from, &kind);
 		if (used)
 			emit(s, from, w[used - 1].end, kind);
 		else
@@ -561,8 +525,8 @@ static size_t scrub_chain(struct scrub *s, size_t pos, size_t limit)
 char *scrub_text(const char *text)
 {
 	struct scrub s = { 0 };
-	struct span email;
-	size_t p = 0;
+	struct scrub_span email;
+	size_t p = 0, len;
 
 	if (!text)
 		text = "";
@@ -573,13 +537,15 @@ char *scrub_text(const char *text)
 	if (!s.out)
 		return NULL;
 
-	email = next_email(s.t, s.n, 0);
+	email = scrub_next_email(s.t, s.n, 0);
 	while (p < s.n) {
 		if (p == email.start) {
 			emit(&s, email.start, email.end, FOUND_EMAIL);
 			p = email.end;
-			email = next_email(s.t, s.n, p);
-		} else if (is_digit(s.t[p])) {
+			email = scrub_next_email(s.t, s.n, p);
+		} else if ((unsigned char)s.t[p] < 0x80 && !is_digit(s.t[p])) {
+			p++; /* most of any text, so checked first */
+		} else if (digit_at(s.t, s.n, p, &len) >= 0) {
 			p = scrub_chain(&s, p, email.start);
 		} else {
 			p++;

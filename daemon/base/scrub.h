@@ -1,6 +1,8 @@
 /* scrub.h - remove personal identifiers from free text before it is stored
- * or logged: Norwegian fødselsnummer and D-numbers, Danish CPR numbers,
- * Norwegian and Danish phone numbers, e-mail addresses. */
+ * or logged: Norwegian fødselsnummer, D- and H-numbers, Danish CPR numbers,
+ * Norwegian and Danish phone numbers, e-mail addresses; also when written
+ * with invisible characters or full-width digits. What is caught and what
+ * is missed: docs/security.md, *The scrubber*. */
 #ifndef VV_SCRUB_H
 #define VV_SCRUB_H
 

@@ -50,6 +50,7 @@ void conf_defaults(struct conf *c)
 	limits_defaults(&c->limits);
 	conf_bounds_defaults(&c->bounds);
 	c->note_retention_days = 365;
+	c->correct_window_seconds = 600;
 	c->suppress_below = 5; /* small cells, see docs/store.md */
 	conf_peers_defaults(c);
 }
@@ -556,6 +557,22 @@ static int conf_key_suppress_below(struct conf *c, json_t *v, const char *path, 
 	return 0;
 }
 
+/* How long after "logged" the agent who logged a contact may correct it
+ * (docs/protocol.md, "correct"). Short by design: a correction fixes a
+ * slip made in the call, not a figure someone wants changed later. 0
+ * switches corrections off; a day is the most. */
+static int conf_key_correct_window(struct conf *c, json_t *v, const char *path, char *err,
+				   size_t errlen)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 86400)
+		return util_fail(err, errlen,
+				 "%s: \"correct_window_seconds\" must be a whole number of seconds "
+				 "from 0 to 86400",
+				 path);
+	c->correct_window_seconds = (int)json_integer_value(v);
+	return 0;
+}
+
 /* Every key the config file may hold; anything else is refused. */
 static const struct {
 	const char *key;
@@ -575,6 +592,7 @@ static const struct {
 	{ "periods", conf_key_periods },
 	{ "note_retention_days", conf_key_note_retention_days },
 	{ "suppress_below", conf_key_suppress_below },
+	{ "correct_window_seconds", conf_key_correct_window },
 	{ "desk", conf_key_desk },
 	{ "peers", conf_key_peers },
 	{ "senders", conf_key_senders },

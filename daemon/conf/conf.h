@@ -69,6 +69,7 @@ struct conf_bounds {
 	unsigned handovers_per_address;   /* handovers waiting for an agent, per address */
 	unsigned handovers_total;         /* handovers waiting in all */
 	unsigned handovers_per_minute;    /* new handovers per address (token bucket) */
+	unsigned handover_grace_seconds;  /* a waiting citizen may be away this long */
 	unsigned queue_page;              /* items in a "queue" reply */
 	unsigned send_queue_bytes;        /* replies waiting for one client, in bytes */
 };
@@ -92,6 +93,7 @@ struct conf {
 	size_t n_periods;
 	int note_retention_days; /* notes of older contacts are erased; 1..3650, 365 */
 	int suppress_below; /* aggregate counts from 1 to this − 1 are shown as "< N"; 1..1000, 5 */
+	int correct_window_seconds; /* an agent may correct a contact this long after it finished; 0..86400, 600 */
 	/* Desks handing contacts to each other, and the collector (conf_peers.c). */
 	char desk[64];           /* this desk's name: "desk", else the host name */
 	struct conf_peer *peers; /* where referrals with consent are handed off */

@@ -17,6 +17,9 @@ void conf_bounds_defaults(struct conf_bounds *b)
 	b->handovers_per_address = 3;
 	b->handovers_total = 300;
 	b->handovers_per_minute = 4;
+	/* Long enough for a reload or the next page of the host site, short
+	 * enough that an agent does not call up someone who closed the tab. */
+	b->handover_grace_seconds = 120;
 	b->queue_page = 50;
 	b->send_queue_bytes = 4u << 20;
 }
@@ -40,6 +43,7 @@ int conf_key_bounds(struct conf *c, json_t *v, const char *path, char *err, size
 		{ "handovers_per_address", &b->handovers_per_address, 1, 10000 },
 		{ "handovers_total", &b->handovers_total, 1, 100000 },
 		{ "handovers_per_minute", &b->handovers_per_minute, 1, 10000 },
+		{ "handover_grace_seconds", &b->handover_grace_seconds, 1, 86400 },
 		{ "queue_page", &b->queue_page, 1, 1000 },
 		{ "send_queue_bytes", &b->send_queue_bytes, 65536, 1u << 30 },
 	};

@@ -166,11 +166,22 @@ size_t handover_expire(struct handover_list *l, int64_t now)
 	return n;
 }
 
-void handover_forget_client(struct handover_list *l, struct client *c)
+void handover_forget_client(struct handover_list *l, struct client *c, int64_t now)
 {
-	for (struct handover *h = l->head; h; h = h->next)
-		if (h->citizen == c)
-			h->citizen = NULL;
+	for (struct handover *h = l->head; h; h = h->next) {
+		if (h->citizen != c)
+			continue;
+		h->citizen = NULL;
+		if (h->state == HANDOVER_WAITING)
+			h->left_ms = now;
+	}
+}
+
+void handover_citizen_back(struct handover *ho, struct client *c)
+{
+	ho->citizen = c;
+	ho->left_ms = 0;
+	ho->left_told = 0;
 }
 
 void handover_list_free(struct handover_list *l)

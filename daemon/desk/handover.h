@@ -31,6 +31,11 @@ struct handover {
 	int64_t created_ms;
 	int64_t expires_ms;
 	struct client *citizen; /* NULL once the citizen's connection has gone */
+	/* When the citizen's connection went (0 while connected): a handover
+	 * whose citizen stays away past the grace period is dropped, so the
+	 * queue shows only people who are still there. */
+	int64_t left_ms;
+	int left_told; /* the agents were told the citizen left */
 	char address[48];       /* the citizen's, for the per-address bounds */
 	char taken_by[64];
 	struct handover *next;
@@ -65,8 +70,11 @@ struct handover *handover_find_code(struct handover_list *l, const char *typed);
 struct handover *handover_find_session(struct handover_list *l, const char *session);
 /* Drop waiting handovers past their expiry; returns how many. */
 size_t handover_expire(struct handover_list *l, int64_t now);
-/* Forget a client that went away. */
-void handover_forget_client(struct handover_list *l, struct client *c);
+/* Forget a client that went away; its waiting handovers are marked as
+ * left at now. */
+void handover_forget_client(struct handover_list *l, struct client *c, int64_t now);
+/* The citizen of ho is back on connection c: the mark goes. */
+void handover_citizen_back(struct handover *ho, struct client *c);
 void handover_list_free(struct handover_list *l);
 
 #endif

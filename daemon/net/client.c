@@ -199,7 +199,7 @@ void client_cleanup(struct client *c)
 	metrics_disconnected(&c->d->metrics, c->role);
 	for (int l = 0; l < CLIENT_NLISTS; l++)
 		client_unsubscribe(c, (enum client_list)l);
-	handover_forget_client(&c->d->handovers, c);
+	handover_forget_client(&c->d->handovers, c, now_ms());
 	session_group_release(&c->sessions);
 	while (c->outq_count)
 		client_dequeue(c);

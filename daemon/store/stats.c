@@ -342,16 +342,18 @@ static void stats_advance(struct stats *st, int64_t now)
 	}
 }
 
-/* Count r in every window it falls in; stats_advance(now) came first. */
-static void stats_count(struct stats *st, const struct rec *r, int64_t now)
+/* Count r in every window it falls in (sign 1), or take it out of them
+ * (-1); the last hour only with hour set (a correction swaps it there, see
+ * recent_replace). stats_advance(now) came first. */
+static void stats_count(struct stats *st, const struct rec *r, int64_t now, int sign, int hour)
 {
 	int64_t index = r->finished_ms / STATS_SLOT_MS, now_index = now / STATS_SLOT_MS;
 
 	if (r->finished_ms >= st->day_from && r->finished_ms < st->day_to)
-		agg_add(&st->today[r->cell], r, 1);
+		agg_add(&st->today[r->cell], r, sign);
 	if (st->period && r->finished_ms >= st->period_from && r->finished_ms < st->period_to)
-		agg_add(&st->period_agg[r->cell], r, 1);
-	if (r->finished_ms >= now - STATS_HOUR_MS && !recent_push(st, r))
+		agg_add(&st->period_agg[r->cell], r, sign);
+	if (hour && r->finished_ms >= now - STATS_HOUR_MS && !recent_push(st, r))
 		agg_add(&st->hour[r->cell], r, 1);
 	if (index > now_index - STATS_SLOTS && index <= now_index && r->v[DIM_OUTCOME] < 3) {
 		struct slot *s = &st->slots[index % STATS_SLOTS];
@@ -359,8 +361,18 @@ static void stats_count(struct stats *st, const struct rec *r, int64_t now)
 			memset(s, 0, sizeof(*s));
 			s->index = index;
 		}
-		s->outcome[r->cell][r->v[DIM_OUTCOME]]++;
+		s->outcome[r->cell][r->v[DIM_OUTCOME]] += sign;
 	}
+}
+
+static int stats_rec_of(struct stats *st, struct rec *r, const struct stats_contact *sc)
+{
+	if (stats_rec(st, r, sc->finished_ms, sc->country, sc->channel, sc->outcome, sc->reason,
+		      sc->category, sc->on_behalf, sc->destination, sc->suggested[0],
+		      sc->suggested[0] && !strcmp(sc->destination, sc->suggested)))
+		return -1;
+	r->barriers = sc->barriers;
+	return 0;
 }
 
 void stats_add(struct stats *st, const struct stats_contact *sc, int64_t now)
@@ -368,12 +380,40 @@ void stats_add(struct stats *st, const struct stats_contact *sc, int64_t now)
 	struct rec r;
 
 	stats_advance(st, now);
-	if (stats_rec(st, &r, sc->finished_ms, sc->country, sc->channel, sc->outcome, sc->reason,
-		      sc->category, sc->on_behalf, sc->destination, sc->suggested[0],
-		      sc->suggested[0] && !strcmp(sc->destination, sc->suggested)))
+	if (!stats_rec_of(st, &r, sc))
+		stats_count(st, &r, now, 1, 1);
+}
+
+/* The last hour keeps each contact's rec to take it out when it ages: a
+ * corrected one is swapped in place, so that it leaves with the values it
+ * is counted with, at its own time. */
+static void recent_replace(struct stats *st, const struct rec *was, const struct rec *is)
+{
+	for (size_t i = 0; i < st->count; i++) {
+		struct rec *r = &st->recent[(st->head + i) % st->cap];
+
+		if (r->finished_ms == was->finished_ms && r->cell == was->cell &&
+		    !memcmp(r->v, was->v, sizeof(r->v)) && r->dest == was->dest &&
+		    r->barriers == was->barriers && r->followed == was->followed) {
+			agg_add(&st->hour[r->cell], r, -1);
+			*r = *is;
+			agg_add(&st->hour[r->cell], r, 1);
+			return;
+		}
+	}
+}
+
+void stats_correct(struct stats *st, const struct stats_contact *was,
+		   const struct stats_contact *is, int64_t now)
+{
+	struct rec a, b;
+
+	stats_advance(st, now);
+	if (stats_rec_of(st, &a, was) || stats_rec_of(st, &b, is))
 		return;
-	r.barriers = sc->barriers;
-	stats_count(st, &r, now);
+	stats_count(st, &a, now, -1, 0);
+	stats_count(st, &b, now, 1, 0);
+	recent_replace(st, &a, &b);
 }
 
 struct stats *stats_new(const struct conf *conf)
@@ -444,7 +484,7 @@ static int stats_load_rows(struct stats *st, sqlite3 *db, int64_t from, int64_t 
 		if (!stats_rec(st, &r, sqlite3_column_int64(q, 0), col(q, 1), col(q, 2), col(q, 3),
 			       col(q, 4), col(q, 5), col(q, 6), dest, sugg != NULL, followed)) {
 			r.barriers = survey_barriers_parse(col(q, 9), NULL);
-			stats_count(st, &r, now);
+			stats_count(st, &r, now, 1, 1);
 		}
 	}
 	sqlite3_finalize(q);

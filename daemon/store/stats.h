@@ -78,6 +78,10 @@ int stats_load(struct stats *st, const char *db, int64_t now, struct stats_load_
 
 /* Count one committed contact. */
 void stats_add(struct stats *st, const struct stats_contact *sc, int64_t now);
+/* A committed correction: was leaves every window it was counted in and is
+ * (the same contact, finish time, country and channel) takes its place. */
+void stats_correct(struct stats *st, const struct stats_contact *was,
+		   const struct stats_contact *is, int64_t now);
 
 /* The figures for f at now, new reference:
  * {"filter":{"country","channel"},"at":ms,

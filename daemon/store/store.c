@@ -37,8 +37,8 @@ static const char store_sql_insert[] =
 	"INSERT INTO contacts (key, started_ms, finished_ms, channel, country, lang,"
 	" rules_version, path, facts, suggested, destination, category, outcome,"
 	" referral_reason, on_behalf, relation, age_band, period, note, desk, key_digest,"
-	" barriers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-	" ?16, ?17, ?18, ?19, ?20, ?21, ?22) ON CONFLICT (key) DO NOTHING";
+	" barriers, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+	" ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23) ON CONFLICT (key) DO NOTHING";
 static const char store_sql_find[] = "SELECT id, key_digest FROM contacts WHERE key = ?1";
 
 /* Every string of struct contact, so copying one cannot be forgotten. */
@@ -53,6 +53,7 @@ static const size_t store_text_fields[] = {
 	offsetof(struct contact, age_band),      offsetof(struct contact, period),
 	offsetof(struct contact, note),          offsetof(struct contact, desk),
 	offsetof(struct contact, key_digest),    offsetof(struct contact, barriers),
+	offsetof(struct contact, owner),
 };
 #define STORE_TEXT_FIELDS (sizeof(store_text_fields) / sizeof(store_text_fields[0]))
 

@@ -46,6 +46,7 @@ struct contact {
 	const char *note;            /* already scrubbed free text, or NULL */
 	const char *desk;      /* NULL: this desk's own; else the desk that sent it (collector) */
 	const char *barriers;  /* survey barrier codes as a JSON array (base/survey.h), or NULL */
+	const char *owner;     /* the agent's token name, who alone may correct it; or NULL */
 	struct store_job *job; /* more writes with the contact (outbox, handoffs), or NULL */
 };
 
@@ -70,6 +71,8 @@ enum store_status {
 	STORE_FULL,   /* the disk or the database is full: nothing was written */
 	STORE_FAILED, /* any other SQLite error: nothing was written */
 	STORE_KEY_CONFLICT, /* the key is stored for another contact: nothing written */
+	STORE_FORBIDDEN,    /* a correction of a contact that is not the sender's (correct.h) */
+	STORE_TOO_LATE,     /* a correction after the window: nothing written */
 };
 
 struct store_result {

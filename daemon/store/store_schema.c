@@ -163,6 +163,38 @@ static const char *const store_migrations[] = {
 	" text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 4000)"
 	");"
 	"CREATE INDEX stories_finished ON stories (finished_ms);",
+	/* 6: corrections (issue 20). The contacts row always holds the latest
+	 * version, so every report, export and the live figures count each
+	 * contact once, under its latest values, without a filter anywhere;
+	 * contacts.version is NULL for version 1 (every older row). What a
+	 * correction replaced is never lost: contact_versions keeps one row
+	 * per correction with who made it, when, its idempotency key and
+	 * digest, and the previous version's survey fields (no note: the audit
+	 * must not become a second copy of free text). contacts.owner is the
+	 * token name that logged the contact, so that only that agent may
+	 * correct it, also after a restart; NULL for older rows and contacts
+	 * of other desks, which cannot be corrected. */
+	"ALTER TABLE contacts ADD COLUMN owner TEXT"
+	" CHECK (owner IS NULL OR length(owner) BETWEEN 1 AND 63);"
+	"ALTER TABLE contacts ADD COLUMN version INTEGER CHECK (version IS NULL OR version >= 2);"
+	"CREATE TABLE contact_versions ("
+	" id INTEGER PRIMARY KEY,"
+	" contact_id INTEGER NOT NULL,"
+	" version INTEGER NOT NULL CHECK (version >= 2),"
+	" key TEXT NOT NULL UNIQUE CHECK (length(key) BETWEEN 1 AND 128),"
+	" key_digest TEXT NOT NULL CHECK (length(key_digest) = 64),"
+	" corrected_ms INTEGER NOT NULL,"
+	" corrected_by TEXT NOT NULL,"
+	" outcome TEXT NOT NULL,"
+	" destination TEXT,"
+	" referral_reason TEXT,"
+	" category TEXT,"
+	" on_behalf TEXT,"
+	" relation TEXT,"
+	" age_band TEXT,"
+	" barriers TEXT,"
+	" UNIQUE (contact_id, version)"
+	");",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 

@@ -118,6 +118,7 @@ static void store_writer_bind_contact(sqlite3_stmt *s, const struct contact *c)
 	sqlite3_bind_text(s, 20, c->desk, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 21, c->key_digest, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 22, c->barriers, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 23, c->owner, -1, SQLITE_STATIC);
 }
 
 static int store_writer_insert_row(struct store *st, struct store_item *it);

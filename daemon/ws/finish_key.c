@@ -68,7 +68,8 @@ int finish_key_valid(const char *key, char *err, size_t errlen)
 static const char *const finish_key_fields[] = {
 	"outcome",  "destination", "referral_reason", "category",
 	"on_behalf", "relation",   "age_band",        "note",
-	"consent",  "referral_check", "correct_destination", NULL,
+	"consent",  "referral_check", "correct_destination", "barriers",
+	"story",    NULL,
 };
 
 /* The session's side: which walk, whose, in which country. A session id is
@@ -98,9 +99,10 @@ int finish_key_digest(const struct session *s, json_t *msg, char out[FINISH_DIGE
 		const char *note = json_string_value(v);
 
 		jbuf_raw(&b, ",", 1);
-		if (!v) {
-			jbuf_lit(&b, "null");
-		} else if (note && !strcmp(finish_key_fields[i], "note")) {
+		if (!v || (json_is_array(v) && !json_array_size(v))) {
+			jbuf_lit(&b, "null"); /* "barriers": [] says what leaving it out says */
+		} else if (note && (!strcmp(finish_key_fields[i], "note") ||
+				    !strcmp(finish_key_fields[i], "story"))) {
 			/* Hashed as stored: a digest must not be a test for a
 			 * national ID number the scrubber removed. */
 			char *clean = scrub_text(note);

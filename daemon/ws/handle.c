@@ -48,6 +48,11 @@ int fail_err(struct handler_ctx *h, enum proto_code code)
 	return fail(h, code, "%s", h->err);
 }
 
+void handle_reply(struct handler_ctx *h, json_t *reply)
+{
+	client_send(h->c, reply);
+}
+
 /* --- hello -------------------------------------------------------------- */
 
 static json_t *handle_countries(struct daemon *d)
@@ -126,6 +131,10 @@ static int handle_hello(struct handler_ctx *h)
 	json_object_set_new(reply, "countries", handle_countries(h->d));
 	json_object_set_new(reply, "langs", json_pack("[ssss]", "nb", "nn", "da", "en"));
 	json_object_set_new(reply, "handoff_destinations", handle_handoff_destinations(h->d));
+	/* How long an agent may correct a contact after "logged" (handle_correct.c). */
+	if (want == ROLE_AGENT)
+		json_object_set_new(reply, "correct_window_seconds",
+				    json_integer(h->d->conf.correct_window_seconds));
 	/* The survey's barrier codes and their texts (rules/barriers.json). */
 	if (rules_barriers(h->d->rules))
 		json_object_set(reply, "barriers", (json_t *)rules_barriers(h->d->rules));
@@ -514,12 +523,15 @@ static const struct {
 	{ "jump", ROLES_TRIAGE, handle_jump },
 	{ "resume", ROLES_TRIAGE, handle_resume },
 	{ "finish", ROLES_TRIAGE, handle_finish },
+	{ "correct", ROLES_AGENT, handle_correct },
 	{ "handover", ROLES_CITIZEN, handle_handover },
 	{ "queue", ROLES_AGENT, handle_queue },
 	{ "lookup", ROLES_AGENT, handle_lookup },
 	{ "take", ROLES_AGENT, handle_take },
 	{ "search", ROLES_TRIAGE, handle_search },
 	{ "subscribe", ROLES_SUPERVISOR, handle_subscribe },
+	{ "feedback", ROLES_CITIZEN, handle_feedback },
+	{ "end", ROLES_CITIZEN, handle_end },
 };
 
 const char *handle_message_type(size_t i)

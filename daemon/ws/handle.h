@@ -3,6 +3,7 @@
 #define VV_HANDLE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct client;
 struct daemon;
@@ -16,6 +17,9 @@ void handover_queue_changed(struct daemon *d);
 void handover_queue_sweep(struct daemon *d);
 /* A session ended (finished or dropped): its waiting handover leaves the queue. */
 void handover_session_ended(struct daemon *d, const char *session);
+/* Log the citizens' widget conversations untouched since before cutoff_ms
+ * (abandoned, or the result's verdict), before the idle sessions expire. */
+void feedback_log_idle(struct daemon *d, int64_t cutoff_ms);
 /* Deliver the store's commit results: "logged" or an error per finish. */
 void handle_store_results(struct daemon *d);
 /* The i-th message type of the dispatch table, NULL past the end (metrics). */

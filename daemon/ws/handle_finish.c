@@ -33,8 +33,9 @@ static const char *handle_barrier_list(void)
 	return list;
 }
 
-/* The category of a walk that ended before a result, from its topic fact. */
-static const char *handle_category_from_facts(json_t *facts)
+/* The category of a walk that ended before a result, from its topic fact
+ * (also for the widget's conversations, handle_feedback.c). */
+const char *handle_category_from_facts(json_t *facts)
 {
 	static const char *const map[][2] = {
 		{ "login", "login" },
@@ -145,10 +146,25 @@ static int handle_submit(struct handler_ctx *h, struct session *s, struct contac
 	return 0;
 }
 
+/* Queue p behind the finishes waiting for the store (results come back in
+ * submission order) and tie it to the client, which may go before the
+ * answer does (client.c forgets it then). For handle_correct.c. */
+void handle_pending_add(struct handler_ctx *h, struct pending_finish *p)
+{
+	p->c = h->c;
+	p->re = h->re ? json_incref(h->re) : NULL;
+	if (h->d->pending_tail)
+		h->d->pending_tail->next = p;
+	else
+		h->d->pending_head = p;
+	h->d->pending_tail = p;
+	h->c->pending_finishes++;
+}
+
 /* "barriers": each a code of the survey's list (base/survey.h), at most
  * once, so the array is bounded by the list; never required. "story": a
  * note for the survey's qualitative part, as long as a note may be. */
-static int handle_finish_survey(struct handler_ctx *h, uint32_t *bits, const char **story)
+int handle_finish_survey(struct handler_ctx *h, uint32_t *bits, const char **story)
 {
 	json_t *list = json_object_get(h->msg, "barriers"), *v;
 	size_t i;
@@ -279,6 +295,8 @@ int handle_finish(struct handler_ctx *h)
 		ct.on_behalf = "unknown";
 	ct.relation = relation;
 	ct.age_band = age;
+	/* Who may correct it later (handle_correct.c); citizens never may. */
+	ct.owner = s->role == ROLE_AGENT && s->owner[0] ? s->owner : NULL;
 	/* Informational: reports select a period by its dates, so a period
 	 * added to the config later also covers the contacts before it. */
 	period = conf_period_at(&h->d->conf, ct.finished_ms);
@@ -354,6 +372,11 @@ void handle_store_results(struct daemon *d)
 			d->pending_head = p->next;
 			if (!d->pending_head)
 				d->pending_tail = NULL;
+			if (p->correct) {
+				handle_correct_result(d, p, r);
+				s = NULL;
+				goto done;
+			}
 			s = session_find(&d->sessions, p->session);
 			metrics_commit_latency(&d->metrics, p->submitted_us);
 			if (r->status == STORE_OK && r->duplicate) {
@@ -386,10 +409,12 @@ void handle_store_results(struct daemon *d)
 			} else {
 				handle_finish_refused(d, p, s, r);
 			}
+		done:
 			if (p->c)
 				p->c->pending_finishes--;
 			json_decref(p->re);
 			free(p->key);
+			free(p->correct);
 			free(p);
 		}
 	}

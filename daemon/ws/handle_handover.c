@@ -38,6 +38,10 @@ static json_t *handover_item(struct daemon *d, const struct handover *ho)
 			 s->country, "lang", s->lang, "created", (json_int_t)ho->created_ms,
 			 "expires", (json_int_t)ho->expires_ms);
 	json_object_set_new(item, "step", triage_step_json(s->tr, s->lang));
+	/* The citizen's connection went: they may come back within the grace
+	 * period (a reload), else the handover leaves the queue. */
+	if (ho->state == HANDOVER_WAITING && ho->left_ms)
+		json_object_set_new(item, "left", json_integer(ho->left_ms));
 	if (ho->state == HANDOVER_TAKEN)
 		json_object_set_new(item, "taken_by", json_string(ho->taken_by));
 	return item;
@@ -94,8 +98,9 @@ void handover_queue_changed(struct daemon *d)
 	json_decref(msg);
 }
 
-/* One change, pushed as itself: {"type":"queue_changed","added":[item]}
- * or {"type":"queue_changed","removed":["CODE"]}. */
+/* One change, pushed as itself: {"type":"queue_changed","added":[item]},
+ * {"type":"queue_changed","removed":["CODE"]}, or both for the same code:
+ * the item changed (its citizen left or came back). */
 static void handover_push_change(struct daemon *d, json_t *added, const char *removed)
 {
 	json_t *msg;
@@ -123,8 +128,27 @@ void handover_session_ended(struct daemon *d, const char *session)
 	handover_remove(&d->handovers, ho);
 }
 
-/* Housekeeping: waiting handovers past their time or whose session went
- * (expired, finished) leave the queue, each pushed as a removal. */
+/* The citizen of ho left (or came back): the agents see the item change. */
+static void handover_push_mark(struct daemon *d, struct handover *ho)
+{
+	json_t *item = handover_item(d, ho);
+
+	ho->left_told = ho->left_ms != 0;
+	if (item)
+		handover_push_change(d, item, ho->code);
+}
+
+/* 1 if the citizen of waiting ho has been away longer than the grace. */
+static int handover_citizen_gone(const struct daemon *d, const struct handover *ho, int64_t now)
+{
+	return ho->left_ms &&
+	       now - ho->left_ms >= (int64_t)d->conf.bounds.handover_grace_seconds * 1000;
+}
+
+/* Housekeeping: waiting handovers past their time, whose session went
+ * (expired, finished) or whose citizen left longer than the grace period
+ * ago leave the queue, each pushed as a removal; a citizen who just left is
+ * marked first, so the agent about to take it knows. */
 void handover_queue_sweep(struct daemon *d)
 {
 	const struct conf_bounds *b = &d->conf.bounds;
@@ -132,10 +156,17 @@ void handover_queue_sweep(struct daemon *d)
 
 	for (struct handover *ho = d->handovers.head, *next; ho; ho = next) {
 		next = ho->next;
-		if (ho->state == HANDOVER_WAITING &&
-		    (ho->expires_ms < now || !handover_session(d, ho))) {
+		if (ho->state != HANDOVER_WAITING)
+			continue;
+		if (ho->expires_ms < now || !handover_session(d, ho) ||
+		    handover_citizen_gone(d, ho, now)) {
+			if (handover_citizen_gone(d, ho, now))
+				log_info("handover %s dropped: the citizen left %lld s ago", ho->code,
+					 (long long)((now - ho->left_ms) / 1000));
 			handover_push_change(d, NULL, ho->code);
 			handover_remove(&d->handovers, ho);
+		} else if (ho->left_ms && !ho->left_told) {
+			handover_push_mark(d, ho);
 		}
 	}
 	handover_expire(&d->handovers, now); /* the taken ones, kept a while */
@@ -193,8 +224,14 @@ int handle_handover(struct handler_ctx *h)
 	if (!(s = handle_session(h, 0)))
 		return -1;
 	ho = handover_find_session(&h->d->handovers, s->id);
-	if (ho)
-		ho->citizen = h->c; /* after a reconnect, "taken" goes to the new connection */
+	if (ho) {
+		int was_told = ho->left_told;
+		/* After a reconnect, "taken" goes to the new connection, and the
+		 * citizen is no longer away. */
+		handover_citizen_back(ho, h->c);
+		if (was_told && ho->state == HANDOVER_WAITING)
+			handover_push_mark(h->d, ho);
+	}
 	if (!ho) {
 		if (!(ho = handover_admit(h, s)))
 			return -1;

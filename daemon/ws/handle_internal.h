@@ -2,6 +2,8 @@
 #ifndef VV_HANDLE_INTERNAL_H
 #define VV_HANDLE_INTERNAL_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "proto.h"
@@ -26,6 +28,8 @@ int fail(struct handler_ctx *h, enum proto_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The same with h->err as the message. */
 int fail_err(struct handler_ctx *h, enum proto_code code);
+/* Send reply (for handlers that need nothing else of the transport). */
+void handle_reply(struct handler_ctx *h, json_t *reply);
 /* Send the session's current step as the reply. */
 void handle_send_step(struct handler_ctx *h, struct session *s);
 /* The same, with the facts read from the caller's words (may be NULL). */
@@ -52,10 +56,26 @@ int handle_queue(struct handler_ctx *h);
 int handle_lookup(struct handler_ctx *h);
 int handle_take(struct handler_ctx *h);
 int handle_subscribe(struct handler_ctx *h);
+int handle_feedback(struct handler_ctx *h);
+int handle_end(struct handler_ctx *h);
+int handle_correct(struct handler_ctx *h);
+/* "barriers" and "story" of a finish (or a correction), checked. -1 after replying. */
+int handle_finish_survey(struct handler_ctx *h, uint32_t *bits, const char **story);
+struct pending_finish;
+struct store_result;
+/* Queue p for the store's answer, tied to h's client (handle_finish.c). */
+void handle_pending_add(struct handler_ctx *h, struct pending_finish *p);
+/* The store answered a correction (p->correct): reply, count it. */
+void handle_correct_result(struct daemon *d, struct pending_finish *p, const struct store_result *r);
+/* The category of a walk that ended before a result, from its topic fact. */
+const char *handle_category_from_facts(json_t *facts);
 
 struct stats_contact;
 /* A contact was committed: count it and mark the subscribers who see it. */
 void stats_feed_logged(struct daemon *d, const struct stats_contact *sc);
+/* A correction was committed: was leaves the figures, is takes its place. */
+void stats_feed_corrected(struct daemon *d, const struct stats_contact *was,
+			  const struct stats_contact *is);
 /* Figures other than contacts changed (a referral check came in): push to every subscriber. */
 void stats_feed_changed(struct daemon *d);
 

@@ -202,6 +202,22 @@ void stats_feed_logged(struct daemon *d, const struct stats_contact *sc)
 		stats_feed_schedule_flush(d);
 }
 
+void stats_feed_corrected(struct daemon *d, const struct stats_contact *was,
+			  const struct stats_contact *is)
+{
+	int any = 0;
+
+	stats_correct(d->stats, was, is, now_ms());
+	for (struct client *c = d->subscribers[CLIENTS_STATS]; c; c = c->sub_next[CLIENTS_STATS]) {
+		if (stats_filter_matches(&c->stats_filter, is)) {
+			c->stats_dirty = 1;
+			any = 1;
+		}
+	}
+	if (any)
+		stats_feed_schedule_flush(d);
+}
+
 /* {"type":"subscribe","stream":"stats","country"?,"channel"?}: the reply is
  * the first snapshot. Subscribing again replaces the filter. */
 int handle_subscribe(struct handler_ctx *h)

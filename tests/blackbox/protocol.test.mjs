@@ -233,9 +233,15 @@ test('finish keys: another payload or another session with the same key is a con
   // The same session, the same fields: the same answer.
   const same = await a.request({ type: 'finish', session: sa.session, key: 'k-scoped', outcome: 'resolved', note: 'ring 912 34 567' });
   assert.deepEqual([same.type, same.contact, same.duplicate], ['logged', first.contact, true]);
-  // The same session, other fields: a conflict.
+  // The same session, other fields: a conflict; barriers and a story count too.
   let r = await a.request({ type: 'finish', session: sa.session, key: 'k-scoped', outcome: 'abandoned' });
   assert.equal(r.code, 'conflict', JSON.stringify(r));
+  r = await a.request({ type: 'finish', session: sa.session, key: 'k-scoped', outcome: 'resolved', note: 'ring 912 34 567', barriers: ['no_eid'] });
+  assert.equal(r.code, 'conflict', `barriers: ${JSON.stringify(r)}`);
+  r = await a.request({ type: 'finish', session: sa.session, key: 'k-scoped', outcome: 'resolved', note: 'ring 912 34 567', story: 'Hun ga opp.' });
+  assert.equal(r.code, 'conflict', `story: ${JSON.stringify(r)}`);
+  r = await a.request({ type: 'finish', session: sa.session, key: 'k-scoped', outcome: 'resolved', note: 'ring 912 34 567', barriers: [] });
+  assert.equal(r.type, 'logged', `"barriers": [] is no barriers: ${JSON.stringify(r)}`);
   // Another agent, another session, another country: conflict, no contact id.
   const sb = await b.request({ type: 'start', country: 'dk', channel: 'phone', lang: 'da' });
   r = await b.request({ type: 'finish', session: sb.session, key: 'k-scoped', outcome: 'referred', destination: 'no.bank', referral_reason: 'other' });

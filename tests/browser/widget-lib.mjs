@@ -144,6 +144,18 @@ export async function answerByKeyboard(page, value) {
   await page.keyboard.press('Enter');
 }
 
+// "Start over" by keyboard: the widget asks first (focus on the question),
+// Tab to "Yes, start over", Enter.
+export async function startOverByKeyboard(page, assert) {
+  await tabToDeep(page, '[data-act="restart"]');
+  await page.keyboard.press('Enter');
+  await page.locator('vegvisar-widget .confirm').waitFor();
+  const f = await deepFocus(page);
+  assert.match(f?.cls || '', /confirm-q/, `"start over?" takes focus, not ${JSON.stringify(f)}`);
+  await tabToDeep(page, '[data-act="restart-yes"]');
+  await page.keyboard.press('Enter');
+}
+
 export function widgetText(page, selector) {
   return page.locator(`vegvisar-widget ${selector}`).last().innerText();
 }

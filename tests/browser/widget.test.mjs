@@ -11,11 +11,11 @@
 // sleeps.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, assertNoProblems, screenshot as pageShot, startDaemon, restartDaemon, FIXTURE_RULES } from './lib.mjs';
+import { launch, newPage, assertNoProblems, screenshot as pageShot, startDaemon, restartDaemon, sqlite, FIXTURE_RULES } from './lib.mjs';
 import { agent, Client } from '../blackbox/lib.mjs';
 import {
   W, startHost, deepFocus, tabToDeep, waitForWidget, waitForConn, waitForQuestion, waitForResult,
-  assertFocusOnNewest, answerByKeyboard, axeWidget, axeMessage, widgetText, settle,
+  assertFocusOnNewest, answerByKeyboard, axeWidget, axeMessage, widgetText, settle, startOverByKeyboard,
 } from './widget-lib.mjs';
 
 // The test fixture's trees (tests/fixtures/rules): small and stable, where
@@ -237,8 +237,7 @@ test('own words, keyboard only: the citizen describes the problem and is asked o
 
     // Words that leave the question just asked open: it is asked again,
     // below the words, and the walk skips what they said.
-    await tabToDeep(page, '[data-act="restart"]');
-    await page.keyboard.press('Enter');
+    await startOverByKeyboard(page, assert);
     await waitForQuestion(page, 'who');
     await tabToDeep(page, 'input#vv-describe');
     await page.keyboard.type('Jeg har glemt passordet til MinID');
@@ -403,9 +402,97 @@ test('talk to a person: code and phone in the widget; in the agent panel (a seco
     await watcher.close();
 
     // A new conversation can start in the widget.
+    await startOverByKeyboard(page, assert);
+    await waitForQuestion(page, 'who');
+  });
+});
+
+// The store's rows for sql, once the writer has committed them (it does
+// after the reply, so wait for the rows, bounded; never a fixed sleep).
+async function storedRows(db, sql, want = 1) {
+  for (const until = Date.now() + 10000; ;) {
+    const rows = sqlite(db, sql);
+    if (rows.length >= want || Date.now() > until) return rows;
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+}
+
+async function pushUntil(c, pred) {
+  for (;;) {
+    const m = await c.next();
+    if (pred(m)) return m;
+  }
+}
+
+const widgetSession = (page) => page.evaluate(() => Object.values(sessionStorage).map((v) => JSON.parse(v)).find((v) => v.record)?.record.session);
+
+test('"Did this help?" by keyboard is logged once as a widget contact; "start over" asks first and withdraws the handover from the agents\' queue', { timeout: 120000 }, async () => {
+  await withSetup({}, async (ctx) => {
+    const { d, allowed } = ctx;
+    const db = `${d.dir}/vegvisar.db`;
+    const page = await openPage(ctx, allowed.page({ country: 'no', lang: 'nb' }));
+    await openByKeyboard(page);
+    await walk(page, [['who', 'self'], ['topic', 'login'], ['login.method', 'minid'], ['login.problem', 'forgotten_password']]);
+    await waitForResult(page, 'login.minid.forgot');
+    assert.equal(await widgetText(page, '.helped-q'), 'Hjalp dette?');
+    await assertAxe(page, 'widget-helped', '"Did this help?"');
+    await screenshot(page, 'widget-helped');
+    await tabToDeep(page, '[data-act="helped-yes"]');
+    await page.keyboard.press('Enter');
+    await page.locator('vegvisar-widget .msg.thanks').waitFor();
+    assert.equal(await page.locator('vegvisar-widget .helped').count(), 0, 'asked once');
+    assert.match((await deepFocus(page)).text, /^Takk for svaret/, 'focus goes to the thanks, where the buttons were');
+    await assertAxe(page, 'widget-helped-thanks', 'the thanks');
+    const first = await widgetSession(page);
+    const one = `select outcome, channel, json_extract(facts, '$.helped') as helped from contacts where key = 'widget:${first}'`;
+    assert.deepEqual(await storedRows(db, one), [{ outcome: 'resolved', channel: 'widget', helped: 'yes' }],
+      'the conversation is a self-service widget contact with the answer');
+
+    // A reload neither asks again nor logs again.
+    await page.reload();
+    await waitForWidget(page);
+    await page.locator('vegvisar-widget .vv[data-conn="ready"][data-busy="false"] .msg.thanks').waitFor();
+    assert.equal(await page.locator('vegvisar-widget .helped').count(), 0, 'not asked again after a reload');
+
+    // A new conversation that asks for a person.
+    const watcher = await agent(d);
+    await watcher.request({ type: 'queue' });
+    await startOverByKeyboard(page, assert);
+    await walk(page, [['who', 'self']]);
+    await waitForQuestion(page, 'topic');
+    await tabToDeep(page, '[data-act="person"]');
+    await page.keyboard.press('Enter');
+    const code = await page.locator('vegvisar-widget .handover[data-code]').last().getAttribute('data-code');
+    await pushUntil(watcher, (m) => m.type === 'queue_changed' && m.added?.some((i) => i.code === code));
+    const second = await widgetSession(page);
+    assert.notEqual(second, first);
+
+    // "Start over" asks first, naming the code that would stop working;
+    // Escape keeps everything and returns to the button.
     await tabToDeep(page, '[data-act="restart"]');
     await page.keyboard.press('Enter');
+    await page.locator('vegvisar-widget .confirm').waitFor();
+    assert.match(await widgetText(page, '.confirm-q'), new RegExp(`koden ${code} virker ikke lenger`));
+    assert.equal((await deepFocus(page)).cls, 'confirm-q', 'the question takes focus');
+    await assertAxe(page, 'widget-restart-confirm', '"start over?"');
+    await screenshot(page, 'widget-restart-confirm');
+    await page.keyboard.press('Escape');
+    await page.locator('vegvisar-widget .confirm').waitFor({ state: 'detached' });
+    assert.equal(await page.locator(W.panel).isVisible(), true, 'Escape answers the question, it does not close the panel');
+    assert.equal((await deepFocus(page)).act, 'restart', 'focus back on "start over"');
+    assert.equal(await page.locator(`vegvisar-widget .handover[data-code="${code}"]`).count(), 1, 'the code is still shown');
+    assert.ok((await watcher.request({ type: 'queue' })).items.some((i) => i.code === code), 'still in the queue');
+
+    // Yes: the handover leaves the agents' queue, and the conversation is counted.
+    await startOverByKeyboard(page, assert);
+    await pushUntil(watcher, (m) => m.type === 'queue_changed' && m.removed?.includes(code));
     await waitForQuestion(page, 'who');
+    assert.equal((await watcher.request({ type: 'lookup', code })).code, 'not_found');
+    const two = `select outcome from contacts where key = 'widget:${second}'`;
+    assert.deepEqual(await storedRows(db, two), [{ outcome: 'abandoned' }]);
+    assert.deepEqual(sqlite(db, "select count(*) as n from contacts where channel = 'widget'"), [{ n: 2 }],
+      'two conversations, two contacts: the reload and the start over logged nothing twice');
+    await watcher.close();
   });
 });
 

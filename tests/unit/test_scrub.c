@@ -2,14 +2,18 @@
  * else.
  *
  * Recall: a generator with a fixed seed makes 10,000 valid numbers of each
- * kind in varied formats, embedded in Norwegian, Danish and English
+ * kind in varied formats (hidden characters, full-width digits and odd
+ * address spellings included), embedded in Norwegian, Danish and English
  * sentences, and none may survive: with all non-digits stripped from the
- * output, the identifier's digits must not appear, and the right placeholder
- * must.
+ * output (other scripts' digits read as ASCII), the identifier's digits must
+ * not appear, and the right placeholder must. The generator makes no
+ * eight-digit number that reads as a date: those are a known miss, measured
+ * on their own (test_known_miss_date_shaped_numbers).
  *
  * False positives: generated dates, amounts, times, years, case numbers,
- * postcodes, organisation numbers and account numbers; the rate of altered
- * texts is printed and held under a threshold per kind (see fp_kinds). */
+ * postcodes, organisation numbers, account numbers and hex strings; the rate
+ * of altered texts is printed and held under a threshold per kind (see
+ * fp_kinds). */
 #include "unit.h"
 
 #include <stdio.h>
@@ -112,11 +116,11 @@ static void random_ddmmyy(char *d, int day_offset)
 	sprintf(d, "%02d%02d%02d", day + day_offset, month, pick(100));
 }
 
-enum fnr_rule { FNR_TODAY, FNR_D_NUMBER, FNR_2032 };
+enum fnr_rule { FNR_TODAY, FNR_D_NUMBER, FNR_H_NUMBER, FNR_2032 };
 
-/* An 11-digit fødselsnummer or D-number with valid check digits. Under
- * FNR_2032 the K1 remainder is 1, 2 or 3 (never 0), so only the new rule
- * accepts it. */
+/* An 11-digit fødselsnummer, D-number (day + 40) or H-number (month + 40)
+ * with valid check digits. Under FNR_2032 the K1 remainder is 1, 2 or 3
+ * (never 0), so only the new rule accepts it. */
 static void gen_fnr(char *d, enum fnr_rule rule)
 {
 	static const int w1[9] = { 3, 7, 6, 1, 8, 9, 4, 5, 2 };
@@ -126,6 +130,8 @@ static void gen_fnr(char *d, enum fnr_rule rule)
 		int s1 = 0, s2 = 0, k1, k2;
 
 		random_ddmmyy(d, rule == FNR_D_NUMBER ? 40 : 0);
+		if (rule == FNR_H_NUMBER)
+			d[2] = (char)(d[2] + 4);
 		random_digits(d + 6, 3, 0);
 		for (int i = 0; i < 9; i++)
 			s1 += w1[i] * (d[i] - '0');
@@ -210,7 +216,7 @@ static const struct layout fnr_layouts[] = {
 	{ { 6, 3, 2 }, " " },     { { 2, 2, 2, 5 }, " " },
 	{ { 6, 5 }, "\xc2\xa0" }, { { 6, 5 }, "\xe2\x80\x93" },
 	{ { 6, 5 }, "." },        { { 6, 5 }, " - " },
-	{ { 2, 2, 7 }, " " },
+	{ { 2, 2, 7 }, " " },     { { 3, 3, 3, 2 }, " " },
 };
 
 static const struct layout cpr_layouts[] = {
@@ -223,7 +229,7 @@ static const struct layout cpr_layouts[] = {
 static const struct layout no_phone_layouts[] = {
 	{ { 8 }, "" },           { { 3, 2, 3 }, " " },    { { 2, 2, 2, 2 }, " " },
 	{ { 3, 2, 3 }, "." },    { { 2, 2, 2, 2 }, "-" }, { { 3, 2, 3 }, "\xc2\xa0" },
-	{ { 2, 2, 2, 2 }, "." },
+	{ { 2, 2, 2, 2 }, "." }, { { 3, 2, 3 }, "/" },
 };
 
 static const struct layout dk_phone_layouts[] = {
@@ -235,11 +241,34 @@ static const struct layout dk_phone_layouts[] = {
 static const char *const cc_prefixes[] = { "+%s ", "+%s",  "00%s ",   "(+%s) ",     "(+%s)",
 					   "+%s-", "00%s", "(00%s) ", "+%s\xc2\xa0" };
 
+/* 20240131 or 31012024, a date from 1900 to 2039, written out here apart
+ * from scrub.c's own rule so that a slip in either shows. */
+static int reads_as_date(const char *d)
+{
+	int y1, m1, d1, y2, m2, d2;
+
+	if (sscanf(d, "%4d%2d%2d", &y1, &m1, &d1) != 3 ||
+	    sscanf(d, "%2d%2d%4d", &d2, &m2, &y2) != 3)
+		return 0;
+	return (y1 >= 1900 && y1 <= 2039 && m1 >= 1 && m1 <= 12 && d1 >= 1 &&
+		d1 <= (m1 == 2 ? 29 : days_in(m1))) ||
+	       (y2 >= 1900 && y2 <= 2039 && m2 >= 1 && m2 <= 12 && d2 >= 1 &&
+		d2 <= (m2 == 2 ? 29 : days_in(m2)));
+}
+
+/* Eight digits starting with 2-9 that do not read as a date. */
+static void random_phone_digits(char *d)
+{
+	do
+		random_digits(d, 8, 2);
+	while (reads_as_date(d));
+}
+
 static void gen_phone(char *text, char *d, int danish, int with_cc)
 {
 	char number[40], prefix[16] = "";
 
-	random_digits(d, 8, 2);
+	random_phone_digits(d);
 	if (danish)
 		format_with(number, d, dk_phone_layouts, NLAYOUTS(dk_phone_layouts));
 	else
@@ -289,32 +318,124 @@ static void gen_email(char *text)
 				*c = (char)(*c - 'a' + 'A');
 }
 
+/* Addresses as people also write them: spaces around the '@', a quoted
+ * local part, an IP literal, a full-width '@'. */
+static void gen_email_odd(char *text)
+{
+	char local[64], host[48];
+
+	random_word(local, between(2, 10), "abcdefghijklmnopqrstuvwxyz0123456789");
+	random_word(host, between(2, 12), "abcdefghijklmnopqrstuvwxyz");
+	switch (pick(6)) {
+	case 0:
+		sprintf(text, "%s @ %s.no", local, host);
+		break;
+	case 1:
+		sprintf(text, "%s @%s.dk", local, host);
+		break;
+	case 2:
+		sprintf(text, "\"%s nordmann\"@%s.no", local, host);
+		break;
+	case 3:
+		sprintf(text, "%s@[%d.%d.%d.%d]", local, pick(256), pick(256), pick(256),
+			pick(256));
+		break;
+	case 4:
+		sprintf(text, "%s@[IPv6:2001:db8::%x]", local, pick(65536));
+		break;
+	default:
+		sprintf(text, "%s\xef\xbc\xa0%s.com", local, host);
+		break;
+	}
+}
+
+/* Characters a reader does not see: zero-width space, non-joiner, joiner,
+ * word joiner, soft hyphen, byte order mark. */
+static const char *const invisibles[] = { "\xe2\x80\x8b", "\xe2\x80\x8c", "\xe2\x80\x8d",
+					  "\xe2\x81\xa0", "\xc2\xad",     "\xef\xbb\xbf" };
+
+/* Rewrites text in place as someone hiding a number from a filter might:
+ * invisible characters after some digits, or every digit full-width or
+ * Arabic-Indic. */
+static void disguise_digits(char *text, size_t size)
+{
+	char out[128];
+	size_t o = 0;
+	int how = pick(3);
+	const char *inv = invisibles[pick(NLAYOUTS(invisibles))];
+
+	for (const char *c = text; *c && o + 8 < sizeof(out); c++) {
+		if (*c < '0' || *c > '9') {
+			out[o++] = *c;
+		} else if (how == 0) {
+			out[o++] = *c;
+			if (c[1] && pick(2))
+				o += (size_t)sprintf(out + o, "%s", inv);
+		} else if (how == 1) {
+			o += (size_t)sprintf(out + o, "\xef\xbc%c", 0x90 + (*c - '0'));
+		} else {
+			o += (size_t)sprintf(out + o, "\xd9%c", 0xa0 + (*c - '0'));
+		}
+	}
+	out[o] = '\0';
+	assert_true(o < size);
+	memcpy(text, out, o + 1);
+}
+
+/* The digits of in, ASCII, full-width or Arabic-Indic, as ASCII. */
 static void strip_non_digits(char *out, const char *in)
 {
-	for (; *in; in++)
-		if (*in >= '0' && *in <= '9')
-			*out++ = *in;
+	const unsigned char *u = (const unsigned char *)in;
+
+	while (*u) {
+		if (*u >= '0' && *u <= '9') {
+			*out++ = (char)*u++;
+		} else if (u[0] == 0xef && u[1] == 0xbc && u[2] >= 0x90 && u[2] <= 0x99) {
+			*out++ = (char)('0' + u[2] - 0x90);
+			u += 3;
+		} else if (u[0] == 0xd9 && u[1] >= 0xa0 && u[1] <= 0xa9) {
+			*out++ = (char)('0' + u[1] - 0xa0);
+			u += 2;
+		} else {
+			u++;
+		}
+	}
 	*out = '\0';
 }
 
 enum ident_kind {
 	ID_FNR,
 	ID_D_NUMBER,
+	ID_H_NUMBER,
 	ID_FNR_2032,
+	ID_FNR_DISGUISED,
 	ID_CPR_MOD11,
 	ID_CPR_NO_MOD11,
 	ID_PHONE_NO,
 	ID_PHONE_NO_CC,
 	ID_PHONE_DK,
 	ID_PHONE_DK_CC,
+	ID_PHONE_DISGUISED,
 	ID_EMAIL,
+	ID_EMAIL_ODD,
 	ID_KINDS
 };
 
 static const char *const ident_names[] = {
-	"fnr (today's rule)", "D-number", "fnr (2032 rule)",   "CPR (mod 11)",
-	"CPR (no mod 11)",    "NO phone", "NO phone with +47", "DK phone",
-	"DK phone with +45",  "e-mail",
+	"fnr (today's rule)",
+	"D-number",
+	"H-number",
+	"fnr (2032 rule)",
+	"fnr, hidden digits",
+	"CPR (mod 11)",
+	"CPR (no mod 11)",
+	"NO phone",
+	"NO phone with +47",
+	"DK phone",
+	"DK phone with +45",
+	"phone, hidden digits",
+	"e-mail",
+	"e-mail, odd forms",
 };
 
 /* One generated identifier: the text as written, the digits that must not
@@ -326,11 +447,16 @@ static const char *gen_ident(enum ident_kind kind, char *text, char *secret)
 	switch (kind) {
 	case ID_FNR:
 	case ID_D_NUMBER:
+	case ID_H_NUMBER:
 	case ID_FNR_2032:
-		gen_fnr(d, kind == ID_FNR        ? FNR_TODAY
-			   : kind == ID_D_NUMBER ? FNR_D_NUMBER
-						 : FNR_2032);
+	case ID_FNR_DISGUISED:
+		gen_fnr(d, kind == ID_D_NUMBER   ? FNR_D_NUMBER
+			   : kind == ID_H_NUMBER ? FNR_H_NUMBER
+			   : kind == ID_FNR_2032 ? FNR_2032
+						 : FNR_TODAY);
 		format_with(text, d, fnr_layouts, NLAYOUTS(fnr_layouts));
+		if (kind == ID_FNR_DISGUISED)
+			disguise_digits(text, 128);
 		strcpy(secret, d);
 		return TAG_ID;
 	case ID_CPR_MOD11:
@@ -343,10 +469,20 @@ static const char *gen_ident(enum ident_kind kind, char *text, char *secret)
 	case ID_PHONE_NO_CC:
 	case ID_PHONE_DK:
 	case ID_PHONE_DK_CC:
-		gen_phone(text, d, kind >= ID_PHONE_DK,
+	case ID_PHONE_DISGUISED:
+		gen_phone(text, d,
+			  kind == ID_PHONE_DISGUISED
+				  ? pick(2)
+				  : kind == ID_PHONE_DK || kind == ID_PHONE_DK_CC,
 			  kind == ID_PHONE_NO_CC || kind == ID_PHONE_DK_CC);
+		if (kind == ID_PHONE_DISGUISED)
+			disguise_digits(text, 128);
 		strcpy(secret, d);
 		return TAG_PHONE;
+	case ID_EMAIL_ODD:
+		gen_email_odd(text);
+		strcpy(secret, text);
+		return TAG_EMAIL;
 	default:
 		gen_email(text);
 		strcpy(secret, text);
@@ -359,10 +495,12 @@ static int leaked(enum ident_kind kind, const char *out, const char *secret)
 {
 	char digits[4096];
 
-	if (kind == ID_EMAIL) {
-		const char *at = strchr(secret, '@');
+	if (kind == ID_EMAIL || kind == ID_EMAIL_ODD) {
+		const char *at = strchr(secret, '@'), *wide_at = strstr(secret, "\xef\xbc\xa0");
 		char local[80];
 
+		if (!at || (wide_at && wide_at < at)) /* "kari＠x.no": up to the wide '@' */
+			at = wide_at + 2;
 		snprintf(local, sizeof(local), "%.*s", (int)(at - secret + 1), secret);
 		return strstr(out, secret) != NULL || strstr(out, local) != NULL;
 	}
@@ -599,7 +737,16 @@ static void gen_year(char *out)
 
 static void gen_case_number(char *out)
 {
-	switch (pick(5)) {
+	switch (pick(8)) {
+	case 5: /* eight digits like a phone number, but after a reference word */
+		sprintf(out, "v\xc3\xa5r ref %d", between(20000000, 99999999));
+		break;
+	case 6:
+		sprintf(out, "deres Saksnr. %d", between(20000000, 99999999));
+		break;
+	case 7:
+		sprintf(out, "mitt kundenummer: %d %d", between(2000, 9999), between(1000, 9999));
+		break;
 	case 0:
 		sprintf(out, "%04d/%04d", between(2000, 2030), pick(10000));
 		break;
@@ -693,6 +840,12 @@ static void gen_dk_account(char *out)
 	sprintf(out, "reg. %04d konto %s", between(1000, 9999), d);
 }
 
+/* Hashes, tokens and ids in hex, which hold digit runs between letters. */
+static void gen_hex(char *out)
+{
+	random_word(out, between(16, 64), "0123456789abcdef");
+}
+
 static void gen_compact_date(char *out)
 {
 	int month = between(1, 12), day = between(1, days_in(month)), year = between(1950, 2039);
@@ -709,30 +862,35 @@ static void gen_compact_date(char *out)
  *    shape, so any alteration is a bug.
  *  - Unformatted Norwegian account numbers share the fødselsnummer's K2
  *    weights, so every valid account passes K2; those whose first four
- *    digits read as DDMM and whose K1 remainder is 0-3 (4 in 11 under the
- *    2032 rule) are removed. Expected about 3 %; limit 5 %.
+ *    digits read as DDMM, D-number DD+40MM or H-number DDMM+40, and whose K1
+ *    remainder is 0-3 (4 in 11 under the 2032 rule) are removed. Expected
+ *    about 3 %; limit 5 %.
  *  - Danish 10-digit account numbers that start with a valid DDMM look
  *    exactly like a CPR without modulus 11: expected 366/10000 = 3.7 %;
  *    limit 5 %.
- *  - Compact dates (20240101, 01012024) starting with 2-9 are eight digits
- *    like a Danish mobile (20-29 …); they are removed on purpose, as telling
- *    them apart would let real numbers through. Reported, not limited. */
+ *  - Compact dates from 1900 to 2039 (20240131, 31012024) are left alone,
+ *    though a Danish mobile number can look the same (the known miss
+ *    measured in test_known_miss_date_shaped_numbers); after a phone word
+ *    ("tlf.%s") they are taken as a phone number on purpose, so that kind
+ *    is tried in the sentences without one. */
 static const struct fp_kind {
 	const char *name;
 	void (*gen)(char *out);
-	int max; /* -1: report only */
+	int max;           /* -1: report only */
+	int no_phone_word; /* skip the sentences with "tlf" */
 } fp_kinds[] = {
-	{ "dates", gen_date, 0 },
-	{ "amounts", gen_amount, 0 },
-	{ "times", gen_time, 0 },
-	{ "years", gen_year, 0 },
-	{ "case numbers", gen_case_number, 0 },
-	{ "postcodes", gen_postcode, 0 },
-	{ "org numbers", gen_org_number, 0 },
-	{ "NO accounts 1234.56.78903", gen_no_account_formatted, 0 },
-	{ "NO accounts unformatted", gen_no_account_plain, FP_SAMPLES * 5 / 100 },
-	{ "DK accounts reg+konto", gen_dk_account, FP_SAMPLES * 5 / 100 },
-	{ "compact dates (info)", gen_compact_date, -1 },
+	{ "dates", gen_date, 0, 0 },
+	{ "amounts", gen_amount, 0, 0 },
+	{ "times", gen_time, 0, 0 },
+	{ "years", gen_year, 0, 0 },
+	{ "case numbers", gen_case_number, 0, 0 },
+	{ "postcodes", gen_postcode, 0, 0 },
+	{ "org numbers", gen_org_number, 0, 0 },
+	{ "NO accounts 1234.56.78903", gen_no_account_formatted, 0, 0 },
+	{ "NO accounts unformatted", gen_no_account_plain, FP_SAMPLES * 5 / 100, 0 },
+	{ "DK accounts reg+konto", gen_dk_account, FP_SAMPLES * 5 / 100, 0 },
+	{ "hex strings", gen_hex, 0, 0 },
+	{ "compact dates", gen_compact_date, 0, 1 },
 };
 
 static void test_false_positives(void **state)
@@ -747,11 +905,14 @@ static void test_false_positives(void **state)
 		int altered = 0, shown = 0;
 
 		for (int i = 0; i < FP_SAMPLES; i++) {
+			const char *tmpl;
 			char *out;
 
 			fk->gen(value);
-			fill_template(text, sizeof(text), templates[pick(NLAYOUTS(templates))],
-				      value);
+			do
+				tmpl = templates[pick(NLAYOUTS(templates))];
+			while (fk->no_phone_word && strstr(tmpl, "tlf"));
+			fill_template(text, sizeof(text), tmpl, value);
 			out = scrub_text(text);
 			assert_non_null(out);
 			if (strcmp(out, text) != 0) {
@@ -842,6 +1003,259 @@ static void test_known_cases(void **state)
 		assert_scrubs_to(cases[i].in, cases[i].out);
 }
 
+struct case_pair {
+	const char *in, *out;
+};
+
+static void assert_cases(const struct case_pair *cases, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		assert_scrubs_to(cases[i].in, cases[i].out);
+}
+
+#define ASSERT_CASES(a) assert_cases(a, sizeof(a) / sizeof(a[0]))
+
+/* Issue 19: numbers with characters a reader does not see inside them. */
+static void test_invisible_characters(void **state)
+{
+	static const struct case_pair cases[] = {
+		{ "fnr 3112\xe2\x80\x8b"
+		  "9956715",
+		  "fnr [national-id removed]" },
+		{ "fnr 311299\xc2\xad"
+		  "56715.",
+		  "fnr [national-id removed]." },
+		{ "311299\xc2\xad-56715", "[national-id removed]" },
+		{ "311299 \xe2\x81\xa0"
+		  "56715",
+		  "[national-id removed]" },
+		{ "CPR 010190\xe2\x80\x8d-1234", "CPR [cpr removed]" },
+		{ "ring 98\xe2\x80\x8b"
+		  "76\xe2\x80\x8c"
+		  "54\xe2\x80\x8d"
+		  "32",
+		  "ring [phone removed]" },
+		{ "kari\xe2\x80\x8b@exam\xc2\xad"
+		  "ple.no",
+		  "[email removed]" },
+		{ "Hei\xe2\x80\x8b p\xc3\xa5 deg 12\xc2\xad"
+		  "34",
+		  "Hei\xe2\x80\x8b p\xc3\xa5 deg 12\xc2\xad"
+		  "34" },
+	};
+	static const char *const hidden[] = { "\xe2\x80\x8b", "\xe2\x80\x8c", "\xe2\x80\x8d",
+					      "\xe2\x81\xa0", "\xc2\xad",     "\xef\xbb\xbf" };
+	const char *fnr = "15076500565";
+
+	(void)state;
+	ASSERT_CASES(cases);
+	/* Each invisible character between every two digits. */
+	for (size_t h = 0; h < sizeof(hidden) / sizeof(hidden[0]); h++) {
+		char in[128] = "fnr ";
+
+		for (const char *c = fnr; *c; c++) {
+			size_t len = strlen(in);
+
+			in[len] = *c;
+			in[len + 1] = '\0';
+			if (c[1])
+				strcat(in, hidden[h]);
+		}
+		assert_scrubs_to(in, "fnr [national-id removed]");
+	}
+}
+
+/* Issue 19: digits typed on other keyboards. */
+static void test_other_digits(void **state)
+{
+	static const struct case_pair cases[] = {
+		/* full-width １５０７６５００５６５ */
+		{ "fnr \xef\xbc\x91\xef\xbc\x95\xef\xbc\x90\xef\xbc\x97\xef\xbc\x96\xef\xbc\x95"
+		  "\xef\xbc\x90\xef\xbc\x90\xef\xbc\x95\xef\xbc\x96\xef\xbc\x95",
+		  "fnr [national-id removed]" },
+		/* 150765 ００５６５, mixed */
+		{ "150765 \xef\xbc\x90\xef\xbc\x90\xef\xbc\x95\xef\xbc\x96\xef\xbc\x95",
+		  "[national-id removed]" },
+		/* ９１２ ３４ ５６７ */
+		{ "tlf \xef\xbc\x99\xef\xbc\x91\xef\xbc\x92 \xef\xbc\x93\xef\xbc\x94 "
+		  "\xef\xbc\x95\xef\xbc\x96\xef\xbc\x97",
+		  "tlf [phone removed]" },
+		/* +４７ ９８７６５４３２ */
+		{ "+\xef\xbc\x94\xef\xbc\x97 \xef\xbc\x99\xef\xbc\x98\xef\xbc\x97\xef\xbc\x96"
+		  "\xef\xbc\x95\xef\xbc\x94\xef\xbc\x93\xef\xbc\x92",
+		  "[phone removed]" },
+		/* Arabic-Indic ٩٨٧٦٥٤٣٢ */
+		{ "\xd9\xa9\xd9\xa8\xd9\xa7\xd9\xa6\xd9\xa5\xd9\xa4\xd9\xa3\xd9\xa2",
+		  "[phone removed]" },
+		/* full-width ２０２４０１３１ is a date like 20240131 */
+		{ "\xef\xbc\x92\xef\xbc\x90\xef\xbc\x92\xef\xbc\x94\xef\xbc\x90\xef\xbc\x91\xef\xbc\x93"
+		  "\xef\xbc\x91",
+		  "\xef\xbc\x92\xef\xbc\x90\xef\xbc\x92\xef\xbc\x94\xef\xbc\x90\xef\xbc\x91\xef\xbc\x93"
+		  "\xef\xbc\x91" },
+	};
+
+	(void)state;
+	ASSERT_CASES(cases);
+}
+
+/* Issue 19: 3-3-3-2 grouping and H-numbers. The H-number adds 40 to the
+ * month and has its own check digits: 150765 005 becomes 15476500548, not
+ * 15476500565 (that one fails K2, like any mistyped number). */
+static void test_national_id_forms(void **state)
+{
+	static const struct case_pair cases[] = {
+		{ "fnr 150 765 005 65", "fnr [national-id removed]" },
+		{ "311 299 567 15.", "[national-id removed]." },
+		{ "150 765 005 66", "150 765 005 66" }, /* wrong K2 */
+		{ "org.nr. 915 123 456", "org.nr. 915 123 456" },
+		{ "H-nummer 15476500548", "H-nummer [national-id removed]" },
+		{ "154765 00548", "[national-id removed]" },
+		{ "15476500565", "15476500565" }, /* month + 40, old check digits: invalid */
+		{ "15536500548", "15536500548" }, /* month 13 */
+	};
+
+	(void)state;
+	ASSERT_CASES(cases);
+}
+
+/* Issue 19: addresses written with spaces, quotes or an IP literal. */
+static void test_email_forms(void **state)
+{
+	static const struct case_pair cases[] = {
+		{ "kari @ example.no", "[email removed]" },
+		{ "skriv til kari @example.no.", "skriv til [email removed]." },
+		{ "kari@ example.no", "[email removed]" },
+		{ "\"kari nordmann\"@example.no", "[email removed]" },
+		{ "Til \"kari nordmann\" @ example.no, takk", "Til [email removed], takk" },
+		{ "\xe2\x80\x9ckari nordmann\xe2\x80\x9d@example.no", "[email removed]" },
+		{ "\xc2\xabkari nordmann\xc2\xbb@example.no", "[email removed]" },
+		{ "kari@[10.0.0.1]", "[email removed]" },
+		{ "kari@[IPv6:2001:db8::1].", "[email removed]." },
+		{ "kari\xef\xbc\xa0"
+		  "example.no",
+		  "[email removed]" },
+		/* not addresses */
+		{ "Sa \"hei\" til meg", "Sa \"hei\" til meg" },
+		{ "m\xc3\xb8te @ 10.00", "m\xc3\xb8te @ 10.00" },
+		{ "a @ b", "a @ b" },
+		{ "x@[email removed]", "x@[email removed]" },
+		{ "kari@[10.0.0.1", "kari@[10.0.0.1" },
+		{ "\"a@b\"@x", "\"a@b\"@x" },
+	};
+
+	(void)state;
+	ASSERT_CASES(cases);
+}
+
+/* Issue 19: slashes group a phone number, but not a date or a case number. */
+static void test_slashes(void **state)
+{
+	static const struct case_pair cases[] = {
+		{ "912/34/567", "[phone removed]" },
+		{ "ring 22/03/00/00", "ring [phone removed]" },
+		{ "tlf 98765432/22030000", "tlf [phone removed]/[phone removed]" },
+		{ "31/01/2024", "31/01/2024" },
+		{ "2024/1234", "2024/1234" },
+		{ "23/04567-3", "23/04567-3" },
+		{ "24/12/24", "24/12/24" },
+		{ "31/12/99-56715", "31/12/99-56715" },
+	};
+
+	(void)state;
+	ASSERT_CASES(cases);
+}
+
+/* Issue 19: dates and case numbers that look like a phone number stay;
+ * a phone word before them makes them one. */
+static void test_dates_and_references_kept(void **state)
+{
+	static const struct case_pair cases[] = {
+		{ "20240131", "20240131" },
+		{ "2024-01-31", "2024-01-31" },
+		{ "31012024", "31012024" },
+		{ "frist 20391231", "frist 20391231" },
+		{ "dato 20240131, tlf 98765432", "dato 20240131, tlf [phone removed]" },
+		{ "tlf 20240131", "tlf [phone removed]" },
+		{ "Mob.: 20240131", "Mob.: [phone removed]" },
+		{ "20400131", "[phone removed]" }, /* 2040: no date we read */
+		{ "ref 40012345", "ref 40012345" },
+		{ "Ref. nr. 40012345", "Ref. nr. 40012345" },
+		{ "saksnr: 4001 2345", "saksnr: 4001 2345" },
+		{ "kundenr. 98765432", "kundenr. 98765432" },
+		{ "CVR 29403473", "CVR 29403473" },
+		{ "40012345", "[phone removed]" }, /* without a word it is a phone number */
+		{ "ref x@y.no 40012345", "ref [email removed] [phone removed]" },
+	};
+
+	(void)state;
+	ASSERT_CASES(cases);
+}
+
+/* Issue 19: digits glued to an ASCII letter belong to a word or a code. */
+static void test_digits_glued_to_letters(void **state)
+{
+	static const struct case_pair cases[] = {
+		{ "bfbe58165266de56a1c0", "bfbe58165266de56a1c0" },
+		{ "id 58165266de56", "id 58165266de56" },
+		{ "sha 7c31129956715f", "sha 7c31129956715f" },
+		{ "abc98765432", "abc98765432" },
+		{ "98765432kr", "98765432kr" },
+		{ "tlf:91234567", "tlf:[phone removed]" },
+		{ "mob.91234567", "mob.[phone removed]" },
+		{ "tlf91234567", "tlf[phone removed]" },
+		{ "Mob91234567!", "Mob[phone removed]!" },
+		{ "tlf.nr98765432", "tlf.nr[phone removed]" },
+		{ "fnr31129956715", "fnr[national-id removed]" },
+		{ "+4798765432abc", "[phone removed]abc" },
+		{ "abc\xe2\x80\x8b"
+		  "98765432",
+		  "abc\xe2\x80\x8b"
+		  "98765432" },
+		{ "ole@x.no98765432", "[email removed][phone removed]" },
+		{ "\xc3\xa6\xc3\xb8\xc3\xa5"
+		  "98765432",
+		  "\xc3\xa6\xc3\xb8\xc3\xa5[phone removed]" },
+	};
+
+	(void)state;
+	ASSERT_CASES(cases);
+}
+
+/* The price of keeping 20240131: an eight-digit phone number without
+ * country code or phone word that reads as a date (1900-2039) survives.
+ * Measured on uniformly random numbers starting 2-9, and on the Danish 20
+ * series, where 20YYMMDD is most likely. */
+static void test_known_miss_date_shaped_numbers(void **state)
+{
+	static const int series[] = { 0, 20 };
+	char d[16], text[64];
+
+	(void)state;
+	rng_state = 31;
+	for (size_t k = 0; k < 2; k++) {
+		int missed = 0, total = 100000;
+
+		for (int i = 0; i < total; i++) {
+			char *out;
+
+			random_digits(d, 8, 2);
+			if (series[k])
+				sprintf(d, "%02d%06d", series[k], pick(1000000));
+			snprintf(text, sizeof(text), "ring meg p\xc3\xa5 %s", d);
+			out = scrub_text(text);
+			assert_non_null(out);
+			if (strstr(out, d)) {
+				missed++;
+				assert_true(reads_as_date(d));
+			}
+			free(out);
+		}
+		print_message("  known miss, date-shaped: %d/%d of %s\n", missed, total,
+			      series[k] ? "the 20 series" : "8-digit numbers 2-9");
+		assert_true(missed <= (series[k] ? total * 3 / 100 : total / 500));
+	}
+}
+
 static void test_text_without_identifiers_unchanged(void **state)
 {
 	static const char *const texts[] = {
@@ -922,11 +1336,31 @@ static void test_null_input(void **state)
 }
 
 /* 64 KiB inputs that stress the scanner: one huge digit run, thousands of
- * tiny groups, many identifiers (output longer than input), many '@'. */
+ * tiny groups, many identifiers (output longer than input), many '@', and
+ * what the rules of issue 19 look at around numbers and addresses. */
 static void test_large_inputs(void **state)
 {
-	static const char *const units[] = { "1",  "1 ",  "12.",  "98765432 ",    "+47 ",
-					     "a@", "@a.", "0047", "31129956715-", "x@y.no " };
+	static const char *const units[] = {
+		"1",
+		"1 ",
+		"12.",
+		"98765432 ",
+		"+47 ",
+		"a@",
+		"@a.",
+		"0047",
+		"31129956715-",
+		"x@y.no ",
+		/* hidden and other digits, quotes, IP literals, words before numbers */
+		"\xe2\x80\x8b"
+		"9",
+		"\xef\xbc\x99 ",
+		"\"a\"",
+		"a@[1.",
+		"ab1",
+		"tlf 20240131 ",
+		"ref 4001 2345 ",
+	};
 	size_t size = 64 * 1024;
 	char *buf = malloc(size + 1);
 
@@ -959,6 +1393,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_known_cases),
+		cmocka_unit_test(test_invisible_characters),
+		cmocka_unit_test(test_other_digits),
+		cmocka_unit_test(test_national_id_forms),
+		cmocka_unit_test(test_email_forms),
+		cmocka_unit_test(test_slashes),
+		cmocka_unit_test(test_dates_and_references_kept),
+		cmocka_unit_test(test_digits_glued_to_letters),
+		cmocka_unit_test(test_known_miss_date_shaped_numbers),
 		cmocka_unit_test(test_text_without_identifiers_unchanged),
 		cmocka_unit_test(test_utf8_preserved),
 		cmocka_unit_test(test_invalid_utf8),

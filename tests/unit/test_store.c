@@ -20,11 +20,12 @@
 
 #include "base/log.h"
 #include "store/store.h"
+#include "store/correct.h"
 
 /* The capacity documented in docs/store.md (STORE_QUEUE_MAX in store.c). */
 #define QUEUE_MAX 65536
 /* The number of migration steps in store.c. */
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 #define WAIT_SECONDS 60
 
 /* One temp dir and database path per test. */
@@ -1119,9 +1120,9 @@ static void test_migrates_version_2(void **state)
 	free(text);
 
 	/* The refusal an older daemon makes, one version up. */
-	peek_exec(f->db, "PRAGMA user_version = 6");
+	peek_exec(f->db, "PRAGMA user_version = 7");
 	assert_null(store_open(f->db, err, sizeof(err)));
-	if (!strstr(err, "schema version 6 is newer than this vegvisard knows (5)"))
+	if (!strstr(err, "schema version 7 is newer than this vegvisard knows (6)"))
 		fail_msg("unexpected reason: %s", err);
 	free(rows);
 	free(outbox);
@@ -1283,7 +1284,8 @@ static void test_insert_needs_no_ephemeral_table(void **state)
 	/* The columns added after version 3, without their checks, so that
 	 * the same INSERT compiles there; the IN (...) checks stay. */
 	peek_exec(old_path, "ALTER TABLE contacts ADD COLUMN key_digest TEXT;"
-			    "ALTER TABLE contacts ADD COLUMN barriers TEXT;");
+			    "ALTER TABLE contacts ADD COLUMN barriers TEXT;"
+			    "ALTER TABLE contacts ADD COLUMN owner TEXT;");
 	db = peek_open(old_path);
 	assert_int_equal(count_ephemeral(db, insert), 3);
 	sqlite3_close(db);
@@ -1391,6 +1393,104 @@ static void test_close_interrupts_check(void **state)
 	store_close(st);
 }
 
+/* ---- corrections (store/correct.c) ---- */
+
+/* Submit correction c alone and wait for its result. */
+static struct store_result correct_one(struct store *st, struct correction *c)
+{
+	struct store_result r;
+
+	assert_int_equal(store_submit_job(st, &c->job, 0), 0);
+	collect(st, &r, 1);
+	return r;
+}
+
+static struct correction *correction(int64_t id, const char *key, const char *owner, int64_t now)
+{
+	struct correction *c = correct_new(64);
+	size_t used = 0;
+
+	assert_non_null(c);
+	c->contact_id = id;
+	c->now_ms = now;
+	c->window_ms = 600000;
+	snprintf(c->key, sizeof(c->key), "%s", key);
+	memset(c->digest, 'a', 64);
+	snprintf(c->owner, sizeof(c->owner), "%s", owner);
+	snprintf(c->outcome, sizeof(c->outcome), "referred");
+	correct_set(c, CORRECT_DESTINATION, "no.bank", &used);
+	correct_set(c, CORRECT_REASON, "wrong_agency", &used);
+	c->clear[CORRECT_RELATION] = 1;
+	return c;
+}
+
+/* A correction is a new version of the same row: the previous version is
+ * kept in contact_versions, a count over contacts sees the contact once
+ * under its new values, and a second agent, a late one or a reused key
+ * change nothing. */
+static void test_correction_is_a_new_version(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_started(f->db);
+	struct contact c = sample("corr-1");
+	struct correction *k;
+	struct store_result r;
+	int64_t id, t = 1764000090000 + 1000;
+
+	c.owner = "desk-1";
+	c.relation = "friend_or_neighbour";
+	c.note = "kept";
+	submit_ok(st, &c, 0);
+	collect(st, &r, 1);
+	id = r.contact_id;
+
+	k = correction(id, "fix-1", "desk-1", t);
+	r = correct_one(st, k);
+	assert_int_equal(r.status, STORE_OK);
+	assert_int_equal(r.contact_id, id);
+	assert_int_equal(r.duplicate, 0);
+	assert_int_equal(k->version, 2);
+	assert_string_equal(k->was.outcome, "resolved");
+	assert_string_equal(k->is.outcome, "referred");
+	assert_string_equal(k->is.destination, "no.bank");
+	free(k);
+
+	k = correction(id, "fix-1", "desk-1", t); /* the same key and digest */
+	r = correct_one(st, k);
+	assert_int_equal(r.status, STORE_OK);
+	assert_int_equal(r.duplicate, 1);
+	assert_int_equal(k->version, 2);
+	memset(k->digest, 'b', 64); /* the same key, another payload */
+	k->version = 0;
+	r = correct_one(st, k);
+	assert_int_equal(r.status, STORE_KEY_CONFLICT);
+	free(k);
+
+	k = correction(id, "fix-2", "desk-2", t);
+	assert_int_equal(correct_one(st, k).status, STORE_FORBIDDEN);
+	free(k);
+	k = correction(id + 7, "fix-3", "desk-1", t); /* no such contact: the same answer */
+	assert_int_equal(correct_one(st, k).status, STORE_FORBIDDEN);
+	free(k);
+	k = correction(id, "fix-4", "desk-1", 1764000090000 + 600001);
+	assert_int_equal(correct_one(st, k).status, STORE_TOO_LATE);
+	free(k);
+	store_close(st);
+
+	/* Counted once, under the new values; the old ones in the audit. */
+	assert_int_equal(count_rows(f->db), 1);
+	assert_int_equal(peek_int(f->db, "SELECT count(*) FROM contacts WHERE outcome = 'referred'"
+					 " AND relation IS NULL AND note = 'kept' AND version = 2",
+				  NULL),
+			 1);
+	assert_int_equal(peek_int(f->db, "SELECT count(*) FROM contact_versions WHERE version = 2"
+					 " AND outcome = 'resolved' AND relation = 'friend_or_neighbour'"
+					 " AND corrected_by = 'desk-1' AND key = 'fix-1'",
+				  NULL),
+			 1);
+	assert_int_equal(peek_int(f->db, "SELECT count(*) FROM contact_versions", NULL), 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1419,6 +1519,7 @@ int main(void)
 		T(test_checks_accept_the_same_values),
 		T(test_insert_needs_no_ephemeral_table),
 		T(test_close_interrupts_check),
+		T(test_correction_is_a_new_version),
 	};
 
 	/* STORE_TEST_SKIP="test_queue*" (a glob) skips tests, e.g. the

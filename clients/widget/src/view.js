@@ -56,6 +56,9 @@ export function renderEntry(e) {
         h('li', {}, `${COUNTRY_NAMES[L][c] || c}: ${listOf(langs.map((l) => LANG_NAMES[L][l] || l), L)}`))));
   case 'note':
     return h('div', { class: 'msg note', lang: L }, h('p', {}, e.text));
+  case 'thanks': // after "Did this help?": focus lands here, where the buttons were
+    return h('div', { class: 'msg bot thanks', lang: L }, vh(t('bot', {}, L)),
+      h('p', { class: 'focus-target', tabindex: '-1' }, t(e.helped ? 'thanksHelped' : 'thanksNotHelped', {}, L)));
   case 'q':
     return h('div', { class: 'msg bot', lang: L, dataset: { node: e.node } }, vh(t('bot', {}, L)),
       h('p', { class: 'q focus-target', tabindex: '-1', lang: e.lang }, e.text),

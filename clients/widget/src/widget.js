@@ -58,7 +58,8 @@ function widget(script) {
   // pages (sessionStorage of the host page: this tab only). The record is
   // what the daemon needs to rebuild a session it lost (resume + restore,
   // docs/protocol.md): the start and every answer still in force.
-  //   record = {session, country, lang, started, steps: [{answer}], lastStep, pending}
+  //   record = {session, country, lang, started, steps: [{answer}], lastStep, pending,
+  //             helped, helpedSent}  (the answer to "Did this help?", once per conversation)
   //   transcript = the messages shown, each {k, ui, …} (see renderEntry)
   const stored = readStore();
   const dataCountry = COUNTRIES.includes(script.dataset.country) ? script.dataset.country : null;
@@ -76,6 +77,7 @@ function widget(script) {
     welcome: null,
     busy: false,
     limited: false, // a request is waiting out rate_limited
+    confirming: false, // "start over?" is asked
     queue: Promise.resolve(),
   };
   if (stored && stored.country === S.country) {
@@ -206,7 +208,7 @@ function widget(script) {
   // Controls work only when a reply can come: connected and nothing sent.
   function updateControls() {
     const off = S.busy || !conn.ready;
-    for (const b of [...E.reply.querySelectorAll('button'), E.back, E.person]) b.setAttribute('aria-disabled', String(off));
+    for (const b of [...E.reply.querySelectorAll('button:not(.confirm button)'), E.back, E.person]) b.setAttribute('aria-disabled', String(off));
     E.restart.setAttribute('aria-disabled', String(S.busy));
     const rec = S.record;
     E.back.hidden = !rec || S.taken || rec.steps.length === 0;
@@ -249,6 +251,11 @@ function widget(script) {
   function renderReply() {
     const step = S.record?.lastStep;
     E.reply.replaceChildren();
+    if (S.confirming) {
+      E.reply.append(confirmBox());
+      updateControls();
+      return;
+    }
     if (!step || S.taken) {
       updateControls();
       return;
@@ -263,8 +270,76 @@ function widget(script) {
           onclick: () => act(() => answer(o, step)) }, o.label))));
     } else if (q) {
       E.reply.append(h('p', { class: 'agent-only', dataset: { node: q.node } }, t('agentOnly')));
+    } else if (step.result && S.record.helped === undefined && !S.handover) {
+      E.reply.append(helpedForm());
     }
     updateControls();
+  }
+
+  // "Did this help?" at a result, asked once per conversation. The answer
+  // (yes or no, nothing typed) is what the desk's survey counts; the
+  // daemon logs the conversation with it (docs/protocol.md, "Widget
+  // conversations").
+  function helpedForm() {
+    return h('div', { class: 'helped', role: 'group', 'aria-labelledby': 'vv-helped-q' },
+      h('p', { id: 'vv-helped-q', class: 'helped-q' }, t('helpedQ')),
+      h('div', { class: 'helped-row' },
+        h('button', { type: 'button', class: 'action', dataset: { act: 'helped-yes' }, onclick: () => act(() => giveHelped(true)) }, t('helpedYes')),
+        h('button', { type: 'button', class: 'action', dataset: { act: 'helped-no' }, onclick: () => act(() => giveHelped(false)) }, t('helpedNo'))));
+  }
+
+  async function giveHelped(helped) {
+    const rec = S.record;
+    rec.helped = helped;
+    save();
+    add({ k: 'me', text: t(helped ? 'helpedYes' : 'helpedNo'), lang: S.ui });
+    // The buttons go; focus goes to the thanks in their place.
+    add({ k: 'thanks', helped }, { focus: true });
+    renderReply();
+    await sendHelped();
+  }
+
+  // Sent once; a reply lost with the connection is sent again after the
+  // reconnect (sync), and the daemon answers a repeat without logging twice.
+  async function sendHelped() {
+    const rec = S.record;
+    if (!rec || rec.helped === undefined || rec.helpedSent) return;
+    try {
+      await call({ type: 'feedback', session: rec.session, helped: rec.helped });
+    } catch (e) {
+      // Already logged (it expired, or ended): nothing more to say.
+      if (!(e instanceof ProtocolError && (e.code === 'conflict' || e.code === 'not_found'))) throw e;
+    }
+    rec.helpedSent = true;
+    save();
+  }
+
+  // "Start over?" before the conversation (and a code in the queue) is
+  // thrown away: one press must not erase it.
+  function confirmBox() {
+    const code = S.handover && !S.taken ? S.handover.code : null;
+    return h('div', { class: 'confirm', role: 'group', 'aria-labelledby': 'vv-confirm-q', onkeydown: (ev) => {
+      if (ev.key === 'Escape') {
+        ev.preventDefault(); // the question, not the panel, closes
+        cancelRestart();
+      }
+    } },
+    h('p', { id: 'vv-confirm-q', class: 'confirm-q', tabindex: '-1' }, t(code ? 'restartAskCode' : 'restartAsk', { code })),
+    h('div', { class: 'confirm-row' },
+      h('button', { type: 'button', class: 'action primary', dataset: { act: 'restart-yes' }, onclick: () => startOver() }, t('restartYes')),
+      h('button', { type: 'button', class: 'action', dataset: { act: 'restart-no' }, onclick: () => cancelRestart() }, t('restartNo'))));
+  }
+
+  function cancelRestart() {
+    S.confirming = false;
+    renderReply();
+    E.restart.focus();
+  }
+
+  // A session the conversation no longer uses (a new language, the
+  // citizen's own words): the daemon drops it without counting it.
+  function endSuperseded(session) {
+    if (conn.ready) conn.request({ type: 'end', session, superseded: true }).catch(() => {});
   }
 
   // Before the first answer the citizen may say it in their own words
@@ -288,6 +363,7 @@ function widget(script) {
     S.record = { session: step.session, country: old.country, lang: step.lang, started: Date.now(), steps: [],
       facts: step.facts || {}, described: true, lastStep: step, pending: null };
     save();
+    endSuperseded(old.session);
     present(step, { focus: true });
   }
 
@@ -447,10 +523,22 @@ function widget(script) {
       if (el) focusOn(el);
       return;
     }
+    if (S.record.helped !== undefined) await continueAnswered();
     const r = await call({ type: 'handover', session: S.record.session });
     S.handover = { code: r.code, phone: r.phone || null, expires: r.expires };
     save();
     add({ k: 'handover', ...S.handover }, { focus: true });
+  }
+
+  // The conversation that answered "Did this help?" is logged and closed;
+  // asking for a person after it goes on in a new session with the same
+  // facts, so the agent still sees everything the citizen told.
+  async function continueAnswered() {
+    const old = S.record;
+    const step = await call({ type: 'start', country: old.country, channel: 'widget', lang: old.lang, facts: old.lastStep.facts || {} });
+    S.record = { session: step.session, country: old.country, lang: step.lang, started: Date.now(), steps: [],
+      facts: step.facts || {}, described: true, lastStep: step, pending: null };
+    save();
   }
 
   function becameTaken(code) {
@@ -468,10 +556,25 @@ function widget(script) {
     if (S.open && active && (!active.isConnected || active.closest('[hidden]'))) focusOn(currentTarget());
   }
 
-  // Not through act(): it must work when the connection is stopped (after
-  // a take) or failing; but never under a move in flight.
+  // Asks first (confirmBox); Escape or "No" keeps everything as it was.
   function restart() {
     if (S.busy) return;
+    S.confirming = true;
+    renderReply();
+    focusOn(E.reply.querySelector('.confirm-q'));
+  }
+
+  // Not through act(): it must work when the connection is stopped (after
+  // a take) or failing; but never under a move in flight. The old
+  // conversation ends: the daemon logs it and withdraws its handover from
+  // the agents' queue. Not awaited: nothing durable holds up the screen,
+  // and if the connection is down the daemon drops the handover itself
+  // once the citizen has been away for its grace period.
+  function startOver() {
+    if (S.busy) return;
+    const old = S.record;
+    S.confirming = false;
+    if (old && !S.taken && conn.ready) conn.request({ type: 'end', session: old.session }).catch(() => {});
     clearInterval(S.pollTimer);
     Object.assign(S, { record: null, handover: null, taken: false, transcript: [] });
     E.log.replaceChildren();
@@ -508,6 +611,7 @@ function widget(script) {
     for (const s of old.steps) step = await call({ type: 'answer', session: step.session, value: s.answer });
     S.record = { ...old, session: step.session, lang: step.lang, started: Date.now(), lastStep: step, pending: null };
     save();
+    endSuperseded(old.session);
     present(step);
   }
 
@@ -527,6 +631,20 @@ function widget(script) {
       step = await call({ type: 'resume', session: rec.session,
         restore: { country: rec.country, channel: 'widget', lang: rec.lang, facts: rec.facts || {}, steps: rec.steps, started: rec.started } });
     } catch (e) {
+      // Logged already (the citizen answered "Did this help?"): nothing to
+      // resume, the conversation stays on screen as it ended.
+      if (e instanceof ProtocolError && e.code === 'conflict' && rec.helped !== undefined) {
+        renderReply();
+        return;
+      }
+      // Logged when it expired: a new conversation, as for one the daemon lost.
+      if (e instanceof ProtocolError && e.code === 'conflict' && !S.handover) {
+        note(t('sessionLost'));
+        S.record = null;
+        save();
+        await startSession();
+        return;
+      }
       recover(e);
       return;
     }
@@ -535,6 +653,7 @@ function widget(script) {
     rec.lastStep = step;
     save();
     present(step);
+    await sendHelped();
     if (S.handover) await refreshHandover();
     if (treeLang() !== rec.lang && !S.handover) await relang();
   }
