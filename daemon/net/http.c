@@ -207,7 +207,7 @@ static int http_query_refused(struct http_req *r, const char *message)
  * every empty URI part with one). */
 static int http_check_query(struct http_req *r, const char *const *allowed)
 {
-	char arg[HTTP_URI_MAX + 1], name[72], msg[160];
+	char arg[HTTP_URI_MAX + 1], name[72], msg[2 * sizeof(name) + 64];
 	unsigned seen = 0;
 	int n;
 
