@@ -26,8 +26,8 @@ const char *const survey_relations[] = { "adult_child_for_parent",
 const char *const survey_age_bands[] = { "under_18", "18_29",   "30_49",   "50_66",
 					 "67_79",    "80_plus", "unknown", NULL };
 
-/* The seeds behind each code (research, ../shared/seeds): the issue's list,
- * plus mental_health (000/001: "psykisk syge" among the socially exposed),
+/* The research behind each code (Digdir's survey, the Danish studies):
+ * the issue's list, plus mental_health (000/001: "psykisk syge" among the socially exposed),
  * helper_not_allowed (003: help from others made suspect or impossible),
  * and other. Append only. */
 const char *const survey_barriers[] = { "no_eid",

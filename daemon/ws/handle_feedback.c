@@ -140,19 +140,8 @@ static int feedback_log(struct daemon *d, struct session *s, enum feedback_how h
 	if (how != FEEDBACK_UNANSWERED)
 		json_object_set_new(fx, "helped", json_string(how == FEEDBACK_HELPED ? "yes" : "no"));
 	feedback_verdict(s, &ct);
-	ct.started_ms = s->started_ms;
-	ct.finished_ms = now_ms();
-	ct.key = key;
-	ct.key_digest = digest;
-	ct.channel = s->channel;
-	ct.country = s->country;
-	ct.lang = s->lang;
-	ct.rules_version = rules_tree_version(triage_tree(s->tr));
-	triage_path_write(s->tr, &path);
-	jbuf_json(&facts, fx);
+	handle_contact_of_session(&ct, s, key, digest, fx, &path, &facts);
 	json_decref(fx);
-	ct.path_json = path.p;
-	ct.facts_json = facts.p;
 	ct.on_behalf = json_string_value(json_object_get(triage_facts(s->tr), "on_behalf"));
 	if (!ct.on_behalf)
 		ct.on_behalf = "unknown";

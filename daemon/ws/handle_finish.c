@@ -195,6 +195,27 @@ int handle_finish_survey(struct handler_ctx *h, uint32_t *bits, const char **sto
 	return 0;
 }
 
+/* What every contact takes from its session: when, where, which rules,
+ * the walk and its facts (written into path and facts, which the caller
+ * frees after the store has copied them). */
+void handle_contact_of_session(struct contact *ct, const struct session *s, const char *key,
+			       const char *digest, const json_t *facts_json, struct jbuf *path,
+			       struct jbuf *facts)
+{
+	ct->started_ms = s->started_ms;
+	ct->finished_ms = now_ms();
+	ct->key = key;
+	ct->key_digest = digest;
+	ct->channel = s->channel;
+	ct->country = s->country;
+	ct->lang = s->lang;
+	ct->rules_version = rules_tree_version(triage_tree(s->tr));
+	triage_path_write(s->tr, path);
+	jbuf_json(facts, facts_json);
+	ct->path_json = path->p;
+	ct->facts_json = facts->p;
+}
+
 int handle_finish(struct handler_ctx *h)
 {
 	static const char *const keys[] = { "type",
@@ -269,18 +290,7 @@ int handle_finish(struct handler_ctx *h)
 	if (handoff_finish_prepare(h, s, outcome, &hf))
 		return -1;
 
-	ct.started_ms = s->started_ms;
-	ct.finished_ms = now_ms();
-	ct.key = key;
-	ct.key_digest = digest;
-	ct.channel = s->channel;
-	ct.country = s->country;
-	ct.lang = s->lang;
-	ct.rules_version = rules_tree_version(triage_tree(s->tr));
-	triage_path_write(s->tr, &path);
-	jbuf_json(&facts, triage_facts(s->tr));
-	ct.path_json = path.p;
-	ct.facts_json = facts.p;
+	handle_contact_of_session(&ct, s, key, digest, triage_facts(s->tr), &path, &facts);
 	ct.suggested = triage_result_destination(s->tr);
 	ct.destination = dest ? dest : ct.suggested;
 	ct.category = category                  ? category

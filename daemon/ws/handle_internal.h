@@ -79,4 +79,10 @@ void stats_feed_corrected(struct daemon *d, const struct stats_contact *was,
 /* Figures other than contacts changed (a referral check came in): push to every subscriber. */
 void stats_feed_changed(struct daemon *d);
 
+struct contact;
+struct jbuf;
+void handle_contact_of_session(struct contact *ct, const struct session *s, const char *key,
+			       const char *digest, const json_t *facts_json, struct jbuf *path,
+			       struct jbuf *facts);
+
 #endif
