@@ -48,8 +48,8 @@ TEST_conf_OBJS = conf conf_peers conf_bounds log crypto limits util
 TEST_proto_OBJS = proto jparse log util
 TEST_jparse_OBJS = jparse util
 TEST_search_OBJS = search search_build search_fts rules rules_barriers survey rules_json rules_tree rules_dest rules_check words words_build words_text triage triage_engine jbuf log util
-TEST_report_OBJS = report report_print report_cli barrier_tab report_export survey store store_writer store_retention store_schema store_watch conf conf_peers conf_bounds report_referrals log crypto limits util
-TEST_stats_OBJS = stats barrier_tab survey store store_writer store_retention store_schema store_watch conf conf_peers conf_bounds log crypto limits util
+TEST_report_OBJS = report report_print report_cli btab report_export rbuf survey store store_writer store_retention store_schema store_watch conf conf_peers conf_bounds report_referrals log crypto limits util
+TEST_stats_OBJS = stats btab survey store store_writer store_retention store_schema store_watch conf conf_peers conf_bounds log crypto limits util
 TEST_handoff_OBJS = handoff survey conf conf_peers conf_bounds crypto limits log util
 
 .PHONY: all deps run test unit content blackbox browser install clean format check-layers

@@ -27,6 +27,7 @@
 #include "net/http.h"
 #include "net/server.h"
 #include "store/store.h"
+#include "base/util.h"
 
 
 static void usage(FILE *f)
@@ -125,7 +126,7 @@ static void on_stop_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_timer_init(&loopw.shutdown, on_shutdown_timeout, 5., 0.);
 	ev_timer_start(loop, &loopw.shutdown);
 	ev_unref(loop);
-	stats_feed_stop(d->stats_feed);
+	handle_stats_stop(d->stats_feed);
 	server_stop(d);
 }
 
@@ -140,12 +141,12 @@ static void on_reload_signal(struct ev_loop *loop, ev_signal *w, int revents)
 static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
-	int64_t cutoff = now_ms() - (int64_t)d->conf.bounds.session_idle_seconds * 1000;
+	int64_t cutoff = util_now_ms() - (int64_t)d->conf.bounds.session_idle_seconds * 1000;
 	size_t n;
 
 	/* A citizen's conversation left idle still counts: it is logged first
 	 * (and kept until its commit), then the idle ones go. */
-	feedback_log_idle(d, cutoff);
+	handle_feedback_log_idle(d, cutoff);
 	n = session_expire(&d->sessions, cutoff);
 
 	(void)loop;
@@ -153,10 +154,10 @@ static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 	d->metrics.sessions_expired += n;
 	if (n)
 		log_info("%zu idle session%s expired", n, n == 1 ? "" : "s");
-	handover_queue_sweep(d); /* expired handovers, and those whose session went */
-	if (peers_sweep(d, now_ms()))
-		handover_queue_changed(d);
-	limits_sweep(&d->limits, now_ms());
+	handle_handover_queue_sweep(d); /* expired handovers, and those whose session went */
+	if (peers_sweep(d, util_now_ms()))
+		handle_handover_queue_changed(d);
+	limits_sweep(&d->limits, util_now_ms());
 }
 
 /* At start and hourly: the writer erases notes past note_retention_days. */
@@ -166,7 +167,8 @@ static void on_note_expiry(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	store_expire_notes(d->store, now_ms() - (int64_t)d->conf.note_retention_days * 86400000);
+	store_expire_notes(d->store,
+			   util_now_ms() - (int64_t)d->conf.note_retention_days * 86400000);
 }
 
 static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
@@ -351,10 +353,10 @@ static int daemon_open_stats(struct daemon *d)
 	struct stats_load_info info;
 	char err[512];
 
-	d->metrics.started_ms = now_ms();
-	if (!(d->stats = stats_new(&d->conf)) || !(d->stats_feed = stats_feed_new(d)))
+	d->metrics.started_ms = util_now_ms();
+	if (!(d->stats = stats_new(&d->conf)) || !(d->stats_feed = handle_stats_new(d)))
 		return -1;
-	if (stats_load(d->stats, d->conf.db, now_ms(), &info, err, sizeof(err)))
+	if (stats_load(d->stats, d->conf.db, util_now_ms(), &info, err, sizeof(err)))
 		log_err("%s; the live statistics start from zero", err);
 	else
 		log_notice("live statistics rebuilt from %lld contacts of the last 24 h and %lld "
@@ -424,13 +426,13 @@ static void daemon_close(struct daemon *d)
 	http_stop_workers();
 	if (d->lws)
 		lws_context_destroy(d->lws);
-	stats_feed_stop(d->stats_feed);
+	handle_stats_stop(d->stats_feed);
 	reload_free(d);
 	if (d->loop) {
 		ev_run(d->loop, 0); /* let lws finish closing on its own loop */
 		ev_loop_destroy(d->loop);
 	}
-	stats_feed_free(d->stats_feed);
+	handle_stats_free(d->stats_feed);
 	stats_free(d->stats);
 	while (d->pending_head) {
 		struct pending_finish *p = d->pending_head;

@@ -124,7 +124,7 @@ static void setup(void)
 	    !(d.rules = rules_load(rules, report_problem, NULL)) ||
 	    !(d.search = search_build(d.rules, err, sizeof(err))) ||
 	    session_table_init(&d.sessions) || !(d.loop = ev_loop_new(EVFLAG_AUTO)) ||
-	    !(d.stats = stats_new(&d.conf)) || !(d.stats_feed = stats_feed_new(&d))) {
+	    !(d.stats = stats_new(&d.conf)) || !(d.stats_feed = handle_stats_new(&d))) {
 		fprintf(stderr, "fuzz_handle: cannot set up (run from the repository, or set "
 				"VV_FUZZ_RULES)\n");
 		exit(1);

@@ -20,6 +20,7 @@
 #include "app/peers_internal.h"
 #include "base/scrub.h"
 #include "store/store.h"
+#include "base/util.h"
 
 #define INGEST_MAX 1000 /* contacts in one batch */
 
@@ -183,7 +184,7 @@ static json_t *signed_json(struct http_req *r, const struct signed_request *sr)
 
 /* --- POST /api/v1/handoffs ------------------------------------------------ */
 
-int route_handoffs(struct http_req *r)
+int peers_routes_handoffs(struct http_req *r)
 {
 	struct daemon *d = http_daemon(r);
 	const struct conf_sender *sender;
@@ -218,7 +219,7 @@ int route_handoffs(struct http_req *r)
 	free(note);
 	handoff_parse(body, &m, err, sizeof(err)); /* the strings may have moved */
 	text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-	job = text ? receive_job_new(&m, text, now_ms()) : NULL;
+	job = text ? peers_jobs_receive_new(&m, text, util_now_ms()) : NULL;
 	free(text);
 	if (!job || !(q = request_new(r, REQ_HANDOFF))) {
 		if (job)
@@ -243,13 +244,13 @@ static void handoff_committed(struct daemon *d, struct peers_request *q,
 	}
 	if (!res->duplicate) {
 		d->peers->handoffs_received++;
-		peers_add_received(d->peers, res->contact_id, q->body, now_ms());
+		peers_add_received(d->peers, res->contact_id, q->body, util_now_ms());
 		log_info("handoff %s received from %s (%s, %s)",
 			 json_string_value(json_object_get(q->body, "code")),
 			 json_string_value(json_object_get(q->body, "desk")),
 			 json_string_value(json_object_get(q->body, "country")),
 			 json_string_value(json_object_get(q->body, "lang")));
-		handover_queue_changed(d);
+		handle_handover_queue_changed(d);
 	}
 	if (!q->r)
 		return;
@@ -274,7 +275,7 @@ static const struct conf_peer *feedback_peer(struct daemon *d, const struct sign
 	return NULL;
 }
 
-int route_handoffs_feedback(struct http_req *r)
+int peers_routes_handoffs_feedback(struct http_req *r)
 {
 	struct daemon *d = http_daemon(r);
 	const struct conf_peer *peer;
@@ -294,7 +295,7 @@ int route_handoffs_feedback(struct http_req *r)
 		return signed_refuse(r, "referral check", sr.desk, err);
 	if (!(body = signed_json(r, &sr)))
 		return 0;
-	if (feedback_parse(body, &m, err, sizeof(err))) {
+	if (handoff_feedback_parse(body, &m, err, sizeof(err))) {
 		json_decref(body);
 		return http_error(r, 400, "%s", err);
 	}
@@ -305,7 +306,8 @@ int route_handoffs_feedback(struct http_req *r)
 			"signed with the secret of the peer for %s, but about a referral to %s",
 			peer->destination, m.destination);
 	}
-	if (!(job = feedback_job_new(&m, now_ms())) || !(q = request_new(r, REQ_FEEDBACK))) {
+	if (!(job = peers_jobs_feedback_new(&m, util_now_ms())) ||
+	    !(q = request_new(r, REQ_FEEDBACK))) {
 		if (job)
 			job->free(job);
 		json_decref(body);
@@ -339,12 +341,12 @@ static void feedback_committed(struct daemon *d, struct peers_request *q,
 		d->peers->checks_received++;
 		peers_count_check(d->peers, m->destination, m->referral_check,
 				  m->correct_destination, m->code, m->desk,
-				  m->checked ? m->checked : now_ms());
+				  m->checked ? m->checked : util_now_ms());
 		log_info("handoff %s to %s: %s by %s%s%s", m->code, m->destination,
 			 m->referral_check, m->desk,
 			 m->correct_destination ? ", should have gone to " : "",
 			 m->correct_destination ? m->correct_destination : "");
-		stats_feed_changed(d);
+		handle_stats_changed(d);
 	}
 	if (q->r) {
 		json_t *reply = json_pack("{s:s,s:s}", "code", m->code, "referral_check",
@@ -388,7 +390,7 @@ static int ingest_submit(struct daemon *d, const char *desk, const struct ingest
 	return store_submit(d->store, &ct, ++d->next_ticket);
 }
 
-int route_ingest(struct http_req *r)
+int peers_routes_ingest(struct http_req *r)
 {
 	struct daemon *d = http_daemon(r);
 	const struct conf_sender *sender;
@@ -429,7 +431,7 @@ int route_ingest(struct http_req *r)
 	}
 	/* All or nothing: a batch with one bad contact is refused whole. */
 	json_array_foreach(list, i, o) {
-		if (ingest_contact_parse(o, &ics[i], err, sizeof(err))) {
+		if (handoff_ingest_parse(o, &ics[i], err, sizeof(err))) {
 			rc = http_error(r, 400, "contacts[%zu]: %s", i, err);
 			goto out;
 		}
@@ -458,7 +460,7 @@ int route_ingest(struct http_req *r)
 	}
 out:
 	for (i = 0; i < parsed; i++)
-		ingest_contact_free(&ics[i]);
+		handoff_ingest_free(&ics[i]);
 	free(ics);
 	if (q)
 		request_free(q);

@@ -18,18 +18,18 @@ struct http_route {
 	const char *const *params;
 };
 
-extern const struct http_route routes[];
-extern const size_t n_routes;
+extern const struct http_route routes_table[];
+extern const size_t routes_count;
 
-int route_healthz(struct http_req *r);
+int routes_healthz(struct http_req *r);
 /* routes_report.c: survey figures and exports, see docs/protocol.md. */
-int route_report(struct http_req *r);
+int routes_report_get(struct http_req *r);
 /* The filters every report and export takes. */
-extern const char *const route_report_params[];
-int route_contacts_csv(struct http_req *r);
-int route_contacts_ndjson(struct http_req *r);
+extern const char *const routes_report_params[];
+int routes_report_contacts_csv(struct http_req *r);
+int routes_report_contacts_ndjson(struct http_req *r);
 /* The stories for the survey's qualitative part, by period (issue 21). */
-int route_stories_csv(struct http_req *r);
-int route_stories_ndjson(struct http_req *r);
+int routes_report_stories_csv(struct http_req *r);
+int routes_report_stories_ndjson(struct http_req *r);
 
 #endif

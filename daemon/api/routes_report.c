@@ -25,7 +25,7 @@ struct report_job {
 	char db[]; /* the store's path */
 };
 
-const char *const route_report_params[] = { "from",    "to",   "period", "country",
+const char *const routes_report_params[] = { "from",    "to",   "period", "country",
 					   "channel", "desk", NULL };
 
 static int report_stream_write(void *ctx, const void *data, size_t len)
@@ -207,27 +207,27 @@ static int route_report_job(struct http_req *r, enum report_job_kind kind)
 			   free);
 }
 
-int route_report(struct http_req *r)
+int routes_report_get(struct http_req *r)
 {
 	return route_report_job(r, JOB_REPORT);
 }
 
-int route_contacts_csv(struct http_req *r)
+int routes_report_contacts_csv(struct http_req *r)
 {
 	return route_report_job(r, JOB_CSV);
 }
 
-int route_contacts_ndjson(struct http_req *r)
+int routes_report_contacts_ndjson(struct http_req *r)
 {
 	return route_report_job(r, JOB_NDJSON);
 }
 
-int route_stories_csv(struct http_req *r)
+int routes_report_stories_csv(struct http_req *r)
 {
 	return route_report_job(r, JOB_STORIES_CSV);
 }
 
-int route_stories_ndjson(struct http_req *r)
+int routes_report_stories_ndjson(struct http_req *r)
 {
 	return route_report_job(r, JOB_STORIES_NDJSON);
 }

@@ -302,7 +302,7 @@ static void metrics_http(FILE *f, const struct metrics *m)
 			m->http_refused[i]);
 }
 
-int route_metrics(struct http_req *r)
+int metrics_route(struct http_req *r)
 {
 	struct daemon *d = http_daemon(r);
 	char *text = NULL;

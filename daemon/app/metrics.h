@@ -80,6 +80,6 @@ void metrics_commit_latency(struct metrics *m, int64_t submitted_us);
 
 /* GET /metrics. Open to anyone who can reach the listen address: it holds
  * counts only, no contact's content (docs/protocol.md, "Operations"). */
-int route_metrics(struct http_req *r);
+int metrics_route(struct http_req *r);
 
 #endif

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "store/outbox.h"
 #include "peers_internal.h"
+#include "base/util.h"
 
 /* --- received handoffs --------------------------------------------------- */
 
@@ -215,7 +216,7 @@ void peers_finish_committed(struct daemon *d, const struct handoff_sent *sent)
 	}
 	if (sent->received_id && d->peers) {
 		peers_drop_received(d->peers, sent->received_id);
-		handover_queue_changed(d);
+		handle_handover_queue_changed(d);
 	}
 	if (sent->outbox)
 		outbox_kick(d->outbox);
@@ -382,7 +383,7 @@ struct peers *peers_open(const char *path)
 		return NULL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
 		    SQLITE_OK ||
-	    peers_load_received(p, db, now_ms()) || peers_load_checks(p, db)) {
+	    peers_load_received(p, db, util_now_ms()) || peers_load_checks(p, db)) {
 		log_err("peers: %s: cannot read the handoffs: %s", path,
 			db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);

@@ -106,14 +106,14 @@ void peers_free(struct peers *p);
 
 /* handle_finish.c: check consent, referral_check and correct_destination
  * for this session and outcome; -1 after replying with the error. */
-int handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char *outcome,
-			   struct handoff_finish *hf);
+int handle_handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char *outcome,
+				  struct handoff_finish *hf);
 /* The store job for ct (the outbox rows, the referral, the received
  * handoff's end), or *job NULL when there is nothing to add; sent says what
  * to do at the commit. -1 when out of memory. */
-int handoff_finish_job(struct daemon *d, struct session *s, const struct contact *ct,
-		       const struct handoff_finish *hf, struct handoff_sent *sent,
-		       struct store_job **job);
+int handle_handoff_finish_job(struct daemon *d, struct session *s, const struct contact *ct,
+			      const struct handoff_finish *hf, struct handoff_sent *sent,
+			      struct store_job **job);
 /* A finish committed (not a repeat): count, unqueue, wake the outbox. */
 void peers_finish_committed(struct daemon *d, const struct handoff_sent *sent);
 
@@ -131,9 +131,9 @@ int peers_sweep(struct daemon *d, int64_t now);
 
 /* HTTP (routes.c): receiving handoffs, referral checks and, for a
  * collector, contacts. Each answers after the store has committed. */
-int route_handoffs(struct http_req *r);
-int route_handoffs_feedback(struct http_req *r);
-int route_ingest(struct http_req *r);
+int peers_routes_handoffs(struct http_req *r);
+int peers_routes_handoffs_feedback(struct http_req *r);
+int peers_routes_ingest(struct http_req *r);
 /* A store result for one of those requests: 1 if it was ours. */
 int peers_store_result(struct daemon *d, const struct store_result *r);
 

@@ -26,16 +26,17 @@ struct finish_job {
 	/* The contact's survey fields for the collector. */
 	char *collector_body;
 };
-struct finish_job *finish_job_new(void);
+struct finish_job *peers_jobs_finish_new(void);
 
 /* A received handoff: stored once per sending desk and contact key. The
  * result's contact_id is the handoff's id, duplicate set when it was there. */
-struct store_job *receive_job_new(const struct handoff_msg *m, const char *body, int64_t now);
+struct store_job *peers_jobs_receive_new(const struct handoff_msg *m, const char *body,
+					 int64_t now);
 
 /* A referral check for a handoff this desk sent. The result's contact_id
  * is 0 when no such handoff was sent; duplicate when it was checked before
  * (the first answer stays). */
-struct store_job *feedback_job_new(const struct feedback_msg *m, int64_t now);
+struct store_job *peers_jobs_feedback_new(const struct feedback_msg *m, int64_t now);
 
 /* peers.c: count a committed referral check. */
 void peers_count_check(struct peers *p, const char *destination, const char *check,

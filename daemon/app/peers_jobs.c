@@ -77,7 +77,7 @@ static void finish_job_free(struct store_job *job)
 	free(fj);
 }
 
-struct finish_job *finish_job_new(void)
+struct finish_job *peers_jobs_finish_new(void)
 {
 	struct finish_job *fj = calloc(1, sizeof(*fj));
 
@@ -144,7 +144,7 @@ static void job_free_plain(struct store_job *job)
 	free(job);
 }
 
-struct store_job *receive_job_new(const struct handoff_msg *m, const char *body, int64_t now)
+struct store_job *peers_jobs_receive_new(const struct handoff_msg *m, const char *body, int64_t now)
 {
 	struct receive_job *rj = calloc(1, sizeof(*rj) + strlen(body) + 1);
 
@@ -210,7 +210,7 @@ static int feedback_job_run(struct store_job *job, sqlite3 *db, int64_t contact_
 	}
 }
 
-struct store_job *feedback_job_new(const struct feedback_msg *m, int64_t now)
+struct store_job *peers_jobs_feedback_new(const struct feedback_msg *m, int64_t now)
 {
 	struct feedback_job *fb = calloc(1, sizeof(*fb));
 

@@ -6,7 +6,7 @@
  * same value, byte for byte, so clients cannot tell which wrote it. Its
  * input is the daemon's own or already validated UTF-8; exports write rows
  * from the store, which may hold anything, with their own escaper that also
- * replaces invalid UTF-8 (rbuf_json_string in report_export.c). */
+ * replaces invalid UTF-8 (rbuf_json_string in rbuf.c). */
 #ifndef VV_JBUF_H
 #define VV_JBUF_H
 

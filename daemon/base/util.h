@@ -17,4 +17,7 @@ int64_t util_local_midnight_ms(const char *ymd, int add_days);
  * terminated: strlcpy, without snprintf's cost on hot paths. */
 void util_copy(char *dst, size_t size, const char *src);
 
+/* The wall clock (CLOCK_REALTIME) as Unix ms. */
+int64_t util_now_ms(void);
+
 #endif

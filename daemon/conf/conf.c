@@ -25,7 +25,7 @@
 
 static const char *const role_names[] = { "none", "agent", "supervisor", "citizen" };
 
-const char *role_name(enum role r)
+const char *conf_role_name(enum role r)
 {
 	return role_names[r];
 }

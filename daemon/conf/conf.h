@@ -14,7 +14,7 @@
 
 enum role { ROLE_NONE = 0, ROLE_AGENT, ROLE_SUPERVISOR, ROLE_CITIZEN };
 
-const char *role_name(enum role r);
+const char *conf_role_name(enum role r);
 
 /* A registration period of the survey: contacts finished (in the daemon's
  * local time) from the day `from` to the day `to`, both inclusive. */

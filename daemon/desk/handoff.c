@@ -235,7 +235,7 @@ int handoff_parse(json_t *body, struct handoff_msg *m, char *err, size_t errlen)
 	return 0;
 }
 
-int feedback_parse(json_t *body, struct feedback_msg *m, char *err, size_t errlen)
+int handoff_feedback_parse(json_t *body, struct feedback_msg *m, char *err, size_t errlen)
 {
 	static const char *const checks[] = { "accepted", "misrouted", NULL };
 
@@ -257,14 +257,14 @@ int feedback_parse(json_t *body, struct feedback_msg *m, char *err, size_t errle
 	return 0;
 }
 
-void ingest_contact_free(struct ingest_contact *c)
+void handoff_ingest_free(struct ingest_contact *c)
 {
 	free(c->path_json);
 	free(c->facts_json);
 	c->path_json = c->facts_json = NULL;
 }
 
-int ingest_contact_parse(json_t *o, struct ingest_contact *c, char *err, size_t errlen)
+int handoff_ingest_parse(json_t *o, struct ingest_contact *c, char *err, size_t errlen)
 {
 	json_t *facts, *path;
 
@@ -298,7 +298,7 @@ int ingest_contact_parse(json_t *o, struct ingest_contact *c, char *err, size_t 
 	c->path_json = json_dumps(path, JSON_COMPACT);
 	c->facts_json = json_dumps(facts, JSON_COMPACT);
 	if (!c->path_json || !c->facts_json) {
-		ingest_contact_free(c);
+		handoff_ingest_free(c);
 		return util_fail(err, errlen, "out of memory");
 	}
 	return 0;

@@ -68,7 +68,7 @@ struct feedback_msg {
 	const char *correct_destination; /* with misrouted: where it should have gone */
 	int64_t checked;                 /* Unix ms */
 };
-int feedback_parse(json_t *body, struct feedback_msg *m, char *err, size_t errlen);
+int handoff_feedback_parse(json_t *body, struct feedback_msg *m, char *err, size_t errlen);
 
 /* One contact of a collector batch: the survey fields, never a note.
  * Strings borrowed from o; path and facts as compact JSON the caller frees. */
@@ -78,7 +78,7 @@ struct ingest_contact {
 	int64_t started, finished;
 	char *path_json, *facts_json;
 };
-int ingest_contact_parse(json_t *o, struct ingest_contact *c, char *err, size_t errlen);
-void ingest_contact_free(struct ingest_contact *c);
+int handoff_ingest_parse(json_t *o, struct ingest_contact *c, char *err, size_t errlen);
+void handoff_ingest_free(struct ingest_contact *c);
 
 #endif

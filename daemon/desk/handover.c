@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/crypto.h"
+#include "base/util.h"
 
 /* 31^6 ≈ 8.9e8 codes, and only authenticated agents can look them up. */
 static const char handover_alphabet[] = HANDOVER_ALPHABET;
@@ -69,7 +70,7 @@ struct handover *handover_create(struct handover_list *l, const char *session,
 	} while (handover_find_code(l, h->code));
 	memcpy(h->session, session, SESSION_ID_LEN);
 	h->state = HANDOVER_WAITING;
-	h->created_ms = now_ms();
+	h->created_ms = util_now_ms();
 	h->expires_ms = h->created_ms + HANDOVER_TTL_MS;
 	h->citizen = citizen;
 	h->next = l->head;

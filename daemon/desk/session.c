@@ -9,14 +9,6 @@
 #include "base/util.h"
 #include "triage/rules.h"
 
-int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The ids are random hex, so their first digits are already a good hash. */
 static size_t session_bucket(const struct session_table *t, const char *id)
 {
@@ -149,7 +141,7 @@ struct session *session_create(struct session_table *t, const char *id)
 	t->buckets[b] = s;
 	t->count++;
 	t->open++;
-	s->started_ms = s->touched_ms = now_ms();
+	s->started_ms = s->touched_ms = util_now_ms();
 	return s;
 }
 

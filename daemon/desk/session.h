@@ -93,6 +93,4 @@ void session_destroy(struct session_table *t, struct session *s);
 /* Destroy sessions untouched since before cutoff_ms; returns how many. */
 size_t session_expire(struct session_table *t, int64_t cutoff_ms);
 
-int64_t now_ms(void);
-
 #endif

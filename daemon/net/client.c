@@ -13,6 +13,7 @@
 #include "base/jbuf.h"
 #include "base/log.h"
 #include "ws/proto.h"
+#include "base/util.h"
 
 /* 1 while the client has so many replies queued or owed that reading more
  * of its messages would only make the queue longer. */
@@ -199,7 +200,7 @@ void client_cleanup(struct client *c)
 	metrics_disconnected(&c->d->metrics, c->role);
 	for (int l = 0; l < CLIENT_NLISTS; l++)
 		client_unsubscribe(c, (enum client_list)l);
-	handover_forget_client(&c->d->handovers, c, now_ms());
+	handover_forget_client(&c->d->handovers, c, util_now_ms());
 	session_group_release(&c->sessions);
 	while (c->outq_count)
 		client_dequeue(c);

@@ -11,6 +11,7 @@
 #include "app/daemon.h"
 #include "base/log.h"
 #include "api/routes.h"
+#include "base/util.h"
 
 #define HTTP_BODY_MAX (1024 * 1024) /* POST bodies: handoffs and ingest batches */
 /* A request's path and query together: no route needs a tenth of it, and
@@ -250,7 +251,7 @@ static int http_authorize(struct http_req *r, enum role want)
 	enum role got;
 
 	lws_get_peer_simple(r->wsi, ip, sizeof(ip));
-	if ((wait = limits_auth_wait(l, ip, now_ms()))) {
+	if ((wait = limits_auth_wait(l, ip, util_now_ms()))) {
 		http_count(r->d, METRICS_HTTP_BANNED);
 		r->retry_after = wait;
 		http_error(r, 429, "too many wrong tokens from your address; try again in %u s", wait);
@@ -261,9 +262,9 @@ static int http_authorize(struct http_req *r, enum role want)
 		return 0;
 	}
 	if (lws_hdr_total_length(r->wsi, WSI_TOKEN_HTTP_AUTHORIZATION))
-		limits_auth_failed(l, ip, now_ms()); /* logs the ban, once */
+		limits_auth_failed(l, ip, util_now_ms()); /* logs the ban, once */
 	http_count(r->d, METRICS_HTTP_TOKEN);
-	http_error(r, 401, "this needs a %s token: Authorization: Bearer …", role_name(want));
+	http_error(r, 401, "this needs a %s token: Authorization: Bearer …", conf_role_name(want));
 	return -1;
 }
 
@@ -271,8 +272,8 @@ static int http_authorize(struct http_req *r, enum role want)
  * listing the methods the path does answer (empty: no such path). */
 static const struct http_route *http_route_find(struct http_req *r, const char *method)
 {
-	for (size_t i = 0; i < n_routes; i++) {
-		const struct http_route *rt = &routes[i];
+	for (size_t i = 0; i < routes_count; i++) {
+		const struct http_route *rt = &routes_table[i];
 		size_t used = strlen(r->allow);
 		if (strcmp(rt->path, r->path))
 			continue;

@@ -20,6 +20,7 @@
 #include "ws/proto.h"
 #include "desk/session.h"
 #include "www.h"
+#include "base/util.h"
 
 #define WS_RX_CHUNK 4096 /* lws hands us frames in pieces of this size */
 
@@ -173,7 +174,7 @@ static int server_fd_reserve_refuses(struct daemon *d, int fd)
 	    (rlim_t)fd + FD_RESERVE < rl.rlim_cur)
 		return 0;
 	d->fd_refused++;
-	now = now_ms();
+	now = util_now_ms();
 	if (now - d->fd_refused_logged_ms >= FD_LOG_EVERY_MS) {
 		log_warn("out of file descriptors (limit %llu, %d kept for the store and files): "
 			 "refusing new connections, %lu so far",

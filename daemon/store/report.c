@@ -13,7 +13,7 @@
 
 #include "conf/conf.h"
 #include "report_internal.h"
-#include "barrier_tab.h"
+#include "btab.h"
 #include "base/survey.h"
 
 /* Every report lists the survey's values (survey.h) also at zero, so that

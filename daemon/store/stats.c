@@ -16,7 +16,7 @@
 
 #include "conf/conf.h"
 #include "store.h"
-#include "barrier_tab.h"
+#include "btab.h"
 #include "base/survey.h"
 
 #define STATS_MAX_CELLS 32 /* country × channel pairs; the daemon knows 2 × 4 */

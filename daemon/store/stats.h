@@ -93,7 +93,7 @@ void stats_correct(struct stats *st, const struct stats_contact *was,
  * "referral_rate", "reasons":{…}, "destinations":[{"id","count"}…top 10],
  * "suggested":{"contacts","followed","share"}, "category":{…},
  * "on_behalf":{…}, "on_behalf_share", "channel":{…}, "barrier":{code:n…},
- * "barrier_by":{dim:{value:{"contacts":n,"barrier":{code:n}}}} (barrier_tab.h;
+ * "barrier_by":{dim:{value:{"contacts":n,"barrier":{code:n}}}} (btab.h;
  * these two with counts below conf suppress_below shown as "< N"). A rate or
  * share with nothing to divide by is null. */
 json_t *stats_snapshot(struct stats *st, const struct stats_filter *f, int64_t now);

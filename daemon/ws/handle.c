@@ -28,10 +28,10 @@
 #define ROLES_CITIZEN (1u << ROLE_CITIZEN)
 #define ROLES_SUPERVISOR (1u << ROLE_SUPERVISOR)
 
-const char *const langs_all[] = { "nb", "nn", "da", "en", NULL };
+const char *const handle_langs_all[] = { "nb", "nn", "da", "en", NULL };
 static const char *const countries_all[] = { "no", "dk", NULL };
 
-int fail(struct handler_ctx *h, enum proto_code code, const char *fmt, ...)
+int handle_fail(struct handler_ctx *h, enum proto_code code, const char *fmt, ...)
 {
 	char message[600];
 	va_list ap;
@@ -43,9 +43,9 @@ int fail(struct handler_ctx *h, enum proto_code code, const char *fmt, ...)
 	return -1;
 }
 
-int fail_err(struct handler_ctx *h, enum proto_code code)
+int handle_fail_err(struct handler_ctx *h, enum proto_code code)
 {
-	return fail(h, code, "%s", h->err);
+	return handle_fail(h, code, "%s", h->err);
 }
 
 void handle_reply(struct handler_ctx *h, json_t *reply)
@@ -90,32 +90,35 @@ static int handle_hello(struct handler_ctx *h)
 	json_t *reply;
 
 	if (h->c->role != ROLE_NONE)
-		return fail(h, PROTO_CONFLICT, "already said hello as %s", role_name(h->c->role));
+		return handle_fail(h, PROTO_CONFLICT, "already said hello as %s",
+				   conf_role_name(h->c->role));
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)) ||
 	    proto_get_enum(h->msg, "role", 1, roles, &role, h->err, sizeof(h->err)) ||
 	    proto_get_string(h->msg, "token", 0, 256, &token, h->err, sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "lang", 0, langs_all, &lang, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+	    proto_get_enum(h->msg, "lang", 0, handle_langs_all, &lang, h->err, sizeof(h->err)))
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	want = !strcmp(role, "agent")        ? ROLE_AGENT
 	       : !strcmp(role, "supervisor") ? ROLE_SUPERVISOR
 					     : ROLE_CITIZEN;
 	if (want != ROLE_CITIZEN) {
-		unsigned wait = limits_auth_wait(&h->d->limits, h->c->ip, now_ms());
+		unsigned wait = limits_auth_wait(&h->d->limits, h->c->ip, util_now_ms());
 		if (!h->c->staff_origin)
-			return fail(h, PROTO_FORBIDDEN,
-				    "%s sign-in is only allowed from the daemon's own pages", role);
+			return handle_fail(h, PROTO_FORBIDDEN,
+					   "%s sign-in is only allowed from the daemon's own pages",
+					   role);
 		if (wait)
-			return fail(h, PROTO_RATE_LIMITED,
-				    "too many failed sign-ins from your address; try again in %u s",
-				    wait);
+			return handle_fail(
+				h, PROTO_RATE_LIMITED,
+				"too many failed sign-ins from your address; try again in %u s",
+				wait);
 		if (!token)
-			return fail(h, PROTO_UNAUTHORIZED, "\"token\" is required for role %s",
-				    role);
+			return handle_fail(h, PROTO_UNAUTHORIZED,
+					   "\"token\" is required for role %s", role);
 		got = conf_check_token(&h->d->conf, token, &name);
 		if (got != want) {
-			limits_auth_failed(&h->d->limits, h->c->ip, now_ms());
-			return fail(h, PROTO_UNAUTHORIZED, "the token is not valid for role %s",
-				    role);
+			limits_auth_failed(&h->d->limits, h->c->ip, util_now_ms());
+			return handle_fail(h, PROTO_UNAUTHORIZED,
+					   "the token is not valid for role %s", role);
 		}
 		limits_auth_ok(&h->d->limits, h->c->ip);
 	}
@@ -190,7 +193,7 @@ static const struct rules_tree *handle_tree(struct handler_ctx *h, const char *c
 	const struct rules_tree *t = rules_tree(h->d->rules, country);
 
 	if (!t) {
-		fail(h, PROTO_UNAVAILABLE, "no rules are loaded for country %s", country);
+		handle_fail(h, PROTO_UNAVAILABLE, "no rules are loaded for country %s", country);
 		return NULL;
 	}
 	if (!*lang)
@@ -198,8 +201,8 @@ static const struct rules_tree *handle_tree(struct handler_ctx *h, const char *c
 	if (!*lang || !rules_tree_has_lang(t, *lang)) {
 		json_t *langs = rules_tree_langs(t);
 		char *list = json_dumps(langs, JSON_COMPACT);
-		fail(h, PROTO_BAD_REQUEST, "\"lang\": the %s rules are written in %s", country,
-		     list ? list : "?");
+		handle_fail(h, PROTO_BAD_REQUEST, "\"lang\": the %s rules are written in %s",
+			    country, list ? list : "?");
 		free(list);
 		json_decref(langs);
 		return NULL;
@@ -224,28 +227,29 @@ static struct session *handle_session_refused(struct handler_ctx *h, enum sessio
 
 	if (bound == SESSION_BOUND_CONNECTION) {
 		refused[METRICS_BOUND_SESSIONS_PER_CONNECTION]++;
-		fail(h, PROTO_RATE_LIMITED,
-		     "too many open sessions: %u on this connection "
-		     "(bounds.sessions_per_connection); finish one first",
-		     b->sessions_per_connection);
+		handle_fail(h, PROTO_RATE_LIMITED,
+			    "too many open sessions: %u on this connection "
+			    "(bounds.sessions_per_connection); finish one first",
+			    b->sessions_per_connection);
 	} else if (bound == SESSION_BOUND_OWNER && h->c->role == ROLE_CITIZEN) {
 		refused[METRICS_BOUND_SESSIONS_PER_ADDRESS]++;
-		fail(h, PROTO_RATE_LIMITED,
-		     "too many open sessions: %u from your address "
-		     "(bounds.sessions_per_address); finish one first",
-		     b->sessions_per_address);
+		handle_fail(h, PROTO_RATE_LIMITED,
+			    "too many open sessions: %u from your address "
+			    "(bounds.sessions_per_address); finish one first",
+			    b->sessions_per_address);
 	} else if (bound == SESSION_BOUND_OWNER) {
 		refused[METRICS_BOUND_SESSIONS_PER_TOKEN]++;
-		fail(h, PROTO_RATE_LIMITED,
-		     "too many open sessions: %u for your token (bounds.sessions_per_token); "
-		     "finish one first",
-		     b->sessions_per_token);
+		handle_fail(
+			h, PROTO_RATE_LIMITED,
+			"too many open sessions: %u for your token (bounds.sessions_per_token); "
+			"finish one first",
+			b->sessions_per_token);
 	} else {
 		refused[METRICS_BOUND_SESSIONS_TOTAL]++;
-		fail(h, PROTO_RATE_LIMITED,
-		     "too many open sessions: the daemon holds %u (bounds.sessions_total); "
-		     "try again later",
-		     b->sessions_total);
+		handle_fail(h, PROTO_RATE_LIMITED,
+			    "too many open sessions: the daemon holds %u (bounds.sessions_total); "
+			    "try again later",
+			    b->sessions_total);
 	}
 	return NULL;
 }
@@ -264,7 +268,7 @@ static struct session *handle_new_session(struct handler_ctx *h, const char *id)
 	if (bound != SESSION_BOUND_OK)
 		return handle_session_refused(h, bound);
 	if (!(s = session_create(&h->d->sessions, id))) {
-		fail(h, PROTO_INTERNAL, "could not create a session");
+		handle_fail(h, PROTO_INTERNAL, "could not create a session");
 		return NULL;
 	}
 	session_admit(&h->d->sessions, s, key, &h->c->sessions);
@@ -291,12 +295,12 @@ struct session *handle_begin(struct handler_ctx *h, json_t *obj, const char *id)
 
 	if (proto_get_enum(obj, "country", 1, countries_all, &country, h->err, sizeof(h->err)) ||
 	    proto_get_enum(obj, "channel", 1, channels, &channel, h->err, sizeof(h->err)) ||
-	    proto_get_enum(obj, "lang", 0, langs_all, &lang, h->err, sizeof(h->err))) {
-		fail_err(h, PROTO_BAD_REQUEST);
+	    proto_get_enum(obj, "lang", 0, handle_langs_all, &lang, h->err, sizeof(h->err))) {
+		handle_fail_err(h, PROTO_BAD_REQUEST);
 		return NULL;
 	}
 	if (facts && !json_is_object(facts)) {
-		fail(h, PROTO_BAD_REQUEST, "\"facts\" must be an object of fact: value");
+		handle_fail(h, PROTO_BAD_REQUEST, "\"facts\" must be an object of fact: value");
 		return NULL;
 	}
 	if (!(t = handle_tree(h, country, &lang)))
@@ -304,7 +308,7 @@ struct session *handle_begin(struct handler_ctx *h, json_t *obj, const char *id)
 	tr = triage_start(h->d->rules, t, facts, h->c->role == ROLE_CITIZEN, h->err,
 			  sizeof(h->err));
 	if (!tr) {
-		fail_err(h, PROTO_BAD_REQUEST);
+		handle_fail_err(h, PROTO_BAD_REQUEST);
 		return NULL;
 	}
 	s = handle_new_session(h, id);
@@ -331,11 +335,11 @@ static json_t *handle_read_text(struct handler_ctx *h, json_t **understood)
 	json_t *msg, *facts = json_object_get(h->msg, "facts");
 
 	if (proto_get_string(h->msg, "text", 0, HANDLE_TEXT_MAX, &text, h->err, sizeof(h->err))) {
-		fail_err(h, PROTO_BAD_REQUEST);
+		handle_fail_err(h, PROTO_BAD_REQUEST);
 		return NULL;
 	}
 	if (facts && !json_is_object(facts)) {
-		fail(h, PROTO_BAD_REQUEST, "\"facts\" must be an object of fact: value");
+		handle_fail(h, PROTO_BAD_REQUEST, "\"facts\" must be an object of fact: value");
 		return NULL;
 	}
 	msg = json_copy(h->msg);
@@ -357,7 +361,7 @@ static int handle_start(struct handler_ctx *h)
 	struct session *s;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (json_object_get(h->msg, "text") && !(msg = handle_read_text(h, &understood)))
 		return -1;
 	s = handle_begin(h, msg, NULL);
@@ -382,25 +386,25 @@ struct session *handle_session(struct handler_ctx *h, int allow_finished)
 	struct session *s;
 
 	if (proto_get_string(h->msg, "session", 1, 64, &id, h->err, sizeof(h->err))) {
-		fail_err(h, PROTO_BAD_REQUEST);
+		handle_fail_err(h, PROTO_BAD_REQUEST);
 		return NULL;
 	}
 	s = session_find(&h->d->sessions, id);
 	if (!s) {
-		fail(h, PROTO_NOT_FOUND, "no session \"%s\" (it may have expired)", id);
+		handle_fail(h, PROTO_NOT_FOUND, "no session \"%s\" (it may have expired)", id);
 		return NULL;
 	}
 	if (!handle_owns(h, s)) {
-		fail(h, PROTO_FORBIDDEN, "session \"%s\" belongs to another %s", id,
-		     role_name(s->role));
+		handle_fail(h, PROTO_FORBIDDEN, "session \"%s\" belongs to another %s", id,
+			    conf_role_name(s->role));
 		return NULL;
 	}
 	if (!allow_finished && s->state != SESSION_OPEN) {
-		fail(h, PROTO_CONFLICT, "session \"%s\" is already %s", id,
-		     s->state == SESSION_FINISHED ? "finished" : "being finished");
+		handle_fail(h, PROTO_CONFLICT, "session \"%s\" is already %s", id,
+			    s->state == SESSION_FINISHED ? "finished" : "being finished");
 		return NULL;
 	}
-	s->touched_ms = now_ms();
+	s->touched_ms = util_now_ms();
 	return s;
 }
 
@@ -411,12 +415,12 @@ static int handle_answer(struct handler_ctx *h)
 	const char *value;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!(s = handle_session(h, 0)))
 		return -1;
 	if (proto_get_string(h->msg, "value", 1, 64, &value, h->err, sizeof(h->err)) ||
 	    triage_answer(s->tr, value, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	handle_send_step(h, s);
 	return 0;
 }
@@ -427,11 +431,11 @@ static int handle_back(struct handler_ctx *h)
 	struct session *s;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!(s = handle_session(h, 0)))
 		return -1;
 	if (triage_back(s->tr, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_CONFLICT);
+		return handle_fail_err(h, PROTO_CONFLICT);
 	handle_send_step(h, s);
 	return 0;
 }
@@ -443,13 +447,13 @@ static int handle_jump(struct handler_ctx *h)
 	const char *node;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!(s = handle_session(h, 0)))
 		return -1;
 	if (proto_get_string(h->msg, "node", 1, 128, &node, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (triage_jump(s->tr, node, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_NOT_FOUND);
+		return handle_fail_err(h, PROTO_NOT_FOUND);
 	handle_send_step(h, s);
 	return 0;
 }
@@ -486,8 +490,8 @@ static int handle_search(struct handler_ctx *h)
 	    proto_get_string(h->msg, "q", 1, SEARCH_MAX_QUERY, &req.q, h->err, sizeof(h->err)) ||
 	    proto_get_enum(h->msg, "country", 1, countries_all, &req.country, h->err,
 			   sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "lang", 0, langs_all, &req.lang, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+	    proto_get_enum(h->msg, "lang", 0, handle_langs_all, &req.lang, h->err, sizeof(h->err)))
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!(req.tree = handle_tree(h, req.country, &req.lang)))
 		return -1;
 	req.facts = facts = handle_search_facts(h, &req);
@@ -497,10 +501,10 @@ static int handle_search(struct handler_ctx *h)
 	case SEARCH_OK:
 		break;
 	case SEARCH_BAD_QUERY:
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	default:
 		log_err("%s", h->err);
-		return fail(h, PROTO_INTERNAL, "the search failed");
+		return handle_fail(h, PROTO_INTERNAL, "the search failed");
 	}
 	reply = proto_reply("results", h->re);
 	json_object_set_new(reply, "items", items);
@@ -571,8 +575,9 @@ void handle_message(struct client *c, const char *text, size_t len)
 	handle_count_message(&c->d->metrics, msg.type);
 	/* Signed-in staff are not throttled; everyone else shares a budget per address. */
 	if ((c->role == ROLE_NONE || c->role == ROLE_CITIZEN) &&
-	    !limits_may_send(&c->d->limits, c->ip, now_ms())) {
-		fail(&h, PROTO_RATE_LIMITED, "too many messages from your address; slow down");
+	    !limits_may_send(&c->d->limits, c->ip, util_now_ms())) {
+		handle_fail(&h, PROTO_RATE_LIMITED,
+			    "too many messages from your address; slow down");
 		proto_msg_free(&msg);
 		return;
 	}
@@ -583,13 +588,13 @@ void handle_message(struct client *c, const char *text, size_t len)
 		for (size_t k = 0; k < n; k++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 				 k ? ", " : "", handlers[k].type);
-		fail(&h, PROTO_BAD_REQUEST, "unknown message type \"%s\"; known: %s", msg.type,
-		     list);
+		handle_fail(&h, PROTO_BAD_REQUEST, "unknown message type \"%s\"; known: %s",
+			    msg.type, list);
 	} else if (handlers[i].roles && c->role == ROLE_NONE) {
-		fail(&h, PROTO_UNAUTHORIZED, "say hello first");
+		handle_fail(&h, PROTO_UNAUTHORIZED, "say hello first");
 	} else if (handlers[i].roles && !(handlers[i].roles & (1u << c->role))) {
-		fail(&h, PROTO_FORBIDDEN, "role %s may not send \"%s\"", role_name(c->role),
-		     msg.type);
+		handle_fail(&h, PROTO_FORBIDDEN, "role %s may not send \"%s\"",
+			    conf_role_name(c->role), msg.type);
 	} else {
 		handlers[i].fn(&h);
 	}

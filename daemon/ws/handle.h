@@ -11,23 +11,23 @@ struct daemon;
 /* Parse one complete message from a client and dispatch it. */
 void handle_message(struct client *c, const char *text, size_t len);
 /* Push the agents' queue of waiting handovers to every agent watching it. */
-void handover_queue_changed(struct daemon *d);
+void handle_handover_queue_changed(struct daemon *d);
 /* Housekeeping: drop waiting handovers past their time or without their
  * session, pushing each removal to the agents. */
-void handover_queue_sweep(struct daemon *d);
+void handle_handover_queue_sweep(struct daemon *d);
 /* A session ended (finished or dropped): its waiting handover leaves the queue. */
-void handover_session_ended(struct daemon *d, const char *session);
+void handle_handover_session_ended(struct daemon *d, const char *session);
 /* Log the citizens' widget conversations untouched since before cutoff_ms
  * (abandoned, or the result's verdict), before the idle sessions expire. */
-void feedback_log_idle(struct daemon *d, int64_t cutoff_ms);
+void handle_feedback_log_idle(struct daemon *d, int64_t cutoff_ms);
 /* Deliver the store's commit results: "logged" or an error per finish. */
 void handle_store_results(struct daemon *d);
 /* The i-th message type of the dispatch table, NULL past the end (metrics). */
 const char *handle_message_type(size_t i);
 /* The timers that push statistics to subscribers (handle_stats.c). */
-struct stats_feed *stats_feed_new(struct daemon *d);
+struct stats_feed *handle_stats_new(struct daemon *d);
 /* Stop them when the daemon begins to stop, so they do not hold the loop. */
-void stats_feed_stop(struct stats_feed *feed);
-void stats_feed_free(struct stats_feed *feed);
+void handle_stats_stop(struct stats_feed *feed);
+void handle_stats_free(struct stats_feed *feed);
 
 #endif

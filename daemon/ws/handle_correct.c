@@ -99,10 +99,10 @@ static int correct_read_fields(struct handler_ctx *h, const char **outcome, cons
 			    sizeof(h->err))) ||
 	    (!clear[CORRECT_NOTE] && proto_get_string(h->msg, "note", 0, PROTO_MAX_STRING,
 						      &v[CORRECT_NOTE], h->err, sizeof(h->err))))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (v[CORRECT_NOTE] && strlen(v[CORRECT_NOTE]) > CORRECT_NOTE_MAX)
-		return fail(h, PROTO_TOO_LARGE, "\"note\" is %zu bytes; at most %d are kept",
-			    strlen(v[CORRECT_NOTE]), CORRECT_NOTE_MAX);
+		return handle_fail(h, PROTO_TOO_LARGE, "\"note\" is %zu bytes; at most %d are kept",
+				   strlen(v[CORRECT_NOTE]), CORRECT_NOTE_MAX);
 	if (!clear[CORRECT_BARRIERS] && handle_finish_survey(h, &bits, &story))
 		return -1;
 	if (json_object_get(h->msg, "barriers") && !clear[CORRECT_BARRIERS]) {
@@ -111,14 +111,16 @@ static int correct_read_fields(struct handler_ctx *h, const char **outcome, cons
 		clear[CORRECT_BARRIERS] = !bits; /* [] clears, as null does */
 	}
 	if (!strcmp(*outcome, "referred") && (!v[CORRECT_DESTINATION] || !v[CORRECT_REASON]))
-		return fail(h, PROTO_BAD_REQUEST,
-			    "outcome \"referred\" needs \"destination\" and \"referral_reason\"");
+		return handle_fail(
+			h, PROTO_BAD_REQUEST,
+			"outcome \"referred\" needs \"destination\" and \"referral_reason\"");
 	if (v[CORRECT_REASON] && strcmp(*outcome, "referred"))
-		return fail(h, PROTO_BAD_REQUEST,
-			    "\"referral_reason\" is only for outcome \"referred\"");
+		return handle_fail(h, PROTO_BAD_REQUEST,
+				   "\"referral_reason\" is only for outcome \"referred\"");
 	if (v[CORRECT_DESTINATION] && !rules_destination(h->d->rules, v[CORRECT_DESTINATION]))
-		return fail(h, PROTO_BAD_REQUEST, "\"destination\": unknown destination \"%s\"",
-			    v[CORRECT_DESTINATION]);
+		return handle_fail(h, PROTO_BAD_REQUEST,
+				   "\"destination\": unknown destination \"%s\"",
+				   v[CORRECT_DESTINATION]);
 	return 0;
 }
 
@@ -148,7 +150,7 @@ static struct correction *correct_build(struct handler_ctx *h, int64_t contact, 
 			correct_set(c, (enum correct_field)f, v[f], &used);
 	memcpy(c->clear, clear, sizeof(clear));
 	c->contact_id = contact;
-	c->now_ms = now_ms();
+	c->now_ms = util_now_ms();
 	c->window_ms = (int64_t)h->d->conf.correct_window_seconds * 1000;
 	util_copy(c->key, sizeof(c->key), key);
 	util_copy(c->owner, sizeof(c->owner), h->c->token_name);
@@ -160,7 +162,7 @@ static struct correction *correct_build(struct handler_ctx *h, int64_t contact, 
 oom:
 	free(note);
 	free(c);
-	fail(h, PROTO_INTERNAL, "out of memory");
+	handle_fail(h, PROTO_INTERNAL, "out of memory");
 	return NULL;
 }
 
@@ -173,7 +175,7 @@ static int correct_submit(struct handler_ctx *h, struct correction *c)
 	if (!p || !(p->key = strdup(c->key))) {
 		free(p);
 		free(c);
-		return fail(h, PROTO_INTERNAL, "out of memory");
+		return handle_fail(h, PROTO_INTERNAL, "out of memory");
 	}
 	p->ticket = ++h->d->next_ticket;
 	p->submitted_us = metrics_now_us();
@@ -182,8 +184,8 @@ static int correct_submit(struct handler_ctx *h, struct correction *c)
 		free(p->key);
 		free(p);
 		free(c);
-		return fail(h, PROTO_UNAVAILABLE,
-			    "the store's queue is full; nothing was changed, try again");
+		return handle_fail(h, PROTO_UNAVAILABLE,
+				   "the store's queue is full; nothing was changed, try again");
 	}
 	handle_pending_add(h, p);
 	return 0;
@@ -201,14 +203,15 @@ int handle_correct(struct handler_ctx *h)
 	const char *key;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!json_is_integer(id) || json_integer_value(id) < 1)
-		return fail(h, PROTO_BAD_REQUEST, "\"contact\" must be a contact number from \"logged\"");
+		return handle_fail(h, PROTO_BAD_REQUEST,
+				   "\"contact\" must be a contact number from \"logged\"");
 	if (proto_get_string(h->msg, "key", 1, FINISH_KEY_MAX, &key, h->err, sizeof(h->err)) ||
 	    finish_key_valid(key, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!h->d->conf.correct_window_seconds)
-		return fail(h, PROTO_FORBIDDEN, "corrections are switched off on this desk");
+		return handle_fail(h, PROTO_FORBIDDEN, "corrections are switched off on this desk");
 	if (!(c = correct_build(h, json_integer_value(id), key)))
 		return -1;
 	return correct_submit(h, c);
@@ -225,7 +228,7 @@ void handle_correct_result(struct daemon *d, struct pending_finish *p, const str
 	json_t *reply;
 
 	if (r->status == STORE_OK && !r->duplicate)
-		stats_feed_corrected(d, &c->was, &c->is);
+		handle_stats_corrected(d, &c->was, &c->is);
 	if (!p->c)
 		return;
 	if (r->status == STORE_OK) {
@@ -238,23 +241,25 @@ void handle_correct_result(struct daemon *d, struct pending_finish *p, const str
 		if (reply)
 			handle_reply(&h, reply);
 		else
-			fail(&h, PROTO_INTERNAL, "out of memory");
+			handle_fail(&h, PROTO_INTERNAL, "out of memory");
 		json_decref(reply);
 	} else if (r->status == STORE_KEY_CONFLICT) {
-		fail(&h, PROTO_CONFLICT,
-		     "key \"%s\" was already used for another correction; nothing was changed: "
-		     "correct with a new key",
-		     p->key);
+		handle_fail(
+			&h, PROTO_CONFLICT,
+			"key \"%s\" was already used for another correction; nothing was changed: "
+			"correct with a new key",
+			p->key);
 	} else if (r->status == STORE_FORBIDDEN) {
-		fail(&h, PROTO_FORBIDDEN, "contact %lld is not one you logged; nothing was changed",
-		     id);
+		handle_fail(&h, PROTO_FORBIDDEN,
+			    "contact %lld is not one you logged; nothing was changed", id);
 	} else if (r->status == STORE_TOO_LATE) {
-		fail(&h, PROTO_FORBIDDEN,
-		     "contact %lld can no longer be corrected: corrections are taken for %d seconds "
-		     "after it was logged",
-		     id, d->conf.correct_window_seconds);
+		handle_fail(
+			&h, PROTO_FORBIDDEN,
+			"contact %lld can no longer be corrected: corrections are taken for %d seconds "
+			"after it was logged",
+			id, d->conf.correct_window_seconds);
 	} else {
-		fail(&h, PROTO_UNAVAILABLE, "not stored (%s); nothing was changed, try again",
-		     r->error);
+		handle_fail(&h, PROTO_UNAVAILABLE,
+			    "not stored (%s); nothing was changed, try again", r->error);
 	}
 }

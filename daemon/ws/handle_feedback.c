@@ -147,7 +147,7 @@ static int feedback_log(struct daemon *d, struct session *s, enum feedback_how h
 		ct.on_behalf = "unknown";
 	period = conf_period_at(&d->conf, ct.finished_ms);
 	ct.period = period ? period->id : NULL;
-	if (!path.oom && !facts.oom && !handoff_finish_job(d, s, &ct, &hf, &sent, &ct.job))
+	if (!path.oom && !facts.oom && !handle_handoff_finish_job(d, s, &ct, &hf, &sent, &ct.job))
 		rc = feedback_submit(d, s, &ct, &sent);
 fail:
 	if (rc)
@@ -164,8 +164,8 @@ static struct session *feedback_session(struct handler_ctx *h)
 	struct session *s = handle_session(h, 1);
 
 	if (s && strcmp(s->channel, "widget")) {
-		fail(h, PROTO_BAD_REQUEST, "only a widget conversation takes \"%s\"",
-		     json_string_value(json_object_get(h->msg, "type")));
+		handle_fail(h, PROTO_BAD_REQUEST, "only a widget conversation takes \"%s\"",
+			    json_string_value(json_object_get(h->msg, "type")));
 		return NULL;
 	}
 	return s;
@@ -192,31 +192,35 @@ int handle_feedback(struct handler_ctx *h)
 	struct session *s;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!json_is_boolean(helped))
-		return fail(h, PROTO_BAD_REQUEST, "\"helped\" must be true or false");
+		return handle_fail(h, PROTO_BAD_REQUEST, "\"helped\" must be true or false");
 	if (!(s = feedback_session(h)))
 		return -1;
 	how = json_is_true(helped) ? FEEDBACK_HELPED : FEEDBACK_NOT_HELPED;
 	if (feedback_digest(s, how, digest))
-		return fail(h, PROTO_INTERNAL, "out of memory");
+		return handle_fail(h, PROTO_INTERNAL, "out of memory");
 	if (s->state != SESSION_OPEN) {
 		/* The same answer again (a lost reply, a reload): the same reply. */
 		if (strcmp(s->finish_digest, digest))
-			return fail(h, PROTO_CONFLICT,
-			    "this conversation is already logged; it takes one answer");
+			return handle_fail(
+				h, PROTO_CONFLICT,
+				"this conversation is already logged; it takes one answer");
 		feedback_reply(h, "feedback", helped, 1);
 		return 0;
 	}
 	if (!triage_at_result(s->tr))
-		return fail(h, PROTO_CONFLICT, "\"Did this help?\" is asked at a result; "
-					       "this conversation has none yet");
+		return handle_fail(h, PROTO_CONFLICT,
+				   "\"Did this help?\" is asked at a result; "
+				   "this conversation has none yet");
 	/* Logging would end the session and so take it out of the queue. */
 	if (handover_find_session(&h->d->handovers, s->id))
-		return fail(h, PROTO_CONFLICT, "this conversation waits for a person; "
-					       "the agent logs it");
+		return handle_fail(h, PROTO_CONFLICT,
+				   "this conversation waits for a person; "
+				   "the agent logs it");
 	if (feedback_log(h->d, s, how))
-		return fail(h, PROTO_UNAVAILABLE, "the answer could not be logged; try again");
+		return handle_fail(h, PROTO_UNAVAILABLE,
+				   "the answer could not be logged; try again");
 	feedback_reply(h, "feedback", helped, 0);
 	return 0;
 }
@@ -228,9 +232,9 @@ int handle_end(struct handler_ctx *h)
 	struct session *s;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (superseded && !json_is_boolean(superseded))
-		return fail(h, PROTO_BAD_REQUEST, "\"superseded\" must be true or false");
+		return handle_fail(h, PROTO_BAD_REQUEST, "\"superseded\" must be true or false");
 	if (!(s = feedback_session(h)))
 		return -1;
 	if (s->state != SESSION_OPEN) {
@@ -238,19 +242,20 @@ int handle_end(struct handler_ctx *h)
 		return 0;
 	}
 	/* Withdrawn at once, not at the commit: no agent may call it up now. */
-	handover_session_ended(h->d, s->id);
+	handle_handover_session_ended(h->d, s->id);
 	if (json_is_true(superseded)) {
 		/* The conversation goes on in a new session (a new language, the
 		 * citizen's own words): this one is no contact of its own. */
 		session_destroy(&h->d->sessions, s);
 	} else if (feedback_log(h->d, s, FEEDBACK_UNANSWERED)) {
-		return fail(h, PROTO_UNAVAILABLE, "the conversation could not be logged; try again");
+		return handle_fail(h, PROTO_UNAVAILABLE,
+				   "the conversation could not be logged; try again");
 	}
 	feedback_reply(h, "ended", NULL, 0);
 	return 0;
 }
 
-void feedback_log_idle(struct daemon *d, int64_t cutoff_ms)
+void handle_feedback_log_idle(struct daemon *d, int64_t cutoff_ms)
 {
 	struct session_table *t = &d->sessions;
 	size_t n = 0;

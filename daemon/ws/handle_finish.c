@@ -89,19 +89,20 @@ static int handle_finish_key(struct handler_ctx *h, const struct session *s, con
 {
 	if (proto_get_string(h->msg, "key", 1, FINISH_KEY_MAX, key, h->err, sizeof(h->err)) ||
 	    finish_key_valid(*key, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (finish_key_digest(s, h->msg, digest))
-		return fail(h, PROTO_INTERNAL, "out of memory");
+		return handle_fail(h, PROTO_INTERNAL, "out of memory");
 	if (s->state == SESSION_OPEN)
 		return 0;
 	if (strcmp(s->finish_key, *key))
-		return fail(h, PROTO_CONFLICT, "session \"%s\" was finished with another key",
-			    s->id);
+		return handle_fail(h, PROTO_CONFLICT,
+				   "session \"%s\" was finished with another key", s->id);
 	if (strcmp(s->finish_digest, digest))
-		return fail(h, PROTO_CONFLICT,
-			    "key \"%s\" was used for this session with other fields; repeat them "
-			    "to get the same answer",
-			    *key);
+		return handle_fail(
+			h, PROTO_CONFLICT,
+			"key \"%s\" was used for this session with other fields; repeat them "
+			"to get the same answer",
+			*key);
 	return 0;
 }
 
@@ -115,7 +116,7 @@ static int handle_submit(struct handler_ctx *h, struct session *s, struct contac
 		free(p);
 		if (ct->job)
 			ct->job->free(ct->job);
-		return fail(h, PROTO_INTERNAL, "out of memory");
+		return handle_fail(h, PROTO_INTERNAL, "out of memory");
 	}
 	p->handoff = *sent;
 	p->ticket = ++h->d->next_ticket;
@@ -126,8 +127,8 @@ static int handle_submit(struct handler_ctx *h, struct session *s, struct contac
 			ct->job->free(ct->job);
 		free(p->key);
 		free(p);
-		return fail(h, PROTO_UNAVAILABLE,
-			    "the store's queue is full; nothing was logged, try again");
+		return handle_fail(h, PROTO_UNAVAILABLE,
+				   "the store's queue is full; nothing was logged, try again");
 	}
 	p->c = h->c;
 	p->re = h->re ? json_incref(h->re) : NULL;
@@ -172,24 +173,26 @@ int handle_finish_survey(struct handler_ctx *h, uint32_t *bits, const char **sto
 
 	*bits = 0;
 	if (proto_get_string(h->msg, "story", 0, PROTO_MAX_STRING, story, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (*story && strlen(*story) > SURVEY_STORY_MAX)
-		return fail(h, PROTO_TOO_LARGE, "\"story\" is %zu bytes; at most %d are kept",
-			    strlen(*story), SURVEY_STORY_MAX);
+		return handle_fail(h, PROTO_TOO_LARGE,
+				   "\"story\" is %zu bytes; at most %d are kept", strlen(*story),
+				   SURVEY_STORY_MAX);
 	if (!list)
 		return 0;
 	if (!json_is_array(list) || json_array_size(list) > (size_t)survey_barrier_count())
-		return fail(h, PROTO_BAD_REQUEST,
-			    "\"barriers\" must be an array of at most %d barrier codes",
-			    survey_barrier_count());
+		return handle_fail(h, PROTO_BAD_REQUEST,
+				   "\"barriers\" must be an array of at most %d barrier codes",
+				   survey_barrier_count());
 	json_array_foreach(list, i, v) {
 		if ((k = survey_barrier_index(json_string_value(v))) < 0)
-			return fail(h, PROTO_BAD_REQUEST,
-				    "\"barriers\"[%zu] is not a barrier code; allowed: %s", i,
-				    handle_barrier_list());
+			return handle_fail(h, PROTO_BAD_REQUEST,
+					   "\"barriers\"[%zu] is not a barrier code; allowed: %s",
+					   i, handle_barrier_list());
 		if (*bits & ((uint32_t)1 << k))
-			return fail(h, PROTO_BAD_REQUEST, "\"barriers\": \"%s\" is listed twice",
-				    survey_barriers[k]);
+			return handle_fail(h, PROTO_BAD_REQUEST,
+					   "\"barriers\": \"%s\" is listed twice",
+					   survey_barriers[k]);
 		*bits |= (uint32_t)1 << k;
 	}
 	return 0;
@@ -203,7 +206,7 @@ void handle_contact_of_session(struct contact *ct, const struct session *s, cons
 			       struct jbuf *facts)
 {
 	ct->started_ms = s->started_ms;
-	ct->finished_ms = now_ms();
+	ct->finished_ms = util_now_ms();
 	ct->key = key;
 	ct->key_digest = digest;
 	ct->channel = s->channel;
@@ -250,7 +253,7 @@ int handle_finish(struct handler_ctx *h)
 	int rc;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!(s = handle_session(h, 1)))
 		return -1;
 	if (handle_finish_key(h, s, &key, digest))
@@ -272,22 +275,23 @@ int handle_finish(struct handler_ctx *h)
 			   sizeof(h->err)) ||
 	    proto_get_enum(h->msg, "age_band", 0, survey_age_bands, &age, h->err, sizeof(h->err)) ||
 	    proto_get_string(h->msg, "note", 0, PROTO_MAX_STRING, &note, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (note && strlen(note) > NOTE_MAX)
-		return fail(h, PROTO_TOO_LARGE, "\"note\" is %zu bytes; at most %d are kept",
-			    strlen(note), NOTE_MAX);
+		return handle_fail(h, PROTO_TOO_LARGE, "\"note\" is %zu bytes; at most %d are kept",
+				   strlen(note), NOTE_MAX);
 	if (handle_finish_survey(h, &barriers, &story))
 		return -1;
 	if (!strcmp(outcome, "referred") && (!dest || !reason))
-		return fail(h, PROTO_BAD_REQUEST,
-			    "outcome \"referred\" needs \"destination\" and \"referral_reason\"");
+		return handle_fail(
+			h, PROTO_BAD_REQUEST,
+			"outcome \"referred\" needs \"destination\" and \"referral_reason\"");
 	if (reason && strcmp(outcome, "referred"))
-		return fail(h, PROTO_BAD_REQUEST,
-			    "\"referral_reason\" is only for outcome \"referred\"");
+		return handle_fail(h, PROTO_BAD_REQUEST,
+				   "\"referral_reason\" is only for outcome \"referred\"");
 	if (dest && !rules_destination(h->d->rules, dest))
-		return fail(h, PROTO_BAD_REQUEST, "\"destination\": unknown destination \"%s\"",
-			    dest);
-	if (handoff_finish_prepare(h, s, outcome, &hf))
+		return handle_fail(h, PROTO_BAD_REQUEST,
+				   "\"destination\": unknown destination \"%s\"", dest);
+	if (handle_handoff_finish_prepare(h, s, outcome, &hf))
 		return -1;
 
 	handle_contact_of_session(&ct, s, key, digest, triage_facts(s->tr), &path, &facts);
@@ -318,9 +322,9 @@ int handle_finish(struct handler_ctx *h)
 	ct.barriers = barriers ? barriers_text : NULL;
 	clean_story = story && *story ? scrub_text(story) : NULL;
 	/* A handoff, a referral check, the collector: written with the contact. */
-	if (path.oom || facts.oom || handoff_finish_job(h->d, s, &ct, &hf, &sent, &ct.job) ||
+	if (path.oom || facts.oom || handle_handoff_finish_job(h->d, s, &ct, &hf, &sent, &ct.job) ||
 	    (clean_story && stories_job_wrap(&ct, clean_story, &ct.job)))
-		rc = fail(h, PROTO_INTERNAL, "out of memory");
+		rc = handle_fail(h, PROTO_INTERNAL, "out of memory");
 	else
 		rc = handle_submit(h, s, &ct, &sent);
 	jbuf_free(&path);
@@ -394,14 +398,14 @@ void handle_store_results(struct daemon *d)
 			} else if (r->status == STORE_OK) {
 				/* Durable now: it counts, once, wherever it is shown. */
 				metrics_contact(&d->metrics, p->stats.outcome, p->stats.category);
-				stats_feed_logged(d, &p->stats);
+				handle_stats_logged(d, &p->stats);
 				peers_finish_committed(d, &p->handoff);
 			}
 			if (r->status == STORE_OK) {
 				if (s && s->state != SESSION_FINISHED) {
 					session_finished(&d->sessions, s,
 							 d->conf.bounds.sessions_finished_kept);
-					handover_session_ended(d, s->id);
+					handle_handover_session_ended(d, s->id);
 					s->contact_id = r->contact_id;
 					if (!r->duplicate)
 						memcpy(s->handoff_code, p->handoff.code,

@@ -20,24 +20,24 @@ static const char *const take_channels[] = { "phone", "chat", "desk", NULL };
 
 /* --- finish -------------------------------------------------------------- */
 
-int handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char *outcome,
-			   struct handoff_finish *hf)
+int handle_handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char *outcome,
+				  struct handoff_finish *hf)
 {
 	json_t *consent = json_object_get(h->msg, "consent");
 
 	memset(hf, 0, sizeof(*hf));
 	if (consent && !json_is_boolean(consent))
-		return fail(h, PROTO_BAD_REQUEST, "\"consent\" must be true or false");
+		return handle_fail(h, PROTO_BAD_REQUEST, "\"consent\" must be true or false");
 	hf->consent = json_is_true(consent);
 	if (hf->consent && strcmp(outcome, "referred"))
-		return fail(
+		return handle_fail(
 			h, PROTO_BAD_REQUEST,
 			"\"consent\" is only for outcome \"referred\": the caller agrees that the "
 			"contact is handed to the destination's desk");
 	if (hf->consent) {
 		const char *to = json_string_value(json_object_get(h->msg, "destination"));
 		if (to && !conf_peer_find(&h->d->conf, to))
-			return fail(
+			return handle_fail(
 				h, PROTO_BAD_REQUEST,
 				"\"consent\": no desk is connected for %s, so nothing can be handed "
 				"over; give the caller the contact details instead",
@@ -47,26 +47,27 @@ int handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char 
 			   sizeof(h->err)) ||
 	    proto_get_string(h->msg, "correct_destination", 0, 64, &hf->correct_destination, h->err,
 			     sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	hf->from = peers_received_by_session(h->d->peers, s->id);
 	if (hf->referral_check && !hf->from)
-		return fail(
+		return handle_fail(
 			h, PROTO_BAD_REQUEST,
 			"\"referral_check\" is only for a contact taken from another desk's handoff");
 	if (hf->referral_check && !strcmp(hf->referral_check, "misrouted") &&
 	    !hf->correct_destination)
-		return fail(
+		return handle_fail(
 			h, PROTO_BAD_REQUEST,
 			"\"referral_check\": \"misrouted\" needs \"correct_destination\": where the "
 			"caller should have been sent");
 	if (hf->correct_destination &&
 	    (!hf->referral_check || strcmp(hf->referral_check, "misrouted")))
-		return fail(h, PROTO_BAD_REQUEST,
-			    "\"correct_destination\" goes with \"referral_check\": \"misrouted\"");
+		return handle_fail(
+			h, PROTO_BAD_REQUEST,
+			"\"correct_destination\" goes with \"referral_check\": \"misrouted\"");
 	if (hf->correct_destination && !rules_destination(h->d->rules, hf->correct_destination))
-		return fail(h, PROTO_BAD_REQUEST,
-			    "\"correct_destination\": unknown destination \"%s\"",
-			    hf->correct_destination);
+		return handle_fail(h, PROTO_BAD_REQUEST,
+				   "\"correct_destination\": unknown destination \"%s\"",
+				   hf->correct_destination);
 	return 0;
 }
 
@@ -154,9 +155,9 @@ static char *feedback_body(struct daemon *d, const struct handoff_in *hi,
 	return text;
 }
 
-int handoff_finish_job(struct daemon *d, struct session *s, const struct contact *ct,
-		       const struct handoff_finish *hf, struct handoff_sent *sent,
-		       struct store_job **job)
+int handle_handoff_finish_job(struct daemon *d, struct session *s, const struct contact *ct,
+			      const struct handoff_finish *hf, struct handoff_sent *sent,
+			      struct store_job **job)
 {
 	int handoff = hf->consent && conf_peer_find(&d->conf, ct->destination);
 	const struct conf_sender *sender =
@@ -177,7 +178,7 @@ int handoff_finish_job(struct daemon *d, struct session *s, const struct contact
 			hf->from->from);
 	if (!handoff && !hf->from && !d->conf.collector_url)
 		return 0;
-	if (!(fj = finish_job_new()))
+	if (!(fj = peers_jobs_finish_new()))
 		return -1;
 	fj->now = ct->finished_ms;
 	snprintf(fj->contact_key, sizeof(fj->contact_key), "%s", ct->key);
@@ -267,14 +268,15 @@ int handle_handoff_take(struct handler_ctx *h, struct handoff_in *hi)
 	char first[3];
 
 	if (proto_get_enum(h->msg, "channel", 0, take_channels, &channel, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (hi->taken)
-		return fail(h, PROTO_CONFLICT, "handoff %s was already taken by %s", hi->code,
-			    hi->taken_by);
+		return handle_fail(h, PROTO_CONFLICT, "handoff %s was already taken by %s",
+				   hi->code, hi->taken_by);
 	if (!t)
-		return fail(h, PROTO_UNAVAILABLE,
-			    "handoff %s is for country %s, and this desk has no rules for it",
-			    hi->code, hi->country);
+		return handle_fail(
+			h, PROTO_UNAVAILABLE,
+			"handoff %s is for country %s, and this desk has no rules for it", hi->code,
+			hi->country);
 	lang = handoff_lang(t, hi, h->c->lang, first);
 	dropped = json_array();
 	facts = handoff_known_facts(h->d, json_object_get(hi->body, "facts"), dropped);
@@ -283,8 +285,8 @@ int handle_handoff_take(struct handler_ctx *h, struct handoff_in *hi)
 	if (!tr || !(s = session_create(&h->d->sessions, NULL))) {
 		triage_free(tr);
 		json_decref(dropped);
-		return fail(h, PROTO_INTERNAL, "could not start a session for handoff %s",
-			    hi->code);
+		return handle_fail(h, PROTO_INTERNAL, "could not start a session for handoff %s",
+				   hi->code);
 	}
 	/* An agent session like one from "start", prefilled with the facts. */
 	s->tr = tr;
@@ -297,7 +299,7 @@ int handle_handoff_take(struct handler_ctx *h, struct handoff_in *hi)
 	memcpy(hi->session, s->id, sizeof(hi->session));
 	snprintf(hi->taken_by, sizeof(hi->taken_by), "%s", h->c->token_name);
 	log_info("handoff %s from %s taken by %s", hi->code, hi->from, hi->taken_by);
-	handover_queue_changed(h->d);
+	handle_handover_queue_changed(h->d);
 
 	step = triage_step_json(s->tr, s->lang);
 	json_object_set_new(step, "type", json_string("step"));

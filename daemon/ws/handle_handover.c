@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "triage/rules.h"
 #include "desk/session.h"
+#include "base/util.h"
 
 /* The handover's session while its walk is there: a finished session keeps
  * only what a repeated finish needs (handle_finish.c), so its handover is
@@ -87,7 +88,7 @@ static void handover_push(struct daemon *d, json_t *msg)
 
 /* A resync: every agent watching gets the first page again. For changes
  * that are not one item (handoffs from other desks, peers.c). */
-void handover_queue_changed(struct daemon *d)
+void handle_handover_queue_changed(struct daemon *d)
 {
 	json_t *msg;
 
@@ -118,7 +119,7 @@ static void handover_push_change(struct daemon *d, json_t *added, const char *re
 	json_decref(msg);
 }
 
-void handover_session_ended(struct daemon *d, const char *session)
+void handle_handover_session_ended(struct daemon *d, const char *session)
 {
 	struct handover *ho = handover_find_session(&d->handovers, session);
 
@@ -149,10 +150,10 @@ static int handover_citizen_gone(const struct daemon *d, const struct handover *
  * (expired, finished) or whose citizen left longer than the grace period
  * ago leave the queue, each pushed as a removal; a citizen who just left is
  * marked first, so the agent about to take it knows. */
-void handover_queue_sweep(struct daemon *d)
+void handle_handover_queue_sweep(struct daemon *d)
 {
 	const struct conf_bounds *b = &d->conf.bounds;
-	int64_t now = now_ms();
+	int64_t now = util_now_ms();
 
 	for (struct handover *ho = d->handovers.head, *next; ho; ho = next) {
 		next = ho->next;
@@ -184,31 +185,31 @@ static struct handover *handover_admit(struct handler_ctx *h, struct session *s)
 
 	if (handover_waiting_from(l, h->c->ip) >= b->handovers_per_address) {
 		refused[METRICS_BOUND_HANDOVERS_PER_ADDRESS]++;
-		fail(h, PROTO_RATE_LIMITED,
-		     "%u handovers from your address are already waiting "
-		     "(bounds.handovers_per_address)",
-		     b->handovers_per_address);
+		handle_fail(h, PROTO_RATE_LIMITED,
+			    "%u handovers from your address are already waiting "
+			    "(bounds.handovers_per_address)",
+			    b->handovers_per_address);
 		return NULL;
 	}
 	if (l->waiting >= b->handovers_total) {
 		refused[METRICS_BOUND_HANDOVERS_TOTAL]++;
-		fail(h, PROTO_RATE_LIMITED,
-		     "the agents' queue is full (%u waiting, bounds.handovers_total); "
-		     "call the desk instead",
-		     b->handovers_total);
+		handle_fail(h, PROTO_RATE_LIMITED,
+			    "the agents' queue is full (%u waiting, bounds.handovers_total); "
+			    "call the desk instead",
+			    b->handovers_total);
 		return NULL;
 	}
 	if (!handover_may_create(l, h->c->ip, b->handovers_per_minute, b->handovers_per_address,
-				 now_ms())) {
+				 util_now_ms())) {
 		refused[METRICS_BOUND_HANDOVERS_PER_MINUTE]++;
-		fail(h, PROTO_RATE_LIMITED,
-		     "too many handovers from your address (%u a minute, "
-		     "bounds.handovers_per_minute); try again in a minute",
-		     b->handovers_per_minute);
+		handle_fail(h, PROTO_RATE_LIMITED,
+			    "too many handovers from your address (%u a minute, "
+			    "bounds.handovers_per_minute); try again in a minute",
+			    b->handovers_per_minute);
 		return NULL;
 	}
 	if (!(ho = handover_create(l, s->id, h->c, h->c->ip)))
-		fail(h, PROTO_INTERNAL, "could not create a handover");
+		handle_fail(h, PROTO_INTERNAL, "could not create a handover");
 	return ho;
 }
 
@@ -220,7 +221,7 @@ int handle_handover(struct handler_ctx *h)
 	json_t *reply, *phone;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!(s = handle_session(h, 0)))
 		return -1;
 	ho = handover_find_session(&h->d->handovers, s->id);
@@ -255,7 +256,7 @@ int handle_queue(struct handler_ctx *h)
 	json_t *reply;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	client_subscribe(h->c, CLIENTS_QUEUE);
 	reply = handover_queue_msg(h->d, h->re);
 	client_send(h->c, reply);
@@ -272,16 +273,16 @@ static struct handover *handover_by_code(struct handler_ctx *h, struct handoff_i
 
 	*hi = NULL;
 	if (proto_get_string(h->msg, "code", 1, 32, &code, h->err, sizeof(h->err))) {
-		fail_err(h, PROTO_BAD_REQUEST);
+		handle_fail_err(h, PROTO_BAD_REQUEST);
 		return NULL;
 	}
 	ho = handover_find_code(&h->d->handovers, code);
 	if ((!ho || !handover_session(h->d, ho)) && (*hi = peers_find_code(h->d, code)))
 		return NULL;
 	if (!ho || !handover_session(h->d, ho)) {
-		fail(h, PROTO_NOT_FOUND,
-		     "no handover with code \"%s\" (codes expire after %lld minutes)", code,
-		     HANDOVER_TTL_MS / 60000);
+		handle_fail(h, PROTO_NOT_FOUND,
+			    "no handover with code \"%s\" (codes expire after %lld minutes)", code,
+			    HANDOVER_TTL_MS / 60000);
 		return NULL;
 	}
 	return ho;
@@ -295,7 +296,7 @@ int handle_lookup(struct handler_ctx *h)
 	json_t *reply;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!(ho = handover_by_code(h, &hi)))
 		return hi ? handle_handoff_lookup(h, hi) : -1;
 	reply = handover_item(h->d, ho);
@@ -317,25 +318,26 @@ int handle_take(struct handler_ctx *h)
 	json_t *note;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!(ho = handover_by_code(h, &hi)))
 		return hi ? handle_handoff_take(h, hi) : -1;
 	if (json_object_get(h->msg, "channel"))
-		return fail(h, PROTO_BAD_REQUEST,
-			    "\"channel\" is only for a handoff from another desk; a handover stays "
-			    "a widget contact");
+		return handle_fail(
+			h, PROTO_BAD_REQUEST,
+			"\"channel\" is only for a handoff from another desk; a handover stays "
+			"a widget contact");
 	if (ho->state == HANDOVER_TAKEN)
-		return fail(h, PROTO_CONFLICT, "handover %s was already taken by %s", ho->code,
-			    ho->taken_by);
+		return handle_fail(h, PROTO_CONFLICT, "handover %s was already taken by %s",
+				   ho->code, ho->taken_by);
 	s = handover_session(h->d, ho);
 	if (s->state != SESSION_OPEN)
-		return fail(h, PROTO_CONFLICT, "the citizen's session has already ended");
+		return handle_fail(h, PROTO_CONFLICT, "the citizen's session has already ended");
 	/* The same session, now the agent's: same facts, path and language. */
 	s->role = ROLE_AGENT;
 	/* From now on an agent walks it: agents' questions, advice for agents. */
 	triage_set_citizen(s->tr, 0);
 	snprintf(s->owner, sizeof(s->owner), "%s", h->c->token_name);
-	s->touched_ms = now_ms();
+	s->touched_ms = util_now_ms();
 	/* It counts against the agent now; taking is never refused for that. */
 	handle_bound_key(h, key, sizeof(key));
 	session_admit(&h->d->sessions, s, key, &h->c->sessions);

@@ -21,13 +21,13 @@ struct handler_ctx {
 	char err[512]; /* filled by the proto_get_* and triage_* calls */
 };
 
-extern const char *const langs_all[];
+extern const char *const handle_langs_all[];
 
 /* Every handler's error exit: reply with the error, return -1. */
-int fail(struct handler_ctx *h, enum proto_code code, const char *fmt, ...)
+int handle_fail(struct handler_ctx *h, enum proto_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The same with h->err as the message. */
-int fail_err(struct handler_ctx *h, enum proto_code code);
+int handle_fail_err(struct handler_ctx *h, enum proto_code code);
 /* Send reply (for handlers that need nothing else of the transport). */
 void handle_reply(struct handler_ctx *h, json_t *reply);
 /* Send the session's current step as the reply. */
@@ -72,12 +72,12 @@ const char *handle_category_from_facts(json_t *facts);
 
 struct stats_contact;
 /* A contact was committed: count it and mark the subscribers who see it. */
-void stats_feed_logged(struct daemon *d, const struct stats_contact *sc);
+void handle_stats_logged(struct daemon *d, const struct stats_contact *sc);
 /* A correction was committed: was leaves the figures, is takes its place. */
-void stats_feed_corrected(struct daemon *d, const struct stats_contact *was,
-			  const struct stats_contact *is);
+void handle_stats_corrected(struct daemon *d, const struct stats_contact *was,
+			    const struct stats_contact *is);
 /* Figures other than contacts changed (a referral check came in): push to every subscriber. */
-void stats_feed_changed(struct daemon *d);
+void handle_stats_changed(struct daemon *d);
 
 struct contact;
 struct jbuf;

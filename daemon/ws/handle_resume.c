@@ -21,13 +21,13 @@ static int handle_restore(struct handler_ctx *h, const char *id, json_t *restore
 	size_t i;
 
 	if (!json_is_object(restore))
-		return fail(h, PROTO_BAD_REQUEST, "\"restore\" must be an object");
+		return handle_fail(h, PROTO_BAD_REQUEST, "\"restore\" must be an object");
 	if (proto_check_keys(restore, keys, h->err, sizeof(h->err)))
-		return fail(h, PROTO_BAD_REQUEST, "\"restore\": %s", h->err);
+		return handle_fail(h, PROTO_BAD_REQUEST, "\"restore\": %s", h->err);
 	if (steps && !json_is_array(steps))
-		return fail(h, PROTO_BAD_REQUEST, "\"restore.steps\" must be an array");
+		return handle_fail(h, PROTO_BAD_REQUEST, "\"restore.steps\" must be an array");
 	if (strlen(id) != SESSION_ID_LEN || strspn(id, "0123456789abcdef") != SESSION_ID_LEN)
-		return fail(h, PROTO_BAD_REQUEST, "\"session\" is not a session id");
+		return handle_fail(h, PROTO_BAD_REQUEST, "\"session\" is not a session id");
 	if (!(s = handle_begin(h, restore, id)))
 		return -1;
 	json_array_foreach(steps, i, step) {
@@ -39,8 +39,8 @@ static int handle_restore(struct handler_ctx *h, const char *id, json_t *restore
 				   -1);
 		if (rc) {
 			session_destroy(&h->d->sessions, s);
-			return fail(h, PROTO_CONFLICT, "cannot restore the session: steps[%zu]: %s",
-				    i, h->err);
+			return handle_fail(h, PROTO_CONFLICT,
+					   "cannot restore the session: steps[%zu]: %s", i, h->err);
 		}
 	}
 	started = json_object_get(restore, "started");
@@ -63,14 +63,14 @@ int handle_resume(struct handler_ctx *h)
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)) ||
 	    proto_get_string(h->msg, "session", 1, 64, &id, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (restore && !session_find(&h->d->sessions, id))
 		return handle_restore(h, id, restore);
 	if (!(s = handle_session(h, 1)))
 		return -1;
 	if (!s->tr) /* finished: the walk is gone, the contact is what counts */
-		return fail(h, PROTO_CONFLICT, "session \"%s\" is finished (contact %lld)", s->id,
-			    (long long)s->contact_id);
+		return handle_fail(h, PROTO_CONFLICT, "session \"%s\" is finished (contact %lld)",
+				   s->id, (long long)s->contact_id);
 	handle_send_step(h, s);
 	return 0;
 }

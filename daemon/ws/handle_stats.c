@@ -21,6 +21,7 @@
 #include "triage/rules.h"
 #include "desk/session.h"
 #include "store/stats.h"
+#include "base/util.h"
 
 #define STATS_FLUSH_S 0.05
 #define STATS_TICK_S 60.
@@ -71,7 +72,7 @@ static void stats_name_destinations(struct daemon *d, json_t *snap)
 static json_t *stats_message(struct daemon *d, const struct stats_filter *f, json_t *re)
 {
 	json_t *msg = proto_reply("stats", re);
-	json_t *snap = stats_snapshot(d->stats, f, now_ms());
+	json_t *snap = stats_snapshot(d->stats, f, util_now_ms());
 
 	stats_name_destinations(d, snap);
 	json_object_update(msg, snap);
@@ -148,10 +149,10 @@ static void stats_feed_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_timer_stop(loop, w); /* started again by the next subscribe */
 		return;
 	}
-	stats_feed_changed(d);
+	handle_stats_changed(d);
 }
 
-struct stats_feed *stats_feed_new(struct daemon *d)
+struct stats_feed *handle_stats_new(struct daemon *d)
 {
 	struct stats_feed *feed = calloc(1, sizeof(*feed));
 
@@ -164,7 +165,7 @@ struct stats_feed *stats_feed_new(struct daemon *d)
 	return feed;
 }
 
-void stats_feed_stop(struct stats_feed *feed)
+void handle_stats_stop(struct stats_feed *feed)
 {
 	if (!feed || !feed->d->loop)
 		return;
@@ -172,13 +173,13 @@ void stats_feed_stop(struct stats_feed *feed)
 	ev_timer_stop(feed->d->loop, &feed->tick);
 }
 
-/* After stats_feed_stop, once the loop is gone. */
-void stats_feed_free(struct stats_feed *feed)
+/* After handle_stats_stop, once the loop is gone. */
+void handle_stats_free(struct stats_feed *feed)
 {
 	free(feed);
 }
 
-void stats_feed_changed(struct daemon *d)
+void handle_stats_changed(struct daemon *d)
 {
 	if (!d->subscribers[CLIENTS_STATS])
 		return;
@@ -187,11 +188,11 @@ void stats_feed_changed(struct daemon *d)
 	stats_feed_schedule_flush(d);
 }
 
-void stats_feed_logged(struct daemon *d, const struct stats_contact *sc)
+void handle_stats_logged(struct daemon *d, const struct stats_contact *sc)
 {
 	int any = 0;
 
-	stats_add(d->stats, sc, now_ms());
+	stats_add(d->stats, sc, util_now_ms());
 	for (struct client *c = d->subscribers[CLIENTS_STATS]; c; c = c->sub_next[CLIENTS_STATS]) {
 		if (stats_filter_matches(&c->stats_filter, sc)) {
 			c->stats_dirty = 1;
@@ -202,12 +203,12 @@ void stats_feed_logged(struct daemon *d, const struct stats_contact *sc)
 		stats_feed_schedule_flush(d);
 }
 
-void stats_feed_corrected(struct daemon *d, const struct stats_contact *was,
-			  const struct stats_contact *is)
+void handle_stats_corrected(struct daemon *d, const struct stats_contact *was,
+			    const struct stats_contact *is)
 {
 	int any = 0;
 
-	stats_correct(d->stats, was, is, now_ms());
+	stats_correct(d->stats, was, is, util_now_ms());
 	for (struct client *c = d->subscribers[CLIENTS_STATS]; c; c = c->sub_next[CLIENTS_STATS]) {
 		if (stats_filter_matches(&c->stats_filter, is)) {
 			c->stats_dirty = 1;
@@ -231,9 +232,9 @@ int handle_subscribe(struct handler_ctx *h)
 	    proto_get_enum(h->msg, "stream", 1, streams, &stream, h->err, sizeof(h->err)) ||
 	    proto_get_enum(h->msg, "country", 0, countries, &country, h->err, sizeof(h->err)) ||
 	    proto_get_enum(h->msg, "channel", 0, channels, &channel, h->err, sizeof(h->err)))
-		return fail_err(h, PROTO_BAD_REQUEST);
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!h->d->stats || !feed)
-		return fail(h, PROTO_UNAVAILABLE, "statistics are not available");
+		return handle_fail(h, PROTO_UNAVAILABLE, "statistics are not available");
 	memset(&h->c->stats_filter, 0, sizeof(h->c->stats_filter));
 	if (country)
 		snprintf(h->c->stats_filter.country, sizeof(h->c->stats_filter.country), "%s",

@@ -201,19 +201,19 @@ static void test_feedback_parse(void **state)
 			      "referral_check", "accepted");
 
 	(void)state;
-	assert_int_equal(feedback_parse(b, &m, err, sizeof(err)), 0);
+	assert_int_equal(handoff_feedback_parse(b, &m, err, sizeof(err)), 0);
 	assert_null(m.correct_destination);
 	/* misrouted needs the correct destination, and only misrouted has one. */
 	json_object_set_new(b, "referral_check", json_string("misrouted"));
-	assert_int_equal(feedback_parse(b, &m, err, sizeof(err)), -1);
+	assert_int_equal(handoff_feedback_parse(b, &m, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "correct_destination"));
 	json_object_set_new(b, "correct_destination", json_string("no.bank"));
-	assert_int_equal(feedback_parse(b, &m, err, sizeof(err)), 0);
+	assert_int_equal(handoff_feedback_parse(b, &m, err, sizeof(err)), 0);
 	assert_string_equal(m.correct_destination, "no.bank");
 	json_object_set_new(b, "referral_check", json_string("accepted"));
-	assert_int_equal(feedback_parse(b, &m, err, sizeof(err)), -1);
+	assert_int_equal(handoff_feedback_parse(b, &m, err, sizeof(err)), -1);
 	json_object_set_new(b, "referral_check", json_string("maybe"));
-	assert_int_equal(feedback_parse(b, &m, err, sizeof(err)), -1);
+	assert_int_equal(handoff_feedback_parse(b, &m, err, sizeof(err)), -1);
 	json_decref(b);
 }
 
@@ -229,22 +229,22 @@ static void test_ingest_contact_parse(void **state)
 		"wrong_agency", "destination", "no.nav", "on_behalf", "self", "relation");
 
 	(void)state;
-	assert_int_equal(ingest_contact_parse(o, &c, err, sizeof(err)), 0);
+	assert_int_equal(handoff_ingest_parse(o, &c, err, sizeof(err)), 0);
 	assert_string_equal(c.path_json, "[\"no.start\"]");
 	assert_string_equal(c.facts_json, "{\"on_behalf\":\"self\"}");
 	assert_null(c.relation);
-	ingest_contact_free(&c);
+	handoff_ingest_free(&c);
 	/* Never a note. */
 	json_object_set_new(o, "note", json_string("x"));
-	assert_int_equal(ingest_contact_parse(o, &c, err, sizeof(err)), -1);
+	assert_int_equal(handoff_ingest_parse(o, &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "note"));
 	json_object_del(o, "note");
 	json_object_set_new(o, "outcome", json_string("resolved"));
-	assert_int_equal(ingest_contact_parse(o, &c, err, sizeof(err)), -1);
+	assert_int_equal(handoff_ingest_parse(o, &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "referral_reason"));
 	json_object_del(o, "referral_reason");
 	json_object_set_new(o, "channel", json_string("fax"));
-	assert_int_equal(ingest_contact_parse(o, &c, err, sizeof(err)), -1);
+	assert_int_equal(handoff_ingest_parse(o, &c, err, sizeof(err)), -1);
 	json_decref(o);
 }
 

@@ -1,4 +1,4 @@
-/* barrier_tab.h - the survey's barriers counted, alone and crossed with
+/* btab.h - the survey's barriers counted, alone and crossed with
  * category, channel, on whose behalf and outcome (issue 21).
  *
  * One fixed-size table of counts, so that the report (one pass over the
@@ -6,8 +6,8 @@
  * each snapshot) count alike and print alike. A contact may have several
  * barriers: each is counted once in its row, and the shares of a row do not
  * add up to one. Pure: no SQLite, no daemon. */
-#ifndef VV_BARRIER_TAB_H
-#define VV_BARRIER_TAB_H
+#ifndef VV_BTAB_H
+#define VV_BTAB_H
 
 #include <stdint.h>
 

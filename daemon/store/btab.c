@@ -1,5 +1,5 @@
-/* barrier_tab.c - barriers counted alone and crossed (barrier_tab.h). */
-#include "barrier_tab.h"
+/* btab.c - barriers counted alone and crossed (btab.h). */
+#include "btab.h"
 
 #include <stdio.h>
 #include <string.h>
