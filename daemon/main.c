@@ -155,6 +155,7 @@ static void on_housekeeping(struct ev_loop *loop, ev_timer *w, int revents)
 	if (n)
 		log_info("%zu idle session%s expired", n, n == 1 ? "" : "s");
 	handle_handover_queue_sweep(d); /* expired handovers, and those whose session went */
+	handle_callback_sweep(d);       /* callbacks past callback_retention_hours */
 	if (peers_sweep(d, util_now_ms()))
 		handle_handover_queue_changed(d);
 	limits_sweep(&d->limits, util_now_ms());
@@ -405,7 +406,8 @@ static int daemon_open(struct daemon *d)
 		log_err("%s", err);
 		return -1;
 	}
-	if (session_table_init(&d->sessions) || daemon_open_stats(d) || daemon_open_peers(d))
+	if (session_table_init(&d->sessions) || daemon_open_stats(d) || daemon_open_peers(d) ||
+	    handle_callback_load(d))
 		return -1;
 	d->loop = ev_loop_new(EVFLAG_AUTO);
 	if (!d->loop || reload_init(d) || server_start(d) || store_start(d->store, wake_loop, d))
@@ -443,6 +445,7 @@ static void daemon_close(struct daemon *d)
 		free(p);
 	}
 	handover_list_free(&d->handovers);
+	callback_clear(&d->callbacks);
 	peers_free(d->peers);
 	limits_free(&d->limits);
 	json_decref(d->own_origins);
@@ -468,6 +471,10 @@ static void loop_watch(struct daemon *d)
 	 * within a quarter of bounds.handover_grace_seconds after it. */
 	if (d->conf.bounds.handover_grace_seconds / 4. < every)
 		every = d->conf.bounds.handover_grace_seconds / 4.;
+	/* And so that a chat whose agent stays away is requeued within a
+	 * quarter of bounds.agent_grace_seconds after it (handle_chat.c). */
+	if (d->conf.bounds.agent_grace_seconds / 4. < every)
+		every = d->conf.bounds.agent_grace_seconds / 4.;
 	ev_timer_init(&loopw.housekeeping, on_housekeeping, every, every);
 	loopw.sig_int.data = loopw.sig_term.data = loopw.sig_hup.data = d;
 	loopw.housekeeping.data = d;

@@ -42,6 +42,10 @@ import { createSearch } from './search.js';
 import { createQueue } from './queue.js';
 import { FinishSender } from './sender.js';
 import * as K from './keys.js';
+import { createChatPane } from './chat.js';
+import { createCallbacks } from './callbacks.js';
+import { keepLogged, restoreLogged } from './logged.js';
+import { errorText } from '/shared/errors.js';
 
 const $ = (id) => document.getElementById(id);
 const main = $('screen'); // what each screen replaces; inside <main>
@@ -73,6 +77,8 @@ let keys = K.normalize(prefs.keys);
 // A narrow panel (beside the phone software): the queue folds during a walk.
 const narrow = window.matchMedia('(max-width: 40rem)');
 const i18n = new I18n(TEXTS, prefs.uiLang || (app.rec && UI_LANGS.includes(app.rec.lang) ? app.rec.lang : browserLang()));
+// The daemon's errors in the panel's language, by code (shared/errors.js).
+const errText = (e) => errorText(i18n.lang, e);
 
 const client = new ProtocolClient({
   hello: () => ({ type: 'hello', role: 'agent', token: store.token.get() || '', lang: i18n.lang }),
@@ -152,8 +158,12 @@ function render({ focus = false } = {}) {
   main.replaceChildren(el);
   updateTitle();
   const out = app.screen === 'signin' || !store.token.get();
+  keepLogged(out ? null : app.logged); // for a reload within the correction window (logged.js)
   $('search-region').hidden = out;
   queue.root.hidden = out;
+  chatPane.render();
+  if (out) callbacksList.root.hidden = true;
+  else callbacksList.relabel();
   $('queue-button').hidden = out;
   $('sign-out').hidden = !store.token.get();
   foldQueue();
@@ -255,7 +265,11 @@ async function sync(welcome) {
   // it (restored at start) gets its check boxes now.
   if (app.screen === 'finish' && !main.querySelector('input[name="barriers"]')) render();
   await subscribeQueue();
+  await callbacksList.subscribe();
   await sender.flush(true);
+  // A chat taken before a reload or a dropped connection: taken again, and
+  // what was missed comes after.
+  await chatPane.rejoin();
   if (app.rec) await resumeSession();
   if (app.screen === 'connecting') show(app.rec ? 'step' : 'start');
   else if (app.screen === 'start') render();
@@ -273,7 +287,7 @@ async function resumeSession() {
     // longer fit the steps): say so and start afresh.
     app.rec = null;
     saveRec();
-    app.startError = i18n.t('resumeFailed', { msg: e.message });
+    app.startError = i18n.t('resumeFailed', { msg: errText(e) });
     if (app.screen === 'step' || app.screen === 'connecting') show('start');
     return;
   }
@@ -299,7 +313,7 @@ async function act(fn) {
     await fn();
   } catch (e) {
     if (e instanceof ConnectionLost) notice(i18n.t('notConnected'), 'info');
-    else if (e instanceof ProtocolError) notice(i18n.t('serverError', { msg: e.message }));
+    else if (e instanceof ProtocolError) notice(i18n.t('serverError', { msg: errText(e) }));
     else {
       console.error(e);
       notice(String(e));
@@ -347,7 +361,7 @@ function startContact(values) {
       await startSession(values);
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      app.startError = i18n.t('serverError', { msg: e.message });
+      app.startError = i18n.t('serverError', { msg: errText(e) });
       render();
       return;
     }
@@ -725,7 +739,7 @@ function openPending(key) {
   if (!entry) return;
   app.finish = { key, values: entry.values, summary: entry.summary, handoff: entry.handoff || null,
     state: entry.status === 'error' ? 'editing' : client.connected ? 'sending' : 'waiting',
-    error: entry.status === 'error' ? i18n.t('finishRefused', { msg: entry.error }) : '' };
+    error: entry.status === 'error' ? i18n.t('finishRefused', { msg: errText({ code: entry.errorCode, message: entry.error }) }) : '' };
   store.finishing.set(key);
   show('finish');
   if (entry.status !== 'error') sender.send(key, { resume: true });
@@ -734,14 +748,14 @@ function openPending(key) {
 const sender = new FinishSender(client, {
   state(key, state, message) {
     if (app.finish?.key !== key || app.finish.state === state) return;
-    app.finish.retryMessage = message || '';
+    app.finish.retryMessage = message ? errText(message) : '';
     setFinishState(state);
   },
   logged,
   refused(entry) {
     updateOutboxStatus();
     if (app.finish?.key === entry.key) {
-      setFinishState('editing', i18n.t('finishRefused', { msg: entry.error }));
+      setFinishState('editing', i18n.t('finishRefused', { msg: errText({ code: entry.errorCode, message: entry.error }) }));
       main.querySelector('.form-error')?.scrollIntoView({ block: 'nearest' });
     }
   },
@@ -843,7 +857,7 @@ async function submitCorrect(values) {
     // key is safe either way.
     if (app.finish !== f) return;
     if (e.code === 'forbidden' && app.logged) app.logged.correctUntil = 0;
-    setFinishState('editing', i18n.t('fixRefused', { msg: e.message }));
+    setFinishState('editing', i18n.t('fixRefused', { msg: errText(e) }));
     return;
   }
   if (app.finish !== f) return;
@@ -880,6 +894,7 @@ function updateOutboxStatus() {
 
 function newContact() {
   clearTimeout(correctTimer);
+  chatPane.close();
   app.pendingDestination = null;
   app.finish = null;
   app.logged = null;
@@ -905,6 +920,9 @@ const queue = createQueue({
   },
 });
 
+const chatPane = createChatPane({ client, i18n, say, result: () => app.rec?.lastStep?.result || null });
+const callbacksList = createCallbacks({ client, i18n, say });
+
 // A walk in progress is left only on a second press of the same Take; any
 // other move of the walk asks again.
 function setConfirmTake(code) {
@@ -920,7 +938,7 @@ async function subscribeQueue() {
   } catch (e) {
     if (!(e instanceof ProtocolError)) throw e;
     // A daemon without handovers: say so where the queue would be.
-    queue.setUnavailable(i18n.t('queueUnavailable', { msg: e.message }));
+    queue.setUnavailable(i18n.t('queueUnavailable', { msg: errText(e) }));
     return;
   }
   queue.setItems(reply.items, reply.total);
@@ -931,6 +949,7 @@ async function subscribeQueue() {
 // past it asks for the next.
 function onPush(ev) {
   const msg = ev.detail;
+  if (chatPane.onPush(msg) || callbacksList.onPush(msg)) return;
   if (msg?.type === 'queue' && Array.isArray(msg.items)) queue.setItems(msg.items, msg.total);
   else if (msg?.type === 'queue_changed') {
     queue.applyChanges(msg);
@@ -961,7 +980,7 @@ async function lookupCode(typed) {
       queue.setLookup({ status: 'error', invalid: true, error: { key: 'lookupNotFound', vars: { code } } },
         { focusInput: true });
     else if (e instanceof ProtocolError)
-      queue.setLookup({ status: 'error', error: { key: 'serverError', vars: { msg: e.message } } });
+      queue.setLookup({ status: 'error', error: { key: 'serverError', vars: { msg: errText(e) } } });
     else queue.setLookup({ status: 'error', error: { key: 'notConnected' } });
     return;
   }
@@ -995,6 +1014,9 @@ function takeHandover(item, from) {
       return;
     }
     app.rec = S.createTakenRecord(step, item);
+    // A citizen's handover (not a desk's handoff): chat with them beside the walk.
+    if (item.kind !== 'handoff' && !step.handoff && step.chat !== false) chatPane.open(item.code, step.session);
+    else chatPane.close();
     app.finish = null;
     app.logged = null;
     app.pendingDestination = null;
@@ -1021,7 +1043,7 @@ async function takeRefused(item, from, e) {
   }
   if (now?.state === 'taken') error = { key: 'alreadyTaken', vars: { code: item.code, who: now.taken_by || '?' } };
   else if (e.code === 'not_found') error = { key: 'handoverGone', vars: { code: item.code } };
-  else error = { key: 'serverError', vars: { msg: e.message } };
+  else error = { key: 'serverError', vars: { msg: errText(e) } };
   if (from === 'lookup') queue.setLookup({ status: 'found', item: now || { ...item, state: 'gone' }, error });
   else queue.setFeedback(error.key, error.vars);
 }
@@ -1143,11 +1165,14 @@ function boot() {
   i18n.addEventListener('change', () => {
     applyChrome();
     render();
+    chatPane.relabel();
   });
   $('sign-out').addEventListener('click', signOut);
   $('conn-retry-now').addEventListener('click', () => client.retryNow());
   $('search-region').append(mainSearch.root);
   $('search-region').after(queue.root);
+  queue.root.after(callbacksList.root);
+  $('chat-slot').append(chatPane.root);
   queue.root.hidden = true;
   $('queue-button').addEventListener('click', () => queue.focus());
   client.addEventListener('state', (ev) => onConnState(ev.detail));
@@ -1167,10 +1192,13 @@ function boot() {
   if (entry) {
     app.finish = { key: entry.key, values: entry.values, summary: entry.summary, handoff: entry.handoff || null,
       state: entry.status === 'error' ? 'editing' : 'waiting',
-      error: entry.status === 'error' ? i18n.t('finishRefused', { msg: entry.error }) : '' };
+      error: entry.status === 'error' ? i18n.t('finishRefused', { msg: errText({ code: entry.errorCode, message: entry.error }) }) : '' };
     app.screen = 'finish';
   } else if (app.rec?.lastStep) {
     app.screen = 'step';
+  } else if ((app.logged = restoreLogged())) {
+    app.screen = 'logged';
+    watchCorrectWindow();
   }
   render({ focus: app.screen !== 'connecting' });
   client.start();

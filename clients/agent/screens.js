@@ -8,6 +8,7 @@
 
 import { h, uniqueId } from '/shared/dom.js';
 import { LANG_NAMES } from '/shared/i18n.js';
+import { errorText } from '/shared/errors.js';
 import { VOCABULARY, factName, valueLabel, valuesFor } from '/shared/vocabulary.js';
 import { trail } from './session.js';
 
@@ -132,7 +133,7 @@ function pendingList(i18n, pending, onOpen) {
     h('ul', {}, pending.map((e) => h('li', {},
       h('span', {}, e.summary || e.key), ' – ',
       h('span', { class: e.status === 'error' ? 'is-error' : '' },
-        e.status === 'error' ? i18n.t('finishRefused', { msg: e.error }) : i18n.t('pendingWaiting')),
+        e.status === 'error' ? i18n.t('finishRefused', { msg: errorText(i18n.lang, { code: e.errorCode, message: e.error }) }) : i18n.t('pendingWaiting')),
       ' ',
       h('button', { type: 'button', class: 'link', onclick: () => onOpen(e.key) }, i18n.t('pendingOpen'))))));
 }

@@ -14,6 +14,7 @@
 
 import { h, clear, uniqueId } from '/shared/dom.js';
 import { ProtocolError } from '/shared/protocol.js';
+import { errorText } from '/shared/errors.js';
 
 const DEBOUNCE_MS = 120;
 
@@ -105,7 +106,7 @@ export function createSearch(opts) {
       close();
       clear(list);
       items = [];
-      if (e instanceof ProtocolError) setMessage(i18n.t('searchUnavailable', { msg: e.message }), 'is-error');
+      if (e instanceof ProtocolError) setMessage(i18n.t('searchUnavailable', { msg: errorText(i18n.lang, e) }), 'is-error');
       else setMessage(i18n.t('searchOffline'), 'is-error');
     }
   }

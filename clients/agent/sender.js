@@ -20,7 +20,7 @@ const RETRY_CODES = new Set(['unavailable', 'internal', 'rate_limited']);
 const MAX_DELAY_MS = 30000;
 
 export class FinishSender {
-  // on.state(key, state, message): sending | waiting | retrying;
+  // on.state(key, state, err): sending | waiting | retrying;
   // on.logged(entry, reply); on.refused(entry).
   constructor(client, on) {
     this.client = client;
@@ -70,6 +70,7 @@ export class FinishSender {
           }
           entry.status = 'error';
           entry.error = e.message;
+          entry.errorCode = e.code; // the panel words it by code (shared/errors.js)
           store.outbox.put(entry);
           this.on.refused(entry);
           return;
@@ -95,6 +96,6 @@ export class FinishSender {
     store.outbox.put(entry);
     const delay = Math.min(MAX_DELAY_MS, 1000 * 2 ** Math.min(entry.attempts - 1, 5));
     this.timers.set(entry.key, setTimeout(() => this.send(entry.key, { resume: false }), delay));
-    this.on.state(entry.key, 'retrying', err.message);
+    this.on.state(entry.key, 'retrying', err);
   }
 }

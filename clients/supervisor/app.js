@@ -20,7 +20,8 @@ import { rateChart, bar } from './chart.js';
 import { read, write } from '/shared/storage.js';
 import { formatter, periodName, destinationName } from './format.js';
 import { createReport } from './report.js';
-import { spreadsheetCsv, parseNdjson, sheetSeparator } from './csv.js';
+import { sheetCsv, sheetSeparator } from './csv.js';
+import { errorText } from '/shared/errors.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -56,7 +57,8 @@ function takeTokenFromUrl(loc = window.location) {
 const COUNTRIES = ['no', 'dk'];
 const CHANNELS = ['phone', 'chat', 'widget', 'desk'];
 const RANGES = ['today', 'hour', 'period'];
-// Until a desk lead sets one: the referral rate the survey's desks aimed at.
+// Until the daemon's config or a desk lead sets one: the referral rate the
+// survey's desks aimed at.
 const DEFAULT_TARGET = 0.3;
 
 const saved = prefs.get();
@@ -83,6 +85,13 @@ const client = new ProtocolClient({
   // The welcome brings the barriers' texts (rules/barriers.json).
   onReady: async (welcome) => {
     if (Array.isArray(welcome?.barriers)) app.barriers = welcome.barriers;
+    // The desk's target from the daemon's config ("referral_target"), unless
+    // this browser has its own (set or cleared in the field below).
+    const desk = welcome?.referral_target;
+    if (!('target' in prefs.get()) && Number.isFinite(desk) && desk >= 0 && desk <= 1) {
+      app.target = desk;
+      showTarget();
+    }
     await subscribe();
   },
 });
@@ -219,8 +228,12 @@ function renderFilters() {
     h('input', { type: 'radio', name: 'range', id: `range-${r}`, value: r }),
     h('label', { for: `range-${r}` }))));
   renderRange();
+  showTarget();
+}
+
+function showTarget() {
   const target = $('f-target');
-  if (document.activeElement !== target) target.value = app.target === null ? '' : String(Math.round(app.target * 1000) / 10);
+  if (target && document.activeElement !== target) target.value = app.target === null ? '' : String(Math.round(app.target * 1000) / 10);
 }
 
 // Updated in place, never rebuilt, so that a push arriving while someone
@@ -712,8 +725,8 @@ async function download(kind) {
   if (app.downloading) return;
   const q = downloadQuery();
   const name = downloadName(kind, q);
-  // The CSVs are made here from the NDJSON export, for a spreadsheet (csv.js).
-  const path = { csv: '/api/v1/contacts.ndjson', stories: '/api/v1/stories.ndjson' }[kind] || '/api/v1/report';
+  // The daemon's CSVs, with the separator of the reader's spreadsheet (csv.js).
+  const path = { csv: '/api/v1/contacts.csv', stories: '/api/v1/stories.csv' }[kind] || '/api/v1/report';
   const sep = sheetSeparator(LOCALES[i18n.lang] || 'en-GB');
   app.downloading = true;
   $('dl-report').disabled = $('dl-csv').disabled = $('dl-stories').disabled = true;
@@ -723,11 +736,10 @@ async function download(kind) {
     if (!r.ok) {
       let msg = `HTTP ${r.status}`;
       try { msg = (await r.json()).error || msg; } catch { /* not JSON */ }
-      throw new Error(msg);
+      throw Object.assign(new Error(msg), { status: r.status });
     }
     const blob = kind === 'report' ? await r.blob()
-      : new Blob([spreadsheetCsv(parseNdjson(await r.text()), { sep, barrierCodes: app.barriers.map((b) => b.code) })],
-        { type: 'text/csv;charset=utf-8' });
+      : new Blob([sheetCsv(await r.text(), sep)], { type: 'text/csv;charset=utf-8' });
     const href = URL.createObjectURL(blob);
     const a = h('a', { href, download: name, class: 'visually-hidden' });
     document.body.append(a);
@@ -738,7 +750,7 @@ async function download(kind) {
     status.textContent = kind === 'report' ? t('dlDone', { name, size: fmt.size(blob.size) })
       : t('dlCsvDone', { name, size: fmt.size(blob.size), sep });
   } catch (e) {
-    status.textContent = t('dlFailed', { msg: e.message });
+    status.textContent = t('dlFailed', { msg: errorText(i18n.lang, e) });
   } finally {
     app.downloading = false;
     $('dl-report').disabled = $('dl-csv').disabled = $('dl-stories').disabled = false;

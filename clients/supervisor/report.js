@@ -11,6 +11,7 @@
 // many citizens helped themselves in the chat widget.
 
 import { h } from '/shared/dom.js';
+import { errorText } from '/shared/errors.js';
 import { valueLabel } from '/shared/vocabulary.js';
 
 const ORDER = {
@@ -140,7 +141,7 @@ export function createReport(opts) {
     if (!rep) {
       root.replaceChildren(heading, tools,
         h('p', { class: error ? 'notice notice-error' : 'hint', role: error ? 'alert' : 'status' },
-          error ? t('reportFailed', { msg: error }) : loading ? t('reportLoading') : ''));
+          error ? t('reportFailed', { msg: errorText(i18n.lang, error) }) : loading ? t('reportLoading') : ''));
       root.dataset.state = error ? 'failed' : 'loading';
       return;
     }
@@ -189,14 +190,14 @@ export function createReport(opts) {
       if (!r.ok) {
         let msg = `HTTP ${r.status}`;
         try { msg = (await r.json()).error || msg; } catch { /* not JSON */ }
-        throw new Error(msg);
+        throw Object.assign(new Error(msg), { status: r.status });
       }
       const rep = await r.json();
       if (mine !== seq) return;
       shown = { ...shown, rep, loading: false, at: Date.now() };
     } catch (e) {
       if (mine !== seq) return;
-      shown = { ...shown, loading: false, error: e.message };
+      shown = { ...shown, loading: false, error: { status: e.status, message: e.message, name: e.name } };
     }
     const hadFocus = root.contains(document.activeElement);
     render();

@@ -14,6 +14,7 @@
 #include "net/http.h"
 #include "base/log.h"
 #include "store/report.h"
+#include "triage/rules.h"
 #include "routes.h"
 
 enum report_job_kind { JOB_REPORT, JOB_CSV, JOB_NDJSON, JOB_STORIES_CSV, JOB_STORIES_NDJSON };
@@ -22,8 +23,42 @@ enum report_job_kind { JOB_REPORT, JOB_CSV, JOB_NDJSON, JOB_STORIES_CSV, JOB_STO
 struct report_job {
 	enum report_job_kind kind;
 	struct report_filter f;
+	/* The vocabulary's facts for the CSV's columns, copied on the service
+	 * thread: a reload may free the rulebook while the worker runs. */
+	char **facts;
 	char db[]; /* the store's path */
 };
+
+static void report_job_free(void *arg)
+{
+	struct report_job *job = arg;
+
+	for (size_t i = 0; job->facts && job->facts[i]; i++)
+		free(job->facts[i]);
+	free(job->facts);
+	free(job);
+}
+
+/* NULL-terminated copies of the facts rb defines; NULL when out of memory
+ * (the export then has the facts the rows hold, by name). */
+static char **report_job_facts(const struct rulebook *rb)
+{
+	size_t n = 0;
+	char **v;
+
+	while (rules_fact_name(rb, (int)n))
+		n++;
+	if (!(v = calloc(n + 1, sizeof(*v))))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!(v[i] = strdup(rules_fact_name(rb, (int)i)))) {
+			while (i--)
+				free(v[i]);
+			free(v);
+			return NULL;
+		}
+	return v;
+}
 
 const char *const routes_report_params[] = { "from",    "to",   "period", "country",
 					   "channel", "desk", NULL };
@@ -110,7 +145,7 @@ static int64_t report_produce_export(struct report_job *job, struct sqlite3 *db,
 					     job->kind == JOB_STORIES_CSV ? EXPORT_CSV : EXPORT_NDJSON,
 					     export_out_write, o, err, errlen);
 	return report_export(db, &job->f, job->kind == JOB_CSV ? EXPORT_CSV : EXPORT_NDJSON,
-			     export_out_write, o, err, errlen);
+			     (const char *const *)job->facts, export_out_write, o, err, errlen);
 }
 
 /* On the worker. The head is not out until the first byte is, so a report
@@ -203,8 +238,10 @@ static int route_report_job(struct http_req *r, enum report_job_kind kind)
 	}
 	job->kind = kind;
 	strcpy(job->db, d->conf.db);
+	if (kind == JOB_CSV)
+		job->facts = report_job_facts(d->rules);
 	return http_stream(r, 200, types[kind].type, types[kind].disposition, report_produce, job,
-			   free);
+			   report_job_free);
 }
 
 int routes_report_get(struct http_req *r)

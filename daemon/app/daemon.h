@@ -7,6 +7,7 @@
 #include "net/client.h"
 #include "conf/conf.h"
 #include "desk/handover.h"
+#include "desk/callback.h"
 #include "base/limits.h"
 #include "metrics.h"
 #include "peers.h"
@@ -48,6 +49,7 @@ struct daemon {
 	struct session_table sessions;
 	struct pending_finish *pending_head, *pending_tail;
 	struct handover_list handovers;
+	struct callback_list callbacks; /* callback requests waiting (desk/callback.h) */
 	struct client *subscribers[CLIENT_NLISTS]; /* pushed updates: agents' queue, stats */
 	struct limits limits;          /* per-address connection, message and sign-in limits */
 	struct stats *stats;           /* live figures for "subscribe" (stats.h) */

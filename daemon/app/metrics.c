@@ -150,6 +150,8 @@ static void metrics_bounds(FILE *f, struct daemon *d)
 		"sessions_per_connection", "sessions_per_token",    "sessions_per_address",
 		"sessions_total",	   "handovers_per_address", "handovers_total",
 		"handovers_per_minute",
+		"chat_message_bytes", "chat_per_minute", "chats_per_agent",
+		"callbacks_per_address", "callbacks_total",
 	};
 	const struct metrics *m = &d->metrics;
 

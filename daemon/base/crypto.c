@@ -3,7 +3,7 @@
  *
  * The daemon needs only these four things (session ids, hashed tokens,
  * signed webhook bodies), so it carries them itself instead of linking a
- * crypto library. Tests: tests/unit/test_crypto.c (FIPS and RFC 4231
+ * crypto library. Tests: tests/unit/base/test_crypto.c (FIPS and RFC 4231
  * vectors). */
 #include "crypto.h"
 

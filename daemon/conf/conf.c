@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "base/crypto.h"
+#include "hours.h"
 
 #ifndef VV_DEFAULT_DB
 #define VV_DEFAULT_DB "var/vegvisar.db"
@@ -51,7 +52,9 @@ void conf_defaults(struct conf *c)
 	conf_bounds_defaults(&c->bounds);
 	c->note_retention_days = 365;
 	c->correct_window_seconds = 600;
+	c->referral_target = -1; /* none: each dashboard keeps its own */
 	c->suppress_below = 5; /* small cells, see docs/store.md */
+	c->callback_retention_hours = 72;
 	conf_peers_defaults(c);
 }
 
@@ -63,6 +66,7 @@ void conf_free(struct conf *c)
 	free(c->www);
 	free(c->tokens);
 	json_decref(c->desk_phone);
+	hours_free(c->desk_hours);
 	json_decref(c->agent_origins);
 	json_decref(c->widget_origins);
 	free(c->periods);
@@ -123,6 +127,7 @@ static int conf_push_token(struct conf *c, const char *name, enum role role, con
 	c->tokens = t;
 	t = &c->tokens[c->n_tokens++];
 	snprintf(t->name, sizeof(t->name), "%s", name);
+	snprintf(t->display_name, sizeof(t->display_name), "%s", name);
 	t->role = role;
 	memcpy(t->sha256, hash, 32);
 	return 0;
@@ -151,6 +156,14 @@ enum role conf_check_token(const struct conf *c, const char *token, const char *
 		}
 	}
 	return found;
+}
+
+const char *conf_display_name(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_tokens; i++)
+		if (!strcmp(c->tokens[i].name, name))
+			return c->tokens[i].display_name;
+	return name;
 }
 
 /* --- the config file ---------------------------------------------------- */
@@ -199,7 +212,7 @@ static int conf_tokens(struct conf *c, json_t *arr, const char *path, char *err,
 	if (!json_is_array(arr))
 		return util_fail(err, errlen, "%s: \"tokens\" must be an array", path);
 	json_array_foreach(arr, i, t) {
-		const char *k, *name = NULL, *role = NULL, *hex = NULL;
+		const char *k, *name = NULL, *role = NULL, *hex = NULL, *display = NULL;
 		uint8_t hash[32];
 		enum role r;
 		json_t *v;
@@ -210,11 +223,12 @@ static int conf_tokens(struct conf *c, json_t *arr, const char *path, char *err,
 			const char **slot = !strcmp(k, "name")     ? &name
 					    : !strcmp(k, "role")   ? &role
 					    : !strcmp(k, "sha256") ? &hex
+					    : !strcmp(k, "display_name") ? &display
 								   : NULL;
 			if (!slot)
 				return util_fail(
 					err, errlen,
-					"%s: tokens[%zu]: unknown key \"%s\" (allowed: name, role, sha256)",
+					"%s: tokens[%zu]: unknown key \"%s\" (allowed: name, role, sha256, display_name)",
 					path, i, k);
 			if (!json_is_string(v))
 				return util_fail(err, errlen, "%s: tokens[%zu].%s must be a string",
@@ -237,8 +251,15 @@ static int conf_tokens(struct conf *c, json_t *arr, const char *path, char *err,
 				path, i);
 		if (conf_token_unique(c, base, name, hash, path, err, errlen))
 			return -1;
+		if (display && (!*display || strlen(display) >= sizeof(c->tokens[0].display_name)))
+			return util_fail(err, errlen,
+					 "%s: tokens[%zu].display_name must be 1 to 63 characters",
+					 path, i);
 		if (conf_push_token(c, name, r, hash))
 			return util_fail(err, errlen, "out of memory");
+		if (display)
+			snprintf(c->tokens[c->n_tokens - 1].display_name,
+				 sizeof(c->tokens[0].display_name), "%s", display);
 	}
 	return 0;
 }
@@ -309,6 +330,33 @@ static int conf_key_desk_phone(struct conf *c, json_t *v, const char *path, char
 	}
 	json_decref(c->desk_phone);
 	c->desk_phone = json_incref(v);
+	return 0;
+}
+
+/* Opening hours per country (hours.c). */
+static int conf_key_desk_hours(struct conf *c, json_t *v, const char *path, char *err,
+			       size_t errlen)
+{
+	struct desk_hours *h;
+
+	if (hours_parse(v, path, &h, err, errlen))
+		return -1;
+	hours_free(c->desk_hours);
+	c->desk_hours = h;
+	return 0;
+}
+
+/* A callback request holds a citizen's phone number: kept no longer than
+ * this when no agent marks it done (docs/store.md). */
+static int conf_key_callback_retention(struct conf *c, json_t *v, const char *path, char *err,
+				       size_t errlen)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 8760)
+		return util_fail(err, errlen,
+				 "%s: \"callback_retention_hours\" must be a whole number of hours "
+				 "from 1 to 8760",
+				 path);
+	c->callback_retention_hours = (int)json_integer_value(v);
 	return 0;
 }
 
@@ -388,149 +436,6 @@ static int conf_key_limits(struct conf *c, json_t *v, const char *path, char *er
 
 /* --- registration periods and retention --------------------------------- */
 
-int conf_date_valid(const char *s)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, m, d, leap;
-
-	for (int i = 0; i < 10; i++)
-		if (i == 4 || i == 7 ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
-			return 0;
-	if (s[10])
-		return 0;
-	y = atoi(s);
-	m = atoi(s + 5);
-	d = atoi(s + 8);
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return y >= 1970 && m >= 1 && m <= 12 && d >= 1 && d <= days[m - 1] + (m == 2 && leap);
-}
-
-const struct conf_period *conf_period_find(const struct conf *c, const char *id)
-{
-	for (size_t i = 0; i < c->n_periods; i++)
-		if (!strcmp(c->periods[i].id, id))
-			return &c->periods[i];
-	return NULL;
-}
-
-const struct conf_period *conf_period_at(const struct conf *c, int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	char day[16];
-	struct tm tm;
-
-	if (!c->n_periods || !localtime_r(&t, &tm) || !strftime(day, sizeof(day), "%Y-%m-%d", &tm))
-		return NULL;
-	/* YYYY-MM-DD compares as text in date order. */
-	for (size_t i = 0; i < c->n_periods; i++)
-		if (strcmp(c->periods[i].from, day) <= 0 && strcmp(day, c->periods[i].to) <= 0)
-			return &c->periods[i];
-	return NULL;
-}
-
-static int conf_period_id_valid(const char *id)
-{
-	size_t n = strlen(id);
-
-	return n >= 1 && n < sizeof(((struct conf_period *)0)->id) &&
-	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == n;
-}
-
-/* One period object: {"id": "2026-4", "from": "2026-10-01", "to": "2026-12-31"}. */
-static int conf_period(json_t *o, size_t i, struct conf_period *p, const char *path, char *err,
-		       size_t errlen)
-{
-	const char *k, *id = NULL, *from = NULL, *to = NULL;
-	json_t *v;
-
-	if (!json_is_object(o))
-		return util_fail(
-			err, errlen,
-			"%s: periods[%zu] must be an object like {\"id\": \"2026-4\", \"from\": \"2026-10-01\", \"to\": \"2026-12-31\"}",
-			path, i);
-	json_object_foreach(o, k, v) {
-		const char **slot = !strcmp(k, "id")     ? &id
-				    : !strcmp(k, "from") ? &from
-				    : !strcmp(k, "to")   ? &to
-							 : NULL;
-		if (!slot)
-			return util_fail(
-				err, errlen,
-				"%s: periods[%zu]: unknown key \"%s\" (allowed: id, from, to)",
-				path, i, k);
-		if (!json_is_string(v))
-			return util_fail(err, errlen, "%s: periods[%zu].%s must be a string", path,
-					 i, k);
-		*slot = json_string_value(v);
-	}
-	if (!id || !conf_period_id_valid(id))
-		return util_fail(
-			err, errlen,
-			"%s: periods[%zu].id must be 1 to 31 letters, digits, '-', '_' or '.'",
-			path, i);
-	if (!from || !conf_date_valid(from))
-		return util_fail(
-			err, errlen,
-			"%s: periods[%zu].from must be a real date YYYY-MM-DD (got %s%s%s)", path,
-			i, from ? "\"" : "", from ? from : "nothing", from ? "\"" : "");
-	if (!to || !conf_date_valid(to))
-		return util_fail(err, errlen,
-				 "%s: periods[%zu].to must be a real date YYYY-MM-DD (got %s%s%s)",
-				 path, i, to ? "\"" : "", to ? to : "nothing", to ? "\"" : "");
-	if (strcmp(from, to) > 0)
-		return util_fail(err, errlen, "%s: periods[%zu] (\"%s\"): from %s is after to %s",
-				 path, i, id, from, to);
-	snprintf(p->id, sizeof(p->id), "%s", id);
-	snprintf(p->from, sizeof(p->from), "%s", from);
-	snprintf(p->to, sizeof(p->to), "%s", to);
-	return 0;
-}
-
-/* [{"id", "from", "to"}, …]: each contact records the period it finished in,
- * and reports filter by a period's dates. Ids must be unique and periods
- * must not overlap, so a contact belongs to at most one. */
-static int conf_key_periods(struct conf *c, json_t *v, const char *path, char *err, size_t errlen)
-{
-	struct conf_period *list;
-	size_t i, j, n;
-	json_t *o;
-
-	if (!json_is_array(v))
-		return util_fail(err, errlen, "%s: \"periods\" must be an array", path);
-	n = json_array_size(v);
-	if (!(list = calloc(n ? n : 1, sizeof(*list))))
-		return util_fail(err, errlen, "out of memory");
-	json_array_foreach(v, i, o) {
-		if (conf_period(o, i, &list[i], path, err, errlen))
-			goto fail;
-		for (j = 0; j < i; j++) {
-			if (!strcmp(list[j].id, list[i].id)) {
-				util_fail(
-					err, errlen,
-					"%s: periods[%zu].id \"%s\" is already used by periods[%zu]",
-					path, i, list[i].id, j);
-				goto fail;
-			}
-			if (strcmp(list[i].from, list[j].to) <= 0 &&
-			    strcmp(list[j].from, list[i].to) <= 0) {
-				util_fail(
-					err, errlen,
-					"%s: periods[%zu] (\"%s\", %s to %s) overlaps periods[%zu] (\"%s\", %s to %s)",
-					path, i, list[i].id, list[i].from, list[i].to, j,
-					list[j].id, list[j].from, list[j].to);
-				goto fail;
-			}
-		}
-	}
-	free(c->periods);
-	c->periods = list;
-	c->n_periods = n;
-	return 0;
-fail:
-	free(list);
-	return -1;
-}
-
 static int conf_key_note_retention_days(struct conf *c, json_t *v, const char *path, char *err,
 					size_t errlen)
 {
@@ -573,6 +478,20 @@ static int conf_key_correct_window(struct conf *c, json_t *v, const char *path, 
 	return 0;
 }
 
+/* The share of contacts the desk aims to refer onward at most (the
+ * survey's "one in three"): the dashboards' default target, which a desk
+ * lead may still change in their own browser. A fraction, not a percent. */
+static int conf_key_referral_target(struct conf *c, json_t *v, const char *path, char *err,
+				    size_t errlen)
+{
+	if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)
+		return util_fail(err, errlen,
+				 "%s: \"referral_target\" must be a number from 0 to 1 (0.33 is 33 %%)",
+				 path);
+	c->referral_target = json_number_value(v);
+	return 0;
+}
+
 /* Every key the config file may hold; anything else is refused. */
 static const struct {
 	const char *key;
@@ -585,6 +504,8 @@ static const struct {
 	{ "tokens", conf_tokens },
 	{ "log_level", conf_key_log_level },
 	{ "desk_phone", conf_key_desk_phone },
+	{ "desk_hours", conf_key_desk_hours },
+	{ "callback_retention_hours", conf_key_callback_retention },
 	{ "agent_origins", conf_key_agent_origins },
 	{ "widget_origins", conf_key_widget_origins },
 	{ "limits", conf_key_limits },
@@ -593,6 +514,7 @@ static const struct {
 	{ "note_retention_days", conf_key_note_retention_days },
 	{ "suppress_below", conf_key_suppress_below },
 	{ "correct_window_seconds", conf_key_correct_window },
+	{ "referral_target", conf_key_referral_target },
 	{ "desk", conf_key_desk },
 	{ "peers", conf_key_peers },
 	{ "senders", conf_key_senders },

@@ -27,6 +27,7 @@ struct conf_period {
 /* An access token, kept only as its SHA-256. */
 struct conf_token {
 	char name[64];
+	char display_name[64]; /* what a citizen in a chat sees; default name */
 	enum role role;
 	uint8_t sha256[32];
 };
@@ -72,7 +73,19 @@ struct conf_bounds {
 	unsigned handover_grace_seconds;  /* a waiting citizen may be away this long */
 	unsigned queue_page;              /* items in a "queue" reply */
 	unsigned send_queue_bytes;        /* replies waiting for one client, in bytes */
+	/* Live chat after a handover (desk/chat.h, docs/protocol.md). */
+	unsigned chat_message_bytes;      /* one chat message's text */
+	unsigned chat_per_minute;         /* chat messages per side of a conversation */
+	unsigned chats_per_agent;         /* conversations one agent token has open */
+	unsigned chat_history;            /* messages kept per conversation for a reconnect */
+	unsigned chat_handling_seconds;   /* the wait estimate's handling time before any chat ended */
+	unsigned agent_grace_seconds;     /* an agent may be away this long before the chat is requeued */
+	/* Callback requests (desk/callback.h, docs/protocol.md). */
+	unsigned callbacks_per_address;   /* callbacks waiting, per address */
+	unsigned callbacks_total;         /* callbacks waiting in all */
 };
+
+struct desk_hours;
 
 struct conf {
 	char *listen_host; /* "127.0.0.1" */
@@ -85,6 +98,8 @@ struct conf {
 	struct conf_token *tokens;
 	size_t n_tokens;
 	json_t *desk_phone;     /* country → the phone number a handed-over citizen calls */
+	struct desk_hours *desk_hours; /* opening hours per country (hours.h), or NULL: always open */
+	int callback_retention_hours;  /* a callback not done is deleted after this; 1..8760, 72 */
 	json_t *agent_origins;  /* extra origins whose pages may sign in agents (array) */
 	json_t *widget_origins; /* origins whose pages may embed the chat widget (array) */
 	struct limits_conf limits;
@@ -94,6 +109,7 @@ struct conf {
 	int note_retention_days; /* notes of older contacts are erased; 1..3650, 365 */
 	int suppress_below; /* aggregate counts from 1 to this − 1 are shown as "< N"; 1..1000, 5 */
 	int correct_window_seconds; /* an agent may correct a contact this long after it finished; 0..86400, 600 */
+	double referral_target; /* the desk's referral-rate target 0..1, sent to supervisors; < 0: none */
 	/* Desks handing contacts to each other, and the collector (conf_peers.c). */
 	char desk[64];           /* this desk's name: "desk", else the host name */
 	struct conf_peer *peers; /* where referrals with consent are handed off */
@@ -119,6 +135,9 @@ int conf_add_token(struct conf *c, const char *name, enum role role, const char 
 /* The role for a presented token, ROLE_NONE if none matches. Compares every
  * configured hash in constant time. name gets the token's name. */
 enum role conf_check_token(const struct conf *c, const char *token, const char **name);
+/* The display name of the token called name (config tokens[].display_name,
+ * default the name itself): what a citizen in a chat sees. */
+const char *conf_display_name(const struct conf *c, const char *name);
 void conf_free(struct conf *c);
 
 /* 1 if s is a real calendar date written YYYY-MM-DD. */
@@ -127,6 +146,9 @@ int conf_date_valid(const char *s);
 const struct conf_period *conf_period_find(const struct conf *c, const char *id);
 /* The period holding the local date of the Unix time ms, or NULL. */
 const struct conf_period *conf_period_at(const struct conf *c, int64_t ms);
+
+/* conf_periods.c: the "periods" key. */
+int conf_key_periods(struct conf *c, json_t *v, const char *path, char *err, size_t errlen);
 
 /* conf_bounds.c: the "bounds" key. */
 void conf_bounds_defaults(struct conf_bounds *b);

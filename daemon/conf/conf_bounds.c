@@ -22,6 +22,19 @@ void conf_bounds_defaults(struct conf_bounds *b)
 	b->handover_grace_seconds = 120;
 	b->queue_page = 50;
 	b->send_queue_bytes = 4u << 20;
+	/* Live chat: a few paragraphs per message, a person's typing speed. */
+	b->chat_message_bytes = 2000;
+	b->chat_per_minute = 60;
+	b->chats_per_agent = 3;
+	b->chat_history = 200;
+	b->chat_handling_seconds = 300;
+	/* Long enough for a reload of the panel, short enough that a citizen
+	 * is not left talking to nobody. */
+	b->agent_grace_seconds = 60;
+	/* Callbacks: a household or office behind one address, and a day's
+	 * worth of calls for a desk. */
+	b->callbacks_per_address = 3;
+	b->callbacks_total = 1000;
 }
 
 /* One number per key; every key optional. The table keeps the name, the
@@ -46,6 +59,15 @@ int conf_key_bounds(struct conf *c, json_t *v, const char *path, char *err, size
 		{ "handover_grace_seconds", &b->handover_grace_seconds, 1, 86400 },
 		{ "queue_page", &b->queue_page, 1, 1000 },
 		{ "send_queue_bytes", &b->send_queue_bytes, 65536, 1u << 30 },
+		/* Under the parser's longest string (PROTO_MAX_STRING). */
+		{ "chat_message_bytes", &b->chat_message_bytes, 1, 8000 },
+		{ "chat_per_minute", &b->chat_per_minute, 1, 6000 },
+		{ "chats_per_agent", &b->chats_per_agent, 1, 100 },
+		{ "chat_history", &b->chat_history, 1, 10000 },
+		{ "chat_handling_seconds", &b->chat_handling_seconds, 1, 86400 },
+		{ "agent_grace_seconds", &b->agent_grace_seconds, 1, 86400 },
+		{ "callbacks_per_address", &b->callbacks_per_address, 1, 10000 },
+		{ "callbacks_total", &b->callbacks_total, 1, 1000000 },
 	};
 	const size_t n = sizeof(keys) / sizeof(keys[0]);
 	const char *key;
@@ -58,7 +80,7 @@ int conf_key_bounds(struct conf *c, json_t *v, const char *path, char *err, size
 		for (k = 0; k < n && strcmp(key, keys[k].name); k++)
 			;
 		if (k == n) {
-			char allowed[512] = "";
+			char allowed[1024] = "";
 			for (size_t i = 0; i < n; i++)
 				snprintf(allowed + strlen(allowed), sizeof(allowed) - strlen(allowed),
 					 "%s%s", i ? ", " : "", keys[i].name);

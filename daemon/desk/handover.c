@@ -142,6 +142,7 @@ void handover_remove(struct handover_list *l, struct handover *ho)
 		if (*pp == ho) {
 			*pp = ho->next;
 			handover_unwait(l, ho);
+			chat_free(ho->chat);
 			free(ho);
 			return;
 		}
@@ -154,8 +155,9 @@ size_t handover_expire(struct handover_list *l, int64_t now)
 
 	for (struct handover **pp = &l->head; *pp;) {
 		struct handover *h = *pp;
-		/* Taken ones are kept a while too, so a code read out late still explains itself. */
-		if (h->expires_ms < now) {
+		/* Taken ones are kept a while too, so a code read out late still
+		 * explains itself; one with a chat going on stays while it goes. */
+		if (h->expires_ms < now && !h->chat) {
 			*pp = h->next;
 			handover_unwait(l, h);
 			free(h);
@@ -170,6 +172,10 @@ size_t handover_expire(struct handover_list *l, int64_t now)
 void handover_forget_client(struct handover_list *l, struct client *c, int64_t now)
 {
 	for (struct handover *h = l->head; h; h = h->next) {
+		if (h->agent == c) {
+			h->agent = NULL;
+			h->agent_left_ms = now;
+		}
 		if (h->citizen != c)
 			continue;
 		h->citizen = NULL;
@@ -190,9 +196,64 @@ void handover_list_free(struct handover_list *l)
 	while (l->head) {
 		struct handover *h = l->head;
 		l->head = h->next;
+		chat_free(h->chat);
 		free(h);
 	}
 	l->waiting = 0;
 	quota_free(&l->by_address);
 	quota_free(&l->rate);
+}
+
+void handover_requeue(struct handover_list *l, struct handover *ho, int64_t now)
+{
+	if (ho->state == HANDOVER_WAITING)
+		return;
+	ho->state = HANDOVER_WAITING;
+	l->waiting++;
+	quota_add(&l->by_address, ho->address, 1);
+	ho->taken_by[0] = '\0';
+	ho->agent = NULL;
+	ho->agent_left_ms = 0;
+	ho->told_position = 0;
+	/* Its code must keep working while it waits again. */
+	if (ho->expires_ms < now + HANDOVER_TTL_MS)
+		ho->expires_ms = now + HANDOVER_TTL_MS;
+}
+
+unsigned handover_position(const struct handover_list *l, const struct handover *ho)
+{
+	unsigned pos = 1;
+
+	for (const struct handover *h = l->head; h; h = h->next)
+		if (h != ho && h->state == HANDOVER_WAITING && !strcmp(h->country, ho->country) &&
+		    (h->created_ms < ho->created_ms ||
+		     (h->created_ms == ho->created_ms && strcmp(h->code, ho->code) < 0)))
+			pos++;
+	return pos;
+}
+
+void handover_handled(struct handover_list *l, int64_t ms)
+{
+	l->handled_ms[l->handled_next] = ms < 0 ? 0 : ms;
+	l->handled_next = (l->handled_next + 1) % HANDOVER_HANDLED_KEPT;
+	if (l->handled_n < HANDOVER_HANDLED_KEPT)
+		l->handled_n++;
+}
+
+int64_t handover_mean_handling(const struct handover_list *l, int64_t dflt_ms)
+{
+	int64_t sum = 0;
+
+	if (!l->handled_n)
+		return dflt_ms;
+	for (unsigned i = 0; i < l->handled_n; i++)
+		sum += l->handled_ms[i];
+	return sum / l->handled_n;
+}
+
+void handover_chat_drop(struct handover *ho)
+{
+	chat_free(ho->chat);
+	ho->chat = NULL;
+	ho->chat_over = 1;
 }

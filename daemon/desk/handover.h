@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "chat.h"
 #include "quota.h"
 #include "session.h"
 
@@ -38,14 +39,30 @@ struct handover {
 	int left_told; /* the agents were told the citizen left */
 	char address[48];       /* the citizen's, for the per-address bounds */
 	char taken_by[64];
+	char country[3]; /* the session's, for the queue position */
+	/* Live chat once taken (chat.h): the agent's connection (NULL while it
+	 * is away, since agent_left_ms), the conversation, 1 once it ended. */
+	struct client *agent;
+	int64_t agent_left_ms;
+	struct chat *chat;
+	int chat_over;
+	/* The position and wait the citizen was last told (queue_position). */
+	unsigned told_position;
+	int64_t told_wait;
 	struct handover *next;
 };
+
+/* How many ended chats the handling-time estimate averages. */
+#define HANDOVER_HANDLED_KEPT 20
 
 struct handover_list {
 	struct handover *head;
 	size_t waiting;
 	struct quota by_address; /* waiting handovers per address */
 	struct quota rate;       /* new handovers per address (token buckets) */
+	/* The last HANDOVER_HANDLED_KEPT chats' handling times (take to end). */
+	int64_t handled_ms[HANDOVER_HANDLED_KEPT];
+	unsigned handled_n, handled_next;
 };
 
 /* A new waiting handover for session, with a fresh code, counted against
@@ -76,5 +93,18 @@ void handover_forget_client(struct handover_list *l, struct client *c, int64_t n
 /* The citizen of ho is back on connection c: the mark goes. */
 void handover_citizen_back(struct handover *ho, struct client *c);
 void handover_list_free(struct handover_list *l);
+
+/* The agent's chat went without an agent too long: ho waits again, at its
+ * old place (created is kept), and counts against its address again. */
+void handover_requeue(struct handover_list *l, struct handover *ho, int64_t now);
+/* 1 for the waiting handover of ho's country created first: the waiting
+ * ones of the same country created before it, plus one. */
+unsigned handover_position(const struct handover_list *l, const struct handover *ho);
+/* A chat ended after ms of handling: it counts in the estimate. */
+void handover_handled(struct handover_list *l, int64_t ms);
+/* The mean handling time of the last chats that ended, or dflt_ms before any. */
+int64_t handover_mean_handling(const struct handover_list *l, int64_t dflt_ms);
+/* The chat of ho ended (or its session went): its messages are freed. */
+void handover_chat_drop(struct handover *ho);
 
 #endif

@@ -12,6 +12,7 @@
 #include "desk/handover.h"
 #include "base/jbuf.h"
 #include "base/log.h"
+#include "ws/handle.h"
 #include "ws/proto.h"
 #include "base/util.h"
 
@@ -200,6 +201,7 @@ void client_cleanup(struct client *c)
 	metrics_disconnected(&c->d->metrics, c->role);
 	for (int l = 0; l < CLIENT_NLISTS; l++)
 		client_unsubscribe(c, (enum client_list)l);
+	handle_chat_client_gone(c); /* the other side of its chats is told */
 	handover_forget_client(&c->d->handovers, c, util_now_ms());
 	session_group_release(&c->sessions);
 	while (c->outq_count)

@@ -35,7 +35,7 @@ struct outq_item {
 };
 
 /* Lists of clients that asked for pushed updates. */
-enum client_list { CLIENTS_QUEUE, CLIENTS_STATS, CLIENT_NLISTS };
+enum client_list { CLIENTS_QUEUE, CLIENTS_STATS, CLIENTS_CALLBACKS, CLIENT_NLISTS };
 
 /* One of these per connected websocket client (lws allocates it). */
 struct client {

@@ -274,10 +274,10 @@ static void server_own_origins(struct daemon *d)
 		json_array_append_new(d->own_origins, json_sprintf("http://localhost:%d", port));
 }
 
-int server_start(struct daemon *d)
+/* The context's settings: protocols, the static files' mount, where to
+ * listen, the timeouts. loops must live until lws_create_context. */
+static void server_info(struct daemon *d, struct lws_context_creation_info *info, void **loops)
 {
-	struct lws_context_creation_info info;
-	void *loops[1] = { d->loop };
 	static struct lws_http_mount mount;
 	/* The first protocol also serves plain HTTP (the static files). */
 	static struct lws_protocols protocols[4];
@@ -294,31 +294,38 @@ int server_start(struct daemon *d)
 	mount.def = "index.html";
 	mount.origin_protocol = LWSMPRO_FILE;
 
-	memset(&info, 0, sizeof(info));
-	info.port = d->conf.listen_port;
+	memset(info, 0, sizeof(*info));
+	info->port = d->conf.listen_port;
 	/* "0.0.0.0" and "::" mean every interface, which lws spells NULL. */
 	if (strcmp(d->conf.listen_host, "0.0.0.0") && strcmp(d->conf.listen_host, "::"))
-		info.iface = d->conf.listen_host;
-	info.protocols = protocols;
-	info.mounts = http_mounts(&mount);
-	info.user = d;
-	info.pcontext = &d->lws; /* set to NULL once lws has finished closing */
-	info.foreign_loops = loops;
-	info.options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
-		       LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
+		info->iface = d->conf.listen_host;
+	info->protocols = protocols;
+	info->mounts = http_mounts(&mount);
+	info->user = d;
+	info->pcontext = &d->lws; /* set to NULL once lws has finished closing */
+	info->foreign_loops = loops;
+	info->options = LWS_SERVER_OPTION_LIBEV | LWS_SERVER_OPTION_VALIDATE_UTF8 |
+			LWS_SERVER_OPTION_HTTP_HEADERS_SECURITY_BEST_PRACTICES_ENFORCE;
 	if (!strchr(d->conf.listen_host, ':'))
-		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+		info->options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 	/* A request's headers must be complete within 5 s of the first byte
 	 * (slowloris), an idle keep-alive connection closes after 5 s, and a
 	 * websocket is pinged when silent (ws_idle_policy). */
-	info.timeout_secs = 5;
-	info.timeout_secs_ah_idle = 5;
-	info.keepalive_timeout = 5;
-	info.retry_and_idle_policy = &ws_idle_policy;
-	info.max_http_header_data = HTTP_HEADER_DATA; /* room for a 414 of our own (http.h) */
-	info.vhost_name = "vegvisard";
-	info.server_string = "vegvisard";
+	info->timeout_secs = 5;
+	info->timeout_secs_ah_idle = 5;
+	info->keepalive_timeout = 5;
+	info->retry_and_idle_policy = &ws_idle_policy;
+	info->max_http_header_data = HTTP_HEADER_DATA; /* room for a 414 of our own (http.h) */
+	info->vhost_name = "vegvisard";
+	info->server_string = "vegvisard";
+}
 
+int server_start(struct daemon *d)
+{
+	struct lws_context_creation_info info;
+	void *loops[1] = { d->loop };
+
+	server_info(d, &info, loops);
 	server_own_origins(d);
 	if (limits_init(&d->limits, &d->conf.limits))
 		return -1;

@@ -26,15 +26,12 @@ static const char *const no_known[] = { NULL };
 
 /* ---- the filter ---- */
 
-int report_filter_init(struct report_filter *f, const struct conf *c, const char *from,
-		       const char *to, const char *period, const char *country, const char *channel,
-		       int cli, char *err, size_t errlen)
+/* from, to and period: real dates, in order, a period that exists and
+ * not both; *p is the period. q and dash quote a field or flag's name. */
+static int report_filter_dates(const struct conf *c, const char *from, const char *to,
+			       const char *period, const char *q, const char *dash,
+			       const struct conf_period **p, char *err, size_t errlen)
 {
-	const char *const q = cli ? "" : "\"";
-	const char *const dash = cli ? "--" : "";
-	const struct conf_period *p = NULL;
-
-	memset(f, 0, sizeof(*f));
 	if (from && !conf_date_valid(from))
 		return util_fail(err, errlen,
 				 "%s%sfrom%s must be a real date YYYY-MM-DD, not \"%.40s\"", q,
@@ -51,7 +48,7 @@ int report_filter_init(struct report_filter *f, const struct conf *c, const char
 			err, errlen,
 			"%s%speriod%s stands for its own dates: give it or %s%sfrom%s/%s%sto%s, not both",
 			q, dash, q, q, dash, q, q, dash, q);
-	if (period && !(p = c ? conf_period_find(c, period) : NULL)) {
+	if (period && !(*p = c ? conf_period_find(c, period) : NULL)) {
 		char list[256] = "";
 		for (size_t i = 0; c && i < c->n_periods; i++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
@@ -61,22 +58,46 @@ int report_filter_init(struct report_filter *f, const struct conf *c, const char
 				 q, period, list[0] ? "configured: " : "none are",
 				 list[0] ? list : " configured: see \"periods\" in the config");
 	}
+	return 0;
+}
+
+/* country and channel: a two-letter code, a channel the survey knows. */
+static int report_filter_place(const char *country, const char *channel, const char *q,
+			       const char *dash, char *err, size_t errlen)
+{
+	size_t i;
+
 	if (country && (strlen(country) != 2 || strspn(country, "abcdefghijklmnopqrstuvwxyz") != 2))
 		return util_fail(
 			err, errlen,
 			"%s%scountry%s must be a two-letter country code like \"no\", not \"%.40s\"",
 			q, dash, q, country);
-	if (channel) {
-		size_t i;
-		for (i = 0; survey_channels[i] && strcmp(channel, survey_channels[i]); i++)
-			;
-		if (!survey_channels[i])
-			return util_fail(
-				err, errlen,
-				"%s%schannel%s: \"%.40s\" is not allowed; allowed: phone, chat, widget, desk",
-				q, dash, q, channel);
+	if (!channel)
+		return 0;
+	for (i = 0; survey_channels[i] && strcmp(channel, survey_channels[i]); i++)
+		;
+	if (!survey_channels[i])
+		return util_fail(
+			err, errlen,
+			"%s%schannel%s: \"%.40s\" is not allowed; allowed: phone, chat, widget, desk",
+			q, dash, q, channel);
+	return 0;
+}
+
+int report_filter_init(struct report_filter *f, const struct conf *c, const char *from,
+		       const char *to, const char *period, const char *country, const char *channel,
+		       int cli, char *err, size_t errlen)
+{
+	const char *const q = cli ? "" : "\"";
+	const char *const dash = cli ? "--" : "";
+	const struct conf_period *p = NULL;
+
+	memset(f, 0, sizeof(*f));
+	if (report_filter_dates(c, from, to, period, q, dash, &p, err, errlen) ||
+	    report_filter_place(country, channel, q, dash, err, errlen))
+		return -1;
+	if (channel)
 		snprintf(f->channel, sizeof(f->channel), "%s", channel);
-	}
 	if (p) {
 		snprintf(f->period, sizeof(f->period), "%s", p->id);
 		from = p->from;
@@ -310,16 +331,16 @@ static void report_count_barriers(struct btab *bt, sqlite3_stmt *q)
 		     (const char *)sqlite3_column_text(q, T_CHANNEL),
 		     (const char *)sqlite3_column_text(q, T_ON_BEHALF),
 		     (const char *)sqlite3_column_text(q, T_OUTCOME));
-	btab_add(bt, survey_barriers_parse((const char *)sqlite3_column_text(q, T_DESTINATION + 2),
-					   NULL),
+	btab_add(bt,
+		 survey_barriers_parse((const char *)sqlite3_column_text(q, T_DESTINATION + 2),
+				       NULL),
 		 &k, 1);
 }
 
 /* The counts small cells are looked for in, and what is beside them. */
-static const char *const suppress_counts[] = { "count",	   "contacts", "followed",
-					       "resolved", "referred", "sent",
-					       "accepted", "misrouted", "unanswered",
-					       NULL };
+static const char *const suppress_counts[] = { "count",      "contacts", "followed", "resolved",
+					       "referred",   "sent",     "accepted", "misrouted",
+					       "unanswered", NULL };
 
 void report_suppress(json_t *rep, int below)
 {
@@ -354,6 +375,49 @@ void report_suppress(json_t *rep, int below)
 		report_suppress(v, below);
 }
 
+/* Count one contact row in the tallies, the "followed" figures and the
+ * barriers. 0, or -1 when a tally ran out of memory. */
+static int report_count_row(sqlite3_stmt *q, struct tally *t, struct followed *all,
+			    struct followed *referred, struct btab *bt)
+{
+	const unsigned char *dest = sqlite3_column_text(q, T_DESTINATION);
+	const unsigned char *sugg = sqlite3_column_text(q, T_DESTINATION + 1);
+	int is_referred, is_followed, ok = 1;
+
+	for (int i = T_CATEGORY; i <= T_CHANNEL; i++)
+		ok &= !tally_add(&t[i], sqlite3_column_text(q, i));
+	is_referred = sqlite3_column_text(q, T_OUTCOME) &&
+		      !strcmp((const char *)sqlite3_column_text(q, T_OUTCOME), "referred");
+	if (is_referred) {
+		ok &= !tally_add(&t[T_REASON], sqlite3_column_text(q, T_REASON));
+		ok &= !tally_add(&t[T_DESTINATION], dest);
+	}
+	if (sugg) {
+		is_followed = dest && !strcmp((const char *)dest, (const char *)sugg);
+		all->contacts++;
+		all->followed += is_followed;
+		referred->contacts += is_referred;
+		referred->followed += is_referred && is_followed;
+	}
+	report_count_barriers(bt, q);
+	return ok ? 0 : -1;
+}
+
+/* The referral checks, added to rep; rep is freed and NULL returned when
+ * they cannot be read. */
+static json_t *report_add_checks(json_t *rep, sqlite3 *db, const struct report_filter *f, char *err,
+				 size_t errlen)
+{
+	json_t *checks = report_referral_checks(db, f, err, errlen);
+
+	if (!checks) {
+		json_decref(rep);
+		return NULL;
+	}
+	json_object_set_new(rep, "referral_checks", checks);
+	return rep;
+}
+
 json_t *report_compute(sqlite3 *db, const struct report_filter *f, char *err, size_t errlen)
 {
 	struct tally t[T_COUNT];
@@ -362,7 +426,7 @@ json_t *report_compute(sqlite3 *db, const struct report_filter *f, char *err, si
 	sqlite3_stmt *q = NULL;
 	json_t *rep = NULL;
 	int64_t total = 0;
-	int i, rc, ok = 1;
+	int i, rc;
 
 	memset(t, 0, sizeof(t));
 	if (!bt)
@@ -376,28 +440,8 @@ json_t *report_compute(sqlite3 *db, const struct report_filter *f, char *err, si
 			   "", &q, err, errlen))
 		goto out;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const unsigned char *dest = sqlite3_column_text(q, T_DESTINATION);
-		const unsigned char *sugg = sqlite3_column_text(q, T_DESTINATION + 1);
-		int is_referred, is_followed;
-
 		total++;
-		for (i = T_CATEGORY; i <= T_CHANNEL; i++)
-			ok &= !tally_add(&t[i], sqlite3_column_text(q, i));
-		is_referred = sqlite3_column_text(q, T_OUTCOME) &&
-			      !strcmp((const char *)sqlite3_column_text(q, T_OUTCOME), "referred");
-		if (is_referred) {
-			ok &= !tally_add(&t[T_REASON], sqlite3_column_text(q, T_REASON));
-			ok &= !tally_add(&t[T_DESTINATION], dest);
-		}
-		if (sugg) {
-			is_followed = dest && !strcmp((const char *)dest, (const char *)sugg);
-			all.contacts++;
-			all.followed += is_followed;
-			referred.contacts += is_referred;
-			referred.followed += is_referred && is_followed;
-		}
-		report_count_barriers(bt, q);
-		if (!ok)
+		if (report_count_row(q, t, &all, &referred, bt))
 			goto oom;
 	}
 	if (rc != SQLITE_DONE) {
@@ -406,15 +450,8 @@ json_t *report_compute(sqlite3 *db, const struct report_filter *f, char *err, si
 	}
 	if (!(rep = report_json(t, total, &all, &referred, bt, f)))
 		goto oom;
-	if (f->referral_checks) {
-		json_t *checks = report_referral_checks(db, f, err, errlen);
-		if (!checks) {
-			json_decref(rep);
-			rep = NULL;
-			goto out;
-		}
-		json_object_set_new(rep, "referral_checks", checks);
-	}
+	if (f->referral_checks && !(rep = report_add_checks(rep, db, f, err, errlen)))
+		goto out;
 	report_suppress(rep, f->suppress_below);
 	goto out;
 oom:

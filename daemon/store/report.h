@@ -73,10 +73,15 @@ int report_print(const json_t *rep, enum report_format fmt, report_write_fn w, v
 
 enum export_format { EXPORT_CSV, EXPORT_NDJSON };
 /* Write one row per contact of f, oldest first: RFC 4180 CSV with a
- * header, or one JSON object per line. The number of rows, or -1 with a
- * reason in err (also when w failed: the client went away). */
+ * header and one value per cell (UTC times, the path joined by " > ", a
+ * column per fact and per barrier code), or one JSON object per line.
+ * facts (NULL-terminated, may be NULL) are the vocabulary's facts: the
+ * CSV's fact columns in that order, then any other fact the rows hold, by
+ * name. The number of rows, or -1 with a reason in err (also when w
+ * failed: the client went away). */
 int64_t report_export(struct sqlite3 *db, const struct report_filter *f, enum export_format fmt,
-		      report_write_fn w, void *ctx, char *err, size_t errlen);
+		      const char *const *facts, report_write_fn w, void *ctx, char *err,
+		      size_t errlen);
 
 /* The stories for the survey's qualitative part (stories.h) that f selects,
  * oldest first: id, finished, country, channel, lang, category, outcome,

@@ -11,7 +11,6 @@
 
 #include "conf/conf.h"
 
-
 static void report_usage(FILE *f)
 {
 	fprintf(f,
@@ -92,7 +91,16 @@ static int report_cli_stories(sqlite3 *db, const struct report_filter *f, enum r
 	return 0;
 }
 
-int report_cli(int argc, char **argv)
+/* What the command line asked for. */
+struct report_cli_args {
+	const char *db_path, *config, *from, *to, *period, *country, *channel, *desk, *format,
+		*suppress;
+	int stories;
+};
+
+/* Read the options into a. 0 to go on; else 1 and *rc is the exit status
+ * (0 after --help). */
+static int report_cli_parse(int argc, char **argv, struct report_cli_args *a, int *rc)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
@@ -109,99 +117,107 @@ int report_cli(int argc, char **argv)
 		{ "stories", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *db_path = NULL, *config = NULL, *from = NULL, *to = NULL, *period = NULL,
-		   *country = NULL, *channel = NULL, *desk = NULL, *format = NULL,
-		   *suppress = NULL;
+	/* Where each option with a value goes, by its letter. */
+	const struct {
+		int opt;
+		const char **to;
+	} args[] = {
+		{ 'd', &a->db_path },  { 'c', &a->config }, { 'f', &a->from },
+		{ 't', &a->to },       { 'p', &a->period }, { 'C', &a->country },
+		{ 'H', &a->channel },  { 'K', &a->desk },   { 'F', &a->format },
+		{ 'S', &a->suppress },
+	};
+	int o;
+
+	memset(a, 0, sizeof(*a));
+	*rc = 1;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		size_t i = 0;
+		while (i < sizeof(args) / sizeof(args[0]) && args[i].opt != o)
+			i++;
+		if (i < sizeof(args) / sizeof(args[0])) {
+			*args[i].to = optarg;
+		} else if (o == 'T') {
+			a->stories = 1;
+		} else {
+			report_usage(o == 'h' ? stdout : stderr);
+			*rc = o == 'h' ? 0 : 1;
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vegvisard report: unexpected argument \"%s\"\n", argv[optind]);
+		return 1;
+	}
+	return 0;
+}
+
+/* The config and the flags that win over it. 0, or 1 having said why (a
+ * reason in err only when the return is -1). */
+static int report_cli_conf(const struct report_cli_args *a, struct conf *c, char *err,
+			   size_t errlen)
+{
+	if (a->suppress && report_cli_suppress(a->suppress, &c->suppress_below))
+		return 1;
+	if (a->config && conf_load_file(c, a->config, err, errlen))
+		return -1;
+	if (a->suppress)
+		report_cli_suppress(a->suppress, &c->suppress_below); /* wins over the config */
+	if (a->period && !a->config) {
+		fprintf(stderr,
+			"vegvisard report: --period needs --config FILE (the periods are there)\n");
+		return 1;
+	}
+	return 0;
+}
+
+/* The figures, printed in fmt. */
+static int report_cli_figures(sqlite3 *db, const struct report_filter *f, enum report_format fmt,
+			      char *err, size_t errlen)
+{
+	json_t *rep = report_compute(db, f, err, errlen);
+	int rc = 0;
+
+	if (!rep)
+		return -1;
+	if (report_print(rep, fmt, report_write_file, stdout) || fflush(stdout)) {
+		fprintf(stderr, "vegvisard report: cannot write the report\n");
+		rc = 1;
+	}
+	json_decref(rep);
+	return rc;
+}
+
+int report_cli(int argc, char **argv)
+{
+	struct report_cli_args a;
 	enum report_format fmt = REPORT_TEXT;
 	struct report_filter f;
 	struct conf c;
 	char err[512];
 	sqlite3 *db = NULL;
-	json_t *rep = NULL;
-	int o, rc = 1, stories = 0;
+	int rc;
 
+	if (report_cli_parse(argc, argv, &a, &rc))
+		return rc;
 	conf_defaults(&c);
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (o) {
-		case 'd':
-			db_path = optarg;
-			break;
-		case 'c':
-			config = optarg;
-			break;
-		case 'f':
-			from = optarg;
-			break;
-		case 't':
-			to = optarg;
-			break;
-		case 'p':
-			period = optarg;
-			break;
-		case 'C':
-			country = optarg;
-			break;
-		case 'H':
-			channel = optarg;
-			break;
-		case 'K':
-			desk = optarg;
-			break;
-		case 'F':
-			format = optarg;
-			break;
-		case 'S':
-			suppress = optarg;
-			break;
-		case 'T':
-			stories = 1;
-			break;
-		case 'h':
-			report_usage(stdout);
-			rc = 0;
-			goto out;
-		default:
-			report_usage(stderr);
-			goto out;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "vegvisard report: unexpected argument \"%s\"\n", argv[optind]);
+	if (report_cli_format(a.format, a.stories, &fmt) ||
+	    (rc = report_cli_conf(&a, &c, err, sizeof(err))) > 0)
 		goto out;
-	}
-	if (report_cli_format(format, stories, &fmt) ||
-	    (suppress && report_cli_suppress(suppress, &c.suppress_below)))
-		goto out;
-	if (config && conf_load_file(&c, config, err, sizeof(err)))
-		goto fail;
-	if (suppress)
-		report_cli_suppress(suppress, &c.suppress_below); /* wins over the config */
-	if (period && !config) {
-		fprintf(stderr,
-			"vegvisard report: --period needs --config FILE (the periods are there)\n");
-		goto out;
-	}
-	if (report_filter_init(&f, &c, from, to, period, country, channel, 1, err, sizeof(err)) ||
-	    (desk && report_filter_desk(&f, desk, c.desk, 1, err, sizeof(err))) ||
-	    !(db = report_open(db_path ? db_path : c.db, err, sizeof(err))))
-		goto fail;
-	if (stories) {
+	if (rc < 0 ||
+	    report_filter_init(&f, &c, a.from, a.to, a.period, a.country, a.channel, 1, err,
+			       sizeof(err)) ||
+	    (a.desk && report_filter_desk(&f, a.desk, c.desk, 1, err, sizeof(err))) ||
+	    !(db = report_open(a.db_path ? a.db_path : c.db, err, sizeof(err))))
+		rc = -1;
+	else if (a.stories)
 		rc = report_cli_stories(db, &f, fmt);
-		goto out;
-	}
-	if (!(rep = report_compute(db, &f, err, sizeof(err))))
-		goto fail;
-	if (report_print(rep, fmt, report_write_file, stdout) || fflush(stdout)) {
-		fprintf(stderr, "vegvisard report: cannot write the report\n");
-		goto out;
-	}
-	rc = 0;
-	goto out;
-fail:
-	fprintf(stderr, "vegvisard report: %s\n", err);
+	else
+		rc = report_cli_figures(db, &f, fmt, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "vegvisard report: %s\n", err);
 out:
-	json_decref(rep);
 	report_close(db);
 	conf_free(&c);
-	return rc;
+	return rc ? 1 : 0;
 }

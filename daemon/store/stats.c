@@ -5,6 +5,7 @@
  * whatever the number of contacts. The last hour also keeps its contacts,
  * so that each one can be taken out again when it is an hour old. */
 #include "stats.h"
+#include "stats_internal.h"
 #include "base/util.h"
 
 #include <stdio.h>
@@ -16,83 +17,15 @@
 
 #include "conf/conf.h"
 #include "store.h"
-#include "btab.h"
 #include "base/survey.h"
 
-#define STATS_MAX_CELLS 32 /* country × channel pairs; the daemon knows 2 × 4 */
-#define DIM_MAX 8          /* values per dimension, "not_recorded" included */
-#define NOT_RECORDED "not_recorded"
-
-enum { DIM_OUTCOME, DIM_REASON, DIM_CATEGORY, DIM_ON_BEHALF, DIM_CHANNEL, DIM_N };
-enum { OUT_RESOLVED, OUT_REFERRED, OUT_ABANDONED };
-enum { OB_SELF, OB_ANOTHER_PERSON, OB_ORGANISATION };
-
-/* Listed in every snapshot, also at zero: the values finish accepts. A
- * missing value, or one outside the list (a row from another version), is
- * counted as "not_recorded", shown only when it occurs. */
-static const struct {
-	const char *key;
-	const char *const *names;
-	size_t n; /* the index of "not_recorded" */
-} dims[DIM_N] = {
+/* The dimensions a snapshot lists (stats_internal.h). */
+const struct stats_dim stats_dims[DIM_N] = {
 	[DIM_OUTCOME] = { "outcome", survey_outcomes, 3 },
 	[DIM_REASON] = { "reasons", survey_reasons, 4 },
 	[DIM_CATEGORY] = { "category", survey_categories, 6 },
 	[DIM_ON_BEHALF] = { "on_behalf", survey_on_behalf, 4 },
 	[DIM_CHANNEL] = { "channel", survey_channels, 4 },
-};
-
-/* One contact, parsed. */
-struct rec {
-	int64_t finished_ms;
-	int cell;
-	unsigned char v[DIM_N]; /* index into dims[i].names; v[DIM_REASON] only if referred */
-	unsigned char has_suggestion, followed;
-	int dest; /* interned destination of a referred contact, or -1 */
-	uint32_t barriers;
-	struct btab_key bkey;
-};
-
-struct agg {
-	int64_t contacts;
-	int64_t v[DIM_N][DIM_MAX];
-	int64_t suggested, followed;
-	int64_t *dest; /* referred contacts by interned destination */
-	size_t n_dest;
-	struct btab bt; /* the survey's barriers, alone and crossed */
-};
-
-struct cell {
-	char country[3];
-	unsigned char channel;
-};
-
-/* One 15-minute point of the series, per cell. */
-struct slot {
-	int64_t index; /* finished_ms / STATS_SLOT_MS of the contacts counted here */
-	int32_t outcome[STATS_MAX_CELLS][3];
-};
-
-struct stats {
-	const struct conf *conf;
-	struct cell cells[STATS_MAX_CELLS];
-	int n_cells;
-	char **dests; /* interned destination ids */
-	size_t n_dests, cap_dests;
-	int64_t dropped; /* contacts of a cell beyond STATS_MAX_CELLS */
-
-	int64_t day_from, day_to; /* today, local midnight to midnight */
-	struct agg today[STATS_MAX_CELLS];
-
-	const struct conf_period *period; /* NULL when today is in none */
-	int64_t period_from, period_to;   /* its bounds; today's when there is none */
-	struct agg period_agg[STATS_MAX_CELLS];
-
-	struct agg hour[STATS_MAX_CELLS];
-	struct rec *recent; /* ring of the last hour's contacts, oldest first */
-	size_t head, count, cap;
-
-	struct slot slots[STATS_SLOTS];
 };
 
 /* --- time --------------------------------------------------------------- */
@@ -113,7 +46,7 @@ static int64_t stats_midnight(int64_t ms, int add_days)
 
 /* --- aggregates --------------------------------------------------------- */
 
-static void agg_clear(struct agg *a)
+void stats_agg_clear(struct agg *a)
 {
 	free(a->dest);
 	memset(a, 0, sizeof(*a));
@@ -122,7 +55,7 @@ static void agg_clear(struct agg *a)
 static void aggs_clear(struct agg *a)
 {
 	for (int i = 0; i < STATS_MAX_CELLS; i++)
-		agg_clear(&a[i]);
+		stats_agg_clear(&a[i]);
 }
 
 static int agg_dest_room(struct agg *a, size_t n)
@@ -171,18 +104,18 @@ static void agg_merge(struct agg *into, const struct agg *a)
 	btab_merge(&into->bt, &a->bt);
 }
 
-static int stats_cell_matches(const struct stats *st, int cell, const struct stats_filter *f)
+int stats_cell_matches(const struct stats *st, int cell, const struct stats_filter *f)
 {
 	const struct cell *c = &st->cells[cell];
 
 	return (!f->country[0] || !strcmp(f->country, c->country)) &&
-	       (!f->channel[0] || (c->channel < dims[DIM_CHANNEL].n &&
+	       (!f->channel[0] || (c->channel < stats_dims[DIM_CHANNEL].n &&
 				   !strcmp(f->channel, survey_channels[c->channel])));
 }
 
 /* The sum over the cells f selects; out->dest has room for every id. */
-static int stats_sum(const struct stats *st, const struct agg *cells, const struct stats_filter *f,
-		     struct agg *out)
+int stats_sum(const struct stats *st, const struct agg *cells, const struct stats_filter *f,
+	      struct agg *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (agg_dest_room(out, st->n_dests ? st->n_dests : 1))
@@ -197,10 +130,10 @@ static int stats_sum(const struct stats *st, const struct agg *cells, const stru
 
 static unsigned char stats_value(int dim, const char *v)
 {
-	for (size_t i = 0; v && i < dims[dim].n; i++)
-		if (!strcmp(dims[dim].names[i], v))
+	for (size_t i = 0; v && i < stats_dims[dim].n; i++)
+		if (!strcmp(stats_dims[dim].names[i], v))
 			return (unsigned char)i;
-	return (unsigned char)dims[dim].n;
+	return (unsigned char)stats_dims[dim].n;
 }
 
 static int stats_intern(struct stats *st, const char *id)
@@ -325,7 +258,7 @@ static void stats_period_set(struct stats *st, int64_t now)
 
 /* Move the windows to now: a new day or period starts from zero, contacts
  * older than an hour leave the last hour. */
-static void stats_advance(struct stats *st, int64_t now)
+void stats_advance(struct stats *st, int64_t now)
 {
 	if (now < st->day_from || now >= st->day_to) {
 		st->day_from = stats_midnight(now, 0);
@@ -531,166 +464,4 @@ out:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	info->ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	return rc;
-}
-
-/* --- snapshots ---------------------------------------------------------- */
-
-static json_t *stats_ratio(int64_t part, int64_t whole)
-{
-	return whole > 0 ? json_real((double)part / (double)whole) : json_null();
-}
-
-struct dest_sort {
-	const struct stats *st;
-	const int64_t *counts;
-};
-
-/* Most referred first; equal counts by id, so the order is stable. */
-static int stats_dest_order(const void *a, const void *b, void *arg)
-{
-	const struct dest_sort *s = arg;
-	int x = *(const int *)a, y = *(const int *)b;
-
-	if (s->counts[x] != s->counts[y])
-		return s->counts[x] > s->counts[y] ? -1 : 1;
-	return strcmp(s->st->dests[x], s->st->dests[y]);
-}
-
-static json_t *stats_top_destinations(const struct stats *st, const struct agg *a)
-{
-	json_t *out = json_array();
-	int *order = malloc((st->n_dests ? st->n_dests : 1) * sizeof(*order));
-	size_t n = 0;
-
-	if (!order)
-		return out;
-	for (size_t i = 0; i < st->n_dests && i < a->n_dest; i++)
-		if (a->dest[i] > 0)
-			order[n++] = (int)i;
-	qsort_r(order, n, sizeof(*order), stats_dest_order,
-		&(struct dest_sort){ .st = st, .counts = a->dest });
-	for (size_t i = 0; i < n && i < STATS_TOP_DESTINATIONS; i++)
-		json_array_append_new(out, json_pack("{s:s,s:I}", "id", st->dests[order[i]],
-						     "count", (json_int_t)a->dest[order[i]]));
-	free(order);
-	return out;
-}
-
-static json_t *stats_dim_json(const struct agg *a, int dim)
-{
-	json_t *o = json_object();
-
-	for (size_t i = 0; i < dims[dim].n; i++)
-		json_object_set_new(o, dims[dim].names[i], json_integer(a->v[dim][i]));
-	if (a->v[dim][dims[dim].n])
-		json_object_set_new(o, NOT_RECORDED, json_integer(a->v[dim][dims[dim].n]));
-	return o;
-}
-
-/* The figures of one window, added to o. */
-static void stats_figures(const struct stats *st, const struct agg *a, json_t *o)
-{
-	const int64_t *out = a->v[DIM_OUTCOME], *ob = a->v[DIM_ON_BEHALF];
-
-	json_object_set_new(o, "contacts", json_integer(a->contacts));
-	json_object_set_new(o, "outcome", stats_dim_json(a, DIM_OUTCOME));
-	json_object_set_new(o, "referral_rate",
-			    stats_ratio(out[OUT_REFERRED], out[OUT_RESOLVED] + out[OUT_REFERRED]));
-	json_object_set_new(o, "reasons", stats_dim_json(a, DIM_REASON));
-	json_object_set_new(o, "destinations", stats_top_destinations(st, a));
-	json_object_set_new(o, "suggested",
-			    json_pack("{s:I,s:I,s:o}", "contacts", (json_int_t)a->suggested,
-				      "followed", (json_int_t)a->followed, "share",
-				      stats_ratio(a->followed, a->suggested)));
-	json_object_set_new(o, "category", stats_dim_json(a, DIM_CATEGORY));
-	json_object_set_new(o, "on_behalf", stats_dim_json(a, DIM_ON_BEHALF));
-	json_object_set_new(o, "on_behalf_share",
-			    stats_ratio(ob[OB_ANOTHER_PERSON] + ob[OB_ORGANISATION], a->contacts));
-	json_object_set_new(o, "channel", stats_dim_json(a, DIM_CHANNEL));
-	/* Barriers say things about health and abilities: shown like the
-	 * report's small cells, even live (docs/protocol.md, "subscribe"). */
-	btab_json(&a->bt, 0, st->conf ? st->conf->suppress_below : 5, o);
-}
-
-static json_t *stats_window(const struct stats *st, const struct agg *cells,
-			    const struct stats_filter *f, json_t *o)
-{
-	struct agg sum;
-
-	if (stats_sum(st, cells, f, &sum) == 0)
-		stats_figures(st, &sum, o);
-	agg_clear(&sum);
-	return o;
-}
-
-static json_t *stats_series(const struct stats *st, const struct stats_filter *f, int64_t now)
-{
-	int64_t first = now / STATS_SLOT_MS - STATS_SLOTS + 1;
-	json_t *points = json_array();
-
-	for (int64_t index = first; index < first + STATS_SLOTS; index++) {
-		const struct slot *s = &st->slots[index % STATS_SLOTS];
-		int64_t n[3] = { 0, 0, 0 };
-		for (int c = 0; s->index == index && c < st->n_cells; c++)
-			if (stats_cell_matches(st, c, f))
-				for (int k = 0; k < 3; k++)
-					n[k] += s->outcome[c][k];
-		json_array_append_new(points,
-				      json_pack("{s:I,s:I,s:I,s:o}", "resolved", (json_int_t)n[0],
-						"referred", (json_int_t)n[1], "abandoned",
-						(json_int_t)n[2], "rate",
-						stats_ratio(n[1], n[0] + n[1])));
-	}
-	return json_pack("{s:I,s:i,s:o}", "start", (json_int_t)(first * STATS_SLOT_MS), "step",
-			 STATS_SLOT_MS, "points", points);
-}
-
-/* The local date of ms as YYYY-MM-DD, in buf. */
-static const char *stats_date(int64_t ms, char buf[16])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm) || !strftime(buf, 16, "%Y-%m-%d", &tm))
-		snprintf(buf, 16, "?");
-	return buf;
-}
-
-json_t *stats_snapshot(struct stats *st, const struct stats_filter *f, int64_t now)
-{
-	json_t *snap = json_object(), *period;
-	char day[16];
-
-	stats_advance(st, now);
-	json_object_set_new(snap, "filter",
-			    json_pack("{s:o,s:o}", "country",
-				      f->country[0] ? json_string(f->country) : json_null(),
-				      "channel",
-				      f->channel[0] ? json_string(f->channel) : json_null()));
-	json_object_set_new(snap, "at", json_integer(now));
-	json_object_set_new(
-		snap, "today",
-		stats_window(st, st->today, f,
-			     json_pack("{s:s,s:I,s:I}", "date", stats_date(st->day_from, day),
-				       "from", (json_int_t)st->day_from, "to",
-				       (json_int_t)st->day_to)));
-	json_object_set_new(
-		snap, "hour",
-		stats_window(st, st->hour, f,
-			     json_pack("{s:I,s:I}", "from", (json_int_t)(now - STATS_HOUR_MS), "to",
-				       (json_int_t)now)));
-	if (st->period) {
-		/* Whole local days from the period's first to today, both counted;
-		 * rounded, because a day with a daylight-saving change is 23 or 25 h. */
-		int64_t days = (st->day_from - st->period_from + 43200000) / 86400000 + 1;
-		period = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I}", "id", st->period->id, "from",
-				   st->period->from, "to", st->period->to, "from_ms",
-				   (json_int_t)st->period_from, "to_ms", (json_int_t)st->period_to,
-				   "days", (json_int_t)days);
-		json_object_set_new(snap, "period", stats_window(st, st->period_agg, f, period));
-	} else {
-		json_object_set_new(snap, "period", json_null());
-	}
-	json_object_set_new(snap, "series", stats_series(st, f, now));
-	return snap;
 }

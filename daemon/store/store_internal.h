@@ -75,6 +75,10 @@ struct store {
 	int64_t expire_lo;     /* writer only: the run has erased notes before this */
 	int64_t expire_done;   /* writer only: cutoff of the last completed run */
 	unsigned long long expire_run_erased; /* writer only */
+
+	/* Callback rows (store_callbacks.c): one was deleted since the last
+	 * checkpoint, so the number is still in the WAL. Writer only. */
+	int callbacks_erased;
 };
 
 /* Move every item of from to the end of to (under st->lock). */
@@ -88,5 +92,7 @@ int store_step(sqlite3_stmt *stmt);
 /* Writer thread, when no contacts wait: one chunk of a requested note
  * expiry (store_expire_notes), or nothing. */
 void store_retention_step(struct store *st);
+/* Writer thread, when idle: checkpoint after deleted callbacks. */
+void store_retention_idle(struct store *st);
 
 #endif

@@ -165,3 +165,26 @@ void store_retention_step(struct store *st)
 	if (st->wake)
 		st->wake(st->wake_arg);
 }
+
+/* Callback rows (store_callbacks.c) hold a phone number. secure_delete
+ * zeroes a deleted row in its page, but the WAL keeps the frames that
+ * first wrote it until a checkpoint, so once the writer is idle after a
+ * delete (about a second later) it checkpoints as after erasing notes. A
+ * busy checkpoint (a reader's snapshot) is tried again at the next idle
+ * second; a failed one is logged once. */
+void store_retention_idle(struct store *st)
+{
+	int rc;
+
+	if (!st->callbacks_erased || st->damaged[0])
+		return;
+	sqlite3_busy_timeout(st->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_BUSY)
+		return;
+	st->callbacks_erased = 0;
+	if (rc != SQLITE_OK)
+		log_warn("store: checkpoint after deleting callbacks failed: %s",
+			 sqlite3_errmsg(st->db));
+}

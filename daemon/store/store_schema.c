@@ -195,6 +195,22 @@ static const char *const store_migrations[] = {
 	" barriers TEXT,"
 	" UNIQUE (contact_id, version)"
 	");",
+	/* 7: callback requests (issue 17). A citizen's phone number, kept apart
+	 * from the contact tables and only until an agent marks the callback
+	 * done or until_ms passes (callback_retention_hours); rows are deleted
+	 * with secure_delete on, so the number leaves the file. No address:
+	 * the per-address bound counts only requests made since the start. */
+	"CREATE TABLE callbacks ("
+	" code TEXT PRIMARY KEY CHECK (length(code) = 7),"
+	" session TEXT,"
+	" country TEXT NOT NULL,"
+	" lang TEXT NOT NULL,"
+	" phone TEXT NOT NULL CHECK (length(phone) BETWEEN 6 AND 20),"
+	" created_ms INTEGER NOT NULL,"
+	" until_ms INTEGER NOT NULL,"
+	" step TEXT NOT NULL CHECK (json_valid(step))"
+	");"
+	"CREATE INDEX callbacks_until ON callbacks (until_ms);",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 

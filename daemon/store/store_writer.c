@@ -421,6 +421,7 @@ void *store_writer_run(void *arg)
 	while (store_writer_take_batch(st, &batch, &idle)) {
 		if (!batch.len && idle) {
 			store_writer_watch_update(st);
+			store_retention_idle(st);
 			continue;
 		}
 		/* Contacts first: expiry only runs, a chunk at a time, when idle. */

@@ -225,6 +225,11 @@ json_t *rules_fact_values(const struct rulebook *rb, const char *fact)
 	return fact ? json_object_get(rb->vocabulary, fact) : NULL;
 }
 
+const char *rules_fact_name(const struct rulebook *rb, int i)
+{
+	return rb && i >= 0 && (size_t)i < rb->nfacts ? rb->facts[i] : NULL;
+}
+
 int rules_fact_valid(const struct rulebook *rb, const char *fact, const char *value)
 {
 	json_t *values = rules_fact_values(rb, fact);

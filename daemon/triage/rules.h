@@ -55,6 +55,9 @@ const char *rules_destination_name(const struct rulebook *rb, const char *id, co
  * [{"code","label":{lang→text},"citizen":{lang→text}}] in the stored
  * codes' order. The welcome sends it, so every client words them alike. */
 const json_t *rules_barriers(const struct rulebook *rb);
+/* The i-th fact the vocabulary defines, in its file's order, or NULL past
+ * the last: the CSV export's fact columns (routes_report.c). */
+const char *rules_fact_name(const struct rulebook *rb, int i);
 /* 1 if the vocabulary defines fact, and value (if not NULL) for it. */
 int rules_fact_valid(const struct rulebook *rb, const char *fact, const char *value);
 

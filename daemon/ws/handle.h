@@ -17,6 +17,17 @@ void handle_handover_queue_changed(struct daemon *d);
 void handle_handover_queue_sweep(struct daemon *d);
 /* A session ended (finished or dropped): its waiting handover leaves the queue. */
 void handle_handover_session_ended(struct daemon *d, const char *session);
+/* A connection closed: the other side of each of its live chats is told
+ * (handle_chat.c); called before the handovers forget the client. */
+void handle_chat_client_gone(struct client *c);
+/* Callback requests (handle_callback.c): load them from the store at
+ * start (before store_start), delete those past callback_retention_hours
+ * (housekeeping), and take the store's answers to their writes (1 if r
+ * was one of them). */
+int handle_callback_load(struct daemon *d);
+void handle_callback_sweep(struct daemon *d);
+struct store_result;
+int handle_callback_store_result(struct daemon *d, const struct store_result *r);
 /* Log the citizens' widget conversations untouched since before cutoff_ms
  * (abandoned, or the result's verdict), before the idle sessions expire. */
 void handle_feedback_log_idle(struct daemon *d, int64_t cutoff_ms);

@@ -219,6 +219,79 @@ void handle_contact_of_session(struct contact *ct, const struct session *s, cons
 	ct->facts_json = facts->p;
 }
 
+/* A finish's survey fields, as sent (strings point into the message). */
+struct finish_fields {
+	const char *outcome, *dest, *reason, *category, *on_behalf, *note, *relation, *age;
+	const char *story;
+	uint32_t barriers;
+};
+
+/* Read and check every field before anything changes: 0, or -1 after
+ * replying. */
+static int handle_finish_read(struct handler_ctx *h, struct finish_fields *f)
+{
+	if (proto_get_enum(h->msg, "outcome", 1, survey_outcomes, &f->outcome, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "referral_reason", 0, survey_reasons, &f->reason, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_string(h->msg, "destination", 0, 64, &f->dest, h->err, sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "category", 0, survey_categories, &f->category, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "on_behalf", 0, survey_on_behalf, &f->on_behalf, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "relation", 0, survey_relations, &f->relation, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "age_band", 0, survey_age_bands, &f->age, h->err,
+			   sizeof(h->err)) ||
+	    proto_get_string(h->msg, "note", 0, PROTO_MAX_STRING, &f->note, h->err, sizeof(h->err)))
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
+	if (f->note && strlen(f->note) > NOTE_MAX)
+		return handle_fail(h, PROTO_TOO_LARGE, "\"note\" is %zu bytes; at most %d are kept",
+				   strlen(f->note), NOTE_MAX);
+	if (handle_finish_survey(h, &f->barriers, &f->story))
+		return -1;
+	if (!strcmp(f->outcome, "referred") && (!f->dest || !f->reason))
+		return handle_fail(
+			h, PROTO_BAD_REQUEST,
+			"outcome \"referred\" needs \"destination\" and \"referral_reason\"");
+	if (f->reason && strcmp(f->outcome, "referred"))
+		return handle_fail(h, PROTO_BAD_REQUEST,
+				   "\"referral_reason\" is only for outcome \"referred\"");
+	if (f->dest && !rules_destination(h->d->rules, f->dest))
+		return handle_fail(h, PROTO_BAD_REQUEST,
+				   "\"destination\": unknown destination \"%s\"", f->dest);
+	return 0;
+}
+
+/* The survey fields of the contact: what was sent, else what the walk
+ * says. Strings stay owned by the message, the walk or the config. */
+static void handle_finish_map(struct handler_ctx *h, struct session *s,
+			      const struct finish_fields *f, struct contact *ct)
+{
+	const struct conf_period *period;
+
+	ct->suggested = triage_result_destination(s->tr);
+	ct->destination = f->dest ? f->dest : ct->suggested;
+	ct->category = f->category               ? f->category
+		       : triage_at_result(s->tr) ? triage_result_category(s->tr)
+						 : handle_category_from_facts(triage_facts(s->tr));
+	ct->outcome = f->outcome;
+	ct->referral_reason = f->reason;
+	ct->on_behalf =
+		f->on_behalf ? f->on_behalf
+			     : json_string_value(json_object_get(triage_facts(s->tr), "on_behalf"));
+	if (!ct->on_behalf)
+		ct->on_behalf = "unknown";
+	ct->relation = f->relation;
+	ct->age_band = f->age;
+	/* Who may correct it later (handle_correct.c); citizens never may. */
+	ct->owner = s->role == ROLE_AGENT && s->owner[0] ? s->owner : NULL;
+	/* Informational: reports select a period by its dates, so a period
+	 * added to the config later also covers the contacts before it. */
+	period = conf_period_at(&h->d->conf, ct->finished_ms);
+	ct->period = period ? period->id : NULL;
+}
+
 int handle_finish(struct handler_ctx *h)
 {
 	static const char *const keys[] = { "type",
@@ -239,17 +312,15 @@ int handle_finish(struct handler_ctx *h)
 					    "barriers",
 					    "story",
 					    NULL };
-	const char *key, *outcome, *dest, *reason, *category, *on_behalf, *note, *relation, *age;
+	struct finish_fields f = { 0 };
 	struct contact ct = { 0 };
 	struct handoff_finish hf;
 	struct handoff_sent sent;
-	const struct conf_period *period;
 	struct session *s;
 	struct jbuf path = { 0 }, facts = { 0 };
-	char barriers_text[SURVEY_BARRIERS_TEXT_MAX], *clean_story = NULL;
-	const char *story;
-	uint32_t barriers;
-	char *clean_note = NULL, digest[FINISH_DIGEST_LEN + 1];
+	char barriers_text[SURVEY_BARRIERS_TEXT_MAX], *clean_story = NULL, *clean_note = NULL;
+	char digest[FINISH_DIGEST_LEN + 1];
+	const char *key;
 	int rc;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
@@ -262,65 +333,17 @@ int handle_finish(struct handler_ctx *h)
 		handle_send_logged(h->c, h->re, s->contact_id, 1, s->handoff_code);
 		return 0;
 	}
-	if (proto_get_enum(h->msg, "outcome", 1, survey_outcomes, &outcome, h->err,
-			   sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "referral_reason", 0, survey_reasons, &reason, h->err,
-			   sizeof(h->err)) ||
-	    proto_get_string(h->msg, "destination", 0, 64, &dest, h->err, sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "category", 0, survey_categories, &category, h->err,
-			   sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "on_behalf", 0, survey_on_behalf, &on_behalf, h->err,
-			   sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "relation", 0, survey_relations, &relation, h->err,
-			   sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "age_band", 0, survey_age_bands, &age, h->err, sizeof(h->err)) ||
-	    proto_get_string(h->msg, "note", 0, PROTO_MAX_STRING, &note, h->err, sizeof(h->err)))
-		return handle_fail_err(h, PROTO_BAD_REQUEST);
-	if (note && strlen(note) > NOTE_MAX)
-		return handle_fail(h, PROTO_TOO_LARGE, "\"note\" is %zu bytes; at most %d are kept",
-				   strlen(note), NOTE_MAX);
-	if (handle_finish_survey(h, &barriers, &story))
-		return -1;
-	if (!strcmp(outcome, "referred") && (!dest || !reason))
-		return handle_fail(
-			h, PROTO_BAD_REQUEST,
-			"outcome \"referred\" needs \"destination\" and \"referral_reason\"");
-	if (reason && strcmp(outcome, "referred"))
-		return handle_fail(h, PROTO_BAD_REQUEST,
-				   "\"referral_reason\" is only for outcome \"referred\"");
-	if (dest && !rules_destination(h->d->rules, dest))
-		return handle_fail(h, PROTO_BAD_REQUEST,
-				   "\"destination\": unknown destination \"%s\"", dest);
-	if (handle_handoff_finish_prepare(h, s, outcome, &hf))
+	if (handle_finish_read(h, &f) || handle_handoff_finish_prepare(h, s, f.outcome, &hf))
 		return -1;
 
 	handle_contact_of_session(&ct, s, key, digest, triage_facts(s->tr), &path, &facts);
-	ct.suggested = triage_result_destination(s->tr);
-	ct.destination = dest ? dest : ct.suggested;
-	ct.category = category                  ? category
-		      : triage_at_result(s->tr) ? triage_result_category(s->tr)
-						: handle_category_from_facts(triage_facts(s->tr));
-	ct.outcome = outcome;
-	ct.referral_reason = reason;
-	ct.on_behalf =
-		on_behalf ? on_behalf
-			  : json_string_value(json_object_get(triage_facts(s->tr), "on_behalf"));
-	if (!ct.on_behalf)
-		ct.on_behalf = "unknown";
-	ct.relation = relation;
-	ct.age_band = age;
-	/* Who may correct it later (handle_correct.c); citizens never may. */
-	ct.owner = s->role == ROLE_AGENT && s->owner[0] ? s->owner : NULL;
-	/* Informational: reports select a period by its dates, so a period
-	 * added to the config later also covers the contacts before it. */
-	period = conf_period_at(&h->d->conf, ct.finished_ms);
-	ct.period = period ? period->id : NULL;
+	handle_finish_map(h, s, &f, &ct);
 	/* Identifiers are removed before the note reaches the store or a log. */
-	ct.note = clean_note = note && *note ? scrub_text(note) : NULL;
+	ct.note = clean_note = f.note && *f.note ? scrub_text(f.note) : NULL;
 	/* The survey's second half: barriers as codes, a story kept apart. */
-	survey_barriers_write(barriers, barriers_text, sizeof(barriers_text));
-	ct.barriers = barriers ? barriers_text : NULL;
-	clean_story = story && *story ? scrub_text(story) : NULL;
+	survey_barriers_write(f.barriers, barriers_text, sizeof(barriers_text));
+	ct.barriers = f.barriers ? barriers_text : NULL;
+	clean_story = f.story && *f.story ? scrub_text(f.story) : NULL;
 	/* A handoff, a referral check, the collector: written with the contact. */
 	if (path.oom || facts.oom || handle_handoff_finish_job(h->d, s, &ct, &hf, &sent, &ct.job) ||
 	    (clean_story && stories_job_wrap(&ct, clean_story, &ct.job)))
@@ -349,10 +372,11 @@ static void handle_finish_refused(struct daemon *d, struct pending_finish *p, st
 	if (r->status == STORE_KEY_CONFLICT) {
 		d->metrics.finish_key_conflicts++;
 		if (p->c)
-			client_send_error(p->c, p->re, PROTO_CONFLICT,
-					  "key \"%s\" was already used for another contact; nothing "
-					  "was logged: finish with a new key",
-					  p->key);
+			client_send_error(
+				p->c, p->re, PROTO_CONFLICT,
+				"key \"%s\" was already used for another contact; nothing "
+				"was logged: finish with a new key",
+				p->key);
 		return;
 	}
 	d->metrics.contacts_not_stored++;
@@ -375,6 +399,8 @@ void handle_store_results(struct daemon *d)
 			struct pending_finish *p = d->pending_head;
 			struct session *s;
 
+			if (handle_callback_store_result(d, r))
+				continue;
 			/* One writer, so results arrive in submission order. */
 			if (!p || p->ticket != r->ticket) {
 				/* Or it answers an HTTP request of another desk (peers_routes.c). */
@@ -423,7 +449,7 @@ void handle_store_results(struct daemon *d)
 			} else {
 				handle_finish_refused(d, p, s, r);
 			}
-		done:
+done:
 			if (p->c)
 				p->c->pending_finishes--;
 			json_decref(p->re);

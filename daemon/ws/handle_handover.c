@@ -123,10 +123,14 @@ void handle_handover_session_ended(struct daemon *d, const char *session)
 {
 	struct handover *ho = handover_find_session(&d->handovers, session);
 
+	/* An agent's finish ends its chat: the citizen is shown what to do next. */
+	if (ho && ho->chat)
+		handle_chat_close(d, ho, CHAT_AGENT);
 	if (!ho || ho->state != HANDOVER_WAITING)
 		return;
 	handover_push_change(d, NULL, ho->code);
 	handover_remove(&d->handovers, ho);
+	handle_chat_positions(d);
 }
 
 /* The citizen of ho left (or came back): the agents see the item change. */
@@ -144,6 +148,51 @@ static int handover_citizen_gone(const struct daemon *d, const struct handover *
 {
 	return ho->left_ms &&
 	       now - ho->left_ms >= (int64_t)d->conf.bounds.handover_grace_seconds * 1000;
+}
+
+/* The agent of ho's chat was away longer than bounds.agent_grace_seconds:
+ * the handover waits again at its old place, with the chat so far for the
+ * next agent, and the citizen is told. */
+static void handover_requeue_chat(struct daemon *d, struct handover *ho, int64_t now)
+{
+	struct session *s = handover_session(d, ho);
+	json_t *msg;
+
+	log_info("handover %s back in the queue: its agent %s was away %lld s", ho->code,
+		 ho->taken_by, (long long)((now - ho->agent_left_ms) / 1000));
+	handover_requeue(&d->handovers, ho, now);
+	if (!ho->citizen)
+		ho->left_ms = now; /* the citizen's grace runs from now */
+	/* Nobody's session until the next take; it no longer counts for the agent. */
+	s->owner[0] = '\0';
+	session_admit(&d->sessions, s, "", NULL);
+	handover_push_change(d, handover_item(d, ho), NULL);
+	if (ho->citizen) {
+		msg = json_pack("{s:s,s:s}", "type", "requeued", "code", ho->code);
+		handle_chat_estimate(d, ho, msg);
+		client_send(ho->citizen, msg);
+		json_decref(msg);
+	}
+}
+
+/* Chats whose session went are dropped; chats whose agent stayed away are
+ * requeued. */
+static void handover_chat_sweep(struct daemon *d, int64_t now)
+{
+	int64_t grace = (int64_t)d->conf.bounds.agent_grace_seconds * 1000;
+
+	for (struct handover *ho = d->handovers.head; ho; ho = ho->next) {
+		if (!ho->chat)
+			continue;
+		/* A finish on its way to the store ends the chat when it commits
+		 * (handle_handover_session_ended); only a session gone drops it here. */
+		if (!handover_session(d, ho))
+			handover_chat_drop(ho);
+		else if (ho->state == HANDOVER_TAKEN && !ho->agent && ho->agent_left_ms &&
+			 now - ho->agent_left_ms >= grace &&
+			 handover_session(d, ho)->state == SESSION_OPEN)
+			handover_requeue_chat(d, ho, now);
+	}
 }
 
 /* Housekeeping: waiting handovers past their time, whose session went
@@ -170,7 +219,10 @@ void handle_handover_queue_sweep(struct daemon *d)
 			handover_push_mark(d, ho);
 		}
 	}
+	handover_chat_sweep(d, now);
 	handover_expire(&d->handovers, now); /* the taken ones, kept a while */
+	/* Agents signed in or out since: the estimates move. */
+	handle_chat_positions(d);
 	quota_sweep(&d->handovers.rate, now, b->handovers_per_minute, b->handovers_per_address);
 }
 
@@ -213,40 +265,98 @@ static struct handover *handover_admit(struct handler_ctx *h, struct session *s)
 	return ho;
 }
 
-int handle_handover(struct handler_ctx *h)
+/* The "after" of a handover or take: the last seq the side has; 0 if absent. */
+static int handover_after(struct handler_ctx *h, uint64_t *after)
 {
-	static const char *const keys[] = { "type", "id", "session", NULL };
-	struct handover *ho;
-	struct session *s;
-	json_t *reply, *phone;
+	json_t *v = json_object_get(h->msg, "after");
 
-	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return handle_fail_err(h, PROTO_BAD_REQUEST);
-	if (!(s = handle_session(h, 0)))
-		return -1;
-	ho = handover_find_session(&h->d->handovers, s->id);
-	if (ho) {
-		int was_told = ho->left_told;
-		/* After a reconnect, "taken" goes to the new connection, and the
-		 * citizen is no longer away. */
-		handover_citizen_back(ho, h->c);
-		if (was_told && ho->state == HANDOVER_WAITING)
-			handover_push_mark(h->d, ho);
-	}
-	if (!ho) {
-		if (!(ho = handover_admit(h, s)))
-			return -1;
-		log_info("handover %s created (%s, %s)", ho->code, s->country, s->lang);
-		handover_push_change(h->d, handover_item(h->d, ho), NULL);
-	}
-	reply = proto_reply("handover", h->re);
+	*after = 0;
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return handle_fail(h, PROTO_BAD_REQUEST,
+				   "\"after\" must be the last chat seq you have (0 or more)");
+	*after = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+/* The session of a taken handover the citizen comes back to: the session
+ * is the agent's now, so its id (a secret only the citizen's widget holds)
+ * is what shows it is theirs. NULL: not that case. */
+static struct handover *handover_return(struct handler_ctx *h)
+{
+	const char *id = json_string_value(json_object_get(h->msg, "session"));
+	struct handover *ho = id ? handover_find_session(&h->d->handovers, id) : NULL;
+
+	if (!ho || (ho->state != HANDOVER_TAKEN && !ho->chat) || !handover_session(h->d, ho))
+		return NULL;
+	return ho;
+}
+
+/* The handover reply: the code, where it stands (waiting with its place
+ * and wait, taken with the agent, ended), and the desk's phone. */
+static void handover_reply(struct handler_ctx *h, struct handover *ho, struct session *s)
+{
+	json_t *reply = proto_reply("handover", h->re), *phone;
+
 	json_object_set_new(reply, "code", json_string(ho->code));
 	json_object_set_new(reply, "expires", json_integer(ho->expires_ms));
 	phone = json_object_get(h->d->conf.desk_phone, s->country);
 	if (phone)
 		json_object_set(reply, "phone", phone);
+	if (ho->state == HANDOVER_WAITING) {
+		json_object_set_new(reply, "state", json_string("waiting"));
+		handle_chat_estimate(h->d, ho, reply);
+	} else {
+		json_object_set_new(reply, "state", json_string(ho->chat ? "taken" : "ended"));
+		json_object_set_new(reply, "session", json_string(ho->session));
+		if (ho->chat)
+			json_object_set_new(reply, "agent", json_string(ho->chat->agent_name));
+	}
+	handle_callback_hours_fields(h, s, reply);
 	client_send(h->c, reply);
 	json_decref(reply);
+}
+
+int handle_handover(struct handler_ctx *h)
+{
+	static const char *const keys[] = { "type", "id", "session", "after", NULL };
+	struct handover *ho;
+	struct session *s;
+	uint64_t after;
+
+	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
+		return handle_fail_err(h, PROTO_BAD_REQUEST);
+	if (handover_after(h, &after))
+		return -1;
+	ho = handover_return(h);
+	if (ho) {
+		s = handover_session(h->d, ho);
+	} else {
+		if (!(s = handle_session(h, 0)))
+			return -1;
+		ho = handover_find_session(&h->d->handovers, s->id);
+	}
+	if (ho) {
+		int was_told = ho->left_told, was_away = !ho->citizen;
+		/* After a reconnect, "taken" goes to the new connection, and the
+		 * citizen is no longer away. */
+		handover_citizen_back(ho, h->c);
+		if (was_told && ho->state == HANDOVER_WAITING)
+			handover_push_mark(h->d, ho);
+		if (was_away && ho->state == HANDOVER_TAKEN)
+			handle_chat_presence(ho, CHAT_CITIZEN, 1);
+	}
+	if (!ho) {
+		if (!(ho = handover_admit(h, s)))
+			return -1;
+		snprintf(ho->country, sizeof(ho->country), "%s", s->country);
+		log_info("handover %s created (%s, %s)", ho->code, s->country, s->lang);
+		handover_push_change(h->d, handover_item(h->d, ho), NULL);
+	}
+	handover_reply(h, ho, s);
+	/* What the citizen missed while away, in both directions. */
+	handle_chat_replay(ho, h->c, after);
 	return 0;
 }
 
@@ -308,14 +418,68 @@ int handle_lookup(struct handler_ctx *h)
 	return 0;
 }
 
+/* The agent who took ho takes it again (after a reload of the panel): this
+ * connection gets the chat, the step, and the messages after "after". */
+static int handover_retake(struct handler_ctx *h, struct handover *ho, uint64_t after)
+{
+	struct session *s = handover_session(h->d, ho);
+	int was_away = !ho->agent;
+
+	ho->agent = h->c;
+	ho->agent_left_ms = 0;
+	if (was_away && ho->citizen)
+		handle_chat_presence(ho, CHAT_AGENT, 1);
+	handle_send_step(h, s);
+	handle_chat_replay(ho, h->c, after);
+	return 0;
+}
+
+/* 1 if the agent may open one more chat (bounds.chats_per_agent); else
+ * replies rate_limited. */
+static int handover_may_chat(struct handler_ctx *h)
+{
+	unsigned open = 0, max = h->d->conf.bounds.chats_per_agent;
+
+	for (struct handover *ho = h->d->handovers.head; ho; ho = ho->next)
+		open += ho->state == HANDOVER_TAKEN && ho->chat &&
+			!strcmp(ho->taken_by, h->c->token_name);
+	if (open < max)
+		return 1;
+	h->d->metrics.bounds_refused[METRICS_BOUND_CHATS_PER_AGENT]++;
+	handle_fail(h, PROTO_RATE_LIMITED,
+		    "you have %u chats open (bounds.chats_per_agent); end one first", open);
+	return 0;
+}
+
+/* The chat of a taken handover: a new one, or the one so far after a
+ * requeue; the citizen is told who has it. */
+static void handover_start_chat(struct handler_ctx *h, struct handover *ho)
+{
+	const char *name = conf_display_name(&h->d->conf, h->c->token_name);
+	json_t *note;
+
+	if (!ho->chat)
+		ho->chat = chat_new(h->d->conf.bounds.chat_history);
+	if (ho->chat)
+		chat_set_agent(ho->chat, h->c->token_name, name, util_now_ms());
+	ho->agent = h->c;
+	ho->agent_left_ms = 0;
+	if (ho->citizen) {
+		note = json_pack("{s:s,s:s,s:s,s:s}", "type", "taken", "code", ho->code, "session",
+				 ho->session, "agent", name);
+		client_send(ho->citizen, note);
+		json_decref(note);
+	}
+}
+
 int handle_take(struct handler_ctx *h)
 {
-	static const char *const keys[] = { "type", "id", "code", "channel", NULL };
+	static const char *const keys[] = { "type", "id", "code", "channel", "after", NULL };
 	struct handoff_in *hi;
 	struct handover *ho;
 	struct session *s;
 	char key[QUOTA_KEY_MAX];
-	json_t *note;
+	uint64_t after;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
 		return handle_fail_err(h, PROTO_BAD_REQUEST);
@@ -326,12 +490,19 @@ int handle_take(struct handler_ctx *h)
 			h, PROTO_BAD_REQUEST,
 			"\"channel\" is only for a handoff from another desk; a handover stays "
 			"a widget contact");
+	if (handover_after(h, &after))
+		return -1;
+	if (ho->state == HANDOVER_TAKEN && !strcmp(ho->taken_by, h->c->token_name))
+		return handover_retake(h, ho, after);
 	if (ho->state == HANDOVER_TAKEN)
 		return handle_fail(h, PROTO_CONFLICT, "handover %s was already taken by %s",
 				   ho->code, ho->taken_by);
 	s = handover_session(h->d, ho);
 	if (s->state != SESSION_OPEN)
 		return handle_fail(h, PROTO_CONFLICT, "the citizen's session has already ended");
+	/* A caller on the phone (citizen gone) is no chat and not bounded by it. */
+	if (ho->citizen && !handover_may_chat(h))
+		return -1;
 	/* The same session, now the agent's: same facts, path and language. */
 	s->role = ROLE_AGENT;
 	/* From now on an agent walks it: agents' questions, advice for agents. */
@@ -343,12 +514,11 @@ int handle_take(struct handler_ctx *h)
 	session_admit(&h->d->sessions, s, key, &h->c->sessions);
 	handover_set_taken(&h->d->handovers, ho, h->c->token_name);
 	log_info("handover %s taken by %s", ho->code, ho->taken_by);
-	if (ho->citizen) {
-		note = json_pack("{s:s,s:s}", "type", "taken", "code", ho->code);
-		client_send(ho->citizen, note);
-		json_decref(note);
-	}
+	handover_start_chat(h, ho);
 	handover_push_change(h->d, NULL, ho->code);
 	handle_send_step(h, s);
+	/* After a requeue: the story so far, so the citizen need not tell it twice. */
+	handle_chat_replay(ho, h->c, after);
+	handle_chat_positions(h->d);
 	return 0;
 }

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "desk/chat.h"
 #include "proto.h"
 
 struct client;
@@ -49,6 +50,7 @@ void handle_bound_key(const struct handler_ctx *h, char *out, size_t outlen);
  * the bounds, with a fresh id or the given one; NULL after replying. */
 struct session *handle_begin(struct handler_ctx *h, json_t *obj, const char *id);
 
+int handle_hello(struct handler_ctx *h);
 int handle_resume(struct handler_ctx *h);
 int handle_finish(struct handler_ctx *h);
 int handle_handover(struct handler_ctx *h);
@@ -59,6 +61,29 @@ int handle_subscribe(struct handler_ctx *h);
 int handle_feedback(struct handler_ctx *h);
 int handle_end(struct handler_ctx *h);
 int handle_correct(struct handler_ctx *h);
+/* handle_callback.c: desk hours and callback requests. */
+int handle_callback(struct handler_ctx *h);
+int handle_callbacks(struct handler_ctx *h);
+int handle_callback_done(struct handler_ctx *h);
+/* Add "chat", "why", "hours", "next_open" for s to a handover reply. */
+void handle_callback_hours_fields(struct handler_ctx *h, const struct session *s, json_t *reply);
+
+/* Live chat after a handover (handle_chat.c). */
+struct handover;
+int handle_chat(struct handler_ctx *h);
+int handle_typing(struct handler_ctx *h);
+int handle_chat_card(struct handler_ctx *h);
+int handle_chat_end(struct handler_ctx *h);
+/* Send to, one message a push, what the chat of ho holds after seq after. */
+void handle_chat_replay(struct handover *ho, struct client *to, uint64_t after);
+/* Tell the other side that side went away (0) or is back (1). */
+void handle_chat_presence(struct handover *ho, enum chat_side side, int present);
+/* End the chat of ho: chat_ended to both sides, its messages freed. */
+void handle_chat_close(struct daemon *d, struct handover *ho, enum chat_side by);
+/* "position" and "wait_seconds" of waiting ho into obj, remembered as told. */
+void handle_chat_estimate(struct daemon *d, struct handover *ho, json_t *obj);
+/* Push queue_position to every waiting citizen whose place or wait moved. */
+void handle_chat_positions(struct daemon *d);
 /* "barriers" and "story" of a finish (or a correction), checked. -1 after replying. */
 int handle_finish_survey(struct handler_ctx *h, uint32_t *bits, const char **story);
 struct pending_finish;

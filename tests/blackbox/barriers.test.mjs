@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startDaemon, Client, agent, run } from './lib.mjs';
+import { startDaemon, Client, agent, run, parseCsv } from './lib.mjs';
 import { BARRIERS, CROSSED, expectedBarriers, suppress, barrierRows, planBarriers } from './barriers-lib.mjs';
 
 const N = 1000;
@@ -42,22 +42,6 @@ function sqlite3(db, sql) {
 async function get(d, path) {
   const res = await fetch(`${d.url}${path}`, { headers: { Authorization: `Bearer ${d.tokens.supervisor}` } });
   return { status: res.status, type: res.headers.get('content-type'), body: await res.text() };
-}
-
-// RFC 4180, as report.test.mjs reads it.
-function parseCsv(text) {
-  const rows = [];
-  let row = [], cell = '', quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
-      continue;
-    }
-    if (c === '"' && cell === '') quoted = true;
-    else if (c === ',') { row.push(cell); cell = ''; } else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; } else cell += c;
-  }
-  return rows;
 }
 
 // ---- the plan ------------------------------------------------------------------
@@ -204,10 +188,12 @@ test('the CSV and NDJSON exports carry every contact\'s barriers: the cross-tabu
   assert.equal(csv.status, 200);
   const rows = parseCsv(csv.body);
   const header = rows[0];
-  assert.equal(header.at(-1), 'barriers');
+  // One column per barrier code, in the codes' order: 1 or 0, empty when none were recorded.
+  assert.deepEqual(header.slice(-BARRIERS.length), BARRIERS.map((b) => `barrier_${b}`));
   const fromCsv = rows.slice(1).map((cells) => {
     const o = Object.fromEntries(header.map((h, k) => [h, cells[k]]));
-    return { ...o, barriers: o.barriers ? JSON.parse(o.barriers) : [] };
+    for (const b of BARRIERS) assert.match(o[`barrier_${b}`], /^[01]?$/, `barrier_${b} is 1, 0 or empty`);
+    return { ...o, barriers: BARRIERS.filter((b) => o[`barrier_${b}`] === '1') };
   });
   assert.equal(fromCsv.length, N);
   assert.deepEqual(expected(tabulate(fromCsv), 1), expected(contacts, 1));
@@ -247,7 +233,9 @@ test('stories: scrubbed, exported per period apart from the contacts, never in t
   }
   const old = await get(d, '/api/v1/stories.csv?period=y2020');
   const oldRows = parseCsv(old.body);
-  assert.deepEqual(oldRows[0], ['id', 'finished', 'country', 'channel', 'lang', 'category', 'outcome', 'on_behalf', 'barriers', 'story']);
+  assert.deepEqual(oldRows[0], ['id', 'finished_utc', 'country', 'channel', 'lang', 'category', 'outcome', 'on_behalf',
+    ...BARRIERS.map((b) => `barrier_${b}`), 'story']);
+  assert.match(oldRows[1][1], /^2020-06-01 \d\d:00:00$/, 'the date as a spreadsheet reads it, in UTC');
   assert.deepEqual(oldRows.slice(1).map((r) => r.at(-1)), ['Historie fra 2020'], 'the earlier period has its own story only');
   const cli = run(['report', '--db', db, '--stories', '--format', 'ndjson', '--from', periods[0].from, '--to', periods[0].to]);
   assert.equal(cli.status, 0, cli.stderr);

@@ -61,7 +61,7 @@ test('a citizen hands over; the agent sees it queued, looks it up by code, takes
   assert.equal(taken.lang, 'nn');
 
   const told = await cz.next();
-  assert.deepEqual(told, { type: 'taken', code: ho.code });
+  assert.deepEqual(told, { type: 'taken', code: ho.code, session: s.session, agent: 'desk-2' }, 'with the agent\'s name (docs/protocol.md, live chat)');
   const emptied = await watcher.next();
   assert.deepEqual(emptied, { type: 'queue_changed', removed: [ho.code] }, 'taken handovers leave the queue');
 

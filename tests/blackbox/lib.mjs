@@ -1,6 +1,7 @@
 // Shared helpers for black-box tests: start the real daemon on a free port
 // with a temporary database, and speak protocol v1 to it over real websockets.
 import { spawn, spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -214,4 +215,26 @@ export function sqlite(db, sql) {
 
 export function run(args, input) {
   return spawnSync(BIN, args, { encoding: 'utf8', input, cwd: ROOT });
+}
+
+// RFC 4180: quoted cells may hold commas, doubled quotes, CR and LF.
+export function parseCsv(text) {
+  const rows = [];
+  let row = [], cell = '', i = 0, quoted = false;
+  while (i < text.length) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 2; continue; }
+      if (c === '"') { quoted = false; i++; continue; }
+      cell += c; i++; continue;
+    }
+    if (c === '"' && cell === '') { quoted = true; i++; continue; }
+    if (c === ',') { row.push(cell); cell = ''; i++; continue; }
+    if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i += 2; continue; }
+    assert.ok(c !== '\n' && c !== '\r', `bare line break outside quotes at ${i}`);
+    cell += c; i++;
+  }
+  assert.equal(cell, '', 'the CSV ends with CRLF');
+  assert.equal(row.length, 0, 'the CSV ends with CRLF');
+  return rows;
 }

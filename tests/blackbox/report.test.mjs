@@ -12,8 +12,8 @@ import http from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, Client, agent, run } from './lib.mjs';
-import { expectedBarriers, barrierRows, planBarriers } from './barriers-lib.mjs';
+import { startDaemon, Client, agent, run, parseCsv } from './lib.mjs';
+import { BARRIERS, expectedBarriers, barrierRows, planBarriers } from './barriers-lib.mjs';
 
 const N = 1200;
 const DAY = 86400000;
@@ -77,28 +77,6 @@ async function getJson(d, path) {
   const r = await get(d, path);
   assert.equal(r.status, 200, `${path}: ${r.body}`);
   return JSON.parse(r.body);
-}
-
-// RFC 4180: quoted cells may hold commas, doubled quotes, CR and LF.
-function parseCsv(text) {
-  const rows = [];
-  let row = [], cell = '', i = 0, quoted = false;
-  while (i < text.length) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { cell += '"'; i += 2; continue; }
-      if (c === '"') { quoted = false; i++; continue; }
-      cell += c; i++; continue;
-    }
-    if (c === '"' && cell === '') { quoted = true; i++; continue; }
-    if (c === ',') { row.push(cell); cell = ''; i++; continue; }
-    if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i += 2; continue; }
-    assert.ok(c !== '\n' && c !== '\r', `bare line break outside quotes at ${i}`);
-    cell += c; i++;
-  }
-  assert.equal(cell, '', 'the CSV ends with CRLF');
-  assert.equal(row.length, 0, 'the CSV ends with CRLF');
-  return rows;
 }
 
 // ---- the survey's shape -----------------------------------------------------
@@ -340,7 +318,7 @@ const periods = [
 ];
 
 before(async () => {
-  d = await startDaemon({ config: { periods } });
+  d = await startDaemon({ config: { periods, referral_target: 0.33 } });
   const agents = await Promise.all([1, 2, 3, 4, 5, 6].map((k) => agent(d, k % 2 ? d.tokens.agent : d.tokens.agent2)));
   // Citizens are rate limited per address: two addresses, 20 contacts each.
   const citizens = [];
@@ -398,17 +376,25 @@ test('vegvisard report: json, csv and the text table reproduce every figure', ()
   assert.match(text.stdout, /\nReferral rate +count +%\n {2}\(of \d+ resolved or referred\)\n {2}referred +400 /);
 });
 
-test('the CSV export: a header and one RFC 4180 row per contact that reproduce every figure', async () => {
+// The fixture vocabulary's facts (tests/fixtures/rules/vocabulary.json), in
+// its order: the CSV's fact columns.
+const FACTS = ['country', 'on_behalf', 'relation', 'topic', 'service', 'login_method', 'login_problem', 'need',
+  'eid_status', 'authority', 'age_band'];
+
+test('the CSV export opens in a spreadsheet: one value per cell, UTC dates, a column per fact and barrier', async () => {
   const r = await get(d, '/api/v1/contacts.csv');
   assert.equal(r.status, 200);
   assert.equal(r.type, 'text/csv; charset=utf-8; header=present');
   const rows = parseCsv(r.body);
-  const header = ['id', 'started', 'finished', 'channel', 'country', 'lang', 'rules_version', 'category', 'outcome',
-    'referral_reason', 'suggested', 'destination', 'on_behalf', 'relation', 'age_band', 'period', 'path', 'facts', 'note', 'barriers'];
+  const header = ['id', 'started_utc', 'finished_utc', 'channel', 'country', 'lang', 'rules_version', 'category', 'outcome',
+    'referral_reason', 'suggested', 'destination', 'on_behalf', 'relation', 'age_band', 'period', 'path',
+    ...FACTS.map((f) => `fact_${f}`), 'note', ...BARRIERS.map((b) => `barrier_${b}`)];
   assert.deepEqual(rows[0], header);
   assert.equal(rows.length, N + 1);
   const byId = new Map(contacts.map((c) => [c.id, c]));
   const seen = rows.slice(1).map((cells) => {
+    assert.equal(cells.length, header.length, 'every row as wide as the header');
+    for (const cell of cells) assert.doesNotMatch(cell, /^[{[]/, 'no JSON in a cell');
     const row = Object.fromEntries(header.map((h, k) => [h, cells[k]]));
     const c = byId.get(Number(row.id));
     assert.ok(c, `row ${row.id} is a contact we sent`);
@@ -420,21 +406,47 @@ test('the CSV export: a header and one RFC 4180 row per contact that reproduce e
     assert.equal(row.note, guard(c.note) ?? '', `${c.key}.note (formula guard)`);
     assert.equal(row.period, 'current', 'the period the contact finished in');
     assert.equal(row.rules_version, 'fixture-1');
-    assert.deepEqual(JSON.parse(row.path), c.path);
-    assert.deepEqual(JSON.parse(row.facts), c.factsAtEnd);
-    assert.match(row.finished, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$/);
-    const finished = Date.parse(row.finished);
+    assert.deepEqual(row.path.split(' > '), c.path, `${c.key}.path: node ids joined by " > "`);
+    const facts = Object.fromEntries(FACTS.filter((f) => row[`fact_${f}`]).map((f) => [f, row[`fact_${f}`]]));
+    assert.deepEqual(facts, c.factsAtEnd, `${c.key}: one fact per column`);
+    // A date a spreadsheet reads as one, in UTC as the header says.
+    assert.match(row.finished_utc, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    const finished = Date.parse(`${row.finished_utc.replace(' ', 'T')}Z`);
     assert.ok(finished >= today - 600000 && finished <= Date.now(), 'finished during this test');
-    assert.ok(Date.parse(row.started) <= finished);
-    // Barriers are the stored JSON array, or an empty cell when none were recorded.
-    assert.equal(row.barriers, c.barriers.length ? JSON.stringify(c.barriers) : '', `${c.key}.barriers`);
-    return { ...row, barriers: row.barriers ? JSON.parse(row.barriers) : [], referral_reason: row.referral_reason || null, relation: row.relation || null,
+    assert.ok(Date.parse(`${row.started_utc.replace(' ', 'T')}Z`) <= finished);
+    const barriers = BARRIERS.filter((b) => row[`barrier_${b}`] === '1');
+    // 1 or 0, or all empty when the contact has none recorded.
+    const cellsB = BARRIERS.map((b) => row[`barrier_${b}`]).join('');
+    assert.match(cellsB, c.barriers.length ? new RegExp(`^[01]{${BARRIERS.length}}$`) : /^(0*)$/, `${c.key}: barrier cells ${cellsB}`);
+    assert.deepEqual(barriers, c.barriers, `${c.key}.barriers`);
+    return { ...row, finished, barriers, referral_reason: row.referral_reason || null, relation: row.relation || null,
       age_band: row.age_band || null, destination: row.destination || null, suggested: row.suggested || null };
   });
   // Oldest first.
-  const times = seen.map((s) => Date.parse(s.finished));
+  const times = seen.map((s) => s.finished);
   assert.deepEqual(times, [...times].sort((a, b) => a - b));
   assert.deepEqual(expectedReport(fromExport(seen), {}), expectedReport(contacts, {}));
+});
+
+test('the desk\'s referral target from the config reaches supervisors in welcome; a bad one stops the start', async () => {
+  const s = await Client.open(d);
+  try {
+    const w = await s.request({ type: 'hello', role: 'supervisor', token: d.tokens.supervisor });
+    assert.equal(w.type, 'welcome');
+    assert.equal(w.referral_target, 0.33, 'the dashboard\'s default target');
+  } finally { s.close(); }
+  const a = await agent(d);
+  assert.equal(a.welcome.referral_target, undefined, 'agents are not sent it');
+  a.close();
+  const dir = mkdtempSync(join(tmpdir(), 'vegvisar-target-'));
+  try {
+    for (const bad of [33, -0.1, '0.33', { no: 0.33 }]) {
+      writeFileSync(join(dir, 'c.json'), JSON.stringify({ referral_target: bad }));
+      const r = run(['--config', join(dir, 'c.json'), '--db', join(dir, 'x.db')]);
+      assert.equal(r.status, 1, `referral_target ${JSON.stringify(bad)} must stop the start`);
+      assert.match(r.stderr, /"referral_target" must be a number from 0 to 1/);
+    }
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
 test('the NDJSON export: one JSON object per line that reproduces every figure', async () => {

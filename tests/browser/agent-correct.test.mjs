@@ -108,3 +108,38 @@ test('after the window the action is gone, and focus is not lost', { timeout: 90
     await page.close();
   });
 });
+
+test('after a reload within the window the summary and "correct" are still there, and the correction is stored', { timeout: 90000 }, async () => {
+  await withDaemon({}, async (d) => {
+    const db = join(d.dir, 'vegvisar.db');
+    const page = await newPage(browser, { width: 400, height: 800 });
+    const id = await walkAndLog(page, d);
+    const before = await storedList(page);
+    await page.reload();
+    await waitForConnection(page);
+    await page.locator(`section.logged[data-contact="${id}"]`).waitFor();
+    assert.deepEqual(await storedList(page), before, 'the same summary of what was stored');
+    assert.match(await page.locator('#correct-until').textContent(), /Du kan rette den opp til kl\. \d\d[:.]\d\d/);
+    await axe(page, 'logged after a reload');
+    await tabTo(page, '#correct-contact');
+    await page.keyboard.press('Enter');
+    await page.locator('form.finish').waitFor();
+    assert.equal(await page.locator('#finish-h').textContent(), `Rett opp henvendelse nr. ${id}`);
+    assert.equal(await page.locator('#referral_reason').inputValue(), 'wrong_agency', 'the stored values are in the form');
+    await tabTo(page, 'input[name="outcome"]', { shift: true });
+    await page.keyboard.press('ArrowUp'); // referred → resolved
+    await page.keyboard.press('Control+Enter');
+    await page.locator('section.logged .logged-text', { hasText: 'versjon 2' }).waitFor();
+    const [row] = sqlite(db, `SELECT outcome, version FROM contacts WHERE id = ${id}`);
+    assert.deepEqual(row, { outcome: 'resolved', version: 2 });
+    // A new contact forgets it: a reload then opens on the start form.
+    await tabTo(page, '#new-contact');
+    await page.keyboard.press('Enter');
+    await page.locator('form.start').waitFor();
+    await page.reload();
+    await page.locator('form.start').waitFor();
+    assert.equal(await page.locator('section.logged').count(), 0);
+    assertNoProblems(page);
+    await page.close();
+  });
+});

@@ -167,6 +167,36 @@ test('at a glance: target in words and colour, what each tile counts, whole peop
   }
 });
 
+test('the desk\'s target from the daemon\'s config: the default, in words and colour; a person\'s own still wins', { timeout: 120000 }, async () => {
+  const d = await startDaemon({ config: { periods: [PERIOD], referral_target: 0.45 } });
+  try {
+    await fifteenContacts(d);
+    const page = await newPage(browser);
+    await openDashboard(page, d);
+    await page.waitForFunction(() => document.querySelector('.tile[data-tile="contacts"] .tile-value')?.textContent === '15');
+    // 40 % referred against the desk's 45 %: on target, not the built-in 30 %.
+    await page.locator(`${tile('referral')}[data-target="on"]`).waitFor();
+    assert.equal(await text(page, `${tile('referral')} .target`), '✓ Innenfor målet: høyst 45 %');
+    assert.equal(await page.locator(`${tile('referral')} .target`).evaluate((el) => getComputedStyle(el).backgroundColor),
+      'rgb(227, 244, 232)', 'on target: the success colour');
+    assert.equal(await page.inputValue('#f-target'), '45', 'the field shows the desk\'s target');
+    await axe(page, 'the desk\'s target');
+    // A desk lead's own target wins over the desk's, also after a reload.
+    await page.fill('#f-target', '35');
+    await page.locator(`${tile('referral')}[data-target="over"]`).waitFor();
+    await page.reload();
+    await page.locator('#dash-view[data-state="shown"]').waitFor();
+    await page.locator(`${tile('referral')}[data-target="over"]`).waitFor();
+    assert.equal(await text(page, `${tile('referral')} .target`), '✗ Over målet på høyst 35 %');
+    assert.equal(await page.inputValue('#f-target'), '35');
+    assertNoProblems(page);
+    await page.context().close();
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
 // Pages in a PDF: each page object has "/Type /Page".
 const pdfPages = (buf) => (buf.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) || []).length;
 
@@ -243,10 +273,10 @@ test('the period report: the survey\'s figures on one printable page, small cell
     const head = lines[0];
     assert.equal(lines.length, 16, 'a header and 15 contacts');
     for (const l of lines) assert.equal(l.length, head.length, `one value per cell: ${l.join(';')}`);
-    for (const col of ['started', 'finished', 'fact_on_behalf', 'barrier_no_eid', 'barrier_language', 'path']) assert.ok(head.includes(col), `column ${col} in ${head}`);
+    for (const col of ['started_utc', 'finished_utc', 'fact_on_behalf', 'barrier_no_eid', 'barrier_language', 'path']) assert.ok(head.includes(col), `column ${col} in ${head}`);
     const at = (row, col) => row[head.indexOf(col)];
     for (const row of lines.slice(1)) {
-      assert.match(at(row, 'finished'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/, 'a date and time a spreadsheet reads');
+      assert.match(at(row, 'finished_utc'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/, 'a date and time a spreadsheet reads');
       for (const c of row) assert.ok(!/^[[{"]/.test(c), `no JSON in a cell: ${c}`);
     }
     const referred = lines.slice(1).filter((r) => at(r, 'outcome') === 'referred');
@@ -257,7 +287,7 @@ test('the period report: the survey\'s figures on one printable page, small cell
     // In English, a comma.
     await page.selectOption('#ui-lang', 'en');
     const [csvEn] = await Promise.all([page.waitForEvent('download'), page.click('#dl-csv')]);
-    assert.match(readFileSync(await csvEn.path(), 'utf8'), /^\uFEFFid,started,finished,/);
+    assert.match(readFileSync(await csvEn.path(), 'utf8'), /^\uFEFFid,started_utc,finished_utc,/);
     assertNoProblems(page);
     await page.context().close();
   } finally {

@@ -221,7 +221,7 @@ test('filters, the range and the downloads: token in a header, the file from a b
     // For a spreadsheet (issue 20): a byte order mark, ";" in a Norwegian panel.
     const lines = readFileSync(await csv.path(), 'utf8').replace(/^\uFEFF/, '').trim().split(/\r\n/);
     assert.equal(lines.length, 3, `a header and two Danish contacts:\n${lines.join('\n')}`);
-    assert.match(lines[0], /^id;started;finished;channel;country/);
+    assert.match(lines[0], /^id;started_utc;finished_utc;channel;country/);
     assert.equal(apiCalls.length, 2);
     for (const call of apiCalls) {
       assert.equal(call.auth, `Bearer ${d.tokens.supervisor}`);

@@ -7,13 +7,18 @@
 import { h } from '../../shared/dom.js';
 import { COUNTRY_NAMES, LANG_NAMES, TEXTS } from './texts.js';
 
+// A text may be plural forms ({one, other}): the form for vars.n is used.
 export function t(key, vars, lang) {
-  const text = TEXTS[lang]?.[key] ?? TEXTS.en[key] ?? key;
+  let text = TEXTS[lang]?.[key] ?? TEXTS.en[key] ?? key;
+  if (typeof text === 'object') {
+    const n = Number(vars?.n);
+    text = (Number.isFinite(n) ? text[new Intl.PluralRules(lang || 'en').select(n)] : null) ?? text.other;
+  }
   return text.replace(/\{(\w+)\}/g, (m, name) => (vars && name in vars ? String(vars[name]) : m));
 }
 
 // Like t(), but placeholders may be DOM nodes (a tel: link inside a sentence).
-function tNodes(key, vars, lang) {
+export function tNodes(key, vars, lang) {
   return (TEXTS[lang]?.[key] ?? TEXTS.en[key]).split(/(\{\w+\})/).map((part) => {
     const m = /^\{(\w+)\}$/.exec(part);
     return m && m[1] in vars ? vars[m[1]] : part;
@@ -67,12 +72,6 @@ export function renderEntry(e) {
     return h('div', { class: 'msg me', lang: L }, vh(t('me', {}, L)), h('p', { lang: e.lang }, e.text));
   case 'result':
     return renderResult(e);
-  case 'handover':
-    return renderHandover(e);
-  case 'taken':
-    return h('div', { class: 'msg bot taken', lang: L }, vh(t('bot', {}, L)),
-      h('h3', { class: 'focus-target', tabindex: '-1' }, t('takenTitle', {}, L)),
-      h('p', {}, t('takenBody', {}, L)));
   default:
     return h('div');
   }
@@ -89,7 +88,17 @@ function webLinks(text, L) {
 function renderResult(e) {
   const L = e.ui;
   const r = e.result;
-  const d = r.destination || {};
+  return h('div', { class: 'msg bot result', lang: L, dataset: { node: r.node } }, vh(t('bot', {}, L)),
+    h('h3', { class: 'focus-target', tabindex: '-1' }, r.title || t('resultTitle', {}, L)),
+    r.advice ? h('p', { class: 'advice', lang: e.lang }, r.advice) : null,
+    r.bring ? h('p', { class: 'bring' }, h('strong', {}, t('bring', {}, L)), ' ', h('span', { lang: e.lang }, r.bring)) : null,
+    r.destination?.name ? [h('h4', {}, t('whereTitle', {}, L)), renderDestination(r.destination, L, e.lang)] : null);
+}
+
+// A destination's name, phone, hours and web address, as a result shows
+// them (an agent's contact card in the chat uses the same). L: the
+// interface language, lang: the destination texts' language.
+export function renderDestination(d, L, lang) {
   const unverified = new Set(d.unverified || []);
   // The note explains the badges, so only when a field shown has one.
   const marked = ['phone', 'hours', 'web'].some((name) => d[name] && unverified.has(name));
@@ -101,34 +110,9 @@ function renderResult(e) {
   };
   // Only a number the directory gives as one to dial becomes a link.
   const phone = (text) => (d.dial ? h('a', { class: 'tel', href: `tel:${d.dial}` }, text) : text);
-  return h('div', { class: 'msg bot result', lang: L, dataset: { node: r.node } }, vh(t('bot', {}, L)),
-    h('h3', { class: 'focus-target', tabindex: '-1' }, r.title || t('resultTitle', {}, L)),
-    r.advice ? h('p', { class: 'advice', lang: e.lang }, r.advice) : null,
-    r.bring ? h('p', { class: 'bring' }, h('strong', {}, t('bring', {}, L)), ' ', h('span', { lang: e.lang }, r.bring)) : null,
-    d.name ? [
-      h('h4', {}, t('whereTitle', {}, L)),
-      h('p', { class: 'dest-name', lang: e.lang }, d.name),
-      h('dl', { lang: e.lang }, field('phone', phone), field('hours', (v) => v), field('web', (v) => webLinks(v, L))),
-      marked ? h('p', { class: 'unverified-note' }, t('unverifiedNote', {}, L)) : null,
-    ] : null);
-}
-
-function renderHandover(e) {
-  const L = e.ui;
-  const spelled = e.code.split('').map((c) => (c === '-' ? '–' : c)).join(' ');
-  let time = '';
-  try {
-    time = new Intl.DateTimeFormat(L === 'nn' ? 'nb' : L, { hour: '2-digit', minute: '2-digit' }).format(new Date(e.expires));
-  } catch {
-    // no time shown
-  }
-  return h('div', { class: 'msg bot handover', lang: L, dataset: { code: e.code } }, vh(t('bot', {}, L)),
-    h('h3', { class: 'focus-target', tabindex: '-1' }, t('handoverTitle', {}, L)),
-    e.changed ? h('p', {}, t('codeChanged', {}, L)) : null,
-    h('p', {}, t('yourCode', {}, L), ' ', vh(spelled)),
-    h('p', { class: 'code', 'aria-hidden': 'true' }, e.code),
-    e.phone ? h('p', {}, tNodes('callWithCode', { phone: h('a', { class: 'tel', href: `tel:${e.phone.replace(/[^\d+]/g, '')}` }, e.phone) }, L)) : null,
-    h('p', {}, t(e.phone ? 'orWait' : 'waitOnly', {}, L)),
-    time ? h('p', { class: 'help' }, t('codeValid', { time }, L)) : null,
-    h('p', { class: 'help' }, t('keepAnswering', {}, L)));
+  return [
+    d.name ? h('p', { class: 'dest-name', lang }, d.name) : null,
+    h('dl', { lang }, field('phone', phone), field('hours', (v) => v), field('web', (v) => webLinks(v, L))),
+    marked ? h('p', { class: 'unverified-note' }, t('unverifiedNote', {}, L)) : null,
+  ];
 }

@@ -38,8 +38,13 @@ import { h } from '../../shared/dom.js';
 import { LANG_NAMES as AUTONYMS, UI_LANGS, matchLang } from '../../shared/i18n.js';
 import { ConnectionLost, ProtocolClient, ProtocolError } from '../../shared/protocol.js';
 import { read, write } from '../../shared/storage.js';
+import { createChat } from './chat.js';
+import { renderChatEntry } from './chatview.js';
+import { confirmBox, describeForm, helpedForm } from './forms.js';
 import { COUNTRY_NAMES, LANG_NAMES } from './texts.js';
-import { ICON_CHAT, ICON_CLOSE, icon, renderEntry, t as tr } from './view.js';
+import { ICON_CHAT, ICON_CLOSE, icon, renderEntry as renderStep, t as tr } from './view.js';
+
+const renderEntry = (e) => renderChatEntry(e) || renderStep(e);
 
 const script = document.currentScript || document.querySelector('script[src*="/widget/widget.js"]');
 // No source, or already on the page: nothing to do.
@@ -61,6 +66,7 @@ function widget(script) {
   //   record = {session, country, lang, started, steps: [{answer}], lastStep, pending,
   //             helped, helpedSent}  (the answer to "Did this help?", once per conversation)
   //   transcript = the messages shown, each {k, ui, …} (see renderEntry)
+  //   handover, chat = talking to a person (chat.js)
   const stored = readStore();
   const dataCountry = COUNTRIES.includes(script.dataset.country) ? script.dataset.country : null;
   if (!dataCountry) console.warn(`vegvisar widget: data-country must be one of ${COUNTRIES.join(', ')}`);
@@ -72,8 +78,10 @@ function widget(script) {
     open: false,
     record: null,
     transcript: [],
-    handover: null, // {code, phone, expires}
+    handover: null, // {code, phone, expires, chat, why, hours, next_open}
     taken: false,
+    chat: null, // {agent, seq, phase, callback} (chat.js)
+    wait: null, // {position, wait_seconds}
     welcome: null,
     busy: false,
     limited: false, // a request is waiting out rate_limited
@@ -82,7 +90,7 @@ function widget(script) {
   };
   if (stored && stored.country === S.country) {
     Object.assign(S, { record: stored.record, transcript: stored.transcript || [], handover: stored.handover,
-      taken: !!stored.taken, open: !!stored.open });
+      taken: !!stored.taken, open: !!stored.open, chat: stored.chat || null });
   }
 
   // Storage disabled or full: the widget works, without memory.
@@ -92,8 +100,10 @@ function widget(script) {
 
   function save() {
     write(sessionStorage, STORE_KEY, {
-      country: S.country, ui: S.ui, open: S.open, record: S.record, handover: S.handover, taken: S.taken,
-      // What the citizen typed is shown, never kept: it may name people.
+      country: S.country, ui: S.ui, open: S.open, record: S.record, handover: S.handover, taken: S.taken, chat: S.chat,
+      // What the citizen typed into the walk is shown, never kept: it may
+      // name people. The chat is kept (this tab only), so that a reload
+      // shows the conversation with the person as it was.
       transcript: S.transcript.filter((e) => !e.transient).slice(-200),
     });
   }
@@ -111,12 +121,14 @@ function widget(script) {
     E.retry = h('button', { type: 'button', class: 'action', onclick: () => conn.retryNow() });
     E.retryRow = h('div', { class: 'retry-row', hidden: true }, E.retry);
     E.log = h('div', { class: 'log', role: 'log', 'aria-live': 'polite' });
+    E.queueInfo = h('p', { class: 'queue-info', role: 'status', hidden: true });
+    E.typing = h('p', { class: 'typing', hidden: true });
     E.reply = h('div', { class: 'reply' });
     E.back = h('button', { type: 'button', class: 'action', dataset: { act: 'back' }, onclick: () => act(goBack) });
-    E.person = h('button', { type: 'button', class: 'action primary', dataset: { act: 'person' }, onclick: () => act(askPerson) });
+    E.person = h('button', { type: 'button', class: 'action primary', dataset: { act: 'person' }, onclick: () => act(() => chat.askPerson()) });
     E.restart = h('button', { type: 'button', class: 'action', dataset: { act: 'restart' }, onclick: () => restart() });
     E.actions = h('div', { class: 'actions' }, E.back, E.restart, E.person);
-    E.body = h('div', { class: 'body' }, E.log, E.reply, E.actions);
+    E.body = h('div', { class: 'body' }, E.log, E.queueInfo, E.typing, E.reply, E.actions);
     E.panel = h('div', { class: 'panel', id: 'vv-panel', role: 'dialog', 'aria-labelledby': 'vv-title', hidden: true },
     h('div', { class: 'head' }, E.title, h('div', { class: 'tools' }, E.langLabel, E.lang, E.close)),
     E.status, E.retryRow,
@@ -149,6 +161,7 @@ function widget(script) {
     E.restart.textContent = t('restart');
     updateStatus();
     renderReply();
+    chat.relabel();
   }
 
   function open({ focus = true } = {}) {
@@ -158,7 +171,7 @@ function widget(script) {
     E.root.classList.add('is-open');
     E.launcher.setAttribute('aria-expanded', 'true');
     if (focus) { if (currentTarget()) focusOn(currentTarget()); else E.title.focus(); }
-    if (S.taken) return;
+    if (S.taken && !chat.live()) return;
     if (!conn.wanted) conn.start();
     else if (conn.ready && !S.record) act(startSession);
   }
@@ -215,6 +228,7 @@ function widget(script) {
     E.person.hidden = !rec || S.taken;
     E.restart.hidden = !S.taken && !(rec && (rec.steps.length || rec.lastStep?.result || S.handover));
     E.root.dataset.state = S.taken ? 'taken' : !rec ? 'idle' : rec.lastStep?.result ? 'result' : 'question';
+    E.root.dataset.chat = S.chat ? (S.chat.callback ? 'callback' : S.chat.phase) : '';
     E.root.dataset.busy = String(S.busy);
   }
 
@@ -250,18 +264,26 @@ function widget(script) {
   // What the citizen can answer now: the options of the current question.
   function renderReply() {
     const step = S.record?.lastStep;
-    E.reply.replaceChildren();
     if (S.confirming) {
-      E.reply.append(confirmBox());
+      E.reply.replaceChildren(confirmBox(t, S.handover && !S.taken ? S.handover.code : null,
+        { onYes: () => startOver(), onNo: () => cancelRestart() }));
       updateControls();
       return;
     }
+    const talk = chat.reply();
+    if (talk) {
+      // The same form stays put: what is typed in it and focus survive.
+      if (E.reply.firstChild !== talk) E.reply.replaceChildren(talk);
+      updateControls();
+      return;
+    }
+    E.reply.replaceChildren();
     if (!step || S.taken) {
       updateControls();
       return;
     }
     const q = step.question;
-    if (q && !S.record.steps.length && !S.record.described) E.reply.append(describeForm(step));
+    if (q && !S.record.steps.length && !S.record.described) E.reply.append(describeForm(t, step, (text) => act(() => describe(text))));
     if (q && q.citizen !== false) {
       const qEl = [...E.log.querySelectorAll('.msg[data-node] .q')].pop();
       if (qEl && !qEl.id) qEl.id = `vv-q-${S.transcript.length}`;
@@ -271,21 +293,9 @@ function widget(script) {
     } else if (q) {
       E.reply.append(h('p', { class: 'agent-only', dataset: { node: q.node } }, t('agentOnly')));
     } else if (step.result && S.record.helped === undefined && !S.handover) {
-      E.reply.append(helpedForm());
+      E.reply.append(helpedForm(t, (yes) => act(() => giveHelped(yes))));
     }
     updateControls();
-  }
-
-  // "Did this help?" at a result, asked once per conversation. The answer
-  // (yes or no, nothing typed) is what the desk's survey counts; the
-  // daemon logs the conversation with it (docs/protocol.md, "Widget
-  // conversations").
-  function helpedForm() {
-    return h('div', { class: 'helped', role: 'group', 'aria-labelledby': 'vv-helped-q' },
-      h('p', { id: 'vv-helped-q', class: 'helped-q' }, t('helpedQ')),
-      h('div', { class: 'helped-row' },
-        h('button', { type: 'button', class: 'action', dataset: { act: 'helped-yes' }, onclick: () => act(() => giveHelped(true)) }, t('helpedYes')),
-        h('button', { type: 'button', class: 'action', dataset: { act: 'helped-no' }, onclick: () => act(() => giveHelped(false)) }, t('helpedNo'))));
   }
 
   async function giveHelped(helped) {
@@ -314,22 +324,6 @@ function widget(script) {
     save();
   }
 
-  // "Start over?" before the conversation (and a code in the queue) is
-  // thrown away: one press must not erase it.
-  function confirmBox() {
-    const code = S.handover && !S.taken ? S.handover.code : null;
-    return h('div', { class: 'confirm', role: 'group', 'aria-labelledby': 'vv-confirm-q', onkeydown: (ev) => {
-      if (ev.key === 'Escape') {
-        ev.preventDefault(); // the question, not the panel, closes
-        cancelRestart();
-      }
-    } },
-    h('p', { id: 'vv-confirm-q', class: 'confirm-q', tabindex: '-1' }, t(code ? 'restartAskCode' : 'restartAsk', { code })),
-    h('div', { class: 'confirm-row' },
-      h('button', { type: 'button', class: 'action primary', dataset: { act: 'restart-yes' }, onclick: () => startOver() }, t('restartYes')),
-      h('button', { type: 'button', class: 'action', dataset: { act: 'restart-no' }, onclick: () => cancelRestart() }, t('restartNo'))));
-  }
-
   function cancelRestart() {
     S.confirming = false;
     renderReply();
@@ -340,20 +334,6 @@ function widget(script) {
   // citizen's own words): the daemon drops it without counting it.
   function endSuperseded(session) {
     if (conn.ready) conn.request({ type: 'end', session, superseded: true }).catch(() => {});
-  }
-
-  // Before the first answer the citizen may say it in their own words
-  // instead: the walk starts again from what the words state.
-  function describeForm(step) {
-    const L = S.ui;
-    const input = h('input', { type: 'text', id: 'vv-describe', maxlength: 1000, autocomplete: 'off', lang: step.lang });
-    return h('form', { class: 'describe', onsubmit: (ev) => {
-      ev.preventDefault();
-      const text = input.value.trim();
-      if (text) act(() => describe(text));
-    } },
-    h('label', { for: 'vv-describe' }, t('describe', {}, L)),
-    h('div', { class: 'describe-row' }, input, h('button', { type: 'submit', class: 'send' }, t('send', {}, L))));
   }
 
   async function describe(text) {
@@ -438,7 +418,7 @@ function widget(script) {
   function recover(e) {
     if (e instanceof ConnectionLost) return;
     if (e instanceof ProtocolError && e.code === 'forbidden' && S.handover) {
-      becameTaken(S.handover.code); // the session is an agent's now
+      chat.onForbidden(); // the session is an agent's now
       return;
     }
     if (e instanceof ProtocolError && (e.code === 'not_found' || e.code === 'forbidden')) {
@@ -517,45 +497,6 @@ function widget(script) {
   const answer = (o, step) => move({ type: 'answer', value: o.value }, { kind: 'answer', value: o.value, label: o.label, lang: step.lang });
   const goBack = () => move({ type: 'back' }, { kind: 'back' });
 
-  async function askPerson() {
-    if (S.handover) {
-      const el = E.log.querySelector(`.handover[data-code="${S.handover.code}"] .focus-target`);
-      if (el) focusOn(el);
-      return;
-    }
-    if (S.record.helped !== undefined) await continueAnswered();
-    const r = await call({ type: 'handover', session: S.record.session });
-    S.handover = { code: r.code, phone: r.phone || null, expires: r.expires };
-    save();
-    add({ k: 'handover', ...S.handover }, { focus: true });
-  }
-
-  // The conversation that answered "Did this help?" is logged and closed;
-  // asking for a person after it goes on in a new session with the same
-  // facts, so the agent still sees everything the citizen told.
-  async function continueAnswered() {
-    const old = S.record;
-    const step = await call({ type: 'start', country: old.country, channel: 'widget', lang: old.lang, facts: old.lastStep.facts || {} });
-    S.record = { session: step.session, country: old.country, lang: step.lang, started: Date.now(), steps: [],
-      facts: step.facts || {}, described: true, lastStep: step, pending: null };
-    save();
-  }
-
-  function becameTaken(code) {
-    if (S.taken) return;
-    S.taken = true;
-    clearInterval(S.pollTimer);
-    const active = shadow.activeElement;
-    renderReply();
-    add({ k: 'taken', code });
-    save();
-    updateControls();
-    conn.stop();
-    // The options and the back and person buttons are gone: if focus was
-    // on one of them, it goes to the news rather than to the page.
-    if (S.open && active && (!active.isConnected || active.closest('[hidden]'))) focusOn(currentTarget());
-  }
-
   // Asks first (confirmBox); Escape or "No" keeps everything as it was.
   function restart() {
     if (S.busy) return;
@@ -575,7 +516,9 @@ function widget(script) {
     const old = S.record;
     S.confirming = false;
     if (old && !S.taken && conn.ready) conn.request({ type: 'end', session: old.session }).catch(() => {});
-    clearInterval(S.pollTimer);
+    // A chat still open ends with the conversation.
+    if (old && S.taken && chat.live() && conn.ready) conn.request({ type: 'chat_end', session: old.session }).catch(() => {});
+    chat.reset();
     Object.assign(S, { record: null, handover: null, taken: false, transcript: [] });
     E.log.replaceChildren();
     renderReply();
@@ -620,7 +563,10 @@ function widget(script) {
   // lost happened if the path changed.
   async function sync(welcome) {
     S.welcome = welcome;
-    if (S.taken) return;
+    if (S.taken) {
+      await chat.resume();
+      return;
+    }
     if (!S.record) {
       if (S.open) await startSession();
       return;
@@ -654,29 +600,8 @@ function widget(script) {
     save();
     present(step);
     await sendHelped();
-    if (S.handover) await refreshHandover();
+    if (S.handover) await chat.resume();
     if (treeLang() !== rec.lang && !S.handover) await relang();
-  }
-
-  // After a reconnect the daemon no longer knows this connection waits for
-  // the handover (it only tells the connection that asked), and after a
-  // daemon restart the handover is gone. So: ask again (same code, or a new
-  // one), and look now and then whether the session was taken (an agent's
-  // session answers a citizen's resume with forbidden).
-  async function refreshHandover() {
-    const r = await call({ type: 'handover', session: S.record.session });
-    if (r.code !== S.handover.code) {
-      S.handover = { code: r.code, phone: r.phone || null, expires: r.expires };
-      save();
-      add({ k: 'handover', ...S.handover, changed: true });
-    }
-    clearInterval(S.pollTimer);
-    S.pollTimer = setInterval(() => {
-      if (!conn.ready || S.taken || !S.record) return;
-      conn.request({ type: 'resume', session: S.record.session }).catch((e) => {
-        if (e instanceof ProtocolError && e.code === 'forbidden') becameTaken(S.handover.code);
-      });
-    }, 15000);
   }
 
   // --- start ------------------------------------------------------------------
@@ -699,12 +624,13 @@ function widget(script) {
       return new Promise((ok) => { done = ok; });
     },
   });
+  const chat = createChat({ S, E, t, add, note, save, conn, call, run, renderReply, updateControls, focusIsFree, focusOn,
+    currentTarget, shadow: () => shadow });
   conn.addEventListener('state', (ev) => {
     updateStatus();
   });
   conn.addEventListener('message', (ev) => {
-    const msg = ev.detail;
-    if (msg.type === 'taken' && S.handover && msg.code === S.handover.code) becameTaken(msg.code);
+    chat.onMessage(ev.detail);
   });
 
   let shadow;
@@ -725,7 +651,7 @@ function widget(script) {
     document.body.append(host);
     // A conversation in progress comes back as it was, without taking focus.
     if (S.open) open({ focus: false });
-    else if (S.handover && !S.taken) conn.start(); // to hear when a person takes the case
+    else if (S.handover && (!S.taken || chat.live())) conn.start(); // to hear when a person takes the case, or writes
   }
 
   if (document.body) mount();

@@ -25,7 +25,7 @@
 /* The capacity documented in docs/store.md (STORE_QUEUE_MAX in store.c). */
 #define QUEUE_MAX 65536
 /* The number of migration steps in store.c. */
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 #define WAIT_SECONDS 60
 
 /* One temp dir and database path per test. */
@@ -1120,9 +1120,9 @@ static void test_migrates_version_2(void **state)
 	free(text);
 
 	/* The refusal an older daemon makes, one version up. */
-	peek_exec(f->db, "PRAGMA user_version = 7");
+	peek_exec(f->db, "PRAGMA user_version = 8");
 	assert_null(store_open(f->db, err, sizeof(err)));
-	if (!strstr(err, "schema version 7 is newer than this vegvisard knows (6)"))
+	if (!strstr(err, "schema version 8 is newer than this vegvisard knows (7)"))
 		fail_msg("unexpected reason: %s", err);
 	free(rows);
 	free(outbox);

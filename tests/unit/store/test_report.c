@@ -582,6 +582,10 @@ static void test_formats(void **state)
 
 /* ---- exports ---- */
 
+/* The vocabulary's facts as the daemon passes them: the CSV's fact columns
+ * in this order, then the others the rows hold (on_behalf), by name. */
+static const char *const export_vocabulary[] = { "topic", "country", NULL };
+
 static int64_t export(enum export_format fmt, struct sink *out, const struct report_filter *f)
 {
 	char err[256];
@@ -589,7 +593,7 @@ static int64_t export(enum export_format fmt, struct sink *out, const struct rep
 	int64_t rows;
 
 	assert_non_null(db);
-	rows = report_export(db, f, fmt, sink_write, out, err, sizeof(err));
+	rows = report_export(db, f, fmt, export_vocabulary, sink_write, out, err, sizeof(err));
 	report_close(db);
 	return rows;
 }
@@ -621,24 +625,32 @@ static void test_export_csv(void **state)
 	fill_notes();
 	filter_all(&f);
 	assert_int_equal(export(EXPORT_CSV, &out, &f), 4);
-	assert_true(starts_with(out.p, "id,started,finished,channel,country,lang,rules_version,"
-				       "category,outcome,referral_reason,suggested,destination,"
-				       "on_behalf,relation,age_band,period,path,facts,note,barriers\r\n"));
+	/* One value per cell: UTC dates a spreadsheet reads, the path as text,
+	 * a column per fact and per barrier code; no JSON in a cell. */
+	assert_true(starts_with(
+		out.p, "id,started_utc,finished_utc,channel,country,lang,rules_version,"
+		       "category,outcome,referral_reason,suggested,destination,"
+		       "on_behalf,relation,age_band,period,path,fact_topic,fact_country,"
+		       "fact_on_behalf,note,barrier_no_eid,barrier_cannot_get_eid,barrier_no_device,"
+		       "barrier_language,barrier_sensory_motor,barrier_cognitive,barrier_low_skills,"
+		       "barrier_distrust,barrier_wants_person,barrier_no_helper,"
+		       "barrier_mental_health,barrier_helper_not_allowed,barrier_other\r\n"));
 	line2 = strstr(out.p, "\r\n") + 2;
 	assert_non_null(strstr(
-		line2, "1,2026-10-25T01:01:03.456+02:00,2026-10-25T01:02:03.456+02:00,phone,no,nb,"
+		line2, "1,2026-10-24 23:01:03,2026-10-24 23:02:03,phone,no,nb,"
 		       "fixture-1,login,resolved,,no.bank,no.bank,self,,,,"
-		       "\"[\"\"who\"\",\"\"topic\"\",\"\"login.bank\"\"]\","
-		       "\"{\"\"on_behalf\"\":\"\"self\"\",\"\"topic\"\":\"\"login\"\"}\","
-		       "\"'=HYPERLINK(\"\"http://x\"\"), \"\"quoted\"\"\nsecond line\",\r\n"));
-	/* After the clocks went back: the same wall time, another offset. */
-	assert_non_null(strstr(out.p, ",2026-10-25T02:00:00.000+01:00,phone,"));
+		       "who > topic > login.bank,login,,self,"
+		       "\"'=HYPERLINK(\"\"http://x\"\"), \"\"quoted\"\"\nsecond line\",,,,,,,,,,,,,\r\n"));
+	/* After the clocks went back: UTC runs on without a jump. */
+	assert_non_null(strstr(out.p, ",2026-10-25 01:00:00,phone,"));
 	assert_non_null(strstr(out.p, ",self,guardian,,,"));
-	assert_non_null(strstr(out.p, ",'-5 kr,\r\n"));
+	assert_non_null(strstr(out.p, ",'-5 kr,"));
 	assert_non_null(strstr(
-		out.p, ",\"'@home\ttab, \xc3\xa6\xc3\xb8\xc3\xa5 \xef\xbf\xbd bad byte\",\r\n"));
-	assert_non_null(strstr(out.p, ",2026-4,\"[\"\"who\"\""));
-	assert_non_null(strstr(out.p, ",'+47 removed,\r\n"));
+		out.p, ",\"'@home\ttab, \xc3\xa6\xc3\xb8\xc3\xa5 \xef\xbf\xbd bad byte\","));
+	assert_non_null(strstr(out.p, ",2026-4,who > topic > login.bank,"));
+	assert_non_null(strstr(out.p, ",'+47 removed,"));
+	assert_null(strstr(out.p, ",\"{"));
+	assert_null(strstr(out.p, ",\"["));
 	free(out.p);
 }
 
@@ -711,7 +723,8 @@ static void test_export_order_and_filter(void **state)
 	/* The reader goes away: the export stops and says so. */
 	filter_all(&f);
 	db = report_open(db_path, err, sizeof(err));
-	assert_int_equal(report_export(db, &f, EXPORT_CSV, sink_write, &gone, err, sizeof(err)),
+	assert_int_equal(report_export(db, &f, EXPORT_CSV, NULL, sink_write, &gone, err,
+				       sizeof(err)),
 			 -1);
 	assert_non_null(strstr(err, "the reader went away"));
 	report_close(db);
@@ -1106,9 +1119,11 @@ static void test_stories_export(void **state)
 	assert_int_equal(report_export_stories(db, &f, EXPORT_CSV, sink_write, &out, err,
 					       sizeof(err)),
 			 1);
-	assert_true(starts_with(out.p, "id,finished,country,channel,lang,category,outcome,"
-				       "on_behalf,barriers,story\r\n1,"));
-	expect_in(out.p, ",no,phone,nb,login,referred,,\"[\"\"no_eid\"\"]\",\"'=Hun hadde ingen, \n"
+	assert_true(starts_with(out.p, "id,finished_utc,country,channel,lang,category,outcome,"
+				       "on_behalf,barrier_no_eid,barrier_cannot_get_eid,"));
+	expect_in(out.p, ",barrier_other,story\r\n1,2026-10-25 02:00:00,");
+	/* One barrier per cell: no_eid is the first of 13 codes. */
+	expect_in(out.p, ",no,phone,nb,login,referred,,1,0,0,0,0,0,0,0,0,0,0,0,0,\"'=Hun hadde ingen, \n"
 			 "og ga opp\"\r\n");
 	free(out.p);
 	memset(&out, 0, sizeof(out));
