@@ -105,6 +105,24 @@ void handle_chat_close(struct daemon *d, struct handover *ho, enum chat_side by)
 	handle_chat_positions(d);
 }
 
+/* The session behind a chat went (idle past bounds.session_idle_seconds):
+ * both sides are told, so neither waits for an answer that cannot come. No
+ * step: there is no walk left to show, and no handling time to count. */
+void handle_chat_expired(struct daemon *d, struct handover *ho)
+{
+	json_t *msg;
+
+	if (!ho->chat)
+		return;
+	msg = json_pack("{s:s,s:s,s:s}", "type", "chat_ended", "session", ho->session, "by",
+			"expired");
+	if (ho->agent)
+		client_send(ho->agent, msg);
+	chat_send(ho->citizen, msg);
+	handover_chat_drop(ho);
+	handle_chat_positions(d);
+}
+
 /* --- the citizen's place in the queue ---------------------------------- */
 
 void handle_chat_estimate(struct daemon *d, struct handover *ho, json_t *obj)
@@ -327,4 +345,8 @@ void handle_chat_client_gone(struct client *c)
 			handle_chat_presence(ho, CHAT_AGENT, 0);
 		}
 	}
+	/* One agent fewer: the waiting citizens' estimates grow now, not at the
+	 * next housekeeping. */
+	if (c->role == ROLE_AGENT)
+		handle_chat_positions(c->d);
 }

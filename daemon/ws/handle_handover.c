@@ -187,7 +187,7 @@ static void handover_chat_sweep(struct daemon *d, int64_t now)
 		/* A finish on its way to the store ends the chat when it commits
 		 * (handle_handover_session_ended); only a session gone drops it here. */
 		if (!handover_session(d, ho))
-			handover_chat_drop(ho);
+			handle_chat_expired(d, ho);
 		else if (ho->state == HANDOVER_TAKEN && !ho->agent && ho->agent_left_ms &&
 			 now - ho->agent_left_ms >= grace &&
 			 handover_session(d, ho)->state == SESSION_OPEN)

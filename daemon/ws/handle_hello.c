@@ -117,5 +117,9 @@ int handle_hello(struct handler_ctx *h)
 	snprintf(h->c->lang, sizeof(h->c->lang), "%s", lang ? lang : "en");
 	log_info("hello: %s%s%s", role, *name ? " " : "", name);
 	handle_welcome(h, role, want);
+	/* One agent more: the waiting citizens hear their shorter wait (and,
+	 * with the first agent, that there is one) at once. */
+	if (want == ROLE_AGENT)
+		handle_chat_positions(h->d);
 	return 0;
 }

@@ -80,6 +80,8 @@ void handle_chat_replay(struct handover *ho, struct client *to, uint64_t after);
 void handle_chat_presence(struct handover *ho, enum chat_side side, int present);
 /* End the chat of ho: chat_ended to both sides, its messages freed. */
 void handle_chat_close(struct daemon *d, struct handover *ho, enum chat_side by);
+/* The session behind ho's chat went: "chat_ended" with "by":"expired" to both. */
+void handle_chat_expired(struct daemon *d, struct handover *ho);
 /* "position" and "wait_seconds" of waiting ho into obj, remembered as told. */
 void handle_chat_estimate(struct daemon *d, struct handover *ho, json_t *obj);
 /* Push queue_position to every waiting citizen whose place or wait moved. */

@@ -345,3 +345,45 @@ test('chat texts reach neither the log nor the store', async () => {
     if (existsSync(p)) assert.ok(!readFileSync(p).includes(secret), `not in ${f}`);
   }
 });
+
+test('an agent signing in or out moves a waiting citizen\'s estimate at once, not at the next housekeeping', async () => {
+  // Housekeeping every 30 s here (a quarter of the default grace periods):
+  // a push that waited for it would come too late for this test.
+  const e = await chatDaemon({ ...BOUNDS, agent_grace_seconds: 600 });
+  try {
+    const cz = await citizen(e);
+    const s = await cz.request({ type: 'start', country: 'no', channel: 'widget', lang: 'nb', facts: FORGOT });
+    const ho = await cz.request({ type: 'handover', session: s.session });
+    assert.equal(ho.position, 1);
+    assert.equal(ho.wait_seconds, undefined, 'no agent signed in: no estimate');
+    const ag = await agent(e);
+    const up = await Promise.race([nextOf(cz, 'queue_position'),
+      new Promise((_, no) => setTimeout(() => no(new Error('no push within 10 s of an agent signing in')), 10000))]);
+    assert.equal(up.code, ho.code);
+    assert.equal(up.position, 1);
+    assert.ok(up.wait_seconds > 0 && up.wait_seconds % 60 === 0, JSON.stringify(up));
+    ag.close();
+    const down = await Promise.race([nextOf(cz, 'queue_position'),
+      new Promise((_, no) => setTimeout(() => no(new Error('no push within 10 s of the agent leaving')), 10000))]);
+    assert.equal(down.wait_seconds, undefined, 'the last agent left: no estimate again');
+  } finally {
+    await e.stop();
+    e.cleanup();
+  }
+});
+
+test('a chat whose session expires ends for both sides with "by":"expired"', { timeout: 60000 }, async () => {
+  const e = await chatDaemon({ ...BOUNDS, session_idle_seconds: 10 });
+  try {
+    const { cz, ag, session } = await chatting({ daemon: e });
+    assert.equal((await ag.request({ type: 'chat', session, text: 'Et øyeblikk.' })).seq, 1);
+    const [toAgent, toCitizen] = await Promise.all([nextOf(ag, 'chat_ended'), nextOf(cz, 'chat_ended')]);
+    assert.deepEqual(toAgent, { type: 'chat_ended', session, by: 'expired' });
+    assert.deepEqual(toCitizen, { type: 'chat_ended', session, by: 'expired' });
+    const r = await cz.request({ type: 'chat', text: 'Hallo?' });
+    assert.ok(['conflict', 'not_found'].includes(r.code), JSON.stringify(r));
+  } finally {
+    await e.stop();
+    e.cleanup();
+  }
+});
