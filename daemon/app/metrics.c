@@ -27,7 +27,6 @@ static const double commit_bounds[METRICS_BUCKETS] = {
 static const char *const outcomes[] = { "resolved", "referred", "abandoned", "other", NULL };
 static const char *const categories[] = { "login",  "reservation", "power_of_attorney", "agency",
 					  "estate", "other",       "not_recorded",      NULL };
-static const char *const role_labels[] = { "none", "agent", "supervisor", "citizen" };
 
 int64_t metrics_now_us(void)
 {
@@ -205,7 +204,7 @@ static void metrics_traffic(FILE *f, struct daemon *d)
 	metrics_head(f, "vegvisar_connections", "gauge",
 		     "Open websocket connections by role (none: no hello yet).");
 	for (int r = 0; r < 4; r++)
-		fprintf(f, "vegvisar_connections{role=\"%s\"} %ld\n", role_labels[r],
+		fprintf(f, "vegvisar_connections{role=\"%s\"} %ld\n", names_roles[r],
 			m->connections[r]);
 	for (struct client *c = d->subscribers[CLIENTS_STATS]; c; c = c->sub_next[CLIENTS_STATS])
 		n++;
@@ -266,16 +265,15 @@ static void metrics_store(FILE *f, struct daemon *d)
 
 static void metrics_rules(FILE *f, struct daemon *d)
 {
-	static const char *const countries[] = { "no", "dk" };
 	const struct metrics *m = &d->metrics;
 
 	metrics_head(f, "vegvisar_rules_info", "gauge",
 		     "The rule version serving new sessions, per country (always 1).");
-	for (int i = 0; i < 2; i++) {
-		const struct rules_tree *t = d->rules ? rules_tree(d->rules, countries[i]) : NULL;
+	for (int i = 0; i < NAMES_NCOUNTRIES; i++) {
+		const struct rules_tree *t = d->rules ? rules_tree(d->rules, names_countries[i]) : NULL;
 		if (!t)
 			continue;
-		fprintf(f, "vegvisar_rules_info{country=\"%s\",version=\"", countries[i]);
+		fprintf(f, "vegvisar_rules_info{country=\"%s\",version=\"", names_countries[i]);
 		metrics_label(f, rules_tree_version(t));
 		fputs("\"} 1\n", f);
 	}

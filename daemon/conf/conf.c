@@ -24,13 +24,6 @@
 #define VV_DEFAULT_WWW "clients"
 #endif
 
-static const char *const role_names[] = { "none", "agent", "supervisor", "citizen" };
-
-const char *conf_role_name(enum role r)
-{
-	return role_names[r];
-}
-
 void conf_set_str(char **slot, const char *value)
 {
 	free(*slot);

@@ -11,10 +11,8 @@
 
 #include "base/limits.h"
 #include "base/log.h"
+#include "base/names.h"
 
-enum role { ROLE_NONE = 0, ROLE_AGENT, ROLE_SUPERVISOR, ROLE_CITIZEN };
-
-const char *conf_role_name(enum role r);
 
 /* A registration period of the survey: contacts finished (in the daemon's
  * local time) from the day `from` to the day `to`, both inclusive. */

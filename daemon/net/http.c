@@ -264,7 +264,7 @@ static int http_authorize(struct http_req *r, enum role want)
 	if (lws_hdr_total_length(r->wsi, WSI_TOKEN_HTTP_AUTHORIZATION))
 		limits_auth_failed(l, ip, util_now_ms()); /* logs the ban, once */
 	http_count(r->d, METRICS_HTTP_TOKEN);
-	http_error(r, 401, "this needs a %s token: Authorization: Bearer …", conf_role_name(want));
+	http_error(r, 401, "this needs a %s token: Authorization: Bearer …", names_role(want));
 	return -1;
 }
 

@@ -17,7 +17,6 @@
 #include "base/log.h"
 #include "words.h"
 
-const char *const rules_countries[RULES_NCOUNTRIES] = { "no", "dk" };
 
 /* What the vocabulary's objects may hold. */
 static const struct rules_key rules_vocabulary_keys[] = { { "facts", RULES_ARRAY, 1 },
@@ -168,7 +167,7 @@ const struct rules_tree *rules_tree(const struct rulebook *rb, const char *count
 	int c;
 
 	for (c = 0; rb && country && c < RULES_NCOUNTRIES; c++)
-		if (!strcmp(country, rules_countries[c]))
+		if (!strcmp(country, names_countries[c]))
 			return rb->trees[c];
 	return NULL;
 }

@@ -69,7 +69,7 @@ static void rules_check_field(struct rules_loader *ld, const char *where, const 
 
 json_t *rules_load_destinations(struct rules_loader *ld, enum rules_country c)
 {
-	const char *country = rules_countries[c], *id;
+	const char *country = names_countries[c], *id;
 	const char *const *f;
 	json_t *root, *dests, *list, *d, *field;
 	char name[64], where[160];
@@ -117,7 +117,7 @@ void rules_check_destination_langs(struct rules_loader *ld, enum rules_country c
 	char where[320];
 
 	snprintf(ld->file, sizeof(ld->file), "%s/destinations/%s.json", ld->dir,
-		 rules_countries[c]);
+		 names_countries[c]);
 	json_object_foreach(ld->rb->destinations[c], id, d)
 		for (f = rules_dest_fields; *f; f++) {
 			text = json_object_get(json_object_get(d, *f), "text");

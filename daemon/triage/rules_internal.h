@@ -18,6 +18,8 @@
 
 #include <jansson.h>
 
+#include "base/names.h"
+
 #include "rules.h"
 
 #define RULES_NO_NODE ((size_t)-1)
@@ -144,7 +146,8 @@ struct rules_key {
 	int required;
 };
 
-extern const char *const rules_countries[RULES_NCOUNTRIES];
+/* The countries in the order of enum rules_country: names_countries. */
+_Static_assert(RULES_NCOUNTRIES == NAMES_NCOUNTRIES, "one tree per country of names.h");
 
 /* Loading helpers (rules_json.c). */
 void rules_problem(struct rules_loader *ld, const char *where, const char *fmt, ...)

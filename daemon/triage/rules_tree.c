@@ -308,11 +308,11 @@ static void rules_parse_result(struct rules_loader *ld, struct rules_tree *t, st
 		if (rb->destinations[other] &&
 		    json_object_get(rb->destinations[other], n->destination))
 			rules_problem(ld, where, "destination \"%s\" belongs to %s, not %s",
-				      n->destination, rules_countries[other], rules_countries[own]);
+				      n->destination, names_countries[other], names_countries[own]);
 		else
 			rules_problem(ld, where,
 				      "destination \"%s\" is not in destinations/%s.json",
-				      n->destination, rules_countries[own]);
+				      n->destination, names_countries[own]);
 	}
 }
 
@@ -415,7 +415,7 @@ struct rules_tree *rules_load_tree(struct rules_loader *ld, enum rules_country c
 	char name[16];
 	size_t i, nq, nr;
 
-	snprintf(name, sizeof(name), "%s.json", rules_countries[c]);
+	snprintf(name, sizeof(name), "%s.json", names_countries[c]);
 	if (!(root = rules_read(ld, name)))
 		return NULL;
 	if (!(t = calloc(1, sizeof(*t)))) {
@@ -426,7 +426,7 @@ struct rules_tree *rules_load_tree(struct rules_loader *ld, enum rules_country c
 	ld->country = c;
 	t->rb = ld->rb;
 	t->root = root;
-	t->country = rules_countries[c];
+	t->country = names_countries[c];
 	t->index = json_object();
 	t->fallback = RULES_NO_NODE;
 	for (i = 0; i < RULES_MAX_FACTS; i++)

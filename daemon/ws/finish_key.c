@@ -76,12 +76,10 @@ static const char *const finish_key_fields[] = {
  * 128 random bits, so two sessions never share a digest by chance. */
 static void finish_key_owner(struct jbuf *b, const struct session *s)
 {
-	static const char *const roles[] = { "none", "agent", "supervisor", "citizen" };
-
 	jbuf_lit(b, "[\"vegvisar-finish-1\",");
 	jbuf_str(b, s->id);
 	jbuf_raw(b, ",", 1);
-	jbuf_str(b, roles[s->role < 4 ? s->role : 0]);
+	jbuf_str(b, names_role(s->role));
 	jbuf_raw(b, ",", 1);
 	jbuf_str(b, s->owner);
 	jbuf_raw(b, ",", 1);

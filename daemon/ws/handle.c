@@ -28,8 +28,6 @@
 #define ROLES_CITIZEN (1u << ROLE_CITIZEN)
 #define ROLES_SUPERVISOR (1u << ROLE_SUPERVISOR)
 
-const char *const handle_langs_all[] = { "nb", "nn", "da", "en", NULL };
-static const char *const countries_all[] = { "no", "dk", NULL };
 
 int handle_fail(struct handler_ctx *h, enum proto_code code, const char *fmt, ...)
 {
@@ -202,9 +200,9 @@ struct session *handle_begin(struct handler_ctx *h, json_t *obj, const char *id)
 				      : id    ? restore_channels
 					      : staff_channels;
 
-	if (proto_get_enum(obj, "country", 1, countries_all, &country, h->err, sizeof(h->err)) ||
+	if (proto_get_enum(obj, "country", 1, names_countries, &country, h->err, sizeof(h->err)) ||
 	    proto_get_enum(obj, "channel", 1, channels, &channel, h->err, sizeof(h->err)) ||
-	    proto_get_enum(obj, "lang", 0, handle_langs_all, &lang, h->err, sizeof(h->err))) {
+	    proto_get_enum(obj, "lang", 0, names_langs, &lang, h->err, sizeof(h->err))) {
 		handle_fail_err(h, PROTO_BAD_REQUEST);
 		return NULL;
 	}
@@ -305,7 +303,7 @@ struct session *handle_session(struct handler_ctx *h, int allow_finished)
 	}
 	if (!handle_owns(h, s)) {
 		handle_fail(h, PROTO_FORBIDDEN, "session \"%s\" belongs to another %s", id,
-			    conf_role_name(s->role));
+			    names_role(s->role));
 		return NULL;
 	}
 	if (!allow_finished && s->state != SESSION_OPEN) {
@@ -397,9 +395,9 @@ static int handle_search(struct handler_ctx *h)
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)) ||
 	    proto_get_string(h->msg, "q", 1, SEARCH_MAX_QUERY, &req.q, h->err, sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "country", 1, countries_all, &req.country, h->err,
+	    proto_get_enum(h->msg, "country", 1, names_countries, &req.country, h->err,
 			   sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "lang", 0, handle_langs_all, &req.lang, h->err, sizeof(h->err)))
+	    proto_get_enum(h->msg, "lang", 0, names_langs, &req.lang, h->err, sizeof(h->err)))
 		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!(req.tree = handle_tree(h, req.country, &req.lang)))
 		return -1;
@@ -510,7 +508,7 @@ void handle_message(struct client *c, const char *text, size_t len)
 		handle_fail(&h, PROTO_UNAUTHORIZED, "say hello first");
 	} else if (handlers[i].roles && !(handlers[i].roles & (1u << c->role))) {
 		handle_fail(&h, PROTO_FORBIDDEN, "role %s may not send \"%s\"",
-			    conf_role_name(c->role), msg.type);
+			    names_role(c->role), msg.type);
 	} else {
 		handlers[i].fn(&h);
 	}

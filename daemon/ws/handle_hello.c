@@ -9,23 +9,30 @@
 #include "app/daemon.h"
 #include "base/log.h"
 #include "base/util.h"
-#include "net/client.h"
 #include "proto.h"
 #include "base/limits.h"
 #include "triage/rules.h"
 
 static json_t *handle_countries(struct daemon *d)
 {
-	static const char *const countries[] = { "no", "dk" };
 	json_t *out = json_object();
 
-	for (size_t i = 0; i < 2; i++) {
-		const struct rules_tree *t = rules_tree(d->rules, countries[i]);
+	for (size_t i = 0; i < NAMES_NCOUNTRIES; i++) {
+		const struct rules_tree *t = rules_tree(d->rules, names_countries[i]);
 		if (t)
-			json_object_set_new(out, countries[i],
+			json_object_set_new(out, names_countries[i],
 					    json_pack("{s:s,s:o}", "rules", rules_tree_version(t),
 						      "langs", rules_tree_langs(t)));
 	}
+	return out;
+}
+
+static json_t *handle_langs_json(void)
+{
+	json_t *out = json_array();
+
+	for (size_t i = 0; names_langs[i]; i++)
+		json_array_append_new(out, json_string(names_langs[i]));
 	return out;
 }
 
@@ -74,7 +81,7 @@ static void handle_welcome(struct handler_ctx *h, const char *role, enum role wa
 	json_object_set_new(reply, "role", json_string(role));
 	json_object_set_new(reply, "server", json_string("vegvisard/" VV_VERSION));
 	json_object_set_new(reply, "countries", handle_countries(h->d));
-	json_object_set_new(reply, "langs", json_pack("[ssss]", "nb", "nn", "da", "en"));
+	json_object_set_new(reply, "langs", handle_langs_json());
 	json_object_set_new(reply, "handoff_destinations", handle_handoff_destinations(h->d));
 	/* How long an agent may correct a contact after "logged" (handle_correct.c). */
 	if (want == ROLE_AGENT)
@@ -100,11 +107,11 @@ int handle_hello(struct handler_ctx *h)
 
 	if (h->c->role != ROLE_NONE)
 		return handle_fail(h, PROTO_CONFLICT, "already said hello as %s",
-				   conf_role_name(h->c->role));
+				   names_role(h->c->role));
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)) ||
 	    proto_get_enum(h->msg, "role", 1, roles, &role, h->err, sizeof(h->err)) ||
 	    proto_get_string(h->msg, "token", 0, 256, &token, h->err, sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "lang", 0, handle_langs_all, &lang, h->err, sizeof(h->err)))
+	    proto_get_enum(h->msg, "lang", 0, names_langs, &lang, h->err, sizeof(h->err)))
 		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	want = !strcmp(role, "agent")        ? ROLE_AGENT
 	       : !strcmp(role, "supervisor") ? ROLE_SUPERVISOR

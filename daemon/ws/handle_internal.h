@@ -22,7 +22,6 @@ struct handler_ctx {
 	char err[512]; /* filled by the proto_get_* and triage_* calls */
 };
 
-extern const char *const handle_langs_all[];
 
 /* Every handler's error exit: reply with the error, return -1. */
 int handle_fail(struct handler_ctx *h, enum proto_code code, const char *fmt, ...)

@@ -38,7 +38,6 @@ struct stats_feed {
 };
 
 static const char *const streams[] = { "stats", NULL };
-static const char *const countries[] = { "no", "dk", NULL };
 static const char *const channels[] = { "phone", "chat", "widget", "desk", NULL };
 
 /* Destination ids with their names from the current rules, for people:
@@ -230,7 +229,7 @@ int handle_subscribe(struct handler_ctx *h)
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)) ||
 	    proto_get_enum(h->msg, "stream", 1, streams, &stream, h->err, sizeof(h->err)) ||
-	    proto_get_enum(h->msg, "country", 0, countries, &country, h->err, sizeof(h->err)) ||
+	    proto_get_enum(h->msg, "country", 0, names_countries, &country, h->err, sizeof(h->err)) ||
 	    proto_get_enum(h->msg, "channel", 0, channels, &channel, h->err, sizeof(h->err)))
 		return handle_fail_err(h, PROTO_BAD_REQUEST);
 	if (!h->d->stats || !feed)
