@@ -55,13 +55,27 @@ bench_setup()
 	sup_token=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
 	sha_agent=$(printf %s "$token" | sha256sum | cut -d' ' -f1)
 	sha_lead=$(printf %s "$sup_token" | sha256sum | cut -d' ' -f1)
+	# The chat phase's agents (tests/bench/chat.c): an agent may hold
+	# bounds.chats_per_agent (at most 100) chats, so chat k uses token
+	# "${token}c$((k / 100))"; 64 of them carry 6,400 chats.
+	chat_tokens=
+	for i in $(seq 0 63); do
+		chat_tokens="$chat_tokens,
+            {\"name\": \"bench-chat-$i\", \"role\": \"agent\", \"sha256\": \"$(printf %s "${token}c$i" | sha256sum | cut -d' ' -f1)\"}"
+	done
 	# The benchmark measures capacity, not the per-address abuse limits:
-	# here every connection comes from 127.0.0.x, unlike real widgets.
+	# here every connection comes from 127.0.0.x, unlike real widgets; the
+	# chat phase's citizens hand over 1,000 chats at once from there, and
+	# each side of a chat sends a message a second (60 a minute, the
+	# default chat_per_minute, is raised so that scheduling jitter cannot
+	# run a side's burst of 10 dry).
 	cat >"$tmp/vegvisar.conf" <<EOF
 {"tokens": [{"name": "bench-agent", "role": "agent", "sha256": "$sha_agent"},
-            {"name": "bench-lead", "role": "supervisor", "sha256": "$sha_lead"}],
+            {"name": "bench-lead", "role": "supervisor", "sha256": "$sha_lead"}$chat_tokens],
  "limits": {"connections_per_ip": 1000000, "messages_per_second": 1000000, "burst": 1000000},
- "bounds": {"sessions_per_token": 10000000, "sessions_per_address": 10000000, "sessions_total": 10000000}}
+ "bounds": {"sessions_per_token": 10000000, "sessions_per_address": 10000000, "sessions_total": 10000000,
+            "handovers_per_address": 10000, "handovers_total": 100000, "handovers_per_minute": 10000,
+            "chats_per_agent": 100, "chat_per_minute": 600}}
 EOF
 }
 

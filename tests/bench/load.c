@@ -341,8 +341,8 @@ static void usage(FILE *f)
 		"               [--out FILE] [--label NAME] [--ceiling-url URL] [--ceiling-pid PID]\n"
 		"               [--ceiling-out FILE] [--quick] [--agents N] [--small N] [--idle N]\n"
 		"               [--idle-max N] [--secs S] [--warmup S] [--rate R] [--reload-rate R]\n"
-		"               [--hup-ms MS] [--subscribe M] [--src-ips K]\n"
-		"               [--phases steps,steps-open,finish,contact,reload,idle,subscribe]\n"
+		"               [--hup-ms MS] [--subscribe M] [--chats N] [--src-ips K]\n"
+		"               [--phases steps,steps-open,finish,words,contact,reload,chat,idle,subscribe]\n"
 		"               [--repeats N] [--retries N] [--quiet-cpu PCT]\n"
 		"       vv-load --startup N [--cold] [--out FILE] [--label NAME] -- CMD ARGS...\n"
 		"       vv-load --http http://HOST:PORT/PATH [--token T] [--runs N] [--out FILE]\n"
@@ -355,7 +355,7 @@ int main(int argc, char **argv)
 	enum { O_ECHO = 256, O_TOKEN, O_SUP_TOKEN, O_PID, O_OUT, O_LABEL, O_QUICK, O_AGENTS, O_SMALL, O_IDLE,
 	       O_IDLE_MAX, O_SECS, O_WARMUP, O_RATE, O_RELOAD_RATE, O_HUP_MS, O_SUBSCRIBE,
 	       O_SRC_IPS, O_STARTUP, O_COLD, O_URL, O_FREE_PORT, O_REPORT, O_CEIL_URL,
-	       O_CEIL_PID, O_CEIL_OUT, O_PHASES, O_HTTP, O_RUNS, O_RETRIES, O_QUIET, O_REPEATS };
+	       O_CEIL_PID, O_CEIL_OUT, O_PHASES, O_HTTP, O_RUNS, O_RETRIES, O_QUIET, O_REPEATS, O_CHATS };
 	static const struct option opts[] = {
 		{ "url", required_argument, NULL, O_URL },
 		{ "ceiling-url", required_argument, NULL, O_CEIL_URL },
@@ -378,6 +378,7 @@ int main(int argc, char **argv)
 		{ "reload-rate", required_argument, NULL, O_RELOAD_RATE },
 		{ "hup-ms", required_argument, NULL, O_HUP_MS },
 		{ "subscribe", required_argument, NULL, O_SUBSCRIBE },
+		{ "chats", required_argument, NULL, O_CHATS },
 		{ "src-ips", required_argument, NULL, O_SRC_IPS },
 		{ "phases", required_argument, NULL, O_PHASES },
 		{ "http", required_argument, NULL, O_HTTP },
@@ -427,6 +428,7 @@ int main(int argc, char **argv)
 		case O_RELOAD_RATE: set.reload_rate = atof(optarg); break;
 		case O_HUP_MS: set.hup_ms = atof(optarg); break;
 		case O_SUBSCRIBE: set.supervisors = (unsigned)atoi(optarg); break;
+		case O_CHATS: set.chats = (unsigned)atoi(optarg); break;
 		case O_SRC_IPS: b.target.src_ips = (unsigned)atoi(optarg); break;
 		case O_PHASES: set.only = optarg; break;
 		case O_HTTP: http = optarg; break;
@@ -444,7 +446,7 @@ int main(int argc, char **argv)
 	if (quick)
 		p = plan_quick;
 #define TAKE(f) if (set.f) p.f = set.f
-	TAKE(agents); TAKE(small); TAKE(idle); TAKE(idle_max); TAKE(supervisors);
+	TAKE(agents); TAKE(small); TAKE(idle); TAKE(idle_max); TAKE(supervisors); TAKE(chats);
 	TAKE(secs); TAKE(warmup); TAKE(rate); TAKE(reload_rate); TAKE(hup_ms); TAKE(only);
 	TAKE(quiet_cpu); TAKE(repeats);
 	if (p.repeats < 1 || p.repeats > 16) {
@@ -479,7 +481,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	raise_fd_limit(2 * p.agents + p.idle_max + p.supervisors + 64);
+	raise_fd_limit(2 * p.agents + p.idle_max + p.supervisors + 4 * p.chats + 64);
 	if (bench_init(&b)) {
 		fprintf(stderr, "vv-load: %s\n", strerror(errno));
 		return 1;

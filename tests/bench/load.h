@@ -77,6 +77,8 @@ struct logged_times {
 	int on;
 };
 
+struct chat_run;
+
 struct bench {
 	struct wsc_target target;
 	struct wsc_loop loop;
@@ -88,6 +90,7 @@ struct bench {
 
 	struct agent **agents, **citizens, **supervisors;
 	unsigned nagents, ncitizens, nsupervisors;
+	struct chat_run *chat;   /* the open chats (chat.c), between chat_open and chat_close */
 
 	/* The phase running now. */
 	const struct script *script;
@@ -120,6 +123,7 @@ struct plan {
 	unsigned idle;        /* idle widget connections in the first step */
 	unsigned idle_max;    /* idle widget connections in all */
 	unsigned supervisors; /* 0: the subscribe phase is not run */
+	unsigned chats;       /* live chats, a citizen and an agent each; 0: not run */
 	double secs, warmup;  /* per phase */
 	double rate;          /* open loop: messages per second (half of them answers) */
 	double reload_rate;   /* open loop during the reloads */
@@ -155,6 +159,15 @@ int bench_subscribe(struct bench *b, const char *name, unsigned nsupervisors, un
 void bench_close_agents(struct bench *b, unsigned keep);
 void bench_close_citizens(struct bench *b);
 void bench_close_all(struct bench *b);
+
+/* chat.c: open n chats (a citizen's handover, an agent's take), with the
+ * server's RSS before and after; -1 (and no chats) if any failed. */
+int chat_open(struct bench *b, const char *name, unsigned n);
+/* Both sides of every open chat send a message a second for secs; the
+ * relay latency from when each was due to the other side's push. */
+int chat_phase(struct bench *b, const char *name, double secs, double warmup);
+/* End the chats (the agents' chat_end) and close their connections. */
+void chat_close(struct bench *b);
 
 /* load.c: output. out_hold() keeps rows in memory until out_commit() or
  * out_discard(). */

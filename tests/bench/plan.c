@@ -11,12 +11,12 @@
 
 const struct plan plan_full = {
 	.agents = 1000, .small = 100, .idle = 10000, .idle_max = 20000, .supervisors = 0,
-	.secs = 5, .warmup = 0.5, .rate = 2000, .reload_rate = 2000, .hup_ms = 250,
+	.chats = 1000, .secs = 5, .warmup = 0.5, .rate = 2000, .reload_rate = 2000, .hup_ms = 250,
 	.repeats = 3, .retries = 4, .quiet_cpu = 15,
 };
 const struct plan plan_quick = {
 	.agents = 20, .small = 10, .idle = 100, .idle_max = 200, .supervisors = 0,
-	.secs = 0.4, .warmup = 0.1, .rate = 200, .reload_rate = 200, .hup_ms = 100,
+	.chats = 20, .secs = 0.4, .warmup = 0.1, .rate = 200, .reload_rate = 200, .hup_ms = 100,
 	.repeats = 2, .retries = 0, .quiet_cpu = 15,
 };
 
@@ -82,6 +82,13 @@ static int step_shrink(struct bench *b, const struct plan *p)
 {
 	bench_close_agents(b, p->small);
 	return 0;
+}
+
+/* Live chats, both sides a message a second, twice as long as a closed
+ * phase (as the open-loop ones): relay latency. */
+static int step_chat(struct bench *b, const struct plan *p)
+{
+	return chat_phase(b, "chat", 2 * p->secs, p->warmup);
 }
 
 /* Run one step on each side, the ceiling first; a side that failed sits
@@ -157,6 +164,25 @@ static void plan_quiet_steps(struct bench *b, const struct plan *p, const char *
 		       name, b->last_other_cpu, attempt + 2, p->retries + 1);
 		fflush(stdout);
 	}
+}
+
+/* The chats open once per side (their memory is measured then), are timed
+ * p->repeats times in turn with the other side, then end. A side whose
+ * chats did not open skips the chat phase only: the rest of the plan does
+ * not need them. */
+static int plan_chat(struct bench **side, const struct plan *p)
+{
+	int rc = 0;
+
+	for (int i = 0; i < 2; i++)
+		if (side[i] && !side[i]->failed && chat_open(side[i], "chat-open", p->chats))
+			rc = -1;
+	for (unsigned r = 0; r < p->repeats; r++)
+		rc |= plan_timed(side, step_chat, "chat", p);
+	for (int i = 0; i < 2; i++)
+		if (side[i])
+			chat_close(side[i]);
+	return rc;
 }
 
 /* Idle widget connections: what each costs the server, from its RSS; the
@@ -264,6 +290,8 @@ int plan_run(struct bench *ceiling, struct bench *target, struct plan *p)
 		for (unsigned r = 0; plan_wants(p, steps[i].name) && r < p->repeats; r++)
 			rc |= plan_timed(side, steps[i].fn, steps[i].name, p);
 	rc |= plan_each(side, step_shrink, p);
+	if (plan_wants(p, "chat") && p->chats)
+		rc |= plan_chat(side, p);
 	for (int i = 0; plan_wants(p, "idle") && i < 2; i++) {
 		struct bench *b = side[i], *other = side[1 - i];
 		if (!b || b->failed)

@@ -4,12 +4,14 @@
 # vegvisard, then start-up with a large store, then the table with every
 # figure as a ratio to the ceiling and the targets judged.
 #
-#   tests/bench/run.sh [--quick] [--subscribe M] [--keep DIR]
+#   tests/bench/run.sh [--quick] [--subscribe M] [--phases LIST] [--keep DIR]
 #
 # --quick       small numbers, a few seconds: make test runs this only to
 #               keep the benchmark working; no target is judged
 # --subscribe M supervisor dashboards subscribed to the stats stream (default
 #               500, quick 5; reported PENDING while the daemon refuses it)
+# --phases LIST only these phases of the plan (vv-load --phases, e.g. chat or
+#               steps,finish), and no start-up or report timing
 # --keep DIR    keep the result rows and the logs in DIR
 #
 # Environment: VEGVISARD (the daemon; default build/vegvisard), BENCH_BIN
@@ -23,12 +25,14 @@ quick=0
 keep=
 plan=()
 supervisors=
+phases=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--subscribe) supervisors=$2; shift ;;
+	--phases) phases=$2; shift ;;
 	--keep) keep=$2; shift ;;
-	*) echo "usage: $0 [--quick] [--subscribe M] [--keep DIR]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--quick] [--subscribe M] [--phases LIST] [--keep DIR]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -44,6 +48,8 @@ else
 	CONTACTS=${BENCH_CONTACTS:-1000000}
 	STARTUP_RUNS=5
 fi
+
+[ -n "$phases" ] && plan+=(--phases "$phases")
 
 . tests/bench/lib.sh
 bench_setup
@@ -67,6 +73,14 @@ stop_pid "$server_pid" || failed="$failed vegvisard-exit"
 server_pid=
 stop_pid "$echo_pid" || failed="$failed vv-echo-exit"
 echo_pid=
+
+if [ -n "$phases" ]; then
+	report=(--report "$tmp/ceiling.tsv" "$tmp/daemon.tsv")
+	[ "$quick" = 1 ] && report+=(--quick)
+	"$LOAD" "${report[@]}" || failed="$failed report"
+	[ -z "$failed" ] || { echo "run.sh: failed:$failed" >&2; exit 1; }
+	exit 0
+fi
 
 echo
 echo "== start to READY with rules/ and $CONTACTS contacts"
