@@ -10,7 +10,7 @@ static const char *const no_params[] = { NULL };
 
 const struct http_route routes_table[] = {
 	{ "GET", "/healthz", ROLE_NONE, routes_healthz, no_params },
-	{ "GET", "/metrics", ROLE_NONE, metrics_route, no_params },
+	{ "GET", "/metrics", ROLE_NONE, metrics_text_route, no_params },
 	{ "GET", "/api/v1/report", ROLE_SUPERVISOR, routes_report_get, routes_report_params },
 	{ "GET", "/api/v1/contacts.csv", ROLE_SUPERVISOR, routes_report_contacts_csv,
 	  routes_report_params },

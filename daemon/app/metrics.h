@@ -83,8 +83,14 @@ void metrics_contact(struct metrics *m, const char *outcome, const char *categor
 /* The time from store_submit to its result. */
 void metrics_commit_latency(struct metrics *m, int64_t submitted_us);
 
-/* GET /metrics. Open to anyone who can reach the listen address: it holds
- * counts only, no contact's content (docs/protocol.md, "Operations"). */
-int metrics_route(struct http_req *r);
+/* The labels the counters are kept by (metrics.c), for their output. */
+extern const double metrics_commit_bounds[METRICS_BUCKETS];
+extern const char *const metrics_outcomes[];   /* NULL-terminated */
+extern const char *const metrics_categories[]; /* NULL-terminated */
+
+/* GET /metrics (api/metrics_text.c). Open to anyone who can reach the
+ * listen address: it holds counts only, no contact's content
+ * (docs/protocol.md, "Operations"). */
+int metrics_text_route(struct http_req *r);
 
 #endif
