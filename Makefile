@@ -38,7 +38,7 @@ OBJS = $(addprefix $(BUILD)/,$(notdir $(SRCS:.c=.o)))
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
-UNIT_TESTS = rules words store scrub crypto conf proto jparse search report stats handoff hours chat
+UNIT_TESTS = rules words store scrub crypto conf proto jparse search report stats handoff hours chat handle
 TEST_rules_OBJS = rules rules_barriers survey rules_json rules_tree rules_dest rules_check words words_build words_text triage triage_engine jbuf log util names
 TEST_words_OBJS = words words_build words_text
 TEST_store_OBJS = store store_writer store_retention store_schema store_watch correct survey log util names
@@ -82,6 +82,13 @@ $(BUILD)/vegvisard: $(OBJS)
 $(BUILD)/test_%: $$(firstword $$(wildcard tests/unit/*/test_$$*.c tests/unit/test_$$*.c)) \
 		tests/unit/unit.h $$(addprefix $(BUILD)/,$$(addsuffix .o,$$(TEST_$$*_OBJS)))
 	$(CC) $(CFLAGS) -iquote tests/unit $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS) -lcmocka
+
+# The handlers' test links the whole daemon but main.o, and the harness's
+# stand-ins for the socket (tests/unit/ws/harness.c, also the fuzzer's).
+$(BUILD)/test_handle: tests/unit/ws/test_handle.c tests/unit/ws/harness.c tests/unit/ws/harness.h \
+		tests/unit/unit.h $(LIB_OBJS)
+	$(CC) $(CFLAGS) -iquote tests/unit -iquote tests/unit/ws $(LDFLAGS) -o $@ \
+		tests/unit/ws/test_handle.c tests/unit/ws/harness.c $(LIB_OBJS) $(LDLIBS) -lcmocka
 
 deps:
 	@tests/deps.sh
@@ -161,6 +168,11 @@ $(FUZZ_BUILD)/libvegvisar.a: $(FUZZ_LIB_OBJS)
 	ar rcs $@ $^
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_BUILD)/libvegvisar.a
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libvegvisar.a $(LDLIBS)
+# The handlers' fuzzer runs them through the unit tests' harness.
+$(FUZZ_BUILD)/fuzz_handle: fuzz/fuzz_handle.c tests/unit/ws/harness.c tests/unit/ws/harness.h \
+		$(FUZZ_BUILD)/libvegvisar.a
+	clang $(FUZZ_CFLAGS) -iquote tests/unit/ws -fsanitize=fuzzer -o $@ fuzz/fuzz_handle.c \
+		tests/unit/ws/harness.c $(FUZZ_BUILD)/libvegvisar.a $(LDLIBS)
 fuzz-build: $(FUZZERS:%=$(FUZZ_BUILD)/fuzz_%)
 fuzz: fuzz-build
 	@for f in $(FUZZERS); do \
