@@ -262,20 +262,35 @@ int handle_chat(struct handler_ctx *h)
 	return chat_relay(h, ho, side, text, NULL);
 }
 
-int handle_typing(struct handler_ctx *h)
+/* typing, chat_card, chat_end: the keys checked and the conversation
+ * found (NULL after replying). */
+static struct handover *chat_begin(struct handler_ctx *h, enum chat_side *side)
 {
 	static const char *const keys[] = { "type", "id", "session", NULL };
-	enum chat_side side;
-	struct handover *ho;
-	json_t *ack;
 
-	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return handle_fail_err(h, PROTO_BAD_REQUEST);
-	if (!(ho = chat_find(h, &side)))
-		return -1;
-	ack = proto_reply("typing", h->re);
+	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err))) {
+		handle_fail_err(h, PROTO_BAD_REQUEST);
+		return NULL;
+	}
+	return chat_find(h, side);
+}
+
+static void chat_ack(struct handler_ctx *h, const char *type)
+{
+	json_t *ack = proto_reply(type, h->re);
+
 	handle_reply(h, ack);
 	json_decref(ack);
+}
+
+int handle_typing(struct handler_ctx *h)
+{
+	enum chat_side side;
+	struct handover *ho;
+
+	if (!(ho = chat_begin(h, &side)))
+		return -1;
+	chat_ack(h, "typing");
 	/* At most one a second is passed on: a keystroke each is noise. */
 	if (chat_may_type(ho->chat, side, util_now_ms()))
 		chat_send(chat_peer(ho, side == CHAT_CITIZEN ? CHAT_AGENT : CHAT_CITIZEN),
@@ -286,15 +301,12 @@ int handle_typing(struct handler_ctx *h)
 
 int handle_chat_card(struct handler_ctx *h)
 {
-	static const char *const keys[] = { "type", "id", "session", NULL };
 	enum chat_side side;
 	struct handover *ho;
 	json_t *step, *card;
 	int rc;
 
-	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return handle_fail_err(h, PROTO_BAD_REQUEST);
-	if (!(ho = chat_find(h, &side)))
+	if (!(ho = chat_begin(h, &side)))
 		return -1;
 	step = chat_citizen_step(h->d, ho);
 	if (!step || !json_object_get(json_object_get(step, "result"), "destination")) {
@@ -312,18 +324,12 @@ int handle_chat_card(struct handler_ctx *h)
 
 int handle_chat_end(struct handler_ctx *h)
 {
-	static const char *const keys[] = { "type", "id", "session", NULL };
 	enum chat_side side;
 	struct handover *ho;
-	json_t *ack;
 
-	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
-		return handle_fail_err(h, PROTO_BAD_REQUEST);
-	if (!(ho = chat_find(h, &side)))
+	if (!(ho = chat_begin(h, &side)))
 		return -1;
-	ack = proto_reply("chat_end", h->re);
-	handle_reply(h, ack);
-	json_decref(ack);
+	chat_ack(h, "chat_end");
 	handle_chat_close(h->d, ho, side);
 	return 0;
 }
