@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { startDaemon, agent, sqlite } from './lib.mjs';
+import { startDaemon, agent, sqlite, assertStoredOnce } from './lib.mjs';
 
 const CLIENTS = 16;
 const PER_CLIENT = 40;
@@ -44,15 +44,7 @@ test('kill -9 during concurrent finishes loses no acknowledged contact and doubl
   // Restart on the same store: it must open cleanly and hold every acknowledged key once.
   const d2 = await startDaemon({ dir: d.dir, tokens: d.tokens });
   const db = `${d.dir}/vegvisar.db`;
-  const rows = sqlite(db, 'select key, id, count(*) over (partition by key) as n from contacts');
-  const byKey = new Map(rows.map((r) => [r.key, r]));
-  const missing = [...acked.keys()].filter((k) => !byKey.has(k));
-  assert.deepEqual(missing, [], `acknowledged but not stored: ${missing.slice(0, 5).join(', ')}`);
-  for (const [key, id] of acked) {
-    assert.equal(byKey.get(key).n, 1, `${key} stored once`);
-    assert.equal(byKey.get(key).id, id, `${key} has the id that was acknowledged`);
-  }
-  assert.equal(sqlite(db, 'pragma integrity_check')[0].integrity_check, 'ok');
+  assertStoredOnce(db, acked);
 
   // The restarted daemon keeps logging, and an old key is recognised: the
   // session that used it, restored from the client's record, gets the same

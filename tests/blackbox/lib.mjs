@@ -213,6 +213,21 @@ export function sqlite(db, sql) {
   return r.stdout.trim() ? JSON.parse(r.stdout) : [];
 }
 
+// Acknowledged means stored: every key of acked (key → the contact id the
+// daemon answered) is in the store once, with that id, and the file is whole.
+// where (SQL) leaves out rows the test put there itself, such as seeded ones.
+export function assertStoredOnce(db, acked, where = '') {
+  const rows = sqlite(db, `select key, id, count(*) over (partition by key) as n from contacts ${where}`);
+  const byKey = new Map(rows.map((r) => [r.key, r]));
+  const missing = [...acked.keys()].filter((k) => !byKey.has(k));
+  assert.deepEqual(missing, [], `acknowledged but not stored: ${missing.slice(0, 5).join(', ')}`);
+  for (const [key, id] of acked) {
+    assert.equal(byKey.get(key).n, 1, `${key} stored once`);
+    assert.equal(byKey.get(key).id, id, `${key} has the id that was acknowledged`);
+  }
+  assert.equal(sqlite(db, 'pragma integrity_check')[0].integrity_check, 'ok');
+}
+
 export function run(args, input) {
   return spawnSync(BIN, args, { encoding: 'utf8', input, cwd: ROOT });
 }

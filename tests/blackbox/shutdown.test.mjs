@@ -14,7 +14,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startDaemon, agent, sqlite, BIN } from './lib.mjs';
+import { startDaemon, agent, sqlite, assertStoredOnce, BIN } from './lib.mjs';
 
 // The sanitizer build carries ASan's runtime; then leaks must be looked for
 // (CI sets detect_leaks=1 already; a run by hand gets it here too: the
@@ -154,15 +154,7 @@ test('SIGTERM under load: exit 0, every acknowledged contact stored once, the ha
     assert.ok(reader.got > 0, 'the reader had part of the export');
 
     // Acknowledged means stored, once, with the id that was acknowledged.
-    const rows = sqlite(db, "select key, id, count(*) over (partition by key) as n from contacts where key not like 'old-%'");
-    const byKey = new Map(rows.map((r) => [r.key, r]));
-    const missing = [...acked.keys()].filter((k) => !byKey.has(k));
-    assert.deepEqual(missing, [], `acknowledged but not stored: ${missing.slice(0, 5).join(', ')}`);
-    for (const [key, id] of acked) {
-      assert.equal(byKey.get(key).n, 1, `${key} stored once`);
-      assert.equal(byKey.get(key).id, id, `${key} has the id that was acknowledged`);
-    }
-    assert.equal(sqlite(db, 'pragma integrity_check')[0].integrity_check, 'ok');
+    assertStoredOnce(db, acked, "where key not like 'old-%'");
 
     // The unanswered handoff is neither lost nor given up: due at the next start.
     const out = sqlite(db, "select state, last_error from outbox where kind = 'handoff'");
