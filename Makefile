@@ -55,12 +55,13 @@ TEST_chat_OBJS = chat
 TEST_hours_OBJS = hours conf conf_peers conf_bounds conf_periods crypto limits log util names
 
 .PHONY: all deps run test unit content blackbox browser install clean format check-layers check-size
+# The built widget (below); defined before "all" so that it is one of its prerequisites.
+WIDGET = clients/widget/widget.js
 all: $(BUILD)/vegvisard $(WIDGET)
 
 # The chat widget is written as ES modules importing clients/shared/; host
 # pages load it as one classic script (clients/widget/src/widget.js says why),
 # so esbuild (Debian's) bundles it into the file the daemon serves.
-WIDGET = clients/widget/widget.js
 $(WIDGET): $(wildcard clients/widget/src/*.js clients/shared/*.js)
 	esbuild clients/widget/src/widget.js --bundle --format=iife --target=es2020 \
 		--charset=utf8 --log-level=warning --outfile=$@ \

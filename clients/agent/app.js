@@ -1015,7 +1015,8 @@ function takeHandover(item, from) {
     }
     app.rec = S.createTakenRecord(step, item);
     // A citizen's handover (not a desk's handoff): chat with them beside the walk.
-    if (item.kind !== 'handoff' && !step.handoff && step.chat !== false) chatPane.open(item.code, step.session);
+    if (item.kind !== 'handoff' && !step.handoff && step.chat !== false)
+      chatPane.open(item.code, step.session, { present: !Number.isFinite(item.left) });
     else chatPane.close();
     app.finish = null;
     app.logged = null;

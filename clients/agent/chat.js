@@ -119,9 +119,12 @@ export function createChatPane({ client, i18n, say, result }) {
   }
 
   // A handover taken: the chat with its citizen begins (or, taken again
-  // after a reload, goes on).
-  function open(code, session) {
-    if (chat?.session !== session) chat = { code, session, seq: 0, present: null, ended: false, messages: [] };
+  // after a reload, goes on). The take's step does not say whether the
+  // citizen is connected; the queue item does (`left`, when their
+  // connection went), and chat_presence or a message from them says it
+  // from then on.
+  function open(code, session, { present = null } = {}) {
+    if (chat?.session !== session) chat = { code, session, seq: 0, present, ended: false, messages: [] };
     save();
     render();
     renderLog();
@@ -216,7 +219,13 @@ export function createChatPane({ client, i18n, say, result }) {
     switch (msg.type) {
     case 'chat':
       if (ours && msg.from && Number.isFinite(msg.seq)) {
-        if (msg.from === 'citizen') hideTyping();
+        if (msg.from === 'citizen') {
+          hideTyping();
+          if (chat.present !== true) {
+            chat.present = true;
+            render();
+          }
+        }
         add({ from: msg.from, text: msg.text ?? null, card: msg.card || null, seq: msg.seq, at: msg.at });
       }
       return true;

@@ -9,8 +9,9 @@
 //   and now and then the first page again (a resync: "queue" without "re")
 //   → {"type":"lookup","code":"k7m 42q"}  ← {"type":"handover", …item}
 //   → {"type":"take","code":"K7M-42Q"}    ← step (app.js)
-// An item: {code, state, country, lang, created, expires, taken_by?,
-// step: {facts, path, question | result}}; the step's texts are in the
+// An item: {code, state, country, lang, created, expires, taken_by?, left?,
+// step: {facts, path, question | result}} (left: when the citizen's
+// connection went; the item comes again without it if they come back); the step's texts are in the
 // citizen's language (item.lang), everything else here in the agent's.
 // Handoffs from other desks wait in the same queue with kind "handoff",
 // the sending desk in `from`, where it referred the caller (destination,
@@ -123,12 +124,15 @@ export function createQueue(opts) {
 
   // --- pieces -----------------------------------------------------------
 
-  function waited(created) {
-    const min = Math.floor(Math.max(0, Date.now() - created) / 60000);
-    const t = min < 1 ? i18n.t('durUnderMin')
+  function since(ms) {
+    const min = Math.floor(Math.max(0, Date.now() - ms) / 60000);
+    return min < 1 ? i18n.t('durUnderMin')
       : min < 60 ? i18n.t('durMin', { m: min }) : i18n.t('durHour', { h: Math.floor(min / 60), m: min % 60 });
-    return i18n.t('waitingFor', { t });
   }
+  const waited = (created) => i18n.t('waitingFor', { t: since(created) });
+  // A citizen whose connection went (docs/protocol.md, "The queue tells the
+  // truth"): said in words, not by colour, until they are back or dropped.
+  const leftText = (left) => i18n.t('queueLeft', { t: since(left) });
 
   // One handover as the agent sees it: code, where from, how long, the
   // facts so far as a short trail and where the citizen is now.
@@ -149,7 +153,9 @@ export function createQueue(opts) {
         : null;
     const waiting = item.state === 'waiting';
     const warn = waiting && confirming === item.code;
-    const described = [`${base}-meta`, now ? `${base}-now` : null, warn ? `${base}-warn` : null].filter(Boolean);
+    const left = waiting && Number.isFinite(item.left);
+    const described = [`${base}-meta`, left ? `${base}-left` : null, now ? `${base}-now` : null,
+      warn ? `${base}-warn` : null].filter(Boolean);
     return [
       h('p', { class: 'qi-head', id: `${base}-meta` },
         h('span', { class: 'qi-code' }, item.code), ' ',
@@ -160,6 +166,7 @@ export function createQueue(opts) {
           Number.isFinite(item.created) && waiting
             ? [' · ', h('span', { class: 'qi-wait', dataset: { created: String(item.created) } }, waited(item.created))]
             : null)),
+      left ? h('p', { class: 'qi-left', id: `${base}-left`, dataset: { left: String(item.left) } }, leftText(item.left)) : null,
       facts.length
         ? h('ol', { class: 'qi-trail', 'aria-label': i18n.t('answersSoFar') }, facts.map(([fact, value]) =>
           h('li', { dataset: { fact } },
@@ -307,6 +314,7 @@ export function createQueue(opts) {
 
   const timer = setInterval(() => {
     for (const el of root.querySelectorAll('.qi-wait')) el.textContent = waited(Number(el.dataset.created));
+    for (const el of root.querySelectorAll('.qi-left')) el.textContent = leftText(Number(el.dataset.left));
   }, TICK_MS);
 
   function relabel() {

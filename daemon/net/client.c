@@ -203,6 +203,8 @@ void client_cleanup(struct client *c)
 		client_unsubscribe(c, (enum client_list)l);
 	handle_chat_client_gone(c); /* the other side of its chats is told */
 	handover_forget_client(&c->d->handovers, c, util_now_ms());
+	if (c->role == ROLE_CITIZEN)
+		handle_handover_push_marks(c->d);
 	session_group_release(&c->sessions);
 	while (c->outq_count)
 		client_dequeue(c);

@@ -15,6 +15,9 @@ void handle_handover_queue_changed(struct daemon *d);
 /* Housekeeping: drop waiting handovers past their time or without their
  * session, pushing each removal to the agents. */
 void handle_handover_queue_sweep(struct daemon *d);
+/* A citizen's connection closed: its waiting handovers are marked "left"
+ * for the agents at once. */
+void handle_handover_push_marks(struct daemon *d);
 /* A session ended (finished or dropped): its waiting handover leaves the queue. */
 void handle_handover_session_ended(struct daemon *d, const char *session);
 /* A connection closed: the other side of each of its live chats is told

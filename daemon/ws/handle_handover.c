@@ -195,6 +195,16 @@ static void handover_chat_sweep(struct daemon *d, int64_t now)
 	}
 }
 
+/* A citizen's connection closed: its waiting handovers are marked for the
+ * agents now, not at the next housekeeping (docs/protocol.md, "The queue
+ * tells the truth"). */
+void handle_handover_push_marks(struct daemon *d)
+{
+	for (struct handover *ho = d->handovers.head; ho; ho = ho->next)
+		if (ho->state == HANDOVER_WAITING && ho->left_ms && !ho->left_told)
+			handover_push_mark(d, ho);
+}
+
 /* Housekeeping: waiting handovers past their time, whose session went
  * (expired, finished) or whose citizen left longer than the grace period
  * ago leave the queue, each pushed as a removal; a citizen who just left is

@@ -237,3 +237,26 @@ test('a conversation left idle is logged when it expires: abandoned before a res
     idle.cleanup();
   }
 });
+
+test('the mark comes when the citizen\'s connection closes, not at the next housekeeping', async () => {
+  // The default grace (120 s): housekeeping every 30 s, so a mark that
+  // waited for it would miss this test's 10 s.
+  const e = await startDaemon();
+  try {
+    const watcher = await agent(e);
+    await watcher.request({ type: 'queue' });
+    const c = await citizen(e);
+    const s = await start(c, { on_behalf: 'self', topic: 'login' });
+    const ho = await c.request({ type: 'handover', session: s.session });
+    await pushUntil(watcher, (m) => m.type === 'queue_changed' && m.added?.some((i) => i.code === ho.code));
+    await c.close();
+    const marked = await Promise.race([
+      pushUntil(watcher, (m) => m.type === 'queue_changed' && m.added?.some((i) => i.code === ho.code && i.left)),
+      new Promise((_, no) => setTimeout(() => no(new Error('no mark within 10 s of the citizen leaving')), 10000)),
+    ]);
+    assert.deepEqual(marked.removed, [ho.code]);
+  } finally {
+    await e.stop();
+    e.cleanup();
+  }
+});

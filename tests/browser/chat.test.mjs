@@ -13,13 +13,21 @@
 //   - the agent goes away for good: the citizen is back in the queue;
 //   - the desk is closed (today is a holiday): the widget says so with the
 //     hours, a callback request is refused with a bad number and accepted
-//     with a good one, and the agent sees it in "Call back" and marks it done.
+//     with a good one, and the agent sees it in "Call back" and marks it done;
+//   - the chat ends (the agent's "End chat", the agent logging the session,
+//     the citizen's "End chat"): the widget says so and shows the result in
+//     the citizen's language, the panel says so and its finish form logs;
+//     the panel at 1280 px has the chat beside the walk, the widget's chat
+//     works at 320 px and at 200 % zoom;
+//   - a citizen who left is marked in the panel's queue and then dropped;
+//     taken anyway, the chat pane says they are not connected until they are.
 //
 // axe-core on every new state, screenshots in tests/artifacts/.
 // Synchronisation is on the pages' state (locator.waitFor), never on sleeps.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, assertNoProblems, axe, screenshot, tabTo, startDaemon, FIXTURE_RULES } from './lib.mjs';
+import { join } from 'node:path';
+import { launch, newPage, assertNoProblems, axe, screenshot, tabTo, startDaemon, sqlite, FIXTURE_RULES } from './lib.mjs';
 import { W, startHost, deepFocus, tabToDeep, waitForWidget, waitForQuestion, waitForResult, answerByKeyboard,
   axeWidget, axeMessage, settle } from './widget-lib.mjs';
 
@@ -58,10 +66,12 @@ async function shot(page, name) {
 
 // The citizen at 320 px: open the widget by keyboard and walk to a result
 // (the fixture's "new phone number for MinID" advice, with a destination for a card).
-async function citizen(ctx) {
-  const page = await newPage(browser, { width: 320, height: 700 });
+// (lang: the interface language; size and big: the viewport and a host page
+// whose root font size is 200 %, as widget.test.mjs does for 200 % zoom.)
+async function citizen(ctx, { lang = 'nb', size = { width: 320, height: 700 }, big = false } = {}) {
+  const page = await newPage(browser, size);
   ctx.pages.push(page);
-  await page.goto(ctx.host.page({ country: 'no', lang: 'nb' }));
+  await page.goto(ctx.host.page({ country: 'no', lang, ...(big ? { big: '1' } : {}) }));
   await waitForWidget(page);
   await tabToDeep(page, '.launcher');
   await page.keyboard.press('Enter');
@@ -82,8 +92,8 @@ async function askForPerson(page) {
 }
 
 // The agent at 400 px, signed in, the queue in view.
-async function panel(ctx, { goto = true, page } = {}) {
-  page ||= await newPage(browser, { width: 400, height: 800 });
+async function panel(ctx, { goto = true, page, size = { width: 400, height: 800 } } = {}) {
+  page ||= await newPage(browser, size);
   if (!ctx.pages.includes(page)) ctx.pages.push(page);
   if (goto) await page.goto(`${ctx.d.url}/agent/#token=${ctx.d.tokens.agent}`);
   await page.locator('#conn[data-state="ready"]').waitFor();
@@ -257,5 +267,193 @@ test('desk closed: the widget says so with the hours; a callback request by keyb
     await desk.keyboard.press('Enter');
     await item.waitFor({ state: 'detached' });
     assert.equal(await desk.locator('#callbacks').isVisible(), false, 'an empty list makes no room');
+  });
+});
+
+// The agent takes code from the queue by keyboard (q, Enter) and the widget
+// hears who took it.
+async function take(desk, page, code) {
+  await desk.locator(`#queue .qi[data-code="${code}"]`).waitFor();
+  await desk.keyboard.press('q');
+  await desk.keyboard.press('Enter');
+  await desk.locator('.step-screen').waitFor();
+  await desk.locator('.chat-pane').waitFor();
+  await page.locator(V('.msg.taken')).waitFor();
+}
+
+// The widget shows that the chat ended and, below it, the result in the
+// citizen's language (chat_ended.step): what to do next.
+async function assertEndedWithResult(page, { title, next, lang }) {
+  const ended = page.locator(V('.msg.chat-ended'));
+  await ended.waitFor();
+  assert.match(await ended.innerText(), title);
+  assert.match(await ended.innerText(), next);
+  const last = page.locator(V('.log > .msg')).last();
+  assert.equal(await last.getAttribute('class'), 'msg bot result', 'the result comes right after');
+  assert.equal(await last.getAttribute('data-node'), 'login.minid.phone');
+  assert.equal(await last.getAttribute('lang'), lang);
+  assert.ok((await last.locator('.dest-name').innerText()).trim().length > 0, 'it names where to turn');
+  assert.equal(await page.locator(V('#vv-chat-input')).count(), 0, 'nobody to write to any more');
+  assert.equal(await page.locator(V('.vv')).getAttribute('data-chat'), 'ended');
+  const f = await deepFocus(page);
+  assert.match(f?.text || '', title, `focus goes to the news that the chat ended, not ${JSON.stringify(f)}`);
+}
+
+// The agent logs the walk from the finish form (Ctrl+Enter twice).
+async function logIt(desk) {
+  await desk.locator('.step-screen h1').focus();
+  await desk.keyboard.press('Control+Enter');
+  await desk.locator('form.finish').waitFor();
+  await desk.locator('input[name="outcome"][value="resolved"]').check();
+  await desk.keyboard.press('Control+Enter');
+  await desk.locator('section.logged').waitFor();
+}
+
+test('the agent ends the chat by keyboard at 1280 px, the pane beside the walk: the widget (nynorsk) shows what to do next, the finish form still logs it', { timeout: 120000 }, async () => {
+  await withDesk({}, async (ctx) => {
+    const desk = await panel(ctx, { size: { width: 1280, height: 900 } });
+    const page = await citizen(ctx, { lang: 'nn' });
+    const code = await askForPerson(page);
+    await take(desk, page, code);
+
+    // At 1280 px the chat sits to the right of the question, both in view.
+    const [q, pane] = [await desk.locator('.step-screen h1').boundingBox(), await desk.locator('.chat-pane').boundingBox()];
+    assert.ok(pane.x >= q.x + q.width, `the pane (${JSON.stringify(pane)}) is right of the question (${JSON.stringify(q)})`);
+    for (const [what, b] of [['question', q], ['pane', pane]])
+      assert.ok(b.y >= 0 && b.y + Math.min(b.height, 200) <= 900 && b.x + b.width <= 1280, `the ${what} is in view: ${JSON.stringify(b)}`);
+    // Scrolled down to the advice, the chat stays in view, its heading
+    // not under the sticky top bar.
+    await desk.mouse.wheel(0, 600);
+    await desk.waitForFunction(() => window.scrollY > 0);
+    const uncovered = () => desk.evaluate(() => {
+      const r = document.getElementById('chat-title').getBoundingClientRect();
+      const at = document.elementFromPoint(r.left + 4, r.top + r.height / 2);
+      return r.top >= 0 && r.bottom <= innerHeight && !!at && document.getElementById('chat-title').contains(at);
+    });
+    assert.equal(await uncovered(), true, 'the chat heading is visible while the walk scrolls');
+    await screenshot(desk, 'chat-panel-1280-scrolled');
+    // The taken citizen was connected: the pane says so from the start.
+    assert.equal(await desk.locator('.chat-presence').getAttribute('data-present'), 'true');
+    await axe(desk, 'the panel with the chat at 1280 px');
+    await screenshot(desk, 'chat-panel-1280');
+
+    await tabTo(desk, '[data-act="chat-end"]');
+    await desk.keyboard.press('Enter');
+    await assertEndedWithResult(page, { title: /Chatten er avslutta/, next: /Her er det du kan gjere vidare/, lang: 'nn' });
+    await assertWidgetAxe(page, 'chat-widget-ended', 'the chat ended');
+    await shot(page, 'chat-widget-ended-320');
+
+    const ended = desk.locator('.chat-pane .chat-ended');
+    await ended.waitFor();
+    assert.match(await ended.innerText(), /Chatten er avsluttet/);
+    assert.equal(await desk.locator('#chat-input').isVisible(), false, 'no field to write in');
+    await axe(desk, 'the panel after the chat ended');
+    await logIt(desk);
+    const rows = sqlite(join(ctx.d.dir, 'vegvisar.db'), 'select channel, outcome from contacts');
+    assert.deepEqual(rows.map((r) => [r.channel, r.outcome]), [['widget', 'resolved']]);
+  });
+});
+
+test('the agent logs the session while chatting: the widget gets the end the same way', { timeout: 120000 }, async () => {
+  await withDesk({}, async (ctx) => {
+    const desk = await panel(ctx);
+    const page = await citizen(ctx);
+    const code = await askForPerson(page);
+    await take(desk, page, code);
+    await logIt(desk);
+    await assertEndedWithResult(page, { title: /Chatten er avsluttet/, next: /Her er det du kan gjøre videre/, lang: 'nb' });
+    await assertWidgetAxe(page, 'chat-widget-ended-by-finish', 'the chat ended by the log');
+  });
+});
+
+test('the citizen ends the chat: at 320 px and at 200 % zoom no sideways scrolling, field, Send and End chat by keyboard; both sides see the end', { timeout: 150000 }, async () => {
+  await withDesk({}, async (ctx) => {
+    const desk = await panel(ctx);
+    // 320 px first, then 200 % zoom (a 640 × 450 CSS px viewport on a host
+    // page with a 200 % root font size) for the same chat, after a reload.
+    const page = await citizen(ctx);
+    const code = await askForPerson(page);
+    await take(desk, page, code);
+    const sizes = [[{ width: 320, height: 700 }, false, '320'], [{ width: 640, height: 450 }, true, 'zoom200']];
+    for (const [size, big, name] of sizes) {
+      if (big) {
+        await page.setViewportSize(size);
+        await page.goto(ctx.host.page({ country: 'no', lang: 'nb', big: '1' }));
+        await page.locator(W.panel).waitFor();
+      }
+      await page.locator(V('#vv-chat-input')).waitFor();
+      const sideways = await page.evaluate(() => {
+        const body = document.querySelector('vegvisar-widget').shadowRoot.querySelector('.body');
+        return [document.documentElement.scrollWidth - document.documentElement.clientWidth, body.scrollWidth - body.clientWidth];
+      });
+      assert.deepEqual(sideways, [0, 0], `no sideways scrolling at ${name}`);
+      await tabToDeep(page, '#vv-chat-input');
+      await page.keyboard.type(`Hei fra ${name}`);
+      await tabToDeep(page, '.chat-form .send');
+      await page.keyboard.press('Enter');
+      await desk.locator('.chat-msg.theirs', { hasText: `Hei fra ${name}` }).waitFor();
+      for (const sel of ['#vv-chat-input', '.chat-form .send', '[data-act="chat-end"]']) {
+        const b = await page.locator(V(sel)).boundingBox();
+        assert.ok(b && b.x >= 0 && b.x + b.width <= size.width, `${sel} fits across at ${name}: ${JSON.stringify(b)}`);
+      }
+      await assertWidgetAxe(page, `chat-widget-chatting-${name}`, `the chat at ${name}`);
+      await shot(page, `chat-widget-chatting-${name}`);
+    }
+
+    // End chat: one press, nothing asked.
+    await tabToDeep(page, '[data-act="chat-end"]');
+    await page.keyboard.press('Enter');
+    await assertEndedWithResult(page, { title: /Chatten er avsluttet/, next: /Her er det du kan gjøre videre/, lang: 'nb' });
+    await desk.locator('.chat-pane .chat-ended').waitFor();
+    assert.equal(await desk.locator('#chat-input').isVisible(), false);
+  });
+});
+
+test('a citizen who left is marked in the panel\'s queue, then dropped after the grace period', { timeout: 90000 }, async () => {
+  await withDesk({ bounds: { handover_grace_seconds: 3 } }, async (ctx) => {
+    const desk = await panel(ctx);
+    const page = await citizen(ctx);
+    const code = await askForPerson(page);
+    const item = desk.locator(`#queue .qi[data-code="${code}"]`);
+    await item.waitFor();
+    await desk.locator('#queue[data-count="1"]').waitFor();
+    assert.equal(await item.locator('.qi-left').count(), 0, 'not marked while the citizen is there');
+
+    await page.close();
+    const left = item.locator('.qi-left');
+    await left.waitFor();
+    assert.match(await left.innerText(), /Har forlatt siden \(under 1 min siden\)/);
+    assert.match(await item.locator('.qi-take').getAttribute('aria-describedby'), /-left\b/, 'read with its Take button');
+    await axe(desk, 'the queue with a citizen who left');
+    await screenshot(desk, 'chat-panel-queue-left-400');
+
+    await item.waitFor({ state: 'detached' });
+    await desk.locator('#queue[data-count="0"]').waitFor();
+    assert.equal(await desk.locator('#queue-badge').textContent(), '0', 'the waiting count drops');
+  });
+});
+
+test('taking the case of a citizen who left: the chat pane says they are not connected until they are back', { timeout: 90000 }, async () => {
+  // The mark comes with the daemon's housekeeping (every quarter of the
+  // grace period): a grace of 8 s marks within 2 s and leaves time to take it.
+  await withDesk({ bounds: { handover_grace_seconds: 8 } }, async (ctx) => {
+    const desk = await panel(ctx);
+    const page = await citizen(ctx);
+    const code = await askForPerson(page);
+    const url = page.url();
+    await page.goto('about:blank');
+    await desk.locator(`#queue .qi[data-code="${code}"] .qi-left`).waitFor();
+    await desk.keyboard.press('q');
+    await desk.keyboard.press('Enter');
+    const presence = desk.locator('.chat-pane .chat-presence');
+    await presence.waitFor();
+    assert.equal(await presence.getAttribute('data-present'), 'false');
+    assert.match(await presence.innerText(), /Innbyggeren har forlatt chatten/);
+
+    // Back on the page: the widget hears it was taken, the pane that the citizen is there.
+    await page.goto(url);
+    await page.locator(V('.msg.taken')).waitFor();
+    await desk.locator('.chat-pane .chat-presence[data-present="true"]').waitFor();
+    assert.match(await presence.innerText(), /Innbyggeren er tilkoblet/);
   });
 });

@@ -176,7 +176,8 @@ export function createChat(w) {
     updateQueueInfo();
     w.conn.stop();
     if (S.open && (!active || !active.isConnected || w.focusIsFree()))
-      w.focusOn(E.log.querySelector('.chat-ended:last-of-type .focus-target') || w.currentTarget());
+      // To the news that it ended; the result (what to do next) follows it.
+      w.focusOn([...E.log.querySelectorAll('.chat-ended .focus-target')].pop() || w.currentTarget());
   }
 
   // A message of the conversation (pushed, or replayed after a reconnect).
@@ -280,7 +281,19 @@ export function createChat(w) {
     error);
   }
 
+  // The citizen may end the chat too, without being asked anything: the
+  // daemon answers both sides with chat_ended (end() above).
+  function chatEnder() {
+    return h('button', { type: 'button', class: 'action chat-end', dataset: { act: 'chat-end' }, onclick: () => {
+      if (w.conn.ready && chatting()) w.conn.request({ type: 'chat_end' }).catch(() => {});
+    } }, t('chatEndButton'));
+  }
+
   function chatForm() {
+    return h('div', { class: 'chat-reply' }, chatInput(), chatEnder());
+  }
+
+  function chatInput() {
     return form({ id: 'vv-chat-input', cls: 'chat-form', label: t('chatLabel', { name: S.chat.agent || t('agentDefault') }),
       button: t('send'), max: 2000,
       onInput: () => {

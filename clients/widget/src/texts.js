@@ -66,6 +66,7 @@ export const TEXTS = {
     requeuedTitle: 'Du er tilbake i køen', requeuedBody: '{name} måtte gå. Du beholder plassen din, og neste person ser samtalen så langt.',
     chatEndedTitle: 'Chatten er avsluttet', chatEndedNext: 'Her er det du kan gjøre videre:',
     chatEndedBody: 'Takk for praten. Du kan starte på nytt hvis du trenger mer hjelp.',
+    chatEndButton: 'Avslutt chatten',
   },
   nn: {
     launcher: 'Få hjelp', region: 'Hjelpechat', title: 'Kvar får eg hjelp?', close: 'Lukk',
@@ -130,6 +131,7 @@ export const TEXTS = {
     requeuedTitle: 'Du er tilbake i køen', requeuedBody: '{name} måtte gå. Du held på plassen din, og neste person ser samtalen så langt.',
     chatEndedTitle: 'Chatten er avslutta', chatEndedNext: 'Her er det du kan gjere vidare:',
     chatEndedBody: 'Takk for praten. Du kan starte på nytt om du treng meir hjelp.',
+    chatEndButton: 'Avslutt chatten',
   },
   da: {
     launcher: 'Få hjælp', region: 'Hjælpechat', title: 'Hvor får jeg hjælp?', close: 'Luk',
@@ -194,6 +196,7 @@ export const TEXTS = {
     requeuedTitle: 'Du er tilbage i køen', requeuedBody: '{name} måtte gå. Du beholder din plads, og den næste medarbejder kan se samtalen indtil nu.',
     chatEndedTitle: 'Chatten er afsluttet', chatEndedNext: 'Her er, hvad du kan gøre nu:',
     chatEndedBody: 'Tak for snakken. Du kan starte forfra, hvis du har brug for mere hjælp.',
+    chatEndButton: 'Afslut chatten',
   },
   en: {
     launcher: 'Get help', region: 'Help chat', title: 'Where can I get help?', close: 'Close',
@@ -258,6 +261,7 @@ export const TEXTS = {
     requeuedTitle: 'You are back in the queue', requeuedBody: '{name} had to leave. You keep your place, and the next person sees the conversation so far.',
     chatEndedTitle: 'The chat has ended', chatEndedNext: 'Here is what you can do next:',
     chatEndedBody: 'Thank you for the chat. You can start again if you need more help.',
+    chatEndButton: 'End chat',
   },
 };
 
