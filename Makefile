@@ -38,18 +38,19 @@ OBJS = $(addprefix $(BUILD)/,$(notdir $(SRCS:.c=.o)))
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
-UNIT_TESTS = rules words store scrub crypto conf proto jparse search report stats handoff hours chat handle
+UNIT_TESTS = done rules words store scrub crypto conf proto jparse search report stats handoff hours chat handle
 TEST_rules_OBJS = rules rules_barriers survey rules_json rules_tree rules_dest rules_check words words_build words_text triage triage_engine jbuf log util names
+TEST_done_OBJS = done
 TEST_words_OBJS = words words_build words_text
-TEST_store_OBJS = store store_writer store_retention store_schema store_watch correct survey log util names
+TEST_store_OBJS = store store_writer store_retention store_schema store_watch correct survey log util names done
 TEST_scrub_OBJS = scrub scrub_email scrub_words util names
 TEST_crypto_OBJS = crypto util names
 TEST_conf_OBJS = conf conf_peers conf_bounds conf_periods hours log crypto limits util names
 TEST_proto_OBJS = proto jparse jparse_lex log util names
 TEST_jparse_OBJS = jparse jparse_lex util names
 TEST_search_OBJS = search search_build search_fts rules rules_barriers survey rules_json rules_tree rules_dest rules_check words words_build words_text triage triage_engine jbuf log util names
-TEST_report_OBJS = report report_print report_cli btab report_export rbuf survey store store_writer store_retention store_schema store_watch conf conf_peers conf_bounds conf_periods hours report_referrals log crypto limits util names
-TEST_stats_OBJS = stats stats_json btab survey store store_writer store_retention store_schema store_watch conf conf_peers conf_bounds conf_periods hours log crypto limits util names
+TEST_report_OBJS = report report_print report_cli btab report_export rbuf survey store store_writer store_retention store_schema store_watch conf conf_peers conf_bounds conf_periods hours report_referrals log crypto limits util names done
+TEST_stats_OBJS = stats stats_json btab survey store store_writer store_retention store_schema store_watch conf conf_peers conf_bounds conf_periods hours log crypto limits util names done
 TEST_handoff_OBJS = handoff survey conf conf_peers conf_bounds conf_periods hours crypto limits log util names
 TEST_chat_OBJS = chat
 TEST_hours_OBJS = hours conf conf_peers conf_bounds conf_periods crypto limits log util names

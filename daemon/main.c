@@ -16,6 +16,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "base/crypto.h"
+#include "base/done.h"
 #include "app/daemon.h"
 #include "ws/handle.h"
 #include "base/log.h"
@@ -180,7 +181,8 @@ static void on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
 	sd_notify(0, "WATCHDOG=1");
 }
 
-/* Called by the store's writer thread: wake the loop to collect results. */
+/* The wake of the completion queue (base/done.h), called by any worker
+ * thread that posted: LWS_CALLBACK_EVENT_WAIT_CANCELLED runs done_run. */
 static void wake_loop(void *arg)
 {
 	struct daemon *d = arg;
@@ -410,7 +412,8 @@ static int daemon_open(struct daemon *d)
 	    handle_callback_load(d))
 		return -1;
 	d->loop = ev_loop_new(EVFLAG_AUTO);
-	if (!d->loop || reload_init(d) || server_start(d) || store_start(d->store, wake_loop, d))
+	if (!d->loop || !(d->done = done_new(wake_loop, d)) || reload_init(d) || server_start(d) ||
+	    store_start(d->store, d->done))
 		return -1;
 	return 0;
 }
@@ -420,16 +423,21 @@ static void daemon_close(struct daemon *d)
 	/* Deliveries in flight are abandoned: their rows stay due. */
 	outbox_stop(d->outbox);
 	d->outbox = NULL;
-	/* The store first: it commits what is queued, and its writer may still
-	 * wake the loop, so the lws context must outlive it. */
+	/* Every worker that posts completions is joined, in turn, while the
+	 * lws context they wake still exists: the export workers (stopped
+	 * mid-export), the rule reload (which runs what it posted) and last
+	 * the store, which commits everything queued, joins its writer and
+	 * runs the last completions: finishes whose clients are gone answer
+	 * nobody, but are counted and end their sessions. */
+	http_stop_workers();
+	reload_free(d);
 	if (d->store)
 		store_close(d->store);
-	/* Export workers wake the loop through the context: join them first. */
-	http_stop_workers();
+	if (d->done)
+		done_run(d->done); /* anything posted after the store's last run */
 	if (d->lws)
 		lws_context_destroy(d->lws);
 	handle_stats_stop(d->stats_feed);
-	reload_free(d);
 	if (d->loop) {
 		ev_run(d->loop, 0); /* let lws finish closing on its own loop */
 		ev_loop_destroy(d->loop);
@@ -454,6 +462,7 @@ static void daemon_close(struct daemon *d)
 	if (d->rules)
 		rules_unref(d->rules);
 	conf_free(&d->conf);
+	done_free(d->done);
 }
 
 static void loop_watch(struct daemon *d)

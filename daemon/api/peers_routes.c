@@ -26,11 +26,12 @@
 
 enum request_kind { REQ_HANDOFF, REQ_FEEDBACK, REQ_INGEST };
 
-/* A request waiting for the results of its tickets, first..last. */
+/* A request waiting for the store: the argument of each of its writes'
+ * completions (request_done), which count outstanding down. */
 struct peers_request {
 	enum request_kind kind;
+	struct daemon *d;
 	struct http_req *r; /* NULL once the sender went away */
-	uint64_t first, last;
 	size_t outstanding;
 	size_t stored, duplicates;
 	int failed;
@@ -68,12 +69,15 @@ static struct peers_request *request_new(struct http_req *r, enum request_kind k
 
 	if (q) {
 		q->kind = kind;
+		q->d = http_daemon(r);
 		q->r = r;
 	}
 	return q;
 }
 
-/* Results come back in submission order, so requests form a FIFO. */
+static void request_done(void *arg, const struct store_result *res);
+
+/* Listed while waiting, so that none is lost at exit (peers_requests_free). */
 static void request_wait(struct daemon *d, struct peers_request *q)
 {
 	struct peers *p = d->peers;
@@ -147,9 +151,8 @@ static int signed_refuse(struct http_req *r, const char *what, const char *desk,
 static int request_submit_one(struct daemon *d, struct http_req *r, struct peers_request *q,
 			      struct store_job *job)
 {
-	q->first = q->last = ++d->next_ticket;
 	q->outstanding = 1;
-	if (store_submit_job(d->store, job, q->first)) {
+	if (store_submit_job(d->store, job, request_done, q)) {
 		job->free(job);
 		request_free(q);
 		return http_error(r, 503,
@@ -361,7 +364,8 @@ static void feedback_committed(struct daemon *d, struct peers_request *q,
 
 /* Store one contact of the batch under "desk/key", so that keys of
  * different desks never meet; the desk column says whose it is. */
-static int ingest_submit(struct daemon *d, const char *desk, const struct ingest_contact *ic)
+static int ingest_submit(struct daemon *d, const char *desk, const struct ingest_contact *ic,
+			 struct peers_request *q)
 {
 	char key[256];
 	struct contact ct = {
@@ -387,7 +391,7 @@ static int ingest_submit(struct daemon *d, const char *desk, const struct ingest
 	};
 
 	snprintf(key, sizeof(key), "%s/%s", desk, ic->key);
-	return store_submit(d->store, &ct, ++d->next_ticket);
+	return store_submit(d->store, &ct, request_done, q);
 }
 
 int peers_routes_ingest(struct http_req *r)
@@ -441,13 +445,11 @@ int peers_routes_ingest(struct http_req *r)
 		rc = reply_json(r, 200, json_pack("{s:i,s:i}", "stored", 0, "duplicates", 0));
 		goto out;
 	}
-	q->first = d->next_ticket + 1;
 	for (i = 0; i < n; i++) {
-		if (ingest_submit(d, desk, &ics[i]))
+		if (ingest_submit(d, desk, &ics[i], q))
 			break;
 		q->outstanding++;
 	}
-	q->last = d->next_ticket;
 	if (i < n) {
 		/* The store is full: the ones queued still come back; say no now. */
 		q->failed = 1;
@@ -494,13 +496,14 @@ static void ingest_result(struct daemon *d, struct peers_request *q, const struc
 
 /* --- results ------------------------------------------------------------- */
 
-int peers_store_result(struct daemon *d, const struct store_result *res)
+/* The completion of each store write a request made (store_done_fn, arg q):
+ * the request answers once its last one has come back. */
+static void request_done(void *arg, const struct store_result *res)
 {
+	struct peers_request *q = arg, **pp;
+	struct daemon *d = q->d;
 	struct peers *p = d->peers;
-	struct peers_request *q = p ? p->waiting : NULL;
 
-	if (!q || res->ticket < q->first || res->ticket > q->last)
-		return 0;
 	switch (q->kind) {
 	case REQ_HANDOFF:
 		handoff_committed(d, q, res);
@@ -513,10 +516,15 @@ int peers_store_result(struct daemon *d, const struct store_result *res)
 		break;
 	}
 	if (--q->outstanding)
-		return 1;
-	p->waiting = q->next;
-	if (!p->waiting)
-		p->waiting_tail = NULL;
+		return;
+	/* Usually the head: writes come back in submission order. */
+	p->waiting_tail = NULL;
+	for (pp = &p->waiting; *pp; pp = &(*pp)->next) {
+		if (*pp == q)
+			*pp = q->next;
+		if (!*pp)
+			break;
+		p->waiting_tail = *pp;
+	}
 	request_free(q);
-	return 1;
 }

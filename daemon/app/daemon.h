@@ -23,11 +23,13 @@ struct client;
 struct outbox;
 struct reload;
 struct correction;
+struct done;
 
-/* A finish waiting for the store's commit. Results come back in submission
- * order, so these form a FIFO; a client that goes away only clears c. */
+/* A finish waiting for the store's commit: the argument of its completion
+ * (handle_finish_done). They are also listed, so that a client that goes
+ * away can clear its c, and so that none is lost at shutdown. */
 struct pending_finish {
-	uint64_t ticket;
+	struct daemon *d;
 	struct client *c; /* NULL once the client has gone */
 	json_t *re;       /* the id to echo, or NULL */
 	char session[SESSION_ID_LEN + 1];
@@ -36,7 +38,7 @@ struct pending_finish {
 	struct stats_contact stats;  /* counted in the live statistics once committed */
 	struct handoff_sent handoff; /* what peers.c does once it is committed */
 	struct correction *correct;  /* a "correct", not a finish (handle_correct.c), or NULL */
-	struct pending_finish *next;
+	struct pending_finish *prev, *next;
 };
 
 struct daemon {
@@ -46,6 +48,7 @@ struct daemon {
 	struct rulebook *rules;      /* current rules; sessions hold their own reference */
 	struct search_index *search; /* built from rules and swapped with them */
 	struct store *store;
+	struct done *done; /* completions from the worker threads (base/done.h) */
 	struct session_table sessions;
 	struct pending_finish *pending_head, *pending_tail;
 	struct handover_list handovers;
@@ -59,7 +62,6 @@ struct daemon {
 	struct outbox *outbox;         /* the delivery thread, when this desk talks to others */
 	struct reload *reload;         /* rule reloads on SIGHUP (reload.h) */
 	json_t *own_origins;           /* the daemon's own origins, plus agent_origins */
-	uint64_t next_ticket;
 	unsigned long fd_refused; /* connections refused for want of descriptors */
 	int64_t fd_refused_logged_ms;
 	int listening; /* 1 once the listen socket is up */

@@ -134,8 +134,6 @@ int peers_sweep(struct daemon *d, int64_t now);
 int peers_routes_handoffs(struct http_req *r);
 int peers_routes_handoffs_feedback(struct http_req *r);
 int peers_routes_ingest(struct http_req *r);
-/* A store result for one of those requests: 1 if it was ours. */
-int peers_store_result(struct daemon *d, const struct store_result *r);
 
 /* Live figures: {"sent","accepted","misrouted","unanswered",
  * "destination":{id:{sent,accepted,misrouted,unanswered}},

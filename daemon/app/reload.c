@@ -4,29 +4,30 @@
  * instructions (30 ms here). At start that is nothing, but a SIGHUP comes
  * while clients are being served, and the service loop must not stop for
  * it. So a reload runs on a thread of its own that only builds a new
- * rulebook and search index; an ev_async wakes the loop, which swaps them
- * in. Nothing else is shared: the worker touches neither d->rules nor
- * d->search, and the loop reads the result only after the worker is done
- * (pthread_join orders the two). */
+ * rulebook and search index, then posts its completion (base/done.h), which
+ * joins it and swaps them in on the loop. Nothing else is shared: the
+ * worker touches neither d->rules nor d->search, and the loop reads the
+ * result only after the worker is done (pthread_join orders the two). */
 #include "reload.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include <ev.h>
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "base/done.h"
 #include "base/log.h"
 #include "triage/rules.h"
 #include "triage/search.h"
 
 struct reload {
 	struct daemon *d;
-	ev_async done;
+	struct done_item done; /* the worker's completion, reload_done */
 	pthread_t thread;
-	int running; /* a worker is (or was, until joined) at work */
+	int running; /* a worker is (or was, until its completion ran) at work */
+	int joined;  /* reload_free joined it already */
 	int again;   /* another SIGHUP came meanwhile */
 	/* The worker's result, read by the loop after pthread_join. */
 	struct rulebook *rb;
@@ -96,12 +97,14 @@ int reload_now(struct daemon *d)
 	return reload_swap(d, rb, ix, ms);
 }
 
+static void reload_done(void *arg, void *result);
+
 static void *reload_thread(void *arg)
 {
 	struct reload *r = arg;
 
 	reload_build(r->d->conf.rules, &r->rb, &r->ix, &r->ms);
-	ev_async_send(r->d->loop, &r->done);
+	done_post(r->d->done, &r->done, reload_done, r, NULL);
 	return NULL;
 }
 
@@ -117,18 +120,18 @@ static int reload_spawn(struct reload *r)
 		return -1;
 	}
 	r->running = 1;
+	r->joined = 0;
 	return 0;
 }
 
-static void reload_done(struct ev_loop *loop, ev_async *w, int revents)
+/* The worker's completion, on the loop: join it, swap its rules in. */
+static void reload_done(void *arg, void *result)
 {
-	struct reload *r = w->data;
+	struct reload *r = arg;
 
-	(void)loop;
-	(void)revents;
-	if (!r->running)
-		return;
-	pthread_join(r->thread, NULL);
+	(void)result;
+	if (!r->joined)
+		pthread_join(r->thread, NULL);
 	r->running = 0;
 	reload_swap(r->d, r->rb, r->ix, r->ms);
 	r->rb = NULL;
@@ -149,10 +152,6 @@ int reload_init(struct daemon *d)
 		return -1;
 	}
 	r->d = d;
-	ev_async_init(&r->done, reload_done);
-	r->done.data = r;
-	ev_async_start(d->loop, &r->done);
-	ev_unref(d->loop); /* an idle reload watcher does not keep the loop alive */
 	d->reload = r;
 	return 0;
 }
@@ -174,14 +173,14 @@ void reload_free(struct daemon *d)
 
 	if (!r)
 		return;
+	/* A worker at work posts its completion before it returns: once
+	 * joined, run it (it swaps, or keeps, the rules) so that nothing
+	 * posted points at r when it goes. */
 	if (r->running) {
 		pthread_join(r->thread, NULL);
-		if (r->rb)
-			rules_unref(r->rb);
-		search_free(r->ix);
+		r->joined = 1;
+		done_run(d->done);
 	}
-	ev_ref(d->loop);
-	ev_async_stop(d->loop, &r->done);
 	free(r);
 	d->reload = NULL;
 }

@@ -363,9 +363,6 @@ static int http_callback(struct lws *wsi, enum lws_callback_reasons reason, void
 			r->body = NULL;
 		}
 		break;
-	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		http_stream_wake();
-		break;
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		return -1; /* a websocket asking for this protocol by name */
 	default:

@@ -45,7 +45,5 @@ struct http_stream *http_stream_new(struct http_req *r);
 void http_stream_detach(struct http_req *r);
 /* LWS_CALLBACK_HTTP_WRITEABLE: send r's next piece. -1 closes. */
 int http_stream_writeable(struct http_req *r);
-/* LWS_CALLBACK_EVENT_WAIT_CANCELLED: join ended workers, wake writers. */
-void http_stream_wake(void);
 
 #endif

@@ -11,6 +11,9 @@
 
 #include <libwebsockets.h>
 
+#include "app/daemon.h"
+#include "base/done.h"
+
 #define STREAM_CHUNK (16 * 1024)    /* one lws_write */
 #define STREAM_QUEUE 8              /* chunks in flight per response: the memory bound */
 #define STREAM_WORKERS_MAX 4        /* concurrent worker threads; more get 503 */
@@ -45,7 +48,14 @@ struct http_stream {
 	int head_sent;                          /* service thread only */
 	size_t window_bytes;                    /* service thread only: see STREAM_WINDOW_BYTES */
 	pthread_t tid;
+	int joined;                      /* service thread only: tid was joined */
 	struct http_stream *worker_next; /* service thread only: workers to join */
+	/* The way back to the loop (base/done.h): "data or the end is waiting"
+	 * is posted at most once at a time (ready_posted, under lock), and the
+	 * worker's last act posts "joinable". Each holds a reference. */
+	struct done *loop_done;
+	struct done_item ready_item, exit_item;
+	int ready_posted;
 	unsigned char *fill; /* the worker's chunk being filled */
 	size_t fill_len;
 	struct lws_context *ctx;
@@ -81,6 +91,25 @@ static void http_stream_unref(struct http_stream *st)
 	free(st);
 }
 
+static void http_stream_ready(void *arg, void *result);
+
+/* Tell the service thread data (or the end) waits, unless it has been told
+ * and not yet looked: its look reads the queue after clearing the flag. */
+static void http_stream_notify(struct http_stream *st)
+{
+	int post;
+
+	pthread_mutex_lock(&st->lock);
+	post = !st->ready_posted;
+	if (post) {
+		st->ready_posted = 1;
+		st->refs++; /* the completion's */
+	}
+	pthread_mutex_unlock(&st->lock);
+	if (post)
+		done_post(st->loop_done, &st->ready_item, http_stream_ready, st, NULL);
+}
+
 /* Queue the chunk being filled; waits (on the worker) while the queue is full. */
 static int http_stream_push(struct http_stream *st)
 {
@@ -101,7 +130,7 @@ static int http_stream_push(struct http_stream *st)
 		st->fill_len = 0;
 	}
 	pthread_mutex_unlock(&st->lock);
-	lws_cancel_service(st->ctx);
+	http_stream_notify(st);
 	return rc;
 }
 
@@ -189,8 +218,11 @@ int http_stream_fail(struct http_stream *st, unsigned status, const char *messag
 	return rc;
 }
 
-/* The thread sets exited last and the service thread joins it when it
- * sees that (http_stream_reap), so no worker outlives the daemon. */
+static void http_stream_exited(void *arg, void *result);
+
+/* The thread sets exited and posts its completion last; the service thread
+ * joins it then (http_stream_exited), or sooner (http_stream_reap), so no
+ * worker outlives the daemon. */
 static void *http_stream_worker(void *arg)
 {
 	struct http_stream *st = arg;
@@ -203,11 +235,14 @@ static void *http_stream_worker(void *arg)
 	st->done = 1;
 	st->exited = 1;
 	pthread_mutex_unlock(&st->lock);
-	lws_cancel_service(st->ctx);
+	/* Its reference goes with the completion (http_stream_exited). */
+	done_post(st->loop_done, &st->exit_item, http_stream_exited, st, NULL);
 	return NULL;
 }
 
-/* Join the workers that have finished; their slot is free again. */
+/* Join the workers that have finished (all: stop and join every one);
+ * their slot is free again. Their exit completions, posted or still to
+ * come, then only let go of the worker's reference. */
 static void http_stream_reap(int all)
 {
 	struct http_stream **pp = &workers, *st;
@@ -226,9 +261,9 @@ static void http_stream_reap(int all)
 			continue;
 		}
 		pthread_join(st->tid, NULL);
+		st->joined = 1;
 		*pp = st->worker_next;
 		n_workers--;
-		http_stream_unref(st); /* the worker's reference */
 	}
 }
 
@@ -248,6 +283,7 @@ struct http_stream *http_stream_new(struct http_req *r)
 	st->refs = 1;
 	st->head_sent = 1; /* http_reply sends it at once; http_stream clears this */
 	st->ctx = lws_get_context(r->wsi);
+	st->loop_done = http_daemon(r)->done;
 	st->wsi = r->wsi;
 	st->next = active_streams;
 	active_streams = st;
@@ -477,20 +513,54 @@ int http_stream_writeable(struct http_req *r)
 	return 0;
 }
 
-/* Workers woke the loop: join those that ended, and ask to write wherever
- * a chunk (or a head) is waiting. */
-void http_stream_wake(void)
+/* Ask to write where a chunk (or the end) waits for st's client. */
+static void http_stream_want_write(struct http_stream *st)
 {
-	http_stream_reap(0);
-	for (struct http_stream *st = active_streams; st; st = st->next) {
-		int ready;
-		pthread_mutex_lock(&st->lock);
-		ready = st->count || st->done;
-		pthread_mutex_unlock(&st->lock);
-		if (!ready || !st->wsi)
-			continue;
-		if (!st->stall_armed)
-			http_stream_stall_window(st, 1);
-		lws_callback_on_writable(st->wsi);
+	int ready;
+
+	pthread_mutex_lock(&st->lock);
+	ready = st->count || st->done;
+	pthread_mutex_unlock(&st->lock);
+	if (!ready || !st->wsi)
+		return;
+	if (!st->stall_armed)
+		http_stream_stall_window(st, 1);
+	lws_callback_on_writable(st->wsi);
+}
+
+/* Completion of http_stream_notify. The flag is cleared before the queue
+ * is read, so a chunk pushed meanwhile is either seen here or posted anew. */
+static void http_stream_ready(void *arg, void *result)
+{
+	struct http_stream *st = arg;
+
+	(void)result;
+	pthread_mutex_lock(&st->lock);
+	st->ready_posted = 0;
+	pthread_mutex_unlock(&st->lock);
+	http_stream_want_write(st);
+	http_stream_unref(st);
+}
+
+/* Completion: st's worker has returned. Join it unless http_stream_reap
+ * did, so its slot is free, then send what it left (its last chunk, or
+ * the end). */
+static void http_stream_exited(void *arg, void *result)
+{
+	struct http_stream *st = arg, **pp;
+
+	if (!st->joined) {
+		pthread_join(st->tid, NULL);
+		st->joined = 1;
+		for (pp = &workers; *pp; pp = &(*pp)->worker_next) {
+			if (*pp == st) {
+				*pp = st->worker_next;
+				n_workers--;
+				break;
+			}
+		}
 	}
+	(void)result;
+	http_stream_want_write(st);
+	http_stream_unref(st); /* the worker's reference */
 }

@@ -16,6 +16,7 @@
 #include "app/daemon.h"
 #include "ws/handle.h"
 #include "http.h"
+#include "base/done.h"
 #include "base/log.h"
 #include "ws/proto.h"
 #include "desk/session.h"
@@ -247,7 +248,8 @@ static int server_ws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 		}
 		break;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		handle_store_results(lws_context_user(lws_get_context(wsi)));
+		/* The one way back from the worker threads (base/done.h). */
+		done_run(((struct daemon *)lws_context_user(lws_get_context(wsi)))->done);
 		break;
 	default:
 		break;

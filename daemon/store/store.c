@@ -24,8 +24,8 @@
 #include "store_internal.h"
 #include "store_schema.h"
 
-/* Contacts submitted and not yet collected by store_poll_results (queued,
- * being written, or answered and not polled). Bounds memory and makes a
+/* Contacts submitted whose completion has not run yet (queued, being
+ * written, or answered and waiting for the service thread). Bounds memory and makes a
  * stuck disk push back on the service thread instead of growing forever. */
 #ifndef STORE_QUEUE_MAX
 #define STORE_QUEUE_MAX 65536
@@ -180,26 +180,14 @@ void store_queue_move(struct store_queue *to, struct store_queue *from)
 	memset(from, 0, sizeof(*from));
 }
 
-static void store_queue_free(struct store_queue *q)
-{
-	struct store_item *it, *next;
-
-	for (it = q->head; it; it = next) {
-		next = it->next;
-		if (it->c.job)
-			it->c.job->free(it->c.job);
-		free(it);
-	}
-	memset(q, 0, sizeof(*q));
-}
-
 static const char *store_field(const struct contact *c, size_t off)
 {
 	return *(const char *const *)(const void *)((const char *)c + off);
 }
 
 /* Copy c and its strings into one allocation the store owns. */
-static struct store_item *store_item_new(const struct contact *c, uint64_t ticket)
+static struct store_item *store_item_new(struct store *st, const struct contact *c,
+					 store_done_fn *fn, void *arg)
 {
 	struct store_item *it;
 	const char *s;
@@ -217,7 +205,9 @@ static struct store_item *store_item_new(const struct contact *c, uint64_t ticke
 	it->next = NULL;
 	it->c = *c;
 	memset(&it->res, 0, sizeof(it->res));
-	it->res.ticket = ticket;
+	it->fn = fn;
+	it->arg = arg;
+	it->st = st;
 	it->res.status = STORE_OK;
 	for (i = 0; i < STORE_TEXT_FIELDS; i++) {
 		field = (const char **)(void *)((char *)&it->c + store_text_fields[i]);
@@ -233,7 +223,50 @@ static struct store_item *store_item_new(const struct contact *c, uint64_t ticke
 
 /* ---- the service thread's side ---- */
 
-int store_start(struct store *st, void (*wake)(void *arg), void *arg)
+/* An item's completion, on the service thread: its job goes (as when
+ * results were polled), the submitter hears, then the item goes and its
+ * slot in the queue's bound is free. */
+static void store_item_done(void *arg, void *result)
+{
+	struct store_item *it = arg;
+	struct store *st = it->st;
+
+	/* The job first: a submitter that owns the job's memory (a correction,
+	 * whose free does nothing) may free it in its completion. */
+	if (it->c.job)
+		it->c.job->free(it->c.job);
+	if (it->fn)
+		it->fn(it->arg, result);
+	pthread_mutex_lock(&st->lock);
+	st->unrun--;
+	pthread_mutex_unlock(&st->lock);
+	free(it);
+}
+
+void store_answer(struct store *st, struct store_queue *batch)
+{
+	struct store_item *it, *next;
+
+	if (!batch->head)
+		return;
+	pthread_mutex_lock(&st->lock);
+	st->in_flight = 0;
+	st->unrun += batch->len;
+	pthread_mutex_unlock(&st->lock);
+	for (it = batch->head; it; it = next) {
+		next = it->next; /* the completion may run (and free it) at once */
+		done_fill(&it->done, store_item_done, it, &it->res);
+		if (next)
+			it->done.next = &next->done;
+		else if (st->done) /* the whole batch in one post: one wake */
+			done_post_chain(st->done, &batch->head->done, &it->done, batch->len);
+		if (!st->done)
+			store_item_done(it, &it->res);
+	}
+	memset(batch, 0, sizeof(*batch));
+}
+
+int store_start(struct store *st, struct done *q)
 {
 	int rc;
 
@@ -241,8 +274,7 @@ int store_start(struct store *st, void (*wake)(void *arg), void *arg)
 		log_err("store: writer already started");
 		return -1;
 	}
-	st->wake = wake;
-	st->wake_arg = arg;
+	st->done = q;
 	rc = pthread_create(&st->writer, NULL, store_writer_run, st);
 	if (rc != 0) {
 		log_err("store: cannot start the writer thread: %s", strerror(rc));
@@ -252,76 +284,56 @@ int store_start(struct store *st, void (*wake)(void *arg), void *arg)
 	return 0;
 }
 
-int store_submit(struct store *st, const struct contact *c, uint64_t ticket)
+/* Queue it unless the store is closing or full; 0 or -1 (it is not freed). */
+static int store_enqueue(struct store *st, struct store_item *it)
+{
+	size_t held;
+
+	pthread_mutex_lock(&st->lock);
+	held = st->pending.len + st->in_flight + st->unrun;
+	if (st->stopping || held >= STORE_QUEUE_MAX) {
+		pthread_mutex_unlock(&st->lock);
+		return -1;
+	}
+	store_queue_push(&st->pending, it);
+	pthread_cond_signal(&st->work);
+	pthread_mutex_unlock(&st->lock);
+	return 0;
+}
+
+int store_submit(struct store *st, const struct contact *c, store_done_fn *fn, void *arg)
 {
 	struct store_item *it;
-	size_t held;
 
 	/* The key is what makes a retry safe; without one we cannot store. */
 	if (!c->key) {
-		log_err("store: ticket %llu: contact without key refused",
-			(unsigned long long)ticket);
+		log_err("store: contact without key refused");
 		return -1;
 	}
-	it = store_item_new(c, ticket);
+	it = store_item_new(st, c, fn, arg);
 	if (!it) {
-		log_err("store: ticket %llu: out of memory", (unsigned long long)ticket);
+		log_err("store: contact %s: out of memory", c->key);
 		return -1;
 	}
-	pthread_mutex_lock(&st->lock);
-	held = st->pending.len + st->in_flight + st->results.len;
-	if (st->stopping || held >= STORE_QUEUE_MAX) {
-		pthread_mutex_unlock(&st->lock);
+	if (store_enqueue(st, it)) {
 		free(it);
 		return -1;
 	}
-	store_queue_push(&st->pending, it);
-	pthread_cond_signal(&st->work);
-	pthread_mutex_unlock(&st->lock);
 	return 0;
 }
 
-int store_submit_job(struct store *st, struct store_job *job, uint64_t ticket)
+int store_submit_job(struct store *st, struct store_job *job, store_done_fn *fn, void *arg)
 {
 	struct contact c = { .job = job };
 	struct store_item *it;
-	size_t held;
 
-	if (!job || !(it = store_item_new(&c, ticket)))
+	if (!job || !(it = store_item_new(st, &c, fn, arg)))
 		return -1;
-	pthread_mutex_lock(&st->lock);
-	held = st->pending.len + st->in_flight + st->results.len;
-	if (st->stopping || held >= STORE_QUEUE_MAX) {
-		pthread_mutex_unlock(&st->lock);
+	if (store_enqueue(st, it)) {
 		free(it); /* not the job: the caller keeps it */
 		return -1;
 	}
-	store_queue_push(&st->pending, it);
-	pthread_cond_signal(&st->work);
-	pthread_mutex_unlock(&st->lock);
 	return 0;
-}
-
-size_t store_poll_results(struct store *st, struct store_result *out, size_t max)
-{
-	struct store_queue done = { 0 };
-	struct store_item *it;
-	size_t n = 0;
-
-	pthread_mutex_lock(&st->lock);
-	while (n < max && st->results.head) {
-		it = st->results.head;
-		st->results.head = it->next;
-		if (!st->results.head)
-			st->results.tail = NULL;
-		st->results.len--;
-		out[n++] = it->res;
-		store_queue_push(&done, it);
-	}
-	pthread_mutex_unlock(&st->lock);
-	/* Free outside the lock so the writer is not kept waiting. */
-	store_queue_free(&done);
-	return n;
 }
 
 size_t store_queue_depth(struct store *st)
@@ -362,8 +374,9 @@ void store_close(struct store *st)
 	else
 		/* Never started: commit what was queued here, on this thread. */
 		store_writer_run(st);
-	/* Results nobody polled go with the store. */
-	store_queue_free(&st->results);
+	/* The writer's last completions count against st: run them before it goes. */
+	if (st->done)
+		done_run(st->done);
 	store_free(st);
 }
 

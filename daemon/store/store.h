@@ -3,9 +3,9 @@
  * The service thread never touches SQLite for writes. It hands finished
  * contacts to store_submit(), which only queues them; a writer thread commits
  * everything waiting in one transaction (group commit, synchronous=FULL),
- * then calls the wake function (which calls lws_cancel_service()) so the
- * service thread collects the results with store_poll_results(). A result
- * with status 0 means the row is durable on disk. */
+ * then posts each submission's completion (base/done.h), in submission
+ * order, for the service thread to run. A result with status 0 means the
+ * row is durable on disk. */
 #ifndef VV_STORE_H
 #define VV_STORE_H
 
@@ -15,6 +15,7 @@
 struct sqlite3;
 struct store_job;
 struct store_result;
+struct done;
 
 /* One finished contact. Strings may be NULL where optional; store_submit
  * copies everything, so the caller keeps ownership (except of job, see
@@ -76,7 +77,6 @@ enum store_status {
 };
 
 struct store_result {
-	uint64_t ticket; /* as given to store_submit */
 	enum store_status status;
 	int64_t contact_id; /* the row id; for a repeated key, the first row's id */
 	int duplicate;      /* 1 when the key was already stored: nothing new written */
@@ -84,6 +84,12 @@ struct store_result {
 };
 
 struct store;
+
+/* A submission's completion: run on the service thread (done_run) once its
+ * batch has committed or failed, with arg as given to store_submit and the
+ * result, valid during the call only. Every accepted submission's runs
+ * exactly once, in submission order. */
+typedef void store_done_fn(void *arg, const struct store_result *res);
 
 /* Open or create the database at path (its directory must exist), check
  * that it is a SQLite database, set WAL and synchronous=FULL, create or
@@ -93,21 +99,18 @@ struct store *store_open(const char *path, char *err, size_t errlen);
 
 /* Start the writer thread. It first runs PRAGMA quick_check (contacts
  * wait in the queue meanwhile); if that fails, every batch fails with its
- * reason. wake(arg) is called from that thread after each batch of results
- * is ready. 0 or -1. */
-int store_start(struct store *st, void (*wake)(void *arg), void *arg);
+ * reason. The completions of each batch are posted to q (and note expiry
+ * wakes it when done). 0 or -1. */
+int store_start(struct store *st, struct done *q);
 
 /* Queue a contact for the writer. Never blocks on disk. -1 when the queue
  * is full (the caller answers "unavailable" and does not acknowledge). */
-int store_submit(struct store *st, const struct contact *c, uint64_t ticket);
+int store_submit(struct store *st, const struct contact *c, store_done_fn *fn, void *arg);
 
-/* Queue a job alone (no contact) for the writer; its result comes back by
- * ticket like a contact's. -1 when full or closing (the caller still owns
- * the job then). */
-int store_submit_job(struct store *st, struct store_job *job, uint64_t ticket);
-
-/* Collect up to max finished results; returns how many were written to out. */
-size_t store_poll_results(struct store *st, struct store_result *out, size_t max);
+/* Queue a job alone (no contact) for the writer; its completion comes back
+ * like a contact's. -1 when full or closing (the caller still owns the job
+ * then, and fn will not run). */
+int store_submit_job(struct store *st, struct store_job *job, store_done_fn *fn, void *arg);
 
 /* Number of contacts waiting for the writer (for metrics and tests). */
 size_t store_queue_depth(struct store *st);
@@ -127,7 +130,10 @@ int store_expire_notes(struct store *st, int64_t cutoff_ms);
 void store_note_stats(struct store *st, unsigned long *runs, unsigned long long *erased);
 
 /* Stop the writer after it has committed everything queued, close the db.
- * An integrity check still running is interrupted, not waited for. */
+ * An integrity check still running is interrupted, not waited for. The
+ * last completions run here, on the caller's (the service) thread: done_run
+ * on the queue given to store_start (so also any other posted there), or
+ * each directly when the writer was never started. */
 void store_close(struct store *st);
 
 #endif

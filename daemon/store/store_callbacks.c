@@ -1,6 +1,6 @@
 /* store_callbacks.c - callback requests in the store. The service thread
  * never waits for these writes: inserts and deletes are jobs for the
- * writer thread, answered by ticket like any other job. */
+ * writer thread, answered by their completion like any other job. */
 #include "store_callbacks.h"
 #include "store_internal.h"
 
@@ -66,19 +66,21 @@ static int store_callbacks_run(struct store_job *job, sqlite3 *db, int64_t conta
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static int store_callbacks_submit(struct store *st, struct callback_job *j, uint64_t ticket)
+static int store_callbacks_submit(struct store *st, struct callback_job *j, store_done_fn *fn,
+				  void *arg)
 {
 	j->st = st;
 	j->job.run = store_callbacks_run;
 	j->job.free = store_callbacks_free;
-	if (store_submit_job(st, &j->job, ticket)) {
+	if (store_submit_job(st, &j->job, fn, arg)) {
 		store_callbacks_free(&j->job);
 		return -1;
 	}
 	return 0;
 }
 
-int store_callbacks_insert(struct store *st, const struct callback *cb, uint64_t ticket)
+int store_callbacks_insert(struct store *st, const struct callback *cb, store_done_fn *fn,
+			   void *arg)
 {
 	struct callback_job *j = calloc(1, sizeof(*j));
 
@@ -94,10 +96,11 @@ int store_callbacks_insert(struct store *st, const struct callback *cb, uint64_t
 	snprintf(j->phone, sizeof(j->phone), "%s", cb->phone);
 	j->created_ms = cb->created_ms;
 	j->until_ms = cb->until_ms;
-	return store_callbacks_submit(st, j, ticket);
+	return store_callbacks_submit(st, j, fn, arg);
 }
 
-int store_callbacks_delete(struct store *st, const char *code, int64_t now_ms, uint64_t ticket)
+int store_callbacks_delete(struct store *st, const char *code, int64_t now_ms,
+			   store_done_fn *fn, void *arg)
 {
 	struct callback_job *j = calloc(1, sizeof(*j));
 
@@ -105,7 +108,7 @@ int store_callbacks_delete(struct store *st, const char *code, int64_t now_ms, u
 		return -1;
 	snprintf(j->code, sizeof(j->code), "%s", code ? code : "");
 	j->now_ms = now_ms;
-	return store_callbacks_submit(st, j, ticket);
+	return store_callbacks_submit(st, j, fn, arg);
 }
 
 static const char *store_callbacks_col(sqlite3_stmt *q, int i)

@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "base/done.h"
 #include "store.h"
 #include "store_watch.h"
 
@@ -16,12 +17,17 @@
  * sqlite3 shell, a backup) before the batch fails and is answered. */
 #define STORE_BUSY_TIMEOUT_MS 5000
 
-/* One submitted contact, from store_submit until store_poll_results. The
- * strings of c point into text, so one malloc and one free per contact. */
+/* One submitted contact, from store_submit until its completion has run.
+ * The strings of c point into text, so one malloc and one free per contact;
+ * done is posted with it, so answering it cannot fail. */
 struct store_item {
 	struct store_item *next;
 	struct contact c;
 	struct store_result res;
+	store_done_fn *fn; /* the submitter's completion, and its argument */
+	void *arg;
+	struct store *st;
+	struct done_item done;
 	char text[];
 };
 
@@ -45,8 +51,8 @@ struct store {
 	pthread_mutex_t lock;       /* guards everything below */
 	pthread_cond_t work;        /* contacts queued, or closing */
 	struct store_queue pending; /* submitted, waiting for the writer */
-	struct store_queue results; /* answered, waiting for store_poll_results */
 	size_t in_flight;           /* taken by the writer, not yet answered */
+	size_t unrun;               /* answered, completion posted and not yet run */
 	int stopping;
 
 	/* The page-by-page check the writer runs before its first batch (see
@@ -57,8 +63,7 @@ struct store {
 
 	pthread_t writer;
 	int started;
-	void (*wake)(void *arg);
-	void *wake_arg;
+	struct done *done; /* where completions go (store_start); NULL before */
 	unsigned long failed_batches; /* written by the writer, read by store_healthy (atomics) */
 
 	/* The file under the connection (store_watch.c). The writer checks it;
@@ -83,6 +88,9 @@ struct store {
 
 /* Move every item of from to the end of to (under st->lock). */
 void store_queue_move(struct store_queue *to, struct store_queue *from);
+/* Answer a batch the writer has finished: post each item's completion, in
+ * order (run directly when never started: store_close's own thread). */
+void store_answer(struct store *st, struct store_queue *batch);
 /* The writer thread (store_writer.c); store_close runs it on the caller's
  * thread when it was never started, to answer what is queued. */
 void *store_writer_run(void *arg);

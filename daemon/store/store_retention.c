@@ -162,8 +162,8 @@ void store_retention_step(struct store *st)
 	st->expire_erased += st->expire_run_erased;
 	pthread_mutex_unlock(&st->lock);
 	st->expire_target = 0;
-	if (st->wake)
-		st->wake(st->wake_arg);
+	if (st->done)
+		done_wake(st->done); /* no completion: store_note_stats tells */
 }
 
 /* Callback rows (store_callbacks.c) hold a phone number. secure_delete

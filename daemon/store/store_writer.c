@@ -57,7 +57,7 @@ static void store_writer_fail_row(struct store *st, struct store_item *it)
 	it->res.duplicate = 0;
 	snprintf(it->res.error, sizeof(it->res.error), "%s not stored: %s",
 		 it->c.key ? "contact" : "job", sqlite3_errmsg(st->db));
-	log_warn("store: ticket %llu: %s", (unsigned long long)it->res.ticket, it->res.error);
+	log_warn("store: %s%s%s", it->c.key ? it->c.key : "", it->c.key ? ": " : "", it->res.error);
 }
 
 /* A repeated key with another digest stands for another contact. Rows
@@ -349,22 +349,6 @@ static int store_writer_take_batch(struct store *st, struct store_queue *batch, 
 	return batch->len > 0 || expire || *idle;
 }
 
-/* Hand the answered batch to the service thread, in submission order. */
-static void store_writer_finish_batch(struct store *st, struct store_queue *batch)
-{
-	int closing;
-
-	pthread_mutex_lock(&st->lock);
-	store_queue_move(&st->results, batch);
-	st->in_flight = 0;
-	closing = st->stopping;
-	pthread_mutex_unlock(&st->lock);
-	/* Once store_close has begun the service thread is inside it and cannot
-	 * poll, and its event loop may already be gone: do not wake it. */
-	if (st->wake && !closing)
-		st->wake(st->wake_arg);
-}
-
 /* PRAGMA quick_check reads every page: seconds for a million contacts,
  * ten with a cold page cache. So it runs here, after READY, instead of in
  * store_open; contacts submitted meanwhile wait in the queue. quick_check
@@ -430,7 +414,7 @@ void *store_writer_run(void *arg)
 			continue;
 		}
 		store_writer_write_batch(st, batch.head, batch.len);
-		store_writer_finish_batch(st, &batch);
+		store_answer(st, &batch); /* after the commit, in submission order */
 	}
 	return NULL;
 }

@@ -25,17 +25,12 @@ void handle_handover_session_ended(struct daemon *d, const char *session);
 void handle_chat_client_gone(struct client *c);
 /* Callback requests (handle_callback.c): load them from the store at
  * start (before store_start), delete those past callback_retention_hours
- * (housekeeping), and take the store's answers to their writes (1 if r
- * was one of them). */
+ * (housekeeping). */
 int handle_callback_load(struct daemon *d);
 void handle_callback_sweep(struct daemon *d);
-struct store_result;
-int handle_callback_store_result(struct daemon *d, const struct store_result *r);
 /* Log the citizens' widget conversations untouched since before cutoff_ms
  * (abandoned, or the result's verdict), before the idle sessions expire. */
 void handle_feedback_log_idle(struct daemon *d, int64_t cutoff_ms);
-/* Deliver the store's commit results: "logged" or an error per finish. */
-void handle_store_results(struct daemon *d);
 /* The i-th message type of the dispatch table, NULL past the end (metrics). */
 const char *handle_message_type(size_t i);
 /* The timers that push statistics to subscribers (handle_stats.c). */

@@ -25,13 +25,13 @@
 #include "store/store_callbacks.h"
 #include "base/util.h"
 
-/* Store results of callback writes carry this bit, so handle_store_results
- * can tell them from finishes (whose tickets count up from 1). */
-#define CALLBACK_TICKET_BIT (1ULL << 63)
-
-static uint64_t callback_ticket(struct daemon *d)
+/* A callback row's write, answered on the service thread: nobody waits for
+ * it (the request is in memory already), so a failure is only logged. */
+static void callback_stored(void *arg, const struct store_result *r)
 {
-	return ++d->next_ticket | CALLBACK_TICKET_BIT;
+	(void)arg;
+	if (r->status != STORE_OK)
+		log_err("a callback request could not be written to the store: %s", r->error);
 }
 
 void handle_callback_hours_fields(struct handler_ctx *h, const struct session *s, json_t *reply)
@@ -132,7 +132,7 @@ static struct callback *callback_create(struct handler_ctx *h, struct session *s
 		handle_fail(h, PROTO_INTERNAL, "could not keep the callback request");
 		return NULL;
 	}
-	if (store_callbacks_insert(h->d->store, cb, callback_ticket(h->d))) {
+	if (store_callbacks_insert(h->d->store, cb, callback_stored, NULL)) {
 		callback_remove(&h->d->callbacks, cb);
 		handle_fail(h, PROTO_UNAVAILABLE, "the store is busy; try again in a moment");
 		return NULL;
@@ -199,7 +199,7 @@ static void callback_forget(struct daemon *d, struct callback *cb, int64_t now)
 	char code[HANDOVER_CODE_LEN + 1];
 
 	snprintf(code, sizeof(code), "%s", cb->code);
-	if (store_callbacks_delete(d->store, code, now, callback_ticket(d)))
+	if (store_callbacks_delete(d->store, code, now, callback_stored, NULL))
 		log_warn("callback %s: the store is busy; its row goes at the next sweep", code);
 	callback_remove(&d->callbacks, cb);
 	callback_push(d, NULL, code);
@@ -248,14 +248,4 @@ int handle_callback_load(struct daemon *d)
 	if (n > 0)
 		log_info("%d callback request%s waiting", n, n == 1 ? "" : "s");
 	return n < 0 ? -1 : 0;
-}
-
-int handle_callback_store_result(struct daemon *d, const struct store_result *r)
-{
-	(void)d;
-	if (!(r->ticket & CALLBACK_TICKET_BIT))
-		return 0;
-	if (r->status != STORE_OK)
-		log_err("a callback request could not be written to the store: %s", r->error);
-	return 1;
 }

@@ -166,8 +166,8 @@ oom:
 	return NULL;
 }
 
-/* Queue c behind the finishes waiting for the store: results come back in
- * submission order (handle_store_results). */
+/* Hand c to the store; its completion answers like a finish's
+ * (handle_finish_done, which sees p->correct). */
 static int correct_submit(struct handler_ctx *h, struct correction *c)
 {
 	struct pending_finish *p = calloc(1, sizeof(*p));
@@ -177,10 +177,10 @@ static int correct_submit(struct handler_ctx *h, struct correction *c)
 		free(c);
 		return handle_fail(h, PROTO_INTERNAL, "out of memory");
 	}
-	p->ticket = ++h->d->next_ticket;
+	p->d = h->d;
 	p->submitted_us = metrics_now_us();
 	p->correct = c;
-	if (store_submit_job(h->d->store, &c->job, p->ticket)) {
+	if (store_submit_job(h->d->store, &c->job, handle_finish_done, p)) {
 		free(p->key);
 		free(p);
 		free(c);

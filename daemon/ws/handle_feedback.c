@@ -9,8 +9,8 @@
  * contacts, and nothing the citizen typed reaches the store.
  *
  * No reply here waits for the store: the citizen's screen never waits for
- * a disk. The commit comes back through the same queue as a finish's
- * (handle_store_results), with no client to answer. */
+ * a disk. The commit comes back through the same completion as a finish's
+ * (handle_finish_done), with no client to answer. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +80,7 @@ static void feedback_verdict(struct session *s, struct contact *ct)
 }
 
 /* Queue ct as a finish with no client to answer; the session is finishing
- * until the commit (handle_store_results finishes it, or reopens it if the
+ * until the commit (handle_finish_done finishes it, or reopens it if the
  * store refused). 0 or -1 (out of memory, or the store's queue is full). */
 static int feedback_submit(struct daemon *d, struct session *s, struct contact *ct,
 			   const struct handoff_sent *sent)
@@ -96,10 +96,10 @@ static int feedback_submit(struct daemon *d, struct session *s, struct contact *
 		return -1;
 	}
 	p->handoff = *sent; /* the collector's copy, woken at the commit */
-	p->ticket = ++d->next_ticket;
+	p->d = d;
 	p->submitted_us = metrics_now_us();
 	stats_contact_set(&p->stats, ct);
-	if (store_submit(d->store, ct, p->ticket)) {
+	if (store_submit(d->store, ct, handle_finish_done, p)) {
 		if (ct->job)
 			ct->job->free(ct->job);
 		free(s->finish_key);
@@ -110,11 +110,7 @@ static int feedback_submit(struct daemon *d, struct session *s, struct contact *
 		return -1;
 	}
 	memcpy(p->session, s->id, sizeof(p->session));
-	if (d->pending_tail)
-		d->pending_tail->next = p;
-	else
-		d->pending_head = p;
-	d->pending_tail = p;
+	handle_pending_link(d, p);
 	s->state = SESSION_FINISHING;
 	util_copy(s->finish_digest, sizeof(s->finish_digest), ct->key_digest);
 	return 0;

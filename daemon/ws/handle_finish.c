@@ -119,10 +119,10 @@ static int handle_submit(struct handler_ctx *h, struct session *s, struct contac
 		return handle_fail(h, PROTO_INTERNAL, "out of memory");
 	}
 	p->handoff = *sent;
-	p->ticket = ++h->d->next_ticket;
+	p->d = h->d;
 	p->submitted_us = metrics_now_us();
 	stats_contact_set(&p->stats, ct);
-	if (store_submit(h->d->store, ct, p->ticket)) {
+	if (store_submit(h->d->store, ct, handle_finish_done, p)) {
 		if (ct->job)
 			ct->job->free(ct->job);
 		free(p->key);
@@ -154,12 +154,34 @@ void handle_pending_add(struct handler_ctx *h, struct pending_finish *p)
 {
 	p->c = h->c;
 	p->re = h->re ? json_incref(h->re) : NULL;
-	if (h->d->pending_tail)
-		h->d->pending_tail->next = p;
-	else
-		h->d->pending_head = p;
-	h->d->pending_tail = p;
+	handle_pending_link(h->d, p);
 	h->c->pending_finishes++;
+}
+
+void handle_pending_link(struct daemon *d, struct pending_finish *p)
+{
+	p->next = NULL;
+	p->prev = d->pending_tail;
+	if (d->pending_tail)
+		d->pending_tail->next = p;
+	else
+		d->pending_head = p;
+	d->pending_tail = p;
+}
+
+/* Answered: off the list (usually its head; callbacks' and other desks'
+ * writes are not listed, so it need not be). */
+static void handle_pending_unlink(struct daemon *d, struct pending_finish *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		d->pending_head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		d->pending_tail = p->prev;
+	p->prev = p->next = NULL;
 }
 
 /* "barriers": each a code of the survey's list (base/survey.h), at most
@@ -388,74 +410,56 @@ static void handle_finish_refused(struct daemon *d, struct pending_finish *p, st
 				  "not stored (%s); nothing was logged, try again", r->error);
 }
 
-void handle_store_results(struct daemon *d)
+/* A finish is durable: count it once, end its session, say "logged". */
+static void handle_finish_logged(struct daemon *d, struct pending_finish *p, struct session *s,
+				 const struct store_result *r)
 {
-	struct store_result results[64];
-	size_t n;
-
-	while ((n = store_poll_results(d->store, results, 64)) > 0) {
-		for (size_t i = 0; i < n; i++) {
-			struct store_result *r = &results[i];
-			struct pending_finish *p = d->pending_head;
-			struct session *s;
-
-			if (handle_callback_store_result(d, r))
-				continue;
-			/* One writer, so results arrive in submission order. */
-			if (!p || p->ticket != r->ticket) {
-				/* Or it answers an HTTP request of another desk (peers_routes.c). */
-				if (!peers_store_result(d, r))
-					log_err("store result %llu does not match the oldest pending finish",
-						(unsigned long long)r->ticket);
-				continue;
-			}
-			d->pending_head = p->next;
-			if (!d->pending_head)
-				d->pending_tail = NULL;
-			if (p->correct) {
-				handle_correct_result(d, p, r);
-				s = NULL;
-				goto done;
-			}
-			s = session_find(&d->sessions, p->session);
-			metrics_commit_latency(&d->metrics, p->submitted_us);
-			if (r->status == STORE_OK && r->duplicate) {
-				d->metrics.contacts_duplicate++;
-			} else if (r->status == STORE_OK) {
-				/* Durable now: it counts, once, wherever it is shown. */
-				metrics_contact(&d->metrics, p->stats.outcome, p->stats.category);
-				handle_stats_logged(d, &p->stats);
-				peers_finish_committed(d, &p->handoff);
-			}
-			if (r->status == STORE_OK) {
-				if (s && s->state != SESSION_FINISHED) {
-					session_finished(&d->sessions, s,
-							 d->conf.bounds.sessions_finished_kept);
-					handle_handover_session_ended(d, s->id);
-					s->contact_id = r->contact_id;
-					if (!r->duplicate)
-						memcpy(s->handoff_code, p->handoff.code,
-						       sizeof(s->handoff_code));
-					/* Only a repeated finish can still come, and
-					 * it needs the key and the contact, not the
-					 * walk: kept for hours, walks were most of
-					 * the daemon's memory (docs/performance.md). */
-					triage_free(s->tr);
-					s->tr = NULL;
-				}
-				if (p->c)
-					handle_send_logged(p->c, p->re, r->contact_id, r->duplicate,
-							   r->duplicate ? NULL : p->handoff.code);
-			} else {
-				handle_finish_refused(d, p, s, r);
-			}
-done:
-			if (p->c)
-				p->c->pending_finishes--;
-			json_decref(p->re);
-			free(p->key);
-			free(p->correct);
-			free(p);
-		}
+	if (r->duplicate) {
+		d->metrics.contacts_duplicate++;
+	} else {
+		/* Durable now: it counts, once, wherever it is shown. */
+		metrics_contact(&d->metrics, p->stats.outcome, p->stats.category);
+		handle_stats_logged(d, &p->stats);
+		peers_finish_committed(d, &p->handoff);
 	}
+	if (s && s->state != SESSION_FINISHED) {
+		session_finished(&d->sessions, s, d->conf.bounds.sessions_finished_kept);
+		handle_handover_session_ended(d, s->id);
+		s->contact_id = r->contact_id;
+		if (!r->duplicate)
+			memcpy(s->handoff_code, p->handoff.code, sizeof(s->handoff_code));
+		/* Only a repeated finish can still come, and it needs the key
+		 * and the contact, not the walk: kept for hours, walks were
+		 * most of the daemon's memory (docs/performance.md). */
+		triage_free(s->tr);
+		s->tr = NULL;
+	}
+	if (p->c)
+		handle_send_logged(p->c, p->re, r->contact_id, r->duplicate,
+				   r->duplicate ? NULL : p->handoff.code);
+}
+
+void handle_finish_done(void *arg, const struct store_result *r)
+{
+	struct pending_finish *p = arg;
+	struct daemon *d = p->d;
+	struct session *s;
+
+	handle_pending_unlink(d, p);
+	if (p->correct) {
+		handle_correct_result(d, p, r);
+	} else {
+		s = session_find(&d->sessions, p->session);
+		metrics_commit_latency(&d->metrics, p->submitted_us);
+		if (r->status == STORE_OK)
+			handle_finish_logged(d, p, s, r);
+		else
+			handle_finish_refused(d, p, s, r);
+	}
+	if (p->c)
+		p->c->pending_finishes--;
+	json_decref(p->re);
+	free(p->key);
+	free(p->correct);
+	free(p);
 }

@@ -89,8 +89,13 @@ void handle_chat_positions(struct daemon *d);
 int handle_finish_survey(struct handler_ctx *h, uint32_t *bits, const char **story);
 struct pending_finish;
 struct store_result;
-/* Queue p for the store's answer, tied to h's client (handle_finish.c). */
+/* List p as waiting for the store, tied to h's client (handle_finish.c). */
 void handle_pending_add(struct handler_ctx *h, struct pending_finish *p);
+/* List p as waiting for the store, with no client (handle_feedback.c). */
+void handle_pending_link(struct daemon *d, struct pending_finish *p);
+/* The completion of p's store submission (store_done_fn, arg p): "logged"
+ * or why not, to p's client if it is still there; p is freed. */
+void handle_finish_done(void *arg, const struct store_result *r);
 /* The store answered a correction (p->correct): reply, count it. */
 void handle_correct_result(struct daemon *d, struct pending_finish *p, const struct store_result *r);
 /* The category of a walk that ended before a result, from its topic fact. */

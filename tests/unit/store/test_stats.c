@@ -17,6 +17,7 @@
 #include "conf/conf.h"
 #include "store/stats.h"
 #include "store/store.h"
+#include "results.h"
 
 #define MIN (60 * 1000LL)
 #define HOUR (60 * MIN)
@@ -336,7 +337,7 @@ static void test_load_matches_incremental(void **state)
 		struct stats_contact sc;
 		snprintf(key, sizeof(key), "k%d", n);
 		snprintf(dest, sizeof(dest), "no.d%d", n % 13);
-		assert_int_equal(store_submit(store, &ct, (uint64_t)n), 0);
+		assert_int_equal(store_submit(store, &ct, TICKET((uint64_t)n)), 0);
 		in_period += t >= local_ms(2026, 10, 1, 0, 0);
 		stats_contact_set(&sc, &ct);
 		stats_add(inc, &sc, now);

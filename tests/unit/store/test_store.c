@@ -20,6 +20,7 @@
 
 #include "base/log.h"
 #include "store/store.h"
+#include "results.h"
 #include "store/correct.h"
 
 /* The capacity documented in docs/store.md (STORE_QUEUE_MAX in store.c). */
@@ -76,18 +77,19 @@ static void wait_wake_after(unsigned long seen)
 
 /* Poll until n results have arrived; out[ticket] receives each. Tickets are
  * 0..n-1 in submission order in these tests, and results must come back in
- * that order (the daemon keeps its pending finishes as a FIFO). The wake
+ * that order (each submission's completion runs in submission order). The wake
  * count is read before polling, so a batch finished after the poll always
  * leaves a newer count to wake us. */
-static void collect(struct store *st, struct store_result *out, size_t n)
+static void collect(struct store *st, struct tres *out, size_t n)
 {
-	struct store_result buf[256];
+	struct tres buf[256];
 	size_t got = 0, i, k;
 	unsigned long seen;
 
+	(void)st; /* its completions come through the test's queue (results.h) */
 	while (got < n) {
 		seen = wakes();
-		while ((k = store_poll_results(st, buf, 256)) > 0) {
+		while ((k = poll_results(buf, 256)) > 0) {
 			for (i = 0; i < k; i++) {
 				if (buf[i].ticket != got + i)
 					fail_msg("result %zu is ticket %llu: out of order", got + i,
@@ -128,6 +130,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	const char *tmp = getenv("TMPDIR");
 
+	tres_reset(); /* no answers of the test before */
 	if (!f)
 		return -1;
 	snprintf(f->dir, sizeof(f->dir), "%s/vv-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -170,7 +173,9 @@ static struct store *open_started(const char *path)
 {
 	struct store *st = open_ok(path);
 
-	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	/* A store closed before answered its last ones at close: not ours. */
+	tres_reset();
+	assert_int_equal(store_start(st, test_done()), 0);
 	return st;
 }
 
@@ -240,14 +245,14 @@ static void peek_exec(const char *path, const char *sql)
 
 static void submit_ok(struct store *st, const struct contact *c, uint64_t ticket)
 {
-	assert_int_equal(store_submit(st, c, ticket), 0);
+	assert_int_equal(store_submit(st, c, TICKET(ticket)), 0);
 }
 
 /* Submit one contact with key and wait for its result. */
-static struct store_result store_one(struct store *st, const char *key)
+static struct tres store_one(struct store *st, const char *key)
 {
 	struct contact c = sample(key);
-	struct store_result r;
+	struct tres r;
 
 	submit_ok(st, &c, 0);
 	collect(st, &r, 1);
@@ -284,7 +289,7 @@ static void test_reopen_keeps_data(void **state)
 {
 	struct fixture *f = *state;
 	struct store *st = open_started(f->db);
-	struct store_result first, again;
+	struct tres first, again;
 
 	first = store_one(st, "reopen-1");
 	assert_int_equal(first.status, STORE_OK);
@@ -337,7 +342,7 @@ static void scribble(const char *path, off_t off, size_t len)
 static void make_store_with_rows(const char *path)
 {
 	struct store *st = open_started(path);
-	struct store_result r[200];
+	struct tres r[200];
 	char key[32];
 	struct contact c;
 	int i;
@@ -381,7 +386,7 @@ static void test_submit_and_verify_rows(void **state)
 	struct fixture *f = *state;
 	enum { N = 1000 };
 	struct store *st = open_started(f->db);
-	struct store_result *r = calloc(N, sizeof(*r));
+	struct tres *r = calloc(N, sizeof(*r));
 	struct contact c;
 	char key[32];
 	sqlite3 *db;
@@ -478,7 +483,7 @@ static void test_duplicate_across_batches(void **state)
 {
 	struct fixture *f = *state;
 	struct store *st = open_started(f->db);
-	struct store_result first, again;
+	struct tres first, again;
 
 	first = store_one(st, "dup-across");
 	again = store_one(st, "dup-across");
@@ -499,14 +504,14 @@ static void test_duplicate_within_batch(void **state)
 	struct fixture *f = *state;
 	struct store *st = open_ok(f->db);
 	struct contact a = sample("dup-within"), b = sample("other");
-	struct store_result r[3];
+	struct tres r[3];
 	unsigned long before = wakes();
 
 	submit_ok(st, &a, 0);
 	submit_ok(st, &a, 1);
 	submit_ok(st, &b, 2);
 	assert_int_equal(store_queue_depth(st), 3);
-	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	assert_int_equal(store_start(st, test_done()), 0);
 	collect(st, r, 3);
 	assert_int_equal(wakes() - before, 1);
 	assert_int_equal(store_queue_depth(st), 0);
@@ -533,7 +538,7 @@ static void test_key_digest_conflict(void **state)
 	struct store *st = open_ok(f->db);
 	struct contact a = sample("k-digest"), same = sample("k-digest"), other = sample("k-digest"),
 		       legacy = sample("k-digest");
-	struct store_result r[4];
+	struct tres r[4];
 
 	a.key_digest = same.key_digest = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 	other.key_digest = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -542,7 +547,7 @@ static void test_key_digest_conflict(void **state)
 	submit_ok(st, &other, 1);
 	submit_ok(st, &same, 2);
 	submit_ok(st, &legacy, 3);
-	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	assert_int_equal(store_start(st, test_done()), 0);
 	collect(st, r, 4);
 	assert_int_equal(r[0].status, STORE_OK);
 	assert_int_equal(r[0].duplicate, 0);
@@ -570,7 +575,7 @@ static void test_bad_row_fails_alone(void **state)
 	struct contact good1 = sample("good-1"), good2 = sample("good-2");
 	struct contact fax = sample("bad-channel"), json = sample("bad-json");
 	struct contact nullpath = sample("bad-null");
-	struct store_result r[5];
+	struct tres r[5];
 
 	fax.channel = "fax";
 	json.path_json = "[\"who\",";
@@ -580,7 +585,7 @@ static void test_bad_row_fails_alone(void **state)
 	submit_ok(st, &json, 2);
 	submit_ok(st, &nullpath, 3);
 	submit_ok(st, &good2, 4);
-	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	assert_int_equal(store_start(st, test_done()), 0);
 	collect(st, r, 5);
 	store_close(st);
 
@@ -654,7 +659,7 @@ static void test_jobs(void **state)
 	struct store *st = open_ok(f->db);
 	struct contact a = sample("job-a"), again = sample("job-a"), bad = sample("job-bad");
 	struct contact plain = sample("job-plain");
-	struct store_result r[5];
+	struct tres r[5];
 
 	peek_exec(f->db, "CREATE TABLE jobs_side (k TEXT UNIQUE, contact INTEGER)");
 	side_jobs_freed = 0;
@@ -665,9 +670,9 @@ static void test_jobs(void **state)
 	submit_ok(st, &again, 1);
 	submit_ok(st, &bad, 2);
 	submit_ok(st, &plain, 3);
-	assert_int_equal(store_submit_job(st, side_job("alone", 77), 4), 0);
+	assert_int_equal(store_submit_job(st, side_job("alone", 77), TICKET(4)), 0);
 	/* One batch: everything is queued before the writer starts. */
-	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	assert_int_equal(store_start(st, test_done()), 0);
 	collect(st, r, 5);
 	store_close(st);
 
@@ -698,7 +703,7 @@ static void test_submit_without_key_refused(void **state)
 	struct store *st = open_ok(f->db);
 	struct contact c = sample(NULL);
 
-	assert_int_equal(store_submit(st, &c, 1), -1);
+	assert_int_equal(store_submit(st, &c, TICKET(1)), -1);
 	assert_int_equal(store_queue_depth(st), 0);
 	store_close(st);
 }
@@ -720,7 +725,7 @@ static void test_queue_full(void **state)
 	}
 	assert_int_equal(store_queue_depth(st), QUEUE_MAX);
 	c = sample("one-too-many");
-	assert_int_equal(store_submit(st, &c, QUEUE_MAX), -1);
+	assert_int_equal(store_submit(st, &c, TICKET(QUEUE_MAX)), -1);
 	assert_int_equal(store_queue_depth(st), QUEUE_MAX);
 	store_close(st);
 	assert_int_equal(count_rows(f->db), QUEUE_MAX);
@@ -733,7 +738,7 @@ static void test_queue_counts_unpolled_results(void **state)
 {
 	struct fixture *f = *state;
 	struct store *st = open_ok(f->db);
-	struct store_result r;
+	struct tres r;
 	struct contact c;
 	char key[32];
 	int i;
@@ -743,7 +748,7 @@ static void test_queue_counts_unpolled_results(void **state)
 		c = sample(key);
 		submit_ok(st, &c, (uint64_t)i);
 	}
-	assert_int_equal(store_start(st, on_wake, NULL), 0);
+	assert_int_equal(store_start(st, test_done()), 0);
 	/* Wait for the writer to answer everything, polling nothing yet. */
 	for (;;) {
 		unsigned long seen = wakes();
@@ -752,8 +757,8 @@ static void test_queue_counts_unpolled_results(void **state)
 			break;
 		wait_wake_after(seen);
 	}
-	assert_int_equal(store_submit(st, &c, 0), -1);
-	assert_int_equal(store_poll_results(st, &r, 1), 1);
+	assert_int_equal(store_submit(st, &c, TICKET(0)), -1);
+	assert_int_equal(poll_results(&r, 1), 1);
 	c = sample("after-poll");
 	submit_ok(st, &c, 0);
 	store_close(st);
@@ -789,7 +794,7 @@ static void test_garbage_pages_fail_writes(void **state)
 	struct fixture *f = *state;
 	char why[256] = "";
 	int64_t page_size, root;
-	struct store_result r[2];
+	struct tres r[2];
 	struct contact c = sample("after-damage"), again = sample("after-damage-2");
 	struct store *st;
 	int i;
@@ -820,7 +825,7 @@ static void test_garbage_pages_fail_writes(void **state)
 	/* Later batches, and jobs alone, fail the same way. */
 	side_jobs_freed = 0;
 	submit_ok(st, &again, 0);
-	assert_int_equal(store_submit_job(st, side_job("damaged", 0), 1), 0);
+	assert_int_equal(store_submit_job(st, side_job("damaged", 0), TICKET(1)), 0);
 	collect(st, r, 2);
 	assert_int_equal(r[0].status, STORE_FAILED);
 	assert_int_equal(r[1].status, STORE_FAILED);
@@ -859,7 +864,7 @@ static void test_disk_full_then_resume(void **state)
 	struct fixture *f = *state;
 	static char big[100000];
 	struct store *st;
-	struct store_result r[3], first;
+	struct tres r[3], first;
 	struct contact c[3];
 	const char *keys[3] = { "big-0", "big-1", "big-2" };
 	int i;
@@ -919,9 +924,10 @@ static double now_s(void)
 /* Poll what is there, checking each result; how many. */
 static size_t poll_ok(struct store *st)
 {
-	struct store_result buf[512];
-	size_t i, k = store_poll_results(st, buf, 512);
+	struct tres buf[512];
+	size_t i, k = poll_results(buf, 512);
 
+	(void)st;
 	for (i = 0; i < k; i++)
 		if (buf[i].status != STORE_OK)
 			fail_msg("ticket %llu: %s", (unsigned long long)buf[i].ticket,
@@ -948,7 +954,7 @@ static void test_throughput(void **state)
 		if (i < n) {
 			snprintf(key, sizeof(key), "bench-%zu", i);
 			c = sample(key);
-			if (store_submit(st, &c, i) == 0) {
+			if (store_submit(st, &c, TICKET(i)) == 0) {
 				i++;
 				continue;
 			}
@@ -1066,7 +1072,7 @@ static void test_migrates_version_2(void **state)
 	struct fixture *f = *state;
 	char fresh[320], err[512] = "";
 	char *rows, *outbox, *text;
-	struct store_result r;
+	struct tres r;
 	struct store *st;
 
 	peek_exec(f->db, v2_store);
@@ -1134,7 +1140,7 @@ static void test_migrates_version_2(void **state)
 static void test_migration_keeps_what_names_contacts(void **state)
 {
 	struct fixture *f = *state;
-	struct store_result r;
+	struct tres r;
 	struct store *st;
 	char *text;
 
@@ -1396,11 +1402,11 @@ static void test_close_interrupts_check(void **state)
 /* ---- corrections (store/correct.c) ---- */
 
 /* Submit correction c alone and wait for its result. */
-static struct store_result correct_one(struct store *st, struct correction *c)
+static struct tres correct_one(struct store *st, struct correction *c)
 {
-	struct store_result r;
+	struct tres r;
 
-	assert_int_equal(store_submit_job(st, &c->job, 0), 0);
+	assert_int_equal(store_submit_job(st, &c->job, TICKET(0)), 0);
 	collect(st, &r, 1);
 	return r;
 }
@@ -1434,7 +1440,7 @@ static void test_correction_is_a_new_version(void **state)
 	struct store *st = open_started(f->db);
 	struct contact c = sample("corr-1");
 	struct correction *k;
-	struct store_result r;
+	struct tres r;
 	int64_t id, t = 1764000090000 + 1000;
 
 	c.owner = "desk-1";

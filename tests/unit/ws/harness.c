@@ -10,6 +10,7 @@
 #include <ev.h>
 #include <libwebsockets.h>
 
+#include "base/done.h"
 #include "base/log.h"
 #include "desk/handover.h"
 #include "desk/session.h"
@@ -59,7 +60,7 @@ int lws_send_pipe_choked(struct lws *wsi)
 	return 0;
 }
 
-/* --- the store's writer says a batch is done ---------------------------- */
+/* --- a worker posted a completion (base/done.h) ---------------------------- */
 
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake_cond = PTHREAD_COND_INITIALIZER;
@@ -103,7 +104,7 @@ void harness_reopen_store(void)
 
 	harness_remove_db();
 	if (!(d.store = store_open(db, err, sizeof(err))) ||
-	    store_start(d.store, harness_wake, NULL)) {
+	    (!d.done && !(d.done = done_new(harness_wake, NULL))) || store_start(d.store, d.done)) {
 		fprintf(stderr, "harness: %s\n", err);
 		exit(1);
 	}
@@ -149,14 +150,14 @@ struct daemon *harness_daemon(void)
 /* Collect the store's answers to what the last message started. */
 static void harness_wait_for_store(void)
 {
-	handle_store_results(&d);
+	done_run(d.done);
 	while (d.pending_head) {
 		pthread_mutex_lock(&wake_lock);
 		if (!wakes)
 			pthread_cond_wait(&wake_cond, &wake_lock);
 		wakes = 0;
 		pthread_mutex_unlock(&wake_lock);
-		handle_store_results(&d);
+		done_run(d.done);
 	}
 }
 
