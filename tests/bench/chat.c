@@ -59,23 +59,9 @@ struct chat_run {
 static const char *const side_names[2] = { "citizen", "agent" };
 /* --- reading replies ---------------------------------------------------- */
 
-/* The value after key at the top of a compact JSON reply; as drive.c's
- * reply_after, a match right after a backslash is inside a string. */
-static const char *json_after(const char *text, const char *key)
-{
-	const char *p = text;
-
-	while ((p = strstr(p, key))) {
-		if (p == text || p[-1] != '\\')
-			return p + strlen(key);
-		p++;
-	}
-	return NULL;
-}
-
 static int type_is(const char *text, const char *want)
 {
-	const char *v = json_after(text, "\"type\":\"");
+	const char *v = drive_reply_after(text, "\"type\":\"");
 	size_t n = strlen(want);
 
 	return v && !strncmp(v, want, n) && v[n] == '"';
@@ -84,7 +70,7 @@ static int type_is(const char *text, const char *want)
 /* A string value into out (at most outlen - 1 bytes); 0 if found. */
 static int json_copy(const char *text, const char *key, char *out, size_t outlen)
 {
-	const char *v = json_after(text, key);
+	const char *v = drive_reply_after(text, key);
 	size_t n = v ? strcspn(v, "\"") : 0;
 
 	if (!v || !n || n >= outlen)
@@ -257,11 +243,11 @@ static void on_message(struct wsc *ws, const char *text, size_t len)
 {
 	struct chat_conn *c = ws->user;
 	struct chat_run *r = c->pair->run;
-	const char *t = json_after(text, "\"text\":\""), *re;
+	const char *t = drive_reply_after(text, "\"text\":\""), *re;
 	uint64_t now = now_ns();
 
 	if (c->step < CS_READY) {
-		re = json_after(text, r->b->echo ? "\"id\":" : "\"re\":");
+		re = drive_reply_after(text, r->b->echo ? "\"id\":" : "\"re\":");
 		if (re && strtoul(re, NULL, 10) == c->out_id)
 			setup_reply(c, text, now);
 		return; /* else a push (queue_position, taken): not an answer */
@@ -275,7 +261,7 @@ static void on_message(struct wsc *ws, const char *text, size_t len)
 		r->refused++;
 		chat_error(r, side_names[c->side], text);
 	}
-	re = json_after(text, "\"re\":");
+	re = drive_reply_after(text, "\"re\":");
 	if (c->step == CS_END && re && strtoul(re, NULL, 10) == c->out_id)
 		c->step = CS_READY;
 }

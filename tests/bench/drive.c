@@ -56,7 +56,7 @@ const struct script script_contact = { "contact", NULL, 0, contact_cycle, 5 };
 /* The value after "key": at the top of a compact JSON reply. The daemon's
  * replies are jansson's compact output, where a quote inside a string is
  * always escaped, so a match preceded by a backslash is inside a string. */
-static const char *reply_after(const char *text, const char *key)
+const char *drive_reply_after(const char *text, const char *key)
 {
 	const char *p = text;
 
@@ -85,7 +85,7 @@ static void remember_option(struct agent *a, const char *text)
 
 static int reply_string_is(const char *text, const char *key, const char *want)
 {
-	const char *v = reply_after(text, key);
+	const char *v = drive_reply_after(text, key);
 	size_t n = strlen(want);
 
 	return v && !strncmp(v, want, n) && v[n] == '"';
@@ -93,7 +93,7 @@ static int reply_string_is(const char *text, const char *key, const char *want)
 
 static int64_t reply_int(const char *text, const char *key)
 {
-	const char *v = reply_after(text, key);
+	const char *v = drive_reply_after(text, key);
 
 	return v ? strtoll(v, NULL, 10) : -1;
 }
@@ -354,7 +354,7 @@ static void on_message(struct wsc *c, const char *text, size_t len)
 		return;
 	case MT_START:
 		if (ok) {
-			const char *s = reply_after(text, "\"session\":\"");
+			const char *s = drive_reply_after(text, "\"session\":\"");
 			if (s && strlen(s) >= 32)
 				snprintf(a->session, sizeof(a->session), "%.32s", s);
 			else

@@ -184,4 +184,8 @@ void out_note(struct bench *b, const char *phase, const char *fmt, ...)
 /* report.c */
 int report_main(int argc, char **argv);
 
+/* drive.c: the value after "key" at the top of a compact JSON reply, or
+ * NULL (a match right after a backslash is inside a string). */
+const char *drive_reply_after(const char *text, const char *key);
+
 #endif
