@@ -55,31 +55,63 @@ static int words_negated(const struct words_lang *l, const struct words_token *t
 	return 0;
 }
 
-/* Keep the better hit per fact: the longer phrase, then the earlier. */
-static void words_keep(struct words_hit *best, size_t *words, int fact, int value,
-		       const struct words_token *tok, size_t at, size_t n)
-{
-	struct words_hit *h = &best[fact];
-
-	if (h->value >= 0 && words[fact] >= n)
-		return;
-	*h = (struct words_hit){ fact, value, tok[at].start, tok[at + n - 1].end - tok[at].start };
-	words[fact] = n;
-}
+/* Every phrase found, before one reading per fact is chosen. */
+struct words_found {
+	struct words_hit hit;
+	size_t n; /* the phrase's words */
+};
+#define WORDS_MAX_FOUND 128
 
 static void words_try(const struct words_lang *l, size_t pi, const struct words_token *tok,
-		      size_t ntok, size_t at, struct words_hit *best, size_t *words)
+		      size_t ntok, size_t at, struct words_found *found, size_t *nfound)
 {
 	const struct words_phrase *ph = &l->phrases[pi];
 
-	if (at + ph->n > ntok)
+	if (at + ph->n > ntok || *nfound == WORDS_MAX_FOUND)
 		return;
 	for (size_t k = 0; k < ph->n; k++)
 		if (!words_part_matches(&l->parts[ph->first + k], &tok[at + k]))
 			return;
 	if (!json_object_get(l->negation, tok[at].stem) && words_negated(l, tok, at))
 		return;
-	words_keep(best, words, ph->fact, ph->value, tok, at, ph->n);
+	found[(*nfound)++] = (struct words_found){
+		{ ph->fact, ph->value, tok[at].start, tok[at + ph->n - 1].end - tok[at].start },
+		ph->n
+	};
+}
+
+static int words_overlap(const struct words_hit *a, const struct words_hit *b)
+{
+	return a->start < b->start + b->len && b->start < a->start + a->len;
+}
+
+/* One reading per fact: the longest phrase, then the earliest. A longer
+ * phrase over the same words is a more specific meaning and wins; but two
+ * phrases for different values of one fact in different places of the text
+ * ("logge inn" … "fullmakt" as the topic) are two true readings the words
+ * cannot weigh, so the fact is left out and the walk asks it (after
+ * words_people: two relations still mean another person). */
+static void words_choose(const struct words_found *found, size_t nfound, struct words_hit *best,
+			 size_t *words, int *ambiguous)
+{
+	for (size_t i = 0; i < nfound; i++) {
+		const struct words_found *f = &found[i];
+
+		if (best[f->hit.fact].value < 0 || f->n > words[f->hit.fact]) {
+			best[f->hit.fact] = f->hit;
+			words[f->hit.fact] = f->n;
+		}
+	}
+	for (size_t i = 0; i < nfound; i++) {
+		const struct words_found *f = &found[i];
+		int stands = f->hit.value != best[f->hit.fact].value;
+
+		for (size_t j = 0; j < nfound && stands; j++)
+			stands = !(found[j].hit.fact == f->hit.fact && found[j].n > f->n &&
+				   words_overlap(&found[j].hit, &f->hit));
+		if (stands)
+			ambiguous[f->hit.fact] = 1;
+	}
 }
 
 static int words_age_band(const struct words *w, int age)
@@ -136,7 +168,9 @@ size_t words_derive(const struct words *w, const char *lang, const char *text, s
 {
 	struct words_token tok[WORDS_MAX_TOKENS];
 	struct words_hit best[64];
-	size_t words[64] = { 0 }, ntok, n = 0, li;
+	struct words_found found[WORDS_MAX_FOUND];
+	size_t words[64] = { 0 }, ntok, n = 0, li, nfound = 0;
+	int ambiguous[64] = { 0 };
 	const struct words_lang *l;
 	const json_t *list;
 
@@ -161,11 +195,12 @@ size_t words_derive(const struct words *w, const char *lang, const char *text, s
 		for (size_t li2 = 0; li2 < 3; li2++)
 			for (size_t k = 0; (list = lists[li2]) && k < json_array_size(list); k++)
 				words_try(l, (size_t)json_integer_value(json_array_get(list, k)),
-					  tok, ntok, i, best, words);
+					  tok, ntok, i, found, &nfound);
 	}
+	words_choose(found, nfound, best, words, ambiguous);
 	words_people(w, l, tok, ntok, best, words);
 	for (size_t f = 0; f < 64 && n < max; f++)
-		if (best[f].value >= 0)
+		if (best[f].value >= 0 && !ambiguous[f])
 			out[n++] = best[f];
 	return n;
 }

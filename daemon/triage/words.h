@@ -42,8 +42,10 @@ struct words *words_build(const json_t *root, const json_t *vocabulary, words_re
 void words_free(struct words *w);
 
 /* The facts text states, in lang ("nb", "nn", "da", "en"): at most one hit
- * per fact (the longest phrase, then the first), up to max hits, in the
- * order of the vocabulary's facts. Returns how many were written. */
+ * per fact (the longest phrase, then the first; a fact whose words name two
+ * values in different places of the text is left out, for the walk to ask),
+ * up to max hits, in the order of the vocabulary's facts. Returns how many
+ * were written. */
 size_t words_derive(const struct words *w, const char *lang, const char *text, size_t len,
 		    struct words_hit *out, size_t max);
 

@@ -30,7 +30,7 @@ static const char words_json[] =
 	"  \"login_problem\": {\"forgotten_password\": {\"nb\": [\"glemt passord\"], \"en\": [\"forgot my password\"]},"
 	"                      \"lost_or_stolen\": {\"nb\": [\"mistet telefon\", \"kodebrikk* er borte\"]},"
 	"                      \"no_smartphone\": {\"nb\": [\"ingen smarttelefon*\"]},"
-	"                      \"eid_blocked\": {\"nb\": [\"sperret\", \"bid 1403\"]}},"
+	"                      \"eid_blocked\": {\"nb\": [\"sperret\", \"bid 1403\", \"glemt passord sperret\"]}},"
 	"  \"relation\": {\"adult_child_for_parent\": {\"nb\": [\"moren min\", \"mor\"], \"en\": [\"my mother\"]},"
 	"                 \"parent_for_child\": {\"nb\": [\"sønnen min\"]}},"
 	"  \"topic\": {\"deceased_estate\": {\"nb\": [\"dødsbo\"]}}}}";
@@ -160,6 +160,28 @@ static void test_relations_and_ages(void **state)
 	words_free(w);
 }
 
+/* Two readings of one fact in different places are asked, not guessed;
+ * a longer phrase over the same words is the more specific one and wins. */
+static void test_two_readings_are_asked(void **state)
+{
+	struct words *w = build();
+	struct got g;
+
+	(void)state;
+	derive(w, "nb", "Jeg har glemt passord og mistet telefon", &g);
+	assert_int_equal(value_of(&g, LOGIN_PROBLEM, NULL, 0), -1);
+	derive(w, "nb", "glemt passord, så glemt passord igjen", &g); /* the same reading twice */
+	assert_int_equal(value_of(&g, LOGIN_PROBLEM, NULL, 0), 0);
+	derive(w, "nb", "har glemt passord sperret", &g);
+	assert_int_equal(value_of(&g, LOGIN_PROBLEM, NULL, 0), 3);
+	derive(w, "nb", "Mor har både BankID og MinID", &g);
+	assert_int_equal(value_of(&g, LOGIN_METHOD, NULL, 0), -1);
+	derive(w, "nb", "moren min og sønnen min", &g); /* which relation is asked; another person either way */
+	assert_int_equal(value_of(&g, RELATION, NULL, 0), -1);
+	assert_int_equal(value_of(&g, ON_BEHALF, NULL, 0), 1);
+	words_free(w);
+}
+
 static void test_languages_and_limits(void **state)
 {
 	char big[4000];
@@ -235,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_one_typo_but_not_two),
 		cmocka_unit_test(test_negation),
 		cmocka_unit_test(test_relations_and_ages),
+		cmocka_unit_test(test_two_readings_are_asked),
 		cmocka_unit_test(test_languages_and_limits),
 		cmocka_unit_test(test_problems),
 	};
