@@ -42,10 +42,12 @@ function results(country) {
   return JSON.parse(readFileSync(join(RULES, `${country}.json`), 'utf8')).results.map((r) => r.id);
 }
 
-async function run(files, seed = 1) {
+// show: which output lines to print (the held-out half's misses are not, so
+// that nobody tunes on them by reading a test log).
+async function run(files, seed = 1, show = () => true) {
   const lines = [];
   const r = await runScenarios({ url: `ws://127.0.0.1:${d.port}/ws`, token: d.tokens.agent, files, seed, log: (l) => lines.push(l) });
-  console.log(lines.join('\n'));
+  console.log(lines.filter(show).join('\n'));
   return { ...r, lines };
 }
 
@@ -77,7 +79,7 @@ test('fresh scenarios, unseen by the rules\' authors: the right place, in any or
 });
 
 test('fresh2, written blind (half of it still unseen): the floor of the honest measure', async () => {
-  const r = await run(FRESH2, 11);
+  const r = await run(FRESH2, 11, (line) => !/\b[ND]F2-\d*[02468]\b/.test(line));
   assert.ok(r.total >= 200, `${r.total} fresh2 scenarios`);
   assert.ok(r.passed / r.total >= FLOOR.fresh2, `${r.passed}/${r.total} right, below the floor of ${FLOOR.fresh2}`);
   // One walk still differs (NF2-038: a result whose questions another topic
