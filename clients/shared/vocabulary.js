@@ -99,6 +99,7 @@ const FACTS = [
   ['need', ['Behov', 'Behov', 'Behov', 'Need'], [
     ['wants_paper_letters', 'Vil ha brev på papir', 'Vil ha brev på papir', 'Vil have breve på papir', 'Wants letters on paper'],
     ['asks_about_digital_post_rules', 'Spør om reglene for digital post', 'Spør om reglane for digital post', 'Spørger om reglerne for Digital Post', 'Asks about digital post rules'],
+    ['asks_about_rules', 'Spør bare hvordan reglene er', 'Spør berre korleis reglane er', 'Spørger kun, hvordan reglerne er', 'Only asks how the rules work'],
     ['wants_contact_details_changed', 'Vil endre kontaktopplysninger', 'Vil endre kontaktopplysningar', 'Vil ændre kontaktoplysninger', 'Wants contact details changed'],
     ['wants_contact_details_deleted', 'Vil slette kontaktopplysninger', 'Vil slette kontaktopplysningar', 'Vil slette kontaktoplysninger', 'Wants contact details deleted'],
     ['letter_missing', 'Brev har ikke kommet', 'Brev har ikkje kome', 'Brev er ikke kommet', 'Letter missing'],
