@@ -57,16 +57,20 @@ TEST_hours_OBJS = hours conf conf_peers conf_bounds conf_periods crypto limits l
 
 .PHONY: all deps run test unit content blackbox browser install clean format check-layers check-size
 # The built widget (below); defined before "all" so that it is one of its prerequisites.
-WIDGET = clients/widget/widget.js
+WIDGET = clients/widget/widget.js clients/widget/widget.css
 all: $(BUILD)/vegvisard $(WIDGET)
 
 # The chat widget is written as ES modules importing clients/shared/; host
 # pages load it as one classic script (clients/widget/src/widget.js says why),
 # so esbuild (Debian's) bundles it into the file the daemon serves.
-$(WIDGET): $(wildcard clients/widget/src/*.js clients/shared/*.js)
+clients/widget/widget.js: $(wildcard clients/widget/src/*.js clients/shared/*.js)
 	esbuild clients/widget/src/widget.js --bundle --format=iife --target=es2020 \
 		--charset=utf8 --log-level=warning --outfile=$@ \
 		--banner:js='// widget.js - built by make from clients/widget/src/ and clients/shared/ (esbuild); edit those.'
+
+# Its styles too: widget.css imports the colours every screen shares.
+clients/widget/widget.css: clients/widget/src/widget.css clients/shared/colors.css
+	esbuild clients/widget/src/widget.css --bundle --charset=utf8 --log-level=warning --outfile=$@
 
 $(BUILD):
 	@mkdir -p $(BUILD)
