@@ -1,6 +1,7 @@
-// keys.js - the panel's single-key shortcuts, which the agent can switch
-// off or remap (WCAG 2.1.4), remembered in the profile with the other
-// preferences; and the key of each answer option.
+// keys.js - the panel's keys: the single-key shortcuts, which the agent can
+// switch off or remap (WCAG 2.1.4), remembered in the profile with the other
+// preferences; the key of each answer option; and the keydown handler that
+// acts on them (createKeys). The keys themselves are listed in app.js.
 //
 // An option's key: 1–9, then letters, skipping the letters the panel uses
 // for itself (the queue, the code field, as remapped), so that a question of
@@ -8,7 +9,9 @@
 // Shortcuts with Ctrl or Alt (Ctrl+Enter, Alt+←) are not single keys and
 // stay on.
 
-import { h } from '/shared/dom.js';
+import { h, isTyping } from '/shared/dom.js';
+import * as store from './store.js';
+import { BARRIER_KEYS } from './finishview.js';
 
 export const DEFAULT_KEYS = { on: true, queue: 'q', code: 'c', search: '/' };
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
@@ -71,4 +74,101 @@ export function settingsView(i18n, keys, onChange) {
     details.querySelector('summary').focus();
   });
   return details;
+}
+
+// The panel's keys, wired (app.js): ctx holds its state (app), i18n, say,
+// render, main, queue, mainSearch, walk and finish. onKey is the document's
+// keydown handler; renderSettings draws the settings and the queue button's
+// key in the current language.
+export function createKeys(ctx) {
+  const { app, i18n, main, say, queue } = ctx;
+  let keys = normalize(store.prefs.get().keys);
+
+  function onKey(ev) {
+    if (ev.defaultPrevented || ev.isComposing) return;
+    const plain = !ev.ctrlKey && !ev.metaKey && !ev.altKey;
+    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+      if (app.screen === 'step') {
+        ev.preventDefault();
+        ctx.finish.open();
+      } else if (app.screen === 'finish' && ctx.finish.form()) {
+        ev.preventDefault();
+        ctx.finish.form().requestSubmit();
+      } else if (app.screen === 'start') {
+        ev.preventDefault();
+        main.querySelector('form.start')?.requestSubmit();
+      }
+      return;
+    }
+    if (isTyping(ev.target)) return;
+    // Single keys only when the agent has them on (WCAG 2.1.4);
+    // Ctrl+Enter and Alt+← above and below always work.
+    const single = plain && keys.on && !ev.target.closest?.('#keys-settings');
+    const key = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
+    if (app.screen === 'finish' && single && ctx.finish.form()) {
+      const index = BARRIER_KEYS.indexOf(ev.key.toLowerCase());
+      const box = index >= 0 ? ctx.finish.form().toggleBarrier(index) : null;
+      if (box) {
+        ev.preventDefault();
+        say(`${box.labels[0]?.textContent.replace(/^\S+ /, '') || box.value}: ${i18n.t(box.checked ? 'ticked' : 'unticked')}`);
+        return;
+      }
+    }
+    if (key === keys.search && single && !document.getElementById('search-region').hidden) {
+      ev.preventDefault();
+      ctx.mainSearch.focus();
+      return;
+    }
+    if (key === keys.queue && single && !queue.root.hidden) {
+      ev.preventDefault();
+      queue.focus();
+      return;
+    }
+    if (key === keys.code && single && !queue.root.hidden) {
+      ev.preventDefault();
+      queue.focusLookup();
+      return;
+    }
+    if (app.screen !== 'step') return;
+    if ((ev.key === 'Backspace' && single) || (ev.key === 'ArrowLeft' && ev.altKey && !ev.ctrlKey && !ev.metaKey)) {
+      ev.preventDefault(); // also keeps Alt+← from leaving the page
+      ctx.walk.back();
+      return;
+    }
+    if (single) {
+      const index = optionKeys(keys).indexOf(key);
+      const option = index >= 0 ? app.rec?.lastStep?.question?.options[index] : null;
+      if (option) {
+        ev.preventDefault();
+        ctx.walk.answer(option.value);
+      }
+    }
+  }
+
+  // The shortcut settings in the top bar, rebuilt in a new language (open
+  // stays open).
+  function renderSettings() {
+    const slot = document.getElementById('keys-slot');
+    const wasOpen = !!slot.querySelector('details')?.open;
+    const view = settingsView(i18n, keys, (next) => {
+      keys = next;
+      store.prefs.update({ keys });
+      document.getElementById('queue-button').querySelector('kbd').textContent = keys.queue.toUpperCase();
+      if (app.screen === 'step') ctx.render();
+      renderQueueKey();
+    });
+    view.open = wasOpen;
+    slot.replaceChildren(view);
+    renderQueueKey();
+  }
+
+  function renderQueueKey() {
+    const button = document.getElementById('queue-button');
+    button.querySelector('kbd').textContent = keys.queue.toUpperCase();
+    button.querySelector('kbd').hidden = !keys.on;
+    if (keys.on) button.setAttribute('aria-keyshortcuts', keys.queue);
+    else button.removeAttribute('aria-keyshortcuts');
+  }
+
+  return { get current() { return keys; }, onKey, renderSettings };
 }
