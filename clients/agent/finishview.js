@@ -115,7 +115,7 @@ function referralCheckView(i18n, { values, handoff, fe }, correctSearch) {
 // handlers: destinationSearch and correctSearch (search.js boxes), peers
 // (see consentApplies), onSubmit(values), onBackToWalk().
 // correcting: {contact, key} when the form corrects a logged contact
-// (app.js, openCorrect): its own heading, no story, back to "logged".
+// (finish.js, openCorrect): its own heading, no story, back to "logged".
 export function finish(i18n, { values, state, error, summary, fieldError, retryMessage, handoff, correcting }, handlers) {
   const fe = (name) => (fieldError?.field === name ? fieldError.text : undefined);
   const noteHint = h('p', { id: 'note-hint', class: 'hint' }, i18n.t('noteHint'));
@@ -181,7 +181,7 @@ export function finish(i18n, { values, state, error, summary, fieldError, retryM
   form.querySelector('#note').value = values.note || '';
   form.querySelector('#story').value = values.story || '';
   // A barrier's key ticks or unticks it, wherever focus is in the panel
-  // (app.js calls this when nobody is typing); said, as a click would be.
+  // (keys.js calls this when nobody is typing); said, as a click would be.
   form.toggleBarrier = (index) => {
     const box = form.querySelectorAll('input[name="barriers"]')[index];
     if (!box || box.disabled || box.closest('fieldset[disabled]')) return null;

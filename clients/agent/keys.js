@@ -1,7 +1,7 @@
 // keys.js - the panel's keys: the single-key shortcuts, which the agent can
 // switch off or remap (WCAG 2.1.4), remembered in the profile with the other
 // preferences; the key of each answer option; and the keydown handler that
-// acts on them (createKeys). The keys themselves are listed in app.js.
+// acts on them (createKeys). app.js's opening comment lists them.
 //
 // An option's key: 1–9, then letters, skipping the letters the panel uses
 // for itself (the queue, the code field, as remapped), so that a question of

@@ -8,7 +8,7 @@
 //     {"type":"queue_changed","added":[item…]} or {…,"removed":["CODE"…]},
 //   and now and then the first page again (a resync: "queue" without "re")
 //   → {"type":"lookup","code":"k7m 42q"}  ← {"type":"handover", …item}
-//   → {"type":"take","code":"K7M-42Q"}    ← step (app.js)
+//   → {"type":"take","code":"K7M-42Q"}    ← step (handovers.js)
 // An item: {code, state, country, lang, created, expires, taken_by?, left?,
 // step: {facts, path, question | result}} (left: when the citizen's
 // connection went; the item comes again without it if they come back); the step's texts are in the
@@ -18,7 +18,7 @@
 // referral_reason) and its step without question or result; they are
 // shown with the desk they came from.
 //
-// This module is the region's DOM and its keyboard; app.js talks to the
+// This module is the region's DOM and its keyboard; handovers.js talks to the
 // daemon and owns the session. The region is built once and only its parts
 // change, so a push never takes the caret out of the code field, and focus
 // moves only when the agent acts: `q` (or the top bar's queue button) goes

@@ -138,7 +138,7 @@ export function reconcile(rec, step) {
 //   jump to it, read its fact, back (a jump and its back leave no trace).
 //   The path holds only the questions asked (a prefilled fact's question is
 //   never on it), so a question seen earlier in the walk is a candidate too;
-//   with none at all, app.js starts the walk again without the fact.
+//   with none at all, walk.js starts the walk again without the fact.
 //
 // Returns {kind: 'current'} (its question is on screen), {kind: 'back',
 // count}, {kind: 'jump', candidates: [{node, index, known}]} (latest first),
