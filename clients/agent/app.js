@@ -38,6 +38,8 @@ import { ProtocolClient, ProtocolError, ConnectionLost } from '/shared/protocol.
 import { I18n, browserLang, UI_LANGS, LANG_NAMES } from '/shared/i18n.js';
 import { h, announce } from '/shared/dom.js';
 import { errorText } from '/shared/errors.js';
+import { createConnectionBar } from '/shared/connection.js';
+import { adoptUrlToken } from '/shared/token.js';
 import { TEXTS } from './texts.js';
 import * as store from './store.js';
 import * as screens from './screens.js';
@@ -220,44 +222,20 @@ function build() {
 
 // --- connection -------------------------------------------------------------
 
-let countdown = null;
-let conn = { state: 'stopped', retryIn: 0 };
-
-function onConnState(detail) {
-  conn = detail;
-  renderConn();
-  queue.setStale(!client.connected);
-  if (detail.state === 'waiting' && app.finish?.state === 'sending') finish.setState('waiting');
-  if (detail.state === 'unauthorized') {
-    store.token.clear();
-    // The daemon's reason is in English: the panel says it in its own words.
-    app.signInError = i18n.t('tokenNotAccepted');
+// The bar and a refused key (shared/connection.js); the panel's part: the
+// queue goes stale, a finish being sent waits, and a refused key goes back
+// to the sign-in form with the panel's words for it.
+const connBar = createConnectionBar({
+  client, i18n, token: store.token,
+  onState(detail) {
+    queue.setStale(!client.connected);
+    if (detail.state === 'waiting' && app.finish?.state === 'sending') finish.setState('waiting');
+  },
+  onRefused(text) {
+    app.signInError = text;
     show('signin');
-  }
-}
-
-function renderConn() {
-  const { state, retryIn } = conn;
-  const shown = state === 'stopped' && store.token.get() ? 'connecting' : state;
-  const key = { connecting: 'connConnecting', syncing: 'connSyncing', ready: 'connReady', waiting: 'connWaiting',
-    unauthorized: 'connUnauthorized', stopped: 'connStopped' }[shown];
-  $('conn').dataset.state = shown;
-  $('conn-text').textContent = i18n.t(key);
-  clearInterval(countdown);
-  const retry = $('conn-retry');
-  retry.textContent = '';
-  $('conn-retry-now').hidden = state !== 'waiting';
-  if (state === 'waiting') {
-    // The seconds tick visibly only: a live region that changed every
-    // second would talk over everything else.
-    const until = (conn.since ??= Date.now()) + retryIn;
-    const tick = () => {
-      retry.textContent = i18n.t('retryIn', { s: Math.max(0, Math.ceil((until - Date.now()) / 1000)) });
-    };
-    tick();
-    countdown = setInterval(tick, 1000);
-  }
-}
+  },
+});
 
 // After every welcome: first send what is waiting in the outbox (a finished
 // contact matters more than the walk on screen), then bring the session in
@@ -422,13 +400,12 @@ function applyChrome() {
   keys.renderSettings();
   mainSearch.relabel();
   queue.relabel();
-  renderConn();
+  connBar.render();
   finish.updateOutboxStatus();
 }
 
 function boot() {
-  const urlToken = store.takeTokenFromUrl();
-  if (urlToken) store.token.set(urlToken);
+  adoptUrlToken(store.token);
 
   const langSelect = $('ui-lang');
   langSelect.replaceChildren(...UI_LANGS.map((l) => h('option', { value: l, lang: l }, LANG_NAMES[l])));
@@ -440,14 +417,12 @@ function boot() {
     chatPane.relabel();
   });
   $('sign-out').addEventListener('click', signOut);
-  $('conn-retry-now').addEventListener('click', () => client.retryNow());
   $('search-region').append(mainSearch.root);
   $('search-region').after(queue.root);
   queue.root.after(callbacksList.root);
   $('chat-slot').append(chatPane.root);
   queue.root.hidden = true;
   $('queue-button').addEventListener('click', () => queue.focus());
-  client.addEventListener('state', (ev) => onConnState(ev.detail));
   client.addEventListener('message', onPush);
   document.addEventListener('keydown', keys.onKey);
   narrow.addEventListener('change', foldQueue);

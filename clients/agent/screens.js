@@ -11,6 +11,7 @@ import { h, uniqueId } from '/shared/dom.js';
 import { LANG_NAMES } from '/shared/i18n.js';
 import { errorText } from '/shared/errors.js';
 import { VOCABULARY, factName, valueLabel, valuesFor } from '/shared/vocabulary.js';
+import { signInSubmit } from '/shared/token.js';
 import { trail } from './session.js';
 
 const CHANNELS = ['phone', 'chat', 'desk'];
@@ -62,7 +63,7 @@ export function signIn(i18n, { error }, { onSubmit }) {
   const input = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off',
     required: true, 'aria-describedby': 'token-hint' });
   return h('form', { class: 'screen signin', 'aria-labelledby': 'signin-h',
-    onsubmit: (ev) => { ev.preventDefault(); if (input.value.trim()) onSubmit(input.value.trim()); } },
+    onsubmit: signInSubmit(input, { onToken: onSubmit }) },
   Object.assign(heading(i18n.t('signInTitle')), { id: 'signin-h' }),
   h('div', { class: 'field' },
     h('label', { for: 'token' }, i18n.t('tokenLabel')),

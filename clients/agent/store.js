@@ -5,9 +5,10 @@
 // the outbox of finished contacts not yet confirmed `logged`, so a contact
 // survives a closed tab, a reload and a daemon restart and is sent again with
 // the same idempotency key; and the desk's preferences. The token is never
-// put in localStorage nor in a URL.
+// put in localStorage nor in a URL (shared/token.js).
 
 import { read, write } from '/shared/storage.js';
+import { tabToken } from '/shared/token.js';
 
 const K = {
   token: 'vegvisar.agent.token',
@@ -18,12 +19,8 @@ const K = {
   prefs: 'vegvisar.agent.prefs',
 };
 
-
-export const token = {
-  get: () => read(sessionStorage, K.token, null),
-  set: (t) => write(sessionStorage, K.token, t),
-  clear: () => write(sessionStorage, K.token, null),
-};
+// As the dashboard keeps its own (shared/token.js).
+export const token = tabToken(K.token);
 
 export const session = {
   get: () => read(sessionStorage, K.session, null),
@@ -66,16 +63,3 @@ export const outbox = {
     write(localStorage, K.outbox, outbox.all().filter((e) => e.key !== key));
   },
 };
-
-// The token may arrive in the address as #token=…: take it, keep it in this
-// tab, and take it out of the address bar (and so out of bookmarks, history
-// and screenshots). Fragments are never sent to a server.
-export function takeTokenFromUrl(loc = window.location) {
-  const params = new URLSearchParams(loc.hash.replace(/^#/, ''));
-  const t = params.get('token');
-  if (!t) return null;
-  params.delete('token');
-  const rest = params.toString();
-  history.replaceState(history.state, '', loc.pathname + loc.search + (rest ? `#${rest}` : ''));
-  return t;
-}

@@ -1,7 +1,8 @@
 // app.js - the supervisor dashboard: live figures over the websocket.
 //
 // Sign in (token from #token=… or the form; kept in sessionStorage, never
-// put in a URL), say hello as supervisor and "subscribe" to the stats
+// put in a URL: shared/token.js, as the agent panel; so is the connection
+// bar, shared/connection.js), say hello as supervisor and "subscribe" to the stats
 // stream with the chosen country and channel. The reply is a snapshot; the
 // daemon pushes a new one within about 50 ms of every logged contact, at
 // most twenty a second. After a reconnect the subscription is made again and the
@@ -22,6 +23,8 @@ import { formatter, periodName, destinationName } from './format.js';
 import { createReport } from './report.js';
 import { sheetCsv, sheetSeparator } from './csv.js';
 import { errorText } from '/shared/errors.js';
+import { createConnectionBar } from '/shared/connection.js';
+import { tabToken, adoptUrlToken, signInSubmit } from '/shared/token.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,28 +32,13 @@ const $ = (id) => document.getElementById(id);
 
 const K = { token: 'vegvisar.supervisor.token', prefs: 'vegvisar.supervisor.prefs' };
 
-
-// The token: this tab only. Preferences (language, filters, range): the profile.
-const token = {
-  get: () => read(sessionStorage, K.token, null),
-  set: (t) => write(sessionStorage, K.token, t),
-  clear: () => write(sessionStorage, K.token, null),
-};
+// The token: this tab only (shared/token.js). Preferences (language,
+// filters, range): the profile.
+const token = tabToken(K.token);
 const prefs = {
   get: () => read(localStorage, K.prefs, {}),
   update: (patch) => write(localStorage, K.prefs, { ...prefs.get(), ...patch }),
 };
-
-// #token=… leaves the address bar at once (and so history and bookmarks).
-function takeTokenFromUrl(loc = window.location) {
-  const params = new URLSearchParams(loc.hash.replace(/^#/, ''));
-  const t = params.get('token');
-  if (!t) return null;
-  params.delete('token');
-  const rest = params.toString();
-  history.replaceState(history.state, '', loc.pathname + loc.search + (rest ? `#${rest}` : ''));
-  return t;
-}
 
 // --- state --------------------------------------------------------------------
 
@@ -125,40 +113,17 @@ function showSnapshot(snap) {
   renderStats();
 }
 
-let countdown = null;
-let conn = { state: 'stopped' };
-
-function onConnState(detail) {
-  conn = { ...detail, since: Date.now() };
-  renderConn();
-  if (detail.state === 'unauthorized') {
-    token.clear();
-    // The daemon's reason is in English: said in the page's own words.
-    showSignIn(t('tokenNotAccepted'));
-  }
-}
-
-function renderConn() {
-  const { state, retryIn } = conn;
-  const shown = state === 'stopped' && token.get() ? 'connecting' : state;
-  const key = { connecting: 'connConnecting', syncing: 'connSyncing', ready: 'connReady', waiting: 'connWaiting',
-    unauthorized: 'connUnauthorized', stopped: 'connStopped' }[shown];
-  $('conn').dataset.state = shown;
-  $('conn-text').textContent = t(key);
-  $('conn-retry-now').hidden = state !== 'waiting';
-  $('not-live').hidden = state === 'ready' || !app.snap;
-  $('dash-view').dataset.live = state === 'ready' ? 'true' : 'false';
-  clearInterval(countdown);
-  const retry = $('conn-retry');
-  retry.textContent = '';
-  if (state === 'waiting') {
-    // The seconds tick visibly only; a live region would talk every second.
-    const until = conn.since + retryIn;
-    const tick = () => { retry.textContent = t('retryIn', { s: Math.max(0, Math.ceil((until - Date.now()) / 1000)) }); };
-    tick();
-    countdown = setInterval(tick, 1000);
-  }
-}
+// The bar and a refused key (shared/connection.js); the dashboard's part:
+// figures not live say so, and a refused key goes back to the sign-in form
+// with the dashboard's words for it.
+const connBar = createConnectionBar({
+  client, i18n, token,
+  onRender(state) {
+    $('not-live').hidden = state === 'ready' || !app.snap;
+    $('dash-view').dataset.live = state === 'ready' ? 'true' : 'false';
+  },
+  onRefused: (text) => showSignIn(text),
+});
 
 // --- views --------------------------------------------------------------------
 
@@ -193,19 +158,9 @@ function showDashboard({ focus = true } = {}) {
   client.start();
 }
 
-function signIn(ev) {
-  ev.preventDefault();
-  const input = $('token-input');
-  const value = input.value.trim();
-  if (!value) {
-    const err = $('signin-error');
-    err.textContent = t('tokenMissing');
-    err.hidden = false;
-    input.focus();
-    return;
-  }
+// A key from the sign-in form (shared/token.js's signInSubmit).
+function signIn(value) {
   token.set(value);
-  input.value = '';
   showDashboard();
 }
 
@@ -763,7 +718,7 @@ function applyChrome() {
   document.documentElement.lang = i18n.lang;
   i18n.apply(document);
   document.title = `${t(app.view === 'dash' ? 'title' : 'signInTitle')} – Vegvisar`;
-  renderConn();
+  connBar.render();
   if (app.view === 'dash' || app.view === 'report') {
     renderFilters();
     renderStats();
@@ -772,8 +727,7 @@ function applyChrome() {
 }
 
 function boot() {
-  const urlToken = takeTokenFromUrl();
-  if (urlToken) token.set(urlToken);
+  adoptUrlToken(token);
 
   const langSelect = $('ui-lang');
   langSelect.replaceChildren(...UI_LANGS.map((l) => h('option', { value: l, lang: l }, LANG_NAMES[l])));
@@ -783,9 +737,15 @@ function boot() {
     i18n.setLang(langSelect.value);
   });
   i18n.addEventListener('change', applyChrome);
-  $('signin-form').addEventListener('submit', signIn);
+  $('signin-form').addEventListener('submit', signInSubmit($('token-input'), {
+    onToken: signIn,
+    onEmpty() {
+      $('signin-error').textContent = t('tokenMissing');
+      $('signin-error').hidden = false;
+      $('token-input').focus();
+    },
+  }));
   $('sign-out').addEventListener('click', signOut);
-  $('conn-retry-now').addEventListener('click', () => client.retryNow());
   $('filters').addEventListener('change', onFilterChange);
   $('filters').addEventListener('submit', (ev) => ev.preventDefault());
   $('dl-report').addEventListener('click', () => download('report'));
@@ -797,7 +757,6 @@ function boot() {
     app.crossDim = CROSS_DIMS.includes(ev.target.value) ? ev.target.value : 'outcome';
     if (app.snap) renderCross(app.snap[shownRange()]);
   });
-  client.addEventListener('state', (ev) => onConnState(ev.detail));
   client.addEventListener('message', (ev) => onPush(ev.detail));
   applyChrome();
 

@@ -9,6 +9,7 @@ import { TEXTS as agent } from '../../clients/agent/texts.js';
 import { TEXTS as supervisor } from '../../clients/supervisor/texts.js';
 import { TEXTS as widget } from '../../clients/widget/src/texts.js';
 import { VOCABULARY } from '../../clients/shared/vocabulary.js';
+import { CONNECTION_TEXT_KEYS } from '../../clients/shared/connection.js';
 import { readFileSync } from 'node:fs';
 
 const LANGS = ['nb', 'nn', 'da', 'en'];
@@ -29,6 +30,16 @@ for (const [client, texts] of Object.entries({ agent, supervisor, widget })) {
         assert.deepEqual(placeholders(v), placeholders(texts.en[k]), `${client}/${lang}.${k}: placeholders`);
       }
     }
+  });
+}
+
+// The connection bar and the refused key are shared (clients/shared/
+// connection.js) but say things in each page's own texts: both pages that
+// use it have every key it asks for (in English; the test above checks the
+// other languages against English).
+for (const [client, texts] of Object.entries({ agent, supervisor })) {
+  test(`${client}: has the texts of the shared connection bar`, () => {
+    assert.deepEqual(CONNECTION_TEXT_KEYS.filter((k) => !(k in texts.en)), [], `${client}: keys missing`);
   });
 }
 
