@@ -27,7 +27,7 @@ CFLAGS += -DVV_VERSION='"$(VERSION)"'
 
 # The daemon's folders, lowest layer first (docs/architecture.md): a file may
 # include headers of its own layer and those before it (make check-layers).
-LAYERS = base conf triage desk store app ws api net
+LAYERS = base conf triage desk store app ws net api
 SRC_DIRS = $(addprefix daemon/,$(LAYERS)) daemon
 HDRS = $(wildcard $(addsuffix /*.h,$(SRC_DIRS)))
 INCLUDES = -iquote daemon

@@ -26,6 +26,7 @@
 #include "triage/rules.h"
 #include "triage/search.h"
 #include "net/http.h"
+#include "api/routes.h"
 #include "net/server.h"
 #include "store/store.h"
 #include "base/util.h"
@@ -412,6 +413,7 @@ static int daemon_open(struct daemon *d)
 	    handle_callback_load(d))
 		return -1;
 	d->loop = ev_loop_new(EVFLAG_AUTO);
+	http_set_routes(routes_table, routes_count); /* api/ sits above the transport */
 	if (!d->loop || !(d->done = done_new(wake_loop, d)) || reload_init(d) || server_start(d) ||
 	    store_start(d->store, d->done))
 		return -1;

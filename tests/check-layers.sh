@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-layers=(base conf triage desk store app ws api net)
+layers=(base conf triage desk store app ws net api)
 declare -A rank
 for i in "${!layers[@]}"; do rank[${layers[$i]}]=$i; done
 rank[.]=${#layers[@]} # main.c sits on top

@@ -4,20 +4,9 @@
 
 #include <stddef.h>
 
-#include "conf/conf.h"
+#include "net/http.h"
 
-struct http_req;
-
-struct http_route {
-	const char *method;
-	const char *path;
-	enum role role; /* ROLE_NONE: open to anyone */
-	int (*fn)(struct http_req *r);
-	/* The query parameters it takes (NULL-ended); any other, a repeated
-	 * one or one without a value is refused with 400 before fn runs. */
-	const char *const *params;
-};
-
+/* The table main.c registers with http_set_routes. */
 extern const struct http_route routes_table[];
 extern const size_t routes_count;
 

@@ -10,13 +10,23 @@
 
 #include "app/daemon.h"
 #include "base/log.h"
-#include "api/routes.h"
 #include "base/util.h"
 
 #define HTTP_BODY_MAX (1024 * 1024) /* POST bodies: handoffs and ingest batches */
 /* A request's path and query together: no route needs a tenth of it, and
  * lws holds a request's headers in HTTP_HEADER_DATA bytes (http.h). */
 #define HTTP_URI_MAX 2048
+
+/* The routes, registered by main.c (api/routes.c's table): the transport
+ * knows their shape, not the layer above that writes them. */
+static const struct http_route *http_routes;
+static size_t http_routes_count;
+
+void http_set_routes(const struct http_route *routes, size_t n)
+{
+	http_routes = routes;
+	http_routes_count = n;
+}
 
 int http_error(struct http_req *r, unsigned status, const char *fmt, ...)
 {
@@ -272,8 +282,8 @@ static int http_authorize(struct http_req *r, enum role want)
  * listing the methods the path does answer (empty: no such path). */
 static const struct http_route *http_route_find(struct http_req *r, const char *method)
 {
-	for (size_t i = 0; i < routes_count; i++) {
-		const struct http_route *rt = &routes_table[i];
+	for (size_t i = 0; i < http_routes_count; i++) {
+		const struct http_route *rt = &http_routes[i];
 		size_t used = strlen(r->allow);
 		if (strcmp(rt->path, r->path))
 			continue;

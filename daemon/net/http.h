@@ -19,6 +19,20 @@ struct http_req;
 struct http_stream;
 struct lws_protocols;
 
+/* One HTTP API path: the routes (daemon/api/) are a table of these, which
+ * main.c hands to http_set_routes before the server starts. */
+struct http_route {
+	const char *method;
+	const char *path;
+	enum role role; /* ROLE_NONE: open to anyone */
+	int (*fn)(struct http_req *r);
+	/* The query parameters it takes (NULL-ended); any other, a repeated
+	 * one or one without a value is refused with 400 before fn runs. */
+	const char *const *params;
+};
+/* Register the route table (borrowed: it lives as long as the daemon). */
+void http_set_routes(const struct http_route *routes, size_t n);
+
 /* Write to the response body from a worker; -1 when the client has gone
  * (the producer should stop). Buffered: small writes are cheap. */
 int http_stream_write(struct http_stream *st, const void *data, size_t len);
