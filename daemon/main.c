@@ -533,7 +533,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_init(d.conf.log_level);
-	lws_set_log_level(LLL_ERR | LLL_WARN, log_lws_emit);
+	lws_set_log_level(LLL_ERR | LLL_WARN, server_log_lws);
 	if (d.conf.dev) {
 		if (crypto_random_hex(agent, 16) || crypto_random_hex(supervisor, 16) ||
 		    conf_add_token(&d.conf, "dev-agent", ROLE_AGENT, agent) ||

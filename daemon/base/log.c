@@ -1,4 +1,4 @@
-/* log.c - one logger for the daemon and for libwebsockets.
+/* log.c - one logger for the daemon and for the libraries it runs on.
  *
  * Lines go to stderr with a syslog-style "<N>" prefix, which journald turns
  * into the right priority; when stderr is a terminal the prefix is a word. */
@@ -9,8 +9,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <libwebsockets.h>
 
 enum log_level log_max_level = LOG_LVL_INFO;
 static int log_to_tty;
@@ -40,14 +38,15 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		fprintf(stderr, "<%d>%s\n", log_syslog_prio[lvl], line);
 }
 
-/* lws logs some refusals itself, once or more per request ("Ran out of
- * header data space" for headers over max_http_header_data), so a client
- * sending such requests in a loop could fill the journal. Each distinct
- * lws line is written at most once per LWS_REPEAT_SECS; the next one after
- * that says how many were left out. The table is small: lws has few lines
- * at warning and error level, and an evicted one only logs again. */
-#define LWS_REPEAT_SECS 10
-#define LWS_REPEAT_SLOTS 8
+/* A library's lines (lws's, mapped by net/server.c): lws logs some refusals
+ * itself, once or more per request ("Ran out of header data space" for
+ * headers over max_http_header_data), so a client sending such requests in
+ * a loop could fill the journal. Each distinct library line is written at
+ * most once per LOG_REPEAT_SECS; the next one after that says how many were
+ * left out. The table is small: lws has few lines at warning and error
+ * level, and an evicted one only logs again. */
+#define LOG_REPEAT_SECS 10
+#define LOG_REPEAT_SLOTS 8
 
 struct log_repeat {
 	char text[96];
@@ -55,20 +54,20 @@ struct log_repeat {
 	unsigned long skipped;
 };
 
-static struct log_repeat log_repeats[LWS_REPEAT_SLOTS];
+static struct log_repeat log_repeats[LOG_REPEAT_SLOTS];
 
 /* 1 if the line may be written now; *skipped gets how many were not. */
-static int log_lws_allowed(const char *line, size_t n, unsigned long *skipped)
+static int log_repeat_allowed(const char *line, size_t n, unsigned long *skipped)
 {
 	struct timespec now;
 	struct log_repeat *slot = &log_repeats[0];
 	size_t len = n < sizeof(slot->text) - 1 ? n : sizeof(slot->text) - 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	for (int i = 0; i < LWS_REPEAT_SLOTS; i++) {
+	for (int i = 0; i < LOG_REPEAT_SLOTS; i++) {
 		struct log_repeat *r = &log_repeats[i];
 		if (strlen(r->text) == len && !memcmp(r->text, line, len)) {
-			if (now.tv_sec - r->since < LWS_REPEAT_SECS) {
+			if (now.tv_sec - r->since < LOG_REPEAT_SECS) {
 				r->skipped++;
 				return 0;
 			}
@@ -86,26 +85,19 @@ static int log_lws_allowed(const char *line, size_t n, unsigned long *skipped)
 	return 1;
 }
 
-void log_lws_emit(int lws_level, const char *line)
+void log_library(enum log_level lvl, const char *source, const char *line)
 {
-	enum log_level lvl = LOG_LVL_DEBUG;
 	size_t n = strlen(line);
 	unsigned long skipped = 0;
 
-	if (lws_level & LLL_ERR)
-		lvl = LOG_LVL_ERR;
-	else if (lws_level & LLL_WARN)
-		lvl = LOG_LVL_WARN;
-	else if (lws_level & LLL_NOTICE)
-		lvl = LOG_LVL_NOTICE;
-	/* lws lines end in a newline; ours add one. */
+	/* Library lines end in a newline; ours add one. */
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	if (lvl > log_max_level || !log_lws_allowed(line, n, &skipped))
+	if (lvl > log_max_level || !log_repeat_allowed(line, n, &skipped))
 		return;
 	if (skipped)
-		log_at(lvl, "lws: %.*s (%lu more like it not logged, at most one per %d s)", (int)n,
-		       line, skipped, LWS_REPEAT_SECS);
+		log_at(lvl, "%s: %.*s (%lu more like it not logged, at most one per %d s)", source,
+		       (int)n, line, skipped, LOG_REPEAT_SECS);
 	else
-		log_at(lvl, "lws: %.*s", (int)n, line);
+		log_at(lvl, "%s: %.*s", source, (int)n, line);
 }

@@ -8,8 +8,10 @@ extern enum log_level log_max_level;
 
 void log_init(enum log_level max);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Route libwebsockets' own log lines through log_msg. */
-void log_lws_emit(int lws_level, const char *line);
+/* A library's own log line (libwebsockets', mapped to a level by
+ * net/server.c), prefixed with source; a line repeated within 10 s is
+ * written once, with a count of those left out. */
+void log_library(enum log_level lvl, const char *source, const char *line);
 
 /* Check the level before formatting, so debug lines cost nothing when off. */
 #define log_at(lvl, ...)                                                                           \

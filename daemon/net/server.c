@@ -355,3 +355,16 @@ void server_stop(struct daemon *d)
 	if (d->lws)
 		lws_context_destroy(d->lws);
 }
+
+void server_log_lws(int lws_level, const char *line)
+{
+	enum log_level lvl = LOG_LVL_DEBUG;
+
+	if (lws_level & LLL_ERR)
+		lvl = LOG_LVL_ERR;
+	else if (lws_level & LLL_WARN)
+		lvl = LOG_LVL_WARN;
+	else if (lws_level & LLL_NOTICE)
+		lvl = LOG_LVL_NOTICE;
+	log_library(lvl, "lws", line);
+}

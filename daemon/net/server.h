@@ -9,4 +9,8 @@ int server_start(struct daemon *d);
 /* Begin closing every connection; the loop finishes the job. */
 void server_stop(struct daemon *d);
 
+/* libwebsockets' log lines (lws_set_log_level's emitter, set by main.c):
+ * its level mapped to ours, through log_library. */
+void server_log_lws(int lws_level, const char *line);
+
 #endif
