@@ -456,6 +456,8 @@ static void daemon_close(struct daemon *d)
 	}
 	handover_list_free(&d->handovers);
 	callback_clear(&d->callbacks);
+	if (d->peers)
+		peers_routes_free_waiting(d->peers);
 	peers_free(d->peers);
 	limits_free(&d->limits);
 	json_decref(d->own_origins);

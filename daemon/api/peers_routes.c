@@ -16,6 +16,7 @@
 #include "ws/handle_internal.h"
 #include "ws/handle.h"
 #include "net/http.h"
+#include "routes.h"
 #include "base/log.h"
 #include "app/peers_internal.h"
 #include "base/scrub.h"
@@ -53,7 +54,7 @@ static void request_free(struct peers_request *q)
 	free(q);
 }
 
-void peers_requests_free(struct peers *p)
+void peers_routes_free_waiting(struct peers *p)
 {
 	while (p->waiting) {
 		struct peers_request *q = p->waiting;
@@ -77,7 +78,7 @@ static struct peers_request *request_new(struct http_req *r, enum request_kind k
 
 static void request_done(void *arg, const struct store_result *res);
 
-/* Listed while waiting, so that none is lost at exit (peers_requests_free). */
+/* Listed while waiting, so that none is lost at exit (peers_routes_free_waiting). */
 static void request_wait(struct daemon *d, struct peers_request *q)
 {
 	struct peers *p = d->peers;
@@ -222,7 +223,7 @@ int peers_routes_handoffs(struct http_req *r)
 	free(note);
 	handoff_parse(body, &m, err, sizeof(err)); /* the strings may have moved */
 	text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-	job = text ? peers_jobs_receive_new(&m, text, util_now_ms()) : NULL;
+	job = text ? handoff_rows_receive_new(&m, text, util_now_ms()) : NULL;
 	free(text);
 	if (!job || !(q = request_new(r, REQ_HANDOFF))) {
 		if (job)
@@ -309,7 +310,7 @@ int peers_routes_handoffs_feedback(struct http_req *r)
 			"signed with the secret of the peer for %s, but about a referral to %s",
 			peer->destination, m.destination);
 	}
-	if (!(job = peers_jobs_feedback_new(&m, util_now_ms())) ||
+	if (!(job = handoff_rows_feedback_new(&m, util_now_ms())) ||
 	    !(q = request_new(r, REQ_FEEDBACK))) {
 		if (job)
 			job->free(job);

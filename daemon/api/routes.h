@@ -21,4 +21,14 @@ int routes_report_contacts_ndjson(struct http_req *r);
 int routes_report_stories_csv(struct http_req *r);
 int routes_report_stories_ndjson(struct http_req *r);
 
+/* peers_routes.c: receiving handoffs, referral checks and, for a
+ * collector, contacts (app/peers.h). Each answers after the store has
+ * committed. */
+struct peers;
+int peers_routes_handoffs(struct http_req *r);
+int peers_routes_handoffs_feedback(struct http_req *r);
+int peers_routes_ingest(struct http_req *r);
+/* At exit, after the store closed: forget the requests still waiting. */
+void peers_routes_free_waiting(struct peers *p);
+
 #endif

@@ -6,14 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "conf/conf.h"
 #include "daemon.h"
-#include "ws/handle.h"
 #include "base/log.h"
 #include "store/outbox.h"
 #include "peers_internal.h"
+#include "store/handoff_rows.h"
 #include "base/util.h"
 
 /* --- received handoffs --------------------------------------------------- */
@@ -206,9 +204,10 @@ void peers_count_check(struct peers *p, const char *destination, const char *che
 	}
 }
 
-void peers_finish_committed(struct daemon *d, const struct handoff_sent *sent)
+int peers_finish_committed(struct daemon *d, const struct handoff_sent *sent)
 {
 	struct referral_tally *t;
+	int changed = 0;
 
 	if (sent->code[0] && d->peers && (t = peers_tally(d->peers, sent->destination))) {
 		t->sent++;
@@ -216,10 +215,11 @@ void peers_finish_committed(struct daemon *d, const struct handoff_sent *sent)
 	}
 	if (sent->received_id && d->peers) {
 		peers_drop_received(d->peers, sent->received_id);
-		handle_handover_queue_changed(d);
+		changed = 1;
 	}
 	if (sent->outbox)
 		outbox_kick(d->outbox);
+	return changed;
 }
 
 static json_t *tally_json(long long sent, long long accepted, long long misrouted)
@@ -317,80 +317,49 @@ void peers_metrics(struct daemon *d, FILE *f)
 
 /* --- start-up ------------------------------------------------------------ */
 
-static int peers_load_received(struct peers *p, sqlite3 *db, int64_t now)
+static void peers_load_received(void *arg, int64_t id, const char *text, int64_t received_ms)
 {
-	static const char sql[] =
-		"SELECT id, body, received_ms FROM handoffs"
-		" WHERE state = 'waiting' AND received_ms >= ?1 ORDER BY received_ms, id";
-	sqlite3_stmt *q;
-	int rc;
+	json_t *body = json_loads(text, 0, NULL);
 
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_int64(q, 1, now - PEERS_HANDOFF_TTL_MS);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		json_t *body = json_loads((const char *)sqlite3_column_text(q, 1), 0, NULL);
-		if (body)
-			peers_add_received(p, sqlite3_column_int64(q, 0), body,
-					   sqlite3_column_int64(q, 2));
-		json_decref(body);
-	}
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (body)
+		peers_add_received(arg, id, body, received_ms);
+	json_decref(body);
 }
 
-static int peers_load_checks(struct peers *p, sqlite3 *db)
+static int peers_load_tally(void *arg, const char *destination, long long sent,
+			    long long accepted, long long misrouted)
 {
-	static const char tallies[] =
-		"SELECT destination, count(*), count(*) FILTER (WHERE check_result = 'accepted'),"
-		" count(*) FILTER (WHERE check_result = 'misrouted') FROM referrals GROUP BY destination";
-	static const char corrections[] =
-		"SELECT code, destination, correct_destination, checked_by, checked_ms FROM referrals"
-		" WHERE check_result = 'misrouted' ORDER BY checked_ms, rowid";
-	sqlite3_stmt *q;
-	int rc;
+	struct referral_tally *t = peers_tally(arg, destination);
 
-	if (sqlite3_prepare_v2(db, tallies, -1, &q, NULL) != SQLITE_OK)
+	if (!t)
 		return -1;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct referral_tally *t = peers_tally(p, (const char *)sqlite3_column_text(q, 0));
-		if (!t)
-			break;
-		t->sent = sqlite3_column_int64(q, 1);
-		t->accepted = sqlite3_column_int64(q, 2);
-		t->misrouted = sqlite3_column_int64(q, 3);
-	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE || sqlite3_prepare_v2(db, corrections, -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	/* Oldest first, so the newest end up in front. */
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		peers_add_correction(p, (const char *)sqlite3_column_text(q, 0),
-				     (const char *)sqlite3_column_text(q, 1),
-				     (const char *)sqlite3_column_text(q, 2),
-				     (const char *)sqlite3_column_text(q, 3),
-				     sqlite3_column_int64(q, 4));
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	t->sent = sent;
+	t->accepted = accepted;
+	t->misrouted = misrouted;
+	return 0;
+}
+
+/* Oldest first, so the newest end up in front. */
+static void peers_load_correction(void *arg, const char *code, const char *destination,
+				  const char *correct, const char *by, int64_t checked_ms)
+{
+	peers_add_correction(arg, code, destination, correct, by, checked_ms);
 }
 
 struct peers *peers_open(const char *path)
 {
 	struct peers *p = calloc(1, sizeof(*p));
-	sqlite3 *db = NULL;
+	struct handoff_rows_loader l = { p, peers_load_received, peers_load_tally,
+					 peers_load_correction };
+	char err[256];
 
 	if (!p)
 		return NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-		    SQLITE_OK ||
-	    peers_load_received(p, db, util_now_ms()) || peers_load_checks(p, db)) {
-		log_err("peers: %s: cannot read the handoffs: %s", path,
-			db ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
+	if (handoff_rows_load(path, util_now_ms() - PEERS_HANDOFF_TTL_MS, &l, err, sizeof(err))) {
+		log_err("peers: %s: cannot read the handoffs: %s", path, err);
 		peers_free(p);
 		return NULL;
 	}
-	sqlite3_close(db);
 	return p;
 }
 
@@ -404,6 +373,5 @@ void peers_free(struct peers *p)
 		handoff_in_free(hi);
 	}
 	free(p->tallies);
-	peers_requests_free(p);
 	free(p);
 }

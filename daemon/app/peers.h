@@ -16,7 +16,10 @@
  * collector; a daemon started with --collector takes them in.
  *
  * Everything here runs on the service thread. SQLite is reached only
- * through store jobs (peers_jobs.c) and, once at start-up, peers_open. */
+ * through store/handoff_rows.c: its store jobs and, once at start-up, its
+ * read of the rows (peers_open). The handlers that use this are
+ * ws/handle_handoff.c (finish, lookup, take) and api/peers_routes.c (what
+ * other desks POST). */
 #ifndef VV_PEERS_H
 #define VV_PEERS_H
 
@@ -36,8 +39,6 @@
 
 struct contact;
 struct daemon;
-struct handler_ctx;
-struct http_req;
 struct store_job;
 struct store_result;
 
@@ -104,36 +105,16 @@ struct handoff_finish {
 struct peers *peers_open(const char *db);
 void peers_free(struct peers *p);
 
-/* handle_finish.c: check consent, referral_check and correct_destination
- * for this session and outcome; -1 after replying with the error. */
-int handle_handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char *outcome,
-				  struct handoff_finish *hf);
-/* The store job for ct (the outbox rows, the referral, the received
- * handoff's end), or *job NULL when there is nothing to add; sent says what
- * to do at the commit. -1 when out of memory. */
-int handle_handoff_finish_job(struct daemon *d, struct session *s, const struct contact *ct,
-			      const struct handoff_finish *hf, struct handoff_sent *sent,
-			      struct store_job **job);
-/* A finish committed (not a repeat): count, unqueue, wake the outbox. */
-void peers_finish_committed(struct daemon *d, const struct handoff_sent *sent);
+/* A finish committed (not a repeat): count, unqueue, wake the outbox. 1
+ * when a received handoff left the agents' queue (the caller pushes it). */
+int peers_finish_committed(struct daemon *d, const struct handoff_sent *sent);
 
 /* handle_handover.c: the received handoffs in the agents' queue, by code. */
 void peers_queue_items(struct daemon *d, json_t *items);
 struct handoff_in *peers_find_code(struct daemon *d, const char *typed);
-int handle_handoff_lookup(struct handler_ctx *h, struct handoff_in *hi);
-/* Take: an agent session prefilled with the facts, in the handoff's
- * country and (if this desk has it) language; "channel" phone (default),
- * chat or desk. */
-int handle_handoff_take(struct handler_ctx *h, struct handoff_in *hi);
 /* Housekeeping: a taken handoff whose session expired waits again; a
  * waiting one past PEERS_HANDOFF_TTL_MS leaves the queue. 1 if it changed. */
 int peers_sweep(struct daemon *d, int64_t now);
-
-/* HTTP (routes.c): receiving handoffs, referral checks and, for a
- * collector, contacts. Each answers after the store has committed. */
-int peers_routes_handoffs(struct http_req *r);
-int peers_routes_handoffs_feedback(struct http_req *r);
-int peers_routes_ingest(struct http_req *r);
 
 /* Live figures: {"sent","accepted","misrouted","unanswered",
  * "destination":{id:{sent,accepted,misrouted,unanswered}},

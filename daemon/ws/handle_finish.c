@@ -420,7 +420,8 @@ static void handle_finish_logged(struct daemon *d, struct pending_finish *p, str
 		/* Durable now: it counts, once, wherever it is shown. */
 		metrics_contact(&d->metrics, p->stats.outcome, p->stats.category);
 		handle_stats_logged(d, &p->stats);
-		peers_finish_committed(d, &p->handoff);
+		if (peers_finish_committed(d, &p->handoff))
+			handle_handover_queue_changed(d); /* the received handoff left it */
 	}
 	if (s && s->state != SESSION_FINISHED) {
 		session_finished(&d->sessions, s, d->conf.bounds.sessions_finished_kept);

@@ -178,7 +178,7 @@ int handle_handoff_finish_job(struct daemon *d, struct session *s, const struct 
 			hf->from->from);
 	if (!handoff && !hf->from && !d->conf.collector_url)
 		return 0;
-	if (!(fj = peers_jobs_finish_new()))
+	if (!(fj = handoff_rows_finish_new()))
 		return -1;
 	fj->now = ct->finished_ms;
 	snprintf(fj->contact_key, sizeof(fj->contact_key), "%s", ct->key);

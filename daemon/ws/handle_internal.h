@@ -49,6 +49,29 @@ void handle_bound_key(const struct handler_ctx *h, char *out, size_t outlen);
  * the bounds, with a fresh id or the given one; NULL after replying. */
 struct session *handle_begin(struct handler_ctx *h, json_t *obj, const char *id);
 
+/* handle_handoff.c, with app/peers.c's state. handle_finish.c: check
+ * consent, referral_check and correct_destination for this session and
+ * outcome; -1 after replying with the error. */
+struct handoff_finish;
+struct handoff_in;
+struct handoff_sent;
+struct contact;
+struct store_job;
+int handle_handoff_finish_prepare(struct handler_ctx *h, struct session *s, const char *outcome,
+				  struct handoff_finish *hf);
+/* The store job for ct (the outbox rows, the referral, the received
+ * handoff's end), or *job NULL when there is nothing to add; sent says what
+ * to do at the commit. -1 when out of memory. */
+int handle_handoff_finish_job(struct daemon *d, struct session *s, const struct contact *ct,
+			      const struct handoff_finish *hf, struct handoff_sent *sent,
+			      struct store_job **job);
+/* handle_handover.c: a received handoff found by its code. */
+int handle_handoff_lookup(struct handler_ctx *h, struct handoff_in *hi);
+/* Take: an agent session prefilled with the facts, in the handoff's
+ * country and (if this desk has it) language; "channel" phone (default),
+ * chat or desk. */
+int handle_handoff_take(struct handler_ctx *h, struct handoff_in *hi);
+
 int handle_hello(struct handler_ctx *h);
 int handle_resume(struct handler_ctx *h);
 int handle_finish(struct handler_ctx *h);

@@ -1,14 +1,16 @@
-/* peers_jobs.c - the writes of handoffs and referral checks, run by the
- * store's writer thread inside its batch transaction (struct store_job).
- * Nothing here runs on the service thread. */
+/* handoff_rows.c - the rows of handoffs and referral checks (app/peers.c
+ * keeps them in memory): their writes, run by the store's writer thread
+ * inside its batch transaction (struct store_job), and reading them back
+ * once at start-up. */
+#include "handoff_rows.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
-#include "store/outbox.h"
-#include "peers_internal.h"
+#include "outbox.h"
 
 /* Prepare, bind texts (NULL binds NULL) and integers, step once. */
 static int job_exec(sqlite3 *db, const char *sql, const char *const *texts, size_t n_texts,
@@ -77,7 +79,7 @@ static void finish_job_free(struct store_job *job)
 	free(fj);
 }
 
-struct finish_job *peers_jobs_finish_new(void)
+struct finish_job *handoff_rows_finish_new(void)
 {
 	struct finish_job *fj = calloc(1, sizeof(*fj));
 
@@ -144,7 +146,7 @@ static void job_free_plain(struct store_job *job)
 	free(job);
 }
 
-struct store_job *peers_jobs_receive_new(const struct handoff_msg *m, const char *body, int64_t now)
+struct store_job *handoff_rows_receive_new(const struct handoff_msg *m, const char *body, int64_t now)
 {
 	struct receive_job *rj = calloc(1, sizeof(*rj) + strlen(body) + 1);
 
@@ -210,7 +212,7 @@ static int feedback_job_run(struct store_job *job, sqlite3 *db, int64_t contact_
 	}
 }
 
-struct store_job *peers_jobs_feedback_new(const struct feedback_msg *m, int64_t now)
+struct store_job *handoff_rows_feedback_new(const struct feedback_msg *m, int64_t now)
 {
 	struct feedback_job *fb = calloc(1, sizeof(*fb));
 
@@ -228,4 +230,71 @@ struct store_job *peers_jobs_feedback_new(const struct feedback_msg *m, int64_t 
 		 m->correct_destination ? m->correct_destination : "");
 	snprintf(fb->by, sizeof(fb->by), "%s", m->desk);
 	return &fb->job;
+}
+
+/* --- start-up ------------------------------------------------------------ */
+
+static int handoff_rows_load_received(sqlite3 *db, int64_t since,
+				      const struct handoff_rows_loader *l)
+{
+	static const char sql[] =
+		"SELECT id, body, received_ms FROM handoffs"
+		" WHERE state = 'waiting' AND received_ms >= ?1 ORDER BY received_ms, id";
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(q, 1, since);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		l->received(l->arg, sqlite3_column_int64(q, 0),
+			    (const char *)sqlite3_column_text(q, 1), sqlite3_column_int64(q, 2));
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int handoff_rows_load_checks(sqlite3 *db, const struct handoff_rows_loader *l)
+{
+	static const char tallies[] =
+		"SELECT destination, count(*), count(*) FILTER (WHERE check_result = 'accepted'),"
+		" count(*) FILTER (WHERE check_result = 'misrouted') FROM referrals GROUP BY destination";
+	static const char corrections[] =
+		"SELECT code, destination, correct_destination, checked_by, checked_ms FROM referrals"
+		" WHERE check_result = 'misrouted' ORDER BY checked_ms, rowid";
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, tallies, -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (l->tally(l->arg, (const char *)sqlite3_column_text(q, 0),
+			     sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2),
+			     sqlite3_column_int64(q, 3)))
+			break;
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE || sqlite3_prepare_v2(db, corrections, -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		l->correction(l->arg, (const char *)sqlite3_column_text(q, 0),
+			      (const char *)sqlite3_column_text(q, 1),
+			      (const char *)sqlite3_column_text(q, 2),
+			      (const char *)sqlite3_column_text(q, 3), sqlite3_column_int64(q, 4));
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int handoff_rows_load(const char *path, int64_t since, const struct handoff_rows_loader *l,
+		      char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	int rc = 0;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+		    SQLITE_OK ||
+	    handoff_rows_load_received(db, since, l) || handoff_rows_load_checks(db, l)) {
+		snprintf(err, errlen, "%s", db ? sqlite3_errmsg(db) : "out of memory");
+		rc = -1;
+	}
+	sqlite3_close(db);
+	return rc;
 }
