@@ -3,9 +3,9 @@
  * One daemon with the fixture rules, search index, live statistics and a
  * real store (in /dev/shm, started afresh every 20,000 inputs), and one
  * client with no socket: the unit tests' harness (tests/unit/ws/harness.c,
- * whose stubs stand in for the lws calls client.c makes). So handle_message
- * runs as in the daemon, up to the point where a reply would be written; a
- * finish waits for its commit.
+ * whose stand-in transport takes the socket's place in ws/client.c). So
+ * handle_message runs as in the daemon, up to the point where a reply would
+ * be written; a finish waits for its commit.
  *
  * An input is a role byte (none, agent, supervisor, citizen, by its value
  * mod 4) and then messages, one per line. "$S" in a message becomes the id

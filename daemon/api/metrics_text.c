@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/daemon.h"
+#include "ws/client.h"
 #include "desk/session.h"
 #include "net/http.h"
 #include "store/store.h"

@@ -4,7 +4,6 @@
 
 #include <stdint.h>
 
-#include "net/client.h"
 #include "conf/conf.h"
 #include "desk/handover.h"
 #include "desk/callback.h"
@@ -13,6 +12,9 @@
 #include "peers.h"
 #include "desk/session.h"
 #include "store/stats.h"
+
+/* Lists of clients that asked for pushed updates (ws/client.h). */
+enum client_list { CLIENTS_QUEUE, CLIENTS_STATS, CLIENTS_CALLBACKS, CLIENT_NLISTS };
 
 struct lws_context;
 struct ev_loop;

@@ -12,7 +12,7 @@
 #include <ev.h>
 #include <libwebsockets.h>
 
-#include "client.h"
+#include "ws/client.h"
 #include "app/daemon.h"
 #include "ws/handle.h"
 #include "http.h"
@@ -322,11 +322,45 @@ static void server_info(struct daemon *d, struct lws_context_creation_info *info
 	info->server_string = "vegvisard";
 }
 
+/* --- what the transport does for a client's send queue (ws/client.h) ---- */
+
+static void server_want_write(struct lws *wsi)
+{
+	lws_callback_on_writable(wsi);
+}
+
+static void server_rx_flow(struct lws *wsi, int enable)
+{
+	lws_rx_flow_control(wsi, enable);
+}
+
+static int server_write(struct lws *wsi, unsigned char *text, size_t len)
+{
+	return lws_write(wsi, text, len, LWS_WRITE_TEXT);
+}
+
+static int server_choked(struct lws *wsi)
+{
+	return lws_send_pipe_choked(wsi);
+}
+
+static void server_close_policy(struct lws *wsi, const char *reason)
+{
+	lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)reason,
+			 strlen(reason));
+}
+
+static const struct client_transport server_client_io = {
+	LWS_PRE, server_want_write, server_rx_flow, server_write, server_choked,
+	server_close_policy,
+};
+
 int server_start(struct daemon *d)
 {
 	struct lws_context_creation_info info;
 	void *loops[1] = { d->loop };
 
+	client_set_transport(&server_client_io); /* before any client connects */
 	server_info(d, &info, loops);
 	server_own_origins(d);
 	if (limits_init(&d->limits, &d->conf.limits))

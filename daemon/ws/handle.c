@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/client.h"
+#include "client.h"
 #include "app/daemon.h"
 #include "base/jbuf.h"
 #include "base/limits.h"

@@ -14,6 +14,7 @@
 #include "handle.h"
 
 #include "app/daemon.h"
+#include "client.h"
 #include "handle_internal.h"
 #include "conf/hours.h"
 #include "desk/callback.h"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "app/daemon.h"
+#include "client.h"
 #include "base/util.h"
 #include "desk/chat.h"
 #include "desk/handover.h"

@@ -8,6 +8,7 @@
 #include "base/util.h"
 
 #include "app/daemon.h"
+#include "client.h"
 #include "handle.h"
 #include "handle_internal.h"
 #include "finish_key.h"

@@ -5,7 +5,7 @@
 
 #include "base/util.h"
 
-#include "net/client.h"
+#include "client.h"
 #include "app/daemon.h"
 #include "handle.h"
 #include "handle_internal.h"

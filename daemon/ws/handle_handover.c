@@ -6,7 +6,7 @@
 
 #include "handle.h"
 
-#include "net/client.h"
+#include "client.h"
 #include "app/daemon.h"
 #include "handle_internal.h"
 #include "desk/handover.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app/daemon.h"
+#include "client.h"
 #include "base/log.h"
 #include "base/util.h"
 #include "proto.h"

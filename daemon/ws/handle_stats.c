@@ -14,7 +14,7 @@
 
 #include <ev.h>
 
-#include "net/client.h"
+#include "client.h"
 #include "app/daemon.h"
 #include "handle.h"
 #include "handle_internal.h"

@@ -2,9 +2,9 @@
  * the fuzzer (fuzz/fuzz_handle.c).
  *
  * One daemon with the fixture rules, search index, live statistics and a
- * real store in a temporary file; clients with no socket: the lws calls
- * net/client.c makes are stubs (harness.c), so a reply stays in the
- * client's send queue, where harness_next() takes it. handle_message runs
+ * real store in a temporary file; clients with no socket: the transport
+ * ws/client.c writes through is a stand-in (harness.c), so a reply stays in
+ * the client's send queue, where harness_next() takes it. handle_message runs
  * as in the daemon; a finish is answered once its commit is in. */
 #ifndef VV_HARNESS_H
 #define VV_HARNESS_H

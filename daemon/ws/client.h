@@ -1,4 +1,10 @@
-/* client.h - one connected websocket client and its bounded send queue. */
+/* client.h - one connected websocket client and its bounded send queue.
+ *
+ * This is what the handlers know of a connection; the socket itself is the
+ * transport's (net/server.c), which registers the few things it does for
+ * the queue (client_set_transport) before any client connects. So the
+ * handlers write replies without knowing libwebsockets, and the unit tests'
+ * harness registers stand-ins (tests/unit/ws/harness.c). */
 #ifndef VV_CLIENT_H
 #define VV_CLIENT_H
 
@@ -7,13 +13,13 @@
 
 #include <jansson.h>
 
+#include "app/daemon.h"
 #include "conf/conf.h"
 #include "desk/session.h"
 #include "store/stats.h"
 
-struct lws;
+struct lws; /* the transport's connection, never dereferenced here */
 struct jbuf;
-struct daemon;
 
 /* Replies waiting for LWS_CALLBACK_SERVER_WRITEABLE, bounded in messages
  * and in bytes (bounds.send_queue_bytes). A client's own messages cannot
@@ -30,16 +36,31 @@ struct daemon;
 #define CLIENT_RX_RESUME_AT 8
 
 struct outq_item {
-	unsigned char *buf; /* LWS_PRE bytes of headroom, then the text */
+	unsigned char *buf; /* the transport's headroom, then the text */
 	size_t len;
 };
 
-/* Lists of clients that asked for pushed updates. */
-enum client_list { CLIENTS_QUEUE, CLIENTS_STATS, CLIENTS_CALLBACKS, CLIENT_NLISTS };
+/* What the transport does for the queue, on the service thread. */
+struct client_transport {
+	size_t headroom; /* bytes it needs in front of each message's text (LWS_PRE) */
+	/* Call back (client_write_next) once the socket takes more. */
+	void (*want_write)(struct lws *wsi);
+	/* Stop (0) or resume (1) reading the client's messages. */
+	void (*rx_flow)(struct lws *wsi, int enable);
+	/* Write one text message that has headroom bytes in front of it; the
+	 * bytes written, less than len on failure. */
+	int (*write)(struct lws *wsi, unsigned char *text, size_t len);
+	/* 1 while the socket takes no more for now. */
+	int (*choked)(struct lws *wsi);
+	/* Close with the policy-violation status and this reason. */
+	void (*close_policy)(struct lws *wsi, const char *reason);
+};
+/* Register the transport (borrowed: it lives as long as the daemon). */
+void client_set_transport(const struct client_transport *t);
 
-/* One of these per connected websocket client (lws allocates it). */
+/* One of these per connected websocket client (the transport allocates it). */
 struct client {
-	struct lws *wsi;
+	struct lws *wsi; /* the transport's handle for the connection */
 	struct daemon *d;
 	enum role role;   /* set once by "hello" */
 	char ip[48];      /* the peer's address, for per-address limits */
@@ -80,8 +101,8 @@ void client_send_error(struct client *c, json_t *re, int code, const char *fmt, 
 	__attribute__((format(printf, 4, 5)));
 /* After a message was handled: pause reading while its replies back up. */
 void client_flow_check(struct client *c);
-/* Write queued messages while the socket takes them; called from
- * WRITEABLE. -1 means close. */
+/* Write queued messages while the socket takes them; called by the
+ * transport once it may write (want_write). -1 means close. */
 int client_write_next(struct client *c);
 /* Free everything the client owns; the one teardown path. */
 void client_cleanup(struct client *c);

@@ -1,4 +1,5 @@
-/* client.c - per-client send queue and teardown. */
+/* client.c - per-client send queue and teardown; the socket's side of it
+ * is the transport's, through the table it registered (client.h). */
 #include "client.h"
 
 #include <stdarg.h>
@@ -6,15 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libwebsockets.h>
-
 #include "app/daemon.h"
 #include "desk/handover.h"
 #include "base/jbuf.h"
 #include "base/log.h"
-#include "ws/handle.h"
-#include "ws/proto.h"
+#include "handle.h"
+#include "proto.h"
 #include "base/util.h"
+
+static const struct client_transport *client_io;
+
+void client_set_transport(const struct client_transport *t)
+{
+	client_io = t;
+}
 
 /* 1 while the client has so many replies queued or owed that reading more
  * of its messages would only make the queue longer. */
@@ -30,10 +36,10 @@ void client_flow_check(struct client *c)
 		return;
 	c->rx_paused = 1;
 	c->d->metrics.rx_paused++;
-	lws_rx_flow_control(c->wsi, 0);
+	client_io->rx_flow(c->wsi, 0);
 }
 
-/* Queue buf (LWS_PRE bytes of headroom, then len bytes of text), which the
+/* Queue buf (the transport's headroom, then len bytes of text), which the
  * queue now owns; NULL buf means out of memory. Either way a reply the
  * client waits for may be lost, so the client is closed: it reconnects and
  * resumes instead of waiting forever. */
@@ -54,7 +60,7 @@ static void client_enqueue(struct client *c, unsigned char *buf, size_t len)
 		}
 		free(buf);
 		c->overflowed = 1;
-		lws_callback_on_writable(c->wsi);
+		client_io->want_write(c->wsi);
 		return;
 	}
 	it = &c->outq[(c->outq_head + c->outq_count) % CLIENT_OUTQ_MAX];
@@ -63,23 +69,26 @@ static void client_enqueue(struct client *c, unsigned char *buf, size_t len)
 	c->outq_count++;
 	c->outq_bytes += len;
 	c->d->metrics.outq_bytes += (long long)len;
-	lws_callback_on_writable(c->wsi);
+	client_io->want_write(c->wsi);
 }
 
 void client_send_text(struct client *c, const char *text, size_t len)
 {
-	unsigned char *buf = malloc(LWS_PRE + len);
+	unsigned char *buf = malloc(client_io->headroom + len);
 
 	if (buf)
-		memcpy(buf + LWS_PRE, text, len);
+		memcpy(buf + client_io->headroom, text, len);
 	client_enqueue(c, buf, len);
 }
 
 void client_reply_begin(struct jbuf *b)
 {
-	static const char headroom[LWS_PRE];
+	static const char zeros[32];
 
-	jbuf_raw(b, headroom, sizeof(headroom));
+	for (size_t n = client_io->headroom, k; n; n -= k) {
+		k = n < sizeof(zeros) ? n : sizeof(zeros);
+		jbuf_raw(b, zeros, k);
+	}
 }
 
 void client_send_jbuf(struct client *c, struct jbuf *b)
@@ -89,7 +98,7 @@ void client_send_jbuf(struct client *c, struct jbuf *b)
 		client_enqueue(c, NULL, 0);
 		return;
 	}
-	client_enqueue(c, (unsigned char *)b->p, b->len - LWS_PRE);
+	client_enqueue(c, (unsigned char *)b->p, b->len - client_io->headroom);
 	memset(b, 0, sizeof(*b)); /* the queue owns the text now */
 }
 
@@ -139,27 +148,26 @@ int client_write_next(struct client *c)
 	int budget = 16;
 
 	if (c->overflowed) {
-		lws_close_reason(c->wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION,
-				 (unsigned char *)"too slow", 8);
+		client_io->close_policy(c->wsi, "too slow");
 		return -1;
 	}
 	while (c->outq_count && budget--) {
 		struct outq_item *it = &c->outq[c->outq_head];
-		int n = lws_write(c->wsi, it->buf + LWS_PRE, it->len, LWS_WRITE_TEXT);
+		int n = client_io->write(c->wsi, it->buf + client_io->headroom, it->len);
 		size_t len = it->len;
 
 		client_dequeue(c);
 		if (n < (int)len)
 			return -1;
-		if (lws_send_pipe_choked(c->wsi))
+		if (client_io->choked(c->wsi))
 			break;
 	}
 	if (c->rx_paused && !client_backlogged(c, CLIENT_RX_RESUME_AT + 1, 8)) {
 		c->rx_paused = 0;
-		lws_rx_flow_control(c->wsi, 1);
+		client_io->rx_flow(c->wsi, 1);
 	}
 	if (c->outq_count)
-		lws_callback_on_writable(c->wsi);
+		client_io->want_write(c->wsi);
 	return 0;
 }
 
