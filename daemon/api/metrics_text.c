@@ -12,6 +12,7 @@
 #include "ws/client.h"
 #include "desk/session.h"
 #include "net/http.h"
+#include "routes.h"
 #include "store/store.h"
 #include "triage/rules.h"
 #include "ws/handle.h"

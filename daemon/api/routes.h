@@ -21,6 +21,11 @@ int routes_report_contacts_ndjson(struct http_req *r);
 int routes_report_stories_csv(struct http_req *r);
 int routes_report_stories_ndjson(struct http_req *r);
 
+/* GET /metrics (metrics_text.c, the counters of app/metrics.h). Open to
+ * anyone who can reach the listen address: it holds counts only, no
+ * contact's content (docs/protocol.md, "Operations"). */
+int metrics_text_route(struct http_req *r);
+
 /* peers_routes.c: receiving handoffs, referral checks and, for a
  * collector, contacts (app/peers.h). Each answers after the store has
  * committed. */

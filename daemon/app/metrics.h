@@ -16,7 +16,6 @@
 #define METRICS_CODES 9      /* enum proto_code */
 #define METRICS_BUCKETS 13   /* store commit latency */
 
-struct http_req;
 
 /* The bounds of conf.h's struct conf_bounds a request can be refused by;
  * the label is the config key. */
@@ -87,10 +86,5 @@ void metrics_commit_latency(struct metrics *m, int64_t submitted_us);
 extern const double metrics_commit_bounds[METRICS_BUCKETS];
 extern const char *const metrics_outcomes[];   /* NULL-terminated */
 extern const char *const metrics_categories[]; /* NULL-terminated */
-
-/* GET /metrics (api/metrics_text.c). Open to anyone who can reach the
- * listen address: it holds counts only, no contact's content
- * (docs/protocol.md, "Operations"). */
-int metrics_text_route(struct http_req *r);
 
 #endif
