@@ -270,7 +270,15 @@ static void print_dev_urls(struct daemon *d, const char *agent, const char *supe
 	fflush(stdout);
 }
 
-static int parse_args(struct daemon *d, int argc, char **argv, int *action)
+/* The paths and address given as flags (NULL: not given). */
+struct parse_args_flags {
+	const char *config, *listen, *db, *rules, *www;
+};
+
+/* Step 1: read the flags; an action flag (--check-rules, --hash-token,
+ * --version, --help) goes to *action. */
+static int parse_args_read(struct daemon *d, int argc, char **argv, int *action,
+			   struct parse_args_flags *f)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -286,26 +294,24 @@ static int parse_args(struct daemon *d, int argc, char **argv, int *action)
 		{ "collector", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL, *listen = NULL, *db = NULL, *rules = NULL, *www = NULL;
-	char err[512];
 	int o;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
-			config = optarg;
+			f->config = optarg;
 			break;
 		case 'l':
-			listen = optarg;
+			f->listen = optarg;
 			break;
 		case 'd':
-			db = optarg;
+			f->db = optarg;
 			break;
 		case 'r':
-			rules = optarg;
+			f->rules = optarg;
 			break;
 		case 'w':
-			www = optarg;
+			f->www = optarg;
 			break;
 		case 'D':
 			d->conf.dev = 1;
@@ -328,25 +334,42 @@ static int parse_args(struct daemon *d, int argc, char **argv, int *action)
 		fprintf(stderr, "vegvisard: unexpected argument \"%s\"\n", argv[optind]);
 		return -1;
 	}
+	return 0;
+}
+
+/* Step 2: the config file, then the flags over it. */
+static int parse_args_apply(struct daemon *d, struct parse_args_flags *f)
+{
+	char err[512];
+
 #ifdef VV_DEFAULT_CONF
-	if (!config && access(VV_DEFAULT_CONF, F_OK) == 0)
-		config = VV_DEFAULT_CONF;
+	if (!f->config && access(VV_DEFAULT_CONF, F_OK) == 0)
+		f->config = VV_DEFAULT_CONF;
 #endif
 	/* The file first, so that flags override it. */
-	if (config && conf_load_file(&d->conf, config, err, sizeof(err)))
+	if (f->config && conf_load_file(&d->conf, f->config, err, sizeof(err)))
 		goto fail;
-	if (listen && conf_set_listen(&d->conf, listen, err, sizeof(err)))
+	if (f->listen && conf_set_listen(&d->conf, f->listen, err, sizeof(err)))
 		goto fail;
-	if (db)
-		conf_set_str(&d->conf.db, db);
-	if (rules)
-		conf_set_str(&d->conf.rules, rules);
-	if (www)
-		conf_set_str(&d->conf.www, www);
+	if (f->db)
+		conf_set_str(&d->conf.db, f->db);
+	if (f->rules)
+		conf_set_str(&d->conf.rules, f->rules);
+	if (f->www)
+		conf_set_str(&d->conf.www, f->www);
 	return 0;
 fail:
 	fprintf(stderr, "vegvisard: %s\n", err);
 	return -1;
+}
+
+static int parse_args(struct daemon *d, int argc, char **argv, int *action)
+{
+	struct parse_args_flags f = { 0 };
+
+	if (parse_args_read(d, argc, argv, action, &f))
+		return -1;
+	return parse_args_apply(d, &f);
 }
 
 /* The live statistics are rebuilt from the store before the loop runs,

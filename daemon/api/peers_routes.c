@@ -395,57 +395,52 @@ static int ingest_submit(struct daemon *d, const char *desk, const struct ingest
 	return store_submit(d->store, &ct, request_done, q);
 }
 
-int peers_routes_ingest(struct http_req *r)
+/* Step 1: a collector's batch, authenticated and of the right shape: its
+ * body (new reference), or NULL once answered, with *rc the route's return. */
+static json_t *peers_routes_ingest_read(struct http_req *r, struct daemon *d, int *rc)
 {
-	struct daemon *d = http_daemon(r);
 	const struct conf_sender *sender;
 	struct signed_request sr;
-	struct ingest_contact *ics = NULL;
-	struct peers_request *q = NULL;
 	const char *desk;
-	char err[256];
-	json_t *body = NULL, *list, *o;
-	size_t i, n = 0, parsed = 0;
-	int rc = 0;
+	json_t *body = NULL, *list;
 
-	if (!d->conf.collector_mode)
-		return http_error(r, 404,
-				  "this daemon is not a collector (start it with --collector)");
+	*rc = 0;
+	if (!d->conf.collector_mode) {
+		*rc = http_error(r, 404, "this daemon is not a collector (start it with --collector)");
+		return NULL;
+	}
 	if (signed_read(r, &sr, 1024 * 1024))
-		return 0;
-	if (!(sender = conf_sender_find(&d->conf, sr.desk)))
-		return signed_refuse(r, "contacts", sr.desk,
-				     "this collector takes nothing from that desk");
+		return NULL;
+	if (!(sender = conf_sender_find(&d->conf, sr.desk))) {
+		*rc = signed_refuse(r, "contacts", sr.desk,
+				    "this collector takes nothing from that desk");
+		return NULL;
+	}
 	if (signed_check(r, &sr, sender->secret, "contacts") || !(body = signed_json(r, &sr)))
-		return 0;
+		return NULL;
 	desk = json_string_value(json_object_get(body, "desk"));
 	list = json_object_get(body, "contacts");
 	if (!json_is_integer(json_object_get(body, "v")) ||
 	    json_integer_value(json_object_get(body, "v")) != 1 || !desk || strcmp(desk, sr.desk) ||
 	    !json_is_array(list) || json_array_size(list) > INGEST_MAX) {
-		rc = http_error(
+		*rc = http_error(
 			r, 400,
 			"the body must be {\"v\": 1, \"desk\": X-Vegvisar-Desk, \"contacts\": [at most %d]}",
 			INGEST_MAX);
-		goto out;
+		json_decref(body);
+		return NULL;
 	}
-	n = json_array_size(list);
-	if (!(ics = calloc(n ? n : 1, sizeof(*ics))) || !(q = request_new(r, REQ_INGEST))) {
-		rc = http_error(r, 500, "out of memory");
-		goto out;
-	}
-	/* All or nothing: a batch with one bad contact is refused whole. */
-	json_array_foreach(list, i, o) {
-		if (handoff_ingest_parse(o, &ics[i], err, sizeof(err))) {
-			rc = http_error(r, 400, "contacts[%zu]: %s", i, err);
-			goto out;
-		}
-		parsed++;
-	}
-	if (!n) {
-		rc = reply_json(r, 200, json_pack("{s:i,s:i}", "stored", 0, "duplicates", 0));
-		goto out;
-	}
+	return body;
+}
+
+/* Step 3: hand the n parsed contacts to the store, each counted on q. 1
+ * when q now waits for their commits (the request list owns it). */
+static int peers_routes_ingest_queue(struct daemon *d, struct http_req *r, const char *desk,
+				     const struct ingest_contact *ics, size_t n,
+				     struct peers_request *q)
+{
+	size_t i;
+
 	for (i = 0; i < n; i++) {
 		if (ingest_submit(d, desk, &ics[i], q))
 			break;
@@ -457,10 +452,43 @@ int peers_routes_ingest(struct http_req *r)
 		http_error(r, 503, "the store's queue is full; try again");
 		q->r = NULL;
 	}
-	if (q->outstanding) {
-		request_wait(d, q);
-		q = NULL;
+	if (!q->outstanding)
+		return 0;
+	request_wait(d, q);
+	return 1;
+}
+
+int peers_routes_ingest(struct http_req *r)
+{
+	struct daemon *d = http_daemon(r);
+	struct ingest_contact *ics = NULL;
+	struct peers_request *q = NULL;
+	char err[256];
+	json_t *body, *list, *o;
+	size_t i, n, parsed = 0;
+	int rc = 0;
+
+	if (!(body = peers_routes_ingest_read(r, d, &rc)))
+		return rc;
+	list = json_object_get(body, "contacts");
+	n = json_array_size(list);
+	if (!(ics = calloc(n ? n : 1, sizeof(*ics))) || !(q = request_new(r, REQ_INGEST))) {
+		rc = http_error(r, 500, "out of memory");
+		goto out;
 	}
+	/* Step 2, all or nothing: a batch with one bad contact is refused whole. */
+	json_array_foreach(list, i, o) {
+		if (handoff_ingest_parse(o, &ics[i], err, sizeof(err))) {
+			rc = http_error(r, 400, "contacts[%zu]: %s", i, err);
+			goto out;
+		}
+		parsed++;
+	}
+	if (!n)
+		rc = reply_json(r, 200, json_pack("{s:i,s:i}", "stored", 0, "duplicates", 0));
+	else if (peers_routes_ingest_queue(d, r, json_string_value(json_object_get(body, "desk")),
+					   ics, n, q))
+		q = NULL;
 out:
 	for (i = 0; i < parsed; i++)
 		handoff_ingest_free(&ics[i]);

@@ -195,64 +195,87 @@ static int conf_token_unique(const struct conf *c, size_t base, const char *name
 	return 0;
 }
 
+/* One entry of "tokens" as written (borrowed from the JSON). */
+struct conf_token_text {
+	const char *name, *role, *hex, *display;
+};
+
+/* Step 1: tokens[i]'s keys, each one known and a string. */
+static int conf_tokens_fields(json_t *t, size_t i, struct conf_token_text *f, const char *path,
+			      char *err, size_t errlen)
+{
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(t))
+		return util_fail(err, errlen, "%s: tokens[%zu] must be an object", path, i);
+	json_object_foreach(t, k, v) {
+		const char **slot = !strcmp(k, "name")		 ? &f->name
+				    : !strcmp(k, "role")	 ? &f->role
+				    : !strcmp(k, "sha256")	 ? &f->hex
+				    : !strcmp(k, "display_name") ? &f->display
+								 : NULL;
+		if (!slot)
+			return util_fail(
+				err, errlen,
+				"%s: tokens[%zu]: unknown key \"%s\" (allowed: name, role, sha256, display_name)",
+				path, i, k);
+		if (!json_is_string(v))
+			return util_fail(err, errlen, "%s: tokens[%zu].%s must be a string", path, i,
+					 k);
+		*slot = json_string_value(v);
+	}
+	return 0;
+}
+
+/* Step 2: tokens[i]'s values checked (unique among those from base on),
+ * and the token added. */
+static int conf_tokens_add(struct conf *c, size_t base, size_t i, const struct conf_token_text *f,
+			   const char *path, char *err, size_t errlen)
+{
+	uint8_t hash[32];
+	enum role r;
+
+	if (!f->name || !*f->name || strlen(f->name) >= sizeof(c->tokens[0].name))
+		return util_fail(err, errlen, "%s: tokens[%zu].name must be 1 to 63 characters",
+				 path, i);
+	if (!f->role || (strcmp(f->role, "agent") && strcmp(f->role, "supervisor")))
+		return util_fail(err, errlen,
+				 "%s: tokens[%zu].role must be \"agent\" or \"supervisor\"", path, i);
+	r = !strcmp(f->role, "agent") ? ROLE_AGENT : ROLE_SUPERVISOR;
+	if (!f->hex || conf_hex32(f->hex, hash))
+		return util_fail(
+			err, errlen,
+			"%s: tokens[%zu].sha256 must be 64 hex digits (see vegvisard --hash-token)",
+			path, i);
+	if (conf_token_unique(c, base, f->name, hash, path, err, errlen))
+		return -1;
+	if (f->display &&
+	    (!*f->display || strlen(f->display) >= sizeof(c->tokens[0].display_name)))
+		return util_fail(err, errlen,
+				 "%s: tokens[%zu].display_name must be 1 to 63 characters", path, i);
+	if (conf_push_token(c, f->name, r, hash))
+		return util_fail(err, errlen, "out of memory");
+	if (f->display)
+		snprintf(c->tokens[c->n_tokens - 1].display_name,
+			 sizeof(c->tokens[0].display_name), "%s", f->display);
+	return 0;
+}
+
 static int conf_tokens(struct conf *c, json_t *arr, const char *path, char *err, size_t errlen)
 {
 	size_t base = c->n_tokens;
-
 	size_t i;
 	json_t *t;
 
 	if (!json_is_array(arr))
 		return util_fail(err, errlen, "%s: \"tokens\" must be an array", path);
 	json_array_foreach(arr, i, t) {
-		const char *k, *name = NULL, *role = NULL, *hex = NULL, *display = NULL;
-		uint8_t hash[32];
-		enum role r;
-		json_t *v;
+		struct conf_token_text f = { 0 };
 
-		if (!json_is_object(t))
-			return util_fail(err, errlen, "%s: tokens[%zu] must be an object", path, i);
-		json_object_foreach(t, k, v) {
-			const char **slot = !strcmp(k, "name")     ? &name
-					    : !strcmp(k, "role")   ? &role
-					    : !strcmp(k, "sha256") ? &hex
-					    : !strcmp(k, "display_name") ? &display
-								   : NULL;
-			if (!slot)
-				return util_fail(
-					err, errlen,
-					"%s: tokens[%zu]: unknown key \"%s\" (allowed: name, role, sha256, display_name)",
-					path, i, k);
-			if (!json_is_string(v))
-				return util_fail(err, errlen, "%s: tokens[%zu].%s must be a string",
-						 path, i, k);
-			*slot = json_string_value(v);
-		}
-		if (!name || !*name || strlen(name) >= sizeof(c->tokens[0].name))
-			return util_fail(err, errlen,
-					 "%s: tokens[%zu].name must be 1 to 63 characters", path,
-					 i);
-		if (!role || (strcmp(role, "agent") && strcmp(role, "supervisor")))
-			return util_fail(err, errlen,
-					 "%s: tokens[%zu].role must be \"agent\" or \"supervisor\"",
-					 path, i);
-		r = !strcmp(role, "agent") ? ROLE_AGENT : ROLE_SUPERVISOR;
-		if (!hex || conf_hex32(hex, hash))
-			return util_fail(
-				err, errlen,
-				"%s: tokens[%zu].sha256 must be 64 hex digits (see vegvisard --hash-token)",
-				path, i);
-		if (conf_token_unique(c, base, name, hash, path, err, errlen))
+		if (conf_tokens_fields(t, i, &f, path, err, errlen) ||
+		    conf_tokens_add(c, base, i, &f, path, err, errlen))
 			return -1;
-		if (display && (!*display || strlen(display) >= sizeof(c->tokens[0].display_name)))
-			return util_fail(err, errlen,
-					 "%s: tokens[%zu].display_name must be 1 to 63 characters",
-					 path, i);
-		if (conf_push_token(c, name, r, hash))
-			return util_fail(err, errlen, "out of memory");
-		if (display)
-			snprintf(c->tokens[c->n_tokens - 1].display_name,
-				 sizeof(c->tokens[0].display_name), "%s", display);
 	}
 	return 0;
 }
