@@ -408,50 +408,48 @@ static void rules_find_fallback(struct rules_loader *ld, struct rules_tree *t)
 			"no result has an empty \"when\": callers who know nothing need a fallback");
 }
 
-struct rules_tree *rules_load_tree(struct rules_loader *ld, enum rules_country c)
+/* Step 1: an empty tree for country c around its file's root (which it
+ * owns from now on); NULL when out of memory. */
+static struct rules_tree *rules_load_tree_new(struct rules_loader *ld, enum rules_country c,
+					      json_t *root)
 {
-	struct rules_tree *t;
-	json_t *root, *questions, *results;
-	char name[16];
-	size_t i, nq, nr;
+	struct rules_tree *t = calloc(1, sizeof(*t));
 
-	snprintf(name, sizeof(name), "%s.json", names_countries[c]);
-	if (!(root = rules_read(ld, name)))
-		return NULL;
-	if (!(t = calloc(1, sizeof(*t)))) {
+	if (!t) {
 		rules_problem(ld, NULL, "out of memory");
 		json_decref(root);
 		return NULL;
 	}
-	ld->country = c;
 	t->rb = ld->rb;
 	t->root = root;
 	t->country = names_countries[c];
 	t->index = json_object();
 	t->fallback = RULES_NO_NODE;
-	for (i = 0; i < RULES_MAX_FACTS; i++)
+	for (size_t i = 0; i < RULES_MAX_FACTS; i++)
 		t->question_of[i] = RULES_NO_NODE;
-	rules_check_keys(ld, NULL, root, rules_tree_keys);
-	rules_check_country(ld, root, t->country);
-	if ((t->version = rules_string(root, "version")) && !*t->version)
-		rules_problem(ld, NULL, "\"version\" must not be empty");
-	rules_check_langs(ld, t);
-	questions = rules_typed(root, "questions", RULES_ARRAY);
-	results = rules_typed(root, "results", RULES_ARRAY);
-	nq = json_array_size(questions);
-	nr = json_array_size(results);
+	return t;
+}
+
+/* Step 2: the questions and results, indexed by id and parsed, with room
+ * for their wire texts in every language. -1 when the tree cannot be
+ * built further (too many results, out of memory: reported). */
+static int rules_load_tree_nodes(struct rules_loader *ld, struct rules_tree *t, json_t *questions,
+				 json_t *results)
+{
+	size_t nq = json_array_size(questions), nr = json_array_size(results);
+
 	if (results && !nr)
 		rules_problem(ld, NULL, "\"results\" is empty");
 	if (nr > RULES_MAX_RESULTS) {
 		rules_problem(ld, NULL, "more than %d results", RULES_MAX_RESULTS);
-		return t;
+		return -1;
 	}
 	t->nlangs = t->langs ? json_array_size(t->langs) : 0;
 	if (!(t->nodes = calloc(nq + nr + 1, sizeof(*t->nodes))) ||
 	    !(t->wire = calloc((nq + 2 * nr) * t->nlangs + 1, sizeof(*t->wire))) ||
 	    !(t->option_base = calloc(nq + 1, sizeof(*t->option_base)))) {
 		rules_problem(ld, NULL, "out of memory");
-		return t;
+		return -1;
 	}
 	rules_index_nodes(ld, t, questions, "question");
 	rules_index_nodes(ld, t, results, "result");
@@ -459,14 +457,36 @@ struct rules_tree *rules_load_tree(struct rules_loader *ld, enum rules_country c
 	t->results = nr;
 	rules_parse_nodes(ld, t, questions, 0, 1);
 	rules_parse_nodes(ld, t, results, nq, 0);
-	for (i = 0; i < nq; i++) {
+	for (size_t i = 0; i < nq; i++) {
 		t->option_base[i] = t->noption_slots;
 		t->noption_slots += t->nodes[i].noptions;
 	}
 	if (!(t->option_wire = calloc(t->noption_slots * t->nlangs + 1, sizeof(*t->option_wire)))) {
 		rules_problem(ld, NULL, "out of memory");
-		return t;
+		return -1;
 	}
+	return 0;
+}
+
+struct rules_tree *rules_load_tree(struct rules_loader *ld, enum rules_country c)
+{
+	struct rules_tree *t;
+	json_t *root, *questions, *results;
+	char name[16];
+
+	snprintf(name, sizeof(name), "%s.json", names_countries[c]);
+	if (!(root = rules_read(ld, name)) || !(t = rules_load_tree_new(ld, c, root)))
+		return NULL;
+	ld->country = c;
+	rules_check_keys(ld, NULL, root, rules_tree_keys);
+	rules_check_country(ld, root, t->country);
+	if ((t->version = rules_string(root, "version")) && !*t->version)
+		rules_problem(ld, NULL, "\"version\" must not be empty");
+	rules_check_langs(ld, t);
+	questions = rules_typed(root, "questions", RULES_ARRAY);
+	results = rules_typed(root, "results", RULES_ARRAY);
+	if (rules_load_tree_nodes(ld, t, questions, results))
+		return t;
 	rules_find_fallback(ld, t);
 	if (t->langs && ld->rb->destinations[c])
 		rules_check_destination_langs(ld, c, t->langs);

@@ -302,37 +302,29 @@ static void search_put_first(struct search_index *ix, const struct search_reques
 	docs[0] = doc;
 }
 
-enum search_status search_run(struct search_index *ix, const struct search_request *req,
-			      json_t **items, char *err, size_t errlen)
+/* Step 1: a query there is something to search for. -1 with err set. */
+static int search_run_check(const struct search_request *req, char *err, size_t errlen)
 {
-	char expr[4 * SEARCH_MAX_QUERY + 16 * SEARCH_MAX_TERMS];
-	sqlite3_int64 docs[SEARCH_CANDIDATES];
-	size_t limit = req->limit < SEARCH_MAX_ITEMS ? req->limit : SEARCH_MAX_ITEMS;
-	struct search_country *sc = NULL;
-	sqlite3_stmt *st;
-	json_t *out;
-	int rc;
-
-	*items = NULL;
 	if (!req->q || !req->q[strspn(req->q, " \t\r\n\f\v")]) {
 		snprintf(err, errlen, "\"q\" is empty");
-		return SEARCH_BAD_QUERY;
+		return -1;
 	}
 	if (strlen(req->q) > SEARCH_MAX_QUERY) {
 		snprintf(err, errlen, "\"q\" is longer than %d bytes", SEARCH_MAX_QUERY);
-		return SEARCH_BAD_QUERY;
+		return -1;
 	}
-	for (int c = 0; c < RULES_NCOUNTRIES; c++)
-		if (req->country && *ix->countries[c].name &&
-		    !strcmp(ix->countries[c].name, req->country))
-			sc = &ix->countries[c];
-	out = json_array();
-	/* No such tree, nothing but punctuation, or no room: nothing to find. */
-	if (!sc || !search_expr(req->q, expr, sizeof(expr)) || !limit) {
-		*items = out;
-		return SEARCH_OK;
-	}
-	st = sc->rank;
+	return 0;
+}
+
+/* Step 2: the results the words rank best in sc's tree, appended to out
+ * with their rows in docs. SQLITE_DONE, or the error. */
+static int search_run_rank(struct search_index *ix, struct search_country *sc,
+			   const struct search_request *req, const char *expr, size_t limit,
+			   json_t *out, sqlite3_int64 *docs)
+{
+	sqlite3_stmt *st = sc->rank;
+	int rc;
+
 	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, req->lang, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, req->citizen ? 1 : 0);
@@ -347,6 +339,33 @@ enum search_status search_run(struct search_index *ix, const struct search_reque
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+enum search_status search_run(struct search_index *ix, const struct search_request *req,
+			      json_t **items, char *err, size_t errlen)
+{
+	char expr[4 * SEARCH_MAX_QUERY + 16 * SEARCH_MAX_TERMS];
+	sqlite3_int64 docs[SEARCH_CANDIDATES];
+	size_t limit = req->limit < SEARCH_MAX_ITEMS ? req->limit : SEARCH_MAX_ITEMS;
+	struct search_country *sc = NULL;
+	json_t *out;
+	int rc;
+
+	*items = NULL;
+	if (search_run_check(req, err, errlen))
+		return SEARCH_BAD_QUERY;
+	for (int c = 0; c < RULES_NCOUNTRIES; c++)
+		if (req->country && *ix->countries[c].name &&
+		    !strcmp(ix->countries[c].name, req->country))
+			sc = &ix->countries[c];
+	out = json_array();
+	/* No such tree, nothing but punctuation, or no room: nothing to find. */
+	if (!sc || !search_expr(req->q, expr, sizeof(expr)) || !limit) {
+		*items = out;
+		return SEARCH_OK;
+	}
+	rc = search_run_rank(ix, sc, req, expr, limit, out, docs);
 	if (req->facts) {
 		search_by_facts(req, out, docs);
 		search_put_first(ix, req, sc->name, out, docs);

@@ -242,9 +242,10 @@ static int search_add_destinations(struct search_builder *b, const struct rules_
 	return 0;
 }
 
-/* The table of one country, its statements, and its documents. */
-static int search_add_country(struct search_builder *b, struct search_country *sc,
-			      const struct rules_tree *t, json_t *dests)
+/* Step 1: one country's table, filled with the documents of its tree and
+ * destinations. */
+static int search_add_country_docs(struct search_builder *b, struct search_country *sc,
+				   const struct rules_tree *t, json_t *dests)
 {
 	sqlite3 *db = b->ix->db;
 	char *sql;
@@ -268,8 +269,15 @@ static int search_add_country(struct search_builder *b, struct search_country *s
 	rc = search_add_tree(b, t) || search_add_destinations(b, t, dests);
 	sqlite3_finalize(b->fts);
 	b->fts = NULL;
-	if (rc)
-		return -1;
+	return rc ? -1 : 0;
+}
+
+/* Step 2: the statements a search runs on that table (search.c). */
+static int search_add_country_queries(struct search_builder *b, struct search_country *sc)
+{
+	sqlite3 *db = b->ix->db;
+	char *sql;
+	int rc;
 
 	/* Auxiliary functions only work on the FTS5 scan itself, so the
 	 * documents are scored first and grouped by entity after. First come
@@ -308,10 +316,22 @@ static int search_add_country(struct search_builder *b, struct search_country *s
 	sqlite3_free(sql);
 	if (rc != SQLITE_OK)
 		return search_fail(b, "prepare");
+	return 0;
+}
+
+/* The table of one country, its statements, and its documents. */
+static int search_add_country(struct search_builder *b, struct search_country *sc,
+			      const struct rules_tree *t, json_t *dests)
+{
+	char *sql;
+	int rc;
+
+	if (search_add_country_docs(b, sc, t, dests) || search_add_country_queries(b, sc))
+		return -1;
 	/* Merge the index into one b-tree: queries then read one segment. */
 	sql = sqlite3_mprintf("INSERT INTO \"fts_%w\"(\"fts_%w\") VALUES ('optimize')", sc->name,
 			      sc->name);
-	rc = sql ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+	rc = sql ? sqlite3_exec(b->ix->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
 	sqlite3_free(sql);
 	return rc == SQLITE_OK ? 0 : search_fail(b, "optimize");
 }

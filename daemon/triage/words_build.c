@@ -82,17 +82,77 @@ static const char *words_fact_name(const json_t *vocabulary, int fact)
 	return "";
 }
 
+/* Step 1: the phrase's n words as its parts (a stem, or as typed before a
+ * '*'), known for spelling, and its key ("w1 w2*") in key; -1 when out of
+ * memory (reported). */
+static int words_add_phrase_parts(struct words_builder *b, struct words_lang *l, const char *text,
+				  const struct words_token *tok, size_t n, char *key, size_t keylen,
+				  size_t *klen)
+{
+	size_t len = strlen(text);
+
+	for (size_t i = 0; i < n; i++) {
+		/* A '*' right after the word (the text is read as typed). */
+		int prefix = tok[i].end < len && text[tok[i].end] == '*';
+		struct words_part *p = &l->parts[l->nparts++];
+
+		p->prefix = prefix;
+		p->s = strdup(prefix ? tok[i].raw : tok[i].stem);
+		if (!p->s) {
+			words_problem(b, "out of memory");
+			return -1;
+		}
+		if (!prefix) {
+			json_object_set_new(l->known, p->s, json_string(p->s));
+			words_add_typos(l, p->s);
+		}
+		if (*klen < keylen - 1)
+			*klen += (size_t)snprintf(key + *klen, keylen - *klen, "%s%s%s",
+						  i ? " " : "", p->s, prefix ? "*" : "");
+		if (*klen >= keylen)
+			*klen = keylen - 1;
+	}
+	return 0;
+}
+
+/* Step 3: list the phrase (the next in l) under its first word, or under
+ * the first WORDS_PREFIX_KEY letters of its first prefix. */
+static void words_add_phrase_index(struct words_lang *l, const struct words_phrase *ph)
+{
+	json_t *list;
+
+	if (l->parts[ph->first].prefix) {
+		const char *pre = l->parts[ph->first].s;
+		char key3[WORDS_PREFIX_KEY + 1];
+
+		if (strlen(pre) < WORDS_PREFIX_KEY) {
+			json_array_append_new(l->short_prefixed,
+					      json_integer((json_int_t)l->nphrases));
+		} else {
+			words_copy(key3, sizeof(key3), pre, WORDS_PREFIX_KEY);
+			if (!(list = json_object_get(l->prefixed, key3)))
+				json_object_set_new(l->prefixed, key3, list = json_array());
+			json_array_append_new(list, json_integer((json_int_t)l->nphrases));
+		}
+	} else {
+		if (!(list = json_object_get(l->by_first, l->parts[ph->first].s)))
+			json_object_set_new(l->by_first, l->parts[ph->first].s,
+					    list = json_array());
+		json_array_append_new(list, json_integer((json_int_t)l->nphrases));
+	}
+}
+
 static void words_add_phrase(struct words_builder *b, struct words_lang *l, const char *lang,
 			     int fact, int value, const char *text, json_t *seen)
 {
 	struct words_token tok[16];
-	size_t n, len = strlen(text), i;
+	size_t n;
 	struct words_phrase *ph;
 	char key[512];
 	const char *fname = words_fact_name(b->vocabulary, fact), *had, *vname;
 	size_t klen = 0;
 
-	n = words_split(l->stemmer, text, len, tok, 16);
+	n = words_split(l->stemmer, text, strlen(text), tok, 16);
 	if (!n || n == 16) {
 		words_problem(b, "%s: phrase \"%s\" has no words or too many", lang, text);
 		return;
@@ -105,28 +165,9 @@ static void words_add_phrase(struct words_builder *b, struct words_lang *l, cons
 	}
 	ph = &l->phrases[l->nphrases];
 	*ph = (struct words_phrase){ fact, value, l->nparts, n };
-	for (i = 0; i < n; i++) {
-		/* A '*' right after the word (the text is read as typed). */
-		int prefix = tok[i].end < len && text[tok[i].end] == '*';
-		struct words_part *p = &l->parts[l->nparts++];
-
-		p->prefix = prefix;
-		p->s = strdup(prefix ? tok[i].raw : tok[i].stem);
-		if (!p->s) {
-			words_problem(b, "out of memory");
-			return;
-		}
-		if (!prefix) {
-			json_object_set_new(l->known, p->s, json_string(p->s));
-			words_add_typos(l, p->s);
-		}
-		if (klen < sizeof(key) - 1)
-			klen += (size_t)snprintf(key + klen, sizeof(key) - klen, "%s%s%s",
-						 i ? " " : "", p->s, prefix ? "*" : "");
-		if (klen >= sizeof(key))
-			klen = sizeof(key) - 1;
-	}
-	/* The same words for two values of one fact cannot both be right. */
+	if (words_add_phrase_parts(b, l, text, tok, n, key, sizeof(key), &klen))
+		return;
+	/* Step 2: the same words for two values of one fact cannot both be right. */
 	vname = json_string_value(
 		json_array_get(json_object_get(b->vocabulary, fname), (size_t)value));
 	snprintf(key + klen, sizeof(key) - klen, "|%s", fname);
@@ -136,28 +177,7 @@ static void words_add_phrase(struct words_builder *b, struct words_lang *l, cons
 		return;
 	}
 	json_object_set_new(seen, key, json_string(vname));
-	if (l->parts[ph->first].prefix) {
-		const char *pre = l->parts[ph->first].s;
-		char key3[WORDS_PREFIX_KEY + 1];
-		json_t *list;
-
-		if (strlen(pre) < WORDS_PREFIX_KEY) {
-			json_array_append_new(l->short_prefixed,
-					      json_integer((json_int_t)l->nphrases));
-		} else {
-			words_copy(key3, sizeof(key3), pre, WORDS_PREFIX_KEY);
-			if (!(list = json_object_get(l->prefixed, key3)))
-				json_object_set_new(l->prefixed, key3, list = json_array());
-			json_array_append_new(list, json_integer((json_int_t)l->nphrases));
-		}
-	} else {
-		json_t *list = json_object_get(l->by_first, l->parts[ph->first].s);
-
-		if (!list)
-			json_object_set_new(l->by_first, l->parts[ph->first].s,
-					    list = json_array());
-		json_array_append_new(list, json_integer((json_int_t)l->nphrases));
-	}
+	words_add_phrase_index(l, ph);
 	l->nphrases++;
 }
 

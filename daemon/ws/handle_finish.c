@@ -314,6 +314,40 @@ static void handle_finish_map(struct handler_ctx *h, struct session *s,
 	ct->period = period ? period->id : NULL;
 }
 
+/* The second step of a finish, once the message and the session are sound:
+ * the contact, scrubbed, with the writes that go with it, handed to the
+ * store (answered "logged" at its commit). */
+static int handle_finish_contact(struct handler_ctx *h, struct session *s,
+				 const struct finish_fields *f, const struct handoff_finish *hf,
+				 const char *key, const char *digest)
+{
+	struct contact ct = { 0 };
+	struct handoff_sent sent;
+	struct jbuf path = { 0 }, facts = { 0 };
+	char barriers_text[SURVEY_BARRIERS_TEXT_MAX], *clean_story = NULL, *clean_note = NULL;
+	int rc;
+
+	handle_contact_of_session(&ct, s, key, digest, triage_facts(s->tr), &path, &facts);
+	handle_finish_map(h, s, f, &ct);
+	/* Identifiers are removed before the note reaches the store or a log. */
+	ct.note = clean_note = f->note && *f->note ? scrub_text(f->note) : NULL;
+	/* The survey's second half: barriers as codes, a story kept apart. */
+	survey_barriers_write(f->barriers, barriers_text, sizeof(barriers_text));
+	ct.barriers = f->barriers ? barriers_text : NULL;
+	clean_story = f->story && *f->story ? scrub_text(f->story) : NULL;
+	/* A handoff, a referral check, the collector: written with the contact. */
+	if (path.oom || facts.oom || handle_handoff_finish_job(h->d, s, &ct, hf, &sent, &ct.job) ||
+	    (clean_story && stories_job_wrap(&ct, clean_story, &ct.job)))
+		rc = handle_fail(h, PROTO_INTERNAL, "out of memory");
+	else
+		rc = handle_submit(h, s, &ct, &sent);
+	jbuf_free(&path);
+	jbuf_free(&facts);
+	free(clean_note);
+	free(clean_story);
+	return rc;
+}
+
 int handle_finish(struct handler_ctx *h)
 {
 	static const char *const keys[] = { "type",
@@ -335,15 +369,10 @@ int handle_finish(struct handler_ctx *h)
 					    "story",
 					    NULL };
 	struct finish_fields f = { 0 };
-	struct contact ct = { 0 };
 	struct handoff_finish hf;
-	struct handoff_sent sent;
 	struct session *s;
-	struct jbuf path = { 0 }, facts = { 0 };
-	char barriers_text[SURVEY_BARRIERS_TEXT_MAX], *clean_story = NULL, *clean_note = NULL;
 	char digest[FINISH_DIGEST_LEN + 1];
 	const char *key;
-	int rc;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
 		return handle_fail_err(h, PROTO_BAD_REQUEST);
@@ -357,26 +386,7 @@ int handle_finish(struct handler_ctx *h)
 	}
 	if (handle_finish_read(h, &f) || handle_handoff_finish_prepare(h, s, f.outcome, &hf))
 		return -1;
-
-	handle_contact_of_session(&ct, s, key, digest, triage_facts(s->tr), &path, &facts);
-	handle_finish_map(h, s, &f, &ct);
-	/* Identifiers are removed before the note reaches the store or a log. */
-	ct.note = clean_note = f.note && *f.note ? scrub_text(f.note) : NULL;
-	/* The survey's second half: barriers as codes, a story kept apart. */
-	survey_barriers_write(f.barriers, barriers_text, sizeof(barriers_text));
-	ct.barriers = f.barriers ? barriers_text : NULL;
-	clean_story = f.story && *f.story ? scrub_text(f.story) : NULL;
-	/* A handoff, a referral check, the collector: written with the contact. */
-	if (path.oom || facts.oom || handle_handoff_finish_job(h->d, s, &ct, &hf, &sent, &ct.job) ||
-	    (clean_story && stories_job_wrap(&ct, clean_story, &ct.job)))
-		rc = handle_fail(h, PROTO_INTERNAL, "out of memory");
-	else
-		rc = handle_submit(h, s, &ct, &sent);
-	jbuf_free(&path);
-	jbuf_free(&facts);
-	free(clean_note);
-	free(clean_story);
-	return rc;
+	return handle_finish_contact(h, s, &f, &hf, key, digest);
 }
 
 /* The store did not log p: the session may be finished again, and the
