@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "app/daemon.h"
+#include "ws/client.h"
 
 /* The daemon, set up by the first call (rules: $VV_FUZZ_RULES or
  * tests/fixtures/rules, from the repository's root). Exits on failure. */
