@@ -406,7 +406,8 @@ static json_t *peers_routes_ingest_read(struct http_req *r, struct daemon *d, in
 
 	*rc = 0;
 	if (!d->conf.collector_mode) {
-		*rc = http_error(r, 404, "this daemon is not a collector (start it with --collector)");
+		*rc = http_error(r, 404,
+				 "this daemon is not a collector (start it with --collector)");
 		return NULL;
 	}
 	if (signed_read(r, &sr, 1024 * 1024))

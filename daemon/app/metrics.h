@@ -16,7 +16,6 @@
 #define METRICS_CODES 9      /* enum proto_code */
 #define METRICS_BUCKETS 13   /* store commit latency */
 
-
 /* The bounds of conf.h's struct conf_bounds a request can be refused by;
  * the label is the config key. */
 enum metrics_bound {

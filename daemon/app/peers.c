@@ -326,8 +326,8 @@ static void peers_load_received(void *arg, int64_t id, const char *text, int64_t
 	json_decref(body);
 }
 
-static int peers_load_tally(void *arg, const char *destination, long long sent,
-			    long long accepted, long long misrouted)
+static int peers_load_tally(void *arg, const char *destination, long long sent, long long accepted,
+			    long long misrouted)
 {
 	struct referral_tally *t = peers_tally(arg, destination);
 

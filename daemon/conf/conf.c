@@ -210,9 +210,9 @@ static int conf_tokens_fields(json_t *t, size_t i, struct conf_token_text *f, co
 	if (!json_is_object(t))
 		return util_fail(err, errlen, "%s: tokens[%zu] must be an object", path, i);
 	json_object_foreach(t, k, v) {
-		const char **slot = !strcmp(k, "name")		 ? &f->name
-				    : !strcmp(k, "role")	 ? &f->role
-				    : !strcmp(k, "sha256")	 ? &f->hex
+		const char **slot = !strcmp(k, "name")           ? &f->name
+				    : !strcmp(k, "role")         ? &f->role
+				    : !strcmp(k, "sha256")       ? &f->hex
 				    : !strcmp(k, "display_name") ? &f->display
 								 : NULL;
 		if (!slot)
@@ -221,8 +221,8 @@ static int conf_tokens_fields(json_t *t, size_t i, struct conf_token_text *f, co
 				"%s: tokens[%zu]: unknown key \"%s\" (allowed: name, role, sha256, display_name)",
 				path, i, k);
 		if (!json_is_string(v))
-			return util_fail(err, errlen, "%s: tokens[%zu].%s must be a string", path, i,
-					 k);
+			return util_fail(err, errlen, "%s: tokens[%zu].%s must be a string", path,
+					 i, k);
 		*slot = json_string_value(v);
 	}
 	return 0;
@@ -241,7 +241,8 @@ static int conf_tokens_add(struct conf *c, size_t base, size_t i, const struct c
 				 path, i);
 	if (!f->role || (strcmp(f->role, "agent") && strcmp(f->role, "supervisor")))
 		return util_fail(err, errlen,
-				 "%s: tokens[%zu].role must be \"agent\" or \"supervisor\"", path, i);
+				 "%s: tokens[%zu].role must be \"agent\" or \"supervisor\"", path,
+				 i);
 	r = !strcmp(f->role, "agent") ? ROLE_AGENT : ROLE_SUPERVISOR;
 	if (!f->hex || conf_hex32(f->hex, hash))
 		return util_fail(
@@ -250,15 +251,15 @@ static int conf_tokens_add(struct conf *c, size_t base, size_t i, const struct c
 			path, i);
 	if (conf_token_unique(c, base, f->name, hash, path, err, errlen))
 		return -1;
-	if (f->display &&
-	    (!*f->display || strlen(f->display) >= sizeof(c->tokens[0].display_name)))
+	if (f->display && (!*f->display || strlen(f->display) >= sizeof(c->tokens[0].display_name)))
 		return util_fail(err, errlen,
-				 "%s: tokens[%zu].display_name must be 1 to 63 characters", path, i);
+				 "%s: tokens[%zu].display_name must be 1 to 63 characters", path,
+				 i);
 	if (conf_push_token(c, f->name, r, hash))
 		return util_fail(err, errlen, "out of memory");
 	if (f->display)
-		snprintf(c->tokens[c->n_tokens - 1].display_name,
-			 sizeof(c->tokens[0].display_name), "%s", f->display);
+		snprintf(c->tokens[c->n_tokens - 1].display_name, sizeof(c->tokens[0].display_name),
+			 "%s", f->display);
 	return 0;
 }
 

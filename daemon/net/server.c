@@ -351,8 +351,12 @@ static void server_close_policy(struct lws *wsi, const char *reason)
 }
 
 static const struct client_transport server_client_io = {
-	LWS_PRE, server_want_write, server_rx_flow, server_write, server_choked,
-	server_close_policy,
+	.headroom = LWS_PRE,
+	.want_write = server_want_write,
+	.rx_flow = server_rx_flow,
+	.write = server_write,
+	.choked = server_choked,
+	.close_policy = server_close_policy,
 };
 
 int server_start(struct daemon *d)

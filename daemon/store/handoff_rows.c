@@ -146,7 +146,8 @@ static void job_free_plain(struct store_job *job)
 	free(job);
 }
 
-struct store_job *handoff_rows_receive_new(const struct handoff_msg *m, const char *body, int64_t now)
+struct store_job *handoff_rows_receive_new(const struct handoff_msg *m, const char *body,
+					   int64_t now)
 {
 	struct receive_job *rj = calloc(1, sizeof(*rj) + strlen(body) + 1);
 

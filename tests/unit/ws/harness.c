@@ -57,8 +57,12 @@ static void harness_close_policy(struct lws *wsi, const char *reason)
 }
 
 static const struct client_transport harness_transport = {
-	HARNESS_HEADROOM, harness_want_write, harness_rx_flow, harness_write, harness_choked,
-	harness_close_policy,
+	.headroom = HARNESS_HEADROOM,
+	.want_write = harness_want_write,
+	.rx_flow = harness_rx_flow,
+	.write = harness_write,
+	.choked = harness_choked,
+	.close_policy = harness_close_policy,
 };
 
 /* --- a worker posted a completion (base/done.h) ---------------------------- */
