@@ -82,7 +82,8 @@ int conf_set_listen(struct conf *c, const char *value, char *err, size_t errlen)
 		return util_fail(err, errlen,
 				 "listen \"%s\": port must be a number from 1 to 65535", value);
 	free(c->listen_host);
-	c->listen_host = strndup(value, (size_t)(colon - value));
+	if (!(c->listen_host = strndup(value, (size_t)(colon - value))))
+		return util_fail(err, errlen, "out of memory");
 	/* "[::1]:8470" → "::1" */
 	if (c->listen_host[0] == '[') {
 		size_t n = strlen(c->listen_host);

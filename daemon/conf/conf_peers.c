@@ -301,8 +301,10 @@ int conf_key_peers(struct conf *c, json_t *v, const char *path, char *err, size_
 			}
 		}
 		snprintf(list[i].destination, sizeof(list[i].destination), "%s", dest);
-		list[i].url = strdup(url);
-		list[i].secret = strdup(secret);
+		if (!(list[i].url = strdup(url)) || !(list[i].secret = strdup(secret))) {
+			util_fail(err, errlen, "out of memory");
+			goto fail;
+		}
 	}
 	peers_free_list(c);
 	c->peers = list;
@@ -356,8 +358,11 @@ int conf_key_senders(struct conf *c, json_t *v, const char *path, char *err, siz
 			}
 		}
 		snprintf(list[i].desk, sizeof(list[i].desk), "%s", desk);
-		list[i].secret = strdup(secret);
-		list[i].feedback_url = feedback ? strdup(feedback) : NULL;
+		if (!(list[i].secret = strdup(secret)) ||
+		    (feedback && !(list[i].feedback_url = strdup(feedback)))) {
+			util_fail(err, errlen, "out of memory");
+			goto fail;
+		}
 	}
 	senders_free_list(c);
 	c->senders = list;
@@ -383,10 +388,17 @@ int conf_key_collector(struct conf *c, json_t *v, const char *path, char *err, s
 	    peers_url(url, "collector", "url", path, err, errlen) ||
 	    peers_secret(secret, "collector", path, err, errlen))
 		return -1;
+	char *u = strdup(url), *s = strdup(secret);
+
+	if (!u || !s) {
+		free(u);
+		free(s);
+		return util_fail(err, errlen, "out of memory");
+	}
 	free(c->collector_url);
 	free(c->collector_secret);
-	c->collector_url = strdup(url);
-	c->collector_secret = strdup(secret);
+	c->collector_url = u;
+	c->collector_secret = s;
 	return 0;
 }
 

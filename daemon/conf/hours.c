@@ -232,8 +232,11 @@ int hours_parse(json_t *v, const char *path, struct desk_hours **out, char *err,
 				 "%s: \"desk_hours\" must be an object like {\"no\": {\"timezone\": "
 				 "\"Europe/Oslo\", \"week\": {…}, \"holidays\": […]}}",
 				 path);
-	h = calloc(1, sizeof(*h));
-	h->countries = calloc(json_object_size(v) + 1, sizeof(*h->countries));
+	if (!(h = calloc(1, sizeof(*h))) ||
+	    !(h->countries = calloc(json_object_size(v) + 1, sizeof(*h->countries)))) {
+		hours_free(h);
+		return util_fail(err, errlen, "%s: out of memory", path);
+	}
 	json_object_foreach(v, country, x) {
 		struct hours_country *hc = &h->countries[h->n++];
 		if (strlen(country) != 2 || country[0] < 'a' || country[0] > 'z' ||

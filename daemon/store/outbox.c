@@ -127,7 +127,6 @@ static void outbox_free(struct outbox *ob)
 	if (ob->db)
 		sqlite3_close(ob->db);
 	pthread_mutex_destroy(&ob->lock);
-	free(ob->path);
 	free(ob);
 }
 
@@ -142,7 +141,6 @@ struct outbox *outbox_start(const struct conf *c, const char *db, char *err, siz
 	}
 	pthread_mutex_init(&ob->lock, NULL);
 	ob->conf = c;
-	ob->path = strdup(db);
 	if (crypto_random(&ob->seed, sizeof(ob->seed)))
 		ob->seed = (unsigned)outbox_now();
 	/* Before any thread uses curl; the daemon has no other user of it. */

@@ -44,7 +44,6 @@ struct outbox_transfer {
 
 struct outbox {
 	const struct conf *conf;
-	char *path;
 	sqlite3 *db; /* the thread's own connection */
 	CURLM *multi;
 	pthread_t thread;

@@ -111,8 +111,14 @@ static int handle_submit(struct handler_ctx *h, struct session *s, struct contac
 			 const struct handoff_sent *sent)
 {
 	struct pending_finish *p = calloc(1, sizeof(*p));
+	/* The session keeps its own copy (handle_finish_key compares it); taken
+	 * before anything is queued, so a failed copy queues nothing. */
+	char *session_key = NULL;
 
-	if (!p || !(p->key = strdup(ct->key))) {
+	if (!p || !(p->key = strdup(ct->key)) ||
+	    (s->state == SESSION_OPEN && !(session_key = strdup(ct->key)))) {
+		if (p)
+			free(p->key);
 		free(p);
 		if (ct->job)
 			ct->job->free(ct->job);
@@ -125,6 +131,7 @@ static int handle_submit(struct handler_ctx *h, struct session *s, struct contac
 	if (store_submit(h->d->store, ct, handle_finish_done, p)) {
 		if (ct->job)
 			ct->job->free(ct->job);
+		free(session_key);
 		free(p->key);
 		free(p);
 		return handle_fail(h, PROTO_UNAVAILABLE,
@@ -141,7 +148,7 @@ static int handle_submit(struct handler_ctx *h, struct session *s, struct contac
 	h->c->pending_finishes++;
 	if (s->state == SESSION_OPEN) {
 		s->state = SESSION_FINISHING;
-		s->finish_key = strdup(ct->key);
+		s->finish_key = session_key;
 		util_copy(s->finish_digest, sizeof(s->finish_digest), ct->key_digest);
 	}
 	return 0;
