@@ -80,8 +80,9 @@ test('inside a walk, results that fit its facts rank first; those they rule out 
   const walk = (await a.request({ ...q, session: s.session })).items.filter((it) => it.kind === 'result').map((it) => it.node);
   assert.ok(walk.indexOf('login.bankid') >= 0 && walk.indexOf('login.bankid') < walk.indexOf('login.minid.forgot'),
     `BankID first in a BankID walk: ${walk.join(', ')}`);
-  // Another client's session gives its facts to nobody else.
-  const other = await agent(f);
+  // A session gives its facts to nobody else: not to another agent (another
+  // token; the same agent on a second connection may use its own sessions).
+  const other = await agent(f, f.tokens.agent2);
   const foreign = (await other.request({ ...q, session: s.session })).items.filter((it) => it.kind === 'result').map((it) => it.node);
   assert.deepEqual(foreign, plain);
   await Promise.all([a.close(), other.close()]);
