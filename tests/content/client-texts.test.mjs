@@ -13,6 +13,13 @@ import { CONNECTION_TEXT_KEYS } from '../../clients/shared/connection.js';
 import { readFileSync } from 'node:fs';
 
 const LANGS = ['nb', 'nn', 'da', 'en'];
+// Where a language's texts are written, for the messages below: the agent
+// panel and the dashboard keep one file a language (texts.js assembles them).
+const FILE = {
+  agent: (lang) => `clients/agent/texts/${lang}.js`,
+  supervisor: (lang) => `clients/supervisor/texts/${lang}.js`,
+  widget: () => 'clients/widget/src/texts.js',
+};
 const placeholders = (text) => [...String(text).matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
 for (const [client, texts] of Object.entries({ agent, supervisor, widget })) {
@@ -21,13 +28,13 @@ for (const [client, texts] of Object.entries({ agent, supervisor, widget })) {
     const keys = Object.keys(texts.en).sort();
     for (const lang of LANGS) {
       const have = Object.keys(texts[lang]);
-      assert.deepEqual(keys.filter((k) => !have.includes(k)), [], `${client}/${lang}: keys missing`);
-      assert.deepEqual(have.filter((k) => !keys.includes(k)), [], `${client}/${lang}: keys English lacks`);
+      assert.deepEqual(keys.filter((k) => !have.includes(k)), [], `${client}/${lang}: keys missing (${FILE[client](lang)})`);
+      assert.deepEqual(have.filter((k) => !keys.includes(k)), [], `${client}/${lang}: keys English lacks (${FILE[client](lang)})`);
       for (const k of have) {
         const v = texts[lang][k];
         if (typeof v !== 'string') continue; // plural forms and functions are checked by their tests
-        assert.ok(v.trim(), `${client}/${lang}.${k} is empty`);
-        assert.deepEqual(placeholders(v), placeholders(texts.en[k]), `${client}/${lang}.${k}: placeholders`);
+        assert.ok(v.trim(), `${client}/${lang}.${k} is empty (${FILE[client](lang)})`);
+        assert.deepEqual(placeholders(v), placeholders(texts.en[k]), `${client}/${lang}.${k}: placeholders (${FILE[client](lang)})`);
       }
     }
   });
@@ -39,7 +46,7 @@ for (const [client, texts] of Object.entries({ agent, supervisor, widget })) {
 // other languages against English).
 for (const [client, texts] of Object.entries({ agent, supervisor })) {
   test(`${client}: has the texts of the shared connection bar`, () => {
-    assert.deepEqual(CONNECTION_TEXT_KEYS.filter((k) => !(k in texts.en)), [], `${client}: keys missing`);
+    assert.deepEqual(CONNECTION_TEXT_KEYS.filter((k) => !(k in texts.en)), [], `${client}: keys missing (${FILE[client]('en')})`);
   });
 }
 
