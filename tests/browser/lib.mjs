@@ -1,6 +1,7 @@
 // Shared helpers for browser tests: Debian's chromium through playwright-core
 // against the real daemon (startDaemon from the black-box tests), axe-core
 // checks, screenshots, and waiting on the page's state (never on time).
+import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -112,4 +113,51 @@ export function storage(page) {
 // Start the daemon again on the same port, state dir and tokens.
 export function restartDaemon(d, rules = FIXTURE_RULES) {
   return startDaemon({ dir: d.dir, port: d.port, tokens: d.tokens, rules });
+}
+
+// ---- the agent panel (agent.test.mjs, agent-screens.test.mjs) ----------------
+
+export const dbOf = (d) => join(d.dir, 'vegvisar.db');
+
+export async function withDaemon(fn) {
+  const d = await startDaemon();
+  const ctx = { d, extra: [] };
+  try {
+    await fn(ctx);
+  } finally {
+    for (const x of [ctx.d, ...ctx.extra]) await x.stop();
+    ctx.d.cleanup();
+  }
+}
+
+// The h1 of the screen has focus (WCAG: focus moves to the new content).
+export async function assertHeadingFocused(page, text) {
+  const f = await focused(page);
+  assert.equal(f?.tag, 'h1', `focus should be on the new heading, is on ${JSON.stringify(f)}`);
+  if (text) assert.equal(f.text, text);
+}
+
+// The values of the options the question on screen offers, in order.
+export function optionValues(page) {
+  return page.locator('.options .option').evaluateAll((els) => els.map((e) => e.dataset.value));
+}
+
+export async function openPanel(page, d, token = d.tokens.agent) {
+  await page.goto(`${d.url}/agent/#token=${token}`);
+  await page.locator('form.start').waitFor();
+  await waitForConnection(page);
+}
+
+// axe on one screen at 1280 and 360 px, screenshots at both, and no
+// sideways scrolling at 320 px.
+export async function checkScreen(page, name) {
+  for (const width of [1280, 360, 320, 480]) {
+    await page.setViewportSize({ width, height: width > 500 ? 900 : 740 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `${name} at ${width} px scrolls sideways by ${overflow} px`);
+    if (width === 320 || width === 480) continue;
+    await axe(page, `${name} at ${width} px`);
+    await screenshot(page, `agent-${name}-${width}`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
 }
