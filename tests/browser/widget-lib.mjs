@@ -8,7 +8,10 @@
 import { createServer } from 'node:http';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, ARTIFACTS } from './lib.mjs';
+import assert from 'node:assert/strict';
+import {
+  ROOT, ARTIFACTS, FIXTURE_RULES, newPage, assertNoProblems, screenshot as pageShot, startDaemon,
+} from './lib.mjs';
 
 const HOSTILE_CSS = readFileSync(join(ROOT, 'clients/widget/demo.css'), 'utf8');
 
@@ -200,4 +203,71 @@ export async function axeWidget(page, name) {
 export function axeMessage(result, what) {
   const lines = result.violations.map((v) => `- ${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.join('\n    ')}`);
   return `axe: ${result.violations.length} violation(s) on ${what}:\n${lines.join('\n')}`;
+}
+
+// ---- shared by widget.test.mjs and widget-robust.test.mjs -------------------
+
+// The test fixture's trees (tests/fixtures/rules): small and stable, where
+// rules/ is the real content, edited as the sources change.
+export const RULES = FIXTURE_RULES;
+export const DESK_PHONE = { no: '22 22 22 22', dk: '33 33 33 33' };
+
+// A daemon with the fixture's rule trees, one host origin it allows and one it
+// does not. ctx.d may be replaced (a restart); everything is stopped after.
+export async function withSetup({ config = {}, rules = RULES } = {}, fn) {
+  const allowed = await startHost();
+  const refused = await startHost();
+  const d = await startDaemon({ rules, config: { widget_origins: [allowed.origin], desk_phone: DESK_PHONE, ...config } });
+  allowed.daemon = d;
+  refused.daemon = d;
+  const ctx = { d, allowed, refused, pages: [] };
+  try {
+    await fn(ctx);
+    for (const p of ctx.pages) assertNoProblems(p);
+  } finally {
+    await ctx.d.stop();
+    ctx.d.cleanup();
+    await allowed.close();
+    await refused.close();
+  }
+}
+
+// openPage(ctx, url, opts) for a test file whose browser browserOf() returns
+// (it is launched in the file's before()).
+export const pageOpener = (browserOf) => async function openPage(ctx, url, opts) {
+  const page = await newPage(browserOf(), opts);
+  ctx.pages.push(page);
+  await page.goto(url);
+  await waitForWidget(page);
+  return page;
+};
+
+export async function screenshot(page, name) {
+  await settle(page);
+  return pageShot(page, name);
+}
+
+export async function assertAxe(page, name, what) {
+  const r = await axeWidget(page, name);
+  assert.equal(r.violations.length, 0, axeMessage(r, what));
+}
+
+// Keyboard only: Tab to the launcher, Enter. Focus goes into the panel.
+export async function openByKeyboard(page) {
+  await tabToDeep(page, '.launcher');
+  await page.keyboard.press('Enter');
+  await page.locator(`${W.panel}`).waitFor({ state: 'visible' });
+  const f = await deepFocus(page);
+  assert.ok(f?.inWidget, `opening moves focus into the panel, not ${JSON.stringify(f)}`);
+}
+
+
+// Walk [node, value] pairs by keyboard; focus must be on each new question.
+export async function walk(page, steps, { axeName } = {}) {
+  for (const [node, value] of steps) {
+    await waitForQuestion(page, node);
+    await assertFocusOnNewest(page, assert, `question ${node}`);
+    if (axeName) await assertAxe(page, `${axeName}-${node}`, `the question ${node}`);
+    await answerByKeyboard(page, value);
+  }
 }
