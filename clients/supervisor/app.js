@@ -12,15 +12,21 @@
 // hands contacts to other desks also sees what those desks said about them
 // (referral checks and corrections) and whether delivery works, with a
 // warning for dead letters.
+//
+// The live figures (figures.js), the handoffs (handoffs.js), the barriers
+// (barriers.js) and the period report (report.js) are modules; this file
+// holds the state, the connection, the views, the filters and downloads.
 
 import { ProtocolClient, ConnectionLost } from '/shared/protocol.js';
 import { I18n, browserLang, UI_LANGS, LANG_NAMES } from '/shared/i18n.js';
-import { h, uniqueId } from '/shared/dom.js';
+import { h } from '/shared/dom.js';
 import { TEXTS, LOCALES } from './texts.js';
-import { rateChart, bar } from './chart.js';
 import { read, write } from '/shared/storage.js';
-import { formatter, periodName, destinationName } from './format.js';
+import { formatter, periodName } from './format.js';
 import { createReport } from './report.js';
+import { createFigures } from './figures.js';
+import { createHandoffs } from './handoffs.js';
+import { createBarriers, CROSS_DIMS } from './barriers.js';
 import { sheetCsv, sheetSeparator } from './csv.js';
 import { errorText } from '/shared/errors.js';
 import { createConnectionBar } from '/shared/connection.js';
@@ -245,279 +251,13 @@ async function onFilterChange(ev) {
   }
 }
 
-// --- the figures --------------------------------------------------------------
+// --- the figures, handoffs and barriers ---------------------------------------
+// figures.js, handoffs.js and barriers.js; each takes what it needs from ctx.
 
-function changeLine(dir, text) {
-  const arrow = { up: '▲', down: '▼', same: '●' }[dir];
-  return h('p', { class: `tile-change change-${dir}` }, h('span', { class: 'arrow', 'aria-hidden': 'true' }, arrow), ' ', text);
-}
-
-// A rate today against the same rate over the period so far, in points.
-function rateChange(today, period) {
-  if (today === null || today === undefined || period === null || period === undefined)
-    return h('p', { class: 'tile-change change-none' }, t('noCompare'));
-  const d = (today - period) * 100;
-  const p = fmt.pct(period);
-  if (Math.abs(d) < 0.05) return changeLine('same', t('pointsSame', { p }));
-  return changeLine(d > 0 ? 'up' : 'down', t(d > 0 ? 'pointsUp' : 'pointsDown', { d: fmt.dec(Math.abs(d)), p }));
-}
-
-// A tile: what it is, the figure, one line saying what it counts, then
-// the volumes and the comparison.
-function tile(key, label, value, what, ...lines) {
-  const id = uniqueId('tile');
-  return h('section', { class: 'tile', dataset: { tile: key }, 'aria-labelledby': id },
-    h('h3', { id, class: 'tile-label' }, label),
-    h('p', { class: 'tile-value' }, value),
-    h('p', { class: 'tile-what' }, what),
-    ...lines);
-}
-
-// The referral rate held against the desk's target, in words and colour
-// (the words alone say it; the colour only repeats them).
-function targetLine(rate) {
-  if (app.target === null) return { status: 'none', text: t('targetNone') };
-  const target = fmt.pct(app.target, 0);
-  if (rate === null || rate === undefined) return { status: 'none', text: t('targetNoRate', { target }) };
-  return rate <= app.target + 1e-9 ? { status: 'on', text: t('targetOn', { target }) }
-    : { status: 'over', text: t('targetOver', { target }) };
-}
-
-function renderTiles(snap) {
-  const today = snap.today;
-  const period = snap.period;
-  const sub = (text) => h('p', { class: 'tile-sub' }, text);
-  const o = today.outcome;
-
-  let contactsChange = h('p', { class: 'tile-change change-none' }, t('noCompare'));
-  if (period && period.days > 0) {
-    // People are whole: 42.9 more than the average is 43 more.
-    const d = Math.round(today.contacts - period.contacts / period.days);
-    contactsChange = d === 0 ? changeLine('same', t('sameAsAvg'))
-      : changeLine(d > 0 ? 'up' : 'down', t(d > 0 ? 'moreThanAvg' : 'fewerThanAvg', { d: fmt.int(Math.abs(d)) }));
-  }
-  const onBehalf = today.on_behalf.another_person + today.on_behalf.organisation;
-  const target = targetLine(today.referral_rate);
-  const self = today.channel.widget || 0;
-  const hour = snap.hour;
-  const referral = tile('referral', t('tileReferral'), fmt.pct(today.referral_rate), t('whatReferral'),
-    h('p', { class: `target target-${target.status}`, dataset: { target: target.status } }, target.text),
-    sub(t('referralOf', { n: fmt.int(o.referred), m: fmt.int(o.resolved + o.referred) })),
-    rateChange(today.referral_rate, period?.referral_rate));
-  referral.dataset.target = target.status;
-  $('tiles').replaceChildren(
-    tile('contacts', t('tileContacts'), fmt.int(today.contacts), t('whatContacts'),
-      period ? sub(t('periodAvg', { avg: fmt.avg(period.contacts / Math.max(1, period.days)) })) : null, contactsChange),
-    referral,
-    tile('self-service', t('tileSelf'), fmt.int(self), t('whatSelf'),
-      sub(t('selfSub', { n: fmt.int(self), m: fmt.int(today.contacts - self) })),
-      sub(t('selfOf', { p: fmt.pct(today.contacts ? self / today.contacts : null) }))),
-    tile('followed', t('tileFollowed'), fmt.pct(today.suggested.share), t('whatFollowed'),
-      sub(t('followedOf', { n: fmt.int(today.suggested.followed), m: fmt.int(today.suggested.contacts) })),
-      rateChange(today.suggested.share, period?.suggested.share)),
-    tile('on-behalf', t('tileOnBehalf'), fmt.pct(today.on_behalf_share), t('whatOnBehalf'),
-      sub(t('onBehalfOf', { n: fmt.int(onBehalf), m: fmt.int(today.contacts) })),
-      rateChange(today.on_behalf_share, period?.on_behalf_share)),
-    tile('hour', t('tileHour'), fmt.int(hour.contacts), t('whatHour', { time: fmt.time(new Date(hour.from ?? snap.at - 3600000)) }),
-      sub(t('hourSub', { p: fmt.pct(hour.referral_rate), n: fmt.int(hour.outcome.referred),
-        m: fmt.int(hour.outcome.resolved + hour.outcome.referred) }))),
-  );
-  $('period-line').textContent = period
-    ? t('periodLine', { name: periodName(i18n, period), from: fmt.date(period.from), to: fmt.date(period.to), days: fmt.int(period.days) })
-    : t('noPeriod');
-}
-
-function renderChart(snap) {
-  const series = snap.series;
-  const end = series.start + series.points.length * series.step;
-  const withRate = series.points.map((p, i) => ({ ...p, at: series.start + i * series.step })).filter((p) => p.rate !== null);
-  const last = withRate.at(-1);
-  const desc = t('chartDesc', {
-    from: fmt.time(new Date(series.start)), to: fmt.time(new Date(end)), n: withRate.length,
-    latest: last ? t('chartLatest', { p: fmt.pct(last.rate), time: fmt.time(new Date(last.at)) }) : t('chartNoData'),
-  });
-  $('chart').replaceChildren(rateChart(series, {
-    title: t('chartHeading'), desc, ids: { title: 'chart-title', desc: 'chart-desc' },
-    fmt: { pct: fmt.pct, time: fmt.time, int: fmt.int }, width: $('chart').clientWidth - 16,
-    volumeLabel: t('chartVolumeAxis'),
-  }));
-  const max = Math.max(0, ...series.points.map((p) => (p.resolved || 0) + (p.referred || 0)));
-  $('chart-volumes').textContent = t('chartVolumes', { max: fmt.int(max) });
-  // The same figures as a table, for screen readers.
-  if (!withRate.length) {
-    $('chart-table').replaceChildren(h('p', {}, t('chartTableEmpty')));
-    return;
-  }
-  $('chart-table').replaceChildren(h('table', {},
-    h('caption', {}, t('chartTable')),
-    h('thead', {}, h('tr', {}, ...['colTime', 'colResolved', 'colReferred', 'colRate'].map((k) => h('th', { scope: 'col' }, t(k))))),
-    h('tbody', {}, ...withRate.map((p) => h('tr', {},
-      h('th', { scope: 'row' }, `${fmt.time(new Date(p.at))}–${fmt.time(new Date(p.at + series.step))}`),
-      h('td', {}, fmt.int(p.resolved)), h('td', {}, fmt.int(p.referred)), h('td', {}, fmt.pct(p.rate)))))));
-}
-
-// One breakdown: a table of label, count, share and an aria-hidden bar.
-function barTable(key, heading, column, rows, of, empty) {
-  const id = `${key}-h`;
-  const body = rows.length
-    ? h('table', { class: 'bars', 'aria-labelledby': id, dataset: { breakdown: key } },
-      h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, column),
-        h('th', { scope: 'col', class: 'num' }, t('colCount')),
-        h('th', { scope: 'col', class: 'num' }, t('colShare')),
-        h('th', { scope: 'col', class: 'bar-col' }, h('span', { class: 'visually-hidden' }, t('colBar'))))),
-      h('tbody', {}, ...rows.map((r) => h('tr', { dataset: { key: r.key } },
-        h('th', { scope: 'row' }, r.label),
-        h('td', { class: 'num' }, fmt.int(r.count)),
-        h('td', { class: 'num' }, of ? fmt.pct(r.count / of) : t('none')),
-        h('td', { class: 'bar-cell' }, bar(of ? r.count / of : 0))))))
-    : h('p', { class: 'hint', dataset: { breakdown: key } }, empty);
-  return h('section', { class: 'breakdown-card', 'aria-labelledby': id }, h('h3', { id }, heading), body);
-}
-
-function dimRows(obj, prefix) {
-  return Object.entries(obj).map(([k, count]) => ({ key: k, label: i18n.has(`${prefix}.${k}`) ? t(`${prefix}.${k}`) : k, count }));
-}
-
-function rangeLabel(snap, range = shownRange()) {
-  return range === 'period' ? `${t('rangePeriod')}: ${periodName(i18n, snap.period)}` : t(range === 'hour' ? 'rangeHour' : 'rangeToday');
-}
-
-function renderBreakdown(snap) {
-  const range = shownRange();
-  const fig = snap[range];
-  const rangeName = rangeLabel(snap, range);
-  $('breakdown-h').textContent = t('breakdownHeading', { range: rangeName });
-  const referred = fig.outcome.referred;
-  $('breakdown').replaceChildren(
-    barTable('reasons', t('reasonsHeading'), t('colReason'), referred ? dimRows(fig.reasons, 'reason') : [], referred, t('noReferrals')),
-    barTable('destinations', t('destinationsHeading'), t('colDestination'),
-      fig.destinations.map((d) => ({ key: d.id, label: destinationName(i18n, d), count: d.count })), referred, t('noReferrals')),
-    barTable('category', t('categoryHeading'), t('colCategory'), dimRows(fig.category, 'category'), fig.contacts, ''),
-    barTable('channel', t('channelHeading'), t('colChannel'), dimRows(fig.channel, 'channel'), fig.contacts, ''),
-    barTable('on-behalf', t('onBehalfHeading'), t('colOnBehalf'), dimRows(fig.on_behalf, 'on_behalf'), fig.contacts, ''),
-  );
-  $('dl-hint').textContent = `${t('downloadHint', { range: rangeName })}${range === 'hour' ? ` ${t('downloadHourNote')}` : ''}`;
-}
-
-// --- handoffs to other desks ----------------------------------------------------
-// For a desk with peers the stats message carries referral_checks (what the
-// receiving desks said about this desk's handoffs, per destination, and the
-// latest corrections) and, with an outbox, delivery (its counters by kind).
-// Both are over all time and ignore the filters; see docs/protocol.md,
-// "Handoffs between desks".
-
-const KINDS = ['handoff', 'feedback', 'collector'];
-const CHECK_COLS = ['sent', 'accepted', 'misrouted', 'unanswered'];
-const DELIVERY_COLS = ['pending', 'failed', 'dead_letters', 'delivered'];
-
-// Destination names as the figures of the windows know them.
-function destinationNames(snap) {
-  const names = new Map();
-  for (const w of RANGES) for (const d of snap[w]?.destinations || []) if (d.name) names.set(d.id, destinationName(i18n, d));
-  return names;
-}
-
-function destinationLabel(names, id) {
-  const name = names.get(id);
-  return name && name !== id ? `${name} (${id})` : id;
-}
-
-function card(key, heading, ...content) {
-  const id = `${key}-h`;
-  // A plain box: the heading structures it, and the table's scroll region
-  // is the landmark named by the heading.
-  return h('div', { class: 'handoff-card', dataset: { card: key } },
-    h('h3', { id }, heading), ...content);
-}
-
-// A table that may be wider than a phone scrolls sideways in a region of
-// its own, which the keyboard can reach (and so scroll), named by the
-// card's heading.
-function scroller(labelledby, table) {
-  return h('div', { class: 'table-scroll', role: 'region', tabindex: '0', 'aria-labelledby': labelledby }, table);
-}
-
-function numCell(col, n, extra = '') {
-  return h('td', { class: `num ${extra}`.trim(), dataset: { col } }, fmt.int(n || 0));
-}
-
-function checksCard(rc, names) {
-  const rows = Object.entries(rc.destination || {})
-    .sort(([a, x], [b, y]) => (y.sent || 0) - (x.sent || 0) || a.localeCompare(b));
-  const head = h('thead', {}, h('tr', {},
-    h('th', { scope: 'col' }, t('colDestination')),
-    ...CHECK_COLS.map((c) => h('th', { scope: 'col', class: 'num' }, t(`check.${c}`)))));
-  const table = h('table', { class: 'figures', 'aria-labelledby': 'checks-h', 'aria-describedby': 'checks-hint',
-    dataset: { table: 'referral-checks' } },
-  head,
-  h('tbody', {}, ...rows.map(([id, r]) => h('tr', { dataset: { destination: id } },
-    h('th', { scope: 'row' }, destinationLabel(names, id)),
-    ...CHECK_COLS.map((c) => numCell(c, r[c], c === 'misrouted' && r[c] ? 'is-bad' : ''))))),
-  rows.length > 1 ? h('tfoot', {}, h('tr', {},
-    h('th', { scope: 'row' }, t('allDestinations')),
-    ...CHECK_COLS.map((c) => numCell(c, rc[c])))) : null);
-  return card('checks', t('checksHeading'),
-    h('p', { id: 'checks-hint', class: 'hint' }, t('checksHint')),
-    rows.length ? scroller('checks-h', table) : h('p', { class: 'hint', dataset: { table: 'referral-checks' } }, t('noHandoffs')));
-}
-
-function correctionsCard(rc, names) {
-  const list = rc.corrections || [];
-  const cols = ['colCode', 'colReferredTo', 'colCorrect', 'colCheckedBy', 'colChecked'];
-  const table = h('table', { class: 'figures wide', 'aria-labelledby': 'corrections-h', dataset: { table: 'corrections' } },
-    h('thead', {}, h('tr', {}, ...cols.map((c) => h('th', { scope: 'col' }, t(c))))),
-    h('tbody', {}, ...list.map((c) => h('tr', { dataset: { code: c.code, destination: c.destination, correct: c.correct_destination } },
-      h('th', { scope: 'row', class: 'code' }, c.code),
-      h('td', { dataset: { col: 'destination' } }, destinationLabel(names, c.destination)),
-      h('td', { dataset: { col: 'correct' } }, destinationLabel(names, c.correct_destination)),
-      h('td', { dataset: { col: 'by' } }, c.by),
-      h('td', {}, Number.isFinite(c.checked) ? h('time', { datetime: new Date(c.checked).toISOString() }, fmt.when(c.checked)) : t('none'))))));
-  return card('corrections', t('correctionsHeading'),
-    h('p', { class: 'hint' }, t('correctionsHint')),
-    list.length ? scroller('corrections-h', table) : h('p', { class: 'hint', dataset: { table: 'corrections' } }, t('noCorrections')));
-}
-
-function deliveryCard(dl) {
-  const sum = (what) => KINDS.reduce((n, k) => n + (dl[what]?.[k] || 0), 0);
-  // Contacts for a collector only on a desk that ships them.
-  const kinds = KINDS.filter((k) => k !== 'collector' || DELIVERY_COLS.some((c) => dl[c]?.[k]) || dl.dead?.[k]);
-  const pending = sum('pending');
-  const status = sum('dead_letters') ? null
-    : pending ? t('deliveryWaiting', { n: fmt.int(pending),
-      since: dl.oldest_pending ? fmt.when(dl.oldest_pending) : t('none') })
-      : t('deliveryOk');
-  return card('delivery', t('deliveryHeading'),
-    status ? h('p', { class: `delivery-status ${pending ? 'is-waiting' : 'is-ok'}`, dataset: { status: pending ? 'waiting' : 'ok' } }, status) : null,
-    scroller('delivery-h', h('table', { class: 'figures', 'aria-labelledby': 'delivery-h', 'aria-describedby': 'delivery-hint', dataset: { table: 'delivery' } },
-      h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, t('colKind')),
-        ...DELIVERY_COLS.map((c) => h('th', { scope: 'col', class: 'num' }, t(`delivery.${c}`))))),
-      h('tbody', {}, ...kinds.map((k) => h('tr', { dataset: { kind: k } },
-        h('th', { scope: 'row' }, t(`kind.${k}`)),
-        ...DELIVERY_COLS.map((c) => numCell(c, dl[c]?.[k], c === 'dead_letters' && dl[c]?.[k] ? 'is-bad' : ''))))))),
-    h('p', { id: 'delivery-hint', class: 'hint' }, t('deliveryHint')));
-}
-
-// The warning is a live region that stays in the page: its text changes
-// only when the number does, so a push every second does not repeat it.
-function setDeliveryAlert(text) {
-  const el = $('delivery-alert');
-  if (el.textContent !== text) el.textContent = text;
-  el.hidden = !text;
-}
-
-function renderHandoffs(snap) {
-  const rc = snap?.referral_checks;
-  const dl = snap?.delivery;
-  $('handoffs').hidden = !rc && !dl;
-  const names = snap ? destinationNames(snap) : new Map();
-  $('referral-checks').replaceChildren(...(rc ? [checksCard(rc, names)] : []));
-  $('corrections').replaceChildren(...(rc ? [correctionsCard(rc, names)] : []));
-  $('delivery').replaceChildren(...(dl ? [deliveryCard(dl)] : []));
-  const dead = dl ? KINDS.reduce((n, k) => n + (dl.dead_letters?.[k] || 0), 0) : 0;
-  setDeliveryAlert(dead ? t('deadLetters', { n: fmt.int(dead) }) : '');
-}
+const ctx = { app, i18n, t, fmt, $, shownRange, RANGES };
+const { renderTiles, renderChart, renderBreakdown, rangeLabel } = createFigures(ctx);
+const { renderHandoffs, destinationNames, scroller } = createHandoffs(ctx);
+const { renderBarriers, renderCross, barrierLabel } = createBarriers({ ...ctx, scroller });
 
 function renderStats() {
   if (app.view !== 'dash' && app.view !== 'report') return;
@@ -544,76 +284,6 @@ function renderStats() {
   renderChart(snap);
   renderBreakdown(snap);
   renderBarriers(snap);
-}
-
-// --- barriers (issue 21) -------------------------------------------------------
-// The snapshot's "barrier" ({code: count}) and "barrier_by" ({dim: {value:
-// {contacts, barrier: {code: count}}}}); a count below the desk's threshold
-// is the string "< 5", shown as it is and never turned into a share.
-
-const CROSS_DIMS = ['outcome', 'category', 'on_behalf', 'channel'];
-
-function barrierLabel(code) {
-  const b = app.barriers.find((x) => x.code === code);
-  if (b) return b.label?.[i18n.lang] || b.label?.en || code;
-  return i18n.has(`barrier.${code}`) ? t(`barrier.${code}`) : code;
-}
-
-// A count, or a hidden one read out in words ("< 5", "fewer than 5").
-function countCell(n, cls = 'num') {
-  if (typeof n === 'string') {
-    const below = n.replace(/^<\s*/, '');
-    return h('td', { class: `${cls} hidden-count` }, h('span', { 'aria-hidden': 'true' }, n),
-      h('span', { class: 'visually-hidden' }, t('hidden', { n: below })));
-  }
-  return h('td', { class: cls }, fmt.int(n ?? 0));
-}
-
-function renderBarriers(snap) {
-  const fig = snap[shownRange()];
-  if (!fig?.barrier) return;
-  const rows = Object.entries(fig.barrier).map(([code, count]) => ({ key: code, label: barrierLabel(code), count }));
-  const id = 'barrier-h';
-  $('barriers').replaceChildren(h('section', { class: 'breakdown-card wide', 'aria-labelledby': id },
-    h('h3', { id }, t('barrierHeading')),
-    h('table', { class: 'bars', 'aria-labelledby': id, dataset: { breakdown: 'barrier' } },
-      h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, t('colBarrier')),
-        h('th', { scope: 'col', class: 'num' }, t('colCount')),
-        h('th', { scope: 'col', class: 'num' }, t('colShare')),
-        h('th', { scope: 'col', class: 'bar-col' }, h('span', { class: 'visually-hidden' }, t('colBar'))))),
-      h('tbody', {}, ...rows.map((r) => {
-        const share = typeof r.count === 'number' && fig.contacts ? r.count / fig.contacts : null;
-        return h('tr', { dataset: { key: r.key } },
-          h('th', { scope: 'row' }, r.label),
-          countCell(r.count),
-          h('td', { class: 'num' }, share === null ? t('none') : fmt.pct(share)),
-          h('td', { class: 'bar-cell' }, bar(share || 0)));
-      })))));
-  renderCross(fig);
-}
-
-// One table: a row per barrier, a column per value of the chosen dimension.
-function renderCross(fig) {
-  const sel = $('cross-dim');
-  if (sel.options.length !== CROSS_DIMS.length || sel.dataset.lang !== i18n.lang) {
-    sel.replaceChildren(...CROSS_DIMS.map((d) => h('option', { value: d }, t(`dim.${d}`))));
-    sel.dataset.lang = i18n.lang;
-  }
-  sel.value = app.crossDim;
-  const by = fig.barrier_by?.[app.crossDim] || {};
-  const values = Object.keys(by);
-  const codes = Object.keys(fig.barrier).filter((c) => c !== 'not_recorded');
-  const name = (v) => (i18n.has(`${app.crossDim}.${v}`) ? t(`${app.crossDim}.${v}`) : v);
-  $('barriers-cross').replaceChildren(scroller('cross-caption', h('table', { class: 'figures cross', dataset: { cross: app.crossDim } },
-    h('caption', { id: 'cross-caption' }, t('crossCaption', { dim: t(`dim.${app.crossDim}`) })),
-    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('colBarrier')),
-      ...values.map((v) => h('th', { scope: 'col', class: 'num' }, name(v))))),
-    h('tbody', {},
-      h('tr', { class: 'cross-total', dataset: { key: 'contacts' } }, h('th', { scope: 'row' }, t('crossContacts')),
-        ...values.map((v) => countCell(by[v].contacts))),
-      ...codes.map((code) => h('tr', { dataset: { key: code } }, h('th', { scope: 'row' }, barrierLabel(code)),
-        ...values.map((v) => countCell(by[v].barrier[code]))))))));
 }
 
 // --- the period report ------------------------------------------------------------
