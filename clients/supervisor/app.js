@@ -279,7 +279,7 @@ function renderStats() {
   $('dash-view').dataset.renderedAt = String(Date.now());
   stamp.textContent = fmt.clock(new Date(snap.at));
   stamp.setAttribute('datetime', new Date(snap.at).toISOString());
-  $('not-live').hidden = conn.state === 'ready';
+  $('not-live').hidden = connBar.state === 'ready';
   renderTiles(snap);
   renderChart(snap);
   renderBreakdown(snap);

@@ -120,6 +120,7 @@ test('finished contacts reach the tiles within a second, with the right figures,
     await finish(a, { outcome: 'referred', destination: 'no.bank', referral_reason: 'wrong_agency', channel: 'chat' });
     logged = await finish(a, { outcome: 'abandoned' });
     await waitForTile(page, 'contacts', '4');
+    assert.equal(await page.locator('#not-live').isVisible(), false, 'figures pushed while connected are live');
     rendered = Number(await page.locator('#dash-view').getAttribute('data-rendered-at'));
     assert.ok(rendered - logged < 1000, `shown ${rendered - logged} ms after the last logged`);
     await assertFourContacts(page);
