@@ -38,8 +38,12 @@ OBJS = $(addprefix $(BUILD)/,$(notdir $(SRCS:.c=.o)))
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
-UNIT_TESTS = done rules words store scrub crypto conf proto jparse search report stats handoff hours chat handle
-TEST_rules_OBJS = rules rules_barriers survey rules_json rules_tree rules_dest rules_check words words_build words_text triage triage_engine jbuf log util names
+UNIT_TESTS = done $(RULES_TESTS) words store scrub crypto conf proto jparse search report stats handoff hours chat handle
+# The rules' tests: one binary per concern, sharing tests/unit/triage/rules_fixture.c.
+RULES_TESTS = rules_load rules_invalid rules_check rules_walk rules_steps rules_props
+RULES_OBJS = rules rules_barriers survey rules_json rules_tree rules_dest rules_check words words_build words_text triage triage_engine jbuf log util names
+$(foreach t,$(RULES_TESTS),$(eval TEST_$(t)_OBJS = $(RULES_OBJS)))
+$(foreach t,$(RULES_TESTS),$(eval TEST_$(t)_SRCS = tests/unit/triage/rules_fixture.c))
 TEST_done_OBJS = done
 TEST_words_OBJS = words words_build words_text
 TEST_store_OBJS = store store_writer store_retention store_schema store_watch correct survey log util names done
@@ -84,10 +88,13 @@ $(BUILD)/vegvisard: $(OBJS)
 # Each test's objects come from TEST_<name>_OBJS, expanded per target.
 .SECONDEXPANSION:
 # A test's source is tests/unit/<layer>/test_<name>.c, in the folder of the
-# module it tests (tests/README.md); unit.h is shared by all of them.
+# module it tests (tests/README.md); unit.h is shared by all of them. The
+# helpers several tests of a folder share (a <concern>_fixture.c there) are
+# named in TEST_<name>_SRCS and linked into each of them.
 $(BUILD)/test_%: $$(firstword $$(wildcard tests/unit/*/test_$$*.c tests/unit/test_$$*.c)) \
-		tests/unit/unit.h $$(addprefix $(BUILD)/,$$(addsuffix .o,$$(TEST_$$*_OBJS)))
-	$(CC) $(CFLAGS) -iquote tests/unit $(LDFLAGS) -o $@ $< $(filter %.o,$^) $(LDLIBS) -lcmocka
+		$$(TEST_$$*_SRCS) $$(wildcard tests/unit/*.h tests/unit/*/*.h) \
+		$$(addprefix $(BUILD)/,$$(addsuffix .o,$$(TEST_$$*_OBJS)))
+	$(CC) $(CFLAGS) -iquote tests/unit $(LDFLAGS) -o $@ $< $(TEST_$*_SRCS) $(filter %.o,$^) $(LDLIBS) -lcmocka
 
 # The handlers' test links the whole daemon but main.o, and the harness's
 # stand-ins for the socket (tests/unit/ws/harness.c, also the fuzzer's).

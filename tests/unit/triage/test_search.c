@@ -21,8 +21,8 @@
 #define FIXTURE "tests/fixtures/rules"
 
 static const char *const rule_files[] = {
-	"vocabulary.json", "words.json", "barriers.json", "destinations/no.json", "destinations/dk.json", "no.json",
-	"dk.json",         NULL,
+	"vocabulary.json",      "words.json", "barriers.json", "destinations/no.json",
+	"destinations/dk.json", "no.json",    "dk.json",       NULL,
 };
 
 static struct rulebook *fixture;

@@ -1,0 +1,359 @@
+/* test_rules_walk.c - the engine: questions asked and skipped, options offered, prefill, answers refused. */
+#include "unit.h"
+
+#include "rules_fixture.h"
+
+/* ---- the engine ------------------------------------------------------------ */
+
+static void test_first_question(void **state)
+{
+	struct triage *tr = start("no", NULL);
+	json_t *step = triage_step_json(tr, "en");
+
+	(void)state;
+	/* organisation is an option, but no result depends on it. */
+	assert_json(step,
+		    "{\"facts\": {}, \"path\": [\"who\"], \"question\": {\"node\": \"who\","
+		    " \"fact\": \"on_behalf\", \"citizen\": true,"
+		    " \"text\": \"Is it about you or someone else?\","
+		    " \"help\": \"Ask early: someone acting for another person needs a mandate.\","
+		    " \"options\": [{\"value\": \"self\", \"label\": \"Myself\"},"
+		    " {\"value\": \"another_person\", \"label\": \"Another person\"},"
+		    " {\"value\": \"unknown\", \"label\": \"Something else / don't know\"}]}}");
+	json_decref(step);
+	assert_int_equal(triage_at_result(tr), 0);
+	assert_null(triage_result_category(tr));
+	assert_null(triage_result_destination(tr));
+	assert_ptr_equal(triage_tree(tr), rules_tree(fixture, "no"));
+	assert_json(triage_facts(tr), "{}");
+	triage_free(tr);
+	tr = start("dk", NULL);
+	assert_at(tr, "topic");
+	assert_string_equal(offered(tr), "login, digital_post, unknown");
+	triage_free(tr);
+}
+
+static void test_walk_to_result(void **state)
+{
+	struct triage *tr = start("no", NULL);
+	char err[512] = "";
+	json_t *step;
+
+	(void)state;
+	answer(tr, "self");
+	assert_at(tr, "topic");
+	answer(tr, "login");
+	assert_at(tr, "login.method");
+	answer(tr, "minid");
+	assert_at(tr, "login.problem");
+	answer(tr, "phone_number_changed");
+	assert_int_equal(triage_at_result(tr), 1);
+	assert_string_equal(triage_result_category(tr), "login");
+	assert_string_equal(triage_result_destination(tr), "no.digdir.idporten");
+	assert_json(triage_facts(tr),
+		    "{\"on_behalf\": \"self\", \"topic\": \"login\","
+		    " \"login_method\": \"minid\", \"login_problem\": \"phone_number_changed\"}");
+	step = triage_step_json(tr, "nb");
+	json_object_del(json_object_get(step, "result"), "destination");
+	assert_json(
+		step,
+		"{\"facts\": {\"on_behalf\": \"self\", \"topic\": \"login\","
+		" \"login_method\": \"minid\", \"login_problem\": \"phone_number_changed\"},"
+		" \"path\": [\"who\", \"topic\", \"login.method\", \"login.problem\","
+		" \"login.minid.phone\"],"
+		" \"result\": {\"node\": \"login.minid.phone\", \"title\": \"Nytt mobilnummer i MinID\","
+		" \"category\": \"login\", \"first_line\": false,"
+		" \"advice\": \"Innringeren må ringe Digdir brukerstøtte for å endre mobilnummeret.\","
+		" \"bring\": \"Fødselsnummeret og det nye mobilnummeret ditt.\","
+		" \"because\": [{\"fact\": \"login_method\", \"value\": \"minid\", \"label\": \"MinID\"},"
+		" {\"fact\": \"login_problem\", \"value\": \"phone_number_changed\","
+		" \"label\": \"Nytt mobilnummer\"}]}}");
+	json_decref(step);
+	/* The destination as rules_destination_localized writes it. */
+	step = triage_step_json(tr, "en");
+	{
+		json_t *want = rules_destination_localized(fixture, "no.digdir.idporten", "en");
+		char *a = dump(want),
+		     *b = dump(json_object_get(json_object_get(step, "result"), "destination"));
+
+		assert_string_equal(b, a);
+		free(a);
+		free(b);
+		json_decref(want);
+	}
+	json_decref(step);
+	assert_int_equal(triage_answer(tr, "self", err, sizeof(err)), -1);
+	assert_string_equal(
+		err, "the walk is at result \"login.minid.phone\"; there is no question to answer");
+	triage_free(tr);
+}
+
+static void test_result_without_bring(void **state)
+{
+	struct triage *tr = start("no", "{\"topic\": \"deceased_estate\"}");
+	json_t *part = step_part(tr, "en");
+
+	(void)state;
+	assert_string_equal(json_string_value(json_object_get(part, "node")), "estate.court");
+	assert_null(json_object_get(part, "bring"));
+	assert_string_equal(triage_result_category(tr), "estate");
+	assert_string_equal(triage_result_destination(tr), "no.tingretten");
+	json_decref(part);
+	triage_free(tr);
+}
+
+/* A question is asked only while some result still depends on it. */
+static void test_question_skipped(void **state)
+{
+	struct triage *tr;
+
+	(void)state;
+	/* Login results do not depend on who it is about: "who" is not asked. */
+	tr = start("no", "{\"topic\": \"login\"}");
+	assert_at(tr, "login.method");
+	assert_path(tr, "[\"login.method\"]");
+	answer(tr, "bankid");
+	assert_at(tr, "login.problem");
+	triage_free(tr);
+	/* Once who=self rules out poa.nav, mandate is never asked. */
+	tr = start("no", "{\"on_behalf\": \"self\", \"topic\": \"case_matter\"}");
+	assert_at(tr, "case.service");
+	triage_free(tr);
+	tr = start("no", "{\"on_behalf\": \"another_person\", \"topic\": \"case_matter\"}");
+	assert_at(tr, "mandate");
+	answer(tr, "unknown"); /* poa.nav is out; the service still matters */
+	assert_at(tr, "case.service");
+	/* case.general takes "unknown": a caller about tax must be able to say
+	 * so, or "don't know" would send them where {service: tax} does not. */
+	assert_string_equal(offered(tr), "welfare_benefit, social_assistance, tax, unknown");
+	answer(tr, "tax");
+	assert_at(tr, "general.kommune");
+	triage_free(tr);
+	tr = start("no", "{\"on_behalf\": \"another_person\", \"topic\": \"case_matter\", "
+			 "\"authority\": \"unknown\", \"service\": \"tax\"}");
+	assert_at(tr, "general.kommune"); /* the same facts at once: the same place */
+	triage_free(tr);
+	/* digital_post decides it: nothing that could beat dp.reserve is about
+	 * digital post. */
+	tr = start("no", "{\"topic\": \"digital_post\"}");
+	assert_at(tr, "dp.reserve");
+	assert_path(tr, "[\"dp.reserve\"]");
+	triage_free(tr);
+}
+
+/* Only the options some remaining result names, and always "unknown". */
+static void test_options_offered(void **state)
+{
+	struct triage *tr = start("no", NULL);
+	char err[512] = "";
+
+	(void)state;
+	assert_string_equal(offered(tr), "self, another_person, unknown");
+	answer(tr, "self");
+	/* poa.give is the only power of attorney result for oneself. */
+	assert_string_equal(
+		offered(tr),
+		"login, digital_post, power_of_attorney, case_matter, deceased_estate, unknown");
+	back(tr);
+	answer(tr, "another_person");
+	assert_string_equal(offered(tr),
+			    "login, digital_post, case_matter, deceased_estate, unknown");
+	answer(tr, "unknown");
+	assert_at(tr, "login.method");
+	assert_string_equal(offered(tr), "minid, bankid, unknown");
+	answer(tr, "bankid");
+	assert_string_equal(offered(tr), "lost_or_stolen, unknown");
+	back(tr);
+	answer(tr, "minid");
+	assert_string_equal(offered(tr), "forgotten_password, phone_number_changed, unknown");
+	answer(tr, "unknown");
+	assert_at(tr, "mandate");
+	assert_string_equal(offered(tr), "written_poa, digital_poa, unknown");
+	answer(tr, "written_poa");
+	assert_string_equal(offered(tr), "welfare_benefit, social_assistance, unknown");
+	triage_free(tr);
+	/* Citizens cannot reach poa.nav (mandate is for agents): only self. */
+	tr = start_citizen("no", NULL);
+	assert_string_equal(offered(tr), "self, unknown");
+	/* An option not offered is still an answer. */
+	answer(tr, "organisation");
+	assert_at(tr, "topic");
+	assert_json(triage_facts(tr), "{\"on_behalf\": \"organisation\"}");
+	assert_int_equal(triage_answer(tr, "lunch", err, sizeof(err)), -1);
+	assert_string_equal(
+		err,
+		"value \"lunch\" is not an option of question \"topic\"; allowed: login, digital_post, power_of_attorney, case_matter, deceased_estate, unknown");
+	triage_free(tr);
+}
+
+static void test_known_fact_never_asked(void **state)
+{
+	struct triage *tr = start("no", "{\"login_method\": \"minid\"}");
+
+	(void)state;
+	assert_at(tr, "who");
+	answer(tr, "self");
+	answer(tr, "login");
+	assert_at(tr, "login.problem"); /* not login.method */
+	answer(tr, "forgotten_password");
+	assert_at(tr, "login.minid.forgot");
+	assert_path(tr, "[\"who\", \"topic\", \"login.problem\", \"login.minid.forgot\"]");
+	triage_free(tr);
+	/* A value no option offers is known too. */
+	tr = start(
+		"no",
+		"{\"on_behalf\": \"self\", \"topic\": \"login\", \"login_method\": \"buypass\"}");
+	assert_at(tr, "general.kommune");
+	triage_free(tr);
+}
+
+static void test_prefill_jumps_ahead(void **state)
+{
+	struct triage *tr = start("no", "{\"on_behalf\": \"self\", \"topic\": \"login\"}");
+
+	(void)state;
+	assert_path(tr, "[\"login.method\"]");
+	answer(tr, "minid");
+	assert_path(tr, "[\"login.method\", \"login.problem\"]");
+	triage_free(tr);
+	tr = start("no", "{\"on_behalf\": \"another_person\", \"authority\": \"digital_poa\","
+			 " \"service\": \"welfare_benefit\", \"country\": \"no\"}");
+	/* poa.nav matches, but estate.court (50) could still beat it. */
+	assert_at(tr, "topic");
+	assert_string_equal(offered(tr), "deceased_estate, unknown");
+	answer(tr, "unknown");
+	assert_at(tr, "poa.nav");
+	assert_path(tr, "[\"topic\", \"poa.nav\"]");
+	triage_free(tr);
+	tr = start("dk", "{\"login_problem\": \"eid_blocked\"}");
+	assert_at(tr, "login.mitid.blocked");
+	triage_free(tr);
+}
+
+/* A result's facts decide it even when its `about` does not list the topic
+ * the caller gave; but its questions are only asked for its topics. */
+static void test_about(void **state)
+{
+	struct triage *tr;
+
+	(void)state;
+	tr = start("no", "{\"topic\": \"case_matter\", \"login_method\": \"bankid\"}");
+	assert_at(tr, "who"); /* poa.nav (40) could still beat login.bankid (30) */
+	answer(tr, "self");
+	assert_at(tr, "login.bankid");
+	triage_free(tr);
+	/* topic=case_matter: no login question, though login results would win. */
+	tr = start("no", "{\"on_behalf\": \"unknown\", \"topic\": \"case_matter\"}");
+	assert_at(tr, "case.service");
+	triage_free(tr);
+	/* topic=unknown fits every `about`: the login questions come first. */
+	tr = start("no", "{\"on_behalf\": \"unknown\", \"topic\": \"unknown\"}");
+	assert_at(tr, "login.method");
+	triage_free(tr);
+}
+
+/* "unknown" is stored, contradicts every other value and ends at the best
+ * result that still matches. */
+static void test_unknown_ends_at_general_result(void **state)
+{
+	struct triage *tr = start("no", NULL);
+
+	(void)state;
+	answer(tr, "self");
+	answer(tr, "login");
+	answer(tr, "unknown");
+	assert_at(tr, "login.idporten"); /* the login topic's own fallback */
+	assert_json(
+		triage_facts(tr),
+		"{\"on_behalf\": \"self\", \"topic\": \"login\", \"login_method\": \"unknown\"}");
+	triage_free(tr);
+	tr = start("no", NULL);
+	answer(tr, "unknown");
+	answer(tr, "unknown");
+	assert_at(tr, "login.method");
+	answer(tr, "unknown");
+	assert_at(tr, "case.service");
+	answer(tr, "unknown");
+	assert_at(tr, "general.kommune"); /* the tree's fallback */
+	assert_path(tr, "[\"who\", \"topic\", \"login.method\", \"case.service\","
+			" \"general.kommune\"]");
+	triage_free(tr);
+	tr = start("no", "{\"on_behalf\": \"self\", \"topic\": \"case_matter\"}");
+	answer(tr, "unknown");
+	assert_at(tr, "case.general");
+	triage_free(tr);
+	tr = start("dk", "{\"topic\": \"login\"}");
+	answer(tr, "unknown");
+	assert_at(tr, "login.mitid");
+	triage_free(tr);
+}
+
+static void test_bad_answer(void **state)
+{
+	struct triage *tr = start("no", "{\"on_behalf\": \"self\", \"topic\": \"login\"}");
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(triage_answer(tr, "x", err, sizeof(err)), -1);
+	assert_string_equal(
+		err,
+		"value \"x\" is not an option of question \"login.method\"; allowed: minid, bankid, unknown");
+	/* buypass is in the vocabulary, but not an option here. */
+	assert_int_equal(triage_answer(tr, "buypass", err, sizeof(err)), -1);
+	assert_string_equal(
+		err,
+		"value \"buypass\" is not an option of question \"login.method\"; allowed: minid, bankid, unknown");
+	assert_int_equal(triage_answer(tr, NULL, NULL, 0), -1);
+	assert_path(tr, "[\"login.method\"]");
+	assert_json(triage_facts(tr), "{\"on_behalf\": \"self\", \"topic\": \"login\"}");
+	triage_free(tr);
+}
+
+static void test_bad_prefill(void **state)
+{
+	struct {
+		const char *prefill, *err;
+	} cases[] = {
+		{ "{\"mood\": \"calm\"}",
+		  fmt("unknown fact \"mood\"; facts: %s", vocab_list(NULL)) },
+		{ "{\"on_behalf\": \"self\", \"topic\": \"lunch\"}",
+		  fmt("value \"lunch\" is not a value of fact \"topic\"; allowed: %s",
+		      vocab_list("topic")) },
+		{ "{\"eid_status\": 3}", fmt("fact \"eid_status\" must be a string; allowed: %s",
+					     vocab_list("eid_status")) },
+		{ "[\"self\"]", "prefilled facts must be an object of fact → value" },
+		{ "{\"country\": \"dk\"}", "fact \"country\" is \"dk\", but this is the no tree" },
+	};
+	char err[512];
+	json_t *prefill;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		prefill = json_loads(cases[i].prefill, 0, NULL);
+		err[0] = '\0';
+		assert_null(triage_start(fixture, rules_tree(fixture, "no"), prefill, 0, err,
+					 sizeof(err)));
+		assert_string_equal(err, cases[i].err);
+		json_decref(prefill);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_question),
+		cmocka_unit_test(test_walk_to_result),
+		cmocka_unit_test(test_result_without_bring),
+		cmocka_unit_test(test_question_skipped),
+		cmocka_unit_test(test_options_offered),
+		cmocka_unit_test(test_known_fact_never_asked),
+		cmocka_unit_test(test_prefill_jumps_ahead),
+		cmocka_unit_test(test_about),
+		cmocka_unit_test(test_unknown_ends_at_general_result),
+		cmocka_unit_test(test_bad_answer),
+		cmocka_unit_test(test_bad_prefill),
+	};
+
+	return cmocka_run_group_tests(tests, setup_fixture, teardown_fixture);
+}
