@@ -176,8 +176,7 @@ static void test_two_readings_are_asked(void **state)
 	assert_int_equal(value_of(&g, LOGIN_PROBLEM, NULL, 0), 3);
 	derive(w, "nb", "Mor har både BankID og MinID", &g);
 	assert_int_equal(value_of(&g, LOGIN_METHOD, NULL, 0), -1);
-	derive(w, "nb", "moren min og sønnen min",
-	       &g); /* which relation is asked; another person either way */
+	derive(w, "nb", "moren min og sønnen min", &g); /* which relation is asked; another person either way */
 	assert_int_equal(value_of(&g, RELATION, NULL, 0), -1);
 	assert_int_equal(value_of(&g, ON_BEHALF, NULL, 0), 1);
 	words_free(w);
