@@ -38,7 +38,7 @@ OBJS = $(addprefix $(BUILD)/,$(notdir $(SRCS:.c=.o)))
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
-UNIT_TESTS = done $(RULES_TESTS) words store scrub crypto conf proto jparse search report stats handoff hours chat handle
+UNIT_TESTS = done $(RULES_TESTS) words store $(SCRUB_TESTS) crypto conf proto jparse search report stats handoff hours chat handle
 # The rules' tests: one binary per concern, sharing tests/unit/triage/rules_fixture.c.
 RULES_TESTS = rules_load rules_invalid rules_check rules_walk rules_steps rules_props
 RULES_OBJS = rules rules_barriers survey rules_json rules_tree rules_dest rules_check words words_build words_text triage triage_engine jbuf log util names
@@ -47,7 +47,10 @@ $(foreach t,$(RULES_TESTS),$(eval TEST_$(t)_SRCS = tests/unit/triage/rules_fixtu
 TEST_done_OBJS = done
 TEST_words_OBJS = words words_build words_text
 TEST_store_OBJS = store store_writer store_retention store_schema store_watch correct survey log util names done
-TEST_scrub_OBJS = scrub scrub_email scrub_words util names
+# The scrubber's tests share tests/unit/base/scrub_fixture.c.
+SCRUB_TESTS = scrub_recall scrub_false_pos scrub_cases
+$(foreach t,$(SCRUB_TESTS),$(eval TEST_$(t)_OBJS = scrub scrub_email scrub_words util names))
+$(foreach t,$(SCRUB_TESTS),$(eval TEST_$(t)_SRCS = tests/unit/base/scrub_fixture.c))
 TEST_crypto_OBJS = crypto util names
 TEST_conf_OBJS = conf conf_peers conf_bounds conf_periods hours log crypto limits util names
 TEST_proto_OBJS = proto jparse jparse_lex log util names
