@@ -38,7 +38,7 @@ OBJS = $(addprefix $(BUILD)/,$(notdir $(SRCS:.c=.o)))
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 
 # Each unit test links only the modules it tests.
-UNIT_TESTS = done $(RULES_TESTS) words $(STORE_TESTS) $(SCRUB_TESTS) crypto conf proto jparse $(SEARCH_TESTS) report stats handoff hours chat handle
+UNIT_TESTS = done $(RULES_TESTS) words $(STORE_TESTS) $(SCRUB_TESTS) crypto conf proto jparse $(SEARCH_TESTS) $(REPORT_TESTS) stats handoff hours chat handle
 # The rules' tests: one binary per concern, sharing tests/unit/triage/rules_fixture.c.
 RULES_TESTS = rules_load rules_invalid rules_check rules_walk rules_steps rules_props
 RULES_OBJS = rules rules_barriers survey rules_json rules_tree rules_dest rules_check words words_build words_text triage triage_engine jbuf log util names
@@ -63,10 +63,12 @@ TEST_jparse_OBJS = jparse jparse_lex util names
 SEARCH_TESTS = search_match search_rank
 $(foreach t,$(SEARCH_TESTS),$(eval TEST_$(t)_OBJS = search search_build search_fts $(RULES_OBJS)))
 $(foreach t,$(SEARCH_TESTS),$(eval TEST_$(t)_SRCS = tests/unit/triage/search_fixture.c))
-TEST_report_OBJS = report report_print report_cli btab report_export rbuf survey store store_writer store_retention store_schema store_watch conf conf_peers conf_bounds conf_periods hours report_referrals log crypto limits util names done
+# The report's tests share tests/unit/store/report_fixture.c and results.c.
+REPORT_TESTS = report_periods report_figures report_export report_notes report_barriers
+$(foreach t,$(REPORT_TESTS),$(eval TEST_$(t)_OBJS = report report_print report_cli btab report_export rbuf survey store store_writer store_retention store_schema store_watch conf conf_peers conf_bounds conf_periods hours report_referrals log crypto limits util names done))
+$(foreach t,$(REPORT_TESTS),$(eval TEST_$(t)_SRCS = tests/unit/store/report_fixture.c tests/unit/store/results.c))
 TEST_stats_OBJS = stats stats_json btab survey store store_writer store_retention store_schema store_watch conf conf_peers conf_bounds conf_periods hours log crypto limits util names done
 TEST_stats_SRCS = tests/unit/store/results.c
-TEST_report_SRCS = tests/unit/store/results.c
 TEST_handoff_OBJS = handoff survey conf conf_peers conf_bounds conf_periods hours crypto limits log util names
 TEST_chat_OBJS = chat
 TEST_hours_OBJS = hours conf conf_peers conf_bounds conf_periods crypto limits log util names
