@@ -153,7 +153,7 @@ test: deps all check-layers check-size unit content blackbox browser bench-quick
 # The load benchmark (tests/bench, docs/performance.md): vv-load drives
 # vegvisard and vv-echo, a bare libwebsockets echo server (the ceiling).
 BENCH_BIN = $(BUILD)/bench
-BENCH_LOAD_SRCS = $(addprefix tests/bench/,load.c plan.c drive.c chat.c report.c wsc.c stats.c)
+BENCH_LOAD_SRCS = $(addprefix tests/bench/,load.c plan.c drive.c drive_phase.c chat.c report.c wsc.c stats.c)
 .PHONY: bench bench-quick
 $(BENCH_BIN)/vv-load: $(BENCH_LOAD_SRCS) $(wildcard tests/bench/*.h)
 	@mkdir -p $(BENCH_BIN)

@@ -141,7 +141,7 @@ extern const struct plan plan_full, plan_quick;
  * phase by phase in turn, so that both see the machine in the same state. */
 int plan_run(struct bench *ceiling, struct bench *target, struct plan *p);
 
-/* drive.c */
+/* drive_phase.c (drive.h is drive.c's side of it) */
 int bench_init(struct bench *b);
 /* Open n connections of kind who and say hello on each, at most `parallel`
  * at a time; the phase row is named name. -1 if any failed. */
