@@ -50,7 +50,7 @@
  *   - an 11-digit number written as a Norwegian account number, 1234.56.78903
  *     or 1234 56 78903, even when it would pass as a fødselsnummer.
  * Known false positives and misses are listed, with their measured rates, in
- * docs/security.md, *The scrubber*; tests/unit/base/test_scrub.c measures them. */
+ * docs/security.md, *The scrubber*; tests/unit/base/test_scrub_*.c measure them. */
 #include "scrub.h"
 
 #include <stdint.h>
