@@ -230,3 +230,12 @@ void fill_ten(void)
 	cs[9].finished_ms = OSLO_2026_10_25 + 26 * 3600000LL; /* 01:00 on the 26th */
 	fill(cs, 10);
 }
+
+/* What every test_report_*.c main does before it runs its tests. */
+void report_tests_init(void)
+{
+	/* Every date in these tests is a day in Oslo, DST changes included. */
+	setenv("TZ", "Europe/Oslo", 1);
+	tzset();
+	log_init(LOG_LVL_WARN);
+}

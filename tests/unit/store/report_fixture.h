@@ -59,4 +59,7 @@ void expect_in(const char *s, const char *needle);
 void squeeze(char *s);
 void fill_ten(void);
 
+/* Before the tests run: Europe/Oslo, and the log at warnings. */
+void report_tests_init(void);
+
 #endif

@@ -323,3 +323,14 @@ double now_s(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+/* What every test_store_*.c main does before it runs its tests. */
+void store_tests_init(void)
+{
+	/* STORE_TEST_SKIP="test_queue*" (a glob) skips tests, e.g. the
+	 * 65536-contact ones under helgrind, which is too slow for them. */
+	if (getenv("STORE_TEST_SKIP"))
+		cmocka_set_skip_filter(getenv("STORE_TEST_SKIP"));
+	/* Expected row failures log warnings; STORE_TEST_LOG=1 shows them. */
+	log_init(getenv("STORE_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
+}

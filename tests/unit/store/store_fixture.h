@@ -76,4 +76,11 @@ extern sqlite3 *caught_db;
 int catch_db(sqlite3 *db, const char **errmsg, const void *api);
 double now_s(void);
 
+/* A test with its own temp dir and database (setup, teardown). */
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+/* Before the tests run: STORE_TEST_SKIP, a glob of tests to skip, and
+ * STORE_TEST_LOG=1, the store's warnings shown. */
+void store_tests_init(void);
+
 #endif

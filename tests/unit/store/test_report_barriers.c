@@ -239,9 +239,6 @@ int main(void)
 		cmocka_unit_test(test_barrier_codes),
 	};
 
-	/* Every date in these tests is a day in Oslo, DST changes included. */
-	setenv("TZ", "Europe/Oslo", 1);
-	tzset();
-	log_init(LOG_LVL_WARN);
+	report_tests_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

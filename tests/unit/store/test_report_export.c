@@ -194,9 +194,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_export_uses_index, setup, teardown),
 	};
 
-	/* Every date in these tests is a day in Oslo, DST changes included. */
-	setenv("TZ", "Europe/Oslo", 1);
-	tzset();
-	log_init(LOG_LVL_WARN);
+	report_tests_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -171,7 +171,6 @@ static void test_throughput(void **state)
 	assert_int_equal(count_rows(f->db), (int64_t)n);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,11 +179,6 @@ int main(void)
 		T(test_throughput),
 	};
 
-	/* STORE_TEST_SKIP="test_queue*" (a glob) skips tests, e.g. the
-	 * 65536-contact ones under helgrind, which is too slow for them. */
-	if (getenv("STORE_TEST_SKIP"))
-		cmocka_set_skip_filter(getenv("STORE_TEST_SKIP"));
-	/* Expected row failures log warnings; STORE_TEST_LOG=1 shows them. */
-	log_init(getenv("STORE_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
+	store_tests_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,7 +90,6 @@ static void test_missing_directory_refused(void **state)
 		fail_msg("unexpected reason: %s", err);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -99,11 +98,6 @@ int main(void)
 		T(test_missing_directory_refused),
 	};
 
-	/* STORE_TEST_SKIP="test_queue*" (a glob) skips tests, e.g. the
-	 * 65536-contact ones under helgrind, which is too slow for them. */
-	if (getenv("STORE_TEST_SKIP"))
-		cmocka_set_skip_filter(getenv("STORE_TEST_SKIP"));
-	/* Expected row failures log warnings; STORE_TEST_LOG=1 shows them. */
-	log_init(getenv("STORE_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
+	store_tests_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

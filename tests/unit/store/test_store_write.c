@@ -462,7 +462,6 @@ static void test_correction_is_a_new_version(void **state)
 	assert_int_equal(peek_int(f->db, "SELECT count(*) FROM contact_versions", NULL), 1);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,11 +478,6 @@ int main(void)
 		T(test_correction_is_a_new_version),
 	};
 
-	/* STORE_TEST_SKIP="test_queue*" (a glob) skips tests, e.g. the
-	 * 65536-contact ones under helgrind, which is too slow for them. */
-	if (getenv("STORE_TEST_SKIP"))
-		cmocka_set_skip_filter(getenv("STORE_TEST_SKIP"));
-	/* Expected row failures log warnings; STORE_TEST_LOG=1 shows them. */
-	log_init(getenv("STORE_TEST_LOG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
+	store_tests_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
