@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
   launch, newPage, assertNoProblems, axe, screenshot, focused, waitForNode, waitForConnection, storage,
-  startDaemon, restartDaemon, sqlite,
+  startDaemon, restartDaemon, sqlite, checkScreen,
 } from './lib.mjs';
 import { Client } from '../blackbox/lib.mjs';
 
@@ -62,20 +62,6 @@ async function assertHeadingFocused(page, text) {
   const f = await focused(page);
   assert.equal(f?.tag, 'h1', `focus should be on the heading, is on ${JSON.stringify(f)}`);
   if (text !== undefined) assert.equal(f.text, text);
-}
-
-// axe at 1280 and 360 px, a screenshot at both, no sideways scrolling at 320
-// and 480 px.
-async function checkScreen(page, name) {
-  for (const width of [1280, 360, 320, 480]) {
-    await page.setViewportSize({ width, height: width > 500 ? 900 : 740 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    assert.ok(overflow <= 0, `${name} at ${width} px scrolls sideways by ${overflow} px`);
-    if (width === 320 || width === 480) continue;
-    await axe(page, `${name} at ${width} px`);
-    await screenshot(page, `agent-${name}-${width}`);
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
 }
 
 // The number key that answers `value` on the question shown.
