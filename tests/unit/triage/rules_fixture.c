@@ -15,20 +15,6 @@ void collect(void *ctx, const char *problem)
 
 /* ---- helpers ---------------------------------------------------------- */
 
-void copy_file(const char *from, const char *to)
-{
-	char buf[8192];
-	size_t n;
-	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-
-	if (!in || !out)
-		fail_msg("cannot copy %s to %s", from, to);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	fclose(out);
-}
-
 /* A scratch copy of the fixture rule set, in a new directory under /tmp. */
 char *scratch_new(void)
 {
@@ -43,7 +29,7 @@ char *scratch_new(void)
 	for (i = 0; rule_files[i]; i++) {
 		snprintf(from, sizeof(from), "%s/%s", FIXTURE, rule_files[i]);
 		snprintf(to, sizeof(to), "%s/%s", dir, rule_files[i]);
-		copy_file(from, to);
+		unit_copy_file(from, to);
 	}
 	return dir;
 }

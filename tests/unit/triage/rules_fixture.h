@@ -34,7 +34,6 @@
 extern const char *const rule_files[];
 extern struct rulebook *fixture;
 void collect(void *ctx, const char *problem);
-void copy_file(const char *from, const char *to);
 char *scratch_new(void);
 void scratch_free(const char *dir);
 json_t *read_json(const char *dir, const char *name);

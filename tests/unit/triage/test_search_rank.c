@@ -9,20 +9,6 @@
 
 /* ---- ranking --------------------------------------------------------------- */
 
-static void copy_file(const char *from, const char *to)
-{
-	char buf[8192];
-	size_t n;
-	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-
-	if (!in || !out)
-		fail_msg("cannot copy %s to %s", from, to);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	fclose(out);
-}
-
 /* The advice of result id in a parsed tree (borrowed). */
 static json_t *advice(json_t *tree, const char *id)
 {
@@ -51,7 +37,7 @@ static void test_ranks_requested_language_first(void **state)
 	for (size_t i = 0; rule_files[i]; i++) {
 		snprintf(from, sizeof(from), "%s/%s", FIXTURE, rule_files[i]);
 		snprintf(path, sizeof(path), "%s/%s", dir, rule_files[i]);
-		copy_file(from, path);
+		unit_copy_file(from, path);
 	}
 	/* "zebrafisk" in the Bokmål advice of case.nav and in the English
 	 * advice of general.kommune: the same word, the same weight. */
