@@ -8,7 +8,7 @@ MANDIR = $(PREFIX)/share/man
 UNITDIR ?= /lib/systemd/system
 
 CC ?= cc
-PKGS = libwebsockets jansson sqlite3 libcurl libsystemd
+PKGS = libwebsockets jansson sqlite3 libcurl libsystemd libcrypto
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

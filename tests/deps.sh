@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 DEB_PKGS=(
 	build-essential pkg-config
 	libwebsockets-dev libwebsockets-evlib-ev libev-dev
-	libjansson-dev libsqlite3-dev libcurl4-openssl-dev libsystemd-dev
+	libjansson-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libsystemd-dev
 	libcmocka-dev libstemmer-dev
 	systemd groff-base man-db
 	clang libclang-rt-dev valgrind sqlite3

@@ -159,7 +159,8 @@ int client_write_next(struct client *c)
 		client_dequeue(c);
 		if (n < (int)len)
 			return -1;
-		if (client_io->choked(c->wsi))
+		/* Asking costs a poll(2): only when there is more to write. */
+		if (c->outq_count && client_io->choked(c->wsi))
 			break;
 	}
 	if (c->rx_paused && !client_backlogged(c, CLIENT_RX_RESUME_AT + 1, 8)) {

@@ -24,7 +24,9 @@ static int finish_key_personal(const char *key, char *err, size_t errlen)
 	for (const char *p = key; *p;) {
 		size_t n = strcspn(p, "._:-"), digits = strspn(p, "0123456789");
 
-		if (n && digits == n) {
+		/* The scrubber's shortest identifier is 8 digits (a phone
+		 * number, base/scrub.c): shorter parts (counters) are ids. */
+		if (n >= 8 && digits == n) {
 			char *scrubbed;
 			int same;
 
@@ -86,35 +88,30 @@ static void finish_key_owner(struct jbuf *b, const struct session *s)
 	jbuf_str(b, s->country);
 }
 
-int finish_key_digest(const struct session *s, json_t *msg, char out[FINISH_DIGEST_LEN + 1])
+int finish_key_digest(const struct session *s, json_t *msg, const char *note, const char *story,
+		      char out[FINISH_DIGEST_LEN + 1])
 {
 	struct jbuf b = { 0 };
 	int rc = 0;
 
 	finish_key_owner(&b, s);
 	for (size_t i = 0; finish_key_fields[i]; i++) {
-		json_t *v = json_object_get(msg, finish_key_fields[i]);
-		const char *note = json_string_value(v);
+		const char *name = finish_key_fields[i];
+		json_t *v = json_object_get(msg, name);
+		/* The texts as stored: a digest must not be a test for a
+		 * national ID number the scrubber removed. */
+		const char *text = !strcmp(name, "note") ? note : !strcmp(name, "story") ? story : NULL;
 
 		jbuf_raw(&b, ",", 1);
-		if (!v || (json_is_array(v) && !json_array_size(v))) {
+		if (!v || (json_is_array(v) && !json_array_size(v)))
 			jbuf_lit(&b, "null"); /* "barriers": [] says what leaving it out says */
-		} else if (note && (!strcmp(finish_key_fields[i], "note") ||
-				    !strcmp(finish_key_fields[i], "story"))) {
-			/* Hashed as stored: a digest must not be a test for a
-			 * national ID number the scrubber removed. */
-			char *clean = scrub_text(note);
-			if (!clean)
-				rc = -1;
-			else
-				jbuf_str(&b, clean);
-			free(clean);
-		} else {
+		else if (text && json_is_string(v))
+			jbuf_str(&b, text);
+		else
 			jbuf_json(&b, v);
-		}
 	}
 	jbuf_raw(&b, "]", 1);
-	if (b.oom || rc)
+	if (b.oom)
 		rc = -1;
 	else
 		crypto_sha256_hex(b.p, b.len, out);

@@ -24,8 +24,10 @@ struct session;
  * the reason in err. */
 int finish_key_valid(const char *key, char *err, size_t errlen);
 /* The digest of finish message msg for session s, into out (64 hex
- * digits). The note counts as scrubbed, the way it is stored. 0, or -1
- * when out of memory. */
-int finish_key_digest(const struct session *s, json_t *msg, char out[FINISH_DIGEST_LEN + 1]);
+ * digits). note and story are the message's texts scrubbed, the way they
+ * are stored (NULL when it has none): the caller scrubs them once for
+ * both. 0, or -1 when out of memory. */
+int finish_key_digest(const struct session *s, json_t *msg, const char *note, const char *story,
+		      char out[FINISH_DIGEST_LEN + 1]);
 
 #endif

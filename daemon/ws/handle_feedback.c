@@ -43,7 +43,7 @@ static int feedback_digest(const struct session *s, enum feedback_how how,
 	static const char *const markers[] = { "widget-helped", "widget-not-helped",
 					       "widget-ended" };
 	json_t *msg = json_pack("{s:s}", "outcome", markers[how]);
-	int rc = msg ? finish_key_digest(s, msg, out) : -1;
+	int rc = msg ? finish_key_digest(s, msg, NULL, NULL, out) : -1;
 
 	json_decref(msg);
 	return rc;

@@ -81,16 +81,33 @@ static void handle_send_logged(struct client *c, json_t *re, int64_t contact, in
 	client_send_jbuf(c, &b);
 }
 
+/* The message's note and story scrubbed, once for the digest and the
+ * store: what the contact keeps of them. */
+struct finish_texts {
+	char *note, *story;
+};
+
+static int handle_finish_scrub(struct handler_ctx *h, struct finish_texts *t)
+{
+	const char *note = json_string_value(json_object_get(h->msg, "note"));
+	const char *story = json_string_value(json_object_get(h->msg, "story"));
+
+	if ((note && !(t->note = scrub_text(note))) || (story && !(t->story = scrub_text(story))))
+		return handle_fail(h, PROTO_INTERNAL, "out of memory");
+	return 0;
+}
+
 /* The message's key, checked, and in digest what it stands for
  * (finish_key.h). A session already finishing or finished takes only its
  * own key, with the same fields again. -1 after replying. */
-static int handle_finish_key(struct handler_ctx *h, const struct session *s, const char **key,
+static int handle_finish_key(struct handler_ctx *h, const struct session *s,
+			     const struct finish_texts *t, const char **key,
 			     char digest[FINISH_DIGEST_LEN + 1])
 {
 	if (proto_get_string(h->msg, "key", 1, FINISH_KEY_MAX, key, h->err, sizeof(h->err)) ||
 	    finish_key_valid(*key, h->err, sizeof(h->err)))
 		return handle_fail_err(h, PROTO_BAD_REQUEST);
-	if (finish_key_digest(s, h->msg, digest))
+	if (finish_key_digest(s, h->msg, t->note, t->story, digest))
 		return handle_fail(h, PROTO_INTERNAL, "out of memory");
 	if (s->state == SESSION_OPEN)
 		return 0;
@@ -137,15 +154,8 @@ static int handle_submit(struct handler_ctx *h, struct session *s, struct contac
 		return handle_fail(h, PROTO_UNAVAILABLE,
 				   "the store's queue is full; nothing was logged, try again");
 	}
-	p->c = h->c;
-	p->re = h->re ? json_incref(h->re) : NULL;
 	memcpy(p->session, s->id, sizeof(p->session));
-	if (h->d->pending_tail)
-		h->d->pending_tail->next = p;
-	else
-		h->d->pending_head = p;
-	h->d->pending_tail = p;
-	h->c->pending_finishes++;
+	handle_pending_add(h, p);
 	if (s->state == SESSION_OPEN) {
 		s->state = SESSION_FINISHING;
 		s->finish_key = session_key;
@@ -325,33 +335,31 @@ static void handle_finish_map(struct handler_ctx *h, struct session *s,
  * the contact, scrubbed, with the writes that go with it, handed to the
  * store (answered "logged" at its commit). */
 static int handle_finish_contact(struct handler_ctx *h, struct session *s,
-				 const struct finish_fields *f, const struct handoff_finish *hf,
-				 const char *key, const char *digest)
+				 const struct finish_fields *f, const struct finish_texts *t,
+				 const struct handoff_finish *hf, const char *key,
+				 const char *digest)
 {
 	struct contact ct = { 0 };
 	struct handoff_sent sent;
 	struct jbuf path = { 0 }, facts = { 0 };
-	char barriers_text[SURVEY_BARRIERS_TEXT_MAX], *clean_story = NULL, *clean_note = NULL;
+	char barriers_text[SURVEY_BARRIERS_TEXT_MAX];
 	int rc;
 
 	handle_contact_of_session(&ct, s, key, digest, triage_facts(s->tr), &path, &facts);
 	handle_finish_map(h, s, f, &ct);
-	/* Identifiers are removed before the note reaches the store or a log. */
-	ct.note = clean_note = f->note && *f->note ? scrub_text(f->note) : NULL;
+	/* Identifiers were removed before the note reaches the store or a log. */
+	ct.note = t->note && *t->note ? t->note : NULL;
 	/* The survey's second half: barriers as codes, a story kept apart. */
 	survey_barriers_write(f->barriers, barriers_text, sizeof(barriers_text));
 	ct.barriers = f->barriers ? barriers_text : NULL;
-	clean_story = f->story && *f->story ? scrub_text(f->story) : NULL;
 	/* A handoff, a referral check, the collector: written with the contact. */
 	if (path.oom || facts.oom || handle_handoff_finish_job(h->d, s, &ct, hf, &sent, &ct.job) ||
-	    (clean_story && stories_job_wrap(&ct, clean_story, &ct.job)))
+	    (t->story && *t->story && stories_job_wrap(&ct, t->story, &ct.job)))
 		rc = handle_fail(h, PROTO_INTERNAL, "out of memory");
 	else
 		rc = handle_submit(h, s, &ct, &sent);
 	jbuf_free(&path);
 	jbuf_free(&facts);
-	free(clean_note);
-	free(clean_story);
 	return rc;
 }
 
@@ -376,24 +384,29 @@ int handle_finish(struct handler_ctx *h)
 					    "story",
 					    NULL };
 	struct finish_fields f = { 0 };
+	struct finish_texts t = { 0 };
 	struct handoff_finish hf;
 	struct session *s;
 	char digest[FINISH_DIGEST_LEN + 1];
 	const char *key;
+	int rc = -1;
 
 	if (proto_check_keys(h->msg, keys, h->err, sizeof(h->err)))
 		return handle_fail_err(h, PROTO_BAD_REQUEST);
-	if (!(s = handle_session(h, 1)))
-		return -1;
-	if (handle_finish_key(h, s, &key, digest))
-		return -1;
+	if (!(s = handle_session(h, 1)) || handle_finish_scrub(h, &t) ||
+	    handle_finish_key(h, s, &t, &key, digest))
+		goto out;
 	if (s->state == SESSION_FINISHED) {
 		handle_send_logged(h->c, h->re, s->contact_id, 1, s->handoff_code);
-		return 0;
+		rc = 0;
+	} else if (!handle_finish_read(h, &f) &&
+		   !handle_handoff_finish_prepare(h, s, f.outcome, &hf)) {
+		rc = handle_finish_contact(h, s, &f, &t, &hf, key, digest);
 	}
-	if (handle_finish_read(h, &f) || handle_handoff_finish_prepare(h, s, f.outcome, &hf))
-		return -1;
-	return handle_finish_contact(h, s, &f, &hf, key, digest);
+out:
+	free(t.note);
+	free(t.story);
+	return rc;
 }
 
 /* The store did not log p: the session may be finished again, and the
