@@ -94,6 +94,9 @@ struct rules_tree {
 	size_t fallback;                     /* the result whose `when` is empty */
 	size_t question_of[RULES_MAX_FACTS]; /* fact → its question, or RULES_NO_NODE */
 	uint64_t askable[2]; /* facts a question asks: [0] of any audience, [1] citizens' */
+	/* bit v: value v of the fact is a question's option or named by a
+	 * result's when or about */
+	uint64_t named[RULES_MAX_FACTS];
 	/* beats[a * results + b]: result a wins over result b when both match
 	 * (higher priority, or the same and strictly more specific). */
 	unsigned char *beats;
@@ -215,6 +218,11 @@ struct rules_state {
 size_t triage_best_match(const struct rules_tree *t, const json_t *facts, int citizen);
 /* What a walk does next from state s: a question (with the option values
  * worth offering in *offer) or a result. citizen: only citizens' questions. */
+/* Value v of fact f as the engine reads it: "unknown" when t asks f but
+ * neither offers v as an option nor names it in a result (a caller
+ * answering could only say "don't know"; given at once, the same facts
+ * must end at the same result). */
+int triage_value(const struct rules_tree *t, int f, int v);
 size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int citizen,
 		   uint64_t *offer);
 

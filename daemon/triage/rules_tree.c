@@ -119,6 +119,8 @@ static void rules_parse_option(struct rules_loader *ld, struct rules_tree *t, st
 					      n->noptions + 1, o->value);
 				break;
 			}
+		if (o->vindex >= 0)
+			t->named[n->findex] |= UINT64_C(1) << o->vindex;
 		if (!strcmp(o->value, "unknown") && n->unknown_option == RULES_NO_NODE)
 			n->unknown_option = n->noptions;
 	}
@@ -272,8 +274,12 @@ static void rules_parse_result(struct rules_loader *ld, struct rules_tree *t, st
 	n->citizen = rules_audience(ld, where, obj);
 	n->nwhen = rules_parse_conds(ld, t, where, "when", obj, &n->when);
 	n->nabout = rules_parse_conds(ld, t, where, "about", obj, &n->about);
-	for (i = 0; i < n->nwhen; i++)
+	for (i = 0; i < n->nwhen; i++) {
 		n->when_facts |= UINT64_C(1) << n->when[i].fact;
+		t->named[n->when[i].fact] |= n->when[i].values;
+	}
+	for (i = 0; i < n->nabout; i++)
+		t->named[n->about[i].fact] |= n->about[i].values;
 	rules_check_offered(ld, t, n, where);
 	n->priority = (int)json_integer_value(json_object_get(obj, "priority"));
 	n->category = rules_string(obj, "category");

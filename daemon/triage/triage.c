@@ -65,7 +65,7 @@ static void triage_settle(struct triage *tr)
 static void triage_sync(struct triage *tr, int f)
 {
 	const char *value = json_string_value(json_object_get(tr->facts, tr->rb->facts[f]));
-	int v = rules_value_index(tr->rb, f, value);
+	int v = triage_value(tr->tree, f, rules_value_index(tr->rb, f, value));
 
 	tr->st.value[f] = (int16_t)v;
 	if (v == RULES_NO_VALUE)

@@ -59,6 +59,16 @@ static size_t triage_decided(const struct rules_tree *t, const struct rules_stat
 	return best;
 }
 
+int triage_value(const struct rules_tree *t, int f, int v)
+{
+	int u = t->rb->unknown_value[f];
+
+	if (v >= 0 && u >= 0 && t->question_of[f] != RULES_NO_NODE &&
+	    !(t->named[f] & (UINT64_C(1) << v)))
+		return u;
+	return v;
+}
+
 size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int citizen,
 		   uint64_t *offer)
 {
@@ -110,7 +120,7 @@ size_t triage_best_match(const struct rules_tree *t, const json_t *facts, int ci
 	for (size_t f = 0; f < t->rb->nfacts; f++) {
 		const char *v = json_string_value(json_object_get(facts, t->rb->facts[f]));
 
-		st.value[f] = (int16_t)rules_value_index(t->rb, (int)f, v);
+		st.value[f] = (int16_t)triage_value(t, (int)f, rules_value_index(t->rb, (int)f, v));
 		if (st.value[f] != RULES_NO_VALUE)
 			st.known |= UINT64_C(1) << f;
 	}

@@ -199,11 +199,17 @@ static void test_known_fact_never_asked(void **state)
 	assert_at(tr, "login.minid.forgot");
 	assert_path(tr, "[\"who\", \"topic\", \"login.problem\", \"login.minid.forgot\"]");
 	triage_free(tr);
-	/* A value no option offers is known too. */
+	/* A value no option offers is known too (never asked), and as no
+	 * result names it either, it ends where a caller answering "don't
+	 * know" to login.method does (test_unknown_ends_at_general_result):
+	 * the same problem, the same answer. */
 	tr = start(
 		"no",
 		"{\"on_behalf\": \"self\", \"topic\": \"login\", \"login_method\": \"buypass\"}");
-	assert_at(tr, "general.kommune");
+	assert_at(tr, "login.idporten");
+	assert_path(tr, "[\"login.idporten\"]");
+	assert_json(triage_facts(tr), "{\"on_behalf\": \"self\", \"topic\": \"login\", "
+				       "\"login_method\": \"buypass\"}");
 	triage_free(tr);
 }
 
