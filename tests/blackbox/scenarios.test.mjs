@@ -23,13 +23,15 @@ const OURS = join(ROOT, 'tests/scenarios/scenarios.json');
 // Written blind in session 4; the rules were tuned on its odd ids only, the
 // even ids are still unseen (docs/accuracy.md): the honest floor is lower.
 const FRESH2 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh2/${c}.json`));
-// Written blind in session 6 and measured once; nobody has tuned on it.
+// Written blind in session 6, measured once unseen, then tuned on in session 7.
 const FRESH3 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh3/${c}.json`));
+// Written blind in session 7; tuned on its odd ids only, the even ids unseen.
+const FRESH4 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh4/${c}.json`));
 // The floors in docs/accuracy.md: right destination and first-line verdict
 // from facts; from the caller's sentence alone, the right place and the
 // facts read (precision, recall).
 const FLOOR = { sourced: 0.9, fresh: 0.75, ours: 0.65, sentence: 0.86, precision: 0.75, recall: 0.5,
-  fresh2: 0.65, fresh2Sentence: 0.62, fresh3: 0.6, fresh3Sentence: 0.58 };
+  fresh2: 0.65, fresh2Sentence: 0.62, fresh3: 0.6, fresh3Sentence: 0.58, fresh4: 0.58, fresh4Sentence: 0.53 };
 
 let d;
 // The runner walks every scenario over one connection and finishes none, so
@@ -91,7 +93,7 @@ test('fresh2, written blind (half of it still unseen): the floor of the honest m
   assert.ok(w.right / w.total >= FLOOR.fresh2Sentence, `from the words: ${w.right}/${w.total}, floor ${FLOOR.fresh2Sentence}`);
 });
 
-test('fresh3, written blind and never tuned on: the floor of the honest measure', async () => {
+test('fresh3, written blind, measured unseen, then tuned on: its floor', async () => {
   for (const s of loadScenarios(FRESH3))
     assert.ok(/^https?:\/\/\S+$/.test(s.source || '') && s.text && s.facts?.country && s.destination &&
       typeof s.first_line === 'boolean', `${s.id}: a source address, text, facts, destination, verdict`);
@@ -101,6 +103,18 @@ test('fresh3, written blind and never tuned on: the floor of the honest measure'
   assert.equal(r.inconsistent, 0, 'the same facts in another order gave another result');
   const w = await runSentences({ url: `ws://127.0.0.1:${d.port}/ws`, token: d.tokens.agent, files: FRESH3, log: () => {} });
   assert.ok(w.right / w.total >= FLOOR.fresh3Sentence, `from the words: ${w.right}/${w.total}, floor ${FLOOR.fresh3Sentence}`);
+});
+
+test('fresh4, written blind (its even half unseen): the floor of the honest measure', async () => {
+  for (const s of loadScenarios(FRESH4))
+    assert.ok(/^https?:\/\/\S+$/.test(s.source || '') && s.text && s.facts?.country && s.destination &&
+      typeof s.first_line === 'boolean', `${s.id}: a source address, text, facts, destination, verdict`);
+  const r = await run(FRESH4, 14, (line) => !/^miss /.test(line));
+  assert.ok(r.total >= 140, `${r.total} fresh4 scenarios`);
+  assert.ok(r.passed / r.total >= FLOOR.fresh4, `${r.passed}/${r.total} right, below the floor of ${FLOOR.fresh4}`);
+  assert.equal(r.inconsistent, 0, 'the same facts in another order gave another result');
+  const w = await runSentences({ url: `ws://127.0.0.1:${d.port}/ws`, token: d.tokens.agent, files: FRESH4, log: () => {} });
+  assert.ok(w.right / w.total >= FLOOR.fresh4Sentence, `from the words: ${w.right}/${w.total}, floor ${FLOOR.fresh4Sentence}`);
 });
 
 test('our own scenarios, and together every result is reached', async () => {
