@@ -189,6 +189,8 @@ void rules_check_tree(struct rules_loader *ld, struct rules_tree *t)
 	if (t->fallback == RULES_NO_NODE)
 		return;
 	rules_check_overlaps(ld, t);
+	if (ld->problems == before && triage_index_build(t))
+		rules_problem(ld, NULL, "out of memory");
 	/* Walking needs every pair settled: an unsettled pair has no best. */
 	if (ld->problems == before)
 		rules_check_walks(ld, t);

@@ -81,6 +81,20 @@ struct rules_wire {
 	size_t len;
 };
 
+/* The engine's index of a tree, built once at load (triage_index_build):
+ * sets of results as bits, so a step ANDs a few words per known fact
+ * instead of testing every result's conditions (docs/performance.md). */
+struct rules_index {
+	size_t nw;            /* 64-bit words per set: (results + 63) / 64 */
+	uint64_t *mem;        /* every set below, one allocation */
+	uint64_t *all;        /* every result */
+	uint64_t *citizen;    /* the results a citizen's walk may end at */
+	uint64_t *fit;        /* [f * RULES_MAX_VALUES + v]: results whose when allows f = v */
+	uint64_t *needs;      /* [f]: results whose when names f */
+	uint64_t *beaten_by;  /* [b]: results that win over result b */
+	uint64_t named_facts; /* facts some result's when names */
+};
+
 struct rules_tree {
 	const struct rulebook *rb; /* the rulebook this tree belongs to */
 	const char *country;
@@ -100,6 +114,7 @@ struct rules_tree {
 	/* beats[a * results + b]: result a wins over result b when both match
 	 * (higher priority, or the same and strictly more specific). */
 	unsigned char *beats;
+	struct rules_index ix;
 	/* Found by rules_check: the most questions any walk asks, and walks. */
 	size_t depth, walks;
 	/* Serialized steps, written on first use by the service thread (the
@@ -218,6 +233,8 @@ struct rules_state {
 size_t triage_best_match(const struct rules_tree *t, const json_t *facts, int citizen);
 /* What a walk does next from state s: a question (with the option values
  * worth offering in *offer) or a result. citizen: only citizens' questions. */
+/* Builds t->ix from the results and t->beats; 0, or -1 out of memory. */
+int triage_index_build(struct rules_tree *t);
 /* Value v of fact f as the engine reads it: "unknown" when t asks f but
  * neither offers v as an option nor names it in a result (a caller
  * answering could only say "don't know"; given at once, the same facts

@@ -260,6 +260,18 @@ static void rules_check_offered(struct rules_loader *ld, const struct rules_tree
 	}
 }
 
+/* The facts n's `when` names, and the values it and `about` name
+ * (triage_value reads a value no result or option names as "unknown"). */
+static void rules_result_named(struct rules_tree *t, struct rules_node *n)
+{
+	for (size_t i = 0; i < n->nwhen; i++) {
+		n->when_facts |= UINT64_C(1) << n->when[i].fact;
+		t->named[n->when[i].fact] |= n->when[i].values;
+	}
+	for (size_t i = 0; i < n->nabout; i++)
+		t->named[n->about[i].fact] |= n->about[i].values;
+}
+
 static void rules_parse_result(struct rules_loader *ld, struct rules_tree *t, struct rules_node *n,
 			       const char *where, const json_t *obj)
 {
@@ -274,12 +286,7 @@ static void rules_parse_result(struct rules_loader *ld, struct rules_tree *t, st
 	n->citizen = rules_audience(ld, where, obj);
 	n->nwhen = rules_parse_conds(ld, t, where, "when", obj, &n->when);
 	n->nabout = rules_parse_conds(ld, t, where, "about", obj, &n->about);
-	for (i = 0; i < n->nwhen; i++) {
-		n->when_facts |= UINT64_C(1) << n->when[i].fact;
-		t->named[n->when[i].fact] |= n->when[i].values;
-	}
-	for (i = 0; i < n->nabout; i++)
-		t->named[n->about[i].fact] |= n->about[i].values;
+	rules_result_named(t, n);
 	rules_check_offered(ld, t, n, where);
 	n->priority = (int)json_integer_value(json_object_get(obj, "priority"));
 	n->category = rules_string(obj, "category");
@@ -522,6 +529,7 @@ void rules_tree_free(struct rules_tree *t)
 	free(t->option_base);
 	free(t->wire);
 	free(t->beats);
+	free(t->ix.mem);
 	free(t->nodes);
 	json_decref(t->index);
 	json_decref(t->root);

@@ -53,9 +53,10 @@ static void client_enqueue(struct client *c, unsigned char *buf, size_t len)
 		if (!c->overflowed && !buf) {
 			log_err("out of memory for a reply: closing the client");
 		} else if (!c->overflowed) {
-			log_warn("client send queue full (%u messages, %zu bytes; bound %d messages, "
-				 "%zu bytes): closing a slow reader",
-				 c->outq_count, c->outq_bytes, CLIENT_OUTQ_MAX, bound);
+			log_warn(
+				"client send queue full (%u messages, %zu bytes; bound %d messages, "
+				"%zu bytes): closing a slow reader",
+				c->outq_count, c->outq_bytes, CLIENT_OUTQ_MAX, bound);
 			c->d->metrics.slow_closed++;
 		}
 		free(buf);

@@ -10,8 +10,7 @@
 #include "base/scrub.h"
 #include "desk/session.h"
 
-#define FINISH_KEY_CHARS \
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
+#define FINISH_KEY_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
 
 /* A key is an opaque id and is stored as it is. One whose digit-only part
  * is a national id or a phone number (a caller's number used as the key)
@@ -68,10 +67,20 @@ int finish_key_valid(const char *key, char *err, size_t errlen)
 /* Everything a finish says about its contact, in a fixed order. The key
  * itself is not in it: it is what the digest is looked up by. */
 static const char *const finish_key_fields[] = {
-	"outcome",  "destination", "referral_reason", "category",
-	"on_behalf", "relation",   "age_band",        "note",
-	"consent",  "referral_check", "correct_destination", "barriers",
-	"story",    NULL,
+	"outcome",
+	"destination",
+	"referral_reason",
+	"category",
+	"on_behalf",
+	"relation",
+	"age_band",
+	"note",
+	"consent",
+	"referral_check",
+	"correct_destination",
+	"barriers",
+	"story",
+	NULL,
 };
 
 /* The session's side: which walk, whose, in which country. A session id is
@@ -100,7 +109,9 @@ int finish_key_digest(const struct session *s, json_t *msg, const char *note, co
 		json_t *v = json_object_get(msg, name);
 		/* The texts as stored: a digest must not be a test for a
 		 * national ID number the scrubber removed. */
-		const char *text = !strcmp(name, "note") ? note : !strcmp(name, "story") ? story : NULL;
+		const char *text = !strcmp(name, "note")    ? note
+				   : !strcmp(name, "story") ? story
+							    : NULL;
 
 		jbuf_raw(&b, ",", 1);
 		if (!v || (json_is_array(v) && !json_array_size(v)))

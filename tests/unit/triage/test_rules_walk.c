@@ -209,7 +209,7 @@ static void test_known_fact_never_asked(void **state)
 	assert_at(tr, "login.idporten");
 	assert_path(tr, "[\"login.idporten\"]");
 	assert_json(triage_facts(tr), "{\"on_behalf\": \"self\", \"topic\": \"login\", "
-				       "\"login_method\": \"buypass\"}");
+				      "\"login_method\": \"buypass\"}");
 	triage_free(tr);
 }
 
