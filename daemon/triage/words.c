@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 /* The phrase stem a word of the text stands for, allowing one typo. */
 static const char *words_canon(const struct words_lang *l, const char *stem)
 {
@@ -62,22 +61,24 @@ struct words_found {
 };
 #define WORDS_MAX_FOUND 128
 
-static void words_try(const struct words_lang *l, size_t pi, const struct words_token *tok,
-		      size_t ntok, size_t at, struct words_found *found, size_t *nfound)
+/* Phrase pi at token at; its first `matched` words are known to match
+ * (found by the first word's stem). */
+static void words_try(const struct words_lang *l, size_t pi, size_t matched,
+		      const struct words_token *tok, size_t ntok, size_t at,
+		      struct words_found *found, size_t *nfound)
 {
 	const struct words_phrase *ph = &l->phrases[pi];
 
 	if (at + ph->n > ntok || *nfound == WORDS_MAX_FOUND)
 		return;
-	for (size_t k = 0; k < ph->n; k++)
+	for (size_t k = matched; k < ph->n; k++)
 		if (!words_part_matches(&l->parts[ph->first + k], &tok[at + k]))
 			return;
 	if (!json_object_get(l->negation, tok[at].stem) && words_negated(l, tok, at))
 		return;
-	found[(*nfound)++] = (struct words_found){
-		{ ph->fact, ph->value, tok[at].start, tok[at + ph->n - 1].end - tok[at].start },
-		ph->n
-	};
+	found[(*nfound)++] = (struct words_found){ { ph->fact, ph->value, tok[at].start,
+						     tok[at + ph->n - 1].end - tok[at].start },
+						   ph->n };
 }
 
 static int words_overlap(const struct words_hit *a, const struct words_hit *b)
@@ -195,7 +196,7 @@ size_t words_derive(const struct words *w, const char *lang, const char *text, s
 		for (size_t li2 = 0; li2 < 3; li2++)
 			for (size_t k = 0; (list = lists[li2]) && k < json_array_size(list); k++)
 				words_try(l, (size_t)json_integer_value(json_array_get(list, k)),
-					  tok, ntok, i, found, &nfound);
+					  li2 == 0, tok, ntok, i, found, &nfound);
 	}
 	words_choose(found, nfound, best, words, ambiguous);
 	words_people(w, l, tok, ntok, best, words);
