@@ -136,9 +136,7 @@ static void rules_walk(struct rules_walker *w, const struct rules_state *s, size
 		if (o != t->nodes[n].unknown_option && !(offer & (UINT64_C(1) << opt->vindex)))
 			continue;
 		next = *s;
-		/* As a walk reads it: a value no result names is "unknown". */
-		next.value[t->nodes[n].findex] =
-			(int16_t)triage_value(t, t->nodes[n].findex, opt->vindex);
+		next.value[t->nodes[n].findex] = (int16_t)opt->vindex;
 		next.known |= UINT64_C(1) << t->nodes[n].findex;
 		w->answer[depth] = (int)o;
 		rules_walk(w, &next, depth + 1);

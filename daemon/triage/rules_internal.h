@@ -231,8 +231,6 @@ struct rules_state {
 /* The best result that facts (fact → value) decide on their own, or
  * t->fallback when none does: what a search for those facts shows first. */
 size_t triage_best_match(const struct rules_tree *t, const json_t *facts, int citizen);
-/* What a walk does next from state s: a question (with the option values
- * worth offering in *offer) or a result. citizen: only citizens' questions. */
 /* Builds t->ix from the results and t->beats; 0, or -1 out of memory. */
 int triage_index_build(struct rules_tree *t);
 /* Value v of fact f as the engine reads it: "unknown" when t asks f but
@@ -240,6 +238,8 @@ int triage_index_build(struct rules_tree *t);
  * answering could only say "don't know"; given at once, the same facts
  * must end at the same result). */
 int triage_value(const struct rules_tree *t, int f, int v);
+/* What a walk does next from state s: a question (with the option values
+ * worth offering in *offer) or a result. citizen: only citizens' questions. */
 size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int citizen,
 		   uint64_t *offer);
 

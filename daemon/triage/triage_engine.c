@@ -120,8 +120,8 @@ static size_t triage_decided(const struct rules_tree *t, const struct rules_stat
 		open[w] = fits[w] & pending[w];
 	}
 	TRIAGE_EACH(t, decided, r)
-	if (r != best && triage_beats(t, r, best))
-		best = r;
+		if (r != best && triage_beats(t, r, best))
+			best = r;
 	return best;
 }
 
@@ -148,8 +148,7 @@ size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int 
 	/* Results that could still beat it, if the caller answers. */
 	for (w = 0; w < t->ix.nw; w++)
 		contender[w] &= beat[w];
-	TRIAGE_EACH(t, contender, r)
-	{
+	TRIAGE_EACH(t, contender, r) {
 		n = &t->nodes[r];
 		if ((n->when_facts & ~s->known & ~askable) || !triage_about(t, s, n))
 			contender[(r - t->questions) / 64] &=
@@ -164,8 +163,7 @@ size_t triage_next(const struct rules_tree *t, const struct rules_state *s, int 
 		if ((need & (UINT64_C(1) << t->nodes[q].findex)) &&
 		    (!citizen || t->nodes[q].citizen))
 			break;
-	TRIAGE_EACH(t, contender, r)
-	{
+	TRIAGE_EACH(t, contender, r) {
 		n = &t->nodes[r];
 		for (i = 0; i < n->nwhen; i++)
 			if (n->when[i].fact == t->nodes[q].findex)
