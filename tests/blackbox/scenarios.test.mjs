@@ -93,29 +93,26 @@ test('fresh2, written blind (half of it still unseen): the floor of the honest m
   assert.ok(w.right / w.total >= FLOOR.fresh2Sentence, `from the words: ${w.right}/${w.total}, floor ${FLOOR.fresh2Sentence}`);
 });
 
-test('fresh3, written blind, measured unseen, then tuned on: its floor', async () => {
-  for (const s of loadScenarios(FRESH3))
+// A set written blind, each with its source: its floors, from facts and
+// from the words, and one answer whatever order the facts come in. Its
+// misses are not printed: they must not become the next rule change.
+async function blindSet(name, files, seed, atLeast) {
+  for (const s of loadScenarios(files))
     assert.ok(/^https?:\/\/\S+$/.test(s.source || '') && s.text && s.facts?.country && s.destination &&
       typeof s.first_line === 'boolean', `${s.id}: a source address, text, facts, destination, verdict`);
-  const r = await run(FRESH3, 13, (line) => !/^miss /.test(line));
-  assert.ok(r.total >= 160, `${r.total} fresh3 scenarios`);
-  assert.ok(r.passed / r.total >= FLOOR.fresh3, `${r.passed}/${r.total} right, below the floor of ${FLOOR.fresh3}`);
+  const r = await run(files, seed, (line) => !/^miss /.test(line));
+  assert.ok(r.total >= atLeast, `${r.total} ${name} scenarios`);
+  assert.ok(r.passed / r.total >= FLOOR[name], `${r.passed}/${r.total} right, below the floor of ${FLOOR[name]}`);
   assert.equal(r.inconsistent, 0, 'the same facts in another order gave another result');
-  const w = await runSentences({ url: `ws://127.0.0.1:${d.port}/ws`, token: d.tokens.agent, files: FRESH3, log: () => {} });
-  assert.ok(w.right / w.total >= FLOOR.fresh3Sentence, `from the words: ${w.right}/${w.total}, floor ${FLOOR.fresh3Sentence}`);
-});
+  const w = await runSentences({ url: `ws://127.0.0.1:${d.port}/ws`, token: d.tokens.agent, files, log: () => {} });
+  const floor = FLOOR[`${name}Sentence`];
+  assert.ok(w.right / w.total >= floor, `from the words: ${w.right}/${w.total}, floor ${floor}`);
+}
 
-test('fresh4, written blind (its even half unseen): the floor of the honest measure', async () => {
-  for (const s of loadScenarios(FRESH4))
-    assert.ok(/^https?:\/\/\S+$/.test(s.source || '') && s.text && s.facts?.country && s.destination &&
-      typeof s.first_line === 'boolean', `${s.id}: a source address, text, facts, destination, verdict`);
-  const r = await run(FRESH4, 14, (line) => !/^miss /.test(line));
-  assert.ok(r.total >= 140, `${r.total} fresh4 scenarios`);
-  assert.ok(r.passed / r.total >= FLOOR.fresh4, `${r.passed}/${r.total} right, below the floor of ${FLOOR.fresh4}`);
-  assert.equal(r.inconsistent, 0, 'the same facts in another order gave another result');
-  const w = await runSentences({ url: `ws://127.0.0.1:${d.port}/ws`, token: d.tokens.agent, files: FRESH4, log: () => {} });
-  assert.ok(w.right / w.total >= FLOOR.fresh4Sentence, `from the words: ${w.right}/${w.total}, floor ${FLOOR.fresh4Sentence}`);
-});
+test('fresh3, written blind, measured unseen, then tuned on: its floor', () => blindSet('fresh3', FRESH3, 13, 160));
+
+test('fresh4, written blind (its even half unseen): the floor of the honest measure', () =>
+  blindSet('fresh4', FRESH4, 14, 140));
 
 test('our own scenarios, and together every result is reached', async () => {
   const r = await run([OURS], 7);
