@@ -102,9 +102,19 @@ test('prefilled facts jump straight to the first unknown question; an unknown va
   assert.equal(s.question.node, 'login.problem', `expected to skip to login.problem, got ${s.question?.node}`);
   assert.deepEqual(s.path, ['login.problem'], 'the path holds the questions asked, not the facts given');
   assert.deepEqual(s.question.options.map((o) => o.value), ['forgotten_password', 'phone_number_changed', 'unknown']);
+  // A value the tree neither offers nor names reads as "unknown": given at
+  // once, it ends where a caller answering "don't know" ends, and the walk
+  // keeps the value as given (docs/rules.md, How the engine walks, 5).
   s = await startNo(a, { on_behalf: 'self', topic: 'login', login_method: 'buypass' });
-  assert.equal(s.result?.node, 'general.kommune', 'no result for buypass here: the general fallback');
-  assert.deepEqual(s.result.because, []);
+  let asked = await startNo(a, { on_behalf: 'self', topic: 'login' });
+  assert.equal(asked.question?.node, 'login.method');
+  assert.ok(!asked.question.options.some((o) => o.value === 'buypass'), 'buypass is not offered');
+  asked = await a.request({ type: 'answer', session: asked.session, value: 'unknown' });
+  assert.equal(s.result?.node, 'login.idporten', 'no result names buypass here: the login topic\'s general result');
+  assert.equal(asked.result?.node, s.result.node, 'the same as answering "don\'t know"');
+  assert.deepEqual(s.result.because.map((b) => b.fact), asked.result.because.map((b) => b.fact));
+  assert.equal(s.result.because.find((b) => b.fact === 'login_method')?.value, 'buypass', 'it names what was given');
+  assert.equal(s.facts.login_method, 'buypass');
   const r = await a.request({ type: 'start', country: 'no', channel: 'phone', facts: { login_method: 'passkey' } });
   assert.equal(r.code, 'bad_request');
   assert.match(r.message, /passkey/);
