@@ -445,10 +445,14 @@ static void triage_write_because(const struct triage *tr, size_t slot, struct jb
 				: NULL;
 		q = &t->nodes[t->question_of[f]];
 		label = value;
+		/* By the value the engine read: one the tree cannot tell apart
+		 * decided as "unknown" (triage_value), and says so. */
 		for (size_t o = 0; o < q->noptions; o++)
-			if (!strcmp(q->options[o].value, value))
+			if (q->options[o].vindex == tr->st.value[f]) {
+				value = q->options[o].value;
 				label = json_string_value(
 					json_object_get(q->options[o].label, lang));
+			}
 		jbuf_lit(b, first ? "{\"fact\":" : ",{\"fact\":");
 		jbuf_str(b, tr->rb->facts[f]);
 		jbuf_lit(b, ",\"value\":");
