@@ -19,9 +19,10 @@
 #include "search_internal.h"
 
 #define SEARCH_MAX_TERMS 12
-#define SEARCH_PREFIX_MIN 4   /* a shorter word as a prefix would match almost anything */
-#define SEARCH_STEM_MIN 5     /* characters a word keeps when an ending is cut off */
+#define SEARCH_PREFIX_MIN 4  /* a shorter word as a prefix would match almost anything */
+#define SEARCH_STEM_MIN 5    /* characters a word keeps when an ending is cut off */
 #define SEARCH_CANDIDATES 30 /* ranked by the words, then re-ranked by facts */
+#define SEARCH_DISTINCT 3    /* the first items name this many different places */
 
 /* --- querying ---------------------------------------------------------------- */
 
@@ -233,6 +234,18 @@ static int search_fit(const struct search_request *req, const json_t *item)
 	return rules_result_fit(req->tree, &req->tree->nodes[n], req->facts);
 }
 
+/* Move the item at from to to (to <= from), its document row with it. */
+static void search_move(json_t *items, sqlite3_int64 *docs, size_t from, size_t to)
+{
+	json_t *item = json_incref(json_array_get(items, from));
+	sqlite3_int64 doc = docs[from];
+
+	json_array_remove(items, from);
+	json_array_insert_new(items, to, item);
+	memmove(docs + to + 1, docs + to, (from - to) * sizeof(*docs));
+	docs[to] = doc;
+}
+
 /* Results the known facts decide first, those they rule out last; the text's
  * order otherwise. Insertion sort: a few dozen items. */
 static void search_by_facts(const struct search_request *req, json_t *items, sqlite3_int64 *docs)
@@ -242,19 +255,58 @@ static void search_by_facts(const struct search_request *req, json_t *items, sql
 
 	for (size_t i = 0; i < n; i++)
 		fit[i] = search_fit(req, json_array_get(items, i));
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && fit[j] > fit[j - 1]; j--) {
-			json_t *a = json_incref(json_array_get(items, j - 1));
-			int f = fit[j];
-			sqlite3_int64 d = docs[j];
+	for (size_t i = 1; i < n; i++) {
+		size_t j = i;
+		int f = fit[i];
 
-			json_array_set(items, j - 1, json_array_get(items, j));
-			json_array_set_new(items, j, a);
+		while (j > 0 && f > fit[j - 1]) {
 			fit[j] = fit[j - 1];
-			fit[j - 1] = f;
-			docs[j] = docs[j - 1];
-			docs[j - 1] = d;
+			j--;
 		}
+		fit[j] = f;
+		search_move(items, docs, i, j);
+	}
+}
+
+/* Whether the item at i names a place (a destination) that none of the
+ * first `before` items names. Questions name no place. */
+static int search_new_place(const json_t *items, size_t i, size_t before)
+{
+	const char *place =
+		json_string_value(json_object_get(json_array_get(items, i), "destination"));
+
+	if (!place)
+		return 0;
+	for (size_t k = 0; k < before; k++)
+		if (!strcmp(place, json_string_value(
+					   json_object_get(json_array_get(items, k), "destination"))
+					   ?: ""))
+			return 0;
+	return 1;
+}
+
+/* The first SEARCH_DISTINCT items name different places where the list has
+ * them: the question a search answers is "where", and three results that all
+ * send the caller to one place hide the other places a vague sentence may
+ * mean. Where an item repeats a place, the next item with a new place moves
+ * up before it; the order is otherwise kept, and nothing is dropped.
+ * Questions stay where the words put them. */
+static void search_diversify(json_t *items, sqlite3_int64 *docs)
+{
+	size_t n = json_array_size(items);
+
+	for (size_t i = 1; i < SEARCH_DISTINCT && i < n; i++) {
+		size_t next = i;
+
+		if (!json_object_get(json_array_get(items, i), "destination") ||
+		    search_new_place(items, i, i))
+			continue;
+		while (next < n && !search_new_place(items, next, i))
+			next++;
+		if (next == n)
+			return;
+		search_move(items, docs, next, i);
+	}
 }
 
 /* The result the facts decide on their own goes first, fetched if the words
@@ -294,12 +346,7 @@ static void search_put_first(struct search_index *ix, const struct search_reques
 		docs[n] = doc;
 		at = n;
 	}
-	item = json_incref(json_array_get(items, at));
-	doc = docs[at];
-	json_array_remove(items, at);
-	json_array_insert_new(items, 0, item);
-	memmove(docs + 1, docs, at * sizeof(*docs));
-	docs[0] = doc;
+	search_move(items, docs, at, 0);
 }
 
 /* Step 1: a query there is something to search for. -1 with err set. */
@@ -319,8 +366,8 @@ static int search_run_check(const struct search_request *req, char *err, size_t 
 /* Step 2: the results the words rank best in sc's tree, appended to out
  * with their rows in docs. SQLITE_DONE, or the error. */
 static int search_run_rank(struct search_index *ix, struct search_country *sc,
-			   const struct search_request *req, const char *expr, size_t limit,
-			   json_t *out, sqlite3_int64 *docs)
+			   const struct search_request *req, const char *expr, json_t *out,
+			   sqlite3_int64 *docs)
 {
 	sqlite3_stmt *st = sc->rank;
 	int rc;
@@ -328,8 +375,9 @@ static int search_run_rank(struct search_index *ix, struct search_country *sc,
 	sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, req->lang, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, req->citizen ? 1 : 0);
-	/* More than asked for, so facts can lift a result the words rank lower. */
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)(req->facts ? SEARCH_CANDIDATES : limit));
+	/* More than asked for, so that facts can lift a result the words rank
+	 * lower and the first items can name different places. */
+	sqlite3_bind_int64(st, 4, SEARCH_CANDIDATES);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *item = search_item(ix, sqlite3_column_int64(st, 0), req->lang,
 					   &docs[json_array_size(out)]);
@@ -365,13 +413,14 @@ enum search_status search_run(struct search_index *ix, const struct search_reque
 		*items = out;
 		return SEARCH_OK;
 	}
-	rc = search_run_rank(ix, sc, req, expr, limit, out, docs);
+	rc = search_run_rank(ix, sc, req, expr, out, docs);
 	if (req->facts) {
 		search_by_facts(req, out, docs);
 		search_put_first(ix, req, sc->name, out, docs);
-		while (json_array_size(out) > limit)
-			json_array_remove(out, json_array_size(out) - 1);
 	}
+	search_diversify(out, docs);
+	while (json_array_size(out) > limit)
+		json_array_remove(out, json_array_size(out) - 1);
 	if (rc == SQLITE_DONE && search_snippets(sc, expr, out, docs))
 		rc = SQLITE_ERROR;
 	if (rc != SQLITE_DONE) {

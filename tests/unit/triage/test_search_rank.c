@@ -84,6 +84,35 @@ static void test_more_words_rank_first(void **state)
 	json_decref(items);
 }
 
+/* The first three items name three places where the words find them: two
+ * MinID results (both Digdir) and a BankID result (the bank) all match, and
+ * the bank comes before the second Digdir result; nothing is dropped, and
+ * the question the words rank first stays first. */
+static void test_first_items_name_different_places(void **state)
+{
+	json_t *items = find("no", "nb", "minid passord mobilnummer bankid");
+	const char *places[3] = { NULL, NULL, NULL };
+	size_t results = 0;
+
+	(void)state;
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "kind")),
+			    "question");
+	for (size_t i = 0; i < 3; i++) {
+		places[i] =
+			json_string_value(json_object_get(json_array_get(items, i), "destination"));
+		for (size_t k = 0; k < i; k++)
+			if (places[i] && places[k])
+				assert_string_not_equal(places[i], places[k]);
+		results += places[i] != NULL;
+	}
+	assert_int_equal(results, 2);
+	/* rank_of counts from 1; 0 is "not in the list". */
+	assert_true(rank_of(items, "login.bankid.lost") - 1 < 3 ||
+		    rank_of(items, "login.bankid") - 1 < 3);
+	assert_true(rank_of(items, "login.minid.phone") > 3);
+	json_decref(items);
+}
+
 /* ---- who sees what ----------------------------------------------------------- */
 
 /* The ids of the agent-only questions and results of a fixture tree. */
@@ -331,6 +360,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ranks_requested_language_first),
 		cmocka_unit_test(test_more_words_rank_first),
+		cmocka_unit_test(test_first_items_name_different_places),
 		cmocka_unit_test(test_citizens_see_citizen_nodes_only),
 		cmocka_unit_test(test_results_belong_to_the_country),
 		cmocka_unit_test(test_result_nodes_can_be_jumped_to),
