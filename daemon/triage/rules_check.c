@@ -180,6 +180,56 @@ static void rules_check_walks(struct rules_loader *ld, struct rules_tree *t)
 	free(reached);
 }
 
+/* An option's "implies" must be true of every result that needs the
+ * option's value: a caller who gives it would otherwise never reach them.
+ * The implied fact must be one a question asks. */
+static void rules_check_implies(struct rules_loader *ld, struct rules_tree *t)
+{
+	for (size_t q = 0; q < t->questions; q++) {
+		const struct rules_node *n = &t->nodes[q];
+		char where[160];
+
+		snprintf(where, sizeof(where), "question \"%s\"", n->id);
+		for (size_t o = 0; o < n->noptions; o++) {
+			const struct rules_option *op = &n->options[o];
+			int g = op->implies.fact;
+
+			if (g < 0)
+				continue;
+			if (t->question_of[g] == RULES_NO_NODE) {
+				rules_problem(
+					ld, where,
+					"option \"%s\" implies fact \"%s\", which no question asks",
+					op->value, ld->rb->facts[g]);
+				continue;
+			}
+			for (size_t r = t->questions; r < t->nnodes; r++) {
+				const struct rules_node *res = &t->nodes[r];
+				const struct rules_cond *c = rules_cond_of(res, n->findex), *fam;
+
+				if (!c || !(c->values & (UINT64_C(1) << op->vindex)) ||
+				    (c->values &
+				     (UINT64_C(1) << n->options[n->unknown_option].vindex)))
+					continue; /* does not need this value on purpose */
+				fam = rules_cond_of(res, g);
+				for (size_t i = 0; !fam && i < res->nabout; i++)
+					if (res->about[i].fact == g)
+						fam = &res->about[i];
+				if (fam && !(fam->values & op->implies.values))
+					rules_problem(
+						ld, where,
+						"option \"%s\" implies %s = %s, but result \"%s\" needs \"%s\" and is for another %s",
+						op->value, ld->rb->facts[g],
+						json_string_value(json_array_get(
+							rules_fact_values(ld->rb, ld->rb->facts[g]),
+							(size_t)__builtin_ctzll(
+								op->implies.values))),
+						res->id, op->value, ld->rb->facts[g]);
+			}
+		}
+	}
+}
+
 void rules_check_tree(struct rules_loader *ld, struct rules_tree *t)
 {
 	unsigned before = ld->problems;
@@ -187,6 +237,7 @@ void rules_check_tree(struct rules_loader *ld, struct rules_tree *t)
 	if (t->fallback == RULES_NO_NODE)
 		return;
 	rules_check_overlaps(ld, t);
+	rules_check_implies(ld, t);
 	if (ld->problems == before && triage_index_build(t))
 		rules_problem(ld, NULL, "out of memory");
 	/* Walking needs every pair settled: an unsettled pair has no best. */

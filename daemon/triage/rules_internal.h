@@ -46,6 +46,9 @@ struct rules_option {
 	const char *value;
 	int vindex;    /* the value's index in the vocabulary */
 	json_t *label; /* lang → text */
+	/* "implies": the one value of another fact this answer means (a
+	 * login problem means the topic is login); fact -1 when none. */
+	struct rules_cond implies;
 };
 
 /* A question (is_question) or a result. Questions come first in
@@ -62,6 +65,7 @@ struct rules_node {
 	struct rules_option *options;
 	size_t noptions;
 	size_t unknown_option; /* index of the option with value "unknown" */
+	int early;             /* asked, where it helps, before the engine's choice */
 
 	/* result */
 	struct rules_cond *when, *about;
@@ -93,6 +97,9 @@ struct rules_index {
 	uint64_t *needs;      /* [f]: results whose when names f */
 	uint64_t *beaten_by;  /* [b]: results that win over result b */
 	uint64_t named_facts; /* facts some result's when names */
+	/* [f * RULES_MAX_VALUES + v]: what the option f = v implies (its
+	 * "implies"), as fact * RULES_MAX_VALUES + value, or -1. */
+	int16_t implies[RULES_MAX_FACTS * RULES_MAX_VALUES];
 };
 
 struct rules_tree {
@@ -115,6 +122,9 @@ struct rules_tree {
 	 * (higher priority, or the same and strictly more specific). */
 	unsigned char *beats;
 	struct rules_index ix;
+	/* The engine's choices by state, filled as walks need them (see
+	 * triage_engine.c); NULL until the first, freed with the tree. */
+	struct triage_memo *memo;
 	/* Found by rules_check: the most questions any walk asks, and walks. */
 	size_t depth, walks;
 	/* Serialized steps, written on first use by the service thread (the

@@ -21,13 +21,13 @@ static const struct rules_key rules_tree_keys[] = { { "country", RULES_STRING, 1
 						    { "note", RULES_STRING, 0 },
 						    { NULL, 0, 0 } };
 static const struct rules_key rules_question_keys[] = {
-	{ "id", RULES_STRING, 1 },       { "fact", RULES_STRING, 1 },
-	{ "audience", RULES_STRING, 0 }, { "text", RULES_OBJECT, 1 },
-	{ "help", RULES_OBJECT, 0 },     { "options", RULES_ARRAY, 1 },
-	{ "note", RULES_STRING, 0 },     { NULL, 0, 0 }
+	{ "id", RULES_STRING, 1 },   { "fact", RULES_STRING, 1 }, { "audience", RULES_STRING, 0 },
+	{ "text", RULES_OBJECT, 1 }, { "help", RULES_OBJECT, 0 }, { "options", RULES_ARRAY, 1 },
+	{ "early", RULES_BOOL, 0 },  { "note", RULES_STRING, 0 }, { NULL, 0, 0 }
 };
 static const struct rules_key rules_option_keys[] = { { "value", RULES_STRING, 1 },
 						      { "label", RULES_OBJECT, 1 },
+						      { "implies", RULES_OBJECT, 0 },
 						      { NULL, 0, 0 } };
 static const struct rules_key rules_result_keys[] = {
 	{ "id", RULES_STRING, 1 },          { "when", RULES_OBJECT, 1 },
@@ -82,6 +82,34 @@ static int rules_audience(struct rules_loader *ld, const char *where, const json
 	return !audience || strcmp(audience, "agent");
 }
 
+static size_t rules_parse_conds(struct rules_loader *ld, struct rules_tree *t, const char *where,
+				const char *key, const json_t *obj, struct rules_cond **out);
+
+/* An option's "implies": {fact: value}, one fact, one value, not "unknown",
+ * not the question's own fact. */
+static void rules_parse_implies(struct rules_loader *ld, struct rules_tree *t,
+				const struct rules_node *n, const char *where, const json_t *opt,
+				struct rules_option *o)
+{
+	struct rules_cond *conds = NULL;
+	size_t nconds = rules_parse_conds(ld, t, where, "implies", opt, &conds);
+
+	o->implies.fact = -1;
+	if (!nconds)
+		goto out;
+	if (nconds > 1 || (conds[0].values & (conds[0].values - 1)))
+		rules_problem(ld, where, "\"implies\" names one fact and one value");
+	else if (conds[0].fact == n->findex)
+		rules_problem(ld, where, "\"implies\" names the question's own fact");
+	else if (ld->rb->unknown_value[conds[0].fact] >= 0 &&
+		 (conds[0].values & (UINT64_C(1) << ld->rb->unknown_value[conds[0].fact])))
+		rules_problem(ld, where, "\"implies\" cannot imply \"unknown\"");
+	else if (conds[0].values)
+		o->implies = conds[0];
+out:
+	free(conds);
+}
+
 static void rules_parse_option(struct rules_loader *ld, struct rules_tree *t, struct rules_node *n,
 			       const char *where, json_t *values, json_t *opt)
 {
@@ -90,6 +118,7 @@ static void rules_parse_option(struct rules_loader *ld, struct rules_tree *t, st
 	size_t j;
 
 	o->vindex = RULES_NO_VALUE;
+	o->implies.fact = -1;
 	if (!json_is_object(opt)) {
 		rules_problem(ld, where, "option %zu must be an object, got %s", n->noptions + 1,
 			      rules_json_type(opt));
@@ -105,6 +134,7 @@ static void rules_parse_option(struct rules_loader *ld, struct rules_tree *t, st
 	snprintf(owhere, sizeof(owhere), "%s: %s", where, oname);
 	rules_check_keys(ld, owhere, opt, rules_option_keys);
 	rules_check_texts(ld, t->langs, owhere, "label", o->label);
+	rules_parse_implies(ld, t, n, owhere, opt, o);
 	if (o->value) {
 		o->vindex = rules_value_index(ld->rb, n->findex, o->value);
 		if (values && o->vindex < 0) {
@@ -139,6 +169,7 @@ static void rules_parse_question(struct rules_loader *ld, struct rules_tree *t,
 	n->findex = -1;
 	rules_check_keys(ld, where, obj, rules_question_keys);
 	n->citizen = rules_audience(ld, where, obj);
+	n->early = json_is_true(json_object_get(obj, "early"));
 	n->fact = rules_string(obj, "fact");
 	if (n->fact && ld->rb->vocabulary) {
 		if (!(values = rules_fact_values(ld->rb, n->fact))) {
@@ -530,6 +561,7 @@ void rules_tree_free(struct rules_tree *t)
 	free(t->wire);
 	free(t->beats);
 	free(t->ix.mem);
+	free(t->memo);
 	free(t->nodes);
 	json_decref(t->index);
 	json_decref(t->root);

@@ -189,10 +189,10 @@ test('axe-core finds no violations on any screen; screenshots at 360 and 1280 px
     await page.keyboard.press('2'); // another person
     await waitForNode(page, 'topic');
     await page.keyboard.press('3'); // a case at NAV or another agency
+    await waitForNode(page, 'case.service'); // first: two of its answers end the walk
+    await page.keyboard.press('1'); // pension or benefits
     await waitForNode(page, 'mandate');
     await page.keyboard.press('1'); // written power of attorney
-    await waitForNode(page, 'case.service');
-    await page.keyboard.press('1'); // pension or benefits
     await waitForNode(page, 'poa.nav');
     // NAV's hours are confirmed by no public page: a neutral badge, and a
     // dated source link for every other field.

@@ -440,10 +440,11 @@ test('a question for agents only (the fixture\'s "mandate"): the engine never as
   await withSetup({}, async (ctx) => {
     const { d, allowed } = ctx;
     // Where an agent's walk asks whether the caller has a power of attorney
-    // (a caller about their mother's case) ...
+    // (a caller about their mother's pension case) ...
     const desk = await agent(d);
     const facts = { on_behalf: 'another_person', relation: 'adult_child_for_parent', topic: 'case_matter' };
-    const atDesk = await desk.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb', facts });
+    const atDesk = await desk.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb',
+      facts: { ...facts, service: 'welfare_benefit' } });
     assert.equal(atDesk.question?.node, 'mandate', JSON.stringify(atDesk));
     await desk.close();
     // ... the citizen in the widget is not asked it: the walk goes on to

@@ -143,11 +143,14 @@ export async function runScenarios({ url, token, files, origin, seed = 1, log = 
       asked.push(answered.asked);
       if (answered.node) reached.add(answered.node);
       if (answered.ok) { passed++; themes[theme].right++; } else say(describe(sc, answered, 'answered'));
+      // A scenario whose walks disagree counts once, however many of them do.
+      let differs = false;
       for (const [how, res] of [['prefilled', prefilled], ['partly prefilled', mixed]])
         if (res.node !== answered.node) {
-          inconsistent++;
+          differs = true;
           say(`differs ${sc.id}: ${how} ends at ${res.node ?? res.why}, answered at ${answered.node ?? answered.why}`);
         }
+      inconsistent += differs;
     }
   } finally {
     conn.close();
@@ -157,7 +160,7 @@ export async function runScenarios({ url, token, files, origin, seed = 1, log = 
     say(`theme ${theme}: ${t.right}/${t.total} (${Math.round((100 * t.right) / t.total)} %)`);
   const q = { median: median(asked), max: Math.max(0, ...asked) };
   say(`questions asked from no facts: median ${q.median}, max ${q.max}`);
-  say(`inconsistent walks: ${inconsistent}`);
+  say(`inconsistent scenarios: ${inconsistent}`);
   say(`scenarios: ${passed} passed, ${failed} failed`);
   return { passed, failed, total: scenarios.length, inconsistent, themes, asked: q, reached, lines };
 }

@@ -58,6 +58,47 @@ static void test_unreachable_result(void **state)
 			NULL });
 }
 
+/* "implies": one other fact, one value, never "unknown". */
+static void test_bad_implies(void **state)
+{
+	json_t *no = fixture_json("no.json");
+
+	(void)state;
+	json_object_set_new(option(no, "login.problem", "forgotten_password"), "implies",
+			    json_pack("{s:s, s:s}", "topic", "login", "service", "tax"));
+	json_object_set_new(option(no, "login.problem", "phone_number_changed"), "implies",
+			    json_pack("{s:s}", "login_problem", "lost_or_stolen"));
+	json_object_set_new(option(no, "login.method", "minid"), "implies",
+			    json_pack("{s:s}", "topic", "unknown"));
+	json_object_set_new(option(no, "login.method", "bankid"), "implies",
+			    json_pack("{s:[s,s]}", "topic", "login", "fraud"));
+	expect_broken(
+		"no.json", no,
+		(const char *[]){
+			"no.json: question \"login.method\": option \"minid\": \"implies\" cannot imply \"unknown\"",
+			"no.json: question \"login.method\": option \"bankid\": \"implies\" names one fact and one value",
+			"no.json: question \"login.problem\": option \"forgotten_password\": \"implies\" names one fact and one value",
+			"no.json: question \"login.problem\": option \"phone_number_changed\": \"implies\" names the question's own fact",
+			NULL });
+}
+
+/* An answer may imply another fact only where every result that needs the
+ * answer agrees: "lost or stolen" cannot mean digital post while a BankID
+ * result needs it. */
+static void test_implies_contradicts_result(void **state)
+{
+	json_t *no = fixture_json("no.json");
+
+	(void)state;
+	json_object_set_new(option(no, "login.problem", "lost_or_stolen"), "implies",
+			    json_pack("{s:s}", "topic", "digital_post"));
+	expect_broken(
+		"no.json", no,
+		(const char *[]){
+			"no.json: question \"login.problem\": option \"lost_or_stolen\" implies topic = digital_post, but result \"login.bankid.lost\" needs \"lost_or_stolen\" and is for another topic",
+			NULL });
+}
+
 /* A seventh question, age_band, that a more specific poa.nav needs: the
  * walk who=another_person, topic=unknown, every login question, mandate,
  * case.service would ask it seventh. Only agents can get there (mandate is
@@ -110,6 +151,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_overlap_needs_priority),
 		cmocka_unit_test(test_unreachable_result),
+		cmocka_unit_test(test_bad_implies),
+		cmocka_unit_test(test_implies_contradicts_result),
 		cmocka_unit_test(test_too_deep),
 		cmocka_unit_test(test_six_deep_is_fine),
 	};

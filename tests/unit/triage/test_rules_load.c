@@ -42,7 +42,7 @@ static void test_summary(void **state)
 
 	(void)state;
 	assert_json(summary, "{\"no\": {\"version\": \"fixture-1\", \"questions\": 6,"
-			     " \"results\": 13, \"depth\": 6, \"walks\": 103},"
+			     " \"results\": 13, \"depth\": 6, \"walks\": 89},"
 			     " \"dk\": {\"version\": \"fixture-1\", \"questions\": 2,"
 			     " \"results\": 5, \"depth\": 2, \"walks\": 7}}");
 	json_decref(summary);

@@ -39,7 +39,8 @@ static void test_voice(void **state)
 	json_decref(c);
 	/* Questions say whether citizens are asked them. */
 	triage_free(agent);
-	agent = start("no", "{\"on_behalf\": \"another_person\", \"topic\": \"case_matter\"}");
+	agent = start("no", "{\"on_behalf\": \"another_person\", \"topic\": \"case_matter\", "
+			    "\"service\": \"welfare_benefit\"}");
 	a = step_part(agent, "en");
 	assert_string_equal(json_string_value(json_object_get(a, "node")), "mandate");
 	assert_json(json_object_get(a, "citizen"), "false");

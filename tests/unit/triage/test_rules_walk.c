@@ -27,6 +27,8 @@ static void test_first_question(void **state)
 	assert_ptr_equal(triage_tree(tr), rules_tree(fixture, "no"));
 	assert_json(triage_facts(tr), "{}");
 	triage_free(tr);
+	/* topic is marked "early": without that, the engine would ask about the
+	 * MitID problem first, since more of its answers end the walk at once. */
 	tr = start("dk", NULL);
 	assert_at(tr, "topic");
 	assert_string_equal(offered(tr), "login, digital_post, unknown");
@@ -119,15 +121,19 @@ static void test_question_skipped(void **state)
 	tr = start("no", "{\"on_behalf\": \"self\", \"topic\": \"case_matter\"}");
 	assert_at(tr, "case.service");
 	triage_free(tr);
+	/* Both the mandate and the service could still matter; the service is
+	 * asked first, because two of its answers end the walk at once, while
+	 * every answer about the mandate leaves the service to ask. */
 	tr = start("no", "{\"on_behalf\": \"another_person\", \"topic\": \"case_matter\"}");
-	assert_at(tr, "mandate");
-	answer(tr, "unknown"); /* poa.nav is out; the service still matters */
 	assert_at(tr, "case.service");
 	/* case.general takes "unknown": a caller about tax must be able to say
 	 * so, or "don't know" would send them where {service: tax} does not. */
 	assert_string_equal(offered(tr), "welfare_benefit, social_assistance, tax, unknown");
 	answer(tr, "tax");
 	assert_at(tr, "general.kommune");
+	back(tr);
+	answer(tr, "welfare_benefit"); /* only poa.nav still needs the mandate */
+	assert_at(tr, "mandate");
 	triage_free(tr);
 	tr = start("no", "{\"on_behalf\": \"another_person\", \"topic\": \"case_matter\", "
 			 "\"authority\": \"unknown\", \"service\": \"tax\"}");
@@ -167,10 +173,11 @@ static void test_options_offered(void **state)
 	answer(tr, "minid");
 	assert_string_equal(offered(tr), "forgotten_password, phone_number_changed, unknown");
 	answer(tr, "unknown");
+	assert_at(tr, "case.service");
+	assert_string_equal(offered(tr), "welfare_benefit, social_assistance, unknown");
+	answer(tr, "welfare_benefit");
 	assert_at(tr, "mandate");
 	assert_string_equal(offered(tr), "written_poa, digital_poa, unknown");
-	answer(tr, "written_poa");
-	assert_string_equal(offered(tr), "welfare_benefit, social_assistance, unknown");
 	triage_free(tr);
 	/* Citizens cannot reach poa.nav (mandate is for agents): only self. */
 	tr = start_citizen("no", NULL);
@@ -210,6 +217,40 @@ static void test_known_fact_never_asked(void **state)
 	assert_path(tr, "[\"login.idporten\"]");
 	assert_json(triage_facts(tr), "{\"on_behalf\": \"self\", \"topic\": \"login\", "
 				      "\"login_method\": \"buypass\"}");
+	triage_free(tr);
+}
+
+/* A digital power of attorney is held for another person (the option
+ * implies it in the tree): a walk that knows it does not ask who it is
+ * about, also when the caller could not say; a value the caller gave wins. */
+static void test_implied_fact(void **state)
+{
+	struct triage *tr;
+
+	(void)state;
+	tr = start("no", "{\"topic\": \"power_of_attorney\"}");
+	assert_at(tr, "who"); /* nothing implies it yet */
+	triage_free(tr);
+	tr = start("no", "{\"authority\": \"digital_poa\"}");
+	assert_at(tr, "topic"); /* "who" is early, but known by implication */
+	/* Giving access oneself (poa.give) is no longer possible. */
+	assert_string_equal(offered(tr),
+			    "login, digital_post, case_matter, deceased_estate, unknown");
+	triage_free(tr);
+	tr = start("no", "{\"on_behalf\": \"unknown\", \"authority\": \"digital_poa\"}");
+	assert_at(tr, "topic");
+	triage_free(tr);
+	tr = start("no", "{\"authority\": \"digital_poa\", \"topic\": \"power_of_attorney\"}");
+	assert_at(tr, "case.service"); /* for poa.nav, which needs another person */
+	answer(tr, "welfare_benefit");
+	assert_at(tr, "poa.nav");
+	assert_json(triage_facts(tr),
+		    "{\"authority\": \"digital_poa\", \"topic\": \"power_of_attorney\","
+		    " \"service\": \"welfare_benefit\"}");
+	triage_free(tr);
+	tr = start("no", "{\"on_behalf\": \"self\", \"authority\": \"digital_poa\","
+			 " \"topic\": \"power_of_attorney\"}");
+	assert_at(tr, "poa.give");
 	triage_free(tr);
 }
 
@@ -354,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_question_skipped),
 		cmocka_unit_test(test_options_offered),
 		cmocka_unit_test(test_known_fact_never_asked),
+		cmocka_unit_test(test_implied_fact),
 		cmocka_unit_test(test_prefill_jumps_ahead),
 		cmocka_unit_test(test_about),
 		cmocka_unit_test(test_unknown_ends_at_general_result),
