@@ -129,7 +129,9 @@ test('æøå and their ASCII spellings find the same nodes', async () => {
   assert.deepEqual(await ids('doedsbo'), await ids('dødsbo'));
   assert.deepEqual(await ids('fodselsnummer'), await ids('fødselsnummer'));
   assert.deepEqual(await ids('vaergemaal', 'dk', 'da'), await ids('værgemål', 'dk', 'da'));
-  assert.ok((await ids('værge', 'dk', 'da')).includes('dk.familieretshuset'));
+  // "værge" finds the guardianship authority: a result that sends the caller there.
+  const places = (await a.request({ type: 'search', q: 'værge', country: 'dk', lang: 'da' })).items.map((it) => it.destination);
+  assert.ok(places.slice(0, 3).includes('dk.familieretshuset'), places.join(', '));
   await a.close();
 });
 
