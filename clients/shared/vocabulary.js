@@ -59,6 +59,8 @@ const FACTS = [
     ['online_banking', 'Nettbank', 'Nettbank', 'Netbank', 'Online banking'],
     ['guardianship', 'Verge for voksen', 'Verje for vaksen', 'Værge for voksen', 'Guardian for an adult'],
     ['family_law', 'Foreldreansvar, samvær, bidrag, skilsmisse', 'Foreldreansvar, samvær, bidrag, skilsmål', 'Forældremyndighed, samvær, bidrag, skilsmisse', 'Custody, contact, child support, divorce'],
+    ['municipal_care', 'Kommunale helse- og omsorgstjenester', 'Kommunale helse- og omsorgstenester', 'Kommunal hjemmepleje og omsorg', 'Municipal health and care services', 'no'],
+    ['private_debt_collection', 'Krav fra et inkassoselskap', 'Krav frå eit inkassoselskap', 'Krav fra et inkassofirma', 'A claim from a debt collection agency', 'no'],
   ]],
   ['login_method', ['eID', 'eID', 'eID', 'eID'], [
     ['minid', 'MinID', 'MinID', 'MinID', 'MinID', 'no'],
@@ -72,6 +74,7 @@ const FACTS = [
     ['none', 'Har ingen eID', 'Har ingen eID', 'Har ingen eID', 'Has no eID'],
     ['service_account', 'Tjenestens egen brukerkonto', 'Tenesta sin eigen brukarkonto', 'Tjenestens egen brugerkonto', 'The service\'s own user account', 'no'],
     ['enterprise_certificate', 'Virksomhetssertifikat', 'Verksemdssertifikat', 'Virksomhedscertifikat', 'Enterprise certificate', 'no'],
+    ['enterprise_certificate_commfides', 'Virksomhetssertifikat fra Commfides', 'Verksemdssertifikat frå Commfides', 'Virksomhedscertifikat fra Commfides', 'Enterprise certificate from Commfides', 'no'],
   ]],
   ['login_problem', ['Problem med innlogging', 'Problem med innlogging', 'Problem med log-in', 'Login problem'], [
     ['forgotten_password', 'Glemt passord eller PIN', 'Gløymt passord eller PIN', 'Glemt adgangskode eller PIN', 'Forgotten password or PIN'],
@@ -136,6 +139,7 @@ const FACTS = [
     ['wants_to_step_down', 'Vil trekke seg som fullmektig eller verge', 'Vil trekkje seg som fullmektig eller verje', 'Vil træde tilbage som fuldmægtig eller værge', 'Wants to step down as attorney or guardian'],
     ['private_sender_post', 'Post fra private avsendere', 'Post frå private avsendarar', 'Post fra private afsendere', 'Post from private senders'],
     ['closed_organisation_post', 'Digital post til en nedlagt virksomhet', 'Digital post til ei nedlagd verksemd', 'Digital Post til en lukket virksomhed', 'Digital post for a closed business'],
+    ['death_next_steps', 'Noen er nettopp død: hva nå?', 'Nokon er nettopp død: kva no?', 'Nogen er lige død: hvad nu?', 'Someone has just died: what now?'],
   ]],
   ['eid_status', ['eID-nivå', 'eID-nivå', 'eID-niveau', 'eID level'], [
     ['high_level', 'Har eID på høyt nivå', 'Har eID på høgt nivå', 'Har eID på højt niveau', 'Has a high-level eID'],
