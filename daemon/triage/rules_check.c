@@ -187,6 +187,7 @@ static void rules_check_implies(struct rules_loader *ld, struct rules_tree *t)
 {
 	for (size_t q = 0; q < t->questions; q++) {
 		const struct rules_node *n = &t->nodes[q];
+		int unknown = n->findex >= 0 ? ld->rb->unknown_value[n->findex] : -1;
 		char where[160];
 
 		snprintf(where, sizeof(where), "question \"%s\"", n->id);
@@ -194,7 +195,7 @@ static void rules_check_implies(struct rules_loader *ld, struct rules_tree *t)
 			const struct rules_option *op = &n->options[o];
 			int g = op->implies.fact;
 
-			if (g < 0)
+			if (g < 0 || op->vindex < 0)
 				continue;
 			if (t->question_of[g] == RULES_NO_NODE) {
 				rules_problem(
@@ -208,8 +209,7 @@ static void rules_check_implies(struct rules_loader *ld, struct rules_tree *t)
 				const struct rules_cond *c = rules_cond_of(res, n->findex), *fam;
 
 				if (!c || !(c->values & (UINT64_C(1) << op->vindex)) ||
-				    (c->values &
-				     (UINT64_C(1) << n->options[n->unknown_option].vindex)))
+				    (unknown >= 0 && (c->values & (UINT64_C(1) << unknown))))
 					continue; /* does not need this value on purpose */
 				fam = rules_cond_of(res, g);
 				for (size_t i = 0; !fam && i < res->nabout; i++)

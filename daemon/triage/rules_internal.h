@@ -46,8 +46,8 @@ struct rules_option {
 	const char *value;
 	int vindex;    /* the value's index in the vocabulary */
 	json_t *label; /* lang → text */
-	/* "implies": the one value of another fact this answer means (a
-	 * login problem means the topic is login); fact -1 when none. */
+	/* "implies": the one value of another fact this answer means (a need
+	 * to stop telemarketing means the topic is post); fact -1 when none. */
 	struct rules_cond implies;
 };
 
