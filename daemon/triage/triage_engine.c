@@ -160,7 +160,7 @@ int triage_value(const struct rules_tree *t, int f, int v)
 
 /* s with what its facts imply (options' "implies") for facts it does not
  * know, or knows only as "unknown" (a caller who could not say the topic
- * but names a login problem is asking about logging in); two facts that
+ * but wants to stop telemarketing is asking about post); two facts that
  * imply different values imply nothing. */
 static const struct rules_state *
 triage_implied(const struct rules_tree *t, const struct rules_state *s, struct rules_state *out)
