@@ -208,8 +208,10 @@ int drive_agent_send(struct agent *a, enum msg_type type, const char *arg, uint6
 			     a->session);
 		break;
 	case MT_FINISH:
+		/* The 'r' keeps the run id from being all digits (one run in
+		 * forty), which the daemon refuses as a phone number. */
 		n = snprintf(buf, sizeof(buf),
-			     "{\"type\":\"finish\",\"id\":%u,\"session\":\"%s\",\"key\":\"vb-%08x-%u-%u\","
+			     "{\"type\":\"finish\",\"id\":%u,\"session\":\"%s\",\"key\":\"vb-r%08x-%u-%u\","
 			     "\"outcome\":\"resolved\",\"age_band\":\"67_79\",\"note\":\"" NOTE "\"}",
 			     id, a->session, b->runid, a->index, ++a->finishes);
 		break;

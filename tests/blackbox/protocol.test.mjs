@@ -290,6 +290,9 @@ test('finish keys are ids, not text: other characters, empty or over 128 bytes a
   }
   const ok = await a.request({ type: 'finish', session: s.session, key: 'Aa0._:-'.repeat(18).slice(0, 128), outcome: 'abandoned' });
   assert.equal(ok.type, 'logged', JSON.stringify(ok));
+  // A UUID whose first group is all digits (one in forty) is still a random id.
+  const uuid = await a.request({ type: 'finish', session: (await startNo(a)).session, key: '23456789-abcd-4ef0-8123-456789abcdef', outcome: 'abandoned' });
+  assert.equal(uuid.type, 'logged', JSON.stringify(uuid));
   await a.close();
 });
 
