@@ -120,6 +120,7 @@ const FACTS = [
     ['letter_missing', 'Brev har ikke kommet', 'Brev har ikkje kome', 'Brev er ikke kommet', 'Letter missing'],
     ['needs_usage_help', 'Trenger hjelp til å bruke en tjeneste', 'Treng hjelp til å bruke ei teneste', 'Har brug for hjælp til en selvbetjening', 'Needs help using a service'],
     ['wants_to_give_access', 'Vil gi andre tilgang', 'Vil gi andre tilgang', 'Vil give andre adgang', 'Wants to give someone access'],
+    ['wants_lasting_poa', 'Vil lage en fremtidsfullmakt', 'Vil lage ei framtidsfullmakt', 'Vil lave en fremtidsfuldmagt', 'Wants to make a lasting power of attorney'],
     ['wants_to_act_for_other', 'Vil handle for en annen', 'Vil handle for ein annan', 'Vil handle for en anden', 'Wants to act for someone else'],
     ['wants_to_use_others_eid', 'Vil bruke en annens eID', 'Vil bruke ein annan sin eID', 'Vil bruge en andens eID', "Wants to use another person's eID"],
     ['person_lacks_capacity', 'Personen kan ikke ivareta egne saker', 'Personen kan ikkje ta vare på eigne saker', 'Personen kan ikke varetage egne forhold', 'The person lacks capacity'],
