@@ -66,6 +66,7 @@ struct rules_node {
 	size_t noptions;
 	size_t unknown_option; /* index of the option with value "unknown" */
 	int early;             /* asked, where it helps, before the engine's choice */
+	int show_all;          /* every option shown, not only those that tell results apart */
 
 	/* result */
 	struct rules_cond *when, *about;

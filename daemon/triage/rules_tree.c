@@ -23,7 +23,8 @@ static const struct rules_key rules_tree_keys[] = { { "country", RULES_STRING, 1
 static const struct rules_key rules_question_keys[] = {
 	{ "id", RULES_STRING, 1 },   { "fact", RULES_STRING, 1 }, { "audience", RULES_STRING, 0 },
 	{ "text", RULES_OBJECT, 1 }, { "help", RULES_OBJECT, 0 }, { "options", RULES_ARRAY, 1 },
-	{ "early", RULES_BOOL, 0 },  { "note", RULES_STRING, 0 }, { NULL, 0, 0 }
+	{ "early", RULES_BOOL, 0 },  { "show_all", RULES_BOOL, 0 }, { "note", RULES_STRING, 0 },
+	{ NULL, 0, 0 }
 };
 static const struct rules_key rules_option_keys[] = { { "value", RULES_STRING, 1 },
 						      { "label", RULES_OBJECT, 1 },
@@ -170,6 +171,7 @@ static void rules_parse_question(struct rules_loader *ld, struct rules_tree *t,
 	rules_check_keys(ld, where, obj, rules_question_keys);
 	n->citizen = rules_audience(ld, where, obj);
 	n->early = json_is_true(json_object_get(obj, "early"));
+	n->show_all = json_is_true(json_object_get(obj, "show_all"));
 	n->fact = rules_string(obj, "fact");
 	if (n->fact && ld->rb->vocabulary) {
 		if (!(values = rules_fact_values(ld->rb, n->fact))) {

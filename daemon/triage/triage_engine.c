@@ -290,8 +290,9 @@ static size_t triage_choose(const struct rules_tree *t, const struct rules_state
 			continue;
 		o = triage_offer(t, contender, q);
 		if (t->nodes[q].early) {
-			*offer = o; /* the authors want it first, where it helps */
-			return q;
+			pick = q; /* the authors want it first, where it helps */
+			*offer = o;
+			break;
 		}
 		ends = triage_endings(t, s, citizen, q, o);
 		if (ends > most) {
@@ -300,6 +301,11 @@ static size_t triage_choose(const struct rules_tree *t, const struct rules_state
 			*offer = o;
 		}
 	}
+	/* Chosen on the options that tell results apart; shown with all of
+	 * them where the authors say every caller has one of its values ("is
+	 * it about you or someone else?" offering only "a business"). */
+	if (pick < t->questions && t->nodes[pick].show_all)
+		*offer = ~UINT64_C(0);
 	return pick;
 }
 

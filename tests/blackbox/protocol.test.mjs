@@ -121,6 +121,20 @@ test('prefilled facts jump straight to the first unknown question; an unknown va
   await a.close();
 });
 
+test('a question marked show_all offers every option, also those no result still names', async () => {
+  const a = await agent(d);
+  // Only poa.nav still depends on the mandate here, and it names written and
+  // digital powers of attorney; a guardian must still find their own answer.
+  let s = await startNo(a, { on_behalf: 'another_person', topic: 'power_of_attorney', service: 'welfare_benefit' });
+  assert.equal(s.question?.node, 'mandate');
+  assert.deepEqual(s.question.options.map((o) => o.value), ['written_poa', 'digital_poa', 'guardian', 'unknown']);
+  const dontKnow = await startNo(a, { on_behalf: 'another_person', topic: 'power_of_attorney', service: 'welfare_benefit', authority: 'unknown' });
+  s = await a.request({ type: 'answer', session: s.session, value: 'guardian' });
+  assert.equal(s.result?.node, dontKnow.result?.node, 'an answer that tells nothing apart ends where "don\'t know" does');
+  assert.deepEqual(s.facts.authority, 'guardian', 'and the walk keeps what the caller said');
+  await a.close();
+});
+
 test('back returns to the previous asked question, forgets its fact, keeps prefilled facts', async () => {
   const a = await agent(d);
   let s = await startNo(a, { on_behalf: 'self' });

@@ -20,7 +20,7 @@ static void test_unknown_keys(void **state)
 		"no.json", no,
 		(const char *[]){
 			"no.json: unknown key \"language\" (allowed: country, version, langs, questions, results, note)",
-			"no.json: question \"topic\": unknown key \"optoins\" (allowed: id, fact, audience, text, help, options, early, note)",
+			"no.json: question \"topic\": unknown key \"optoins\" (allowed: id, fact, audience, text, help, options, early, show_all, note)",
 			"no.json: question \"topic\": option \"login\": unknown key \"next\" (allowed: value, label, implies)",
 			"no.json: result \"case.nav\": unknown key \"phone\" (allowed: id, when, about, priority, destination, category, first_line, audience, title, advice, bring, sources, note)",
 			"no.json: result \"dp.reserve\": advice: unknown key \"nb\" (allowed: agent, citizen)",
