@@ -23,6 +23,8 @@
 #define SEARCH_STEM_MIN 5    /* characters a word keeps when an ending is cut off */
 #define SEARCH_CANDIDATES 30 /* ranked by the words, then re-ranked by facts */
 #define SEARCH_DISTINCT 3    /* the first items name this many different places */
+#define SEARCH_FITTING 3     /* results the facts fit best, added to the candidates */
+#define SEARCH_FIT_MIN 1     /* conditions met to count as fitting */
 
 /* --- querying ---------------------------------------------------------------- */
 
@@ -220,8 +222,27 @@ static int search_snippets(struct search_country *sc, const char *expr, json_t *
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* How well the facts fit a result item: -1 when they rule it out, else how
- * many of its conditions they meet. Questions and destinations: 0. */
+/* How well the facts fit result r: -1 when they rule it out (a condition of
+ * its `when`, or a topic it is not `about`), else how many of its `when`
+ * conditions they meet. */
+static int search_fit_node(const struct search_request *req, const struct rules_node *r)
+{
+	const struct rules_tree *t = req->tree;
+	int met = rules_result_fit(t, r, req->facts);
+
+	for (size_t i = 0; i < r->nabout && met >= 0; i++) {
+		int f = r->about[i].fact,
+		    v = rules_value_index(t->rb, f,
+					  json_string_value(json_object_get(req->facts, t->rb->facts[f])));
+
+		if (v >= 0 && v != t->rb->unknown_value[f] && !(r->about[i].values & (UINT64_C(1) << v)))
+			met = -1;
+	}
+	return met;
+}
+
+/* How well the facts fit a result item (search_fit_node). Questions and
+ * destinations: 0. */
 static int search_fit(const struct search_request *req, const json_t *item)
 {
 	const char *node = json_string_value(json_object_get(item, "node"));
@@ -231,7 +252,7 @@ static int search_fit(const struct search_request *req, const json_t *item)
 	    strcmp(json_string_value(json_object_get(item, "kind")), "result") ||
 	    (n = rules_node_index(req->tree, node)) == RULES_NO_NODE)
 		return 0;
-	return rules_result_fit(req->tree, &req->tree->nodes[n], req->facts);
+	return search_fit_node(req, &req->tree->nodes[n]);
 }
 
 /* Move the item at from to to (to <= from), its document row with it. */
@@ -309,44 +330,85 @@ static void search_diversify(json_t *items, sqlite3_int64 *docs)
 	}
 }
 
+/* Where result id is among the items; fetched and appended (in place of the
+ * last candidate when the list is full) if the words did not find it. The
+ * list's size when it cannot be fetched. */
+static size_t search_fetch(struct search_index *ix, const struct search_request *req,
+			   const char *country, const char *id, json_t *items, sqlite3_int64 *docs)
+{
+	size_t n = json_array_size(items);
+	sqlite3_int64 doc;
+	json_t *item = NULL;
+	char like[16];
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(json_string_value(json_object_get(json_array_get(items, i), "node"))
+				    ?: "",
+			    id))
+			return i;
+	snprintf(like, sizeof(like), "%.2s.%%", country);
+	sqlite3_bind_text(ix->by_node, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ix->by_node, 2, like, -1, SQLITE_STATIC);
+	if (sqlite3_step(ix->by_node) == SQLITE_ROW)
+		item = search_item(ix, sqlite3_column_int64(ix->by_node, 0), req->lang, &doc);
+	sqlite3_reset(ix->by_node);
+	if (!item)
+		return n;
+	if (n == SEARCH_CANDIDATES)
+		json_array_remove(items, --n);
+	json_array_append_new(items, item);
+	docs[n] = doc;
+	return n;
+}
+
+/* The results the facts fit best (most conditions met, at least
+ * SEARCH_FIT_MIN; the higher priority first among equals) join the
+ * candidates if the words missed them: "Datteren min har bare MinID og skal
+ * signere avtalen om stipend" names student finance, and Lånekassen's
+ * answers must be in the running even when their texts share few words
+ * with the sentence. search_by_facts then ranks them. */
+static void search_add_fitting(struct search_index *ix, const struct search_request *req,
+			       const char *country, json_t *items, sqlite3_int64 *docs)
+{
+	const struct rules_tree *t = req->tree;
+	size_t pick[SEARCH_FITTING], npick = 0;
+	int fit[SEARCH_FITTING];
+
+	for (size_t r = t->questions; r < t->nnodes; r++) {
+		const struct rules_node *n = &t->nodes[r];
+		int f = (req->citizen && !n->citizen) ? -1 : search_fit_node(req, n);
+		size_t at = npick;
+
+		if (f < SEARCH_FIT_MIN)
+			continue;
+		while (at > 0 && (f > fit[at - 1] ||
+				  (f == fit[at - 1] && n->priority > t->nodes[pick[at - 1]].priority)))
+			at--;
+		if (at == SEARCH_FITTING)
+			continue;
+		if (npick < SEARCH_FITTING)
+			npick++;
+		memmove(pick + at + 1, pick + at, (npick - 1 - at) * sizeof(*pick));
+		memmove(fit + at + 1, fit + at, (npick - 1 - at) * sizeof(*fit));
+		pick[at] = r;
+		fit[at] = f;
+	}
+	for (size_t i = 0; i < npick; i++)
+		search_fetch(ix, req, country, t->nodes[pick[i]].id, items, docs);
+}
+
 /* The result the facts decide on their own goes first, fetched if the words
  * did not find it: a sentence whose facts name a result finds that result. */
 static void search_put_first(struct search_index *ix, const struct search_request *req,
 			     const char *country, json_t *items, sqlite3_int64 *docs)
 {
-	size_t n = json_array_size(items), at = n;
-	const struct rules_node *best;
-	sqlite3_int64 doc;
-	json_t *item = NULL;
-	char like[16];
+	size_t best = triage_best_match(req->tree, req->facts, req->citizen), at;
 
-	if (!req->tree || !req->facts)
+	if (best == req->tree->fallback)
 		return;
-	best = &req->tree->nodes[triage_best_match(req->tree, req->facts, req->citizen)];
-	if (best == &req->tree->nodes[req->tree->fallback])
-		return;
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(json_string_value(json_object_get(json_array_get(items, i), "node"))
-				    ?: "",
-			    best->id))
-			at = i;
-	if (at == n) {
-		snprintf(like, sizeof(like), "%.2s.%%", country);
-		sqlite3_bind_text(ix->by_node, 1, best->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ix->by_node, 2, like, -1, SQLITE_STATIC);
-		if (sqlite3_step(ix->by_node) == SQLITE_ROW)
-			item = search_item(ix, sqlite3_column_int64(ix->by_node, 0), req->lang,
-					   &doc);
-		sqlite3_reset(ix->by_node);
-		if (!item)
-			return;
-		if (n == SEARCH_CANDIDATES)
-			json_array_remove(items, --n);
-		json_array_append_new(items, item);
-		docs[n] = doc;
-		at = n;
-	}
-	search_move(items, docs, at, 0);
+	at = search_fetch(ix, req, country, req->tree->nodes[best].id, items, docs);
+	if (at < json_array_size(items))
+		search_move(items, docs, at, 0);
 }
 
 /* Step 1: a query there is something to search for. -1 with err set. */
@@ -414,7 +476,8 @@ enum search_status search_run(struct search_index *ix, const struct search_reque
 		return SEARCH_OK;
 	}
 	rc = search_run_rank(ix, sc, req, expr, out, docs);
-	if (req->facts) {
+	if (req->facts && req->tree) {
+		search_add_fitting(ix, req, sc->name, out, docs);
 		search_by_facts(req, out, docs);
 		search_put_first(ix, req, sc->name, out, docs);
 	}

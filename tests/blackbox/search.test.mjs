@@ -88,6 +88,20 @@ test('inside a walk, results that fit its facts rank first; those they rule out 
   await Promise.all([a.close(), other.close()]);
 });
 
+test('a result the facts fit is found even when its texts share no word with the query', async () => {
+  const a = await agent(f);
+  const q = { type: 'search', q: 'glemt passord', country: 'no', lang: 'nb' };
+  const plain = (await a.request(q)).items.map(idOf);
+  assert.ok(!plain.includes('poa.nav'), `the words alone do not find NAV's power of attorney: ${plain.join(', ')}`);
+  // Two of poa.nav's three conditions are known; none of its texts says "glemt passord".
+  const s = await a.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb',
+    facts: { on_behalf: 'another_person', authority: 'written_poa' } });
+  const walk = (await a.request({ ...q, session: s.session })).items.map(idOf);
+  assert.equal(walk[0], 'poa.nav', `the result the walk's facts fit best comes first: ${walk.join(', ')}`);
+  assert.ok(walk.includes('login.minid.forgot'), 'and the words still find theirs');
+  await a.close();
+});
+
 test('results: at most 10 items, each with kind, title and snippet; destinations have no node', async () => {
   const a = await agent(d);
   const r = await a.request({ type: 'search', q: 'bankid', country: 'no', lang: 'nb' });
