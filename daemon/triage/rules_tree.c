@@ -21,10 +21,11 @@ static const struct rules_key rules_tree_keys[] = { { "country", RULES_STRING, 1
 						    { "note", RULES_STRING, 0 },
 						    { NULL, 0, 0 } };
 static const struct rules_key rules_question_keys[] = {
-	{ "id", RULES_STRING, 1 },   { "fact", RULES_STRING, 1 }, { "audience", RULES_STRING, 0 },
-	{ "text", RULES_OBJECT, 1 }, { "help", RULES_OBJECT, 0 }, { "options", RULES_ARRAY, 1 },
-	{ "early", RULES_BOOL, 0 },  { "show_all", RULES_BOOL, 0 }, { "note", RULES_STRING, 0 },
-	{ NULL, 0, 0 }
+	{ "id", RULES_STRING, 1 },       { "fact", RULES_STRING, 1 },
+	{ "audience", RULES_STRING, 0 }, { "text", RULES_OBJECT, 1 },
+	{ "help", RULES_OBJECT, 0 },     { "options", RULES_ARRAY, 1 },
+	{ "early", RULES_BOOL, 0 },      { "show_all", RULES_BOOL, 0 },
+	{ "note", RULES_STRING, 0 },     { NULL, 0, 0 }
 };
 static const struct rules_key rules_option_keys[] = { { "value", RULES_STRING, 1 },
 						      { "label", RULES_OBJECT, 1 },

@@ -231,11 +231,12 @@ static int search_fit_node(const struct search_request *req, const struct rules_
 	int met = rules_result_fit(t, r, req->facts);
 
 	for (size_t i = 0; i < r->nabout && met >= 0; i++) {
-		int f = r->about[i].fact,
-		    v = rules_value_index(t->rb, f,
-					  json_string_value(json_object_get(req->facts, t->rb->facts[f])));
+		int f = r->about[i].fact;
+		const char *known = json_string_value(json_object_get(req->facts, t->rb->facts[f]));
+		int v = rules_value_index(t->rb, f, known);
 
-		if (v >= 0 && v != t->rb->unknown_value[f] && !(r->about[i].values & (UINT64_C(1) << v)))
+		if (v >= 0 && v != t->rb->unknown_value[f] &&
+		    !(r->about[i].values & (UINT64_C(1) << v)))
 			met = -1;
 	}
 	return met;
@@ -381,8 +382,9 @@ static void search_add_fitting(struct search_index *ix, const struct search_requ
 
 		if (f < SEARCH_FIT_MIN)
 			continue;
-		while (at > 0 && (f > fit[at - 1] ||
-				  (f == fit[at - 1] && n->priority > t->nodes[pick[at - 1]].priority)))
+		while (at > 0 &&
+		       (f > fit[at - 1] ||
+			(f == fit[at - 1] && n->priority > t->nodes[pick[at - 1]].priority)))
 			at--;
 		if (at == SEARCH_FITTING)
 			continue;
