@@ -61,6 +61,7 @@ const FACTS = [
     ['family_law', 'Foreldreansvar, samvær, bidrag, skilsmisse', 'Foreldreansvar, samvær, bidrag, skilsmål', 'Forældremyndighed, samvær, bidrag, skilsmisse', 'Custody, contact, child support, divorce'],
     ['municipal_care', 'Kommunale helse- og omsorgstjenester', 'Kommunale helse- og omsorgstenester', 'Kommunal hjemmepleje og omsorg', 'Municipal health and care services', 'no'],
     ['private_debt_collection', 'Krav fra et inkassoselskap', 'Krav frå eit inkassoselskap', 'Krav fra et inkassofirma', 'A claim from a debt collection agency', 'no'],
+    ['election', 'Valg og valgkort', 'Val og valkort', 'Valg og valgkort', 'Elections and the election card', 'no'],
   ]],
   ['login_method', ['eID', 'eID', 'eID', 'eID'], [
     ['minid', 'MinID', 'MinID', 'MinID', 'MinID', 'no'],
