@@ -297,20 +297,33 @@ int rules_understand(const struct rulebook *rb, const char *lang, const char *te
 	return added;
 }
 
-int rules_result_fit(const struct rules_tree *t, const struct rules_node *r, const json_t *facts)
+/* How the facts meet conditions c: -1 when a known value is not allowed,
+ * else how many they meet; facts not known, or known as "unknown", count
+ * neither way. */
+static int rules_conds_fit(const struct rules_tree *t, const struct rules_cond *c, size_t n,
+			   const json_t *facts)
 {
 	int met = 0;
 
-	for (size_t i = 0; i < r->nwhen; i++) {
-		const char *fact = t->rb->facts[r->when[i].fact];
-		int v = rules_value_index(t->rb, r->when[i].fact,
+	for (size_t i = 0; i < n; i++) {
+		const char *fact = t->rb->facts[c[i].fact];
+		int v = rules_value_index(t->rb, c[i].fact,
 					  json_string_value(json_object_get(facts, fact)));
 
-		if (v < 0 || v == t->rb->unknown_value[r->when[i].fact])
+		if (v < 0 || v == t->rb->unknown_value[c[i].fact])
 			continue;
-		if (!(r->when[i].values & (UINT64_C(1) << v)))
+		if (!(c[i].values & (UINT64_C(1) << v)))
 			return -1;
 		met++;
 	}
 	return met;
+}
+
+int rules_result_fit(const struct rules_tree *t, const struct rules_node *r, const json_t *facts)
+{
+	int met = rules_conds_fit(t, r->when, r->nwhen, facts);
+
+	/* A result about other topics than the one known fits no better than
+	 * one its conditions rule out (the engine skips it the same way). */
+	return met < 0 || rules_conds_fit(t, r->about, r->nabout, facts) < 0 ? -1 : met;
 }

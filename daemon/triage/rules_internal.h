@@ -229,8 +229,9 @@ size_t rules_node_index(const struct rules_tree *t, const char *id);
 /* The index of lang in t->langs, 0 for one it does not declare. */
 size_t rules_lang_slot(const struct rules_tree *t, const char *lang);
 
-/* How well facts (fact → value) fit result r: -1 when one rules it out,
- * else how many of its conditions they meet. */
+/* How well facts (fact → value) fit result r: -1 when one rules it out
+ * (a `when` condition, or a topic it is not `about`), else how many of its
+ * `when` conditions they meet. */
 int rules_result_fit(const struct rules_tree *t, const struct rules_node *r, const json_t *facts);
 
 /* The engine's view of a set of facts (triage.c): value index per fact or

@@ -222,27 +222,7 @@ static int search_snippets(struct search_country *sc, const char *expr, json_t *
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* How well the facts fit result r: -1 when they rule it out (a condition of
- * its `when`, or a topic it is not `about`), else how many of its `when`
- * conditions they meet. */
-static int search_fit_node(const struct search_request *req, const struct rules_node *r)
-{
-	const struct rules_tree *t = req->tree;
-	int met = rules_result_fit(t, r, req->facts);
-
-	for (size_t i = 0; i < r->nabout && met >= 0; i++) {
-		int f = r->about[i].fact;
-		const char *known = json_string_value(json_object_get(req->facts, t->rb->facts[f]));
-		int v = rules_value_index(t->rb, f, known);
-
-		if (v >= 0 && v != t->rb->unknown_value[f] &&
-		    !(r->about[i].values & (UINT64_C(1) << v)))
-			met = -1;
-	}
-	return met;
-}
-
-/* How well the facts fit a result item (search_fit_node). Questions and
+/* How well the facts fit a result item (rules_result_fit). Questions and
  * destinations: 0. */
 static int search_fit(const struct search_request *req, const json_t *item)
 {
@@ -253,7 +233,7 @@ static int search_fit(const struct search_request *req, const json_t *item)
 	    strcmp(json_string_value(json_object_get(item, "kind")), "result") ||
 	    (n = rules_node_index(req->tree, node)) == RULES_NO_NODE)
 		return 0;
-	return search_fit_node(req, &req->tree->nodes[n]);
+	return rules_result_fit(req->tree, &req->tree->nodes[n], req->facts);
 }
 
 /* Move the item at from to to (to <= from), its document row with it. */
@@ -377,7 +357,7 @@ static void search_add_fitting(struct search_index *ix, const struct search_requ
 
 	for (size_t r = t->questions; r < t->nnodes; r++) {
 		const struct rules_node *n = &t->nodes[r];
-		int f = (req->citizen && !n->citizen) ? -1 : search_fit_node(req, n);
+		int f = (req->citizen && !n->citizen) ? -1 : rules_result_fit(t, n, req->facts);
 		size_t at = npick;
 
 		if (f < SEARCH_FIT_MIN)
