@@ -298,10 +298,10 @@ int rules_understand(const struct rulebook *rb, const char *lang, const char *te
 }
 
 /* How the facts meet conditions c: -1 when a known value is not allowed,
- * else how many they meet; facts not known, or known as "unknown", count
- * neither way. */
+ * else how many they meet, not counting the facts in `quiet` (a bit per
+ * fact); facts not known, or known as "unknown", count neither way. */
 static int rules_conds_fit(const struct rules_tree *t, const struct rules_cond *c, size_t n,
-			   const json_t *facts)
+			   const json_t *facts, uint64_t quiet)
 {
 	int met = 0;
 
@@ -314,16 +314,17 @@ static int rules_conds_fit(const struct rules_tree *t, const struct rules_cond *
 			continue;
 		if (!(c[i].values & (UINT64_C(1) << v)))
 			return -1;
-		met++;
+		met += !(quiet & (UINT64_C(1) << c[i].fact));
 	}
 	return met;
 }
 
-int rules_result_fit(const struct rules_tree *t, const struct rules_node *r, const json_t *facts)
+int rules_result_fit(const struct rules_tree *t, const struct rules_node *r, const json_t *facts,
+		     uint64_t quiet)
 {
-	int met = rules_conds_fit(t, r->when, r->nwhen, facts);
+	int met = rules_conds_fit(t, r->when, r->nwhen, facts, quiet);
 
 	/* A result about other topics than the one known fits no better than
 	 * one its conditions rule out (the engine skips it the same way). */
-	return met < 0 || rules_conds_fit(t, r->about, r->nabout, facts) < 0 ? -1 : met;
+	return met < 0 || rules_conds_fit(t, r->about, r->nabout, facts, 0) < 0 ? -1 : met;
 }

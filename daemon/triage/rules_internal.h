@@ -231,8 +231,10 @@ size_t rules_lang_slot(const struct rules_tree *t, const char *lang);
 
 /* How well facts (fact → value) fit result r: -1 when one rules it out
  * (a `when` condition, or a topic it is not `about`), else how many of its
- * `when` conditions they meet. */
-int rules_result_fit(const struct rules_tree *t, const struct rules_node *r, const json_t *facts);
+ * `when` conditions they meet, not counting conditions on the facts in
+ * `quiet` (bit f for fact index f). */
+int rules_result_fit(const struct rules_tree *t, const struct rules_node *r, const json_t *facts,
+		     uint64_t quiet);
 
 /* The engine's view of a set of facts (triage.c): value index per fact or
  * RULES_NO_VALUE. rules_check walks with it too. */

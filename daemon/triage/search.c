@@ -222,9 +222,28 @@ static int search_snippets(struct search_country *sc, const char *expr, json_t *
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The facts that say who is calling rather than what about: a result that
+ * names the caller's relation fits them, but the words "my mother" say
+ * nothing about where the problem belongs, so such a match does not lift a
+ * result above one the problem's own facts fit (a contradiction still
+ * rules it out). A bit per fact index of t. */
+static uint64_t search_who_facts(const struct rules_tree *t)
+{
+	static const char *const who[] = { "on_behalf", "relation", "age_band" };
+	uint64_t mask = 0;
+
+	for (size_t i = 0; i < sizeof(who) / sizeof(*who); i++) {
+		int f = rules_fact_index(t->rb, who[i]);
+
+		if (f >= 0)
+			mask |= UINT64_C(1) << f;
+	}
+	return mask;
+}
+
 /* How well the facts fit a result item (rules_result_fit). Questions and
  * destinations: 0. */
-static int search_fit(const struct search_request *req, const json_t *item)
+static int search_fit(const struct search_request *req, const json_t *item, uint64_t who)
 {
 	const char *node = json_string_value(json_object_get(item, "node"));
 	size_t n;
@@ -233,7 +252,7 @@ static int search_fit(const struct search_request *req, const json_t *item)
 	    strcmp(json_string_value(json_object_get(item, "kind")), "result") ||
 	    (n = rules_node_index(req->tree, node)) == RULES_NO_NODE)
 		return 0;
-	return rules_result_fit(req->tree, &req->tree->nodes[n], req->facts);
+	return rules_result_fit(req->tree, &req->tree->nodes[n], req->facts, who);
 }
 
 /* Move the item at from to to (to <= from), its document row with it. */
@@ -250,13 +269,14 @@ static void search_move(json_t *items, sqlite3_int64 *docs, size_t from, size_t 
 
 /* Results the known facts decide first, those they rule out last; the text's
  * order otherwise. Insertion sort: a few dozen items. */
-static void search_by_facts(const struct search_request *req, json_t *items, sqlite3_int64 *docs)
+static void search_by_facts(const struct search_request *req, json_t *items, sqlite3_int64 *docs,
+			    uint64_t who)
 {
 	size_t n = json_array_size(items);
 	int fit[SEARCH_CANDIDATES];
 
 	for (size_t i = 0; i < n; i++)
-		fit[i] = search_fit(req, json_array_get(items, i));
+		fit[i] = search_fit(req, json_array_get(items, i), who);
 	for (size_t i = 1; i < n; i++) {
 		size_t j = i;
 		int f = fit[i];
@@ -349,7 +369,8 @@ static size_t search_fetch(struct search_index *ix, const struct search_request 
  * answers must be in the running even when their texts share few words
  * with the sentence. search_by_facts then ranks them. */
 static void search_add_fitting(struct search_index *ix, const struct search_request *req,
-			       const char *country, json_t *items, sqlite3_int64 *docs)
+			       const char *country, json_t *items, sqlite3_int64 *docs,
+			       uint64_t who)
 {
 	const struct rules_tree *t = req->tree;
 	size_t pick[SEARCH_FITTING], npick = 0;
@@ -357,7 +378,8 @@ static void search_add_fitting(struct search_index *ix, const struct search_requ
 
 	for (size_t r = t->questions; r < t->nnodes; r++) {
 		const struct rules_node *n = &t->nodes[r];
-		int f = (req->citizen && !n->citizen) ? -1 : rules_result_fit(t, n, req->facts);
+		int f = (req->citizen && !n->citizen) ? -1
+						      : rules_result_fit(t, n, req->facts, who);
 		size_t at = npick;
 
 		if (f < SEARCH_FIT_MIN)
@@ -459,8 +481,10 @@ enum search_status search_run(struct search_index *ix, const struct search_reque
 	}
 	rc = search_run_rank(ix, sc, req, expr, out, docs);
 	if (req->facts && req->tree) {
-		search_add_fitting(ix, req, sc->name, out, docs);
-		search_by_facts(req, out, docs);
+		uint64_t who = search_who_facts(req->tree);
+
+		search_add_fitting(ix, req, sc->name, out, docs, who);
+		search_by_facts(req, out, docs, who);
 		search_put_first(ix, req, sc->name, out, docs);
 	}
 	search_diversify(out, docs);

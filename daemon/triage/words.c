@@ -91,10 +91,14 @@ static int words_overlap(const struct words_hit *a, const struct words_hit *b)
  * phrases for different values of one fact in different places of the text
  * ("logge inn" … "fullmakt" as the topic) are two true readings the words
  * cannot weigh, so the fact is left out and the walk asks it (after
- * words_people: two relations still mean another person). */
-static void words_choose(const struct words_found *found, size_t nfound, struct words_hit *best,
-			 size_t *words, int *ambiguous)
+ * words_people: two relations still mean another person) - unless words.json
+ * says which of them outranks the other: a death makes the dead person's
+ * account an estate's matter, however the rest of the text reads. */
+static void words_choose(const struct words *w, const struct words_found *found, size_t nfound,
+			 struct words_hit *best, size_t *words, int *ambiguous)
 {
+	uint64_t standing[WORDS_MAX_FACTS] = { 0 };
+
 	for (size_t i = 0; i < nfound; i++) {
 		const struct words_found *f = &found[i];
 
@@ -105,13 +109,26 @@ static void words_choose(const struct words_found *found, size_t nfound, struct 
 	}
 	for (size_t i = 0; i < nfound; i++) {
 		const struct words_found *f = &found[i];
-		int stands = f->hit.value != best[f->hit.fact].value;
+		int stands = 1;
 
 		for (size_t j = 0; j < nfound && stands; j++)
 			stands = !(found[j].hit.fact == f->hit.fact && found[j].n > f->n &&
 				   words_overlap(&found[j].hit, &f->hit));
 		if (stands)
+			standing[f->hit.fact] |= UINT64_C(1) << f->hit.value;
+		if (stands && f->hit.value != best[f->hit.fact].value)
 			ambiguous[f->hit.fact] = 1;
+	}
+	/* A reading that outranks every other one left standing wins. */
+	for (size_t i = 0; i < nfound; i++) {
+		const struct words_found *f = &found[i];
+		uint64_t me = UINT64_C(1) << f->hit.value;
+
+		if (ambiguous[f->hit.fact] && (standing[f->hit.fact] & me) &&
+		    !(standing[f->hit.fact] & ~me & ~w->outranks[f->hit.fact][f->hit.value])) {
+			best[f->hit.fact] = f->hit;
+			ambiguous[f->hit.fact] = 0;
+		}
 	}
 }
 
@@ -168,10 +185,10 @@ size_t words_derive(const struct words *w, const char *lang, const char *text, s
 		    struct words_hit *out, size_t max)
 {
 	struct words_token tok[WORDS_MAX_TOKENS];
-	struct words_hit best[64];
+	struct words_hit best[WORDS_MAX_FACTS];
 	struct words_found found[WORDS_MAX_FOUND];
-	size_t words[64] = { 0 }, ntok, n = 0, li, nfound = 0;
-	int ambiguous[64] = { 0 };
+	size_t words[WORDS_MAX_FACTS] = { 0 }, ntok, n = 0, li, nfound = 0;
+	int ambiguous[WORDS_MAX_FACTS] = { 0 };
 	const struct words_lang *l;
 	const json_t *list;
 
@@ -179,7 +196,7 @@ size_t words_derive(const struct words *w, const char *lang, const char *text, s
 		;
 	if (!w || li == WORDS_NLANGS || !(l = &w->langs[li])->stemmer)
 		return 0;
-	for (size_t f = 0; f < 64; f++)
+	for (size_t f = 0; f < WORDS_MAX_FACTS; f++)
 		best[f].value = -1;
 	ntok = words_split(l->stemmer, text, len, tok, WORDS_MAX_TOKENS);
 	for (size_t i = 0; i < ntok; i++)
@@ -198,9 +215,9 @@ size_t words_derive(const struct words *w, const char *lang, const char *text, s
 				words_try(l, (size_t)json_integer_value(json_array_get(list, k)),
 					  li2 == 0, tok, ntok, i, found, &nfound);
 	}
-	words_choose(found, nfound, best, words, ambiguous);
+	words_choose(w, found, nfound, best, words, ambiguous);
 	words_people(w, l, tok, ntok, best, words);
-	for (size_t f = 0; f < 64 && n < max; f++)
+	for (size_t f = 0; f < WORDS_MAX_FACTS && n < max; f++)
 		if (best[f].value >= 0 && !ambiguous[f])
 			out[n++] = best[f];
 	return n;

@@ -33,8 +33,6 @@ static void words_problem(struct words_builder *b, const char *fmt, ...)
 
 /* --- words of a text ------------------------------------------------------ */
 
-
-
 static int words_grow(void **array, size_t *cap, size_t need, size_t size)
 {
 	void *p;
@@ -224,6 +222,45 @@ static void words_add_set(struct words_builder *b, const json_t *root, const cha
 	}
 }
 
+/* "outranks": fact → value → the values it wins over (words_choose). */
+static void words_add_outranks(struct words_builder *b, const json_t *outranks)
+{
+	const char *fact, *value;
+	json_t *winners, *losers;
+
+	json_object_foreach((json_t *)outranks, fact, winners) {
+		int f = words_fact_index(b->vocabulary, fact);
+		const json_t *ids = json_object_get(b->vocabulary, fact);
+
+		if (f < 0 || f >= WORDS_MAX_FACTS || !json_is_object(winners)) {
+			words_problem(b, "outranks: \"%s\" must be a fact, with its values", fact);
+			continue;
+		}
+		json_object_foreach(winners, value, losers) {
+			int w = words_index(ids, value);
+
+			if (w >= WORDS_MAX_FACTS)
+				w = -1;
+			for (size_t i = 0; w >= 0 && i < json_array_size(losers); i++) {
+				const char *loser = json_string_value(json_array_get(losers, i));
+				int v = loser ? words_index(ids, loser) : -1;
+
+				if (v < 0 || v >= WORDS_MAX_FACTS || v == w ||
+				    (b->w->outranks[f][v] & (UINT64_C(1) << w))) {
+					w = -1;
+					break;
+				}
+				b->w->outranks[f][w] |= UINT64_C(1) << v;
+			}
+			if (w < 0 || !json_is_array(losers))
+				words_problem(
+					b,
+					"outranks: %s=%s: needs a list of other values of %s, none of which outranks it",
+					fact, value, fact);
+		}
+	}
+}
+
 static void words_add_facts(struct words_builder *b, const json_t *facts)
 {
 	const char *fact, *value, *lang;
@@ -306,8 +343,10 @@ struct words *words_build(const json_t *root, const json_t *vocabulary, words_re
 		words_add_set(&b, root, "negation", li, l->negation);
 		words_add_set(&b, root, "age", li, l->age);
 	}
-	if (!b.problems)
+	if (!b.problems) {
 		words_add_facts(&b, json_object_get(root, "facts"));
+		words_add_outranks(&b, json_object_get(root, "outranks"));
+	}
 	b.w->relation = words_fact_index(vocabulary, "relation");
 	b.w->on_behalf = words_fact_index(vocabulary, "on_behalf");
 	b.w->another_person =

@@ -5,6 +5,7 @@
 #define VV_WORDS_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 #include <libstemmer.h>
@@ -50,8 +51,13 @@ struct words_lang {
 	json_t *negation, *age; /* stem → true */
 };
 
+#define WORDS_MAX_FACTS 64 /* facts, and values of a fact: 64-bit masks, as in rules */
+
 struct words {
 	struct words_lang langs[WORDS_NLANGS];
+	/* "outranks": the values of a fact that each value wins over (bit v
+	 * for value v) when the text names both. */
+	uint64_t outranks[WORDS_MAX_FACTS][WORDS_MAX_FACTS];
 	int relation, on_behalf, another_person, age_band;
 	int age_value[6]; /* under_12, age_12, age_13_14, age_15, age_16_17, adult */
 };

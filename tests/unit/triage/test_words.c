@@ -33,7 +33,9 @@ static const char words_json[] =
 	"                      \"eid_blocked\": {\"nb\": [\"sperret\", \"bid 1403\", \"glemt passord sperret\"]}},"
 	"  \"relation\": {\"adult_child_for_parent\": {\"nb\": [\"moren min\", \"mor\"], \"en\": [\"my mother\"]},"
 	"                 \"parent_for_child\": {\"nb\": [\"sønnen min\"]}},"
-	"  \"topic\": {\"deceased_estate\": {\"nb\": [\"dødsbo\"]}}}}";
+	"  \"topic\": {\"deceased_estate\": {\"nb\": [\"dødsbo\"]}, \"login\": {\"nb\": [\"logge inn\"]}}},"
+	" \"outranks\": {\"login_problem\": {\"eid_blocked\": [\"lost_or_stolen\"]},"
+	"               \"topic\": {\"deceased_estate\": [\"login\"]}}}";
 
 struct got {
 	struct words_hit hit[16];
@@ -182,6 +184,29 @@ static void test_two_readings_are_asked(void **state)
 	words_free(w);
 }
 
+/* Unless "outranks" says which reading wins: an estate's matter however
+ * the login is named, in either order; a value outranks only the values
+ * listed, so a third reading is asked again. */
+static void test_outranking_reading_wins(void **state)
+{
+	char words[128];
+	struct words *w = build();
+	struct got g;
+
+	(void)state;
+	derive(w, "nb", "Jeg skal logge inn for dødsbo etter mor", &g);
+	assert_int_equal(value_of(&g, TOPIC, words, sizeof(words)), 1);
+	assert_string_equal(words, "dødsbo");
+	derive(w, "nb", "dødsbo: hvordan logge inn?", &g);
+	assert_int_equal(value_of(&g, TOPIC, NULL, 0), 1);
+	derive(w, "nb", "mistet telefon og BankID er sperret", &g);
+	assert_int_equal(value_of(&g, LOGIN_PROBLEM, words, sizeof(words)), 3);
+	assert_string_equal(words, "sperret");
+	derive(w, "nb", "mistet telefon, sperret, og glemt passord", &g);
+	assert_int_equal(value_of(&g, LOGIN_PROBLEM, NULL, 0), -1);
+	words_free(w);
+}
+
 static void test_languages_and_limits(void **state)
 {
 	char big[4000];
@@ -248,6 +273,13 @@ static void test_problems(void **state)
 		       "has no words or too many");
 	expect_problem("{\"negation\": {\"nb\": [\"ikke i det hele tatt\"]}, \"facts\": {}}",
 		       "each entry must be one word");
+	expect_problem("{\"facts\": {}, \"outranks\": {\"colour\": {\"red\": [\"blue\"]}}}",
+		       "outranks: \"colour\" must be a fact");
+	expect_problem("{\"facts\": {}, \"outranks\": {\"topic\": {\"login\": [\"lunch\"]}}}",
+		       "outranks: topic=login: needs a list of other values");
+	expect_problem("{\"facts\": {}, \"outranks\": {\"topic\": {\"login\": [\"deceased_estate\"],"
+		       " \"deceased_estate\": [\"login\"]}}}",
+		       "none of which outranks it");
 }
 
 int main(void)
@@ -258,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_negation),
 		cmocka_unit_test(test_relations_and_ages),
 		cmocka_unit_test(test_two_readings_are_asked),
+		cmocka_unit_test(test_outranking_reading_wins),
 		cmocka_unit_test(test_languages_and_limits),
 		cmocka_unit_test(test_problems),
 	};
