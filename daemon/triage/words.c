@@ -98,6 +98,7 @@ static void words_choose(const struct words *w, const struct words_found *found,
 			 struct words_hit *best, size_t *words, int *ambiguous)
 {
 	uint64_t standing[WORDS_MAX_FACTS] = { 0 };
+	int stands[WORDS_MAX_FOUND];
 
 	for (size_t i = 0; i < nfound; i++) {
 		const struct words_found *f = &found[i];
@@ -109,14 +110,14 @@ static void words_choose(const struct words *w, const struct words_found *found,
 	}
 	for (size_t i = 0; i < nfound; i++) {
 		const struct words_found *f = &found[i];
-		int stands = 1;
 
-		for (size_t j = 0; j < nfound && stands; j++)
-			stands = !(found[j].hit.fact == f->hit.fact && found[j].n > f->n &&
-				   words_overlap(&found[j].hit, &f->hit));
-		if (stands)
+		stands[i] = 1;
+		for (size_t j = 0; j < nfound && stands[i]; j++)
+			stands[i] = !(found[j].hit.fact == f->hit.fact && found[j].n > f->n &&
+				      words_overlap(&found[j].hit, &f->hit));
+		if (stands[i])
 			standing[f->hit.fact] |= UINT64_C(1) << f->hit.value;
-		if (stands && f->hit.value != best[f->hit.fact].value)
+		if (stands[i] && f->hit.value != best[f->hit.fact].value)
 			ambiguous[f->hit.fact] = 1;
 	}
 	/* A reading that outranks every other one left standing wins. */
@@ -124,7 +125,7 @@ static void words_choose(const struct words *w, const struct words_found *found,
 		const struct words_found *f = &found[i];
 		uint64_t me = UINT64_C(1) << f->hit.value;
 
-		if (ambiguous[f->hit.fact] && (standing[f->hit.fact] & me) &&
+		if (ambiguous[f->hit.fact] && stands[i] &&
 		    !(standing[f->hit.fact] & ~me & ~w->outranks[f->hit.fact][f->hit.value])) {
 			best[f->hit.fact] = f->hit;
 			ambiguous[f->hit.fact] = 0;
