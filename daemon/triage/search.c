@@ -310,9 +310,10 @@ static int search_new_place(const json_t *items, size_t i, size_t before)
 /* The first SEARCH_DISTINCT items name different places where the list has
  * them: the question a search answers is "where", and three results that all
  * send the caller to one place hide the other places a vague sentence may
- * mean. Where an item repeats a place, the next item with a new place moves
- * up before it; the order is otherwise kept, and nothing is dropped.
- * Questions stay where the words put them. */
+ * mean. Where an item repeats a place, or is a question (which names none),
+ * the next item with a new place moves up before it; the order is otherwise
+ * kept, and nothing is dropped. The first item stays whatever it is: a
+ * question the words rank first is what they ask about. */
 static void search_diversify(json_t *items, sqlite3_int64 *docs)
 {
 	size_t n = json_array_size(items);
@@ -320,8 +321,7 @@ static void search_diversify(json_t *items, sqlite3_int64 *docs)
 	for (size_t i = 1; i < SEARCH_DISTINCT && i < n; i++) {
 		size_t next = i;
 
-		if (!json_object_get(json_array_get(items, i), "destination") ||
-		    search_new_place(items, i, i))
+		if (search_new_place(items, i, i))
 			continue;
 		while (next < n && !search_new_place(items, next, i))
 			next++;

@@ -113,6 +113,22 @@ static void test_first_items_name_different_places(void **state)
 	json_decref(items);
 }
 
+/* A question the words rank first stays first; after it, the next two slots
+ * go to places ("hvilken eID" ranks case.service third by its words). */
+static void test_questions_give_way_to_places(void **state)
+{
+	json_t *items = find("no", "nb", "hvilken eID");
+
+	(void)state;
+	assert_true(json_array_size(items) >= 4);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "node")),
+			    "login.method");
+	for (size_t i = 1; i < 3; i++)
+		assert_non_null(json_object_get(json_array_get(items, i), "destination"));
+	assert_true(rank_of(items, "case.service") > 3);
+	json_decref(items);
+}
+
 /* ---- who sees what ----------------------------------------------------------- */
 
 /* The ids of the agent-only questions and results of a fixture tree. */
@@ -361,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_ranks_requested_language_first),
 		cmocka_unit_test(test_more_words_rank_first),
 		cmocka_unit_test(test_first_items_name_different_places),
+		cmocka_unit_test(test_questions_give_way_to_places),
 		cmocka_unit_test(test_citizens_see_citizen_nodes_only),
 		cmocka_unit_test(test_results_belong_to_the_country),
 		cmocka_unit_test(test_result_nodes_can_be_jumped_to),
