@@ -230,6 +230,35 @@ static void rules_check_implies(struct rules_loader *ld, struct rules_tree *t)
 	}
 }
 
+/* A result's `when` may not allow a value its own `about` leaves out (other
+ * than "unknown"): given at once, such facts would reach it, while a walk
+ * that learns the same value first never asks the rest of its facts - the
+ * same problem, two answers. */
+static void rules_check_about(struct rules_loader *ld, struct rules_tree *t)
+{
+	for (size_t r = t->questions; r < t->nnodes; r++) {
+		const struct rules_node *res = &t->nodes[r];
+
+		for (size_t i = 0; i < res->nabout; i++) {
+			const struct rules_cond *a = &res->about[i],
+						*c = rules_cond_of(res, a->fact);
+			int unknown = ld->rb->unknown_value[a->fact];
+			uint64_t extra = c ? c->values & ~a->values : 0;
+
+			if (unknown >= 0)
+				extra &= ~(UINT64_C(1) << unknown);
+			if (extra)
+				rules_problem(
+					ld, NULL,
+					"result \"%s\": its \"when\" allows %s = %s, which its \"about\" leaves out",
+					res->id, ld->rb->facts[a->fact],
+					json_string_value(json_array_get(
+						rules_fact_values(ld->rb, ld->rb->facts[a->fact]),
+						(size_t)__builtin_ctzll(extra))));
+		}
+	}
+}
+
 void rules_check_tree(struct rules_loader *ld, struct rules_tree *t)
 {
 	unsigned before = ld->problems;
@@ -238,6 +267,7 @@ void rules_check_tree(struct rules_loader *ld, struct rules_tree *t)
 		return;
 	rules_check_overlaps(ld, t);
 	rules_check_implies(ld, t);
+	rules_check_about(ld, t);
 	if (ld->problems == before && triage_index_build(t))
 		rules_problem(ld, NULL, "out of memory");
 	/* Walking needs every pair settled: an unsettled pair has no best. */

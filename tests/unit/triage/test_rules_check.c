@@ -99,6 +99,23 @@ static void test_implies_contradicts_result(void **state)
 			NULL });
 }
 
+/* A result's `when` may not allow a topic its `about` leaves out: prefilled,
+ * those facts would reach it; walked, the topic comes first and its other
+ * facts are never asked. */
+static void test_when_wider_than_about(void **state)
+{
+	json_t *no = fixture_json("no.json");
+
+	(void)state;
+	json_object_set_new(json_object_get(result(no, "estate.court"), "when"), "topic",
+			    json_pack("[ss]", "deceased_estate", "login"));
+	expect_broken(
+		"no.json", no,
+		(const char *[]){
+			"no.json: result \"estate.court\": its \"when\" allows topic = login, which its \"about\" leaves out",
+			NULL });
+}
+
 /* A seventh question, age_band, that a more specific poa.nav needs: the
  * walk who=another_person, topic=unknown, every login question, mandate,
  * case.service would ask it seventh. Only agents can get there (mandate is
@@ -153,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_unreachable_result),
 		cmocka_unit_test(test_bad_implies),
 		cmocka_unit_test(test_implies_contradicts_result),
+		cmocka_unit_test(test_when_wider_than_about),
 		cmocka_unit_test(test_too_deep),
 		cmocka_unit_test(test_six_deep_is_fine),
 	};
