@@ -28,6 +28,14 @@ static const struct rules_cond *rules_cond_of(const struct rules_node *r, int fa
 	return NULL;
 }
 
+/* The id of the lowest value in values, a set of fact's values, for a
+ * problem's text. */
+static const char *rules_value_name(const struct rulebook *rb, int fact, uint64_t values)
+{
+	return json_string_value(json_array_get(rules_fact_values(rb, rb->facts[fact]),
+						(size_t)__builtin_ctzll(values)));
+}
+
 /* Every walk that matches a also matches b. */
 static int rules_subset(const struct rules_node *a, const struct rules_node *b)
 {
@@ -220,10 +228,7 @@ static void rules_check_implies(struct rules_loader *ld, struct rules_tree *t)
 						ld, where,
 						"option \"%s\" implies %s = %s, but result \"%s\" needs \"%s\" and is for another %s",
 						op->value, ld->rb->facts[g],
-						json_string_value(json_array_get(
-							rules_fact_values(ld->rb, ld->rb->facts[g]),
-							(size_t)__builtin_ctzll(
-								op->implies.values))),
+						rules_value_name(ld->rb, g, op->implies.values),
 						res->id, op->value, ld->rb->facts[g]);
 			}
 		}
@@ -252,9 +257,7 @@ static void rules_check_about(struct rules_loader *ld, struct rules_tree *t)
 					ld, NULL,
 					"result \"%s\": its \"when\" allows %s = %s, which its \"about\" leaves out",
 					res->id, ld->rb->facts[a->fact],
-					json_string_value(json_array_get(
-						rules_fact_values(ld->rb, ld->rb->facts[a->fact]),
-						(size_t)__builtin_ctzll(extra))));
+					rules_value_name(ld->rb, a->fact, extra));
 		}
 	}
 }
