@@ -15,7 +15,7 @@
 struct rulebook;
 struct search_index;
 
-#define SEARCH_MAX_QUERY 200 /* bytes of "q": a question, not a document */
+#define SEARCH_MAX_QUERY 1000 /* bytes of "q": as long as the caller's words in start */
 #define SEARCH_MAX_ITEMS 10
 
 enum search_status {

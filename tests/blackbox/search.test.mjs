@@ -12,7 +12,7 @@ import { startDaemon, Client, agent, ROOT, FIXTURE_RULES } from './lib.mjs';
 const QUERIES = JSON.parse(readFileSync(join(ROOT, 'tests/scenarios/queries.json'), 'utf8'));
 const SENTENCES = ['no', 'dk'].flatMap((c) => JSON.parse(readFileSync(join(ROOT, `tests/scenarios/sourced/${c}.json`), 'utf8')));
 // docs/accuracy.md: the right destination in the top 3 for a caller's sentence.
-const SENTENCE_FLOOR = 0.85;
+const SENTENCE_FLOOR = 0.9;
 
 let d; // real rules
 let f; // fixture rules, which have agent-only nodes
@@ -59,8 +59,8 @@ test('callers\' sentences find the right destination in the top 3', async () => 
   const misses = [];
   for (const sc of SENTENCES) {
     const lang = sc.facts.country === 'dk' ? (sc.lang === 'en' ? 'en' : 'da') : sc.lang;
-    const q = Buffer.byteLength(sc.text) <= 200 ? sc.text : sc.text.slice(0, 150).replace(/\s+\S*$/, '');
-    const r = await a.request({ type: 'search', q, country: sc.facts.country, lang });
+    // The whole sentence, as a caller's words are pasted (up to 1000 bytes).
+    const r = await a.request({ type: 'search', q: sc.text, country: sc.facts.country, lang });
     assert.equal(r.type, 'results', JSON.stringify(r));
     total++;
     if (names(r.items, sc.destination)) hits++;
@@ -188,14 +188,14 @@ test('errors: empty or long q, unknown country, lang not in the tree, unknown fi
   await bad({ q: '   ', country: 'no', lang: 'nb' }, /"q" is empty/);
   await bad({ country: 'no', lang: 'nb' }, /"q" is required/);
   await bad({ q: 7, country: 'no', lang: 'nb' }, /"q" must be a string/);
-  await bad({ q: 'x'.repeat(201), country: 'no', lang: 'nb' }, /"q" is longer than 200 bytes/);
+  await bad({ q: 'x'.repeat(1001), country: 'no', lang: 'nb' }, /"q" is longer than 1000 bytes/);
   await bad({ q: 'bankid', country: 'se', lang: 'nb' }, /"country": "se" is not allowed; allowed: no, dk/);
   await bad({ q: 'bankid', lang: 'nb' }, /"country" is required/);
   await bad({ q: 'MitID', country: 'dk', lang: 'nb' }, /the dk rules are written in \["da","en"\]/);
   await bad({ q: 'MitID', country: 'dk', lang: 'sv' }, /"lang": "sv" is not allowed/);
   await bad({ q: 'bankid', country: 'no', lang: 'nb', limit: 3 }, /unknown field "limit"/);
-  // 200 bytes is allowed; without lang the hello language is used (nb here).
-  let r = await a.request({ type: 'search', q: 'x'.repeat(200), country: 'no', lang: 'nb' });
+  // 1000 bytes is allowed; without lang the hello language is used (nb here).
+  let r = await a.request({ type: 'search', q: 'x'.repeat(1000), country: 'no', lang: 'nb' });
   assert.equal(r.type, 'results');
   r = await a.request({ type: 'search', q: 'glemt passord', country: 'no' });
   assert.equal(r.type, 'results');

@@ -259,7 +259,7 @@ static void test_bad_queries(void **state)
 	q[SEARCH_MAX_QUERY + 1] = '\0';
 	req.q = q;
 	assert_int_equal(search_run(ix, &req, &items, err, sizeof(err)), SEARCH_BAD_QUERY);
-	assert_non_null(strstr(err, "longer than 200 bytes"));
+	assert_non_null(strstr(err, "longer than 1000 bytes"));
 	q[SEARCH_MAX_QUERY] = '\0';
 	assert_int_equal(search_run(ix, &req, &items, err, sizeof(err)), SEARCH_OK);
 	json_decref(items);
@@ -267,6 +267,34 @@ static void test_bad_queries(void **state)
 	req.q = "a b c d e f g h i j k l m n o p q r s t u v w x y z glemt passord";
 	assert_int_equal(search_run(ix, &req, &items, err, sizeof(err)), SEARCH_OK);
 	json_decref(items);
+}
+
+/* A caller's whole sentence, with the word that matters late in it, finds
+ * what that word alone finds; so does one with a word longer than a word may
+ * be, cut inside a two-byte letter. */
+static void test_long_sentence(void **state)
+{
+	char q[SEARCH_MAX_QUERY + 1] = "";
+	json_t *alone, *items;
+
+	(void)state;
+	alone = find_in(ix, "no", "nb", "passord", 0, 10);
+	assert_true(json_array_size(alone) > 0);
+	for (int i = 0; i < 40; i++)
+		strcat(q, "xyzzy ");
+	strcat(q, "passord");
+	items = find_in(ix, "no", "nb", q, 0, 10);
+	assert_true(json_array_size(items) > 0);
+	assert_string_equal(item_id(json_array_get(items, 0)), item_id(json_array_get(alone, 0)));
+	json_decref(items);
+	q[0] = 'q';
+	for (int i = 1; i < 99; i += 2)
+		memcpy(q + i, "\xc3\xb8", 2); /* "qøøø…": 99 bytes, cut after 64 */
+	strcpy(q + 99, " passord");
+	items = find_in(ix, "no", "nb", q, 0, 10);
+	assert_string_equal(item_id(json_array_get(items, 0)), item_id(json_array_get(alone, 0)));
+	json_decref(items);
+	json_decref(alone);
 }
 
 static void test_limits(void **state)
@@ -382,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_results_belong_to_the_country),
 		cmocka_unit_test(test_result_nodes_can_be_jumped_to),
 		cmocka_unit_test(test_bad_queries),
+		cmocka_unit_test(test_long_sentence),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_speed),
 	};
