@@ -39,6 +39,8 @@ const FRESH9 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh9/${c}.j
 const FRESH10 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh10/${c}.json`));
 // Written blind at the end of session 11, measured unseen, not tuned on.
 const FRESH11 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh11/${c}.json`));
+// Written blind in session 12 while the session's rules changed, measured once.
+const FRESH12 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh12/${c}.json`));
 // The floors in docs/accuracy.md: right destination and first-line verdict
 // from facts; from the caller's sentence alone, the right place and the
 // facts read (precision, recall).
@@ -47,7 +49,7 @@ const FLOOR = { sourced: 0.9, fresh: 0.75, ours: 0.65, sentence: 0.86, precision
   fresh5: 0.55, fresh5Sentence: 0.47, fresh6: 0.6, fresh6Sentence: 0.52,
   fresh7: 0.5, fresh7Sentence: 0.48, fresh8: 0.55, fresh8Sentence: 0.46,
   fresh9: 0.55, fresh9Sentence: 0.48, fresh10: 0.55, fresh10Sentence: 0.46,
-  fresh11: 0.55, fresh11Sentence: 0.44 };
+  fresh11: 0.55, fresh11Sentence: 0.44, fresh12: 0.52, fresh12Sentence: 0.44 };
 
 let d;
 // The runner walks every scenario over one connection and finishes none, so
@@ -151,6 +153,9 @@ test('fresh10, written blind at the start of session 11: the floor of the honest
 
 test('fresh11, written blind at the end of session 11: the floor of the honest measure', () =>
   blindSet('fresh11', FRESH11, 21, 80));
+
+test('fresh12, written blind in session 12: the floor of the honest measure', () =>
+  blindSet('fresh12', FRESH12, 22, 80));
 
 test('our own scenarios, and together every result is reached', async () => {
   const r = await run([OURS], 7);
