@@ -16,9 +16,9 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { startDaemon, agent, ROOT } from '../blackbox/lib.mjs';
+import { answerAll } from './run.mjs';
 
 const SETS = join(ROOT, 'tests/scenarios');
-const MAX_STEPS = 32;
 const LANGS = { no: ['nb', 'nn', 'en'], dk: ['da', 'en'] };
 
 // Which scenarios a rule author may have tuned on (tests/scenarios/README.md,
@@ -37,17 +37,11 @@ export function pool(set, id) {
   return 'tuned';
 }
 
-// Answer every question with the scenario's value, or "unknown" when it does
-// not state one the question offers (as run.mjs does).
+// Start as given, then answer every question as run.mjs does.
 async function walk(c, sc, start) {
-  let step = await c.request(start);
-  const understood = step.understood || [];
-  let asked = 0;
-  for (; step.type === 'step' && step.question && asked < MAX_STEPS; asked++) {
-    const q = step.question;
-    const offered = sc.facts[q.fact] && q.options.some((o) => o.value === sc.facts[q.fact]);
-    step = await c.request({ type: 'answer', session: step.session, value: offered ? sc.facts[q.fact] : 'unknown' });
-  }
+  const first = await c.request(start);
+  const { step, asked } = await answerAll(c, sc, first);
+  const understood = first.understood || [];
   const r = step.result || {};
   const right = r.destination?.id === sc.destination && r.first_line === sc.first_line;
   return { right, node: r.node ?? null, asked, understood };

@@ -75,6 +75,21 @@ export function rng(seed) {
   return () => ((x ^= x << 13, x ^= x >>> 17, x ^= x << 5) >>> 0) / 2 ** 32;
 }
 
+// Answer the questions from step on, each with the scenario's value for its
+// fact, or "unknown" when the scenario does not state one the question
+// offers (as an agent reading the questions literally would). conn is any
+// client with request(). Returns { step, asked }: the last step (a result, an
+// error, or a question after MAX_STEPS answers) and how many were answered.
+export async function answerAll(conn, sc, step) {
+  let asked = 0;
+  for (; step.type === 'step' && step.question && asked < MAX_STEPS; asked++) {
+    const q = step.question;
+    const value = sc.facts[q.fact] && q.options.some((o) => o.value === sc.facts[q.fact]) ? sc.facts[q.fact] : 'unknown';
+    step = await conn.request({ type: 'answer', session: step.session, value });
+  }
+  return { step, asked };
+}
+
 // Walk one scenario: prefill the facts named in `prefill`, then answer every
 // question with the scenario's value for its fact, or "unknown" when the
 // scenario does not state it (as an agent reading the questions literally
@@ -85,13 +100,7 @@ async function walk(conn, welcome, sc, prefill) {
   if (!tree) return { ok: false, asked: 0, why: `no tree for country ${JSON.stringify(country)}` };
   const lang = tree.langs.includes(sc.lang) ? sc.lang : tree.langs[0];
   const facts = Object.fromEntries(Object.entries(sc.facts).filter(([f]) => f === 'country' || prefill.has(f)));
-  let step = await conn.request({ type: 'start', country, channel: 'phone', lang, facts });
-  let asked = 0;
-  for (; step.type === 'step' && step.question && asked < MAX_STEPS; asked++) {
-    const q = step.question;
-    const value = sc.facts[q.fact] && q.options.some((o) => o.value === sc.facts[q.fact]) ? sc.facts[q.fact] : 'unknown';
-    step = await conn.request({ type: 'answer', session: step.session, value });
-  }
+  const { step, asked } = await answerAll(conn, sc, await conn.request({ type: 'start', country, channel: 'phone', lang, facts }));
   if (step.type !== 'step') return { ok: false, asked, why: `${step.code}: ${step.message}` };
   if (!step.result) return { ok: false, asked, why: `still at question ${step.question.node} after ${MAX_STEPS} answers` };
   const r = step.result;
@@ -195,13 +204,9 @@ export async function runSentences({ url, token, files, origin, log = console.lo
         if (sc.facts[u.fact] === u.value) correct++;
         else say(`wrong ${sc.id}: read ${u.fact}=${u.value} from "${u.words}" (scenario: ${sc.facts[u.fact] ?? 'not stated'})`);
       }
-      let n = 0;
-      for (; step.type === 'step' && step.question && n < MAX_STEPS; n++) {
-        const q = step.question;
-        const value = sc.facts[q.fact] && q.options.some((o) => o.value === sc.facts[q.fact]) ? sc.facts[q.fact] : 'unknown';
-        step = await conn.request({ type: 'answer', session: step.session, value });
-      }
-      asked.push(n);
+      const walked = await answerAll(conn, sc, step);
+      step = walked.step;
+      asked.push(walked.asked);
       if (step.result?.destination?.id === sc.destination && step.result.first_line === sc.first_line) right++;
     }
   } finally {
