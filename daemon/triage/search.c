@@ -18,9 +18,9 @@
 
 #include "search_internal.h"
 
-/* Words of q used: a whole sentence of a caller (session 12: 12 words found
- * the right place for 322 of 410 held-out sentences, 48 for 329; more
- * found no more). */
+/* Words of q used: enough for a caller's whole sentence, whose deciding
+ * words often come late (docs/performance.md, session 12: fewer found the
+ * right place less often, more found it no more often). */
 #define SEARCH_MAX_TERMS 48
 #define SEARCH_WORD_MAX 64   /* bytes of one word; a longer one is cut (a prefix still matches) */
 #define SEARCH_PREFIX_MIN 4  /* a shorter word as a prefix would match almost anything */
