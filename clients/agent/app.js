@@ -34,7 +34,7 @@
 // asks whether the referral was right (referral_check, and for a misrouted
 // one correct_destination, found by search).
 
-import { ProtocolClient, ProtocolError, ConnectionLost } from '/shared/protocol.js';
+import { ProtocolClient, ProtocolError, ConnectionLost, fitBytes } from '/shared/protocol.js';
 import { I18n, browserLang, UI_LANGS, LANG_NAMES } from '/shared/i18n.js';
 import { h, announce } from '/shared/dom.js';
 import { errorText } from '/shared/errors.js';
@@ -307,7 +307,7 @@ function searchContext() {
 
 async function runSearch(q) {
   if (!client.connected) throw new ConnectionLost();
-  const reply = await client.request({ type: 'search', q, ...searchContext() });
+  const reply = await client.request({ type: 'search', q: fitBytes(q), ...searchContext() });
   return reply.items || [];
 }
 

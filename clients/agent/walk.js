@@ -7,7 +7,7 @@
 // client, i18n, main, and render, show, say, notice, act, saveRec, errText,
 // focusHeading, setUiLang; ctx.handovers is read when a step is shown.
 
-import { ProtocolError, ConnectionLost } from '/shared/protocol.js';
+import { ProtocolError, ConnectionLost, fitBytes } from '/shared/protocol.js';
 import { UI_LANGS } from '/shared/i18n.js';
 import { h } from '/shared/dom.js';
 import { factName } from '/shared/vocabulary.js';
@@ -20,7 +20,7 @@ export function createWalk(ctx) {
   async function startSession(values, understood = null) {
     const msg = { type: 'start', country: values.country, channel: values.channel, lang: values.lang };
     if (Object.keys(values.facts || {}).length) msg.facts = values.facts;
-    if (values.text) msg.text = values.text;
+    if (values.text) msg.text = fitBytes(values.text);
     const step = await client.request(msg);
     // What the words gave is replayed as facts if the daemon must restore the
     // walk: the text itself is kept nowhere.

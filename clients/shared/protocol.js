@@ -35,6 +35,20 @@ export class ProtocolError extends Error {
   }
 }
 
+// The longest caller's words the daemon takes: UTF-8 bytes of start's
+// "text" and search's "q" (docs/protocol.md). A field's maxlength counts
+// characters, and æ, ø, å take two bytes each, so a full field can be too
+// long: the words are cut at a character instead of being refused.
+export const TEXT_MAX_BYTES = 1000;
+
+export function fitBytes(text, max = TEXT_MAX_BYTES) {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= max) return text;
+  let end = max;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // not inside a character
+  return new TextDecoder().decode(bytes.subarray(0, end));
+}
+
 const SUBPROTOCOL = 'vegvisar.v1';
 
 export function defaultUrl(loc = window.location) {

@@ -83,3 +83,25 @@ test('the text is neither stored nor logged', async () => {
   }
   await a.close();
 });
+
+// A field's maxlength counts characters; the daemon counts bytes. The
+// clients cut what is too long at a character (clients/shared/protocol.js),
+// and the daemon takes what they send, where the whole text is refused.
+test('a full field of æøå: the clients cut it at a character and the daemon takes it', async () => {
+  const { fitBytes, TEXT_MAX_BYTES } = await import('../../clients/shared/protocol.js');
+  const words = 'Jeg har glemt passordet til MinID. ' + 'ø'.repeat(990);
+  assert.ok(Buffer.byteLength(words) > TEXT_MAX_BYTES);
+  const cut = fitBytes(words);
+  assert.ok(Buffer.byteLength(cut) <= TEXT_MAX_BYTES && Buffer.byteLength(cut) >= TEXT_MAX_BYTES - 1);
+  assert.ok(words.startsWith(cut) && !cut.includes('\ufffd'), 'cut at a character, nothing replaced');
+  assert.equal(fitBytes('glemt passord'), 'glemt passord');
+  const a = await agent(d);
+  const refused = await a.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb', text: words });
+  assert.equal(refused.code, 'bad_request');
+  const step = await a.request({ type: 'start', country: 'no', channel: 'phone', lang: 'nb', text: cut });
+  assert.equal(step.type, 'step', JSON.stringify(step));
+  assert.ok(step.understood.some((u) => u.fact === 'login_method' && u.value === 'minid'), JSON.stringify(step.understood));
+  const found = await a.request({ type: 'search', q: fitBytes('glemt passord MinID ' + 'å'.repeat(995)), country: 'no', lang: 'nb' });
+  assert.equal(found.type, 'results', JSON.stringify(found));
+  await a.close();
+});

@@ -2,6 +2,7 @@
 // "Start over?" and the citizen's own words. Each is built from texts and
 // callbacks alone; widget.js decides when each is shown.
 import { h } from '../../shared/dom.js';
+import { fitBytes } from '../../shared/protocol.js';
 
 // "Did this help?" at a result, asked once per conversation. The answer
 // (yes or no, nothing typed) is what the desk's survey counts; the daemon
@@ -36,7 +37,7 @@ export function describeForm(t, step, onText) {
   return h('form', { class: 'describe', onsubmit: (ev) => {
     ev.preventDefault();
     const text = input.value.trim();
-    if (text) onText(text);
+    if (text) onText(fitBytes(text));
   } },
   h('label', { for: 'vv-describe' }, t('describe')),
   h('div', { class: 'describe-row' }, input, h('button', { type: 'submit', class: 'send' }, t('send'))));
