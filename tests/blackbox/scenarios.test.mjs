@@ -23,24 +23,6 @@ const OURS = join(ROOT, 'tests/scenarios/scenarios.json');
 // Written blind in session 4; the rules were tuned on its odd ids only, the
 // even ids are still unseen (docs/accuracy.md): the honest floor is lower.
 const FRESH2 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh2/${c}.json`));
-// Written blind in session 6, measured once unseen, then tuned on in session 7.
-const FRESH3 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh3/${c}.json`));
-// Written blind in session 7; tuned on its odd ids only, the even ids unseen.
-const FRESH4 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh4/${c}.json`));
-const FRESH5 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh5/${c}.json`));
-const FRESH6 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh6/${c}.json`));
-const FRESH7 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh7/${c}.json`));
-// Written blind in session 10; measured unseen, then one structural gap its
-// misses showed was closed (docs/accuracy.md, session 10): even ids held out.
-const FRESH8 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh8/${c}.json`));
-// Written blind at the end of session 10, measured unseen, not tuned on.
-const FRESH9 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh9/${c}.json`));
-// Written blind at the start of session 11, measured unseen, not tuned on.
-const FRESH10 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh10/${c}.json`));
-// Written blind at the end of session 11, measured unseen, not tuned on.
-const FRESH11 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh11/${c}.json`));
-// Written blind in session 12 while the session's rules changed, measured once.
-const FRESH12 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh12/${c}.json`));
 // The floors in docs/accuracy.md: right destination and first-line verdict
 // from facts; from the caller's sentence alone, the right place and the
 // facts read (precision, recall).
@@ -128,34 +110,25 @@ async function blindSet(name, files, seed, atLeast) {
   assert.ok(w.right / w.total >= floor, `from the words: ${w.right}/${w.total}, floor ${floor}`);
 }
 
-test('fresh3, written blind, measured unseen, then tuned on: its floor', () => blindSet('fresh3', FRESH3, 13, 160));
-
-test('fresh4, written blind (its even half unseen): the floor of the honest measure', () =>
-  blindSet('fresh4', FRESH4, 14, 140));
-
-test('fresh5, written blind in session 8 and measured unseen: the floor of the honest measure', () =>
-  blindSet('fresh5', FRESH5, 15, 80));
-
-test('fresh6, written blind after the vocabulary round of session 8: the floor of the honest measure', () =>
-  blindSet('fresh6', FRESH6, 16, 80));
-
-test('fresh7, written blind at the end of session 8: the floor of the honest measure', () =>
-  blindSet('fresh7', FRESH7, 17, 80));
-
-test('fresh8, written blind in session 10: the floor of the honest measure', () =>
-  blindSet('fresh8', FRESH8, 18, 80));
-
-test('fresh9, written blind at the end of session 10: the floor of the honest measure', () =>
-  blindSet('fresh9', FRESH9, 19, 80));
-
-test('fresh10, written blind at the start of session 11: the floor of the honest measure', () =>
-  blindSet('fresh10', FRESH10, 20, 80));
-
-test('fresh11, written blind at the end of session 11: the floor of the honest measure', () =>
-  blindSet('fresh11', FRESH11, 21, 80));
-
-test('fresh12, written blind in session 12: the floor of the honest measure', () =>
-  blindSet('fresh12', FRESH12, 22, 80));
+// The sets written blind after fresh2, each with where it stands (README in
+// tests/scenarios/), the seed of its partly prefilled walks and its size.
+const BLIND = [
+  ['fresh3', 13, 160, 'written blind, measured unseen, then tuned on: its floor'],
+  ['fresh4', 14, 140, 'written blind (its even half unseen): the floor of the honest measure'],
+  ['fresh5', 15, 80, 'written blind in session 8 and measured unseen: the floor of the honest measure'],
+  ['fresh6', 16, 80, 'written blind after the vocabulary round of session 8: the floor of the honest measure'],
+  ['fresh7', 17, 80, 'written blind at the end of session 8: the floor of the honest measure'],
+  // Measured unseen, then one structural gap its misses showed was closed
+  // (docs/accuracy.md, session 10): even ids held out.
+  ['fresh8', 18, 80, 'written blind in session 10: the floor of the honest measure'],
+  ['fresh9', 19, 80, 'written blind at the end of session 10: the floor of the honest measure'],
+  ['fresh10', 20, 80, 'written blind at the start of session 11: the floor of the honest measure'],
+  ['fresh11', 21, 80, 'written blind at the end of session 11: the floor of the honest measure'],
+  ['fresh12', 22, 80, 'written blind in session 12: the floor of the honest measure'],
+];
+for (const [name, seed, atLeast, what] of BLIND)
+  test(`${name}, ${what}`, () =>
+    blindSet(name, ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/${name}/${c}.json`)), seed, atLeast));
 
 test('our own scenarios, and together every result is reached', async () => {
   const r = await run([OURS], 7);
