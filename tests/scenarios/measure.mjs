@@ -61,6 +61,7 @@ async function measure(c, sc, set) {
     read: words.understood.length, read_right: words.understood.filter((u) => sc.facts[u.fact] === u.value).length,
     stated: Object.keys(sc.facts).length - 1,
     top3: (found.items || []).slice(0, 3).some((it) => it.destination === sc.destination),
+    found: (found.items || []).slice(0, 3).map((it) => it.node),
   };
 }
 
