@@ -142,8 +142,11 @@ static size_t triage_decided(const struct rules_tree *t, const struct rules_stat
 		decided[w] = fits[w] & ~pending[w];
 		open[w] = fits[w] & pending[w];
 	}
+	/* A result is not for a caller whose known topic (any `about` fact)
+	 * it is not about: a walk about that topic never asks its facts, so
+	 * the same facts given at once must not end there either. */
 	TRIAGE_EACH(t, decided, r)
-		if (r != best && triage_beats(t, r, best))
+		if (r != best && triage_beats(t, r, best) && triage_about(t, s, &t->nodes[r]))
 			best = r;
 	return best;
 }
@@ -220,6 +223,43 @@ static uint64_t triage_contenders(const struct rules_tree *t, const struct rules
 	return need;
 }
 
+/* The `about` facts of best that are not known yet and could rule it out:
+ * a walk whose facts decide best before its topic is known asks the topic
+ * before it ends there, as a walk that learned the topic first would have. */
+static uint64_t triage_about_open(const struct rules_tree *t, const struct rules_state *s,
+				  int citizen, size_t best)
+{
+	const struct rules_node *n = &t->nodes[best];
+	uint64_t open = 0;
+
+	for (size_t i = 0; i < n->nabout; i++) {
+		int f = n->about[i].fact, u = t->rb->unknown_value[f];
+		size_t q = t->question_of[f];
+		uint64_t values = 0;
+
+		if ((s->known & (UINT64_C(1) << f)) || q == RULES_NO_NODE ||
+		    (citizen && !t->nodes[q].citizen))
+			continue;
+		for (size_t o = 0; o < t->nodes[q].noptions; o++)
+			values |= UINT64_C(1) << t->nodes[q].options[o].vindex;
+		if (u >= 0)
+			values &= ~(UINT64_C(1) << u);
+		if (values & ~n->about[i].values)
+			open |= UINT64_C(1) << f;
+	}
+	return open;
+}
+
+/* The facts still to ask: those contenders need, or else the `about` facts
+ * the best result waits for. */
+static uint64_t triage_open(const struct rules_tree *t, const struct rules_state *s, int citizen,
+			    uint64_t contender[TRIAGE_WORDS], size_t *best)
+{
+	uint64_t need = triage_contenders(t, s, citizen, contender, best);
+
+	return need ? need : triage_about_open(t, s, citizen, *best);
+}
+
 /* The options question q offers: the values some contender names, or every
  * option when one of them takes "unknown" for its fact. */
 static uint64_t triage_offer(const struct rules_tree *t, const uint64_t *contender, size_t q)
@@ -261,8 +301,8 @@ static int triage_endings(const struct rules_tree *t, const struct rules_state *
 		if (!(offer & (UINT64_C(1) << n->options[i].vindex)))
 			continue;
 		next.value[n->findex] = (int16_t)n->options[i].vindex;
-		ends += !triage_contenders(t, triage_implied(t, &next, &implied), citizen,
-					   contender, &best);
+		ends += !triage_open(t, triage_implied(t, &next, &implied), citizen, contender,
+				     &best);
 	}
 	return ends;
 }
@@ -275,8 +315,8 @@ static size_t triage_choose(const struct rules_tree *t, const struct rules_state
 	const struct rules_state *s = triage_implied(t, given, &implied);
 	uint64_t contender[TRIAGE_WORDS];
 	size_t best, q, pick = t->questions;
-	uint64_t need = triage_contenders(t, s, citizen, contender, &best);
 	int most = -1;
+	uint64_t need = triage_open(t, s, citizen, contender, &best);
 
 	*offer = 0;
 	if (!need)
@@ -303,8 +343,13 @@ static size_t triage_choose(const struct rules_tree *t, const struct rules_state
 	}
 	/* Chosen on the options that tell results apart; shown with all of
 	 * them where the authors say every caller has one of its values ("is
-	 * it about you or someone else?" offering only "a business"). */
-	if (pick < t->questions && t->nodes[pick].show_all)
+	 * it about you or someone else?" offering only "a business"), and
+	 * where any answer may rule out the best result (its `about`): a
+	 * caller whose topic is not on a short list would answer "don't know"
+	 * and end where a walk that learned the topic first does not. */
+	if (pick < t->questions &&
+	    (t->nodes[pick].show_all ||
+	     (triage_about_open(t, s, citizen, best) & (UINT64_C(1) << t->nodes[pick].findex))))
 		*offer = ~UINT64_C(0);
 	return pick;
 }

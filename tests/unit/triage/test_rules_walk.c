@@ -269,29 +269,45 @@ static void test_prefill_jumps_ahead(void **state)
 	triage_free(tr);
 	tr = start("no", "{\"on_behalf\": \"another_person\", \"authority\": \"digital_poa\","
 			 " \"service\": \"welfare_benefit\", \"country\": \"no\"}");
-	/* poa.nav matches, but estate.court (50) could still beat it. */
+	/* poa.nav matches, but estate.court (50) could still beat it; and
+	 * the topic could rule poa.nav out (its `about`), so every topic is
+	 * offered, not only the estate's. */
 	assert_at(tr, "topic");
-	assert_string_equal(offered(tr), "deceased_estate, unknown");
+	assert_string_equal(offered(tr), "login, digital_post, power_of_attorney, case_matter, "
+					 "deceased_estate, unknown");
 	answer(tr, "unknown");
 	assert_at(tr, "poa.nav");
 	assert_path(tr, "[\"topic\", \"poa.nav\"]");
 	triage_free(tr);
+	/* The facts decide a login result, but not the topic it is about. */
 	tr = start("dk", "{\"login_problem\": \"eid_blocked\"}");
+	assert_at(tr, "topic");
+	answer(tr, "login");
 	assert_at(tr, "login.mitid.blocked");
 	triage_free(tr);
 }
 
-/* A result's facts decide it even when its `about` does not list the topic
- * the caller gave; but its questions are only asked for its topics. */
+/* A result is only for callers whose topic it is about: its questions are
+ * asked only for its topics, and facts given at once do not reach it for
+ * another topic either - one problem, one answer. */
 static void test_about(void **state)
 {
 	struct triage *tr;
 
 	(void)state;
 	tr = start("no", "{\"topic\": \"case_matter\", \"login_method\": \"bankid\"}");
-	assert_at(tr, "who"); /* poa.nav (40) could still beat login.bankid (30) */
+	assert_at(tr, "who"); /* poa.nav (40) could still win; login.bankid cannot */
 	answer(tr, "self");
-	assert_at(tr, "login.bankid");
+	assert_at(tr, "case.service");
+	triage_free(tr);
+	/* Its facts known before the topic: the topic is asked before the walk
+	 * ends there, with every option. */
+	tr = start("no", "{\"on_behalf\": \"self\", \"login_method\": \"bankid\"}");
+	assert_at(tr, "topic");
+	assert_string_equal(offered(tr), "login, digital_post, power_of_attorney, case_matter, "
+					 "deceased_estate, unknown");
+	answer(tr, "login");
+	assert_at(tr, "login.problem");
 	triage_free(tr);
 	/* topic=case_matter: no login question, though login results would win. */
 	tr = start("no", "{\"on_behalf\": \"unknown\", \"topic\": \"case_matter\"}");
