@@ -8,16 +8,16 @@
 #include <string.h>
 
 /* The phrase stem a word of the text stands for, allowing one typo. */
-static const char *words_canon(const struct words_lang *l, const char *stem)
+static const char *words_canon(const struct words_lang *l, const struct words_token *t)
 {
 	char del[WORDS_WORD_MAX];
-	const char *s;
+	const char *s, *stem = t->stem;
 	size_t n = strlen(stem);
 
 	if ((s = json_string_value(json_object_get(l->known, stem))))
 		return s;
 	/* A negation or age word is a known word too, not a typo ("åring"). */
-	if (n < WORDS_FUZZY_MIN || json_object_get(l->negation, stem) ||
+	if (n < WORDS_FUZZY_MIN || json_object_get(l->negation, t->raw) ||
 	    json_object_get(l->age, stem))
 		return NULL;
 	if ((s = json_string_value(json_object_get(l->typos, stem))) && *s)
@@ -44,7 +44,7 @@ static int words_part_matches(const struct words_part *p, const struct words_tok
 static int words_negated(const struct words_lang *l, const struct words_token *tok, size_t at)
 {
 	for (size_t k = 1; k <= WORDS_NEG_REACH && k <= at; k++)
-		if (json_object_get(l->negation, tok[at - k].stem))
+		if (json_object_get(l->negation, tok[at - k].raw))
 			return 1;
 	/* "verken pass eller førerkort": what follows "eller"/"or" shares the
 	 * negation of the word before it. */
@@ -74,7 +74,7 @@ static void words_try(const struct words_lang *l, size_t pi, size_t matched,
 	for (size_t k = matched; k < ph->n; k++)
 		if (!words_part_matches(&l->parts[ph->first + k], &tok[at + k]))
 			return;
-	if (!json_object_get(l->negation, tok[at].stem) && words_negated(l, tok, at))
+	if (!json_object_get(l->negation, tok[at].raw) && words_negated(l, tok, at))
 		return;
 	found[(*nfound)++] = (struct words_found){ { ph->fact, ph->value, tok[at].start,
 						     tok[at + ph->n - 1].end - tok[at].start },
@@ -201,7 +201,7 @@ size_t words_derive(const struct words *w, const char *lang, const char *text, s
 		best[f].value = -1;
 	ntok = words_split(l->stemmer, text, len, tok, WORDS_MAX_TOKENS);
 	for (size_t i = 0; i < ntok; i++)
-		tok[i].canon = words_canon(l, tok[i].stem);
+		tok[i].canon = words_canon(l, &tok[i]);
 	for (size_t i = 0; i < ntok; i++) {
 		char key3[WORDS_PREFIX_KEY + 1];
 		const json_t *lists[3] = { NULL, NULL, l->short_prefixed };

@@ -201,9 +201,12 @@ static int words_fact_index(const json_t *vocabulary, const char *fact)
 	return -1;
 }
 
-/* "negation" and "age": lang → words, each stored stemmed. */
+/* "negation" and "age": lang → words. Ages are stored stemmed ("åring",
+ * "årig"); negations as written (folded), since a stem can be another
+ * word's: nynorsk "verken" (neither) and "verke" (to work) share "verk",
+ * Danish "uden" (without) and "ud" (out) share "ud". */
 static void words_add_set(struct words_builder *b, const json_t *root, const char *key, size_t li,
-			  json_t *set)
+			  json_t *set, int as_written)
 {
 	const json_t *list = json_object_get(json_object_get(root, key), words_langs[li].lang);
 	struct words_token tok[4];
@@ -218,7 +221,7 @@ static void words_add_set(struct words_builder *b, const json_t *root, const cha
 			continue;
 		}
 		/* "don't" is "don" + "t": the "t" is what says no. */
-		json_object_set_new(set, tok[n - 1].stem, json_true());
+		json_object_set_new(set, as_written ? tok[n - 1].raw : tok[n - 1].stem, json_true());
 	}
 }
 
@@ -340,8 +343,8 @@ struct words *words_build(const json_t *root, const json_t *vocabulary, words_re
 			words_problem(&b, "no Snowball stemmer for %s", words_langs[li].algorithm);
 			continue;
 		}
-		words_add_set(&b, root, "negation", li, l->negation);
-		words_add_set(&b, root, "age", li, l->age);
+		words_add_set(&b, root, "negation", li, l->negation, 1);
+		words_add_set(&b, root, "age", li, l->age, 0);
 	}
 	if (!b.problems) {
 		words_add_facts(&b, json_object_get(root, "facts"));

@@ -22,7 +22,7 @@ static const char vocabulary[] =
 	"               \"adult\", \"unknown\"]}";
 
 static const char words_json[] =
-	"{\"negation\": {\"nb\": [\"ikke\", \"ingen\"], \"en\": [\"not\", \"don't\"]},"
+	"{\"negation\": {\"nb\": [\"ikke\", \"ingen\", \"verken\"], \"en\": [\"not\", \"don't\"]},"
 	" \"age\": {\"nb\": [\"år\", \"på\"], \"en\": [\"years\"]},"
 	" \"facts\": {"
 	"  \"login_method\": {\"bankid\": {\"nb\": [\"bankid\"], \"en\": [\"bankid\"]},"
@@ -135,6 +135,12 @@ static void test_negation(void **state)
 	assert_int_equal(value_of(&g, LOGIN_METHOD, NULL, 0), -1);
 	derive(w, "en", "my BankID does not work", &g); /* a negation after it counts for nothing */
 	assert_int_equal(value_of(&g, LOGIN_METHOD, NULL, 0), 1);
+	/* A negation is the word as written: "verke" (to work) shares its
+	 * stem with "verken" (neither) but says no to nothing. */
+	derive(w, "nb", "Det slutta å verke, glemt passord", &g);
+	assert_int_equal(value_of(&g, LOGIN_PROBLEM, NULL, 0), 0);
+	derive(w, "nb", "Har verken BankID eller MinID", &g);
+	assert_int_equal(value_of(&g, LOGIN_METHOD, NULL, 0), -1);
 	words_free(w);
 }
 
