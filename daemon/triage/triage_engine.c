@@ -316,7 +316,11 @@ static size_t triage_choose(const struct rules_tree *t, const struct rules_state
 	uint64_t contender[TRIAGE_WORDS];
 	size_t best, q, pick = t->questions;
 	int most = -1;
-	uint64_t need = triage_open(t, s, citizen, contender, &best);
+	uint64_t need = triage_contenders(t, s, citizen, contender, &best);
+	uint64_t about = triage_about_open(t, s, citizen, best);
+
+	if (!need)
+		need = about; /* as triage_open */
 
 	*offer = 0;
 	if (!need)
@@ -348,8 +352,7 @@ static size_t triage_choose(const struct rules_tree *t, const struct rules_state
 	 * caller whose topic is not on a short list would answer "don't know"
 	 * and end where a walk that learned the topic first does not. */
 	if (pick < t->questions &&
-	    (t->nodes[pick].show_all ||
-	     (triage_about_open(t, s, citizen, best) & (UINT64_C(1) << t->nodes[pick].findex))))
+	    (t->nodes[pick].show_all || (about & (UINT64_C(1) << t->nodes[pick].findex))))
 		*offer = ~UINT64_C(0);
 	return pick;
 }

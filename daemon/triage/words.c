@@ -7,6 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Negations are looked up as written, not stemmed (words_add_set). */
+static int words_is_negation(const struct words_lang *l, const struct words_token *t)
+{
+	return json_object_get(l->negation, t->raw) != NULL;
+}
+
 /* The phrase stem a word of the text stands for, allowing one typo. */
 static const char *words_canon(const struct words_lang *l, const struct words_token *t)
 {
@@ -17,7 +23,7 @@ static const char *words_canon(const struct words_lang *l, const struct words_to
 	if ((s = json_string_value(json_object_get(l->known, stem))))
 		return s;
 	/* A negation or age word is a known word too, not a typo ("åring"). */
-	if (n < WORDS_FUZZY_MIN || json_object_get(l->negation, t->raw) ||
+	if (n < WORDS_FUZZY_MIN || words_is_negation(l, t) ||
 	    json_object_get(l->age, stem))
 		return NULL;
 	if ((s = json_string_value(json_object_get(l->typos, stem))) && *s)
@@ -44,7 +50,7 @@ static int words_part_matches(const struct words_part *p, const struct words_tok
 static int words_negated(const struct words_lang *l, const struct words_token *tok, size_t at)
 {
 	for (size_t k = 1; k <= WORDS_NEG_REACH && k <= at; k++)
-		if (json_object_get(l->negation, tok[at - k].raw))
+		if (words_is_negation(l, &tok[at - k]))
 			return 1;
 	/* "verken pass eller førerkort": what follows "eller"/"or" shares the
 	 * negation of the word before it. */
@@ -74,7 +80,7 @@ static void words_try(const struct words_lang *l, size_t pi, size_t matched,
 	for (size_t k = matched; k < ph->n; k++)
 		if (!words_part_matches(&l->parts[ph->first + k], &tok[at + k]))
 			return;
-	if (!json_object_get(l->negation, tok[at].raw) && words_negated(l, tok, at))
+	if (!words_is_negation(l, &tok[at]) && words_negated(l, tok, at))
 		return;
 	found[(*nfound)++] = (struct words_found){ { ph->fact, ph->value, tok[at].start,
 						     tok[at + ph->n - 1].end - tok[at].start },

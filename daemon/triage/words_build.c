@@ -203,8 +203,7 @@ static int words_fact_index(const json_t *vocabulary, const char *fact)
 
 /* "negation" and "age": lang → words. Ages are stored stemmed ("åring",
  * "årig"); negations as written (folded), since a stem can be another
- * word's: nynorsk "verken" (neither) and "verke" (to work) share "verk",
- * Danish "uden" (without) and "ud" (out) share "ud". */
+ * word's: nynorsk "verken" (neither) and "verke" (to work) are both "verk". */
 static void words_add_set(struct words_builder *b, const json_t *root, const char *key, size_t li,
 			  json_t *set, int as_written)
 {
