@@ -188,6 +188,20 @@ static void words_people(const struct words *w, const struct words_lang *l,
 	}
 }
 
+/* What the readings imply (words.json "implies"), where the words left the
+ * implied fact open: not named at all, and not named twice over (an
+ * ambiguous fact stays for the walk to ask). */
+static void words_implied(const struct words *w, struct words_hit *best, const int *ambiguous)
+{
+	for (size_t f = 0; f < WORDS_MAX_FACTS; f++) {
+		int g = best[f].value >= 0 && !ambiguous[f] ? w->implied[f][best[f].value].fact : -1;
+
+		if (g >= 0 && best[g].value < 0 && !ambiguous[g])
+			best[g] = (struct words_hit){ g, w->implied[f][best[f].value].value,
+						      best[f].start, best[f].len };
+	}
+}
+
 size_t words_derive(const struct words *w, const char *lang, const char *text, size_t len,
 		    struct words_hit *out, size_t max)
 {
@@ -224,6 +238,7 @@ size_t words_derive(const struct words *w, const char *lang, const char *text, s
 	}
 	words_choose(w, found, nfound, best, words, ambiguous);
 	words_people(w, l, tok, ntok, best, words);
+	words_implied(w, best, ambiguous);
 	for (size_t f = 0; f < WORDS_MAX_FACTS && n < max; f++)
 		if (best[f].value >= 0 && !ambiguous[f])
 			out[n++] = best[f];

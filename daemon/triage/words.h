@@ -44,7 +44,9 @@ void words_free(struct words *w);
 /* The facts text states, in lang ("nb", "nn", "da", "en"): at most one hit
  * per fact (the longest phrase, then the first; a fact whose words name two
  * values in different places of the text is left out, for the walk to ask,
- * unless words.json's "outranks" says one of them wins over the others),
+ * unless words.json's "outranks" says one of them wins over the others;
+ * a reading also gives what words.json's "implies" says it implies, where
+ * the words leave that fact open),
  * up to max hits, in the order of the vocabulary's facts. Returns how many
  * were written. */
 size_t words_derive(const struct words *w, const char *lang, const char *text, size_t len,

@@ -263,6 +263,49 @@ static void words_add_outranks(struct words_builder *b, const json_t *outranks)
 	}
 }
 
+/* "implies": fact → value → {fact: value}: that reading of the first fact
+ * says the second's value too ("glemt passordet" is a login problem, so the
+ * topic is login), unless the words name a value of the second themselves.
+ * Only where every caller who says it is in that family: "lost my wallet"
+ * is lost_or_stolen but no login matter, so that value implies nothing. */
+static void words_add_implies(struct words_builder *b, const json_t *implies)
+{
+	const char *fact, *value;
+	json_t *values, *then;
+
+	json_object_foreach((json_t *)implies, fact, values) {
+		int f = words_fact_index(b->vocabulary, fact);
+
+		if (f < 0 || f >= WORDS_MAX_FACTS || !json_is_object(values)) {
+			words_problem(b, "implies: \"%s\" must be a fact, with its values", fact);
+			continue;
+		}
+		json_object_foreach(values, value, then) {
+			int v = words_index(json_object_get(b->vocabulary, fact), value), g = -1,
+			    gv = -1;
+			const char *to = json_object_size(then) == 1
+						 ? json_object_iter_key(json_object_iter(then))
+						 : NULL;
+
+			if (to) {
+				g = words_fact_index(b->vocabulary, to);
+				gv = words_index(json_object_get(b->vocabulary, to),
+						 json_string_value(json_object_get(then, to)));
+			}
+			if (v < 0 || v >= WORDS_MAX_FACTS || g < 0 || g >= WORDS_MAX_FACTS ||
+			    g == f || gv < 0 || gv >= WORDS_MAX_FACTS) {
+				words_problem(
+					b,
+					"implies: %s=%s: needs one other fact and one of its values",
+					fact, value);
+				continue;
+			}
+			b->w->implied[f][v].fact = (int8_t)g;
+			b->w->implied[f][v].value = (int8_t)gv;
+		}
+	}
+}
+
 static void words_add_facts(struct words_builder *b, const json_t *facts)
 {
 	const char *fact, *value, *lang;
@@ -345,9 +388,13 @@ struct words *words_build(const json_t *root, const json_t *vocabulary, words_re
 		words_add_set(&b, root, "negation", li, l->negation, 1);
 		words_add_set(&b, root, "age", li, l->age, 0);
 	}
+	for (size_t f = 0; f < WORDS_MAX_FACTS; f++)
+		for (size_t v = 0; v < WORDS_MAX_FACTS; v++)
+			b.w->implied[f][v].fact = -1;
 	if (!b.problems) {
 		words_add_facts(&b, json_object_get(root, "facts"));
 		words_add_outranks(&b, json_object_get(root, "outranks"));
+		words_add_implies(&b, json_object_get(root, "implies"));
 	}
 	b.w->relation = words_fact_index(vocabulary, "relation");
 	b.w->on_behalf = words_fact_index(vocabulary, "on_behalf");

@@ -58,6 +58,12 @@ struct words {
 	/* "outranks": the values of a fact that each value wins over (bit v
 	 * for value v) when the text names both. */
 	uint64_t outranks[WORDS_MAX_FACTS][WORDS_MAX_FACTS];
+	/* "implies": reading value v of fact f also reads fact
+	 * implied[f][v].fact = implied[f][v].value (fact -1: nothing), where the
+	 * words name no value of it. */
+	struct {
+		int8_t fact, value;
+	} implied[WORDS_MAX_FACTS][WORDS_MAX_FACTS];
 	int relation, on_behalf, another_person, age_band;
 	int age_value[6]; /* under_12, age_12, age_13_14, age_15, age_16_17, adult */
 };

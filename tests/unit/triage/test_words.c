@@ -35,7 +35,9 @@ static const char words_json[] =
 	"                 \"parent_for_child\": {\"nb\": [\"sønnen min\"]}},"
 	"  \"topic\": {\"deceased_estate\": {\"nb\": [\"dødsbo\"]}, \"login\": {\"nb\": [\"logge inn\"]}}},"
 	" \"outranks\": {\"login_problem\": {\"eid_blocked\": [\"lost_or_stolen\"]},"
-	"               \"topic\": {\"deceased_estate\": [\"login\"]}}}";
+	"               \"topic\": {\"deceased_estate\": [\"login\"]}},"
+	" \"implies\": {\"login_problem\": {\"forgotten_password\": {\"topic\": \"login\"},"
+	"                                \"eid_blocked\": {\"topic\": \"login\"}}}}";
 
 struct got {
 	struct words_hit hit[16];
@@ -213,6 +215,28 @@ static void test_outranking_reading_wins(void **state)
 	words_free(w);
 }
 
+/* "implies": a forgotten password is a login matter, so the topic is read
+ * with it (from the same words) - unless the words name a topic themselves,
+ * or two (then it is asked); a lost phone implies nothing: it may be a
+ * wallet, or an estate. */
+static void test_implied_reading(void **state)
+{
+	char words[128];
+	struct words *w = build();
+	struct got g;
+
+	(void)state;
+	derive(w, "nb", "Mor har glemt passord til MinID", &g);
+	assert_int_equal(value_of(&g, TOPIC, words, sizeof(words)), 0);
+	assert_string_equal(words, "glemt passord");
+	derive(w, "nb", "glemt passord til dødsbo", &g);
+	assert_int_equal(value_of(&g, TOPIC, NULL, 0), 1);
+	derive(w, "nb", "mistet telefon med BankID", &g);
+	assert_int_equal(value_of(&g, LOGIN_PROBLEM, NULL, 0), 1);
+	assert_int_equal(value_of(&g, TOPIC, NULL, 0), -1);
+	words_free(w);
+}
+
 static void test_languages_and_limits(void **state)
 {
 	char big[4000];
@@ -286,6 +310,14 @@ static void test_problems(void **state)
 	expect_problem("{\"facts\": {}, \"outranks\": {\"topic\": {\"login\": [\"deceased_estate\"],"
 		       " \"deceased_estate\": [\"login\"]}}}",
 		       "none of which outranks it");
+	expect_problem("{\"facts\": {}, \"implies\": {\"colour\": {\"red\": {\"topic\": \"login\"}}}}",
+		       "implies: \"colour\" must be a fact");
+	expect_problem("{\"facts\": {}, \"implies\": {\"login_problem\": {\"lunch\": {\"topic\": \"login\"}}}}",
+		       "implies: login_problem=lunch: needs one other fact");
+	expect_problem("{\"facts\": {}, \"implies\": {\"login_problem\": {\"eid_blocked\": {\"topic\": \"lunch\"}}}}",
+		       "implies: login_problem=eid_blocked: needs one other fact");
+	expect_problem("{\"facts\": {}, \"implies\": {\"login_problem\": {\"eid_blocked\": {\"login_problem\": \"lost_or_stolen\"}}}}",
+		       "implies: login_problem=eid_blocked: needs one other fact");
 }
 
 int main(void)
@@ -297,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_relations_and_ages),
 		cmocka_unit_test(test_two_readings_are_asked),
 		cmocka_unit_test(test_outranking_reading_wins),
+		cmocka_unit_test(test_implied_reading),
 		cmocka_unit_test(test_languages_and_limits),
 		cmocka_unit_test(test_problems),
 	};
