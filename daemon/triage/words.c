@@ -194,11 +194,11 @@ static void words_people(const struct words *w, const struct words_lang *l,
 static void words_implied(const struct words *w, struct words_hit *best, const int *ambiguous)
 {
 	for (size_t f = 0; f < WORDS_MAX_FACTS; f++) {
-		int g = best[f].value >= 0 && !ambiguous[f] ? w->implied[f][best[f].value].fact : -1;
+		int v = best[f].value, g = v >= 0 && !ambiguous[f] ? w->implied[f][v].fact : -1;
 
 		if (g >= 0 && best[g].value < 0 && !ambiguous[g])
-			best[g] = (struct words_hit){ g, w->implied[f][best[f].value].value,
-						      best[f].start, best[f].len };
+			best[g] = (struct words_hit){ g, w->implied[f][v].value, best[f].start,
+						      best[f].len };
 	}
 }
 

@@ -310,13 +310,17 @@ static void test_problems(void **state)
 	expect_problem("{\"facts\": {}, \"outranks\": {\"topic\": {\"login\": [\"deceased_estate\"],"
 		       " \"deceased_estate\": [\"login\"]}}}",
 		       "none of which outranks it");
-	expect_problem("{\"facts\": {}, \"implies\": {\"colour\": {\"red\": {\"topic\": \"login\"}}}}",
+	expect_problem("{\"facts\": {}, \"implies\":"
+		       " {\"colour\": {\"red\": {\"topic\": \"login\"}}}}",
 		       "implies: \"colour\" must be a fact");
-	expect_problem("{\"facts\": {}, \"implies\": {\"login_problem\": {\"lunch\": {\"topic\": \"login\"}}}}",
+	expect_problem("{\"facts\": {}, \"implies\":"
+		       " {\"login_problem\": {\"lunch\": {\"topic\": \"login\"}}}}",
 		       "implies: login_problem=lunch: needs one other fact");
-	expect_problem("{\"facts\": {}, \"implies\": {\"login_problem\": {\"eid_blocked\": {\"topic\": \"lunch\"}}}}",
+	expect_problem("{\"facts\": {}, \"implies\":"
+		       " {\"login_problem\": {\"eid_blocked\": {\"topic\": \"lunch\"}}}}",
 		       "implies: login_problem=eid_blocked: needs one other fact");
-	expect_problem("{\"facts\": {}, \"implies\": {\"login_problem\": {\"eid_blocked\": {\"login_problem\": \"lost_or_stolen\"}}}}",
+	expect_problem("{\"facts\": {}, \"implies\":"
+		       " {\"login_problem\": {\"eid_blocked\": {\"login_problem\": \"lost_or_stolen\"}}}}",
 		       "implies: login_problem=eid_blocked: needs one other fact");
 }
 
