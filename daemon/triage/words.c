@@ -22,9 +22,11 @@ static const char *words_canon(const struct words_lang *l, const struct words_to
 
 	if ((s = json_string_value(json_object_get(l->known, stem))))
 		return s;
-	/* A negation or age word is a known word too, not a typo ("åring"). */
-	if (n < WORDS_FUZZY_MIN || words_is_negation(l, t) ||
-	    json_object_get(l->age, stem))
+	/* A negation or age word is a known word too, not a typo ("åring"), and
+	 * so is a plain word of the language that is one letter from a phrase's
+	 * ("hello" is no "Helfo", "spørre" no "sperre"). */
+	if (n < WORDS_FUZZY_MIN || words_is_negation(l, t) || json_object_get(l->age, stem) ||
+	    json_object_get(l->plain, stem))
 		return NULL;
 	if ((s = json_string_value(json_object_get(l->typos, stem))) && *s)
 		return s; /* a letter missing */

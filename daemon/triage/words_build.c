@@ -201,9 +201,10 @@ static int words_fact_index(const json_t *vocabulary, const char *fact)
 	return -1;
 }
 
-/* "negation" and "age": lang → words. Ages are stored stemmed ("åring",
- * "årig"); negations as written (folded), since a stem can be another
- * word's: nynorsk "verken" (neither) and "verke" (to work) are both "verk". */
+/* "negation", "age" and "plain": lang → words. Ages and plain words are
+ * stored stemmed ("åring", "årig"); negations as written (folded), since a
+ * stem can be another word's: nynorsk "verken" (neither) and "verke" (to
+ * work) are both "verk". */
 static void words_add_set(struct words_builder *b, const json_t *root, const char *key, size_t li,
 			  json_t *set, int as_written)
 {
@@ -381,12 +382,14 @@ struct words *words_build(const json_t *root, const json_t *vocabulary, words_re
 		l->typos = json_object();
 		l->negation = json_object();
 		l->age = json_object();
+		l->plain = json_object();
 		if (!(l->stemmer = sb_stemmer_new(words_langs[li].algorithm, "UTF_8"))) {
 			words_problem(&b, "no Snowball stemmer for %s", words_langs[li].algorithm);
 			continue;
 		}
 		words_add_set(&b, root, "negation", li, l->negation, 1);
 		words_add_set(&b, root, "age", li, l->age, 0);
+		words_add_set(&b, root, "plain", li, l->plain, 0);
 	}
 	for (size_t f = 0; f < WORDS_MAX_FACTS; f++)
 		for (size_t v = 0; v < WORDS_MAX_FACTS; v++)
@@ -429,6 +432,7 @@ void words_free(struct words *w)
 		json_decref(l->typos);
 		json_decref(l->negation);
 		json_decref(l->age);
+		json_decref(l->plain);
 		if (l->stemmer)
 			sb_stemmer_delete(l->stemmer);
 	}

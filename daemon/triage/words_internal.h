@@ -49,6 +49,7 @@ struct words_lang {
 	json_t *known;          /* every stem some phrase uses → true */
 	json_t *typos;          /* a stem with one letter deleted → the stem (or "" if two) */
 	json_t *negation, *age; /* stem → true */
+	json_t *plain;          /* stem → true: a word of its own, never a typo */
 };
 
 #define WORDS_MAX_FACTS 64 /* facts, and values of a fact: 64-bit masks, as in rules */

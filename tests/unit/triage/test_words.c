@@ -24,6 +24,7 @@ static const char vocabulary[] =
 static const char words_json[] =
 	"{\"negation\": {\"nb\": [\"ikke\", \"ingen\", \"verken\"], \"en\": [\"not\", \"don't\"]},"
 	" \"age\": {\"nb\": [\"år\", \"på\"], \"en\": [\"years\"]},"
+	" \"plain\": {\"nb\": [\"spørre\"]},"
 	" \"facts\": {"
 	"  \"login_method\": {\"bankid\": {\"nb\": [\"bankid\"], \"en\": [\"bankid\"]},"
 	"                     \"minid\": {\"nb\": [\"minid\"]}, \"mitid\": {\"da\": [\"mitid\"]}},"
@@ -120,6 +121,10 @@ static void test_one_typo_but_not_two(void **state)
 	assert_int_equal(value_of(&g, LOGIN_PROBLEM, NULL, 0), -1);
 	derive(w, "nb", "mnid", &g); /* words under five letters must be right */
 	assert_int_equal(value_of(&g, LOGIN_METHOD, NULL, 0), -1);
+	derive(w, "nb", "BankID er spærret", &g); /* one letter wrong */
+	assert_int_equal(value_of(&g, LOGIN_PROBLEM, NULL, 0), 3);
+	derive(w, "nb", "Jeg vil spørre om BankID", &g); /* a plain word, not "sperret" */
+	assert_int_equal(value_of(&g, LOGIN_PROBLEM, NULL, 0), -1);
 	words_free(w);
 }
 
