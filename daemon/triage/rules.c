@@ -29,7 +29,28 @@ static const struct rules_key rules_fact_keys[] = { { "id", RULES_STRING, 1 },
 static const struct rules_key rules_value_keys[] = { { "id", RULES_STRING, 1 },
 						     { "en", RULES_STRING, 0 },
 						     { "words", RULES_OBJECT, 0 },
+						     { "countries", RULES_ARRAY, 0 },
 						     { NULL, 0, 0 } };
+/* A value's "countries": the trees it applies to (BankID only in Norway's).
+ * A value without it applies in both; tests/content checks that each tree
+ * offers every value that applies to it. */
+static void rules_check_value_countries(struct rules_loader *ld, const char *where,
+					const json_t *obj)
+{
+	json_t *list = rules_typed(obj, "countries", RULES_ARRAY), *c;
+	size_t i;
+	int known;
+
+	json_array_foreach(list, i, c) {
+		known = 0;
+		for (int k = 0; k < RULES_NCOUNTRIES; k++)
+			known |= json_is_string(c) && !strcmp(json_string_value(c), names_countries[k]);
+		if (!known)
+			rules_problem(ld, where, "\"countries\" entry %zu is not a country (no, dk)",
+				      i + 1);
+	}
+}
+
 static json_t *rules_load_vocabulary(struct rules_loader *ld)
 {
 	json_t *root = rules_read(ld, "vocabulary.json"), *vocab, *facts, *fact, *values, *list,
@@ -75,6 +96,7 @@ static json_t *rules_load_vocabulary(struct rules_loader *ld)
 				rules_problem(ld, vwhere, "is defined twice");
 			else if (vid)
 				json_array_append_new(values, json_string(vid));
+			rules_check_value_countries(ld, vwhere, value);
 		}
 		if (list && !json_array_size(list))
 			rules_problem(ld, where, "has no values");

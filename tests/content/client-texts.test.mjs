@@ -69,3 +69,19 @@ test('every fact and value of rules/vocabulary.json has a name in every language
   }
   assert.deepEqual(missing, []);
 });
+
+// The start form offers a value only in the countries it applies to: the
+// same as vocabulary.json's "countries" (which the trees are checked against),
+// or a value one tree gained would be hidden from that country's agents.
+test('the start form offers each value in the countries vocabulary.json gives it', () => {
+  const rules = JSON.parse(readFileSync(new URL('../../rules/vocabulary.json', import.meta.url)));
+  const names = new Map(VOCABULARY.map((f) => [f.id, f]));
+  const wrong = [];
+  for (const f of rules.facts)
+    for (const v of f.values) {
+      const shown = names.get(f.id)?.values.find((x) => x.id === v.id);
+      const want = v.countries?.length === 1 ? v.countries[0] : null;
+      if (shown && shown.country !== want) wrong.push(`${f.id}=${v.id}: ${shown.country} (vocabulary.json: ${want})`);
+    }
+  assert.deepEqual(wrong, []);
+});

@@ -30,6 +30,22 @@ function englishWords(text) {
 }
 
 // Every (where, lang, text) a screen can show from a tree.
+// The vocabulary's values a tree's questions do not offer although they
+// apply in its country ("countries" in vocabulary.json names the countries a
+// value is for; without it, both): a caller whose facts - prefilled, handed
+// off or read from words - name one has no place in that tree.
+export function notOffered(vocabulary, tree) {
+  const missing = [];
+  for (const q of tree.questions) {
+    const fact = vocabulary.facts.find((f) => f.id === q.fact);
+    const offered = new Set(q.options.map((o) => o.value));
+    for (const v of fact?.values || [])
+      if (v.id !== 'unknown' && !offered.has(v.id) && (!v.countries || v.countries.includes(tree.country)))
+        missing.push(`${q.fact}=${v.id}`);
+  }
+  return missing;
+}
+
 function* treeTexts(country) {
   const t = read(`${country}.json`);
   for (const q of t.questions) {
@@ -83,6 +99,10 @@ for (const country of ['no', 'dk']) {
     assert.deepEqual(bad, []);
   });
 
+  test(`${country}: every value of the vocabulary that applies here has an option`, () => {
+    assert.deepEqual(notOffered(read('vocabulary.json'), read(`${country}.json`)), []);
+  });
+
   test(`${country}: every destination fact has its source and date, or says it is not confirmed`, () => {
     const bad = [];
     for (const d of read(`destinations/${country}.json`).destinations)
@@ -101,4 +121,8 @@ test('the checks can fail: English, research words and "the caller" are caught',
   assert.ok(RESEARCH.test('Dette er uverifisert'));
   assert.ok(CALLER.test('Be innringeren logge inn'));
   assert.ok(!CALLER.test('Logg inn med BankID'));
+  const vocabulary = { facts: [{ id: 'login_method', values: [{ id: 'bankid', countries: ['no'] }, { id: 'mitid', countries: ['dk'] }, { id: 'unknown' }] },
+    { id: 'need', values: [{ id: 'letter_from_company' }, { id: 'unknown' }] }] };
+  const tree = { country: 'dk', questions: [{ fact: 'login_method', options: [{ value: 'unknown' }] }, { fact: 'need', options: [{ value: 'unknown' }] }] };
+  assert.deepEqual(notOffered(vocabulary, tree), ['login_method=mitid', 'need=letter_from_company']);
 });

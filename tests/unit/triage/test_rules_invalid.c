@@ -510,6 +510,9 @@ static void test_vocabulary_problems(void **state)
 	assert_non_null(topic);
 	values = json_object_get(topic, "values");
 	json_array_append_new(values, json_pack("{s:s}", "id", "login"));
+	/* A value for one country names it; a country we have no tree for is a typo. */
+	json_array_append_new(values, json_pack("{s:s, s:[s, s]}", "id", "sauna", "countries", "dk",
+						"se"));
 	json_object_set_new(topic, "question_nb", json_string("Hva gjelder det?"));
 	json_array_append_new(facts, json_pack("{s:s}", "id", "mood"));
 	json_array_append_new(facts, json_pack("{s:s, s:[]}", "id", "weather", "values"));
@@ -520,6 +523,7 @@ static void test_vocabulary_problems(void **state)
 		(const char *[]){
 			"vocabulary.json: fact \"topic\": unknown key \"question_nb\" (allowed: id, en, question_en, values)",
 			"vocabulary.json: fact \"topic\": value \"login\": is defined twice",
+			"vocabulary.json: fact \"topic\": value \"sauna\": \"countries\" entry 2 is not a country (no, dk)",
 			"vocabulary.json: fact \"mood\": missing required \"values\"",
 			"vocabulary.json: fact \"weather\": has no values",
 			"vocabulary.json: fact \"country\": is defined twice",
