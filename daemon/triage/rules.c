@@ -31,6 +31,7 @@ static const struct rules_key rules_value_keys[] = { { "id", RULES_STRING, 1 },
 						     { "words", RULES_OBJECT, 0 },
 						     { "countries", RULES_ARRAY, 0 },
 						     { NULL, 0, 0 } };
+
 /* A value's "countries": the trees it applies to (BankID only in Norway's).
  * A value without it applies in both; tests/content checks that each tree
  * offers every value that applies to it. */
@@ -44,10 +45,11 @@ static void rules_check_value_countries(struct rules_loader *ld, const char *whe
 	json_array_foreach(list, i, c) {
 		known = 0;
 		for (int k = 0; k < RULES_NCOUNTRIES; k++)
-			known |= json_is_string(c) && !strcmp(json_string_value(c), names_countries[k]);
+			known |= json_is_string(c) &&
+				 !strcmp(json_string_value(c), names_countries[k]);
 		if (!known)
-			rules_problem(ld, where, "\"countries\" entry %zu is not a country (no, dk)",
-				      i + 1);
+			rules_problem(ld, where,
+				      "\"countries\" entry %zu is not a country (no, dk)", i + 1);
 	}
 }
 

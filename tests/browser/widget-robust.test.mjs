@@ -16,7 +16,7 @@ import { agent, Client } from '../blackbox/lib.mjs';
 import {
   W, deepFocus, tabToDeep, waitForWidget, waitForConn, waitForQuestion, waitForResult,
   answerByKeyboard, widgetText, RULES, withSetup, pageOpener, screenshot, assertAxe,
-  openByKeyboard, walk,
+  openByKeyboard, walk, settle,
 } from './widget-lib.mjs';
 
 let browser;
@@ -208,6 +208,7 @@ test('320 px wide, 200 % zoom and a host with large text: everything reachable, 
     await openByKeyboard(page);
     await walk(page, [['who', 'self']]);
     await waitForQuestion(page, 'topic');
+    await settle(page); // the panel rises 0.75rem as it opens: measure where it ends
     const panel = await page.locator(W.panel).boundingBox();
     assert.ok(panel.width <= 640 && panel.height <= 450, `the panel fits the zoomed window: ${JSON.stringify(panel)}`);
     await tabToDeep(page, '[data-act="person"]'); // the last control is reachable (scrolls into view)

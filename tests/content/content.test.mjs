@@ -29,12 +29,11 @@ function englishWords(text) {
   return t.toLowerCase().split(/[^a-zæøåéü']+/).filter((w) => ENGLISH.has(w));
 }
 
-// Every (where, lang, text) a screen can show from a tree.
 // The vocabulary's values a tree's questions do not offer although they
 // apply in its country ("countries" in vocabulary.json names the countries a
 // value is for; without it, both): a caller whose facts - prefilled, handed
 // off or read from words - name one has no place in that tree.
-export function notOffered(vocabulary, tree) {
+function notOffered(vocabulary, tree) {
   const missing = [];
   for (const q of tree.questions) {
     const fact = vocabulary.facts.find((f) => f.id === q.fact);
@@ -46,6 +45,7 @@ export function notOffered(vocabulary, tree) {
   return missing;
 }
 
+// Every (where, lang, text) a screen can show from a tree.
 function* treeTexts(country) {
   const t = read(`${country}.json`);
   for (const q of t.questions) {

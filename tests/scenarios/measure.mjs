@@ -28,10 +28,11 @@ const LANGS = { no: ['nb', 'nn', 'en'], dk: ['da', 'en'] };
 // Session 13 counted the authors of every blind set, held-out and fresh10-12
 // included, when it decided which way a class of callers reads (docs/
 // accuracy.md): from then on the newest blind set (fresh13; fresh14 from
-// session 14, fresh15 from session 15, fresh16 for session 16) is the honest
+// session 14, fresh15 from session 15, fresh16 for session 16, fresh17 for
+// session 17) is the honest
 // figure, not `held`.
 const HALF_TUNED = new Set(['fresh2', 'fresh4', 'fresh5', 'fresh6', 'fresh8', 'fresh9']);
-const UNSEEN = new Set(['fresh10', 'fresh11', 'fresh12', 'fresh13', 'fresh14', 'fresh15', 'fresh16']);
+const UNSEEN = new Set(['fresh10', 'fresh11', 'fresh12', 'fresh13', 'fresh14', 'fresh15', 'fresh16', 'fresh17']);
 
 export function pool(set, id) {
   const n = Number(/(\d+)$/.exec(id)?.[1] ?? 0);

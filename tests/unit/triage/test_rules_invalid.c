@@ -511,8 +511,8 @@ static void test_vocabulary_problems(void **state)
 	values = json_object_get(topic, "values");
 	json_array_append_new(values, json_pack("{s:s}", "id", "login"));
 	/* A value for one country names it; a country we have no tree for is a typo. */
-	json_array_append_new(values, json_pack("{s:s, s:[s, s]}", "id", "sauna", "countries", "dk",
-						"se"));
+	json_array_append_new(values,
+			      json_pack("{s:s, s:[s, s]}", "id", "sauna", "countries", "dk", "se"));
 	json_object_set_new(topic, "question_nb", json_string("Hva gjelder det?"));
 	json_array_append_new(facts, json_pack("{s:s}", "id", "mood"));
 	json_array_append_new(facts, json_pack("{s:s, s:[]}", "id", "weather", "values"));
