@@ -32,6 +32,15 @@ static const struct rules_key rules_value_keys[] = { { "id", RULES_STRING, 1 },
 						     { "countries", RULES_ARRAY, 0 },
 						     { NULL, 0, 0 } };
 
+/* The index of country in names_countries (the order of the trees), or -1. */
+static int rules_country_index(const char *country)
+{
+	for (int c = 0; country && c < RULES_NCOUNTRIES; c++)
+		if (!strcmp(country, names_countries[c]))
+			return c;
+	return -1;
+}
+
 /* A value's "countries": the trees it applies to (BankID only in Norway's).
  * A value without it applies in both; tests/content checks that each tree
  * offers every value that applies to it. */
@@ -40,17 +49,11 @@ static void rules_check_value_countries(struct rules_loader *ld, const char *whe
 {
 	json_t *list = rules_typed(obj, "countries", RULES_ARRAY), *c;
 	size_t i;
-	int known;
 
-	json_array_foreach(list, i, c) {
-		known = 0;
-		for (int k = 0; k < RULES_NCOUNTRIES; k++)
-			known |= json_is_string(c) &&
-				 !strcmp(json_string_value(c), names_countries[k]);
-		if (!known)
+	json_array_foreach(list, i, c)
+		if (rules_country_index(json_string_value(c)) < 0)
 			rules_problem(ld, where,
 				      "\"countries\" entry %zu is not a country (no, dk)", i + 1);
-	}
 }
 
 static json_t *rules_load_vocabulary(struct rules_loader *ld)
@@ -187,12 +190,9 @@ void rules_unref(struct rulebook *rb)
 
 const struct rules_tree *rules_tree(const struct rulebook *rb, const char *country)
 {
-	int c;
+	int c = rb ? rules_country_index(country) : -1;
 
-	for (c = 0; rb && country && c < RULES_NCOUNTRIES; c++)
-		if (!strcmp(country, names_countries[c]))
-			return rb->trees[c];
-	return NULL;
+	return c >= 0 ? rb->trees[c] : NULL;
 }
 
 const char *rules_tree_version(const struct rules_tree *t)

@@ -50,10 +50,11 @@ for (const [client, texts] of Object.entries({ agent, supervisor })) {
   });
 }
 
+const rules = JSON.parse(readFileSync(new URL('../../rules/vocabulary.json', import.meta.url)));
+
 // The screens name facts and values through clients/shared/vocabulary.js; a
 // value the rules' vocabulary gained but this file lacks is shown by its id.
 test('every fact and value of rules/vocabulary.json has a name in every language', () => {
-  const rules = JSON.parse(readFileSync(new URL('../../rules/vocabulary.json', import.meta.url)));
   const names = new Map(VOCABULARY.map((f) => [f.id, f]));
   const missing = [];
   for (const f of rules.facts) {
@@ -74,7 +75,6 @@ test('every fact and value of rules/vocabulary.json has a name in every language
 // same as vocabulary.json's "countries" (which the trees are checked against),
 // or a value one tree gained would be hidden from that country's agents.
 test('the start form offers each value in the countries vocabulary.json gives it', () => {
-  const rules = JSON.parse(readFileSync(new URL('../../rules/vocabulary.json', import.meta.url)));
   const names = new Map(VOCABULARY.map((f) => [f.id, f]));
   const wrong = [];
   for (const f of rules.facts)
