@@ -51,11 +51,11 @@ for (const [client, texts] of Object.entries({ agent, supervisor })) {
 }
 
 const rules = JSON.parse(readFileSync(new URL('../../rules/vocabulary.json', import.meta.url)));
+const names = new Map(VOCABULARY.map((f) => [f.id, f]));
 
 // The screens name facts and values through clients/shared/vocabulary.js; a
 // value the rules' vocabulary gained but this file lacks is shown by its id.
 test('every fact and value of rules/vocabulary.json has a name in every language', () => {
-  const names = new Map(VOCABULARY.map((f) => [f.id, f]));
   const missing = [];
   for (const f of rules.facts) {
     if (f.id === 'country') continue; // chosen by the desk or the widget's page, never shown as a fact
@@ -75,7 +75,6 @@ test('every fact and value of rules/vocabulary.json has a name in every language
 // same as vocabulary.json's "countries" (which the trees are checked against),
 // or a value one tree gained would be hidden from that country's agents.
 test('the start form offers each value in the countries vocabulary.json gives it', () => {
-  const names = new Map(VOCABULARY.map((f) => [f.id, f]));
   const wrong = [];
   for (const f of rules.facts)
     for (const v of f.values) {
