@@ -31,7 +31,7 @@ const LANGS = { no: ['nb', 'nn', 'en'], dk: ['da', 'en'] };
 // session 14, fresh15 from session 15, then fresh16, fresh17 and fresh18 for
 // the session after the one that wrote each) is the honest figure, not `held`.
 const HALF_TUNED = new Set(['fresh2', 'fresh4', 'fresh5', 'fresh6', 'fresh8', 'fresh9']);
-const UNSEEN = new Set(['fresh10', 'fresh11', 'fresh12', 'fresh13', 'fresh14', 'fresh15', 'fresh16', 'fresh17', 'fresh18']);
+const UNSEEN = new Set(['fresh10', 'fresh11', 'fresh12', 'fresh13', 'fresh14', 'fresh15', 'fresh16', 'fresh17', 'fresh18', 'fresh19']);
 
 export function pool(set, id) {
   const n = Number(/(\d+)$/.exec(id)?.[1] ?? 0);
