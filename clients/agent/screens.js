@@ -283,14 +283,17 @@ function linkify(text, re, toLink) {
   return out;
 }
 
-// The page and date that confirm one field, or a neutral "not confirmed".
+// The pages and date that confirm one field, or a neutral "not confirmed".
+// A text drawn from several pages links each: the cited one says when it
+// was checked, the others are numbered after it.
 function confirmation(i18n, dest, key) {
   if ((dest.unverified || []).includes(key))
     return [' ', h('span', { class: 'badge-unverified', dataset: { field: key } }, i18n.t('unverified'))];
-  const src = (dest.sources || []).find((x) => x.field === key);
-  if (!src) return null;
-  return [' ', h('a', { class: 'source', href: src.url, target: '_blank', rel: 'noopener noreferrer',
-    title: i18n.t('checkedOn', { date: src.checked }) }, i18n.t('checkedOn', { date: src.checked }))];
+  const pages = (dest.sources || []).filter((x) => x.field === key);
+  if (!pages.length) return null;
+  return pages.map((src, i) => [i ? ' · ' : ' ', h('a', { class: 'source', href: src.url, target: '_blank',
+    rel: 'noopener noreferrer', title: i18n.t('checkedOn', { date: src.checked }) },
+  i ? i18n.t('page', { n: i + 1 }) : i18n.t('checkedOn', { date: src.checked }))]);
 }
 
 function field(i18n, key, dest, body) {

@@ -1,8 +1,9 @@
 /* rules_dest.c - the destination directory: where callers are sent.
  *
  * Each destination field carries its text (one string, or one per
- * language), the public page that confirms it and the day it was checked,
- * or says that no page confirms it. A step sends a destination in the
+ * language), the public page that confirms it and the day it was checked
+ * (with "also" the other pages that confirm the rest of a text drawn from
+ * several), or says that no page confirms it. A step sends a destination in the
  * reader's language with the field names that are not confirmed, so the
  * screens can show a neutral badge instead of research notes. */
 #include "rules_internal.h"
@@ -25,10 +26,14 @@ static const struct rules_key rules_dest_keys[] = {
 static const struct rules_key rules_field_keys[] = { { "text", RULES_TEXT, 1 },
 						     { "dial", RULES_STRING, 0 },
 						     { "source", RULES_STRING, 0 },
+						     { "also", RULES_ARRAY, 0 },
 						     { "checked", RULES_STRING, 0 },
 						     { "unconfirmed", RULES_BOOL, 0 },
 						     { "note", RULES_STRING, 0 },
 						     { NULL, 0, 0 } };
+
+/* A field drawn from more pages than this is more than one field. */
+#define RULES_DEST_MAX_ALSO 4
 
 /* YYYY-MM-DD, with a plausible month and day. */
 static int rules_date_valid(const char *s)
@@ -46,8 +51,9 @@ static void rules_check_field(struct rules_loader *ld, const char *where, const 
 {
 	char fwhere[320];
 	const char *source = rules_string(f, "source"), *dial = rules_string(f, "dial");
-	json_t *text = json_object_get(f, "text");
+	json_t *text = json_object_get(f, "text"), *also = json_object_get(f, "also"), *page;
 	int unconfirmed = json_is_true(json_object_get(f, "unconfirmed"));
+	size_t i;
 
 	snprintf(fwhere, sizeof(fwhere), "%s: %s", where, name);
 	rules_check_keys(ld, fwhere, f, rules_field_keys);
@@ -60,6 +66,14 @@ static void rules_check_field(struct rules_loader *ld, const char *where, const 
 			      "needs \"source\" and \"checked\", or \"unconfirmed\": true");
 	if (source && !rules_is_address(source))
 		rules_problem(ld, fwhere, "\"source\" must be a web address (https://…)");
+	if (json_is_array(also) && !source)
+		rules_problem(ld, fwhere, "\"also\" adds pages to a \"source\", and there is none");
+	if (json_array_size(also) > RULES_DEST_MAX_ALSO)
+		rules_problem(ld, fwhere, "\"also\" lists more than %d pages",
+			      RULES_DEST_MAX_ALSO);
+	json_array_foreach(also, i, page)
+		if (!json_is_string(page) || !rules_is_address(json_string_value(page)))
+			rules_problem(ld, fwhere, "\"also\" entry %zu must be a web address", i + 1);
 	if (source && !rules_date_valid(rules_string(f, "checked")))
 		rules_problem(ld, fwhere, "\"checked\" must be a date (YYYY-MM-DD)");
 	if (dial && (strcmp(name, "phone") || dial[0] != '+' || strlen(dial) < 4 ||
@@ -130,9 +144,10 @@ void rules_check_destination_langs(struct rules_loader *ld, enum rules_country c
 json_t *rules_destination_localized(const struct rulebook *rb, const char *id, const char *lang)
 {
 	const json_t *d = rules_destination(rb, id), *field, *text;
-	json_t *out, *sources, *unverified;
+	json_t *out, *sources, *unverified, *page;
 	const char *const *f;
 	const char *s;
+	size_t i;
 
 	if (!d)
 		return NULL;
@@ -148,13 +163,18 @@ json_t *rules_destination_localized(const struct rulebook *rb, const char *id, c
 		json_object_set_new(out, *f, json_string(s ? s : ""));
 		if (!strcmp(*f, "phone") && json_object_get(field, "dial"))
 			json_object_set(out, "dial", json_object_get(field, "dial"));
-		if (json_is_true(json_object_get(field, "unconfirmed")))
+		if (json_is_true(json_object_get(field, "unconfirmed"))) {
 			json_array_append_new(unverified, json_string(*f));
-		else
+			continue;
+		}
+		/* One entry per page, the cited one first: the screens link each. */
+		json_array_append_new(sources, json_pack("{s:s, s:O, s:O}", "field", *f, "url",
+							 json_object_get(field, "source"),
+							 "checked", json_object_get(field, "checked")));
+		json_array_foreach(json_object_get(field, "also"), i, page)
 			json_array_append_new(sources,
-					      json_pack("{s:s, s:O, s:O}", "field", *f, "url",
-							json_object_get(field, "source"), "checked",
-							json_object_get(field, "checked")));
+					      json_pack("{s:s, s:O, s:O}", "field", *f, "url", page,
+							"checked", json_object_get(field, "checked")));
 	}
 	json_object_set_new(out, "sources", sources);
 	json_object_set_new(out, "unverified", unverified);

@@ -309,14 +309,18 @@ test('the result card: title, because, per field a dated source or a neutral bad
     assert.equal(await page.locator('h2.dest-name').textContent(), 'Digdir brukerstøtte (ID-porten og MinID)');
 
     // Each field with the page that confirms it and the day it was checked,
-    // or "not confirmed" where no page does.
+    // or "not confirmed" where no page does; a text drawn from two pages
+    // links both.
     const source = (field) => page.locator(`dd[data-field="${field}"] a.source`);
     for (const [field, url] of [['phone', 'https://www.idporten.no/kontakt'], ['web', 'https://www.idporten.no/'],
       ['mandate', 'https://www.digdir.no/kontakt']]) {
-      assert.equal(await source(field).getAttribute('href'), url, `${field} links its source`);
-      assert.equal(await source(field).textContent(), 'sjekket 2026-12-01');
+      assert.equal(await source(field).first().getAttribute('href'), url, `${field} links its source`);
+      assert.equal(await source(field).first().textContent(), 'sjekket 2026-12-01');
       assert.equal(await page.locator(`dd[data-field="${field}"] .badge-unverified`).count(), 0);
     }
+    assert.deepEqual(await source('mandate').evaluateAll((els) => els.map((e) => [e.getAttribute('href'), e.textContent])),
+      [['https://www.digdir.no/kontakt', 'sjekket 2026-12-01'], ['https://www.norge.no/nn/digital-borgar/reservasjon', 'side 2']]);
+    assert.equal(await source('phone').count(), 1);
     assert.equal(await source('hours').count(), 0);
     assert.equal(await page.locator('dd[data-field="hours"] .badge-unverified').textContent(), 'ikke bekreftet');
     assert.match(await page.locator('dd[data-field="hours"]').textContent(), /^Hverdager 09–15/);

@@ -88,6 +88,7 @@ export const da = {
   other: 'Andet',
   because: 'Fordi',
   checkedOn: 'tjekket {date}',
+  page: 'side {n}',
   unverified: 'ikke bekræftet',
   unverifiedHint: 'Ikke bekræftet på en offentlig hjemmeside. Tjek det, før du giver det videre.',
   finishTitle: 'Afslut henvendelsen',

@@ -88,6 +88,7 @@ export const en = {
   other: 'Other',
   because: 'Because',
   checkedOn: 'checked {date}',
+  page: 'page {n}',
   unverified: 'not confirmed',
   unverifiedHint: 'Not confirmed on a public website. Check before passing it on.',
   finishTitle: 'Finish contact',

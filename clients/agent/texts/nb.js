@@ -88,6 +88,7 @@ export const nb = {
   other: 'Annet',
   because: 'Fordi',
   checkedOn: 'sjekket {date}',
+  page: 'side {n}',
   unverified: 'ikke bekreftet',
   unverifiedHint: 'Ikke bekreftet på en offentlig nettside. Sjekk før du gir det videre.',
   finishTitle: 'Avslutt henvendelsen',

@@ -88,6 +88,7 @@ export const nn = {
   other: 'Anna',
   because: 'Fordi',
   checkedOn: 'sjekka {date}',
+  page: 'side {n}',
   unverified: 'ikkje stadfesta',
   unverifiedHint: 'Ikkje stadfesta på ei offentleg nettside. Sjekk før du seier det vidare.',
   finishTitle: 'Avslutt førespurnaden',

@@ -383,6 +383,14 @@ static void test_destination_fields(void **state)
 	json_object_set_new(json_object_get(idporten, "hours"), "checked",
 			    json_string("2026-12-01"));
 	json_object_set_new(json_object_get(idporten, "phone"), "text", json_string(""));
+	/* More pages for a text drawn from several. */
+	json_object_set_new(json_object_get(nav, "hours"), "also",
+			    json_pack("[s]", "https://www.nav.no/"));
+	json_object_set_new(json_object_get(kommune, "mandate"), "also",
+			    json_pack("[s, i]", "S13", 7));
+	json_object_set_new(json_object_get(bank, "mandate"), "also",
+			    json_pack("[s, s, s, s, s]", "https://a.no/", "https://b.no/",
+				      "https://c.no/", "https://d.no/", "https://e.no/"));
 	expect_broken(
 		"destinations/no.json", dests,
 		(const char *[]){
@@ -396,6 +404,10 @@ static void test_destination_fields(void **state)
 			"destinations/no.json: destination \"no.kommune\": name: \"source\" must be a web address (https://…)",
 			"destinations/no.json: destination \"no.digdir.idporten\": hours: has a source and says it is unconfirmed",
 			"destinations/no.json: destination \"no.digdir.idporten\": phone: \"text\" must not be empty",
+			"destinations/no.json: destination \"no.nav\": hours: \"also\" adds pages to a \"source\", and there is none",
+			"destinations/no.json: destination \"no.kommune\": mandate: \"also\" entry 1 must be a web address",
+			"destinations/no.json: destination \"no.kommune\": mandate: \"also\" entry 2 must be a web address",
+			"destinations/no.json: destination \"no.bank\": mandate: \"also\" lists more than 4 pages",
 			NULL });
 }
 
@@ -423,7 +435,7 @@ static void test_destination_problems(void **state)
 			"destinations/no.json: destination \"no.bank\": missing required \"mandate\"",
 			"destinations/no.json: destination \"no.bank\": \"web\" must be an object, got a string",
 			"destinations/no.json: destination \"no.bank\": unknown key \"email\" (allowed: id, name, mandate, phone, web, hours, other, note)",
-			"destinations/no.json: destination \"no.bank\": name: unknown key \"kilde\" (allowed: text, dial, source, checked, unconfirmed, note)",
+			"destinations/no.json: destination \"no.bank\": name: unknown key \"kilde\" (allowed: text, dial, source, also, checked, unconfirmed, note)",
 			"destinations/no.json: destination \"no.nav\": is defined twice",
 			"destinations/no.json: destination \"dk.skat\": id must start with \"no.\"",
 			"destinations/no.json: destination 10: must be an object, got a string",

@@ -95,6 +95,8 @@ static void test_destination_localized(void **state)
 		" \"sources\": ["
 		"{\"field\": \"name\", \"url\": \"https://www.digdir.no/kontakt\", \"checked\": \"2026-12-01\"},"
 		"{\"field\": \"mandate\", \"url\": \"https://www.digdir.no/kontakt\", \"checked\": \"2026-12-01\"},"
+		"{\"field\": \"mandate\", \"url\": \"https://www.norge.no/nn/digital-borgar/reservasjon\","
+		" \"checked\": \"2026-12-01\"},"
 		"{\"field\": \"phone\", \"url\": \"https://www.idporten.no/kontakt\", \"checked\": \"2026-12-01\"},"
 		"{\"field\": \"web\", \"url\": \"https://www.idporten.no/\", \"checked\": \"2026-12-01\"}],"
 		" \"unverified\": [\"hours\"]}");
