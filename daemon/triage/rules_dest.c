@@ -3,9 +3,9 @@
  * Each destination field carries its text (one string, or one per
  * language), the public page that confirms it and the day it was checked
  * (with "also" the other pages that confirm the rest of a text drawn from
- * several), or says that no page confirms it. A step sends a destination in the
- * reader's language with the field names that are not confirmed, so the
- * screens can show a neutral badge instead of research notes. */
+ * several), or says that no page confirms it. A step sends a destination
+ * in the reader's language with the field names that are not confirmed,
+ * so the screens can show a neutral badge instead of research notes. */
 #include "rules_internal.h"
 
 #include <stdio.h>
@@ -23,14 +23,12 @@ static const struct rules_key rules_dest_keys[] = {
 	{ "phone", RULES_OBJECT, 0 }, { "web", RULES_OBJECT, 0 },  { "hours", RULES_OBJECT, 0 },
 	{ "other", RULES_OBJECT, 0 }, { "note", RULES_STRING, 0 }, { NULL, 0, 0 }
 };
-static const struct rules_key rules_field_keys[] = { { "text", RULES_TEXT, 1 },
-						     { "dial", RULES_STRING, 0 },
-						     { "source", RULES_STRING, 0 },
-						     { "also", RULES_ARRAY, 0 },
-						     { "checked", RULES_STRING, 0 },
-						     { "unconfirmed", RULES_BOOL, 0 },
-						     { "note", RULES_STRING, 0 },
-						     { NULL, 0, 0 } };
+static const struct rules_key rules_field_keys[] = {
+	{ "text", RULES_TEXT, 1 },      { "dial", RULES_STRING, 0 },
+	{ "source", RULES_STRING, 0 },  { "also", RULES_ARRAY, 0 },
+	{ "checked", RULES_STRING, 0 }, { "unconfirmed", RULES_BOOL, 0 },
+	{ "note", RULES_STRING, 0 },    { NULL, 0, 0 }
+};
 
 /* A field drawn from more pages than this is more than one field. */
 #define RULES_DEST_MAX_ALSO 4
@@ -69,11 +67,11 @@ static void rules_check_field(struct rules_loader *ld, const char *where, const 
 	if (json_is_array(also) && !source)
 		rules_problem(ld, fwhere, "\"also\" adds pages to a \"source\", and there is none");
 	if (json_array_size(also) > RULES_DEST_MAX_ALSO)
-		rules_problem(ld, fwhere, "\"also\" lists more than %d pages",
-			      RULES_DEST_MAX_ALSO);
+		rules_problem(ld, fwhere, "\"also\" lists more than %d pages", RULES_DEST_MAX_ALSO);
 	json_array_foreach(also, i, page)
 		if (!json_is_string(page) || !rules_is_address(json_string_value(page)))
-			rules_problem(ld, fwhere, "\"also\" entry %zu must be a web address", i + 1);
+			rules_problem(ld, fwhere, "\"also\" entry %zu must be a web address",
+				      i + 1);
 	if (source && !rules_date_valid(rules_string(f, "checked")))
 		rules_problem(ld, fwhere, "\"checked\" must be a date (YYYY-MM-DD)");
 	if (dial && (strcmp(name, "phone") || dial[0] != '+' || strlen(dial) < 4 ||
@@ -141,10 +139,16 @@ void rules_check_destination_langs(struct rules_loader *ld, enum rules_country c
 		}
 }
 
+/* One page that confirms a field, as a step sends it. */
+static json_t *rules_dest_source(const char *field, json_t *url, json_t *checked)
+{
+	return json_pack("{s:s, s:O, s:O}", "field", field, "url", url, "checked", checked);
+}
+
 json_t *rules_destination_localized(const struct rulebook *rb, const char *id, const char *lang)
 {
 	const json_t *d = rules_destination(rb, id), *field, *text;
-	json_t *out, *sources, *unverified, *page;
+	json_t *out, *sources, *unverified, *page, *checked;
 	const char *const *f;
 	const char *s;
 	size_t i;
@@ -168,13 +172,11 @@ json_t *rules_destination_localized(const struct rulebook *rb, const char *id, c
 			continue;
 		}
 		/* One entry per page, the cited one first: the screens link each. */
-		json_array_append_new(sources, json_pack("{s:s, s:O, s:O}", "field", *f, "url",
-							 json_object_get(field, "source"),
-							 "checked", json_object_get(field, "checked")));
+		checked = json_object_get(field, "checked");
+		json_array_append_new(
+			sources, rules_dest_source(*f, json_object_get(field, "source"), checked));
 		json_array_foreach(json_object_get(field, "also"), i, page)
-			json_array_append_new(sources,
-					      json_pack("{s:s, s:O, s:O}", "field", *f, "url", page,
-							"checked", json_object_get(field, "checked")));
+			json_array_append_new(sources, rules_dest_source(*f, page, checked));
 	}
 	json_object_set_new(out, "sources", sources);
 	json_object_set_new(out, "unverified", unverified);
