@@ -40,7 +40,7 @@ LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 # Each unit test links only the modules it tests.
 UNIT_TESTS = done $(RULES_TESTS) words $(STORE_TESTS) $(SCRUB_TESTS) crypto conf proto jparse $(SEARCH_TESTS) $(REPORT_TESTS) stats handoff hours chat handle
 # The rules' tests: one binary per concern, sharing tests/unit/triage/rules_fixture.c.
-RULES_TESTS = rules_load rules_invalid rules_check rules_walk rules_steps rules_props
+RULES_TESTS = rules_load rules_invalid rules_dest rules_check rules_walk rules_steps rules_props
 RULES_OBJS = rules rules_barriers survey rules_json rules_tree rules_dest rules_check words words_build words_text triage triage_engine jbuf log util names
 $(foreach t,$(RULES_TESTS),$(eval TEST_$(t)_OBJS = $(RULES_OBJS)))
 $(foreach t,$(RULES_TESTS),$(eval TEST_$(t)_SRCS = tests/unit/triage/rules_fixture.c))
