@@ -113,6 +113,7 @@ const FACTS = [
   ['other_access', ['Annen måte å bekrefte hvem man er', 'Anna måte å stadfeste kven ein er', 'Anden måde at bekræfte identitet', 'Another way to confirm identity'], [
     ['has_other_access', 'Har en annen måte (gammel telefon, kodebrikke, annen eID, pass)', 'Har ein annan måte (gammal telefon, kodebrikke, anna eID, pass)', 'Har en anden måde (gammel telefon, kodeviser, anden eID, pas)', 'Has another way (old phone, code token, another eID, passport)'],
     ['no_other_access', 'Har ingen annen måte', 'Har ingen annan måte', 'Har ingen anden måde', 'Has no other way'],
+    ['only_in_person', 'Ingen annen måte, heller ikke på telefon: bare ved oppmøte', 'Ingen annan måte, heller ikkje på telefon: berre ved oppmøte', 'Ingen anden måde, heller ikke i telefonen: kun ved fremmøde', 'No other way, not by phone either: only in person'],
   ]],
   ['need', ['Behov', 'Behov', 'Behov', 'Need'], [
     ['wants_paper_letters', 'Vil ha brev på papir', 'Vil ha brev på papir', 'Vil have breve på papir', 'Wants letters on paper'],
