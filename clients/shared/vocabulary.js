@@ -109,6 +109,7 @@ const FACTS = [
     ['helping_other_get_mitid', 'Hjelper en annen å få MitID', 'Hjelper ein annan å få MitID', 'Hjælper en anden med at få MitID', 'Helping someone else get MitID', 'dk'],
     ['foreign_passport', 'Utenlandsk statsborger eller pass', 'Utanlandsk statsborgar eller pass', 'Udenlandsk statsborger eller pas', 'Foreign citizen or passport'],
     ['phone_broken', 'Telefonen er ødelagt', 'Telefonen er øydelagd', 'Telefonen er i stykker', 'The phone is broken'],
+    ['no_registered_address', 'Ingen eller gammel adresse i Folkeregisteret', 'Inga eller gammal adresse i Folkeregisteret', 'Ingen eller gammel adresse i folkeregistret', 'No or an old address in the population register', 'no'],
   ]],
   ['other_access', ['Annen måte å bekrefte hvem man er', 'Anna måte å stadfeste kven ein er', 'Anden måde at bekræfte identitet', 'Another way to confirm identity'], [
     ['has_other_access', 'Har en annen måte (gammel telefon, kodebrikke, annen eID, pass)', 'Har ein annan måte (gammal telefon, kodebrikke, anna eID, pass)', 'Har en anden måde (gammel telefon, kodeviser, anden eID, pas)', 'Has another way (old phone, code token, another eID, passport)'],
