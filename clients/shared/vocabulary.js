@@ -141,6 +141,7 @@ const FACTS = [
     ['estate_status_unknown', 'Vet ikke hvordan det står til med dødsboet', 'Veit ikkje korleis det står til med dødsbuet', 'Ved ikke, hvordan det står til med dødsboet', 'Does not know the state of the estate'],
     ['needs_id_document', 'Trenger pass, ID-kort eller førerkort', 'Treng pass, ID-kort eller førarkort', 'Har brug for pas, ID-kort eller kørekort', 'Needs a passport, ID card or driving licence'],
     ['suspicious_message', 'Lurer på om en melding eller oppringning er ekte', 'Lurer på om ei melding eller oppringing er ekte', 'Er i tvivl om en besked eller et opkald er ægte', 'Unsure whether a message or call is genuine'],
+    ['card_details_given', 'Har gitt kortopplysninger til svindlere', 'Har gitt kortopplysningar til svindlarar', 'Har givet kortoplysninger til svindlere', 'Has given card details to fraudsters'],
     ['wants_other_guardian', 'Vil ha en annen verge', 'Vil ha ei anna verje', 'Vil have en anden værge', 'Wants another guardian'],
     ['letter_from_company', 'Brev fra et privat selskap', 'Brev frå eit privat selskap', 'Brev fra en privat virksomhed', 'Letter from a private company'],
     ['wants_to_step_down', 'Vil trekke seg som fullmektig eller verge', 'Vil trekkje seg som fullmektig eller verje', 'Vil træde tilbage som fuldmægtig eller værge', 'Wants to step down as attorney or guardian'],
