@@ -103,6 +103,23 @@ for (const country of ['no', 'dk']) {
     assert.deepEqual(notOffered(read('vocabulary.json'), read(`${country}.json`)), []);
   });
 
+  // "Only in person" is a stronger "no other way" (vocabulary.json): a
+  // result that takes the one takes the other, unless a result of higher
+  // priority takes "only in person" for the same problems - or a caller who
+  // cannot even phone would fall past the answer every "no" caller gets.
+  test(`${country}: every result that takes no_other_access takes only_in_person too, or a stronger one does`, () => {
+    const list = (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+    const results = read(`${country}.json`).results;
+    const bad = results.filter((r) => {
+      const access = list(r.when?.other_access);
+      if (!access.includes('no_other_access') || access.includes('only_in_person')) return false;
+      const problems = list(r.when.login_problem);
+      return !results.some((o) => o.priority > r.priority && list(o.when?.other_access).includes('only_in_person') &&
+        problems.every((p) => list(o.when.login_problem).includes(p)));
+    }).map((r) => r.id);
+    assert.deepEqual(bad, []);
+  });
+
   test(`${country}: every destination fact has its source and date, or says it is not confirmed`, () => {
     const bad = [];
     for (const d of read(`destinations/${country}.json`).destinations)
