@@ -136,6 +136,7 @@ const FACTS = [
     ['urgent_need_for_money', 'Akutt behov for penger', 'Akutt behov for pengar', 'Akut brug for penge', 'Urgent need for money'],
     ['reserve_against_marketing', 'Vil slippe telefonsalg og reklame', 'Vil sleppe telefonsal og reklame', 'Vil undgå telefonsalg og reklame', 'Wants no telemarketing or advertising'],
     ['wants_digital_mailbox', 'Vil ha digital postkasse', 'Vil ha digital postkasse', 'Vil have digital postkasse', 'Wants a digital mailbox'],
+    ['mailbox_setup_fails', 'Får ikke opprettet digital postkasse', 'Får ikkje oppretta digital postkasse', 'Kan ikke oprette digital postkasse', 'Cannot create the digital mailbox', 'no'],
     ['letter_content_question', 'Spør om innholdet i et brev', 'Spør om innhaldet i eit brev', 'Spørger om indholdet i et brev', 'Asks about a letter\'s content'],
     ['business_use', 'Gjelder en virksomhet', 'Gjeld ei verksemd', 'Gælder en virksomhed', 'For a business'],
     ['estate_status_unknown', 'Vet ikke hvordan det står til med dødsboet', 'Veit ikkje korleis det står til med dødsbuet', 'Ved ikke, hvordan det står til med dødsboet', 'Does not know the state of the estate'],
