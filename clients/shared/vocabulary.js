@@ -62,6 +62,7 @@ const FACTS = [
     ['guardianship', 'Verge for voksen', 'Verje for vaksen', 'Værge for voksen', 'Guardian for an adult'],
     ['family_law', 'Foreldreansvar, samvær, bidrag, skilsmisse', 'Foreldreansvar, samvær, bidrag, skilsmål', 'Forældremyndighed, samvær, bidrag, skilsmisse', 'Custody, contact, child support, divorce'],
     ['municipal_care', 'Kommunale helse- og omsorgstjenester', 'Kommunale helse- og omsorgstenester', 'Kommunal hjemmepleje og omsorg', 'Municipal health and care services'],
+    ['municipality', 'Varsler og regninger fra kommunen', 'Varsel og rekningar frå kommunen', 'Varsler og regninger fra kommunen', 'Notices and bills from the municipality', 'no'],
     ['private_debt_collection', 'Krav fra et inkassoselskap', 'Krav frå eit inkassoselskap', 'Krav fra et inkassofirma', 'A claim from a debt collection agency'],
     ['election', 'Valg og valgkort', 'Val og valkort', 'Valg og valgkort', 'Elections and the election card'],
   ]],
