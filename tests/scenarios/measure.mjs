@@ -28,10 +28,12 @@ const LANGS = { no: ['nb', 'nn', 'en'], dk: ['da', 'en'] };
 // Session 13 counted the authors of every blind set, held-out and fresh10-12
 // included, when it decided which way a class of callers reads (docs/
 // accuracy.md): from then on the newest blind set (fresh13; fresh14 from
-// session 14, fresh15 from session 15, then fresh16, fresh17, fresh18, fresh19 and
-// fresh20 for the session after the one that wrote each) is the honest figure, not `held`.
+// session 14, fresh15 from session 15, then fresh16 to fresh20, and
+// fresh21, written at the end of session 19, for the session after) is
+// the honest figure, not `held`.
 const HALF_TUNED = new Set(['fresh2', 'fresh4', 'fresh5', 'fresh6', 'fresh8', 'fresh9']);
-const UNSEEN = new Set(['fresh10', 'fresh11', 'fresh12', 'fresh13', 'fresh14', 'fresh15', 'fresh16', 'fresh17', 'fresh18', 'fresh19', 'fresh20']);
+const UNSEEN = new Set(['fresh10', 'fresh11', 'fresh12', 'fresh13', 'fresh14', 'fresh15', 'fresh16',
+  'fresh17', 'fresh18', 'fresh19', 'fresh20', 'fresh21']);
 
 export function pool(set, id) {
   const n = Number(/(\d+)$/.exec(id)?.[1] ?? 0);
