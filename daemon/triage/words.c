@@ -190,6 +190,29 @@ static void words_people(const struct words *w, const struct words_lang *l,
 	}
 }
 
+/* A caller who speaks of themselves ("jeg", "I") and names nobody else -
+ * no one acted for, no relation, no role over another, no estate - is
+ * asking for themselves: about half of callers act for someone, and those
+ * say so ("mor", "for min far", "som verge"). A named other, or who it is
+ * about read twice over, leaves the fact to the walk. */
+static void words_speaker(const struct words *w, const struct words_lang *l,
+			  const struct words_token *tok, size_t ntok, struct words_hit *best,
+			  const int *ambiguous)
+{
+	int other = w->on_behalf < 0 || w->self < 0 || best[w->on_behalf].value >= 0 ||
+		    ambiguous[w->on_behalf] ||
+		    (w->relation >= 0 && (best[w->relation].value >= 0 || ambiguous[w->relation])) ||
+		    (w->authority >= 0 && (best[w->authority].value >= 0 || ambiguous[w->authority])) ||
+		    (w->topic >= 0 && w->estate >= 0 && best[w->topic].value == w->estate);
+
+	for (size_t i = 0; !other && i < ntok; i++)
+		if (json_object_get(l->speaker, tok[i].stem)) {
+			best[w->on_behalf] = (struct words_hit){ w->on_behalf, w->self, tok[i].start,
+								 tok[i].end - tok[i].start };
+			return;
+		}
+}
+
 /* What the readings imply (words.json "implies"), where the words left the
  * implied fact open: not named at all, and not named twice over (an
  * ambiguous fact stays for the walk to ask). */
@@ -241,6 +264,7 @@ size_t words_derive(const struct words *w, const char *lang, const char *text, s
 	words_choose(w, found, nfound, best, words, ambiguous);
 	words_people(w, l, tok, ntok, best, words);
 	words_implied(w, best, ambiguous);
+	words_speaker(w, l, tok, ntok, best, ambiguous);
 	for (size_t f = 0; f < WORDS_MAX_FACTS && n < max; f++)
 		if (best[f].value >= 0 && !ambiguous[f])
 			out[n++] = best[f];

@@ -10,6 +10,9 @@
  * wrong (in the same place), missing or extra, never onto a shorter word of
  * four letters; a phrase right after a negation word ("ikke", "not") does
  * not count, nor one right after the "eller"/"or" of "verken … eller".
+ * A caller who speaks of themselves (words.json "speaker": "jeg", "I")
+ * and names no one else - no relation, no authority, no estate - asks for
+ * themselves (on_behalf = self).
  * A relation found also means the caller acts for another person, and a
  * number beside a relation or an age word is an age (not one written in
  * groups of three, an amount). Built once per rulebook; matching only

@@ -201,7 +201,7 @@ static int words_fact_index(const json_t *vocabulary, const char *fact)
 	return -1;
 }
 
-/* "negation", "age" and "plain": lang → words. Ages and plain words are
+/* "negation", "age", "plain" and "speaker": lang → words. Ages, plain and speaker words are
  * stored stemmed ("åring", "årig"); negations as written (folded), since a
  * stem can be another word's: nynorsk "verken" (neither) and "verke" (to
  * work) are both "verk". */
@@ -383,6 +383,7 @@ struct words *words_build(const json_t *root, const json_t *vocabulary, words_re
 		l->negation = json_object();
 		l->age = json_object();
 		l->plain = json_object();
+		l->speaker = json_object();
 		if (!(l->stemmer = sb_stemmer_new(words_langs[li].algorithm, "UTF_8"))) {
 			words_problem(&b, "no Snowball stemmer for %s", words_langs[li].algorithm);
 			continue;
@@ -390,6 +391,7 @@ struct words *words_build(const json_t *root, const json_t *vocabulary, words_re
 		words_add_set(&b, root, "negation", li, l->negation, 1);
 		words_add_set(&b, root, "age", li, l->age, 0);
 		words_add_set(&b, root, "plain", li, l->plain, 0);
+		words_add_set(&b, root, "speaker", li, l->speaker, 0);
 	}
 	for (size_t f = 0; f < WORDS_MAX_FACTS; f++)
 		for (size_t v = 0; v < WORDS_MAX_FACTS; v++)
@@ -403,6 +405,10 @@ struct words *words_build(const json_t *root, const json_t *vocabulary, words_re
 	b.w->on_behalf = words_fact_index(vocabulary, "on_behalf");
 	b.w->another_person =
 		words_index(json_object_get(vocabulary, "on_behalf"), "another_person");
+	b.w->self = words_index(json_object_get(vocabulary, "on_behalf"), "self");
+	b.w->authority = words_fact_index(vocabulary, "authority");
+	b.w->topic = words_fact_index(vocabulary, "topic");
+	b.w->estate = words_index(json_object_get(vocabulary, "topic"), "deceased_estate");
 	b.w->age_band = words_fact_index(vocabulary, "age_band");
 	band = json_object_get(vocabulary, "age_band");
 	for (size_t i = 0; i < 6; i++)
@@ -432,6 +438,7 @@ void words_free(struct words *w)
 		json_decref(l->typos);
 		json_decref(l->negation);
 		json_decref(l->age);
+		json_decref(l->speaker);
 		json_decref(l->plain);
 		if (l->stemmer)
 			sb_stemmer_delete(l->stemmer);

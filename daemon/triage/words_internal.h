@@ -49,6 +49,7 @@ struct words_lang {
 	json_t *known;          /* every stem some phrase uses → true */
 	json_t *typos;          /* a stem with one letter deleted → the stem (or "" if two) */
 	json_t *negation, *age; /* stem → true */
+	json_t *speaker;        /* stem → true: the caller speaking of themselves */
 	json_t *plain;          /* stem → true: a word of its own, never a typo */
 };
 
@@ -65,7 +66,7 @@ struct words {
 	struct {
 		int8_t fact, value;
 	} implied[WORDS_MAX_FACTS][WORDS_MAX_FACTS];
-	int relation, on_behalf, another_person, age_band;
+	int relation, on_behalf, another_person, self, authority, topic, estate, age_band;
 	int age_value[6]; /* under_12, age_12, age_13_14, age_15, age_16_17, adult */
 };
 

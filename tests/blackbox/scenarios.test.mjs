@@ -26,7 +26,7 @@ const FRESH2 = ['no', 'dk'].map((c) => join(ROOT, `tests/scenarios/fresh2/${c}.j
 // The floors in docs/accuracy.md: right destination and first-line verdict
 // from facts; from the caller's sentence alone, the right place and the
 // facts read (precision, recall).
-const FLOOR = { sourced: 0.86, fresh: 0.75, ours: 0.65, sentence: 0.78, precision: 0.75, recall: 0.5,
+const FLOOR = { sourced: 0.85, fresh: 0.75, ours: 0.65, sentence: 0.77, precision: 0.78, recall: 0.61,
   fresh2: 0.65, fresh2Sentence: 0.62, fresh3: 0.6, fresh3Sentence: 0.58, fresh4: 0.58, fresh4Sentence: 0.53,
   fresh5: 0.55, fresh5Sentence: 0.47, fresh6: 0.6, fresh6Sentence: 0.52,
   fresh7: 0.5, fresh7Sentence: 0.48, fresh8: 0.55, fresh8Sentence: 0.46,
@@ -36,7 +36,8 @@ const FLOOR = { sourced: 0.86, fresh: 0.75, ours: 0.65, sentence: 0.78, precisio
   fresh15: 0.52, fresh15Sentence: 0.47, fresh16: 0.5, fresh16Sentence: 0.42,
   fresh17: 0.55, fresh17Sentence: 0.45, fresh18: 0.6, fresh18Sentence: 0.38,
   fresh19: 0.63, fresh19Sentence: 0.58, fresh20: 0.72, fresh20Sentence: 0.69,
-  fresh21: 0.56, fresh21Sentence: 0.5 };
+  fresh21: 0.56, fresh21Sentence: 0.5, fresh22: 0.67, fresh22Sentence: 0.63,
+  fresh23: 0.47, fresh23Sentence: 0.43 };
 
 let d;
 // The runner walks every scenario over one connection and finishes none, so
@@ -136,6 +137,8 @@ const BLIND = [
   ['fresh19', 29, 55, 'written blind in session 18: the floor of the honest measure'],
   ['fresh20', 30, 55, 'written blind in session 19: the floor of the honest measure'],
   ['fresh21', 31, 55, 'written blind at the end of session 19: the floor of the honest measure'],
+  ['fresh22', 32, 55, 'written blind at the start of session 20: the floor of the honest measure'],
+  ['fresh23', 33, 55, 'written blind in session 20, measured at its end: the floor of the honest measure'],
 ];
 for (const [name, seed, atLeast, what] of BLIND)
   test(`${name}, ${what}`, () =>

@@ -25,6 +25,7 @@ static const char words_json[] =
 	"{\"negation\": {\"nb\": [\"ikke\", \"ingen\", \"verken\"], \"en\": [\"not\", \"don't\"]},"
 	" \"age\": {\"nb\": [\"år\", \"på\"], \"en\": [\"years\"]},"
 	" \"plain\": {\"nb\": [\"spørre\"]},"
+	" \"speaker\": {\"nb\": [\"jeg\", \"meg\"], \"en\": [\"i\"]},"
 	" \"facts\": {"
 	"  \"login_method\": {\"bankid\": {\"nb\": [\"bankid\"], \"en\": [\"bankid\"]},"
 	"                     \"minid\": {\"nb\": [\"minid\"]}, \"mitid\": {\"da\": [\"mitid\"]}},"
@@ -172,6 +173,30 @@ static void test_relations_and_ages(void **state)
 	assert_int_equal(value_of(&g, ON_BEHALF, NULL, 0), -1);
 	derive(w, "nb", "BID-1403 etter 3 forsøk", &g); /* numbers that are no ages */
 	assert_int_equal(value_of(&g, AGE_BAND, NULL, 0), -1);
+	words_free(w);
+}
+
+/* A caller speaking of themselves, with nobody else named, asks for
+ * themselves; a relation, a dead person's estate or two readings of who it
+ * is about leave the fact to the walk. */
+static void test_speaker_is_self(void **state)
+{
+	char words[128];
+	struct words *w = build();
+	struct got g;
+
+	(void)state;
+	derive(w, "nb", "Jeg får ikke logget inn med BankID", &g);
+	assert_int_equal(value_of(&g, ON_BEHALF, words, sizeof(words)), 0);
+	assert_string_equal(words, "Jeg");
+	derive(w, "en", "I forgot my password", &g);
+	assert_int_equal(value_of(&g, ON_BEHALF, NULL, 0), 0);
+	derive(w, "nb", "Jeg hjelper moren min med BankID", &g); /* a relation: another person */
+	assert_int_equal(value_of(&g, ON_BEHALF, NULL, 0), 1);
+	derive(w, "nb", "Jeg har et dødsbo etter far", &g); /* an estate: not for themselves */
+	assert_int_equal(value_of(&g, ON_BEHALF, NULL, 0), -1);
+	derive(w, "nb", "BankID virker ikke", &g); /* nobody named at all */
+	assert_int_equal(value_of(&g, ON_BEHALF, NULL, 0), -1);
 	words_free(w);
 }
 
@@ -336,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_one_typo_but_not_two),
 		cmocka_unit_test(test_negation),
 		cmocka_unit_test(test_relations_and_ages),
+		cmocka_unit_test(test_speaker_is_self),
 		cmocka_unit_test(test_two_readings_are_asked),
 		cmocka_unit_test(test_outranking_reading_wins),
 		cmocka_unit_test(test_implied_reading),
