@@ -199,16 +199,18 @@ static void words_speaker(const struct words *w, const struct words_lang *l,
 			  const struct words_token *tok, size_t ntok, struct words_hit *best,
 			  const int *ambiguous)
 {
-	int other = w->on_behalf < 0 || w->self < 0 || best[w->on_behalf].value >= 0 ||
-		    ambiguous[w->on_behalf] ||
-		    (w->relation >= 0 && (best[w->relation].value >= 0 || ambiguous[w->relation])) ||
-		    (w->authority >= 0 && (best[w->authority].value >= 0 || ambiguous[w->authority])) ||
-		    (w->topic >= 0 && w->estate >= 0 && best[w->topic].value == w->estate);
+	int other =
+		w->on_behalf < 0 || w->self < 0 || best[w->on_behalf].value >= 0 ||
+		ambiguous[w->on_behalf] ||
+		(w->relation >= 0 && (best[w->relation].value >= 0 || ambiguous[w->relation])) ||
+		(w->authority >= 0 && (best[w->authority].value >= 0 || ambiguous[w->authority])) ||
+		(w->topic >= 0 && w->estate >= 0 && best[w->topic].value == w->estate);
 
 	for (size_t i = 0; !other && i < ntok; i++)
 		if (json_object_get(l->speaker, tok[i].stem)) {
-			best[w->on_behalf] = (struct words_hit){ w->on_behalf, w->self, tok[i].start,
-								 tok[i].end - tok[i].start };
+			best[w->on_behalf] =
+				(struct words_hit){ w->on_behalf, w->self, tok[i].start,
+						    tok[i].end - tok[i].start };
 			return;
 		}
 }

@@ -221,7 +221,8 @@ static void words_add_set(struct words_builder *b, const json_t *root, const cha
 			continue;
 		}
 		/* "don't" is "don" + "t": the "t" is what says no. */
-		json_object_set_new(set, as_written ? tok[n - 1].raw : tok[n - 1].stem, json_true());
+		json_object_set_new(set, as_written ? tok[n - 1].raw : tok[n - 1].stem,
+				    json_true());
 	}
 }
 

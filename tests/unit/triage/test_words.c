@@ -216,7 +216,8 @@ static void test_two_readings_are_asked(void **state)
 	assert_int_equal(value_of(&g, LOGIN_PROBLEM, NULL, 0), 3);
 	derive(w, "nb", "Mor har både BankID og MinID", &g);
 	assert_int_equal(value_of(&g, LOGIN_METHOD, NULL, 0), -1);
-	derive(w, "nb", "moren min og sønnen min", &g); /* which relation is asked; another person either way */
+	derive(w, "nb", "moren min og sønnen min",
+	       &g); /* which relation is asked; another person either way */
 	assert_int_equal(value_of(&g, RELATION, NULL, 0), -1);
 	assert_int_equal(value_of(&g, ON_BEHALF, NULL, 0), 1);
 	words_free(w);
@@ -337,9 +338,10 @@ static void test_problems(void **state)
 		       "outranks: \"colour\" must be a fact");
 	expect_problem("{\"facts\": {}, \"outranks\": {\"topic\": {\"login\": [\"lunch\"]}}}",
 		       "outranks: topic=login: needs a list of other values");
-	expect_problem("{\"facts\": {}, \"outranks\": {\"topic\": {\"login\": [\"deceased_estate\"],"
-		       " \"deceased_estate\": [\"login\"]}}}",
-		       "none of which outranks it");
+	expect_problem(
+		"{\"facts\": {}, \"outranks\": {\"topic\": {\"login\": [\"deceased_estate\"],"
+		" \"deceased_estate\": [\"login\"]}}}",
+		"none of which outranks it");
 	expect_problem("{\"facts\": {}, \"implies\":"
 		       " {\"colour\": {\"red\": {\"topic\": \"login\"}}}}",
 		       "implies: \"colour\" must be a fact");
@@ -349,9 +351,10 @@ static void test_problems(void **state)
 	expect_problem("{\"facts\": {}, \"implies\":"
 		       " {\"login_problem\": {\"eid_blocked\": {\"topic\": \"lunch\"}}}}",
 		       "implies: login_problem=eid_blocked: needs one other fact");
-	expect_problem("{\"facts\": {}, \"implies\":"
-		       " {\"login_problem\": {\"eid_blocked\": {\"login_problem\": \"lost_or_stolen\"}}}}",
-		       "implies: login_problem=eid_blocked: needs one other fact");
+	expect_problem(
+		"{\"facts\": {}, \"implies\":"
+		" {\"login_problem\": {\"eid_blocked\": {\"login_problem\": \"lost_or_stolen\"}}}}",
+		"implies: login_problem=eid_blocked: needs one other fact");
 }
 
 int main(void)
