@@ -35,8 +35,8 @@ const FLOOR = { sourced: 0.84, fresh: 0.75, ours: 0.65, sentence: 0.77, precisio
   fresh13: 0.62, fresh13Sentence: 0.5, fresh14: 0.55, fresh14Sentence: 0.52,
   fresh15: 0.52, fresh15Sentence: 0.47, fresh16: 0.5, fresh16Sentence: 0.42,
   fresh17: 0.55, fresh17Sentence: 0.45, fresh18: 0.6, fresh18Sentence: 0.38,
-  fresh19: 0.63, fresh19Sentence: 0.58, fresh20: 0.72, fresh20Sentence: 0.69,
-  fresh21: 0.56, fresh21Sentence: 0.5, fresh22: 0.67, fresh22Sentence: 0.63,
+  fresh19: 0.63, fresh19Sentence: 0.58, fresh20: 0.72, fresh20Sentence: 0.7,
+  fresh21: 0.58, fresh21Sentence: 0.5, fresh22: 0.67, fresh22Sentence: 0.63,
   fresh23: 0.47, fresh23Sentence: 0.43 };
 
 let d;
