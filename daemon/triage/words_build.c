@@ -201,10 +201,10 @@ static int words_fact_index(const json_t *vocabulary, const char *fact)
 	return -1;
 }
 
-/* "negation", "age", "plain" and "speaker": lang → words. Ages, plain and speaker words are
- * stored stemmed ("åring", "årig"); negations as written (folded), since a
- * stem can be another word's: nynorsk "verken" (neither) and "verke" (to
- * work) are both "verk". */
+/* "negation", "age", "plain" and "speaker": lang → words. Ages, plain and
+ * speaker words are stored stemmed ("åring", "årig"); negations as written
+ * (folded), since a stem can be another word's: nynorsk "verken" (neither)
+ * and "verke" (to work) are both "verk". */
 static void words_add_set(struct words_builder *b, const json_t *root, const char *key, size_t li,
 			  json_t *set, int as_written)
 {
