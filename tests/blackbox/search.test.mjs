@@ -12,7 +12,7 @@ import { startDaemon, Client, agent, ROOT, FIXTURE_RULES } from './lib.mjs';
 const QUERIES = JSON.parse(readFileSync(join(ROOT, 'tests/scenarios/queries.json'), 'utf8'));
 const SENTENCES = ['no', 'dk'].flatMap((c) => JSON.parse(readFileSync(join(ROOT, `tests/scenarios/sourced/${c}.json`), 'utf8')));
 // docs/accuracy.md: the right destination in the top 3 for a caller's sentence.
-const SENTENCE_FLOOR = 0.87;
+const SENTENCE_FLOOR = 0.86;
 
 let d; // real rules
 let f; // fixture rules, which have agent-only nodes
