@@ -177,8 +177,8 @@ static void test_relations_and_ages(void **state)
 }
 
 /* A caller speaking of themselves, with nobody else named, asks for
- * themselves; a relation, a dead person's estate or two readings of who it
- * is about leave the fact to the walk. */
+ * themselves; a relation reads another person, a dead person's estate
+ * leaves the fact to the walk, and so does a text that names nobody. */
 static void test_speaker_is_self(void **state)
 {
 	char words[128];
